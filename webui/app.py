@@ -1,0 +1,106 @@
+"""The Flask application factory: the composition root of Glossa."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from . import config as settings
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def _secret_key(data_dir: Path) -> str:
+    """Read the session secret kept in the data directory, creating it once."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Create the Glossa app.
+
+    :param config: settings that win over defaults, the instance file and the environment.
+    """
+    app = Flask(__name__, instance_relative_config=True)
+    # Order matters: defaults, then the optional instance file, then GLOSSA_* variables,
+    # then what the caller passed (so tests win).
+    app.config.from_mapping(settings.defaults())
+    app.config.from_pyfile("glossa.cfg", silent=True)
+    app.config.from_prefixed_env("GLOSSA")
+    if config:
+        app.config.update(config)
+
+    data_dir = settings.resolve_data_dir(app.config.get("DATA_DIR"))
+    app.config["DATA_DIR"] = str(data_dir)
+    app.config["INDEX_DIR"] = app.config.get("INDEX_DIR") or str(data_dir / "index")
+    app.config["DATABASE_URL"] = app.config.get("DATABASE_URL") or f"sqlite:///{data_dir / 'glossa.db'}"
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(data_dir)
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        JSON_SORT_KEYS=False,
+    )
+
+    from . import services
+
+    services.init_app(app)
+    _register_blueprints(app)
+    _register_errors(app)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.get("/healthz")
+    def health():
+        return jsonify(status="ok")
+
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from . import annotate, api, api_annotations, auth, views
+
+    auth.init_app(app)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(api.bp, url_prefix="/api")
+    app.register_blueprint(api_annotations.bp, url_prefix="/api")
+    app.register_blueprint(annotate.bp)
+
+
+def wants_json() -> bool:
+    """True for API requests, whose errors must be JSON."""
+    return request.path.startswith("/api/")
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if wants_json():
+            return jsonify(error=exc.name, message=exc.description, status=exc.code), exc.code
+        return render_template("error.html", status=exc.code, title=exc.name, message=exc.description), exc.code
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        app.logger.exception("unhandled error")
+        message = "Something went wrong on our side; the error was logged."
+        if wants_json():
+            return jsonify(error="Internal Server Error", message=message, status=500), 500
+        return render_template("error.html", status=500, title="Internal error", message=message), 500

@@ -1,0 +1,66 @@
+"""One place to reach the services a view needs, so tests can replace them."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g
+
+
+def init_app(app: Flask) -> None:
+    """Create the long-lived service objects of the app (lazily) and register teardown."""
+    app.extensions["glossa"] = {}
+    app.teardown_appcontext(_close_session)
+
+
+def _registry() -> dict:
+    return current_app.extensions["glossa"]
+
+
+def get_store():
+    """The document store of the data directory."""
+    reg = _registry()
+    if "store" not in reg:
+        from indexer.store import DocumentStore
+
+        reg["store"] = DocumentStore(current_app.config["DATA_DIR"])
+    return reg["store"]
+
+
+def get_searcher():
+    """The searcher over the index (opened once, reopened when the index changes)."""
+    reg = _registry()
+    if "searcher" not in reg:
+        from indexer.search import Searcher
+
+        reg["searcher"] = Searcher(current_app.config["INDEX_DIR"])
+    return reg["searcher"]
+
+
+def get_engine():
+    """The annotation database engine, migrated to the latest schema on first use."""
+    reg = _registry()
+    if "engine" not in reg:
+        from annotations import db
+
+        url = current_app.config["DATABASE_URL"]
+        db.upgrade(url)
+        reg["engine"] = db.make_engine(url)
+    return reg["engine"]
+
+
+def get_annotation_service():
+    """An annotation service bound to this request's database session."""
+    if "annotation_service" not in g:
+        from sqlalchemy.orm import Session
+
+        from annotations.service import AnnotationService
+
+        g.db_session = Session(get_engine(), expire_on_commit=False)
+        g.annotation_service = AnnotationService(g.db_session)
+    return g.annotation_service
+
+
+def _close_session(exc=None) -> None:
+    session = g.pop("db_session", None)
+    g.pop("annotation_service", None)
+    if session is not None:
+        session.close()
