@@ -55,10 +55,16 @@ def is_sqlite(url_or_engine) -> bool:
     return make_url(normalize_url(str(url_or_engine))).get_backend_name() == "sqlite"
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
+def _sqlite_pragmas(busy_ms: int):
+    def on_connect(dbapi_conn, _record) -> None:
+        _apply_pragmas(dbapi_conn, busy_ms)
+    return on_connect
+
+
+def _apply_pragmas(dbapi_conn, busy_ms: int) -> None:
     cur = dbapi_conn.cursor()
     try:
-        cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_MS}")
+        cur.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
         cur.execute("PRAGMA journal_mode = WAL")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.execute("PRAGMA synchronous = NORMAL")
@@ -66,16 +72,16 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
         cur.close()
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+def make_engine(url: str, busy_timeout_ms: int = SQLITE_BUSY_MS, **kwargs) -> Engine:
     """An engine for SQLite (WAL, foreign keys, busy timeout) or PostgreSQL (psycopg 3)."""
     url = normalize_url(url)
     if is_sqlite(url):
         db = make_url(url).database
         if db and db != ":memory:":
             Path(db).parent.mkdir(parents=True, exist_ok=True)
-        kwargs.setdefault("connect_args", {"timeout": SQLITE_BUSY_MS / 1000})
+        kwargs.setdefault("connect_args", {"timeout": busy_timeout_ms / 1000})
         engine = create_engine(url, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms))
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from .builder import Block
+from .models import Footnote
 
 #: characters that end a sentence, optionally followed by closing quotes or brackets
 _TERMINAL = re.compile(r"[.!?…][\"'”’»)\]*_]*$")
@@ -31,7 +36,7 @@ _BOILERPLATE = re.compile(
     r"read more|advertisement|you may also like|recommended for you|skip to content)\b",
     re.IGNORECASE,
 )
-_SHORT_WIDGET = re.compile(r"^(?:logo|compare|menu|search|home|total\s*\(\d+\)|\d{1,3}|[•·|»>-]+)$", re.IGNORECASE)
+_SHORT_WIDGET = re.compile(r"^(?:[•·|»>-]\s*)?(?:logo|compare|menu|search|home|total\s*\(\d+\)|\d{1,3}|[•·|»>-]+)$", re.IGNORECASE)
 
 
 def normalize_text(text: str) -> str:
@@ -134,7 +139,11 @@ def is_boilerplate_line(line: str) -> bool:
     text = collapse_spaces(line)
     if not text or len(text) > 80 or ends_sentence(text) and len(text.split()) > 8:
         return False
-    return bool(_BOILERPLATE.search(text) or _SHORT_WIDGET.match(text))
+    if _SHORT_WIDGET.match(text):
+        return True
+    found = _BOILERPLATE.search(text)
+    # the widget phrase must be most of the line: "Cookie consent under the GDPR" is a heading
+    return bool(found) and len(_BOILERPLATE.sub(" ", text).split()) <= 3
 
 
 def _widget_like(paragraph: str) -> bool:
@@ -184,3 +193,26 @@ def short_title(text: str, limit: int = 100) -> str:
         return first.rstrip(".")
     cut = first[:limit].rsplit(" ", 1)[0]
     return cut.rstrip(",;:") + "…"
+
+
+@dataclass
+class Parsed:
+    """What a format reader hands to :mod:`corpus.reader`: blocks, notes, title, metadata."""
+
+    blocks: list[Block] = field(default_factory=list)
+    footnotes: list[Footnote] = field(default_factory=list)
+    title: str = ""
+    pages: int | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+_DATE = re.compile(
+    r"\b(?:\d{1,2}\s+)?(?:January|February|March|April|May|June|July|August|September|October|"
+    r"November|December)\s+(?:\d{1,2},\s+)?\d{4}\b"
+)
+
+
+def find_date(text: str) -> str | None:
+    """The first written-out date in the text ("19 November 2024", "January 2025"), if any."""
+    m = _DATE.search(text)
+    return m.group(0) if m else None

@@ -1,7 +1,118 @@
-"""HTML pages for annotations: the /annotations list, login and logout."""
+"""HTML pages for annotations (blueprint ``bp``): /annotations, /login, /logout; and
+:func:`reanchor_documents`, which the ingest command calls after re-ingesting documents.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Iterable
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, url_for
+
+from annotations import model
+from annotations.base import AnnotationError
+
+from . import annotation_tags, auth, services
 
 bp = Blueprint("annotate", __name__)
+
+FILTER_KEYS = ("tag", "doc", "author", "q", "visibility", "status")
+MAX_FILTER = 200
+
+
+@bp.app_template_global()
+def annotation_source_iri(doc_id: str) -> str:
+    """The IRI annotations use as target source for a document."""
+    return model.document_iri(str(current_app.config.get("BASE_URL") or request.host_url), doc_id)
+
+
+def _filters() -> dict:
+    out = {k: (request.args.get(k) or "").strip()[:MAX_FILTER] or None for k in FILTER_KEYS}
+    if out["visibility"] not in (None, "private", "shared"):
+        out["visibility"] = None
+    if out["status"] not in (None, "anchored", "orphaned"):
+        out["status"] = None
+    return out
+
+
+@bp.get("/annotations")
+def annotations():
+    """Every annotation you may see, filtered, with tag counts and export links."""
+    if g.get("user") is None:
+        return redirect(url_for("annotate.login", next=request.full_path.rstrip("?")))
+    from .api_annotations import visible_annotations
+
+    filters = _filters()
+    service = services.get_annotation_service()
+    items = visible_annotations(filters)
+    store = services.get_store()
+    titles = {s.doc_id: s.title for s in store.list()}
+    export_args = {k: v for k, v in filters.items() if v}
+    return render_template(
+        "annotations.html",
+        items=items,
+        filters=filters,
+        titles=titles,
+        authors=sorted({a.creator for a in service.list(viewer=g.user)}),
+        tag_counts=service.tag_counts(viewer=g.user, doc_id=filters["doc"]),
+        export_links=[(label, url_for("api_annotations.export_annotations", format=fmt, **export_args))
+                      for fmt, label in (("jsonld", "JSON-LD"), ("csv", "CSV"), ("markdown", "Markdown"))],
+    )
+
+
+def _safe_next(target: str | None) -> str:
+    """A same-site path to go to after login (never another host)."""
+    if not target:
+        return url_for("views.search")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("views.search")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Sign in with a local account (AUTH=accounts)."""
+    if auth.auth_mode() != "accounts":
+        return redirect(_safe_next(request.values.get("next")))
+    error = None
+    name = ""
+    if request.method == "POST":
+        name = (request.form.get("name") or "").strip()
+        password = request.form.get("password") or ""
+        user = services.get_annotation_service().authenticate(name, password) if name else None
+        if user is not None:
+            auth.login_user(user)
+            return redirect(_safe_next(request.form.get("next")))
+        error = "Unknown user name or wrong password."
+    status = 401 if error else 200
+    return render_template("login.html", error=error, name=name, next=request.values.get("next", "")), status
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out (POST with the CSRF token)."""
+    auth.logout_user()
+    return redirect(url_for("annotate.login") if auth.auth_mode() == "accounts" else url_for("views.search"))
+
+
+def reanchor_documents(app: Flask, doc_ids: Iterable[str]) -> dict[str, dict[str, int]]:
+    """Re-anchor the annotations of re-ingested documents to their new text and refresh the
+    tags in the index; returns doc_id -> {"kept", "moved", "orphaned"}. Call after ingest."""
+    out: dict[str, dict[str, int]] = {}
+    with app.app_context():
+        service = services.get_annotation_service()
+        store = services.get_store()
+        for doc_id in doc_ids:
+            stored = store.get(doc_id)
+            if stored is None:
+                continue
+            try:
+                summary = service.reanchor(doc_id, stored.document.text)
+            except AnnotationError as exc:
+                app.logger.warning("re-anchoring %s failed: %s", doc_id, exc.message)
+                continue
+            if summary.total:
+                annotation_tags.sync_tags(doc_id)
+            out[doc_id] = {"kept": summary.kept, "moved": summary.moved, "orphaned": summary.orphaned}
+    return out

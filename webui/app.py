@@ -87,14 +87,16 @@ def _register_blueprints(app: Flask) -> None:
 
 def wants_json() -> bool:
     """True for API requests, whose errors must be JSON."""
-    return request.path.startswith("/api/")
+    return request.path == "/api" or request.path.startswith("/api/")
 
 
 def _register_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if wants_json():
-            return jsonify(error=exc.name, message=exc.description, status=exc.code), exc.code
+            # keep headers such as Allow (405) and WWW-Authenticate (401), not the HTML content type
+            headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
+            return jsonify(error=exc.name, message=exc.description, status=exc.code), exc.code, headers
         return render_template("error.html", status=exc.code, title=exc.name, message=exc.description), exc.code
 
     @app.errorhandler(Exception)

@@ -32,7 +32,10 @@ def get_searcher():
         from indexer.search import Searcher
 
         reg["searcher"] = Searcher(current_app.config["INDEX_DIR"])
-    return reg["searcher"]
+    from .annotation_tags import scoped_searcher
+
+    # annotation tags: private ones only for their author (see webui/annotation_tags.py)
+    return scoped_searcher(reg["searcher"])
 
 
 def get_engine():
@@ -48,15 +51,14 @@ def get_engine():
 
 
 def get_annotation_service():
-    """An annotation service bound to this request's database session."""
-    if "annotation_service" not in g:
-        from sqlalchemy.orm import Session
-
+    """The annotation service of the app (it opens one short session per unit of work)."""
+    reg = _registry()
+    if "annotation_service" not in reg:
+        from annotations import db
         from annotations.service import AnnotationService
 
-        g.db_session = Session(get_engine(), expire_on_commit=False)
-        g.annotation_service = AnnotationService(g.db_session)
-    return g.annotation_service
+        reg["annotation_service"] = AnnotationService(db.make_session_factory(get_engine()))
+    return reg["annotation_service"]
 
 
 def _close_session(exc=None) -> None:

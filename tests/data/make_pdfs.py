@@ -157,7 +157,7 @@ def split_003(source: str) -> tuple[list[str], dict[str, str]]:
             notes[m.group(1)] = " ".join(line.strip() for line in m.group(2).splitlines())
             continue
         cut = blocks and not re.search(r"[.!?:»”\"]\s*(<sup>\d+</sup>)?$", blocks[-1])
-        if after_break and cut and chunk[0].islower():
+        if after_break and cut and not chunk.startswith("#"):
             blocks[-1] += " " + chunk
         else:
             blocks.append(chunk)
@@ -191,8 +191,11 @@ SMALL_NOTES = {
     "2": "Ibid., p. 12.",
     "3": "Buffer zones are transit countries that slow down or regulate inflows to Europe. "
     + "They act as a filter that relieves pressure on the countries of destination, and the "
-    "people stranded in them wait for months without access to asylum procedures. " * 30
+    "people stranded in them wait for months without access to asylum procedures. " * 8
     + "This note is long on purpose, so that it runs over onto the next page.",
+    "5": "Another long note. " + "Drones and thermal cameras were bought with EU funds and "
+    "handed over to the border police of the transit countries in several rounds. " * 60
+    + "End of the long note.",
     "4": "Frontex. (2021). Artificial Intelligence-based capabilities for European Border and "
     "Coast Guard, Warsaw, https://bit.ly/421aest.",
 }
@@ -216,11 +219,13 @@ def small_fodt() -> str:
         ),
         paragraph_xml(filler * 4 + "Countries that block people on their territory become "
                       "buffer zones<sup>3</sup> for the rest of Europe.", SMALL_NOTES),
-        paragraph_xml(filler * 9 + "This long paragraph continues on the next page and ends "
+        paragraph_xml(filler * 13 + "This long paragraph continues on the next page and ends "
                       "with the word conclusion.", SMALL_NOTES),
         '<text:h text:style-name="Heading_1" text:outline-level="1">Technology</text:h>',
         paragraph_xml("Artificial intelligence was introduced at the borders in 2021<sup>4</sup>, "
                       "with 3 pilot projects and 12 drones.", SMALL_NOTES),
+        paragraph_xml("The equipment was paid from the pre-accession funds<sup>5</sup>. " + filler * 3,
+                      SMALL_NOTES),
     ]
     return fodt(body, "Transit Countries and Footnotes", "Glossa test paper")
 

@@ -1,0 +1,317 @@
+"""W3C Web Annotation Data Model: Glossa annotations to JSON-LD and back."""
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from urllib.parse import quote, unquote
+
+ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
+GLOSSA_NS = "https://glossa.invalid/ns#"
+CONTEXT = [ANNO_CONTEXT, {"glossa": GLOSSA_NS}]
+ANNOTATION_PATH = "/api/annotations/"
+USER_PATH = "/users/"
+DOC_PATH = "/doc/"
+VISIBILITY_KEY = "glossa:visibility"
+STATUS_KEY = "glossa:status"
+TEXT_HASH_KEY = "glossa:textHash"
+
+
+class JsonLdError(ValueError):
+    """Invalid annotation JSON-LD; `field` names the offending property."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+@dataclass
+class AnnotationRecord:
+    """A stored annotation as plain data (what the service returns)."""
+
+    id: str
+    doc_id: str
+    creator: str
+    visibility: str
+    exact: str
+    prefix: str
+    suffix: str
+    start: int
+    end: int
+    comment: str
+    tags: list[str]
+    created: datetime
+    modified: datetime
+    status: str
+    text_hash: str
+    creator_id: int | None = None
+
+
+@dataclass
+class AnnotationInput:
+    """Validated fields read from JSON-LD (optional ones are None when absent)."""
+
+    doc_id: str
+    exact: str
+    prefix: str = ""
+    suffix: str = ""
+    start: int | None = None
+    end: int | None = None
+    comment: str = ""
+    tags: list[str] = field(default_factory=list)
+    visibility: str | None = None
+    id: str | None = None
+    creator: str | None = None
+    created: datetime | None = None
+    modified: datetime | None = None
+    status: str | None = None
+    text_hash: str | None = None
+
+
+def format_datetime(dt: datetime) -> str:
+    """xsd:dateTime in UTC with a `Z` (naive datetimes are taken as UTC)."""
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    dt = dt.astimezone(timezone.utc)
+    frac = f".{dt.microsecond:06d}" if dt.microsecond else ""
+    return dt.strftime("%Y-%m-%dT%H:%M:%S") + frac + "Z"
+
+
+def parse_datetime(value, name: str) -> datetime:
+    """Parse an xsd:dateTime that carries a timezone."""
+    if not isinstance(value, str):
+        raise JsonLdError(name, "must be a date-time string")
+    text = value.strip()
+    if text.endswith("Z") or text.endswith("z"):
+        text = text[:-1] + "+00:00"
+    try:
+        dt = datetime.fromisoformat(text)
+    except ValueError:
+        raise JsonLdError(name, f"not an ISO 8601 date-time: {value!r}") from None
+    if dt.tzinfo is None:
+        raise JsonLdError(name, "date-time must include a timezone")
+    return dt.astimezone(timezone.utc)
+
+
+def annotation_iri(base_url: str, annotation_id: str) -> str:
+    """The IRI of one annotation."""
+    return base_url.rstrip("/") + ANNOTATION_PATH + annotation_id
+
+
+def document_iri(base_url: str, doc_id: str) -> str:
+    """The IRI of a document (the annotation target source)."""
+    return base_url.rstrip("/") + DOC_PATH + quote(doc_id, safe="")
+
+
+def user_iri(base_url: str, name: str) -> str:
+    """The IRI of a user (the annotation creator)."""
+    return base_url.rstrip("/") + USER_PATH + quote(name, safe="")
+
+
+def to_jsonld(annotation: AnnotationRecord, base_url: str) -> dict:
+    """One annotation as a W3C Web Annotation (JSON-LD, compacted with anno.jsonld)."""
+    a = annotation
+    body: list[dict] = []
+    if a.comment:
+        body.append({"type": "TextualBody", "purpose": "commenting", "value": a.comment,
+                     "format": "text/plain"})
+    for tag in a.tags:
+        body.append({"type": "TextualBody", "purpose": "tagging", "value": tag})
+    data = {
+        "@context": CONTEXT,
+        "id": annotation_iri(base_url, a.id),
+        "type": "Annotation",
+        "motivation": "commenting" if a.comment else ("tagging" if a.tags else "highlighting"),
+        "created": format_datetime(a.created),
+        "modified": format_datetime(a.modified),
+        "creator": {"id": user_iri(base_url, a.creator), "type": "Person", "name": a.creator},
+    }
+    if body:
+        data["body"] = body
+    data["target"] = {
+        "source": document_iri(base_url, a.doc_id),
+        "selector": [
+            {"type": "TextQuoteSelector", "exact": a.exact, "prefix": a.prefix, "suffix": a.suffix},
+            {"type": "TextPositionSelector", "start": a.start, "end": a.end},
+        ],
+    }
+    data[VISIBILITY_KEY] = a.visibility
+    data[STATUS_KEY] = a.status
+    if a.text_hash:
+        data[TEXT_HASH_KEY] = a.text_hash
+    return data
+
+
+def collection_jsonld(items: list[AnnotationRecord], base_url: str, label: str = "Glossa annotations",
+                      collection_id: str | None = None) -> dict:
+    """An AnnotationCollection whose embedded `first` AnnotationPage holds every item."""
+    cid = collection_id or base_url.rstrip("/") + ANNOTATION_PATH.rstrip("/")
+    data = {
+        "@context": CONTEXT,
+        "id": cid,
+        "type": "AnnotationCollection",
+        "label": label,
+        "total": len(items),
+    }
+    if items:
+        page_id = cid + ("&" if "?" in cid else "?") + "page=0"
+        data["first"] = {
+            "id": page_id,
+            "type": "AnnotationPage",
+            "startIndex": 0,
+            "items": [_without_context(to_jsonld(a, base_url)) for a in items],
+        }
+        data["last"] = page_id
+    return data
+
+
+def _without_context(d: dict) -> dict:
+    d = dict(d)
+    d.pop("@context", None)
+    return d
+
+
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _string(value, name: str, allow_empty: bool = True) -> str:
+    if not isinstance(value, str):
+        raise JsonLdError(name, "must be a string")
+    if not allow_empty and not value:
+        raise JsonLdError(name, "must not be empty")
+    return value
+
+
+def _int(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise JsonLdError(name, "must be a non-negative integer")
+    return value
+
+
+def _doc_id_from(source, name: str) -> str:
+    source = _string(source, name, allow_empty=False)
+    if DOC_PATH not in source:
+        raise JsonLdError(name, f"must be a Glossa document IRI ending in {DOC_PATH}<doc_id>")
+    doc_id = unquote(source.rsplit(DOC_PATH, 1)[1]).strip("/")
+    if not doc_id:
+        raise JsonLdError(name, "names no document")
+    return doc_id
+
+
+def _read_target(data: dict, inp: dict) -> None:
+    targets = _as_list(data.get("target"))
+    if len(targets) != 1 or not isinstance(targets[0], dict):
+        raise JsonLdError("target", "must be one object with source and selector")
+    target = targets[0]
+    inp["doc_id"] = _doc_id_from(target.get("source"), "target.source")
+    quote_sel = position_sel = None
+    for i, sel in enumerate(_as_list(target.get("selector"))):
+        if not isinstance(sel, dict):
+            raise JsonLdError(f"target.selector[{i}]", "must be an object")
+        if sel.get("type") == "TextQuoteSelector":
+            quote_sel = sel
+        elif sel.get("type") == "TextPositionSelector":
+            position_sel = sel
+    if quote_sel is None:
+        raise JsonLdError("target.selector", "a TextQuoteSelector is required")
+    inp["exact"] = _string(quote_sel.get("exact"), "target.selector.exact", allow_empty=False)
+    inp["prefix"] = _string(quote_sel.get("prefix", ""), "target.selector.prefix")
+    inp["suffix"] = _string(quote_sel.get("suffix", ""), "target.selector.suffix")
+    if position_sel is not None:
+        inp["start"] = _int(position_sel.get("start"), "target.selector.start")
+        inp["end"] = _int(position_sel.get("end"), "target.selector.end")
+        if inp["end"] < inp["start"]:
+            raise JsonLdError("target.selector.end", "must not be before start")
+
+
+def _read_body(data: dict, inp: dict) -> None:
+    comments, tags = [], []
+    for i, body in enumerate(_as_list(data.get("body"))):
+        name = f"body[{i}]"
+        if not isinstance(body, dict) or body.get("type", "TextualBody") != "TextualBody":
+            raise JsonLdError(name, "only TextualBody bodies are supported")
+        value = _string(body.get("value"), name + ".value")
+        purpose = body.get("purpose", "commenting")
+        if purpose == "tagging":
+            tags.append(value)
+        elif purpose in ("commenting", "describing"):
+            comments.append(value)
+        else:
+            raise JsonLdError(name + ".purpose", f"unsupported purpose {purpose!r}")
+    if len(comments) > 1:
+        raise JsonLdError("body", "at most one commenting body is allowed")
+    inp["comment"] = comments[0] if comments else ""
+    inp["tags"] = tags
+
+
+def from_jsonld(data) -> AnnotationInput:
+    """Read and check an annotation posted as JSON-LD; raises JsonLdError naming the bad field."""
+    if not isinstance(data, dict):
+        raise JsonLdError("annotation", "must be a JSON object")
+    types = _as_list(data.get("type", "Annotation"))
+    if "Annotation" not in types:
+        raise JsonLdError("type", "must be Annotation")
+    if "bodyValue" in data:
+        if data.get("body") is not None:
+            raise JsonLdError("bodyValue", "cannot be used together with body")
+        data = dict(data, body=[{"type": "TextualBody", "purpose": "commenting",
+                                 "value": _string(data["bodyValue"], "bodyValue")}])
+    inp: dict = {}
+    _read_target(data, inp)
+    _read_body(data, inp)
+    if "id" in data:
+        raw = _string(data["id"], "id", allow_empty=False).rstrip("/").rsplit("/", 1)[-1]
+        try:
+            inp["id"] = str(uuid.UUID(raw))
+        except ValueError:
+            raise JsonLdError("id", "must end in an annotation UUID") from None
+    creator = data.get("creator")
+    if creator is not None:
+        if isinstance(creator, list) and len(creator) == 1:
+            creator = creator[0]
+        if isinstance(creator, dict) and isinstance(creator.get("name"), str):
+            inp["creator"] = creator["name"]
+        elif isinstance(creator, dict) and isinstance(creator.get("id"), str) and USER_PATH in creator["id"]:
+            inp["creator"] = unquote(creator["id"].rsplit(USER_PATH, 1)[1])
+        else:
+            raise JsonLdError("creator", "must be a Person with a name")
+    for key in ("created", "modified"):
+        if key in data:
+            inp[key] = parse_datetime(data[key], key)
+    for key, attr, allowed in ((VISIBILITY_KEY, "visibility", ("private", "shared")),
+                               (STATUS_KEY, "status", ("anchored", "orphaned"))):
+        if key in data:
+            if data[key] not in allowed:
+                raise JsonLdError(key, f"must be one of {', '.join(allowed)}")
+            inp[attr] = data[key]
+    if TEXT_HASH_KEY in data:
+        value = _string(data[TEXT_HASH_KEY], TEXT_HASH_KEY)
+        if not re.fullmatch(r"[0-9a-f]{64}|", value):
+            raise JsonLdError(TEXT_HASH_KEY, "must be a SHA-256 hex digest")
+        inp["text_hash"] = value
+    return AnnotationInput(**inp)
+
+
+def items_from_collection(data) -> list[dict]:
+    """The annotation objects of an AnnotationCollection (or AnnotationPage, or list)."""
+    if isinstance(data, list):
+        return data
+    if not isinstance(data, dict):
+        raise JsonLdError("collection", "must be a JSON object")
+    if data.get("type") == "Annotation":
+        return [data]
+    if data.get("type") == "AnnotationPage":
+        return _as_list(data.get("items"))
+    if data.get("type") != "AnnotationCollection":
+        raise JsonLdError("type", "must be AnnotationCollection, AnnotationPage or Annotation")
+    first = data.get("first")
+    if first is None:
+        return []
+    if not isinstance(first, dict):
+        raise JsonLdError("first", "must be an embedded AnnotationPage")
+    return _as_list(first.get("items"))

@@ -1,0 +1,110 @@
+"""Benchmark the annotation service: create/list throughput (SQLite, PostgreSQL) and re-anchoring.
+
+Run: .venv/bin/python bench/annotations.py [--n 500] [--pg-url URL] [--no-pg]
+PostgreSQL: --pg-url, else $GLOSSA_TEST_PG_URL, else a temporary local server (initdb/pg_ctl).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from annotations import db  # noqa: E402
+from annotations.anchoring import context_of  # noqa: E402
+from annotations.pgserver import TempPostgres, find_pg_bin  # noqa: E402
+from annotations.service import AnnotationService  # noqa: E402
+
+DOC = Path("/work/shared/corpus/003_b4544ddbd7f01f68.txt")
+
+
+def spans(text: str, n: int, seed: int = 1) -> list[tuple[int, int]]:
+    """n random word-aligned quote spans of 10-200 characters."""
+    rnd = random.Random(seed)
+    out = []
+    while len(out) < n:
+        s = rnd.randrange(0, len(text) - 250)
+        e = s + rnd.randint(10, 200)
+        if text[s:e].strip():
+            out.append((s, e))
+    return out
+
+
+def bench_crud(label: str, url: str, text: str, n: int) -> None:
+    """Create n annotations, then list them, through the service."""
+    db.upgrade(url)
+    service = AnnotationService(db.make_session_factory(db.make_engine(url)))
+    user = service.add_user(f"bench{random.randrange(10**9)}", "bench-password")
+    todo = spans(text, n)
+    t0 = time.perf_counter()
+    for i, (s, e) in enumerate(todo):
+        service.create(user, "bench-doc", text, text[s:e], s, e, comment=f"note {i}",
+                       tags=[f"tag{i % 7}"], visibility="shared" if i % 2 else "private")
+    created = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    rounds = 20
+    for _ in range(rounds):
+        items = service.list(user, doc_id="bench-doc")
+    listed = (time.perf_counter() - t0) / rounds
+    t0 = time.perf_counter()
+    page = service.list(None, doc_id="bench-doc", tag="tag3", limit=50)
+    filtered = time.perf_counter() - t0
+    print(f"{label:10s} create: {n / created:8.0f} annotations/s ({created * 1000 / n:.2f} ms each)")
+    print(f"{label:10s} list {len(items)} (own+shared, one doc): {listed * 1000:.1f} ms;"
+          f" tag-filtered page of {len(page)}: {filtered * 1000:.1f} ms")
+
+
+def bench_reanchor(text: str, n: int = 1000) -> None:
+    """Re-anchor n annotations after realistic edits, and after an edit touching every quote."""
+    with tempfile.TemporaryDirectory() as tmp:
+        url = db.default_url(tmp)
+        db.upgrade(url)
+        service = AnnotationService(db.make_session_factory(db.make_engine(url)))
+        user = service.add_user("reanchor", "bench-password")
+        for s, e in spans(text, n, seed=2):
+            service.create(user, "paper", text, text[s:e], s, e)
+        cut = text.index("\n\n", len(text) // 3)
+        edited = (text[:500] + "An inserted paragraph at the start.\n\n" + text[500:cut]
+                  + text[cut + 800:]).replace("Frontex", "FRONTEX")
+        t0 = time.perf_counter()
+        summary = service.reanchor("paper", edited)
+        took = time.perf_counter() - t0
+        print(f"reanchor {summary.total} on {len(text) / 1000:.0f} KB after insert+delete+renames: "
+              f"{took:.2f} s (kept {summary.kept}, moved {summary.moved}, orphaned {summary.orphaned})")
+        everywhere = "".join(c.upper() if i % 37 == 0 else c for i, c in enumerate(text))
+        t0 = time.perf_counter()
+        summary = service.reanchor("paper", everywhere)
+        took = time.perf_counter() - t0
+        print(f"reanchor {summary.total} when every quote was edited (fuzzy path for all): {took:.2f} s "
+              f"(kept {summary.kept}, moved {summary.moved}, orphaned {summary.orphaned})")
+
+
+def main(argv=None) -> int:
+    """Print the figures."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=500, help="annotations to create per database")
+    ap.add_argument("--pg-url", default=os.environ.get("GLOSSA_TEST_PG_URL"))
+    ap.add_argument("--no-pg", action="store_true")
+    args = ap.parse_args(argv)
+    text = DOC.read_text(encoding="utf-8")
+    with tempfile.TemporaryDirectory() as tmp:
+        bench_crud("sqlite", db.default_url(tmp), text, args.n)
+    if not args.no_pg:
+        if args.pg_url:
+            bench_crud("postgresql", args.pg_url, text, args.n)
+        elif find_pg_bin():
+            with TempPostgres(fsync=True) as url:
+                bench_crud("postgresql", url, text, args.n)
+        else:
+            print("postgresql: skipped (no server binaries and no --pg-url)")
+    bench_reanchor(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""Benchmark: query latency on the sample corpus scaled to ~100,000 passages (prints figures)."""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from whoosh import index as whoosh_index  # noqa: E402
+
+from corpus import read_document  # noqa: E402
+from indexer.ner import EntityTagger  # noqa: E402
+from indexer.search import Searcher  # noqa: E402
+from indexer.writer import activate, add_document, new_generation  # noqa: E402
+
+CORPUS = Path("/work/shared/corpus")
+WORDS = ["Frontex", "migration", "border", "asylum", "Serbia", "readmission", "smuggling",
+         "returns", "visa", "enlargement", "artificial", "intelligence", "pushbacks", "Türkiye",
+         "Turkiye", "Zuparic", "agreement", "deployment", "funding", "Commission", "Kosovo",
+         "surveillance", "rights", "reception", "biometric", "Eurodac", "IOM", "camps"]
+PHRASES = ['"border control"', '"Western Balkans"', '"human rights"', '"status agreement"',
+           '"joint operations"', '"New Pact"', '"migration management"']
+FIELDS = ["org:frontex", "place:bih", 'place:"north macedonia"', "person:johansson", "entity:wb6",
+          "type:MONEY", "org:europol", "place:serbia", "org:iom", "fn:12"]
+WILDCARDS = ["front*", "migra*", "bord*", "asyl*", "readmiss*", "smugg*", "Serb*", "pushback*"]
+
+
+def build(index_dir: Path, target: int) -> int:
+    """Index replicated sample documents (varied doc ids) until ``target`` passages."""
+    docs = [read_document(p) for p in sorted(CORPUS.glob("0*.txt"))]
+    entities = EntityTagger().tag(docs)
+    per_round = sum(len(d.passages) for d in docs)
+    rounds = -(-target // per_round)
+    generation = new_generation(index_dir, copy=False)
+    writer = whoosh_index.open_dir(str(generation)).writer(limitmb=512)
+    count = 0
+    for r in range(rounds):
+        for doc, ents in zip(docs, entities):
+            count += add_document(writer, replace(doc, doc_id=f"{doc.doc_id}-r{r:04d}"), ents)
+    writer.commit()
+    activate(index_dir, generation)
+    return count
+
+
+def queries(n: int, doc_ids: list[str]) -> list[str]:
+    """A reproducible mix of terms, boolean pairs, phrases, field queries and wildcards."""
+    rng = random.Random(7)
+    out = []
+    for i in range(n):
+        kind = i % 6
+        if kind == 0:
+            out.append(rng.choice(WORDS))
+        elif kind == 1:
+            out.append(f"{rng.choice(WORDS)} {rng.choice(WORDS)}")
+        elif kind == 2:
+            out.append(rng.choice(PHRASES))
+        elif kind == 3:
+            out.append(f"{rng.choice(FIELDS)} {rng.choice(WORDS)}")
+        elif kind == 4:
+            out.append(f"doc:{rng.choice(doc_ids)} {rng.choice(WORDS)}")
+        else:
+            out.append(rng.choice(WILDCARDS))
+    return out
+
+
+def pct(values: list[float], p: float) -> float:
+    """The p-th percentile (nearest rank) in ms."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--passages", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=300)
+    args = parser.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="glossa-bench-query-"))
+    try:
+        index_dir = root / "index"
+        began = time.perf_counter()
+        count = build(index_dir, args.passages)
+        print(f"indexed {count} passages in {time.perf_counter() - began:.1f}s")
+        size = sum(f.stat().st_size for f in index_dir.rglob("*") if f.is_file())
+        print(f"index size: {size / 1e6:.1f} MB")
+        ours = Searcher(index_dir)
+        bare = whoosh_index.open_dir(str(next(index_dir.glob("gen-*")))).searcher()
+        ours.search("warmup")
+        doc_ids = sorted({d["value"] for d in ours.search("migration").facets["documents"]})
+        rows = {"plain": ([], []), "wildcard": ([], [])}
+        for text in queries(args.queries, doc_ids):
+            q = ours.parse(text)
+            t0 = time.perf_counter()
+            bare.search(q, limit=10)
+            t1 = time.perf_counter()
+            ours.search(text)
+            t2 = time.perf_counter()
+            kind = "wildcard" if "*" in text else "plain"
+            rows[kind][0].append(t1 - t0)
+            rows[kind][1].append(t2 - t1)
+        for kind, (b, o) in rows.items():
+            print(f"{kind:8s} n={len(b):3d}  bare whoosh p50 {pct(b, 50):6.1f} ms p95 {pct(b, 95):6.1f} ms"
+                  f" | Searcher p50 {pct(o, 50):6.1f} ms p95 {pct(o, 95):6.1f} ms"
+                  f" | overhead (mean) {statistics.mean(o) / statistics.mean(b) - 1:+.0%}")
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"peak memory (ru_maxrss): {peak:.0f} MB")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,166 @@
+"""Files in, documents out: find files, decode them, dispatch by format, build the Document."""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import importlib
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from . import clean
+from .builder import DocumentBuilder
+from .models import Document, ReadError
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
+_FORMATS = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".pdf": "pdf"}
+_MAGIC = {b"%PDF": "a PDF", b"PK\x03\x04": "a ZIP archive (e.g. .docx)", b"\x89PNG": "a PNG image",
+          b"\xff\xd8\xff": "a JPEG image", b"GIF8": "a GIF image", b"\x7fELF": "a program"}
+
+
+class UnsupportedFormat(ReadError):
+    """The file's suffix is not one Glossa reads."""
+
+
+def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """Yield the supported files among ``paths`` (folders searched recursively), sorted, no hidden files."""
+    seen: set[Path] = set()
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            found = sorted(
+                p for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+        elif path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES:
+            found = [path]
+        else:
+            found = []
+        for p in found:
+            if p not in seen:
+                seen.add(p)
+                yield p
+
+
+def make_doc_id(stem: str, taken: set[str]) -> str:
+    """A URL-safe, lower-case ASCII slug of ``stem``, made unique against ``taken`` (and added to it)."""
+    base = clean.slug_words(stem)[:80].strip("-") or "doc"
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}-{n}"
+    taken.add(candidate)
+    return candidate
+
+
+def decode_text(data: bytes, name: str = "file", declared: str | None = None) -> str:
+    """Decode text bytes (UTF-8, UTF-8 with BOM, UTF-16 with BOM, a declared charset, else clean Windows-1252)."""
+    if not data.strip():
+        raise ReadError(f"{name} is empty")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise ReadError(f"{name} starts with a UTF-16 mark but is not valid UTF-16 ({exc.reason})") from None
+    for magic, what in _MAGIC.items():
+        if data.startswith(magic):
+            raise ReadError(f"{name} is {what}, not text; give it the right suffix or convert it to text")
+    if b"\x00" in data[:65536]:
+        raise ReadError(f"{name} looks like a binary file (it contains NUL bytes), not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    if declared:
+        try:
+            codecs.lookup(declared)
+            return data.decode(declared)
+        except (LookupError, UnicodeDecodeError):
+            pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and _looks_like_text(text):
+        return text
+    raise ReadError(
+        f"{name} is not readable text: tried UTF-8, UTF-8 with BOM, UTF-16 (with BOM) and Windows-1252; "
+        "re-save it as UTF-8 and ingest it again"
+    )
+
+
+def _looks_like_text(text: str) -> bool:
+    controls = sum(1 for c in text if ord(c) < 32 and c not in "\t\n\r\f")
+    letters = sum(1 for c in text if c.isalpha() or c.isspace())
+    return controls == 0 and letters >= 0.7 * len(text)
+
+
+def _parse(path: Path, fmt: str, doc_id: str) -> tuple[clean.Parsed | Document, str]:
+    if fmt == "pdf":
+        try:
+            module = importlib.import_module(".pdf", __package__)
+        except ImportError as exc:
+            raise ReadError(f"PDF support is not available ({exc})") from None
+        read_pdf = getattr(module, "read_pdf", None)
+        if read_pdf is None:
+            raise ReadError("PDF support is not available yet in this installation")
+        return read_pdf(path, doc_id), "pdf"
+    data = path.read_bytes()
+    declared = None
+    if fmt == "html":
+        found = re.search(rb"""charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", data[:4096])
+        declared = found.group(1).decode("ascii") if found else None
+    text = decode_text(data, path.name, declared)
+    from . import html, markdown, text as plain
+
+    if fmt == "html":
+        return html.parse_html(text), "html"
+    if fmt == "md" or markdown.looks_like_markdown(text):
+        return markdown.parse_markdown(text), "md" if fmt == "md" else "txt"
+    return plain.parse_text(text), "txt"
+
+
+def read_document(path: str | Path, doc_id: str | None = None) -> Document:
+    """Read one file into a cleaned :class:`Document`; raise ``ReadError`` with a reason."""
+    path = Path(path)
+    fmt = _FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise UnsupportedFormat(
+            f"{path.name}: unsupported file type {path.suffix or '(no suffix)'!r}; "
+            f"supported: {', '.join(SUPPORTED_SUFFIXES)}"
+        )
+    if not path.is_file():
+        raise ReadError(f"{path}: no such file")
+    doc_id = doc_id or make_doc_id(path.stem, set())
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ReadError(f"{path.name}: cannot be opened ({exc.strerror or exc})") from None
+    try:
+        parsed, fmt = _parse(path, fmt, doc_id)
+    except ReadError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a parser failing on odd input must not crash an ingest
+        raise ReadError(f"{path.name}: could not be read ({type(exc).__name__}: {exc})") from exc
+    if isinstance(parsed, Document):
+        doc = parsed
+        doc.doc_id = doc_id
+    else:
+        builder = DocumentBuilder()
+        for block in parsed.blocks:
+            builder.add(block)
+        doc = builder.build(doc_id=doc_id, title=parsed.title, footnotes=parsed.footnotes,
+                            pages=parsed.pages, metadata=parsed.metadata)
+    if not doc.text.strip():
+        raise ReadError(f"{path.name}: no text found in the file")
+    if not doc.title:
+        doc.title = path.stem
+    doc.source_path = str(path.resolve())
+    doc.format = fmt
+    doc.content_hash = hashlib.sha256(data).hexdigest()
+    from . import references
+
+    references.annotate_footnotes(doc.footnotes)
+    return doc

@@ -1,0 +1,132 @@
+"""The domain gazetteer (indexer/data/gazetteer.jsonl) and entity-name normalisation.
+
+Labelling convention for the domain vocabulary (kept consistent across the gazetteer):
+bodies, agencies, platforms and networks that *act* are ORG (Frontex, Europol, EMPACT,
+EBCG, Coreper); funds, programmes, legal acts and pacts are LAW (IPA III, AMIF, the Pact);
+IT systems and databases are PRODUCT (Eurodac, SIS, ETIAS); countries are GPE; regions
+and routes are LOC (Western Balkans / WB6, Balkan Route).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+#: label of gazetteer entries that are never entities (the model's usual mistakes)
+STOP = "-"
+DATA_FILE = Path(__file__).parent / "data" / "gazetteer.jsonl"
+
+CURRENCIES = {
+    "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR",
+    "$": "USD", "us$": "USD", "usd": "USD", "dollar": "USD", "dollars": "USD",
+    "£": "GBP", "gbp": "GBP", "pound": "GBP", "pounds": "GBP", "chf": "CHF",
+}
+SCALES = {
+    "million": "million", "millions": "million", "mn": "million", "m": "million", "mln": "million",
+    "billion": "billion", "billions": "billion", "bn": "billion", "b": "billion",
+    "thousand": "thousand", "k": "thousand", "trillion": "trillion",
+}
+_EDGE_JUNK = "\"'“”‘’«»>*()[]{},;:.!?-–—_#|/\\"
+_MONEY_RE = re.compile(
+    r"^(?P<cur1>[€$£]|us\$|eur|euros?|usd|gbp|chf)?\s*(?P<num>\d[\d.,\s]*\d|\d)\s*"
+    r"(?P<scale>[a-z]+)?\s*(?P<cur2>eur|euros?|usd|dollars?|gbp|pounds?|chf)?$",
+    re.IGNORECASE,
+)
+_SHORT_RE = re.compile(
+    r"^(?P<cur1>[€$£]|us\$|eur|usd|gbp|chf)?(?P<num>\d[\d.,]*)(?P<scale>bn|mn|m|k)(?P<cur2>euros?|dollars?)?$",
+    re.IGNORECASE,
+)
+
+
+def fold(text: str) -> str:
+    """Lookup key: accents stripped, case folded, whitespace collapsed."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(plain.casefold().split())
+
+
+def clean_surface(text: str) -> str:
+    """Collapse whitespace, drop a leading 'the', a possessive 's and edge punctuation."""
+    text = " ".join(text.split())
+    prev = None
+    while prev != text:
+        prev = text
+        text = text.strip(_EDGE_JUNK + " ")
+        text = re.sub(r"^(?:the|The|THE)\s+", "", text)
+        text = re.sub(r"['’]s$", "", text)
+    return text
+
+
+@lru_cache(maxsize=1)
+def entries() -> list[dict[str, Any]]:
+    """The gazetteer entries: label, canonical name, aliases."""
+    with DATA_FILE.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+@lru_cache(maxsize=1)
+def alias_table() -> dict[str, tuple[str, str]]:
+    """Folded alias -> (canonical name, label)."""
+    table: dict[str, tuple[str, str]] = {}
+    for entry in entries():
+        for alias in [entry["canonical"], *entry["aliases"]]:
+            table.setdefault(fold(clean_surface(alias)), (entry["canonical"], entry["label"]))
+    return table
+
+
+def lookup(text: str) -> tuple[str, str] | None:
+    """(canonical, label) of a gazetteer name, or None."""
+    return alias_table().get(fold(clean_surface(text)))
+
+
+def normalise_money(text: str) -> str:
+    """'€7.7 billion' / '7.7bn euros' -> 'EUR 7.7 billion'; unparseable text comes back cleaned."""
+    flat = " ".join(text.split())
+    m = _MONEY_RE.match(flat) or _SHORT_RE.match(flat.replace(" ", ""))
+    if not m:
+        return flat
+    cur = (m.group("cur1") or m.group("cur2") or "").lower()
+    scale = (m.group("scale") or "").lower()
+    if scale and scale not in SCALES:
+        return flat
+    parts = [CURRENCIES.get(cur, ""), m.group("num").strip(), SCALES.get(scale, "")]
+    return " ".join(p for p in parts if p)
+
+
+def canonical_name(text: str, label: str | None = None) -> str:
+    """The name an entity counts under in facets and entity search."""
+    if label == "MONEY":
+        return normalise_money(text)
+    cleaned = clean_surface(text)
+    found = lookup(cleaned)
+    if found:
+        return found[0]
+    return cleaned
+
+
+def ruler_patterns() -> list[dict[str, Any]]:
+    """entity_ruler patterns: every gazetteer alias plus general money amounts."""
+    patterns: list[dict[str, Any]] = []
+    for entry in entries():
+        if entry["label"] == STOP:
+            continue
+        for alias in sorted({entry["canonical"], *entry["aliases"]}):
+            patterns.append({"label": entry["label"], "pattern": alias, "id": entry["canonical"]})
+    symbols = [c for c in CURRENCIES if c]
+    words = [c for c in CURRENCIES if c.isalpha()]
+    scales = list(SCALES)
+    number = {"LIKE_NUM": True}
+    scale = {"LOWER": {"IN": scales}, "OP": "?"}
+    shorthand = {"LOWER": {"REGEX": r"^\d[\d.,]*(bn|mn|m|k)$"}}
+    for pattern in (
+        [{"LOWER": {"IN": symbols}}, number, scale],
+        [{"LOWER": {"IN": symbols}}, shorthand],
+        [number, scale, {"LOWER": {"IN": words}}],
+        [shorthand, {"LOWER": {"IN": words}}],
+    ):
+        patterns.append({"label": "MONEY", "pattern": pattern})
+    return patterns

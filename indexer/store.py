@@ -1,0 +1,212 @@
+"""The document store: DATA/docs/<doc_id>.json and DATA/manifest.json.
+
+Ingest stages its changes in DATA/.staging/<generation>/ and they are applied once that
+index generation is live, so documents and index stay consistent after a crash.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from corpus.models import Document
+
+from .ner import Entity
+from .writer import current_generation
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+@dataclass
+class StoredDocument:
+    """A document as ingested, with its entities."""
+
+    document: Document
+    entities: list[Entity]
+    ingested_at: str
+    source_hash: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able dict (the docs/<doc_id>.json content)."""
+        return {
+            "document": self.document.to_dict(),
+            "entities": [e.to_dict() for e in self.entities],
+            "ingested_at": self.ingested_at,
+            "source_hash": self.source_hash,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "StoredDocument":
+        """Rebuild from :meth:`to_dict` output."""
+        return cls(
+            document=Document.from_dict(data["document"]),
+            entities=[Entity.from_dict(e) for e in data.get("entities", [])],
+            ingested_at=data.get("ingested_at", ""),
+            source_hash=data.get("source_hash", ""),
+        )
+
+    def summary(self) -> "DocumentSummary":
+        """The manifest/list view of this document."""
+        doc = self.document
+        return DocumentSummary(
+            doc_id=doc.doc_id, title=doc.title, format=doc.format, source_path=doc.source_path,
+            pages=doc.pages, word_count=doc.word_count, passages=len(doc.passages),
+            footnotes=len(doc.footnotes), entities=len(self.entities),
+            ingested_at=self.ingested_at, source_hash=self.source_hash,
+        )
+
+
+@dataclass
+class DocumentSummary:
+    """One row of the document list."""
+
+    doc_id: str
+    title: str
+    format: str
+    source_path: str
+    pages: int | None
+    word_count: int
+    passages: int
+    footnotes: int
+    entities: int
+    ingested_at: str
+    source_hash: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able dict."""
+        return asdict(self)
+
+
+@dataclass
+class EntityCount:
+    """An entity across the corpus: how often it is mentioned and in how many documents."""
+
+    label: str
+    canonical: str
+    mentions: int
+    documents: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able dict."""
+        return asdict(self)
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write JSON through a temporary file and os.replace (never a half-written file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, ensure_ascii=False)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+class DocumentStore:
+    """Reads and writes the documents of a data directory."""
+
+    def __init__(self, data_dir: str | os.PathLike) -> None:
+        self.root = Path(data_dir)
+        self.docs_dir = self.root / "docs"
+        self.manifest_path = self.root / "manifest.json"
+        self.staging_dir = self.root / ".staging"
+        self._entity_cache: tuple[float, list[EntityCount]] | None = None
+        self.recover(discard=False)
+
+    # reading -----------------------------------------------------------------
+    def manifest(self) -> dict[str, dict[str, Any]]:
+        """doc_id -> summary fields (source_path, source_hash, ingested_at, title, ...)."""
+        try:
+            with open(self.manifest_path, encoding="utf-8") as handle:
+                return json.load(handle).get("documents", {})
+        except FileNotFoundError:
+            return {}
+
+    def get(self, doc_id: str) -> StoredDocument | None:
+        """The stored document, or None if there is none with this id."""
+        if not _SAFE_ID.match(doc_id or ""):
+            return None
+        try:
+            with open(self.docs_dir / f"{doc_id}.json", encoding="utf-8") as handle:
+                return StoredDocument.from_dict(json.load(handle))
+        except FileNotFoundError:
+            return None
+
+    def list(self) -> list[DocumentSummary]:
+        """Summaries of all documents, by doc_id."""
+        names = DocumentSummary.__dataclass_fields__
+        rows = []
+        for doc_id, entry in sorted(self.manifest().items()):
+            rows.append(DocumentSummary(**{k: v for k, v in entry.items() if k in names}))
+        return rows
+
+    def entity_index(self) -> list[EntityCount]:
+        """Every (label, canonical) entity with mentions and documents, most mentioned first."""
+        stamp = self.manifest_path.stat().st_mtime if self.manifest_path.exists() else 0.0
+        if self._entity_cache and self._entity_cache[0] == stamp:
+            return self._entity_cache[1]
+        mentions: dict[tuple[str, str], int] = defaultdict(int)
+        docs: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for doc_id in self.manifest():
+            stored = self.get(doc_id)
+            for entity in stored.entities if stored else []:
+                key = (entity.label, entity.canonical)
+                mentions[key] += 1
+                docs[key].add(doc_id)
+        result = [EntityCount(k[0], k[1], n, sorted(docs[k])) for k, n in mentions.items()]
+        result.sort(key=lambda e: (-e.mentions, e.label, e.canonical))
+        self._entity_cache = (stamp, result)
+        return result
+
+    # writing -----------------------------------------------------------------
+    def put(self, stored: StoredDocument) -> None:
+        """Write one document now and record it in the manifest."""
+        doc_id = stored.document.doc_id
+        write_json(self.docs_dir / f"{doc_id}.json", stored.to_dict())
+        manifest = self.manifest()
+        manifest[doc_id] = stored.summary().to_dict()
+        write_json(self.manifest_path, {"version": 1, "documents": manifest})
+
+    def stage(self, generation: str, changed: list[StoredDocument], removed: list[str],
+              manifest: dict[str, dict[str, Any]]) -> None:
+        """Stage changes to apply once index generation ``generation`` is live."""
+        target = self.staging_dir / generation
+        shutil.rmtree(target, ignore_errors=True)
+        for stored in changed:
+            write_json(target / "docs" / f"{stored.document.doc_id}.json", stored.to_dict())
+        write_json(target / "removed.json", removed)
+        write_json(target / "manifest.json", {"version": 1, "documents": manifest})
+        write_json(target / "READY", True)
+
+    def recover(self, discard: bool = True) -> None:
+        """Apply staged changes of the live generation; drop others when ``discard``."""
+        if not self.staging_dir.is_dir():
+            return
+        live = current_generation(self.root / "index")
+        for staged in sorted(self.staging_dir.iterdir()):
+            if live is not None and staged.name == live.name and (staged / "READY").exists():
+                self._apply(staged)
+            elif discard:
+                shutil.rmtree(staged, ignore_errors=True)
+
+    def _apply(self, staged: Path) -> None:
+        self.docs_dir.mkdir(parents=True, exist_ok=True)
+        for path in sorted((staged / "docs").glob("*.json")):
+            try:
+                os.replace(path, self.docs_dir / path.name)
+            except FileNotFoundError:
+                pass  # another process applied it
+        try:
+            removed = json.loads((staged / "removed.json").read_text(encoding="utf-8"))
+            for doc_id in removed:
+                (self.docs_dir / f"{doc_id}.json").unlink(missing_ok=True)
+            os.replace(staged / "manifest.json", self.manifest_path)
+        except FileNotFoundError:
+            pass
+        shutil.rmtree(staged, ignore_errors=True)

@@ -1,0 +1,50 @@
+"""Build real temporary indexes for tests (like whoosh.util.testing)."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from corpus.builder import Block, DocumentBuilder
+from corpus.models import Document, Footnote
+
+from .ner import Entity, EntityTagger
+from .search import Searcher
+from .writer import write_documents
+
+
+def make_document(doc_id: str, paragraphs: Sequence[str], title: str | None = None,
+                  notes: dict[str, str] | None = None,
+                  marks: dict[int, list[tuple[int, str]]] | None = None) -> Document:
+    """A Document from plain paragraphs (optionally footnotes and marks per paragraph index)."""
+    builder = DocumentBuilder()
+    for i, text in enumerate(paragraphs):
+        builder.add(Block(text=text, page=1 + i // 3, marks=list((marks or {}).get(i, []))))
+    footnotes = [Footnote(number=n, text=t) for n, t in (notes or {}).items()]
+    return builder.build(doc_id=doc_id, title=title or doc_id, footnotes=footnotes,
+                         source_path=f"/tmp/{doc_id}.txt", format="txt")
+
+
+def build_index(index_dir: str | Path, documents: Sequence[Document],
+                tagger: EntityTagger | None = None,
+                entities: Sequence[Sequence[Entity]] | None = None) -> Searcher:
+    """Tag (unless entities are given) and index ``documents`` into ``index_dir``."""
+    if entities is None:
+        entities = (tagger or EntityTagger()).tag(documents)
+    write_documents(index_dir, list(zip(documents, entities)))
+    return Searcher(index_dir)
+
+
+@contextmanager
+def temp_index(documents: Sequence[Document], tagger: EntityTagger | None = None) -> Iterator[Searcher]:
+    """A Searcher over a temporary on-disk index of ``documents``, removed afterwards."""
+    root = Path(tempfile.mkdtemp(prefix="glossa-index-"))
+    searcher = build_index(root / "index", documents, tagger)
+    try:
+        yield searcher
+    finally:
+        searcher.close()
+        shutil.rmtree(root, ignore_errors=True)

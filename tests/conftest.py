@@ -1,0 +1,82 @@
+"""Shared fixtures: the sample corpus ingested once per session, and a Flask app on a copy of it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DIRS = (ROOT / "webui" / "sample_corpus", Path("/work/shared/corpus"))
+
+
+def sample_corpus_dir() -> Path:
+    """The directory holding the five sample documents (in the repo if it is there)."""
+    for candidate in SAMPLE_DIRS:
+        if candidate.is_dir() and any(candidate.glob("*.txt")):
+            return candidate
+    raise FileNotFoundError("sample corpus not found in " + ", ".join(map(str, SAMPLE_DIRS)))
+
+
+@pytest.fixture(scope="session")
+def sample_files(tmp_path_factory) -> list[Path]:
+    """Copies of the five sample documents (only the .txt files, not the README)."""
+    target = tmp_path_factory.mktemp("sample-corpus")
+    files = []
+    for path in sorted(sample_corpus_dir().glob("*.txt")):
+        dest = target / path.name
+        shutil.copyfile(path, dest)
+        files.append(dest)
+    return files
+
+
+@pytest.fixture(scope="session")
+def sample_data_dir(tmp_path_factory, sample_files) -> Path:
+    """A data directory with the sample corpus ingested (once per session; treat as read-only)."""
+    from indexer.pipeline import ingest
+
+    data_dir = tmp_path_factory.mktemp("sample-data")
+    report = ingest(sample_files, data_dir, progress=False)
+    assert not report.failed, report.failed
+    return data_dir
+
+
+@pytest.fixture
+def data_dir(sample_data_dir, tmp_path) -> Path:
+    """A private copy of the ingested sample data directory that a test may change."""
+    target = tmp_path / "data"
+    shutil.copytree(sample_data_dir, target, ignore=shutil.ignore_patterns("glossa.db", "secret_key"))
+    return target
+
+
+def make_app(data_dir: Path, db_path: Path, **extra):
+    """A Glossa app in test mode over ``data_dir`` with an SQLite database at ``db_path``."""
+    from webui.app import create_app
+
+    config = {
+        "TESTING": True,
+        "DATA_DIR": str(data_dir),
+        "DATABASE_URL": f"sqlite:///{db_path}",
+        "SECRET_KEY": "test",
+    }
+    config.update(extra)
+    return create_app(config)
+
+
+@pytest.fixture
+def app(data_dir, tmp_path):
+    """The Flask app over a private copy of the sample data, with its own SQLite file."""
+    return make_app(data_dir, tmp_path / "glossa.db")
+
+
+@pytest.fixture
+def client(app):
+    """A Flask test client of :func:`app`."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A Click runner for the app's CLI commands."""
+    return app.test_cli_runner()

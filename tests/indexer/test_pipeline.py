@@ -1,0 +1,115 @@
+"""Ingest: incremental runs, bad files, pruning, locking, and a SIGKILLed ingest."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from indexer.pipeline import IngestLocked, _Lock, ingest
+from indexer.search import Searcher
+from indexer.store import DocumentStore
+
+CORPUS = Path("/work/shared/corpus")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _copy(src_names, dest: Path) -> None:
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in src_names:
+        shutil.copy(CORPUS / name, dest / name)
+
+
+def test_incremental_bad_files_and_prune(tmp_path):
+    src, data = tmp_path / "src", tmp_path / "data"
+    _copy(["000_c7d6b90c2e1462b7.txt", "004_14094fff2b1dbb4b.txt"], src)
+    (src / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf \x00\x01\x02")
+    first = ingest([src], data, progress=False)
+    assert len(first.added) == 2 and first.failed and first.failed[0][0].endswith("broken.pdf")
+    assert first.failed[0][1] and "Traceback" not in first.failed[0][1]
+    assert first.tagger.startswith("spaCy") and not first.fallback
+    store = DocumentStore(data)
+    ids = {s.doc_id: s.source_path for s in store.list()}
+    assert set(ids) == set(first.added)
+    searcher = Searcher(data / "index")
+    before = searcher.search("Frontex").total
+    assert before > 0
+
+    again = ingest([src], data, progress=False)
+    assert sorted(again.unchanged) == sorted(first.added) and not again.added and not again.updated
+
+    news = src / "000_c7d6b90c2e1462b7.txt"
+    news.write_text(news.read_text() + "\n\nA new paragraph about Frontex in Montenegro.\n")
+    changed = ingest([src], data, progress=False)
+    assert len(changed.updated) == 1 and len(changed.unchanged) == 1
+    assert set(DocumentStore(data).manifest()) == set(ids)  # doc ids stable across runs
+    hit = searcher.search('"new paragraph"')  # the same Searcher sees the new generation
+    assert hit.total == 1 and hit.hits[0].doc_id == changed.updated[0]
+    stored = DocumentStore(data).get(changed.updated[0])
+    assert "new paragraph" in stored.document.text and stored.entities
+
+    (src / "004_14094fff2b1dbb4b.txt").unlink()
+    kept = ingest([src], data, progress=False)
+    assert not kept.pruned and len(DocumentStore(data).list()) == 2
+    pruned = ingest([src], data, progress=False, prune=True)
+    assert len(pruned.pruned) == 1
+    assert [s.doc_id for s in DocumentStore(data).list()] == changed.updated
+    assert DocumentStore(data).get(pruned.pruned[0]) is None
+    assert {h.doc_id for h in searcher.search("migration", pagelen=100).hits} == set(changed.updated)
+
+
+def test_missing_path_reported(tmp_path):
+    report = ingest([tmp_path / "nope"], tmp_path / "data", progress=False)
+    assert report.failed == [(str(tmp_path / "nope"), "no such file or directory")]
+    assert report.to_dict()["failed"][0]["reason"]
+
+
+def test_lock_prevents_concurrent_ingest(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    with _Lock(data):
+        with pytest.raises(IngestLocked, match="already running"):
+            ingest([CORPUS / "000_c7d6b90c2e1462b7.txt"], data, progress=False)
+
+
+def _spawn(src: Path, data: Path) -> subprocess.Popen:
+    code = "import sys; from indexer.pipeline import ingest; ingest([sys.argv[1]], sys.argv[2], progress=False)"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.Popen([sys.executable, "-c", code, str(src), str(data)], env=env, cwd=ROOT)
+
+
+@pytest.mark.parametrize("marker", ["index/gen-000002", ".staging"])
+def test_killed_ingest_leaves_old_index(tmp_path, marker):
+    src, data = tmp_path / "src", tmp_path / "data"
+    _copy(["000_c7d6b90c2e1462b7.txt"], src)
+    ingest([src], data, progress=False)
+    old_total = Searcher(data / "index").search("Frontex").total
+    _copy(["001_ecc342d5c4ab413f.txt", "003_b4544ddbd7f01f68.txt", "004_14094fff2b1dbb4b.txt"], src)
+    proc = _spawn(src, data)
+    deadline = time.time() + 60
+    while not (data / marker).exists() and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.002)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL, "ingest finished before it could be killed"
+    searcher = Searcher(data / "index")
+    if (data / "index" / "CURRENT").read_text() == "gen-000001":
+        # the previous index and documents are intact and usable
+        assert searcher.search("Frontex").total == old_total
+        assert len(DocumentStore(data).list()) == 1
+    else:  # killed just after the swap: documents are rolled forward, all consistent
+        assert searcher.search("Frontex").total > old_total
+        assert len(DocumentStore(data).list()) == 4
+        return
+    # and the next run completes the work
+    report = ingest([src], data, progress=False)
+    assert len(report.added) == 3 and len(report.unchanged) == 1
+    assert searcher.search("Frontex").total > old_total
+    assert len(DocumentStore(data).list()) == 4
+    assert sorted(p.name for p in (data / "index").glob("gen-*"))[-1] == (data / "index" / "CURRENT").read_text()

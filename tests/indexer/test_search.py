@@ -1,0 +1,127 @@
+"""Searching a real on-disk index of the sample corpus (and a small hostile one)."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexer.search import QueryError
+from indexer.testing import make_document, temp_index
+from indexer.writer import set_passage_tags
+
+
+def _texts(results):
+    return [h.text for h in results.hits]
+
+
+def test_plain_phrase_and_accent_folding(sample_searcher):
+    r = sample_searcher.search("Frontex")
+    assert r.total > 20 and all(h.score > 0 for h in r.hits)
+    phrase = sample_searcher.search('"border control"')
+    assert phrase.total > 0 and all("border control" in h.text.lower() for h in phrase.hits)
+    tk = sample_searcher.search("Turkiye")
+    assert tk.total > 0 and any("Türkiye" in h.text for h in tk.hits)
+    zp = sample_searcher.search("Zuparic")  # in the footnotes the passages cite
+    assert zp.total > 0 and any("Župarić" in n["text"] for h in zp.hits for n in h.footnotes)
+
+
+def test_field_prefixes(sample_searcher):
+    bih = sample_searcher.search("place:bih")
+    full = sample_searcher.search('place:"bosnia and herzegovina"')
+    assert bih.total == full.total > 0
+    assert sample_searcher.search("org:frontex").total > 20
+    person = sample_searcher.search('person:"ylva johansson"')
+    assert person.total > 0 and all("Johansson" in h.text for h in person.hits)
+    doc_id = sample_searcher.search("Frontex").hits[0].doc_id
+    only = sample_searcher.search(f"doc:{doc_id} migrants")
+    assert only.total > 0 and {h.doc_id for h in only.hits} == {doc_id}
+    fn = sample_searcher.search("fn:12")
+    assert fn.total >= 1 and all(any(n["number"] == "12" for n in h.footnotes) for h in fn.hits)
+    assert all(h.page == 2 for h in sample_searcher.search("page:2", pagelen=50).hits)
+    assert sample_searcher.search("type:MONEY").total > 0
+
+
+def test_wildcards_fuzzy_and_boolean(sample_searcher):
+    assert sample_searcher.search("front*").total >= sample_searcher.search("Frontex").total
+    assert sample_searcher.search("Frontx~").total > 0
+    both = sample_searcher.search("Frontex Serbia").total
+    either = sample_searcher.search("Frontex OR Serbia").total
+    without = sample_searcher.search("Frontex NOT Serbia").total
+    assert both < either and without < sample_searcher.search("Frontex").total
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "AND", "*", "foo:bar frontex", "(((", '"the"'])
+def test_malformed_queries_raise_query_error(sample_searcher, bad):
+    with pytest.raises(QueryError) as err:
+        sample_searcher.search(bad)
+    assert err.value.message
+
+
+@pytest.mark.parametrize("repairable", ['"border control', "(frontex OR serbia", "frontex)"])
+def test_best_effort_parse(sample_searcher, repairable):
+    assert sample_searcher.search(repairable).total > 0
+
+
+def test_filters_and_facets(sample_searcher):
+    r = sample_searcher.search("migration", pagelen=5)
+    docs = r.facets["documents"]
+    assert sum(d["count"] for d in docs) == r.total and len(docs) > 1
+    assert all(d["label"] for d in docs)
+    assert any(e["value"] == "European Union" and e["label"] == "ORG" for e in r.facets["entities"])
+    narrowed = sample_searcher.search("migration", filters={"doc": docs[0]["value"]})
+    assert narrowed.total == docs[0]["count"]
+    typed = sample_searcher.search("migration", filters={"type": "PERSON"})
+    assert 0 < typed.total < r.total and all(
+        any(e["label"] == "PERSON" for e in h.entities) for h in typed.hits)
+    ent = sample_searcher.search("migration", filters={"entity": "BiH"})
+    assert 0 < ent.total and all(
+        any(e["canonical"] == "Bosnia and Herzegovina" for e in h.entities) for h in ent.hits)
+    with pytest.raises(QueryError):
+        sample_searcher.search("migration", filters={"colour": "red"})
+
+
+def test_pagination_and_groups(sample_searcher):
+    first = sample_searcher.search("EU", page=1, pagelen=5)
+    second = sample_searcher.search("EU", page=2, pagelen=5)
+    assert first.pages == -(-first.total // 5) and first.total > 10
+    keys1 = {(h.doc_id, h.ordinal) for h in first.hits}
+    keys2 = {(h.doc_id, h.ordinal) for h in second.hits}
+    assert len(keys1) == len(keys2) == 5 and not keys1 & keys2
+    assert [h for g in first.groups for h in g.hits] == sorted(
+        first.hits, key=lambda h: [g.doc_id for g in first.groups].index(h.doc_id))
+    assert first.hits[0].score >= first.hits[-1].score
+    assert sample_searcher.search("EU", page=999).hits == []
+    d = first.to_dict()
+    assert d["total"] == first.total and d["hits"][0]["snippet_html"]
+
+
+def test_did_you_mean(sample_searcher):
+    r = sample_searcher.search("frontexx")
+    assert r.total == 0 and r.suggestion == "frontex"
+    assert sample_searcher.search("Frontex").suggestion is None
+
+
+def test_hit_entities_relative_and_snippet_marks(sample_searcher):
+    hit = sample_searcher.search("org:frontex").hits[0]
+    for e in hit.entities:
+        assert hit.text[e["start"]:e["end"]] == e["text"]
+    assert 'class="ent ent-ORG" data-label="ORG" title="ORG: Frontex"' in hit.snippet_html
+    assert "<mark>" in hit.snippet_html
+
+
+def test_snippet_escaping_and_tags(tmp_path, tagger):
+    doc = make_document("evil", [
+        "<script>alert('x')</script> Frontex & partners met in Serbia.",
+        "A second paragraph about border control.",
+    ])
+    with temp_index([doc], tagger) as searcher:
+        hit = searcher.search("Frontex").hits[0]
+        assert "<script>" not in hit.snippet_html
+        assert "&lt;script&gt;" in hit.snippet_html and "&amp;" in hit.snippet_html
+        assert "<mark>Frontex</mark>" in hit.snippet_html
+        assert set_passage_tags(searcher.index_dir, "evil", 1, ["Important", "review"])
+        tagged = searcher.search("tag:important")
+        assert [(h.ordinal, h.tags) for h in tagged.hits] == [(1, ["important", "review"])]
+        assert searcher.search("control", filters={"tag": "review"}).total == 1
+        assert searcher.search("border").facets["tags"][0]["value"] in ("important", "review")
+        assert searcher.search("org:frontex").total == 1  # other fields kept
+        assert not set_passage_tags(searcher.index_dir, "evil", 99, ["x"])

@@ -1,0 +1,72 @@
+"""Helpers for the annotation tests: a small real data directory (store + Whoosh index)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+DOCS = {
+    "alpha": (
+        "Border policy in the Aegean",
+        [
+            "Introduction to the border regime of the European Union.",
+            "Reports describe pushbacks at the Greek border and the role of Frontex.",
+            "Asylum seekers wait for months on the islands.",
+        ],
+    ),
+    "beta": (
+        "Readmission agreements",
+        [
+            "The EU-Turkey statement of 2016 changed the route.",
+            "Readmission agreements link visas to returns.",
+        ],
+    ),
+}
+
+
+def build_data_dir(root: Path) -> Path:
+    """Write the DOCS into ``root`` as an ingested data directory (no NER: no entities)."""
+    from indexer.store import DocumentStore, StoredDocument
+    from indexer.testing import make_document
+    from indexer.writer import write_documents
+
+    root.mkdir(parents=True, exist_ok=True)
+    documents = [make_document(doc_id, paras, title=title) for doc_id, (title, paras) in DOCS.items()]
+    write_documents(root / "index", [(d, []) for d in documents])
+    store = DocumentStore(root)
+    for doc in documents:
+        store.put(StoredDocument(document=doc, entities=[], ingested_at="2026-01-01T00:00:00Z", source_hash="x"))
+    return root
+
+
+def make_test_app(data_dir: Path, **extra):
+    """A Glossa app over ``data_dir`` with its SQLite file there."""
+    from webui.app import create_app
+
+    config = {"TESTING": True, "DATA_DIR": str(data_dir), "SECRET_KEY": "test",
+              "DATABASE_URL": f"sqlite:///{data_dir / 'glossa.db'}", "BASE_URL": "http://glossa.test"}
+    config.update(extra)
+    return create_app(config)
+
+
+def selector_body(doc, quote: str, tags=(), comment: str = "", visibility: str = "private",
+                  base: str = "http://glossa.test") -> dict:
+    """A W3C annotation on the first occurrence of ``quote`` in ``doc`` (a Document)."""
+    start = doc.text.index(quote)
+    end = start + len(quote)
+    body = [{"type": "TextualBody", "purpose": "tagging", "value": t} for t in tags]
+    if comment:
+        body.append({"type": "TextualBody", "purpose": "commenting", "value": comment})
+    return {
+        "@context": "http://www.w3.org/ns/anno.jsonld",
+        "type": "Annotation",
+        "body": body,
+        "target": {
+            "source": f"{base}/doc/{doc.doc_id}",
+            "selector": [
+                {"type": "TextQuoteSelector", "exact": quote, "prefix": doc.text[max(0, start - 32):start],
+                 "suffix": doc.text[end:end + 32]},
+                {"type": "TextPositionSelector", "start": start, "end": end},
+            ],
+        },
+        "glossa:visibility": visibility,
+    }

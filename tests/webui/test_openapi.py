@@ -1,0 +1,168 @@
+"""The OpenAPI document describes exactly the API: every route, and the bodies it returns."""
+
+from __future__ import annotations
+
+import re
+
+import jsonschema
+import pytest
+from jsonschema import Draft202012Validator
+
+PAPER = "003-b4544ddbd7f01f68"
+
+#: a valid request for every (path, method) of the spec: (concrete url, json body or None)
+#: annotation requests get an annotation id created in the test
+EXAMPLES = {
+    ("/api/search", "get"): ("/api/search?q=frontex&pagelen=5", None),
+    ("/api/documents", "get"): ("/api/documents", None),
+    ("/api/documents/{doc_id}", "get"): (f"/api/documents/{PAPER}", None),
+    ("/api/documents/{doc_id}/footnotes/{number}", "get"): (f"/api/documents/{PAPER}/footnotes/21", None),
+    ("/api/entities", "get"): ("/api/entities?type=ORG", None),
+    ("/api/works", "get"): ("/api/works", None),
+    ("/api/openapi.json", "get"): ("/api/openapi.json", None),
+}
+#: bad requests and the error status the spec must list for them
+BAD = {
+    ("/api/search", "get"): ("/api/search?q=a&page=0", "400"),
+    ("/api/documents/{doc_id}", "get"): ("/api/documents/nope", "404"),
+    ("/api/documents/{doc_id}/footnotes/{number}", "get"): (f"/api/documents/{PAPER}/footnotes/999", "404"),
+    ("/api/entities", "get"): ("/api/entities?type=nope", "400"),
+}
+
+
+@pytest.fixture
+def spec(client):
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def validate(spec: dict, schema: dict, body) -> None:
+    """Validate a body against a response schema whose $refs point into the spec's components."""
+    root = dict(schema)
+    root["components"] = spec["components"]
+    Draft202012Validator(root).validate(body)
+
+
+def spec_path(rule: str) -> str:
+    """Flask's /api/x/<conv:name> as OpenAPI's /api/x/{name}."""
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
+
+
+def test_spec_is_openapi_31_and_its_schemas_are_valid(spec):
+    assert spec["openapi"].startswith("3.1")
+    for name, schema in spec["components"]["schemas"].items():
+        Draft202012Validator.check_schema(schema)
+    assert set(spec["components"]["schemas"]["Error"]["required"]) == {"error", "message", "status"}
+
+
+def test_every_api_route_is_in_the_spec(app, spec):
+    routes = set()
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/"):
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                routes.add((spec_path(rule.rule), method.lower()))
+    described = {(path, method) for path, item in spec["paths"].items() for method in item}
+    assert routes - described == set(), "routes missing from the spec"
+    assert described - routes == set(), "spec describes routes that do not exist"
+
+
+ANNOTATION_OPERATIONS = {
+    ("/api/annotations", "get"), ("/api/annotations", "post"),
+    ("/api/annotations/{annotation_id}", "get"), ("/api/annotations/{annotation_id}", "patch"),
+    ("/api/annotations/{annotation_id}", "delete"), ("/api/annotations/tags", "get"),
+    ("/api/annotations/export", "get"),
+}
+
+
+def test_every_operation_is_exercised_here(spec):
+    described = {(p, m) for p, item in spec["paths"].items() for m in item}
+    assert described == set(EXAMPLES) | ANNOTATION_OPERATIONS
+
+
+@pytest.mark.parametrize("key", sorted(EXAMPLES))
+def test_response_matches_its_schema(client, spec, key):
+    url, _ = EXAMPLES[key]
+    response = client.get(url)
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    schema = spec["paths"][key[0]][key[1]]["responses"]["200"]["content"]["application/json"]["schema"]
+    validate(spec, schema, response.get_json())
+
+
+@pytest.mark.parametrize("key", sorted(BAD))
+def test_error_response_matches_the_error_schema(client, spec, key):
+    url, status = BAD[key]
+    response = client.get(url)
+    assert str(response.status_code) == status
+    described = spec["paths"][key[0]][key[1]]["responses"][status]
+    validate(spec, described["content"]["application/json"]["schema"], response.get_json())
+
+
+def test_schema_rejects_a_wrong_body(spec):
+    """The check above can fail: a search body without groups does not validate."""
+    schema = spec["paths"]["/api/search"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    with pytest.raises(jsonschema.ValidationError):
+        validate(spec, schema, {"query": "x", "total": 0})
+
+
+def test_parameters_are_described(spec):
+    names = {p["name"] for p in spec["paths"]["/api/search"]["get"]["parameters"]}
+    assert names == {"q", "page", "pagelen", "doc", "type", "entity", "tag"}
+    for path, item in spec["paths"].items():
+        for placeholder in re.findall(r"{(\w+)}", path):
+            for method, op in item.items():
+                assert placeholder in {p["name"] for p in op.get("parameters", []) if p["in"] == "path"}, (path, method)
+
+
+def response_schema(spec: dict, path: str, method: str, status: str, media: str) -> dict:
+    return spec["paths"][path][method]["responses"][status]["content"][media]["schema"]
+
+
+def test_annotation_round_trip_matches_the_spec(client, spec):
+    """POST, GET, PATCH, list, tags, export, DELETE: each body validates against the spec."""
+    with client.session_transaction() as session:
+        session["csrf_token"] = "t0ken"
+    headers = {"X-CSRF-Token": "t0ken"}
+    new = {
+        "type": "Annotation",
+        "body": [{"type": "TextualBody", "purpose": "commenting", "value": "Which data?"},
+                 {"type": "TextualBody", "purpose": "tagging", "value": "ai"}],
+        "target": {"source": f"http://127.0.0.1:5000/doc/{PAPER}",
+                   "selector": [{"type": "TextQuoteSelector", "exact": "EuMigraTool"}]},
+    }
+    post = spec["paths"]["/api/annotations"]["post"]
+    validate(spec, post["requestBody"]["content"]["application/ld+json"]["schema"], new)
+    created = client.post("/api/annotations", json=new, headers=headers)
+    assert created.status_code == 201, created.get_data(as_text=True)
+    body = created.get_json(force=True)
+    validate(spec, response_schema(spec, "/api/annotations", "post", "201", "application/ld+json"), body)
+    one = "/api/annotations/{annotation_id}"
+    url = "/api/annotations/" + body["id"].rsplit("/", 1)[-1]
+
+    got = client.get(url)
+    validate(spec, response_schema(spec, one, "get", "200", "application/ld+json"), got.get_json(force=True))
+    change = {"glossa:visibility": "shared"}
+    validate(spec, spec["paths"][one]["patch"]["requestBody"]["content"]["application/json"]["schema"], change)
+    patched = client.patch(url, json=change, headers=headers)
+    assert patched.status_code == 200
+    validate(spec, response_schema(spec, one, "patch", "200", "application/ld+json"), patched.get_json(force=True))
+
+    listed = client.get(f"/api/annotations?doc={PAPER}").get_json(force=True)
+    validate(spec, response_schema(spec, "/api/annotations", "get", "200", "application/ld+json"), listed)
+    assert listed["total"] == 1
+    tags = client.get("/api/annotations/tags").get_json()
+    validate(spec, response_schema(spec, "/api/annotations/tags", "get", "200", "application/json"), tags)
+    exported = client.get("/api/annotations/export?format=jsonld")
+    assert exported.status_code == 200
+    export_schema = response_schema(spec, "/api/annotations/export", "get", "200", "application/ld+json")
+    validate(spec, export_schema, exported.get_json(force=True))
+    for fmt, media in (("csv", "text/csv"), ("markdown", "text/markdown")):
+        response = client.get(f"/api/annotations/export?format={fmt}")
+        assert response.mimetype == media and "EuMigraTool" in response.get_data(as_text=True)
+        assert media in spec["paths"]["/api/annotations/export"]["get"]["responses"]["200"]["content"]
+
+    deleted = client.delete(url, headers=headers)
+    assert deleted.status_code == 204 and "204" in spec["paths"][one]["delete"]["responses"]
+    missing = client.get(url)
+    assert missing.status_code == 404
+    validate(spec, response_schema(spec, one, "get", "404", "application/json"), missing.get_json())

@@ -1,0 +1,118 @@
+"""The JSON API for scripts (mounted at /api): search, documents, footnotes, entities, works.
+
+Errors are JSON ``{"error", "message", "status"}`` (see app.py's handlers), never HTML.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, jsonify, request
+
+from . import presenters, services
+from .openapi import build_spec
+
+bp = Blueprint("api", __name__)
+
+MAX_PAGELEN = 100
+#: query-string parameter -> key of the ``filters`` mapping given to Searcher.search
+FILTER_PARAMS = ("doc", "type", "entity", "tag")
+
+
+def int_arg(name: str, default: int, low: int = 1, high: int | None = None) -> int:
+    """A whole-number query parameter within bounds, else a 400 error saying what is allowed."""
+    raw = request.args.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        abort(400, description=f"Parameter {name!r} must be a whole number, not {raw!r}.")
+    if value < low or (high is not None and value > high):
+        bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+        abort(400, description=f"Parameter {name!r} must be {bounds}, not {value}.")
+    return value
+
+
+def search_filters(args) -> dict[str, str]:
+    """The filters present in the query string (empty values ignored)."""
+    filters = {}
+    for name in FILTER_PARAMS:
+        value = (args.get(name) or "").strip()
+        if value:
+            filters[name] = value
+    return filters
+
+
+def run_search(searcher, query: str, page: int, pagelen: int, filters: dict[str, str]) -> dict:
+    """Run a search and return SearchResults.to_dict(); a query error becomes LookupFailed(400)."""
+    from indexer.search import QueryError
+
+    try:
+        results = searcher.search(query, page=page, pagelen=pagelen, filters=filters or None)
+    except QueryError as exc:
+        raise presenters.LookupFailed(400, f"Cannot understand the query {query!r}: {exc}") from None
+    return results.to_dict()
+
+
+def _fail(exc: presenters.LookupFailed):
+    abort(exc.status, description=exc.message)
+
+
+@bp.get("/search")
+def search():
+    """Search passages; hits grouped by document, facets, suggestion."""
+    query = (request.args.get("q") or "").strip()
+    if not query:
+        abort(400, description="Parameter 'q' (the query) is required, e.g. /api/search?q=frontex.")
+    page = int_arg("page", 1)
+    pagelen = int_arg("pagelen", int(current_app.config.get("PAGE_SIZE") or 10), 1, MAX_PAGELEN)
+    try:
+        return jsonify(run_search(services.get_searcher(), query, page, pagelen, search_filters(request.args)))
+    except presenters.LookupFailed as exc:
+        _fail(exc)
+
+
+@bp.get("/documents")
+def documents():
+    """Every document with its metadata."""
+    return jsonify(documents=presenters.document_summaries(services.get_store()))
+
+
+@bp.get("/documents/<doc_id>")
+def document(doc_id: str):
+    """One document in full."""
+    try:
+        return jsonify(presenters.document_detail(presenters.get_stored(services.get_store(), doc_id)))
+    except presenters.LookupFailed as exc:
+        _fail(exc)
+
+
+@bp.get("/documents/<doc_id>/footnotes/<number>")
+def footnote(doc_id: str, number: str):
+    """One footnote: text, citing sentences, references, Ibid. target."""
+    try:
+        stored = presenters.get_stored(services.get_store(), doc_id)
+        return jsonify(presenters.footnote_detail(stored, number))
+    except presenters.LookupFailed as exc:
+        _fail(exc)
+
+
+@bp.get("/entities")
+def entities():
+    """The entity index: label, canonical name, mentions, documents."""
+    try:
+        rows = presenters.entity_index(services.get_store(), request.args.get("type"), request.args.get("q"))
+    except presenters.LookupFailed as exc:
+        _fail(exc)
+    return jsonify(entities=rows)
+
+
+@bp.get("/works")
+def works():
+    """Every work cited in the corpus's footnotes."""
+    return jsonify(works=presenters.works_index(services.get_store()))
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3.1 description of this API."""
+    return jsonify(build_spec(current_app))

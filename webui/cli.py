@@ -1,0 +1,121 @@
+"""The ``glossa`` command: ingest, search, read and cite documents, serve the web app.
+
+Every command accepts ``--data DIR`` (also before the command name; env GLOSSA_DATA;
+default ./glossa-data), so ``glossa --data d ingest x`` and ``glossa ingest --data d x`` agree.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from . import config as settings
+
+DATA_KEY = "glossa.data"
+SAMPLE_CORPUS = Path(__file__).with_name("sample_corpus")
+DEV_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+
+class CliError(click.ClickException):
+    """An error a user can act on: printed as "Error: ..." and exiting with ``exit_code``."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def _remember_data(ctx: click.Context, param: click.Parameter, value):
+    if value is not None:
+        ctx.meta[DATA_KEY] = value
+    return value
+
+
+def _data_option(envvar: str | None = None) -> click.Option:
+    return click.Option(
+        ["--data"], metavar="DIR", envvar=envvar, expose_value=False, is_eager=True,
+        callback=_remember_data, type=click.Path(file_okay=False),
+        help="Data directory holding the index, documents and database "
+             "(env GLOSSA_DATA; default ./glossa-data).",
+    )
+
+
+class GlossaGroup(click.Group):
+    """A group that gives every command (and sub-group) its own ``--data`` option."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        _add_data_option(cmd)
+        super().add_command(cmd, name)
+
+
+def _add_data_option(cmd: click.Command) -> None:
+    if not any(p.name == "data" for p in cmd.params):
+        cmd.params.append(_data_option())
+    for sub in getattr(cmd, "commands", {}).values():
+        _add_data_option(sub)
+
+
+def data_dir() -> Path:
+    """The data directory chosen on the command line, else $GLOSSA_DATA, else ./glossa-data."""
+    return settings.resolve_data_dir(click.get_current_context().meta.get(DATA_KEY))
+
+
+def make_app(**config):
+    """The Flask app for the chosen data directory, so commands share the server's settings."""
+    from .app import create_app
+
+    return create_app({"DATA_DIR": str(data_dir()), **config})
+
+
+def open_app():
+    """The app over an existing data directory that holds an index, else a CliError saying what to do."""
+    where = data_dir()
+    hint = f"Ingest documents first: glossa --data {where} ingest PATH..."
+    if not where.is_dir():
+        raise CliError(f"No data directory at {where}. {hint}")
+    app = make_app()
+    if not Path(app.config["INDEX_DIR"]).is_dir():
+        raise CliError(f"No index in {app.config['INDEX_DIR']}. {hint}")
+    return app
+
+
+@click.group(cls=GlossaGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="glossa", message="glossa %(version)s")
+@click.option("--data", metavar="DIR", envvar="GLOSSA_DATA", expose_value=False, is_eager=True,
+              callback=_remember_data, type=click.Path(file_okay=False),
+              help="Data directory for every command (env GLOSSA_DATA; default ./glossa-data).")
+def cli() -> None:
+    """Glossa: search, read, cite and annotate a corpus of footnoted documents.
+
+    \b
+    Quick start:
+      glossa demo                        ingest the bundled sample corpus and serve it
+      glossa ingest reports/             add a folder of .txt/.md/.html/.pdf files
+      glossa search 'frontex AND place:Serbia'
+      glossa cite 003-b4544ddbd7f01f68 42
+      glossa serve --port 8000
+
+    All state lives in the data directory (--data DIR, env GLOSSA_DATA, default
+    ./glossa-data). Run `glossa COMMAND --help` for a command's options and examples.
+    """
+
+
+def register_commands() -> None:
+    """Attach every command module's commands to :data:`cli`."""
+    from . import cli_ingest, cli_read, cli_serve
+
+    for module in (cli_ingest, cli_serve, cli_read):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+    try:
+        from .cli_annotations import register
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__package__}.cli_annotations":
+            raise
+    else:
+        register(cli)
+        for command in cli.commands.values():
+            _add_data_option(command)
+
+
+register_commands()

@@ -1,0 +1,182 @@
+"""``glossa user``, ``glossa token`` and ``glossa annotations`` commands (see :func:`register`).
+
+    glossa user add NAME [--password-stdin]   password asked twice (or one line on stdin)
+    glossa user list
+    glossa token create NAME [--label TEXT]   prints the new API token once
+    glossa annotations export --format jsonld|csv|markdown [-o FILE] [--user NAME]
+    glossa annotations import FILE            restore a JSON-LD AnnotationCollection
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+
+def _app():
+    from .cli import make_app
+
+    return make_app()
+
+
+def _error(message: str, code: int = 1) -> click.ClickException:
+    from .cli import CliError
+
+    return CliError(message, code)
+
+
+def _service():
+    from . import services
+
+    return services.get_annotation_service()
+
+
+@click.group("user")
+def user_group() -> None:
+    """Manage the local accounts that sign in when AUTH=accounts."""
+
+
+@user_group.command("add")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
+def user_add(name: str, password_stdin: bool) -> None:
+    """Create the account NAME (the password is asked twice, never echoed).
+
+    Example: glossa user add alice
+    """
+    from annotations.base import AnnotationError
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    app = _app()
+    with app.app_context():
+        try:
+            _service().add_user(name, password)
+        except AnnotationError as exc:
+            raise _error(f"Cannot add user {name!r}: {exc.message}") from None
+    click.echo(f"User {name} created.")
+
+
+@user_group.command("list")
+def user_list() -> None:
+    """List the accounts with the number of annotations each wrote."""
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from annotations.models import Annotation, User
+
+    from . import services
+
+    app = _app()
+    with app.app_context(), Session(services.get_engine()) as session:
+        counts = dict(session.execute(select(Annotation.creator_id, func.count()).group_by(Annotation.creator_id)).all())
+        users = session.scalars(select(User).order_by(User.name)).all()
+        if not users:
+            click.echo("No users yet. Add one with: glossa user add NAME")
+        for user in users:
+            click.echo(f"{user.name}\t{counts.get(user.id, 0)} annotations\tsince {user.created:%Y-%m-%d}")
+
+
+@click.group("token")
+def token_group() -> None:
+    """API tokens for scripts: send them as 'Authorization: Bearer TOKEN'."""
+
+
+@token_group.command("create")
+@click.argument("name")
+@click.option("--label", default="", help="A note to remember what the token is for.")
+def token_create(name: str, label: str) -> None:
+    """Create an API token for user NAME and print it (it is shown only this once).
+
+    Example: glossa token create alice --label "export script"
+    """
+    from annotations.base import AnnotationError
+
+    app = _app()
+    with app.app_context():
+        service = _service()
+        if service.get_user(name) is None:
+            if name != "local":
+                raise _error(f"No user {name!r}. Add one first: glossa user add {name}")
+            service.ensure_user(name)
+        try:
+            token = service.create_token(name, label)
+        except AnnotationError as exc:
+            raise _error(exc.message) from None
+    click.echo(token)
+    click.echo("Keep it safe: it is not stored and cannot be shown again.", err=True)
+
+
+@click.group("annotations")
+def annotations_group() -> None:
+    """Export and import annotations (W3C Web Annotation JSON-LD, CSV, Markdown)."""
+
+
+@annotations_group.command("export")
+@click.option("--format", "fmt", type=click.Choice(["jsonld", "csv", "markdown"]), default="jsonld", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here instead of stdout.")
+@click.option("--user", "viewer", metavar="NAME", help="Only what NAME may see (default: every annotation).")
+def annotations_export(fmt: str, output: str | None, viewer: str | None) -> None:
+    """Export annotations, e.g. glossa annotations export --format csv -o notes.csv"""
+    from . import annotation_tags
+    from .api_annotations import export_payload
+
+    app = _app()
+    with app.test_request_context("/"):  # export links are built from BASE_URL
+        if viewer is not None:
+            user = _service().get_user(viewer)
+            if user is None:
+                raise _error(f"No user {viewer!r}.")
+            items = _service().list(viewer=user)
+        else:
+            items = annotation_tags.all_annotations()
+        text, _mime, _name = export_payload(fmt, items)
+    if output:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise _error(f"Cannot write {output}: {exc.strerror}") from None
+        click.echo(f"Exported {len(items)} annotations to {output}.", err=True)
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+
+
+@annotations_group.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+def annotations_import(file: str) -> None:
+    """Restore annotations from a JSON-LD file made by 'annotations export' (ids kept; existing ones skipped)."""
+    from annotations.base import AnnotationError
+    from annotations.export import import_jsonld
+
+    from . import annotation_tags
+
+    try:
+        data = json.loads(Path(file).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise _error(f"No file {file}.") from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise _error(f"Cannot read {file} as JSON: {exc}") from None
+    app = _app()
+    with app.app_context():
+        try:
+            report = import_jsonld(data, _service())
+        except AnnotationError as exc:
+            raise _error(f"Cannot import {file}: {exc.message}") from None
+        for doc_id in sorted({a.doc_id for a in annotation_tags.all_annotations()}):
+            annotation_tags.sync_tags(doc_id)
+    click.echo(f"Imported {report.imported}, skipped {report.skipped} already present, {len(report.errors)} refused.")
+    for index, message in report.errors[:20]:
+        click.echo(f"  item {index}: {message}", err=True)
+    if report.errors:
+        sys.exit(2)
+
+
+def register(cli: click.Group) -> None:
+    """Add the user, token and annotations groups to the glossa command."""
+    for group in (user_group, token_group, annotations_group):
+        cli.add_command(group)

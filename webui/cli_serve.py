@@ -1,0 +1,105 @@
+"""``glossa serve``, ``glossa demo`` and ``glossa settings``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from . import config as settings
+from .cli import DEV_CORPUS, SAMPLE_CORPUS, CliError, data_dir, make_app
+
+HOST_OPTION = click.option("--host", default="127.0.0.1", show_default=True,
+                           help="Interface to listen on (0.0.0.0 for every interface).")
+PORT_OPTION = click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True,
+                           help="Port to listen on.")
+
+
+def run_server(host: str, port: int, debug: bool = False) -> None:
+    """Serve the app with werkzeug's server until interrupted."""
+    app = make_app()
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    click.echo(f"Glossa is serving {data_dir()} on http://{shown}:{port}/ (Ctrl+C to stop).")
+    try:
+        app.run(host=host, port=port, debug=debug, use_reloader=False)
+    except OSError as exc:
+        raise CliError(f"Cannot listen on {host}:{port} ({exc.strerror or exc}). "
+                       "Is another server using it? Choose another port with --port.") from None
+
+
+@click.command(short_help="Serve the web app and the JSON API.")
+@HOST_OPTION
+@PORT_OPTION
+@click.option("--debug", is_flag=True, help="Flask debug mode: tracebacks in the browser. Never in production.")
+def serve(host: str, port: int, debug: bool) -> None:
+    """Serve the web app and the JSON API.
+
+    \b
+    Examples:
+      glossa serve                          http://127.0.0.1:5000/
+      glossa --data /srv/glossa serve --host 0.0.0.0 --port 8000
+
+    The development server of werkzeug is used; put a reverse proxy in front of it for
+    anything but a single user.
+    """
+    run_server(host, port, debug)
+
+
+def sample_corpus() -> Path:
+    """The bundled sample corpus (or, in a source checkout without it, ../shared/corpus)."""
+    for candidate in (SAMPLE_CORPUS, DEV_CORPUS):
+        if candidate.is_dir() and any(candidate.iterdir()):
+            return candidate
+    raise CliError(f"The sample corpus is missing (looked in {SAMPLE_CORPUS}); reinstall glossa.")
+
+
+@click.command(short_help="Ingest the bundled sample corpus and serve it.")
+@HOST_OPTION
+@PORT_OPTION
+@click.option("--no-serve", is_flag=True, help="Only ingest the sample corpus; do not start the server.")
+def demo(host: str, port: int, no_serve: bool) -> None:
+    """Ingest the bundled sample corpus (five EU migration-policy documents) and serve it.
+
+    Incremental: a second run finds the documents unchanged and starts at once.
+
+    \b
+    Examples:
+      glossa demo
+      glossa --data /tmp/glossa-demo demo --port 8000
+    """
+    from .cli_ingest import run_pipeline, summary_lines
+
+    corpus = sample_corpus()
+    click.echo(f"Ingesting the sample corpus from {corpus} ...")
+    report = run_pipeline([corpus], data_dir(), progress=True, model=make_app().config.get("SPACY_MODEL"))
+    for line in summary_lines(report, data_dir()):
+        click.echo(line)
+    if not no_serve:
+        run_server(host, port)
+
+
+@click.command("settings", short_help="List every setting with its default and help.")
+@click.option("--json", "as_json", is_flag=True, help="Print the settings as JSON.")
+def show_settings(as_json: bool) -> None:
+    """List every setting with its default and what it does.
+
+    Settings come from, in order: defaults, the instance file glossa.cfg, environment
+    variables GLOSSA_<NAME> (e.g. GLOSSA_PAGE_SIZE=20), then command-line options.
+
+    \b
+    Example:
+      glossa settings
+    """
+    rows = [{"name": s.name, "default": s.default, "env": f"GLOSSA_{s.name}", "help": s.help}
+            for s in settings.SETTINGS]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        default = "(computed)" if row["default"] is None else repr(row["default"])
+        click.echo(f"{row['name']}  [default: {default}; env {row['env']}]")
+        click.echo(f"    {row['help']}")
+
+
+COMMANDS = [serve, demo, show_settings]

@@ -1,0 +1,269 @@
+"""Turn a stored document, its entities and footnote marks into safe HTML.
+
+Every piece of document text is escaped with markupsafe; the only markup is what this
+module writes. Inside a passage element, the text nodes that are not inside an element
+carrying ``data-glossa-skip`` concatenate to exactly ``document.text[start:end]``: entity
+spans and term marks wrap text, everything inserted (footnote marks, labels, passage
+links) sits inside a ``data-glossa-skip`` element.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from typing import Iterable, Sequence
+
+from markupsafe import Markup, escape
+
+#: entity labels, in legend order, with a name a person reads
+LABELS: dict[str, str] = {
+    "PERSON": "Person",
+    "ORG": "Organisation",
+    "GPE": "Country or city",
+    "LOC": "Place",
+    "NORP": "Group",
+    "LAW": "Law",
+    "EVENT": "Event",
+    "DATE": "Date",
+    "MONEY": "Money",
+    "PERCENT": "Percent",
+    "CARDINAL": "Number",
+    "PRODUCT": "Product",
+    "FAC": "Facility",
+    "WORK_OF_ART": "Work",
+    "ORDINAL": "Ordinal",
+    "TIME": "Time",
+    "QUANTITY": "Quantity",
+    "LANGUAGE": "Language",
+}
+
+# field prefixes whose values are not words of the text
+_NON_TEXT_FIELDS = {"doc", "fn", "tag", "cites", "type", "page", "ordinal", "title"}
+_TOKEN = re.compile(r'(?:(\w+):)?("([^"]*)"|[^\s()"]+)', re.UNICODE)
+_WORD = re.compile(r"[\w*?]+", re.UNICODE)
+_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
+_SUFFIXES = ("ations", "ation", "ions", "ion", "ies", "ing", "ers", "er", "es", "ed", "al", "ly", "s", "d", "y", "e")
+_URL = re.compile(r"https?://[^\s<>\"')\]]+[^\s<>\"')\].,;:]")
+
+
+def label_name(label: str) -> str:
+    """The readable name of an entity label ("ORG" -> "Organisation")."""
+    return LABELS.get(label, label.replace("_", " ").title())
+
+
+def safe_label(label: str) -> str:
+    """An entity label reduced to characters safe in a CSS class."""
+    return re.sub(r"[^A-Za-z0-9_]", "", label) or "OTHER"
+
+
+def note_id(number: str | int) -> str:
+    """The HTML id suffix of a footnote number ("*" -> "star")."""
+    text = str(number)
+    if text.isalnum():
+        return text
+    return "".join(c if c.isalnum() else "star" if c == "*" else "x" for c in text)
+
+
+def query_terms(query: str | None) -> list[str]:
+    """Lower-cased words of a query worth highlighting (field values and operators left out)."""
+    terms: list[str] = []
+    for m in _TOKEN.finditer(query or ""):
+        field, value = (m.group(1) or "").lower(), m.group(3) if m.group(3) is not None else m.group(2)
+        if field in _NON_TEXT_FIELDS or value in _OPERATORS:
+            continue
+        for word in _WORD.findall(value):
+            word = word.strip("?").lower()
+            if word.lstrip("-") and len(word.rstrip("*")) >= 2 and word not in terms:
+                terms.append(word)
+    return terms
+
+
+def _term_pattern(terms: Sequence[str]) -> re.Pattern | None:
+    parts = []
+    for term in terms:
+        if term.endswith("*"):
+            parts.append(re.escape(term.rstrip("*")) + r"\w*")
+        else:
+            stem = next((term[: -len(x)] for x in _SUFFIXES if term.endswith(x) and len(term) - len(x) >= 4), term)
+            parts.append(re.escape(stem) + "(?:" + "|".join(_SUFFIXES) + ")?")
+    if not parts:
+        return None
+    return re.compile(r"\b(?:" + "|".join(sorted(parts, key=len, reverse=True)) + r")\b", re.IGNORECASE)
+
+
+def term_ranges(text: str, terms: Sequence[str], offset: int = 0) -> list[tuple[int, int]]:
+    """Spans (shifted by ``offset``) of the words of ``text`` matching the query terms."""
+    pattern = _term_pattern(terms)
+    if pattern is None:
+        return []
+    return [(m.start() + offset, m.end() + offset) for m in pattern.finditer(text)]
+
+
+def _clip_entities(entities: Iterable, start: int, end: int) -> list:
+    """Entities inside [start, end), sorted, overlaps dropped (first and longest wins)."""
+    chosen, last_end = [], start
+    for ent in sorted(entities, key=lambda e: (e.start, -(e.end - e.start))):
+        if ent.start >= last_end and ent.end <= end and ent.end > ent.start:
+            chosen.append(ent)
+            last_end = ent.end
+    return chosen
+
+
+def linkify(text: str) -> Markup:
+    """Escape text, turning http(s) URLs into links."""
+    out, pos = [], 0
+    for m in _URL.finditer(text):
+        out.append(escape(text[pos : m.start()]))
+        url = m.group(0)
+        out.append(Markup('<a href="{0}" rel="noopener noreferrer nofollow">{0}</a>').format(url))
+        pos = m.end()
+    out.append(escape(text[pos:]))
+    return Markup("").join(out)
+
+
+def entity_open(ent, focus: str | None = None) -> Markup:
+    """The opening tag of an entity span (label kept readable via title and a hidden label)."""
+    label = safe_label(ent.label)
+    canonical = getattr(ent, "canonical", "") or ent.text
+    classes = f"ent ent-{label}"
+    if focus and focus == f"{ent.label}:{canonical}":
+        classes += " ent-focus"
+    return Markup('<span class="{}" data-label="{}" data-canonical="{}" title="{}: {}">').format(
+        classes, label, canonical, label_name(ent.label), canonical
+    )
+
+
+def footnote_ref(number: str, occurrence: int, preview: str) -> Markup:
+    """The inserted superscript link of one footnote mark (skipped by the offset mapping)."""
+    nid = note_id(number)
+    return Markup(
+        '<sup class="fnref" data-glossa-skip><a href="#fn-{0}" id="fnref-{0}-{1}" '
+        'aria-describedby="fn-{0}" data-note="{0}" title="{3}">{2}</a></sup>'
+    ).format(nid, occurrence, number, preview)
+
+
+def render_span(
+    text: str,
+    start: int,
+    end: int,
+    entities: Iterable = (),
+    marks: Iterable = (),
+    terms: Sequence[str] = (),
+    notes: dict[str, str] | None = None,
+    counters: dict[str, int] | None = None,
+    focus: str | None = None,
+) -> Markup:
+    """HTML of ``text[start:end]`` with entity spans, term marks and footnote references.
+
+    ``marks`` are FootnoteMark-like (number, offset); ``notes`` maps a number to its note
+    text (for the title preview); ``counters`` numbers each reference of a note across calls.
+    """
+    notes = notes or {}
+    counters = counters if counters is not None else {}
+    ents = _clip_entities(entities, start, end)
+    hits = term_ranges(text[start:end], terms, start)
+    fn_at: dict[int, list[str]] = {}
+    for mark in marks:
+        if start <= mark.offset <= end:
+            fn_at.setdefault(mark.offset, []).append(mark.number)
+    cuts = {start, end, *fn_at}
+    for a, b in [(e.start, e.end) for e in ents] + hits:
+        cuts.update((a, b))
+    points = sorted(p for p in cuts if start <= p <= end)
+    ent_starts = {e.start: e for e in ents}
+    hit_starts = [a for a, _ in hits]
+    out: list[Markup] = []
+    open_ent = None
+    for i, pos in enumerate(points):
+        if open_ent is not None and open_ent.end == pos:
+            out.append(Markup("</span>"))
+            open_ent = None
+        for number in fn_at.get(pos, ()):
+            counters[number] = counters.get(number, 0) + 1
+            preview = " ".join(notes.get(number, "").split())
+            preview = preview[:280] + ("…" if len(preview) > 280 else "")
+            out.append(footnote_ref(number, counters[number], preview))
+        if pos == end:
+            break
+        if pos in ent_starts:
+            open_ent = ent_starts[pos]
+            out.append(entity_open(open_ent, focus))
+        nxt = points[i + 1]
+        segment = escape(text[pos:nxt])
+        j = bisect_left(hit_starts, pos + 1) - 1
+        if j >= 0 and hits[j][0] <= pos and hits[j][1] >= nxt:
+            segment = Markup('<mark class="term">{}</mark>').format(segment)
+        out.append(segment)
+    if open_ent is not None:
+        out.append(Markup("</span>"))
+    return Markup("").join(out)
+
+
+def _by_passage(items: Sequence, passages: Sequence, key) -> list[list]:
+    """Split offset-sorted items over passages (by their start offset)."""
+    items = sorted(items, key=key)
+    keys = [key(i) for i in items]
+    return [items[bisect_left(keys, p.start) : bisect_left(keys, p.end + 1)] for p in passages]
+
+
+def render_passages(
+    document, entities: Sequence = (), terms: Sequence[str] = (), focus: str | None = None
+) -> list[Markup]:
+    """One HTML element per passage: ``<p id="p-N" class="passage" data-start data-end>``."""
+    notes = {n.number: n.text for n in document.footnotes}
+    counters: dict[str, int] = {}
+    ents = _by_passage(entities, document.passages, key=lambda e: e.start)
+    marks = _by_passage(document.marks, document.passages, key=lambda m: m.offset)
+    out = []
+    for passage, p_ents, p_marks in zip(document.passages, ents, marks):
+        inner = render_span(
+            document.text, passage.start, passage.end, p_ents, p_marks, terms, notes, counters, focus
+        )
+        if passage.kind == "heading":
+            tag, kind = f"h{min(max(passage.level, 1) + 1, 6)}", "heading"
+        else:
+            tag, kind = "p", passage.kind if passage.kind in ("item", "caption") else "paragraph"
+        out.append(
+            Markup(
+                '<{0} id="p-{1}" class="passage {2}" data-start="{3}" data-end="{4}"{5}>{6}'
+                '<a class="plink" href="#p-{1}" data-glossa-skip aria-label="Link to passage {1}">¶</a></{0}>'
+            ).format(
+                tag, passage.ordinal, kind, passage.start, passage.end,
+                Markup(' data-page="{}"').format(passage.page) if passage.page else "", inner,
+            )
+        )
+    return out
+
+
+def note_backrefs(document) -> dict[str, list[tuple[str, int]]]:
+    """For each note number, the (anchor id, passage ordinal) of every place citing it."""
+    refs: dict[str, list[tuple[str, int]]] = {}
+    for mark in sorted(document.marks, key=lambda m: m.offset):
+        seen = refs.setdefault(mark.number, [])
+        seen.append((f"fnref-{note_id(mark.number)}-{len(seen) + 1}", mark.passage))
+    return refs
+
+
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+
+
+def citing_sentence(text: str, start: int, end: int, offset: int) -> tuple[int, int]:
+    """The span of the sentence of ``text[start:end]`` that a footnote mark at ``offset`` ends or sits in."""
+    segment = text[start:end]
+    local = min(max(offset - start, 0), len(segment))
+    # a mark right after the closing punctuation belongs to the sentence it closes
+    probe = local
+    while probe > 0 and segment[probe - 1] in "\"'”’)]":
+        probe -= 1
+    if probe > 0 and segment[probe - 1] in ".!?…":
+        probe -= 1
+    s, e = 0, len(segment)
+    for m in _SENTENCE_END.finditer(segment):
+        if m.end() <= probe:
+            s = m.end()
+        elif m.start() >= probe:
+            e = m.start() + 1
+            break
+    while e < len(segment) and segment[e] in "\"'”’)]":
+        e += 1
+    return start + s, start + e

@@ -1,0 +1,467 @@
+/* Glossa reader annotations: select text, tag or comment it, see and edit annotations.
+ *
+ * Configuration comes from data- attributes of #annotation-panel (no inline script).
+ * A passage is an element `.passage[data-start][data-end]`; its text is the concatenation
+ * of its text nodes that are not inside a [data-glossa-skip] element, and equals the
+ * canonical text slice [data-start, data-end). Highlights are <mark class="anno"> elements,
+ * which hold text nodes themselves, so they do not change that mapping.
+ * User text is only ever inserted with textContent / createTextNode.
+ */
+(function () {
+  "use strict";
+
+  var panel = document.getElementById("anno-panel");
+  if (!panel) return;
+  var placeholder = document.getElementById("annotation-panel");
+  if (placeholder && !placeholder.contains(panel)) placeholder.appendChild(panel);
+  var cfg = panel.dataset;
+  var SEP = "\n\n";
+  var CONTEXT = 32;
+  var state = { annotations: [], selection: null, editing: null, replacing: null, tags: [] };
+  var list = panel.querySelector(".anno-list");
+  var statusLine = panel.querySelector(".anno-status");
+  var editor = panel.querySelector(".anno-editor");
+  var toolbar = document.createElement("div");
+
+  function passages() {
+    return Array.prototype.slice.call(document.querySelectorAll(".passage[data-start][data-end]"));
+  }
+
+  function skipped(node, root) {
+    var el = node.parentElement ? node.parentElement.closest("[data-glossa-skip]") : null;
+    return el !== null && root.contains(el);
+  }
+
+  function textNodes(root) {
+    var out = [];
+    var walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    var n;
+    while ((n = walker.nextNode())) if (!skipped(n, root)) out.push(n);
+    return out;
+  }
+
+  function passageText(p) {
+    return textNodes(p).map(function (n) { return n.data; }).join("");
+  }
+
+  /* Canonical offset of a DOM boundary point inside passage p. */
+  function boundaryOffset(p, container, offset) {
+    var probe = document.createRange();
+    probe.setStart(container, offset);
+    var total = Number(p.dataset.start);
+    var nodes = textNodes(p);
+    for (var i = 0; i < nodes.length; i++) {
+      var node = nodes[i];
+      if (node === container) return total + offset;
+      if (probe.comparePoint(node, node.length) < 0) total += node.length;
+      else break;
+    }
+    return total;
+  }
+
+  /* Text of the rendered passages between two canonical offsets (gaps are the separator). */
+  function textSlice(start, end) {
+    var out = "";
+    var last = null;
+    passages().forEach(function (p) {
+      var ps = Number(p.dataset.start), pe = Number(p.dataset.end);
+      if (pe <= start || ps >= end) { last = pe; return; }
+      if (last !== null && ps > last && ps > start) {
+        var gapStart = Math.max(last, start);
+        out += SEP.repeat(Math.ceil((ps - gapStart) / SEP.length)).slice(0, ps - gapStart);
+      }
+      var text = passageText(p);
+      out += text.slice(Math.max(start, ps) - ps, Math.min(end, pe) - ps);
+      last = pe;
+    });
+    return out;
+  }
+
+  /* The canonical target of the current selection, or null. */
+  function selectionTarget() {
+    var sel = window.getSelection();
+    if (!sel || sel.rangeCount === 0 || sel.isCollapsed) return null;
+    var range = sel.getRangeAt(0);
+    var hit = passages().filter(function (p) { return range.intersectsNode(p); });
+    if (hit.length === 0) return null;
+    var first = hit[0], last = hit[hit.length - 1];
+    var start = first.contains(range.startContainer)
+      ? boundaryOffset(first, range.startContainer, range.startOffset) : Number(first.dataset.start);
+    var end = last.contains(range.endContainer)
+      ? boundaryOffset(last, range.endContainer, range.endOffset) : Number(last.dataset.end);
+    if (end <= start) return null;
+    return {
+      start: start, end: end, exact: textSlice(start, end),
+      prefix: textSlice(Math.max(0, start - CONTEXT), start), suffix: textSlice(end, end + CONTEXT)
+    };
+  }
+
+  /* ---- reading annotations (W3C JSON-LD) ---- */
+
+  function shortId(anno) {
+    var id = String(anno.id || "");
+    return id.slice(id.lastIndexOf("/") + 1);
+  }
+
+  function selectorOf(anno, type) {
+    var target = Array.isArray(anno.target) ? anno.target[0] : anno.target;
+    var sels = target && target.selector ? target.selector : [];
+    if (!Array.isArray(sels)) sels = [sels];
+    for (var i = 0; i < sels.length; i++) if (sels[i].type === type) return sels[i];
+    return null;
+  }
+
+  function bodies(anno, purpose) {
+    var b = anno.body || [];
+    if (!Array.isArray(b)) b = [b];
+    return b.filter(function (x) { return x && (x.purpose || "commenting") === purpose; })
+      .map(function (x) { return String(x.value || ""); });
+  }
+
+  function view(anno) {
+    var pos = selectorOf(anno, "TextPositionSelector") || {};
+    var quote = selectorOf(anno, "TextQuoteSelector") || {};
+    var creator = anno.creator || {};
+    return {
+      id: shortId(anno), raw: anno, start: Number(pos.start), end: Number(pos.end),
+      exact: quote.exact || "", tags: bodies(anno, "tagging"),
+      comment: bodies(anno, "commenting").join("\n"),
+      author: creator.name || creator.nickname || "", created: anno.created || "",
+      visibility: anno["glossa:visibility"] || anno.visibility || "private",
+      orphaned: (anno["glossa:status"] || anno.status) === "orphaned",
+      mine: (creator.name || creator.nickname) === cfg.user
+    };
+  }
+
+  /* ---- highlights ---- */
+
+  function highlight(a) {
+    if (a.orphaned || !(a.end > a.start)) return;
+    var pieces = [];
+    passages().forEach(function (p) {
+      var ps = Number(p.dataset.start), pe = Number(p.dataset.end);
+      if (pe <= a.start || ps >= a.end) return;
+      var pos = ps;
+      textNodes(p).forEach(function (node) {
+        var ns = pos, ne = pos + node.length;
+        pos = ne;
+        var s = Math.max(ns, a.start), e = Math.min(ne, a.end);
+        if (e > s) pieces.push([node, s - ns, e - ns]);
+      });
+    });
+    pieces.forEach(function (piece) {
+      var node = piece[0];
+      if (piece[2] < node.length) node.splitText(piece[2]);
+      if (piece[1] > 0) node = node.splitText(piece[1]);
+      var mark = document.createElement("mark");
+      mark.className = "anno" + (a.mine ? " anno-mine" : " anno-other") + " anno-" + a.visibility;
+      mark.dataset.annoId = a.id;
+      node.parentNode.insertBefore(mark, node);
+      mark.appendChild(node);
+    });
+  }
+
+  function unhighlightAll() {
+    document.querySelectorAll("mark.anno").forEach(function (mark) {
+      var parent = mark.parentNode;
+      while (mark.firstChild) parent.insertBefore(mark.firstChild, mark);
+      parent.removeChild(mark);
+      parent.normalize();
+    });
+  }
+
+  /* ---- the list beside the text ---- */
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  /* Plain text with http(s) links made clickable, built node by node. */
+  function linkified(text) {
+    var frag = document.createDocumentFragment();
+    var re = /https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/g;
+    var last = 0, m;
+    while ((m = re.exec(text))) {
+      frag.appendChild(document.createTextNode(text.slice(last, m.index)));
+      var a = el("a", null, m[0]);
+      a.href = m[0];
+      a.rel = "nofollow noopener noreferrer";
+      a.target = "_blank";
+      frag.appendChild(a);
+      last = m.index + m[0].length;
+    }
+    frag.appendChild(document.createTextNode(text.slice(last)));
+    return frag;
+  }
+
+  function button(label, cls, onClick) {
+    var b = el("button", cls, label);
+    b.type = "button";
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  function renderItem(a) {
+    var li = el("li", "anno-item" + (a.orphaned ? " anno-orphaned" : ""));
+    li.id = "anno-" + a.id;
+    li.dataset.annoId = a.id;
+    var meta = el("div", "anno-meta");
+    meta.appendChild(el("span", "anno-author", a.author));
+    meta.appendChild(el("time", "anno-date", a.created.slice(0, 10)));
+    meta.appendChild(el("span", "anno-visibility anno-" + a.visibility, a.visibility));
+    li.appendChild(meta);
+    if (a.orphaned) li.appendChild(el("p", "anno-orphan-note", "Orphaned: the quoted text was not found after the document changed."));
+    li.appendChild(el("blockquote", "anno-quote", a.exact));
+    if (a.tags.length) {
+      var tags = el("ul", "anno-tags");
+      a.tags.forEach(function (t) {
+        var item = el("li");
+        var link = el("a", "anno-tag", t);
+        link.href = (cfg.searchUrl || "/search") + "?q=" + encodeURIComponent("tag:" + t);
+        item.appendChild(link);
+        tags.appendChild(item);
+      });
+      li.appendChild(tags);
+    }
+    if (a.comment) {
+      var c = el("p", "anno-comment");
+      c.appendChild(linkified(a.comment));
+      li.appendChild(c);
+    }
+    if (a.mine) {
+      var actions = el("div", "anno-actions");
+      actions.appendChild(button("Edit", "anno-edit", function (ev) { ev.stopPropagation(); openEditor(null, a); }));
+      if (a.orphaned) actions.appendChild(button("Re-place", "anno-replace", function (ev) { ev.stopPropagation(); startReplacing(a); }));
+      actions.appendChild(button("Delete", "anno-delete", function (ev) { ev.stopPropagation(); remove(a); }));
+      li.appendChild(actions);
+    }
+    li.addEventListener("click", function (ev) {
+      if (ev.target.closest("a, button")) return;
+      var mark = document.querySelector('mark.anno[data-anno-id="' + a.id + '"]');
+      if (mark) { mark.scrollIntoView({ block: "center", behavior: "smooth" }); flash(mark); }
+    });
+    return li;
+  }
+
+  function flash(node) {
+    node.classList.add("anno-flash");
+    window.setTimeout(function () { node.classList.remove("anno-flash"); }, 1500);
+  }
+
+  function render() {
+    unhighlightAll();
+    state.annotations.sort(function (x, y) { return (x.start - y.start) || (x.end - y.end); });
+    state.annotations.forEach(highlight);
+    list.replaceChildren();
+    state.annotations.forEach(function (a) { list.appendChild(renderItem(a)); });
+    panel.querySelector(".anno-empty").hidden = state.annotations.length > 0;
+  }
+
+  function say(message, isError) {
+    statusLine.textContent = message;
+    statusLine.classList.toggle("anno-error", !!isError);
+  }
+
+  /* ---- talking to the API ---- */
+
+  function request(method, url, body) {
+    var headers = { "Accept": "application/ld+json, application/json" };
+    if (cfg.csrf) headers["X-CSRF-Token"] = cfg.csrf;
+    if (body !== undefined) headers["Content-Type"] = "application/ld+json";
+    return fetch(url, {
+      method: method, headers: headers, credentials: "same-origin",
+      body: body === undefined ? undefined : JSON.stringify(body)
+    }).then(function (resp) {
+      if (resp.status === 204) return null;
+      return resp.json().catch(function () { return {}; }).then(function (data) {
+        if (!resp.ok) throw new Error(data.message || ("HTTP " + resp.status));
+        return data;
+      });
+    });
+  }
+
+  function load() {
+    return request("GET", cfg.api + "?doc=" + encodeURIComponent(cfg.docId) + "&limit=1000").then(function (data) {
+      var items = (data.first && data.first.items) || data.items || [];
+      state.annotations = items.map(view);
+      render();
+      var m = /^#anno-(.+)$/.exec(window.location.hash);
+      if (m) {
+        var mark = document.querySelector('mark.anno[data-anno-id="' + CSS.escape(m[1]) + '"]');
+        var item = document.getElementById("anno-" + m[1]);
+        if (mark) { mark.scrollIntoView({ block: "center" }); flash(mark); }
+        else if (item) item.scrollIntoView({ block: "center" });
+      }
+    }).catch(function (err) { say("Could not load annotations: " + err.message, true); });
+  }
+
+  function loadTags() {
+    if (!cfg.tagsUrl) return;
+    request("GET", cfg.tagsUrl).then(function (data) {
+      var dl = document.getElementById("anno-tag-options");
+      dl.replaceChildren();
+      (data.tags || []).forEach(function (t) {
+        var o = document.createElement("option");
+        o.value = t.tag || t.value || t;
+        dl.appendChild(o);
+      });
+    }).catch(function () { /* autocomplete is optional */ });
+  }
+
+  function payload(target, form) {
+    var body = [];
+    if (form.comment) body.push({ type: "TextualBody", purpose: "commenting", value: form.comment, format: "text/plain" });
+    form.tags.forEach(function (t) { body.push({ type: "TextualBody", purpose: "tagging", value: t }); });
+    var anno = {
+      "@context": "http://www.w3.org/ns/anno.jsonld", type: "Annotation", body: body,
+      "glossa:visibility": form.visibility
+    };
+    if (target) {
+      anno.target = {
+        source: cfg.source,
+        selector: [
+          { type: "TextQuoteSelector", exact: target.exact, prefix: target.prefix, suffix: target.suffix },
+          { type: "TextPositionSelector", start: target.start, end: target.end }
+        ]
+      };
+    }
+    return anno;
+  }
+
+  /* ---- the editor (tags with autocomplete, comment, visibility) ---- */
+
+  var tagInput = editor.querySelector("[name=tag]");
+  var chips = editor.querySelector(".anno-chips");
+
+  function chipValues() {
+    return Array.prototype.map.call(chips.querySelectorAll(".anno-chip"), function (c) { return c.dataset.tag; });
+  }
+
+  function addChip(tag) {
+    tag = tag.trim().replace(/^#/, "");
+    if (!tag || chipValues().indexOf(tag) !== -1) return;
+    var chip = el("span", "anno-chip", tag);
+    chip.dataset.tag = tag;
+    chip.appendChild(button("\u00d7", "anno-chip-remove", function () { chip.remove(); }));
+    chips.appendChild(chip);
+  }
+
+  function openEditor(target, anno, focus) {
+    state.editing = { target: target, anno: anno };
+    chips.replaceChildren();
+    tagInput.value = "";
+    editor.querySelector("[name=comment]").value = anno ? anno.comment : "";
+    editor.querySelector("[name=visibility]").value = anno ? anno.visibility : (cfg.defaultVisibility || "private");
+    (anno ? anno.tags : []).forEach(addChip);
+    editor.querySelector(".anno-editor-quote").textContent = target ? target.exact : (anno ? anno.exact : "");
+    editor.hidden = false;
+    hideToolbar();
+    (focus === "comment" ? editor.querySelector("[name=comment]") : tagInput).focus();
+  }
+
+  function closeEditor() {
+    editor.hidden = true;
+    state.editing = null;
+  }
+
+  function save() {
+    var ed = state.editing;
+    if (!ed) return;
+    if (tagInput.value.trim()) addChip(tagInput.value);
+    var form = {
+      tags: chipValues(), comment: editor.querySelector("[name=comment]").value.trim(),
+      visibility: editor.querySelector("[name=visibility]").value
+    };
+    var done = ed.anno
+      ? request("PATCH", cfg.api + "/" + encodeURIComponent(ed.anno.id), payload(ed.target, form))
+      : request("POST", cfg.api, payload(ed.target, form));
+    done.then(function () {
+      closeEditor();
+      say(ed.anno ? "Annotation updated." : "Annotation saved.");
+      window.getSelection().removeAllRanges();
+      loadTags();
+      return load();
+    }).catch(function (err) { say("Not saved: " + err.message, true); });
+  }
+
+  function remove(a) {
+    if (!window.confirm("Delete this annotation?")) return;
+    request("DELETE", cfg.api + "/" + encodeURIComponent(a.id)).then(function () {
+      say("Annotation deleted.");
+      return load();
+    }).catch(function (err) { say("Not deleted: " + err.message, true); });
+  }
+
+  function startReplacing(a) {
+    state.replacing = a;
+    say("Select the new place of this annotation in the text, then press \u201cPlace here\u201d.");
+  }
+
+  function place(target) {
+    var a = state.replacing;
+    state.replacing = null;
+    hideToolbar();
+    var body = payload(target, { tags: a.tags, comment: a.comment, visibility: a.visibility });
+    request("PATCH", cfg.api + "/" + encodeURIComponent(a.id), body).then(function () {
+      say("Annotation re-placed.");
+      window.getSelection().removeAllRanges();
+      return load();
+    }).catch(function (err) { say("Not re-placed: " + err.message, true); });
+  }
+
+  /* ---- the selection toolbar ---- */
+
+  function hideToolbar() { toolbar.hidden = true; }
+
+  function showToolbar(target) {
+    state.selection = target;
+    toolbar.replaceChildren();
+    if (state.replacing) {
+      toolbar.appendChild(button("Place here", "anno-place", function () { place(state.selection); }));
+    } else {
+      toolbar.appendChild(button("Tag", "anno-tag-btn", function () { openEditor(state.selection, null, "tag"); }));
+      toolbar.appendChild(button("Comment", "anno-comment-btn", function () { openEditor(state.selection, null, "comment"); }));
+    }
+    var rect = window.getSelection().getRangeAt(0).getBoundingClientRect();
+    toolbar.style.top = (window.scrollY + rect.top - 40) + "px";
+    toolbar.style.left = (window.scrollX + rect.left) + "px";
+    toolbar.hidden = false;
+  }
+
+  function onSelect(ev) {
+    if (toolbar.contains(ev.target) || panel.contains(ev.target)) return;
+    window.setTimeout(function () {
+      var target = selectionTarget();
+      if (target) showToolbar(target); else hideToolbar();
+    }, 0);
+  }
+
+  function init() {
+    toolbar.className = "anno-toolbar";
+    toolbar.hidden = true;
+    toolbar.setAttribute("role", "toolbar");
+    document.body.appendChild(toolbar);
+    if (cfg.canAnnotate === "true") {
+      document.addEventListener("mouseup", onSelect);
+      document.addEventListener("keyup", function (ev) { if (ev.shiftKey || ev.key === "Shift") onSelect(ev); });
+    }
+    tagInput.addEventListener("keydown", function (ev) {
+      if (ev.key === "Enter" || ev.key === ",") { ev.preventDefault(); addChip(tagInput.value); tagInput.value = ""; }
+    });
+    editor.addEventListener("submit", function (ev) { ev.preventDefault(); save(); });
+    editor.querySelector(".anno-cancel").addEventListener("click", closeEditor);
+    document.addEventListener("click", function (ev) {
+      var mark = ev.target.closest ? ev.target.closest("mark.anno") : null;
+      if (!mark) return;
+      var item = document.getElementById("anno-" + mark.dataset.annoId);
+      if (item) { item.scrollIntoView({ block: "nearest", behavior: "smooth" }); flash(item); }
+    });
+    loadTags();
+    load();
+  }
+
+  init();
+})();
