@@ -8,6 +8,7 @@ CONTEXT_CHARS = 32
 FUZZY_THRESHOLD = 0.75
 CONTEXT_THRESHOLD = 0.8
 LONG_QUOTE = 60
+GOOD_ENOUGH = 0.92
 MAX_EXACT_HITS = 200
 MAX_FUZZY_CANDIDATES = 12
 
@@ -104,7 +105,7 @@ def _align(text: str, exact: str, guess: int) -> tuple[int, int, float] | None:
     hi = min(len(text), guess + 2 * n + 8)
     window = text[lo:hi]
     sm = SequenceMatcher(None, window, exact, autojunk=False)
-    blocks = [b for b in sm.get_matching_blocks() if b.size]
+    blocks = all_blocks = [b for b in sm.get_matching_blocks() if b.size]
     solid = [b for b in blocks if b.size >= min(4, n)]
     if solid:
         blocks = solid
@@ -119,8 +120,8 @@ def _align(text: str, exact: str, guess: int) -> tuple[int, int, float] | None:
     start, end = max(lo, start), min(hi, end)
     if end <= start:
         return None
-    ratio = SequenceMatcher(None, text[start:end], exact, autojunk=False).ratio()
-    return start, end, ratio
+    matched = sum(b.size for b in all_blocks if start <= lo + b.a and lo + b.a + b.size <= end)
+    return start, end, 2.0 * matched / (end - start + n)
 
 
 def _ratio(a: str, b: str) -> float:
@@ -173,6 +174,8 @@ def _fuzzy(text: str, exact: str, prefix: str, suffix: str, old: int) -> tuple[i
         score = combined - 0.5 * abs(start - old) / size
         if score > best_score:
             best, best_score = (start, end), score
+        if combined >= GOOD_ENOUGH:
+            break  # candidates come nearest-first: a near-perfect match will not be beaten
     return best
 
 

@@ -24,6 +24,8 @@ _TOC_HEADING = re.compile(
     re.IGNORECASE,
 )
 _RULE_LINE = re.compile(r"^\s*(?:[-*_=]\s*){3,}$")
+_ODD_SPACE = re.compile(r"[^\S\n\f\t]")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 
 #: phrases that only appear in web widgets (comments, sharing, shops, cookies, newsletters)
@@ -40,20 +42,11 @@ _SHORT_WIDGET = re.compile(r"^(?:[•·|»>-]\s*)?(?:logo|compare|menu|search|ho
 
 
 def normalize_text(text: str) -> str:
-    """Unify newlines, drop zero-width characters, map odd spaces to plain spaces."""
+    """Unify newlines, drop zero-width and control characters, map odd spaces to plain spaces."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_ZERO_WIDTH)
     text = unicodedata.normalize("NFC", text)
-    out = []
-    for ch in text:
-        if ch in "\n\f\t":
-            out.append(ch)
-        elif ch.isspace():
-            out.append(" ")
-        elif unicodedata.category(ch) == "Cc":
-            continue
-        else:
-            out.append(ch)
-    return "".join(out)
+    text = _ODD_SPACE.sub(" ", text)
+    return _CONTROL.sub("", text)
 
 
 def collapse_spaces(text: str) -> str:
@@ -99,7 +92,7 @@ def join_pieces(left: str, right: str) -> str:
         return right
     if not right:
         return left
-    if re.search(r"[^\W\d_]-$", left) and not left.endswith("--"):
+    if left.endswith("-") and left[-2:-1].isalpha():
         if right[:1].islower():
             return left[:-1] + right  # "manage-" + "ment" -> "management"
         return left + right  # "EU-" + "Turkey" -> "EU-Turkey"

@@ -16,7 +16,7 @@ _NOISE_TAGS = ("script", "style", "noscript", "template", "iframe", "svg", "canv
 _CHROME_TAGS = ("nav", "header", "footer", "aside", "form", "button", "select")
 _CHROME_HINT = re.compile(r"comment|share|social|cookie|newsletter|sidebar|related|promo|advert|breadcrumb|menu",
                           re.IGNORECASE)
-_NOTE_ID = re.compile(r"^(?:fn|footnote|note|endnote)[-_:]?(\d+)$", re.IGNORECASE)
+_NOTE_ID = re.compile(r"^_?(?:fn|ftn|edn|footnote|note|endnote)[-_:]?(\d+)$", re.IGNORECASE)
 _NOTE_AREA = re.compile(r"footnote|endnote", re.IGNORECASE)
 _NOTE_PARA = re.compile(r"^\s*\[\^(\w{1,6})\]:?\s*(.*)$", re.DOTALL)
 _BLOCK_TAGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6, "p": 0, "li": 0, "blockquote": 0,
@@ -48,8 +48,12 @@ def _prepare(tree) -> list[tuple[str, str]]:
                     break
             notes.append((m.group(1), _text(el)))
             el.drop_tree()
+    handled: set = set()
     for el in list(tree.iter("section", "div", "ol")):
-        if el.getparent() is not None and _NOTE_AREA.search(f"{el.get('class', '')} {el.get('id', '')}"):
+        if el.getparent() is None or any(a in handled for a in el.iterancestors()):
+            continue
+        if _NOTE_AREA.search(f"{el.get('class', '')} {el.get('id', '')}"):
+            handled.add(el)
             items = el.xpath(".//li")
             for i, li in enumerate(items, 1):
                 notes.append((str(i), _text(li).rstrip("↩ ").strip()))
@@ -58,12 +62,9 @@ def _prepare(tree) -> list[tuple[str, str]]:
     for sup in list(tree.iter("sup")):
         label = sup.text_content().strip().strip("[]")
         if re.fullmatch(r"\d{1,4}|[*†‡]", label) and sup.getparent() is not None:
-            tail = sup.tail or ""
-            sup.tail = None
-            sup.text, sup.tag = f"[^{label}]", "span"
             for child in list(sup):
                 sup.remove(child)
-            sup.tail = tail
+            sup.text, sup.tag = f"[^{label}]", "span"
     return notes
 
 

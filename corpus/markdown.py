@@ -22,11 +22,11 @@ _WHOLLY_EMPHASISED = re.compile(r"^\s*(\*{1,3}|_{1,3})(?=\S)(.+?)(?<=\S)\1\s*$",
 
 _ESCAPABLE = "\\`*_{}[]()#+-.!|<>~\"'"
 _ESCAPE = re.compile(r"\\+([" + re.escape(_ESCAPABLE) + "])")
-_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'][^)]*[\"'])?\s*\)")
-_REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
-_AUTOLINK = re.compile(r"<((?:https?|ftp)://[^>\s]+|www\.[^>\s]+|[^>\s@]+@[^>\s@]+\.\w+)>")
-_TAG = re.compile(r"</?[A-Za-z][^<>]{0,500}>|<!--.{0,5000}?-->", re.DOTALL)
+_IMAGE = re.compile(r"!\[([^\[\]]{0,1000})\]\([^()\s]{0,2000}\)")
+_LINK = re.compile(r"\[([^\[\]]{0,1000})\]\(\s*<?((?:[^()\[\]\s<>]|\([^()\s]{0,200}\)){0,2000})>?(?:\s+[\"'][^()]{0,500}[\"'])?\s*\)")
+_REF_LINK = re.compile(r"\[([^\[\]]{1,1000})\]\[[^\[\]]{0,100}\]")
+_AUTOLINK = re.compile(r"<((?:https?|ftp)://[^<>\s]{1,2000}|www\.[^<>\s]{1,2000}|[^<>\s@]{1,200}@[^<>\s@]{1,200}\.\w+)>")
+_TAG = re.compile(r"</?[A-Za-z][^<>]{0,500}>|<!--.{0,2000}?-->", re.DOTALL)
 _LINK_DEF = re.compile(r"^\s{0,3}\[(?!\^)[^\]]+\]:\s+\S+")
 _DELIMITER = re.compile(r"\*+|_+")
 _CODE = re.compile(r"`+([^`]+)`+")
@@ -240,7 +240,7 @@ def parse_markdown(source: str) -> clean.Parsed:
     body: list[dict] = []
     notes: list[tuple[str, str, int | None]] = []
     toc: list[dict] = []
-    for i, raw in enumerate(raws):
+    for raw in raws:
         if raw.kind == "rule":
             pending = pending or paged
             crossed = crossed or paged
@@ -256,7 +256,7 @@ def parse_markdown(source: str) -> clean.Parsed:
                 body.pop()
             continue
         if raw.kind == "para" and len(raw.lines) == 1 and clean.is_page_number(raw.lines[0]):
-            pending = pending or paged  # a page number line marks the end of a page
+            pending = crossed = True  # a page number line marks the end of a page
             continue
         if pending and paged:
             page += 1

@@ -57,12 +57,10 @@ def _drop_running_lines(paras: list[dict], pages: int) -> list[dict]:
     """Remove running headers/footers and page numbers at the top or bottom of pages."""
     if pages < 3:
         return paras
-    edges: dict[int, list[tuple[dict, int]]] = {}
-    for page in range(1, pages + 1):
-        on_page = [p for p in paras if p["page"] == page]
-        if on_page:
-            first, last = on_page[0], on_page[-1]
-            edges[page] = [(first, 0), (last, len(last["lines"]) - 1)]
+    by_page: dict[int, list[dict]] = {}
+    for p in paras:
+        by_page.setdefault(p["page"], []).append(p)
+    edges = {page: [(ps[0], 0), (ps[-1], len(ps[-1]["lines"]) - 1)] for page, ps in by_page.items()}
     counts: dict[str, int] = {}
     for spots in edges.values():
         for key in {_key(p["lines"][i]) for p, i in spots}:
@@ -120,7 +118,7 @@ def _joins(prev: dict, nxt: dict, wrapped: bool, width: float) -> bool:
     prev_text = clean.join_lines(prev["lines"])
     if clean.is_caption(prev_text) or clean.ends_sentence(prev_text):
         return False
-    if re.search(r"[^\W\d_]-$", prev_text) or clean.starts_lower(first):
+    if (prev_text.endswith("-") and prev_text[-2:-1].isalpha()) or clean.starts_lower(first):
         return True
     if clean.ends_softly(prev_text) or (len(prev["lines"]) == 1 and _SECTION.match(prev_text)):
         return False
@@ -176,6 +174,7 @@ def _emit(body: list[dict], parsed: clean.Parsed, star: bool, paged: bool) -> No
     has_sections = any(_SECTION.match(body[i]["lines"][0]) for i in headings)
     first_long = next((i for i, p in enumerate(body) if len(" ".join(p["lines"])) > 200), len(body))
     title_index = next((i for i in headings if i < first_long and i < 5), None)
+    heading_set = set(headings)
     for i, p in enumerate(body):
         raw = clean.join_lines(p["lines"])
         text, marks = decode_marks(clean.collapse_spaces(encode_marks(raw, asterisk=star)))
@@ -183,7 +182,7 @@ def _emit(body: list[dict], parsed: clean.Parsed, star: bool, paged: bool) -> No
         if i == title_index:
             kind, level = "heading", 1
             parsed.title = text
-        elif i in headings:
+        elif i in heading_set:
             kind, level = "heading", 2 if _SECTION.match(text) or not has_sections else 3
         elif _ITEM_START.match(text):
             kind = "item"

@@ -5,12 +5,15 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import queue
+import shutil
 import sys
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from tqdm import tqdm
 from whoosh import index as whoosh_index
@@ -18,7 +21,7 @@ from whoosh import index as whoosh_index
 import corpus
 from corpus.models import Document
 
-from .ner import Entity, EntityTagger
+from .ner import EntityTagger
 from .store import DocumentStore, StoredDocument
 from .writer import (
     activate, add_document, clear_journal, delete_document, document_tags, new_generation,
@@ -125,93 +128,140 @@ def ingest(paths: Sequence[str | os.PathLike], data_dir: str | os.PathLike, work
         store = DocumentStore(data)
         store.recover(discard=True)
         manifest = store.manifest()
-        by_path = {entry.get("source_path"): doc_id for doc_id, entry in manifest.items()}
-        taken = set(manifest)
-        todo: list[tuple[Document, str, bool, str]] = []  # document, hash, is_new, path
-        files = _files(paths, report)
-        for path in tqdm(files, desc="reading", unit="file", file=sys.stderr, disable=not progress):
-            key = str(path)
-            try:
-                digest = file_hash(path)
-            except OSError as exc:
-                report.failed.append((key, f"cannot read file: {exc.strerror or exc}"))
-                continue
-            doc_id = by_path.get(key)
-            if doc_id is not None and manifest[doc_id].get("source_hash") == digest:
-                report.unchanged.append(doc_id)
-                continue
-            if doc_id is None:
-                doc_id = corpus.make_doc_id(path.stem, taken)
-            try:
-                document = _read(path, doc_id)
-            except corpus.ReadError as exc:
-                report.failed.append((key, str(exc) or "unreadable file"))
-                continue
-            document.doc_id = doc_id
-            taken.add(doc_id)
-            todo.append((document, digest, doc_id not in manifest, key))
-        seen = {str(p) for p in files}
+        plan = _plan(_files(paths, report), manifest, report)
         if prune:
+            seen = {key for key, _, _ in plan} | {
+                manifest[d].get("source_path") for d in report.unchanged}
             report.pruned = sorted(
                 doc_id for doc_id, entry in manifest.items()
-                if entry.get("source_path") not in seen and not Path(entry.get("source_path", "")).exists()
+                if entry.get("source_path") not in seen
+                and not Path(entry.get("source_path") or "").exists()
             )
-        entities = _tag([t[0] for t in todo], workers, model, progress, report)
-        if todo or report.pruned:
-            _commit(data, store, manifest, todo, entities, report)
+        if plan or report.pruned:
+            _run(data, store, manifest, plan, workers, model, progress, report)
+        else:
+            report.tagger = "not loaded (nothing to tag)"
     report.elapsed = round(time.perf_counter() - began, 3)
     return report
 
 
-def _tag(documents: list[Document], workers: int, model: str | None, progress: bool,
-         report: IngestReport) -> list[list[Entity]]:
-    """Entities of every document (one nlp.pipe stream over all their passages)."""
-    if not documents:
-        report.tagger = "not loaded (nothing to tag)"
-        return []
+def _plan(files: list[Path], manifest: dict[str, dict[str, Any]],
+          report: IngestReport) -> list[tuple[str, str, str]]:
+    """(path, content hash, doc id) of the files that are new or changed; ids stay stable."""
+    by_path = {entry.get("source_path"): doc_id for doc_id, entry in manifest.items()}
+    taken = set(manifest)
+    plan = []
+    for path in files:
+        key = str(path)
+        try:
+            digest = file_hash(path)
+        except OSError as exc:
+            report.failed.append((key, f"cannot read file: {exc.strerror or exc}"))
+            continue
+        doc_id = by_path.get(key)
+        if doc_id is not None and manifest[doc_id].get("source_hash") == digest:
+            report.unchanged.append(doc_id)
+            continue
+        if doc_id is None:
+            doc_id = corpus.make_doc_id(path.stem, taken)
+            taken.add(doc_id)
+        plan.append((key, digest, doc_id))
+    return plan
+
+
+class _IndexWriter(threading.Thread):
+    """Adds tagged documents to the new generation in a thread, overlapping with NER."""
+
+    def __init__(self, writer: Any, old: Any) -> None:
+        super().__init__(daemon=True)
+        self.writer, self.old = writer, old
+        self.queue: queue.Queue = queue.Queue(maxsize=8)
+        self.error: BaseException | None = None
+        self.passages = 0
+
+    def run(self) -> None:
+        while True:
+            item = self.queue.get()
+            if item is None:
+                return
+            if self.error is not None:
+                continue
+            document, found, is_new = item
+            try:
+                tags: dict[int, list[str]] = {}
+                if not is_new:
+                    by_text = document_tags(self.old, document.doc_id) if self.old is not None else {}
+                    for passage in document.passages:
+                        text = document.passage_text(passage)
+                        if text in by_text:
+                            tags[passage.ordinal] = by_text[text]
+                    delete_document(self.writer, document.doc_id)
+                self.passages += add_document(self.writer, document, found, tags)
+            except BaseException as exc:  # re-raised in the ingesting thread
+                self.error = exc
+
+
+def _run(data: Path, store: DocumentStore, manifest: dict[str, dict[str, Any]],
+         plan: list[tuple[str, str, str]], workers: int, model: str | None, progress: bool,
+         report: IngestReport) -> None:
+    """Read, tag and index the planned files into a new generation, then swap it in."""
+    index_dir = data / "index"
+    old = open_index(index_dir)
+    generation = new_generation(index_dir, copy=True)
+    writer = whoosh_index.open_dir(str(generation)).writer(limitmb=128)
     tagger = EntityTagger(model, workers=workers)
     report.tagger, report.fallback = tagger.description, tagger.fallback
     if progress:
         print(f"entity tagger: {tagger.description}", file=sys.stderr)
-    out: list[list[Entity]] = [[] for _ in documents]
-    bar = tqdm(total=len(documents), desc="tagging", unit="doc", file=sys.stderr, disable=not progress)
-    for index, found in tagger.iter_tag(documents):
-        out[index] = found
-        bar.update(1)
-    bar.close()
-    return out
+    bar = tqdm(total=len(plan), desc="ingesting", unit="file", file=sys.stderr, disable=not progress)
+    info: dict[str, tuple[str, str]] = {}  # doc_id -> (path, hash)
 
+    def documents() -> Iterator[Document]:
+        for key, digest, doc_id in plan:
+            try:
+                document = _read(Path(key), doc_id)
+            except corpus.ReadError as exc:
+                report.failed.append((key, str(exc) or "unreadable file"))
+                bar.update(1)
+                continue
+            document.doc_id = doc_id
+            info[doc_id] = (key, digest)
+            yield document
 
-def _commit(data: Path, store: DocumentStore, manifest: dict[str, dict[str, Any]],
-            todo: list[tuple[Document, str, bool, str]], entities: list[list[Entity]],
-            report: IngestReport) -> None:
-    """Write a new index generation and staged documents, then swap both in."""
-    index_dir = data / "index"
-    old = open_index(index_dir)
-    generation = new_generation(index_dir, copy=True)
-    ix = whoosh_index.open_dir(str(generation))
-    writer = ix.writer(limitmb=128)
+    thread = _IndexWriter(writer, old)
+    thread.start()
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     changed: list[StoredDocument] = []
-    for (document, digest, is_new, key), found in zip(todo, entities):
-        tags: dict[int, list[str]] = {}
-        if not is_new:
-            by_text = document_tags(old, document.doc_id) if old is not None else {}
-            for passage in document.passages:
-                if document.passage_text(passage) in by_text:
-                    tags[passage.ordinal] = by_text[document.passage_text(passage)]
-            delete_document(writer, document.doc_id)
-        report.passages += add_document(writer, document, found, tags)
-        report.entities += len(found)
-        (report.added if is_new else report.updated).append(document.doc_id)
-        stored = StoredDocument(document, found, now, digest)
-        changed.append(stored)
-        entry = stored.summary().to_dict()
-        entry["source_path"] = key
-        manifest[document.doc_id] = entry
+    try:
+        for document, found in tagger.stream(documents()):
+            is_new = document.doc_id not in manifest
+            thread.queue.put((document, found, is_new))
+            key, digest = info[document.doc_id]
+            stored = StoredDocument(document, found, now, digest)
+            changed.append(stored)
+            entry = stored.summary().to_dict()
+            entry["source_path"] = key
+            manifest[document.doc_id] = entry
+            (report.added if is_new else report.updated).append(document.doc_id)
+            report.entities += len(found)
+            bar.update(1)
+            if thread.error is not None:
+                break
+    finally:
+        thread.queue.put(None)
+        thread.join()
+        bar.close()
+    if thread.error is not None:
+        writer.cancel()
+        raise thread.error
+    report.passages = thread.passages
     for doc_id in report.pruned:
         delete_document(writer, doc_id)
         manifest.pop(doc_id, None)
+    if not changed and not report.pruned:
+        writer.cancel()
+        shutil.rmtree(generation, ignore_errors=True)
+        return
     writer.commit()
     store.stage(generation.name, changed, report.pruned, manifest)
     with swap_lock(index_dir):

@@ -12,6 +12,7 @@ from whoosh.qparser import (
     FuzzyTermPlugin,
     GtLtPlugin,
     MultifieldParser,
+    PlusMinusPlugin,
     QueryParser,
 )
 from whoosh.fields import Schema
@@ -22,6 +23,9 @@ PREFIXES = {
     "doc": "doc_id", "fn": "fn", "tag": "tags", "cites": "cites", "page": "page",
     "title": "title", "text": "text", "note": "notes_text", "type": "entity_types", "kind": "kind",
 }
+EXAMPLES = {"person": '"ylva johansson"', "org": "frontex", "place": "bih", "entity": "wb6",
+            "doc": "003-b4544ddbd7f01f68", "fn": "12", "tag": "important", "page": "[2 TO 5]",
+            "type": "MONEY", "cites": "beznec-2016-governing"}
 FILTER_KEYS = {"doc": "doc_id", "type": "entity_types", "entity": "entity", "tag": "tags"}
 _FIELD_RE = re.compile(r'(?:(?<=^)|(?<=[\s(+\-]))([A-Za-z_]\w*):(?!//)')
 _QUOTED_RE = re.compile(r'"[^"]*"')
@@ -46,6 +50,8 @@ def make_parser(schema: Schema) -> QueryParser:
     parser.add_plugin(FieldAliasPlugin(aliases))
     parser.add_plugin(FuzzyTermPlugin())
     parser.add_plugin(GtLtPlugin())
+    # "+" and "-" only at the start of a word, so doc ids and EU-Turkey stay whole
+    parser.add_plugin(PlusMinusPlugin(r"(?<![^\s(])\+", r"(?<![^\s(])-"))
     return parser
 
 
@@ -65,13 +71,17 @@ def _tidy(text: str) -> str:
 
 
 def check_fields(text: str) -> None:
-    """Raise QueryError for an unknown ``field:`` prefix."""
-    bare = _QUOTED_RE.sub(" ", text)
+    """Raise QueryError for an unknown ``field:`` prefix or one without a value."""
+    bare = _QUOTED_RE.sub('"x"', text)
     for match in _FIELD_RE.finditer(bare):
         name = match.group(1).lower()
         if name not in PREFIXES:
             known = ", ".join(f"{p}:" for p in sorted(PREFIXES))
             raise QueryError(f'Unknown field "{match.group(1)}:". Use one of {known}')
+        rest = bare[match.end():]
+        if not rest or rest[0].isspace() or rest[0] == ")":
+            raise QueryError(f'"{match.group(1)}:" needs a value right after the colon, '
+                             f'e.g. {name}:{EXAMPLES.get(name, "word")}')
 
 
 def parse_query(parser: QueryParser, text: str) -> wq.Query:
@@ -92,10 +102,13 @@ def parse_query(parser: QueryParser, text: str) -> wq.Query:
             raise QueryError("A bare * would match everything; add letters, e.g. front*")
     q = q.normalize()
     if q is wq.NullQuery:
-        raise QueryError("The query has no searchable words (only operators or stop words)")
+        raise QueryError("The query has no searchable words (only operators, stop words or excluded -words)")
     for sub in [q, *q.leaves()]:
         if sub.__class__.__name__ == "ErrorQuery" or getattr(sub, "error", None):
-            raise QueryError(f"Could not understand part of the query: {sub}")
+            if "page:" in text.lower():
+                raise QueryError("page: needs a page number or range, e.g. page:3 or page:[2 TO 5]")
+            raise QueryError("Could not understand part of the query; check quotes, brackets "
+                             "and field values")
     return q
 
 

@@ -13,6 +13,7 @@ from whoosh.analysis import (
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.support.charset import accent_map
 
+from . import _whoosh_fixes  # noqa: F401  (speed fix applied on import)
 from .gazetteer import canonical_name, fold
 
 #: entity search fields and the labels they hold ("entity" holds every label)
@@ -35,6 +36,15 @@ class CanonicalFilter(Filter):
                 yield token
 
 
+class UpperFilter(Filter):
+    """Uppercases tokens (entity labels: type:money finds MONEY)."""
+
+    def __call__(self, tokens):
+        for token in tokens:
+            token.text = token.text.upper()
+            yield token
+
+
 def text_analyzer():
     """Words, lowercased, accents folded (Türkiye ~ Turkiye), stopwords dropped, stemmed."""
     return (
@@ -49,10 +59,14 @@ def text_analyzer():
 class ValuesField(KEYWORD):
     """A multi-valued keyword field whose values are separated by newlines (they may hold commas)."""
 
-    def __init__(self, canonicalise: bool = False, stored: bool = False):
+    def __init__(self, canonicalise: bool = False, stored: bool = False, upper: bool = False):
         super().__init__(stored=stored, scorable=False)
         analyzer = RegexTokenizer(r"[^\n]+")
-        self.analyzer = analyzer | CanonicalFilter() if canonicalise else analyzer
+        if canonicalise:
+            analyzer = analyzer | CanonicalFilter()
+        if upper:
+            analyzer = analyzer | UpperFilter()
+        self.analyzer = analyzer
 
 
 def make_schema() -> Schema:
@@ -61,10 +75,11 @@ def make_schema() -> Schema:
         pid=ID(unique=True, stored=True),
         doc_id=ID(stored=True),
         title=TEXT(stored=True, analyzer=text_analyzer()),
-        ordinal=NUMERIC(stored=True, sortable=True),
-        start=NUMERIC(stored=True),
-        end=NUMERIC(stored=True),
-        page=NUMERIC(stored=True),
+        # one term per value (shift_step=32): offsets are never range-searched on a large scale
+        ordinal=NUMERIC(stored=True, sortable=True, shift_step=32),
+        start=NUMERIC(stored=True, shift_step=32),
+        end=NUMERIC(stored=True, shift_step=32),
+        page=NUMERIC(stored=True, shift_step=32),
         kind=ID(stored=True),
         text=TEXT(stored=True, analyzer=text_analyzer(), spelling=True),
         #: texts of the footnotes the passage cites, searched with a lower weight
@@ -73,7 +88,7 @@ def make_schema() -> Schema:
         org=ValuesField(canonicalise=True),
         place=ValuesField(canonicalise=True),
         entity=ValuesField(canonicalise=True),
-        entity_types=KEYWORD(scorable=False),
+        entity_types=ValuesField(upper=True),
         #: "LABEL<TAB>Canonical" per entity, case kept: facet values for display
         ent_facet=ValuesField(),
         entities=STORED(),  # JSON list of [start, end, label, canonical], passage-relative

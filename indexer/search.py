@@ -14,6 +14,7 @@ from typing import Any, Mapping
 import numpy as np
 from whoosh import index as whoosh_index
 from whoosh import query as wq
+from whoosh.collectors import FilterCollector, TopCollector
 
 from .facets import FacetCache
 from .gazetteer import fold
@@ -88,6 +89,21 @@ class SearchResults:
         return data
 
 
+class _TopAndAllCollector(TopCollector):
+    """Keeps the top N like TopCollector and also every matching docnum (for totals, facets).
+
+    One pass over the matches instead of a ranked search plus ``docs_for_query``.
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit=limit, usequality=False)
+        self.matched: list[int] = []
+
+    def _collect(self, global_docnum: int, score: float) -> float:
+        self.matched.append(global_docnum)
+        return super()._collect(global_docnum, score)
+
+
 class Searcher:
     """Searches the live index generation of ``index_dir``; reopens when it changes."""
 
@@ -146,11 +162,13 @@ class Searcher:
             q: wq.Query = wq.Every()
         else:
             q = parse_query(self._parser, query)
-        combined = wq.And([q, fq]) if fq is not None else q
-        docnums = np.fromiter(searcher.docs_for_query(combined), dtype=np.int64)
+        collector = _TopAndAllCollector(page * pagelen)
+        runner = FilterCollector(collector, allow=fq) if fq is not None else collector
+        searcher.search_with_collector(q, runner)
+        results = runner.results()
+        docnums = np.asarray(collector.matched, dtype=np.int64)
         total = len(docnums)
         pages = max(1, math.ceil(total / pagelen))
-        results = searcher.search(q, limit=page * pagelen, filter=fq, terms=False)
         first = (page - 1) * pagelen
         terms, ent_terms = self._query_terms(q, searcher)
         hits = [

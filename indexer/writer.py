@@ -106,7 +106,7 @@ def record_fields(base: dict[str, Any]) -> dict[str, Any]:
         names = sorted({row[3] for row in rows if row[2] in labels})
         record[field] = VALUE_SEP.join(names)
     record["entity"] = VALUE_SEP.join(sorted({row[3] for row in rows}))
-    record["entity_types"] = " ".join(sorted({row[2] for row in rows}))
+    record["entity_types"] = VALUE_SEP.join(sorted({row[2] for row in rows}))
     record["ent_facet"] = VALUE_SEP.join(sorted({f"{row[2]}\t{row[3]}" for row in rows}))
     if record.get("page") is None:
         record.pop("page", None)

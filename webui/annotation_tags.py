@@ -24,7 +24,9 @@ from typing import Any, Iterable
 from flask import current_app, g
 
 PRIVATE = "@"
-_TAG_TERM = re.compile(r"""(?<![\w@.:-])tags?:(?:"([^"]*)"|'([^']*)'|([^\s()"']+))""")
+_TAG_TERM = re.compile(r"""(?<![\w@.:-])tags?:(?:"([^"]*)"|'([^']*)'|([^\s()"']*))""", re.IGNORECASE)
+_TAG_VALUE = re.compile(r"[^\W_][\w\-:./*?]*")
+_SCOPED = re.compile(r"@\d+@")
 
 
 def scoped_tag(user_id: int, tag: str) -> str:
@@ -148,14 +150,19 @@ class ScopedSearcher:
         return getattr(self._searcher, name)
 
     def scope_query(self, query: str) -> str:
-        """Rewrite every ``tag:x`` so it also matches this user's private tag x."""
+        """Rewrite every ``tag:x`` so it also matches this user's private tag x; refuse tag
+        terms that could reach other people's private tags (groups, ranges, ``@``)."""
         from indexer.search import QueryError
 
+        if _SCOPED.search(query):
+            raise QueryError("Queries cannot contain @<number>@: that form is reserved for private tags.")
+
         def repl(m: re.Match) -> str:
-            value = next(v for v in m.groups() if v is not None)
-            if not value or value[0] in "@*?":
-                raise QueryError(f"tag:{value} is not allowed: a tag starts with a letter or digit.")
-            if self.user_id is None or any(c in value for c in " ,"):
+            value = next((v for v in m.groups() if v is not None), "")
+            if not _TAG_VALUE.fullmatch(value):
+                raise QueryError(f"tag:{value} is not allowed: write a tag (letters, digits, - _ : . /, "
+                                 "optionally with * or ?) after tag:, and tag:a OR tag:b for several.")
+            if self.user_id is None:
                 return m.group(0)
             return f"(tag:{value} OR tag:{scoped_tag(self.user_id, value)})"
 
@@ -168,7 +175,7 @@ class ScopedSearcher:
         if tag_values:
             values = [tag_values] if isinstance(tag_values, str) else list(tag_values)
             for value in values:
-                if str(value)[:1] in ("@", "*", "?", ""):
+                if not _TAG_VALUE.fullmatch(str(value)):
                     from indexer.search import QueryError
 
                     raise QueryError(f"Tag filter {value!r} is not allowed: a tag starts with a letter or digit.")

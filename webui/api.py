@@ -13,6 +13,7 @@ from .openapi import build_spec
 bp = Blueprint("api", __name__)
 
 MAX_PAGELEN = 100
+MAX_PAGE = 10_000
 #: query-string parameter -> key of the ``filters`` mapping given to Searcher.search
 FILTER_PARAMS = ("doc", "type", "entity", "tag")
 
@@ -50,6 +51,9 @@ def run_search(searcher, query: str, page: int, pagelen: int, filters: dict[str,
         results = searcher.search(query, page=page, pagelen=pagelen, filters=filters or None)
     except QueryError as exc:
         raise presenters.LookupFailed(400, f"Cannot understand the query {query!r}: {exc}") from None
+    if results.total and page > results.pages:
+        raise presenters.LookupFailed(
+            400, f"Page {page} is past the last page of results for {query!r}; pages run from 1 to {results.pages}.")
     return results.to_dict()
 
 
@@ -63,7 +67,7 @@ def search():
     query = (request.args.get("q") or "").strip()
     if not query:
         abort(400, description="Parameter 'q' (the query) is required, e.g. /api/search?q=frontex.")
-    page = int_arg("page", 1)
+    page = int_arg("page", 1, 1, MAX_PAGE)
     pagelen = int_arg("pagelen", int(current_app.config.get("PAGE_SIZE") or 10), 1, MAX_PAGELEN)
     try:
         return jsonify(run_search(services.get_searcher(), query, page, pagelen, search_filters(request.args)))

@@ -6,6 +6,7 @@ default ./glossa-data), so ``glossa --data d ingest x`` and ``glossa ingest --da
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -46,6 +47,18 @@ class GlossaGroup(click.Group):
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
         _add_data_option(cmd)
         super().add_command(cmd, name)
+
+    def invoke(self, ctx: click.Context):
+        """Run the command; an unexpected error becomes one line (GLOSSA_DEBUG=1 shows the traceback)."""
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            if os.environ.get("GLOSSA_DEBUG"):
+                raise
+            raise CliError(f"Unexpected error: {type(exc).__name__}: {exc}. Nothing was lost; run again with "
+                           "GLOSSA_DEBUG=1 to see the traceback, and please report it.") from None
 
 
 def _add_data_option(cmd: click.Command) -> None:

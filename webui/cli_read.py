@@ -64,7 +64,7 @@ def _lookup(fn, *args):
 @click.argument("query")
 @click.option("--json", "as_json", is_flag=True, help="Print exactly what GET /api/search returns.")
 @click.option("--limit", type=click.IntRange(1, 100), default=None, help="Hits per page (default: PAGE_SIZE, 10).")
-@click.option("--page", type=click.IntRange(1), default=1, show_default=True, help="Result page.")
+@click.option("--page", type=click.IntRange(1, 10_000), default=1, show_default=True, help="Result page.")
 def search(query: str, as_json: bool, limit: int | None, page: int) -> None:
     """Search the passages of every document.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 import click
@@ -10,14 +11,34 @@ import click
 from . import config as settings
 from .cli import DEV_CORPUS, SAMPLE_CORPUS, CliError, data_dir, make_app
 
+#: settings whose environment variable is not simply GLOSSA_<NAME>
+ENV_NAMES = {"DATA_DIR": "GLOSSA_DATA"}
 HOST_OPTION = click.option("--host", default="127.0.0.1", show_default=True,
                            help="Interface to listen on (0.0.0.0 for every interface).")
 PORT_OPTION = click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True,
                            help="Port to listen on.")
 
 
+def check_port(host: str, port: int) -> None:
+    """A CliError if nothing can listen on host:port (in use, or not an address of this machine)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise CliError(f"Cannot listen on {host!r}: {exc.strerror}. Use an address of this machine, "
+                       "e.g. --host 127.0.0.1.") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise CliError(f"Cannot listen on {host}:{port} ({exc.strerror or exc}). Is another server "
+                           "using it? Choose another port with --port.") from None
+
+
 def run_server(host: str, port: int, debug: bool = False) -> None:
     """Serve the app with werkzeug's server until interrupted."""
+    check_port(host, port)
     app = make_app()
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     click.echo(f"Glossa is serving {data_dir()} on http://{shown}:{port}/ (Ctrl+C to stop).")
@@ -91,13 +112,13 @@ def show_settings(as_json: bool) -> None:
     Example:
       glossa settings
     """
-    rows = [{"name": s.name, "default": s.default, "env": f"GLOSSA_{s.name}", "help": s.help}
+    rows = [{"name": s.name, "default": s.default, "env": ENV_NAMES.get(s.name, f"GLOSSA_{s.name}"), "help": s.help}
             for s in settings.SETTINGS]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
     for row in rows:
-        default = "(computed)" if row["default"] is None else repr(row["default"])
+        default = "see below" if row["default"] is None else repr(row["default"])
         click.echo(f"{row['name']}  [default: {default}; env {row['env']}]")
         click.echo(f"    {row['help']}")
 

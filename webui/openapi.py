@@ -48,7 +48,8 @@ def core_paths() -> dict[str, Any]:
                            "cites: prefixes. Hits are grouped by document; snippets are escaped HTML.",
             "parameters": [
                 query_param("q", "The query.", STR, required=True, example="frontex"),
-                query_param("page", "Result page, from 1.", {"type": "integer", "minimum": 1}, example=1),
+                query_param("page", "Result page, from 1 to the last page (at most 10000).",
+                            {"type": "integer", "minimum": 1, "maximum": 10000}, example=1),
                 query_param("pagelen", "Hits per page (1-100; default PAGE_SIZE).",
                             {"type": "integer", "minimum": 1, "maximum": 100}, example=10),
                 query_param("doc", "Only this document id.", STR),

@@ -52,7 +52,8 @@ def get_stored(store, doc_id: str):
     """The stored document, or LookupFailed(404)."""
     stored = store.get(doc_id)
     if stored is None:
-        raise LookupFailed(404, f"No document with id {doc_id!r}; list them with GET /api/documents or `glossa docs`.")
+        raise LookupFailed(404, f"No document with id {doc_id[:200]!r}; list them with GET /api/documents "
+                                "or `glossa docs`.")
     return stored
 
 
@@ -127,8 +128,8 @@ def _note_dict(note) -> dict[str, Any]:
 def footnote_detail(stored, number: str | int) -> dict[str, Any]:
     """One footnote: its text, citing sentences, references and the note an Ibid. repeats."""
     doc = stored.document
-    key = str(number).strip()
-    note = doc.footnote(key)
+    key = str(number).strip()[:50]
+    note = doc.footnote(str(int(key)) if key.isdigit() else key)  # "042" is note 42
     if note is None:
         raise LookupFailed(404, f"No footnote {key!r} in {doc.doc_id!r}. {footnote_range(doc)}")
     data = _note_dict(note)

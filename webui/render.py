@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from functools import lru_cache
 from typing import Iterable, Sequence
 
 from markupsafe import Markup, escape
@@ -78,7 +79,8 @@ def query_terms(query: str | None) -> list[str]:
     return terms
 
 
-def _term_pattern(terms: Sequence[str]) -> re.Pattern | None:
+@lru_cache(maxsize=256)
+def _term_pattern(terms: tuple[str, ...]) -> re.Pattern | None:
     parts = []
     for term in terms:
         if term.endswith("*"):
@@ -93,7 +95,7 @@ def _term_pattern(terms: Sequence[str]) -> re.Pattern | None:
 
 def term_ranges(text: str, terms: Sequence[str], offset: int = 0) -> list[tuple[int, int]]:
     """Spans (shifted by ``offset``) of the words of ``text`` matching the query terms."""
-    pattern = _term_pattern(terms)
+    pattern = _term_pattern(tuple(terms))
     if pattern is None:
         return []
     return [(m.start() + offset, m.end() + offset) for m in pattern.finditer(text)]
@@ -121,25 +123,29 @@ def linkify(text: str) -> Markup:
     return Markup("").join(out)
 
 
-def entity_open(ent, focus: str | None = None) -> Markup:
-    """The opening tag of an entity span (label kept readable via title and a hidden label)."""
+def _attr(value) -> str:
+    """A value escaped for a double-quoted attribute (or text)."""
+    return str(escape(value))
+
+
+def entity_open(ent, focus: str | None = None) -> str:
+    """The opening tag of an entity span (its kind readable in the title, not only by colour)."""
     label = safe_label(ent.label)
-    canonical = getattr(ent, "canonical", "") or ent.text
-    classes = f"ent ent-{label}"
-    if focus and focus == f"{ent.label}:{canonical}":
-        classes += " ent-focus"
-    return Markup('<span class="{}" data-label="{}" data-canonical="{}" title="{}: {}">').format(
-        classes, label, canonical, label_name(ent.label), canonical
+    canonical = _attr(ent.canonical or ent.text)
+    focused = " ent-focus" if focus and focus == f"{ent.label}:{ent.canonical or ent.text}" else ""
+    return (
+        f'<span class="ent ent-{label}{focused}" data-label="{label}" data-canonical="{canonical}" '
+        f'title="{_attr(label_name(ent.label))}: {canonical}">'
     )
 
 
-def footnote_ref(number: str, occurrence: int, preview: str) -> Markup:
+def footnote_ref(number: str, occurrence: int, preview: str) -> str:
     """The inserted superscript link of one footnote mark (skipped by the offset mapping)."""
-    nid = note_id(number)
-    return Markup(
-        '<sup class="fnref" data-glossa-skip><a href="#fn-{0}" id="fnref-{0}-{1}" '
-        'aria-describedby="fn-{0}" data-note="{0}" title="{3}">{2}</a></sup>'
-    ).format(nid, occurrence, number, preview)
+    nid = _attr(note_id(number))
+    return (
+        f'<sup class="fnref" data-glossa-skip><a href="#fn-{nid}" id="fnref-{nid}-{occurrence}" '
+        f'aria-describedby="fn-{nid}" data-note="{nid}" title="{_attr(preview)}">{_attr(number)}</a></sup>'
+    )
 
 
 def render_span(
@@ -172,11 +178,11 @@ def render_span(
     points = sorted(p for p in cuts if start <= p <= end)
     ent_starts = {e.start: e for e in ents}
     hit_starts = [a for a, _ in hits]
-    out: list[Markup] = []
+    out: list[str] = []
     open_ent = None
     for i, pos in enumerate(points):
         if open_ent is not None and open_ent.end == pos:
-            out.append(Markup("</span>"))
+            out.append("</span>")
             open_ent = None
         for number in fn_at.get(pos, ()):
             counters[number] = counters.get(number, 0) + 1
@@ -189,14 +195,15 @@ def render_span(
             open_ent = ent_starts[pos]
             out.append(entity_open(open_ent, focus))
         nxt = points[i + 1]
-        segment = escape(text[pos:nxt])
-        j = bisect_left(hit_starts, pos + 1) - 1
-        if j >= 0 and hits[j][0] <= pos and hits[j][1] >= nxt:
-            segment = Markup('<mark class="term">{}</mark>').format(segment)
+        segment = str(escape(text[pos:nxt]))
+        if hits:
+            j = bisect_left(hit_starts, pos + 1) - 1
+            if j >= 0 and hits[j][0] <= pos and hits[j][1] >= nxt:
+                segment = f'<mark class="term">{segment}</mark>'
         out.append(segment)
     if open_ent is not None:
-        out.append(Markup("</span>"))
-    return Markup("").join(out)
+        out.append("</span>")
+    return Markup("".join(out))
 
 
 def _by_passage(items: Sequence, passages: Sequence, key) -> list[list]:

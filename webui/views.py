@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from urllib.parse import quote, urlencode
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
@@ -16,6 +16,7 @@ bp = Blueprint("views", __name__)
 FILTER_PARAMS = ("doc", "type", "entity", "tag")
 MAX_QUERY = 1000
 MAX_PAGE = 10_000
+PANEL_LIMIT = 40  # entities listed per type in the reader's side panel
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
@@ -144,11 +145,78 @@ def _pagination(results) -> dict:
     }
 
 
+_doc_cache: OrderedDict = OrderedDict()
+_html_cache: OrderedDict = OrderedDict()
+
+
+def _remember(cache: OrderedDict, key, value, size: int):
+    cache[key] = value
+    cache.move_to_end(key)
+    while len(cache) > size:
+        cache.popitem(last=False)
+    return value
+
+
 def _stored_or_404(doc_id: str):
-    stored = services.get_store().get(doc_id) if len(doc_id) < 200 else None
+    """The stored document (cached until it is re-ingested), or a 404 page."""
+    store = services.get_store()
+    entry = store.manifest().get(doc_id) if len(doc_id) < 200 else None
+    stored = None
+    if entry is not None:
+        key = (str(store.root), doc_id, entry.get("ingested_at"), entry.get("source_hash"))
+        stored = _doc_cache.get(key)
+        if stored is None:
+            stored = store.get(doc_id)
+            if stored is not None:
+                _remember(_doc_cache, key, stored, 8)
     if stored is None:
         abort(404, description=f"There is no document with the id “{doc_id}”.")
     return stored
+
+
+_facts_cache: OrderedDict = OrderedDict()
+
+
+def _doc_facts(stored) -> dict:
+    """What the reader shows besides the text (entity counts, notes), computed once per version."""
+    key = (id(stored), stored.document.doc_id, stored.ingested_at)
+    if key in _facts_cache:
+        return _facts_cache[key]
+    doc = stored.document
+    counts = Counter((e.label, e.canonical or e.text) for e in stored.entities)
+    order = list(render.LABELS)
+    present = sorted({label for label, _ in counts}, key=lambda l: (order.index(l) if l in order else 99, l))
+    search_base = url_for("views.search")
+    top: dict[str, list] = {}
+    for (label, canonical), n in counts.most_common():
+        if len(top.setdefault(label, [])) < PANEL_LIMIT:
+            query = urlencode([("q", entity_query(canonical))], quote_via=quote, safe=":*")
+            top[label].append({"name": canonical, "count": n, "key": f"{label}:{canonical}",
+                               "search_url": f"{search_base}?{query}"})
+    note_base = url_for("views.footnote", doc_id=doc.doc_id, number="0")[:-1]
+    backrefs = render.note_backrefs(doc)
+    notes = [
+        {"number": n.number, "nid": render.note_id(n.number), "html": render.linkify(n.text),
+         "backrefs": backrefs.get(n.number, []), "url": note_base + quote(n.number, safe="")}
+        for n in doc.footnotes
+    ]
+    facts = {
+        "present": present, "top": top, "notes": notes,
+        "type_counts": Counter(e.label for e in stored.entities),
+        "type_distinct": Counter(label for label, _ in counts),
+    }
+    return _remember(_facts_cache, key, facts, 8)
+
+
+def _passages_html(stored, entities, terms, focus, shown) -> list:
+    """Rendered passages of a document, cached per document version and display options."""
+    doc = stored.document
+    key = (id(stored), doc.doc_id, stored.ingested_at, tuple(sorted(shown)), tuple(terms), focus)
+    cached = _html_cache.get(key)
+    if cached is not None:
+        _html_cache.move_to_end(key)
+        return cached
+    return _remember(_html_cache, key, render.render_passages(doc, entities, terms, focus), 32)
 
 
 @bp.get("/doc/<doc_id>")
@@ -157,29 +225,34 @@ def reader(doc_id: str):
     stored = _stored_or_404(doc_id)
     doc = stored.document
     q = request.args.get("q", "").strip()[:MAX_QUERY]
-    counts = Counter((e.label, e.canonical or e.text) for e in stored.entities)
-    present = sorted({label for label, _ in counts}, key=lambda l: (list(render.LABELS).index(l) if l in render.LABELS else 99, l))
+    facts = _doc_facts(stored)
+    present = facts["present"]
     if request.args.get("types"):
         shown = set(request.args.getlist("show")) & set(present)
     else:
         shown = set(present)
-    entities = [e for e in stored.entities if e.label in shown]
+    entities = [e for e in stored.entities if e.label in shown] if shown != set(present) else stored.entities
     focus = request.args.get("ent", "")[:300] or None
+    base = url_for("views.reader", doc_id=doc.doc_id)
     by_type: dict[str, list] = {}
-    for (label, canonical), n in counts.most_common():
-        by_type.setdefault(label, []).append((canonical, n))
+    for label, items in facts["top"].items():
+        by_type[label] = [
+            dict(item, mark_url=base + "?" + urlencode([("q", q)] * bool(q) + [("ent", item["key"])], quote_via=quote, safe=":"))
+            for item in items
+        ]
     return render_template(
         "doc.html",
         stored=stored,
         doc=doc,
         q=q,
-        passages=render.render_passages(doc, entities, render.query_terms(q), focus),
-        backrefs=render.note_backrefs(doc),
-        linkify=render.linkify,
+        passages=_passages_html(stored, entities, render.query_terms(q), focus, shown),
+        notes=facts["notes"],
         present=present,
         shown=shown,
-        type_counts=Counter(e.label for e in stored.entities),
+        type_counts=facts["type_counts"],
         by_type=by_type,
+        type_distinct=facts["type_distinct"],
+        panel_limit=PANEL_LIMIT,
         focus=focus,
         documents=_documents(),
     )

@@ -24,14 +24,14 @@ def writer(url: str, name: str, n: int, queue, ready, go) -> None:
         queue.put((name, repr(exc)))
 
 
-def test_two_processes_lose_nothing(db_url):
-    db.upgrade(db_url)
-    service = AnnotationService(db.make_session_factory(db.make_engine(db_url)))
+def test_two_processes_lose_nothing(service_url):
+    db.upgrade(service_url)
+    service = AnnotationService(db.make_session_factory(db.make_engine(service_url)))
     service.add_user("p1", "password-1")
     service.add_user("p2", "password-2")
     ctx = mp.get_context("spawn")
     queue, ready, go = ctx.Queue(), ctx.Queue(), ctx.Event()
-    procs = [ctx.Process(target=writer, args=(db_url, name, WRITES, queue, ready, go))
+    procs = [ctx.Process(target=writer, args=(service_url, name, WRITES, queue, ready, go))
              for name in ("p1", "p2")]
     for p in procs:
         p.start()

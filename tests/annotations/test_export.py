@@ -12,7 +12,7 @@ from annotations.base import AnnotationError
 from annotations.export import export_csv, export_jsonld, export_markdown, import_jsonld
 from annotations.service import AnnotationService
 
-from .w3c import ANNOTATION_MUSTS, COLLECTION_MUSTS, failed_assertions
+from .w3c import COLLECTION_MUSTS, failed_assertions
 
 BASE = "http://localhost:5000"
 TEXT = ("Page one text. The *Balkan* route became a [buffer] zone.\n\nPage two: =SUM(A1) "

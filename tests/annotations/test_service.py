@@ -162,12 +162,12 @@ def test_users_and_tokens(service):
     assert service.revoke_tokens(u) == 1 and service.user_for_token(token) is None
 
 
-def test_secrets_are_not_stored_in_plain_text(service, db_url):
+def test_secrets_are_not_stored_in_plain_text(service, service_url):
     from sqlalchemy import create_engine, text
     from annotations.db import normalize_url
     u = service.add_user("erin", "my secret password")
     token = service.create_token(u)
-    engine = create_engine(normalize_url(db_url))
+    engine = create_engine(normalize_url(service_url))
     with engine.connect() as conn:
         pw = conn.execute(text("SELECT password_hash FROM users")).scalar()
         stored = conn.execute(text("SELECT token_hash FROM api_tokens")).scalar()

@@ -219,3 +219,63 @@ def test_private_annotation_invisible_to_another_user(serve, new_page):
     alice.goto(server.url + "/?q=tag%3Asecret")
     assert "role of Frontex" in alice.locator("main").inner_text()
     assert not alice.errors and not bob.errors, (alice.errors, bob.errors)
+
+
+def test_selection_across_a_footnote_mark_maps_to_canonical_text(serve, new_page):
+    server = serve()
+    page = new_page()
+    page.goto(server.url + "/doc/alpha")
+    page.evaluate(SPAN_JS, ["p-1", "Greek", "p-1", "the role"])
+    page.locator(".anno-toolbar button", has_text="Tag").click()
+    page.fill("#anno-panel [name=tag]", "marks")
+    page.click("#anno-panel .anno-save")
+    page.wait_for_selector("#anno-panel .anno-item")
+    resp = page.evaluate("() => fetch('/api/annotations').then(r => r.json())")
+    anno = resp["first"]["items"][0]
+    quote = next(s for s in anno["target"]["selector"] if s["type"] == "TextQuoteSelector")
+    pos = next(s for s in anno["target"]["selector"] if s["type"] == "TextPositionSelector")
+    text = page.evaluate("() => fetch('/api/documents/alpha').then(r => r.json()).then(d => d.text)")
+    assert quote["exact"] == "Greek border and the role" == text[pos["start"]:pos["end"]]
+    assert page.locator("sup.fnref mark").count() == 0  # the note number is not highlighted
+    assert not page.errors, page.errors
+
+
+def test_orphan_is_listed_and_can_be_replaced_by_hand(serve, new_page):
+    import json as _json
+
+    from indexer.store import DocumentStore, StoredDocument
+    from indexer.testing import make_document
+    from indexer.writer import write_documents
+    from webui import services
+    from webui.annotate import reanchor_documents
+
+    from tests.webui.anno_support import DOCS, selector_body
+
+    server = serve()
+    app = server.app
+    with app.app_context():
+        old = services.get_store().get("beta").document
+        token = services.get_annotation_service().create_token(services.get_annotation_service().ensure_user("local"))
+    client = app.test_client()
+    body = selector_body(old, "EU-Turkey statement", tags=["deal"])
+    assert client.post("/api/annotations", data=_json.dumps(body), content_type="application/ld+json",
+                       headers={"Authorization": f"Bearer {token}"}).status_code == 201
+    new = make_document("beta", ["The 2016 agreement with Ankara changed the route.", DOCS["beta"][1][1]], title=DOCS["beta"][0])
+    write_documents(app.config["INDEX_DIR"], [(new, [])])
+    DocumentStore(app.config["DATA_DIR"]).put(StoredDocument(new, [], "2026-02-01T00:00:00Z", "y"))
+    assert reanchor_documents(app, ["beta"])["beta"]["orphaned"] == 1
+
+    page = new_page()
+    page.goto(server.url + "/doc/beta")
+    item = page.locator("#anno-panel .anno-item.anno-orphaned")
+    item.wait_for()
+    assert item.locator(".anno-quote").inner_text() == "EU-Turkey statement"
+    assert page.locator("mark.anno").count() == 0
+    item.locator(".anno-replace").click()
+    assert page.evaluate(SELECT_JS, ["p-0", "agreement with Ankara"])
+    page.locator(".anno-toolbar button", has_text="Place here").click()
+    expect(page.locator("#anno-panel .anno-item.anno-orphaned")).to_have_count(0)
+    assert page.locator("mark.anno").all_inner_texts() == ["agreement with Ankara"]
+    page.goto(server.url + "/?q=tag%3Adeal")
+    assert "Ankara" in page.locator("main").inner_text()
+    assert not page.errors, page.errors

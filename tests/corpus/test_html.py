@@ -40,7 +40,7 @@ def test_fixture_footnote_mark_and_body():
     assert "European Commission, EU Action Plan" not in doc.text
 
 
-def test_tiny_page_falls_back_and_title_from_title_tag():
+def test_tiny_page_and_title_from_title_tag():
     parsed = parse_html("<html><head><title>Tiny page</title><script>alert('x')</script></head>"
                         "<body><div>Only a line of text &amp; more.</div></body></html>")
     assert parsed.title == "Tiny page"
@@ -87,3 +87,30 @@ def test_title_tag_without_site_suffix():
     parsed = parse_html("<html><head><title>Frontex report published | Example News</title></head>"
                         "<body><p>The agency published its annual report on Monday in Warsaw.</p></body></html>")
     assert parsed.title == "Frontex report published"
+
+
+def test_footnote_list_without_ids_is_read_once():
+    page = ("<html><body><article><h1>Report on the route</h1>"
+            "<p>Arrivals rose sharply in 2022 across the whole Western Balkan route.<sup>1</sup> "
+            "Returns stayed low in every partner country of the region.<sup>2</sup></p>"
+            "<div class='footnotes'><ol class='footnotes-list'><li>Frontex, Risk Analysis 2023.</li>"
+            "<li>IOM, Annual Report 2023.</li></ol></div></article></body></html>")
+    parsed = parse_html(page)
+    assert [(n.number, n.text) for n in parsed.footnotes] == [("1", "Frontex, Risk Analysis 2023."),
+                                                              ("2", "IOM, Annual Report 2023.")]
+    assert [n for _, n in parsed.blocks[1].marks] == ["1", "2"]
+    assert all("Risk Analysis" not in b.text for b in parsed.blocks)
+
+
+def test_word_style_footnotes():
+    page = ("<html><body><h1>Note from the Presidency</h1>"
+            "<p>The Council discussed the Western Balkans route at length in November."
+            "<a href='#_ftn1' name='_ftnref1'><sup>[1]</sup></a> Ministers agreed on next steps.</p>"
+            "<div id='ftn1'><p><a href='#_ftnref1' name='_ftn1'>[1]</a> Council document 14871/24.</p></div>"
+            "</body></html>")
+    parsed = parse_html(page)
+    assert [(n.number, n.text) for n in parsed.footnotes] == [("1", "Council document 14871/24.")]
+    body = next(b for b in parsed.blocks if b.kind == "paragraph")
+    assert body.text == ("The Council discussed the Western Balkans route at length in November. "
+                         "Ministers agreed on next steps.")
+    assert body.marks == [(len("The Council discussed the Western Balkans route at length in November."), "1")]

@@ -119,3 +119,16 @@ def test_front_matter_and_link_definitions():
 def test_rule_at_top_is_not_front_matter():
     parsed = parse_markdown("---\n\nJust text after a rule.\n")
     assert [b.text for b in parsed.blocks] == ["Just text after a rule."]
+
+
+def test_link_with_parentheses_and_pathological_input_is_fast():
+    import time
+
+    assert render_inline("[Foo](https://en.wikipedia.org/wiki/Foo_(bar)) here") == "Foo here"
+    assert render_inline("[Foo](https://en.wikipedia.org/wiki/Foo_(bar))", keep_urls=True) == (
+        "Foo (https://en.wikipedia.org/wiki/Foo_(bar))"
+    )
+    start = time.perf_counter()
+    for junk in ("[a](" * 20000, "word *a " * 10000, "[" * 50000, "a <b " * 20000):
+        parse_markdown("# T\n\n" + junk)
+    assert time.perf_counter() - start < 10

@@ -15,6 +15,7 @@ import pytest
 from indexer.pipeline import IngestLocked, _Lock, ingest
 from indexer.search import Searcher
 from indexer.store import DocumentStore
+from indexer.writer import set_passage_tags
 
 CORPUS = Path("/work/shared/corpus")
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,7 +91,7 @@ def test_killed_ingest_leaves_old_index(tmp_path, marker):
     _copy(["000_c7d6b90c2e1462b7.txt"], src)
     ingest([src], data, progress=False)
     old_total = Searcher(data / "index").search("Frontex").total
-    _copy(["001_ecc342d5c4ab413f.txt", "003_b4544ddbd7f01f68.txt", "004_14094fff2b1dbb4b.txt"], src)
+    _copy(["001_ecc342d5c4ab413f.txt", "002_91bd122e1223309b.txt", "004_14094fff2b1dbb4b.txt"], src)
     proc = _spawn(src, data)
     deadline = time.time() + 60
     while not (data / marker).exists() and proc.poll() is None and time.time() < deadline:
@@ -113,3 +114,19 @@ def test_killed_ingest_leaves_old_index(tmp_path, marker):
     assert searcher.search("Frontex").total > old_total
     assert len(DocumentStore(data).list()) == 4
     assert sorted(p.name for p in (data / "index").glob("gen-*"))[-1] == (data / "index" / "CURRENT").read_text()
+
+
+def test_tags_survive_reingest(tmp_path):
+    src, data = tmp_path / "src", tmp_path / "data"
+    _copy(["000_c7d6b90c2e1462b7.txt", "004_14094fff2b1dbb4b.txt"], src)
+    first = ingest([src], data, progress=False)
+    news, note = sorted(first.added)
+    searcher = Searcher(data / "index")
+    assert set_passage_tags(data / "index", news, 0, ["lead"])
+    assert set_passage_tags(data / "index", note, 1, ["Question"])
+    path = src / "000_c7d6b90c2e1462b7.txt"
+    path.write_text(path.read_text() + "\n\nAn added closing paragraph.\n")
+    report = ingest([src], data, progress=False)
+    assert report.updated == [news] and report.unchanged == [note]
+    tagged = {(h.doc_id, h.ordinal, tuple(h.tags)) for h in searcher.search("tag:lead OR tag:question").hits}
+    assert tagged == {(news, 0, ("lead",)), (note, 1, ("question",))}

@@ -37,7 +37,8 @@ def test_field_prefixes(sample_searcher):
     fn = sample_searcher.search("fn:12")
     assert fn.total >= 1 and all(any(n["number"] == "12" for n in h.footnotes) for h in fn.hits)
     assert all(h.page == 2 for h in sample_searcher.search("page:2", pagelen=50).hits)
-    assert sample_searcher.search("type:MONEY").total > 0
+    assert sample_searcher.search("type:MONEY").total == sample_searcher.search("type:money").total > 0
+    assert sample_searcher.search("-serbia frontex").total < sample_searcher.search("frontex").total
 
 
 def test_wildcards_fuzzy_and_boolean(sample_searcher):
@@ -49,7 +50,8 @@ def test_wildcards_fuzzy_and_boolean(sample_searcher):
     assert both < either and without < sample_searcher.search("Frontex").total
 
 
-@pytest.mark.parametrize("bad", ["", "   ", "AND", "*", "foo:bar frontex", "(((", '"the"'])
+@pytest.mark.parametrize("bad", ["", "   ", "AND", "*", "foo:bar frontex", "(((", '"the"', "org:",
+                                 "page:abc", "-frontex"])
 def test_malformed_queries_raise_query_error(sample_searcher, bad):
     with pytest.raises(QueryError) as err:
         sample_searcher.search(bad)

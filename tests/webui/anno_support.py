@@ -22,6 +22,10 @@ DOCS = {
     ),
 }
 
+#: a footnote mark inside "...Greek border| and the role..." so the reader renders a <sup>
+NOTES = {"alpha": {"notes": {"1": "Amnesty International, 2021."},
+                   "marks": {1: [(len("Reports describe pushbacks at the Greek border"), "1")]}}}
+
 
 def build_data_dir(root: Path) -> Path:
     """Write the DOCS into ``root`` as an ingested data directory (no NER: no entities)."""
@@ -30,7 +34,8 @@ def build_data_dir(root: Path) -> Path:
     from indexer.writer import write_documents
 
     root.mkdir(parents=True, exist_ok=True)
-    documents = [make_document(doc_id, paras, title=title) for doc_id, (title, paras) in DOCS.items()]
+    documents = [make_document(doc_id, paras, title=title, **NOTES.get(doc_id, {}))
+                 for doc_id, (title, paras) in DOCS.items()]
     write_documents(root / "index", [(d, []) for d in documents])
     store = DocumentStore(root)
     for doc in documents:

@@ -64,11 +64,24 @@ def test_search_without_query_is_400(client, query):
 
 @pytest.mark.parametrize("args, word", [
     ("page=0", "page"), ("page=abc", "page"), ("pagelen=0", "pagelen"),
-    ("pagelen=1000", "pagelen"), ("page=1.5", "page"),
+    ("pagelen=1000", "pagelen"), ("page=1.5", "page"), ("page=99999", "page"),
 ])
 def test_search_bad_paging_is_400(client, args, word):
     body = assert_json_error(client.get(f"/api/search?q=frontex&{args}"), 400)
     assert repr(word) in body["message"]
+
+
+def test_search_page_past_the_end_is_400_with_the_range(client):
+    pages = client.get("/api/search?q=frontex&pagelen=10").get_json()["pages"]
+    body = assert_json_error(client.get(f"/api/search?q=frontex&pagelen=10&page={pages + 1}"), 400)
+    assert f"from 1 to {pages}" in body["message"]
+    assert client.get(f"/api/search?q=frontex&pagelen=10&page={pages}").status_code == 200
+
+
+def test_search_without_hits_is_200_with_a_suggestion(client):
+    body = client.get("/api/search?q=frontexx").get_json()
+    assert body["total"] == 0 and body["groups"] == []
+    assert body["suggestion"] and "frontex" in body["suggestion"].lower()
 
 
 @pytest.mark.parametrize("query, says", [("bogus:frontex", 'Unknown field "bogus:"'), ("*", "*")])

@@ -114,6 +114,13 @@ def test_private_annotations_and_tags_stay_private(accounts_app):
     assert "pushbacks" not in [f["value"] for f in bob_hits["facets"]["tags"]]
     assert bob.get("/api/search?q=tag:@1@pushbacks").status_code == 400
     assert bob.get("/api/search?q=tag:*").status_code == 400
+    for sneaky in ("tag:(@1@pushbacks)", "TAG:@1@pushbacks", "tag:[0 TO z]", "tag:(p*)", "tag:'@1@pushbacks'",
+                   "border @1@pushbacks"):
+        resp = bob.get("/api/search", query_string={"q": sneaky})
+        assert resp.status_code == 400 or resp.get_json()["total"] == 0, sneaky
+    assert bob.get("/api/search?q=border&tag=@1@pushbacks").status_code == 400
+    assert alice.get("/api/search?q=tag:push*").get_json()["total"] == 1
+    assert bob.get("/api/search?q=tag:push*").get_json()["total"] == 0
     assert bob.get("/api/search?q=tag:islands").get_json()["total"] == 1
     assert [t["tag"] for t in bob.get("/api/annotations/tags").get_json()["tags"]] == ["islands"]
     page = bob.get("/annotations").get_data(as_text=True)

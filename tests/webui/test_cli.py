@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -228,3 +231,63 @@ def test_installed_console_script(sample_data_dir):
     bad = subprocess.run([str(script), "--data", str(sample_data_dir), "cite", PAPER, "999"],
                          capture_output=True, text=True, timeout=120, env=env)
     assert bad.returncode == 1 and "1-109" in bad.stderr and "Traceback" not in bad.stderr
+
+
+# serve and demo -------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_serve_on_a_busy_port_says_what_to_do(runner, tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run(runner, "--data", tmp_path / "cli-data", "serve", "--port", port)
+    assert result.exit_code == 1
+    assert f"Cannot listen on 127.0.0.1:{port}" in result.output and "--port" in result.output
+
+
+@pytest.mark.slow
+def test_demo_ingests_the_sample_once_then_serve_answers(runner, tmp_path):
+    data = tmp_path / "demo-data"
+    first = run(runner, "--data", data, "demo", "--no-serve")
+    assert first.exit_code == 0, first.output
+    assert "added      5" in first.output
+    second = run(runner, "demo", "--data", data, "--no-serve")
+    assert "unchanged  5" in second.output and "added      0" in second.output
+
+    port = free_port()
+    env = dict(os.environ, PYTHONPATH=str(ROOT), GLOSSA_SECRET_KEY="test")
+    server = subprocess.Popen([sys.executable, "-m", "webui", "--data", str(data), "serve", "--port", str(port)],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        body = None
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/documents", timeout=5) as response:
+                    body = json.load(response)
+                break
+            except OSError:
+                time.sleep(0.3)
+        assert body is not None, "the server did not answer"
+        assert len(body["documents"]) == 5
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=30)[0]
+    assert f"http://127.0.0.1:{port}/" in output
+
+
+def test_an_unexpected_error_is_one_line_not_a_traceback(runner, tmp_path):
+    data = tmp_path / "broken"
+    (data / "index").mkdir(parents=True)
+    (data / "index" / "CURRENT").write_text("gen-000001")
+    (data / "index" / "gen-000001").mkdir()  # a generation that is not a Whoosh index
+    result = run(runner, "--data", data, "search", "frontex")
+    assert result.exit_code == 1
+    assert "Unexpected error" in result.output and "GLOSSA_DEBUG=1" in result.output
+    assert "Traceback" not in result.output

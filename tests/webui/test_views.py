@@ -205,3 +205,14 @@ def test_security_headers_and_no_inline_script(client, ids):
         assert not INLINE_HANDLER.search(html), url
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), url
         assert " style=" not in html, url
+
+
+def test_pages_work_on_an_empty_data_directory(tmp_path):
+    from tests.conftest import make_app
+
+    client = make_app(tmp_path / "empty", tmp_path / "g.db").test_client()
+    assert "No documents yet" in page(client, "/")
+    assert "No results" in page(client, "/?q=Frontex")
+    assert "0 entities" in page(client, "/entities")
+    assert "0 works cited" in page(client, "/works")
+    page(client, "/doc/000-anything", status=404)
