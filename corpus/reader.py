@@ -68,11 +68,16 @@ def decode_text(data: bytes, name: str = "file", declared: str | None = None) ->
         if data.startswith(magic):
             raise ReadError(f"{name} is {what}, not text; give it the right suffix or convert it to text")
     if b"\x00" in data[:65536]:
-        raise ReadError(f"{name} looks like a binary file (it contains NUL bytes), not text")
+        raise ReadError(f"{name} looks like a binary file (it contains NUL bytes), not text; "
+                        "if it is UTF-16 text without a byte-order mark, re-save it as UTF-8")
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    else:
+        if _control_share(text[:65536]) > 0.01:
+            raise ReadError(f"{name} looks like a binary file (it is full of control characters), not text")
+        return text
     if declared:
         try:
             codecs.lookup(declared)
@@ -91,10 +96,14 @@ def decode_text(data: bytes, name: str = "file", declared: str | None = None) ->
     )
 
 
-def _looks_like_text(text: str) -> bool:
+def _control_share(text: str) -> float:
     controls = sum(1 for c in text if ord(c) < 32 and c not in "\t\n\r\f")
+    return controls / max(len(text), 1)
+
+
+def _looks_like_text(text: str) -> bool:
     letters = sum(1 for c in text if c.isalpha() or c.isspace())
-    return controls == 0 and letters >= 0.7 * len(text)
+    return _control_share(text) == 0 and letters >= 0.7 * len(text)
 
 
 def _parse(path: Path, fmt: str, doc_id: str) -> tuple[clean.Parsed | Document, str]:
@@ -113,9 +122,11 @@ def _parse(path: Path, fmt: str, doc_id: str) -> tuple[clean.Parsed | Document, 
         found = re.search(rb"""charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", data[:4096])
         declared = found.group(1).decode("ascii") if found else None
     text = decode_text(data, path.name, declared)
-    from . import html, markdown, text as plain
+    from . import markdown, text as plain
 
     if fmt == "html":
+        from . import html  # imports trafilatura: only when a page is read
+
         return html.parse_html(text), "html"
     if fmt == "md" or markdown.looks_like_markdown(text):
         return markdown.parse_markdown(text), "md" if fmt == "md" else "txt"

@@ -96,7 +96,7 @@ class _TopAndAllCollector(TopCollector):
     """
 
     def __init__(self, limit: int) -> None:
-        super().__init__(limit=limit, usequality=False)
+        super().__init__(limit=limit, usequality=False, replace=0)  # no pruning: see every match
         self.matched: list[int] = []
 
     def _collect(self, global_docnum: int, score: float) -> float:

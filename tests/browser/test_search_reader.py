@@ -6,6 +6,19 @@ import re
 
 from playwright.sync_api import expect
 
+from indexer.store import DocumentStore
+
+# what the annotation script does: concatenate text nodes not inside [data-glossa-skip]
+CANONICAL_TEXT_JS = """el => {
+  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  let out = "";
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    if (!node.parentElement.closest("[data-glossa-skip]")) out += node.data;
+  }
+  return out;
+}"""
+
 
 def test_search_shows_highlighted_entities_and_facets(page):
     page.goto("/help")
@@ -28,7 +41,7 @@ def test_search_shows_highlighted_entities_and_facets(page):
     expect(page.locator(".active-filters")).to_contain_text("Person")
 
 
-def test_result_opens_the_reader_at_the_marked_passage(page):
+def test_result_opens_the_reader_at_the_marked_passage(page, sample_data_dir):
     page.goto("/?q=pushbacks")
     link = page.locator(".hit a.snippet").first
     href = link.get_attribute("href")
@@ -39,6 +52,18 @@ def test_result_opens_the_reader_at_the_marked_passage(page):
     expect(passage).to_be_in_viewport()
     assert passage.evaluate("e => e.matches(':target')")
     expect(passage.locator("mark.term").first).to_be_visible()
+    # the DOM text of the passage outside [data-glossa-skip] is the canonical text slice
+    doc_id = re.search(r"/doc/([^?]+)", page.url).group(1)
+    document = DocumentStore(sample_data_dir).get(doc_id).document
+    start, end = int(passage.get_attribute("data-start")), int(passage.get_attribute("data-end"))
+    assert passage.evaluate(CANONICAL_TEXT_JS) == document.text[start:end]
+    # the entity list marks every mention of one entity in place
+    entry = page.locator(".doc-entities .ent-mark").first
+    name = entry.get_attribute("data-canonical")
+    entry.click()
+    marked = page.locator(".doc-body .ent-focus")
+    expect(marked.first).to_be_visible()
+    assert set(marked.evaluate_all("els => els.map(e => e.dataset.canonical)")) == {name}
     # toggling an entity type off removes its colour without reloading
     colour = "e => getComputedStyle(e).backgroundColor"
     ent = page.locator(".doc-body .ent-ORG").first
@@ -47,7 +72,7 @@ def test_result_opens_the_reader_at_the_marked_passage(page):
     assert ent.evaluate(colour) != before
 
 
-def test_hovering_a_footnote_mark_shows_the_note(page, sample_data_dir):
+def test_hovering_a_footnote_mark_shows_the_note(page):
     page.goto("/")
     page.locator(".doc-list a", has_text="Balkan route and the European Union").click()
     mark = page.locator("sup.fnref a[href='#fn-4']").first

@@ -79,6 +79,7 @@ def test_footnotes_are_annotated(tmp_path, monkeypatch):
         (b"%PDF-1.4 fake", "PDF"),
         (b"ok \x81\x8d\x8f\x90 \xff\xfe" * 10, "tried UTF-8"),
         (b"\x1b\x1c\x1d text with control bytes \x92", "tried UTF-8"),
+        (bytes(range(1, 32)) * 50 + b"valid utf-8 though", "control characters"),
     ],
 )
 def test_bad_text_files(tmp_path, data, reason):
