@@ -19,7 +19,7 @@ from annotations import db  # noqa: E402
 from annotations.pgserver import TempPostgres, find_pg_bin  # noqa: E402
 from annotations.service import AnnotationService  # noqa: E402
 
-DOC = Path("/work/shared/corpus/003_b4544ddbd7f01f68.txt")
+DOC = Path(__file__).resolve().parents[1] / "webui" / "sample_corpus" / "003_b4544ddbd7f01f68.txt"
 
 
 def spans(text: str, n: int, seed: int = 1) -> list[tuple[int, int]]:

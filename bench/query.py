@@ -34,14 +34,15 @@ FIELDS = ["org:frontex", "place:bih", 'place:"north macedonia"', "person:johanss
 WILDCARDS = ["front*", "migra*", "bord*", "asyl*", "readmiss*", "smugg*", "Serb*", "pushback*"]
 
 
-def build(index_dir: Path, target: int) -> int:
+def build(index_dir: Path, target: int, procs: int) -> int:
     """Index replicated sample documents (varied doc ids) until ``target`` passages."""
     docs = [read_document(p) for p in sorted(CORPUS.glob("0*.txt"))]
     entities = EntityTagger().tag(docs)
     per_round = sum(len(d.passages) for d in docs)
     rounds = -(-target // per_round)
     generation = new_generation(index_dir, copy=False)
-    writer = whoosh_index.open_dir(str(generation)).writer(limitmb=512)
+    options = {"procs": procs, "multisegment": True} if procs > 1 else {}
+    writer = whoosh_index.open_dir(str(generation)).writer(limitmb=128, **options)
     count = 0
     for r in range(rounds):
         for doc, ents in zip(docs, entities):
@@ -82,15 +83,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--passages", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--procs", type=int, default=4, help="Whoosh writer processes for the build")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="glossa-bench-query-"))
     try:
         index_dir = root / "index"
         began = time.perf_counter()
-        count = build(index_dir, args.passages)
+        count = build(index_dir, args.passages, args.procs)
         print(f"indexed {count} passages in {time.perf_counter() - began:.1f}s")
         size = sum(f.stat().st_size for f in index_dir.rglob("*") if f.is_file())
-        print(f"index size: {size / 1e6:.1f} MB")
+        print(f"index size: {size / 1e6:.1f} MB ({size / count:.0f} bytes/passage)")
         ours = Searcher(index_dir)
         bare = whoosh_index.open_dir(str(next(index_dir.glob("gen-*")))).searcher()
         ours.search("warmup")

@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 from collections import deque
 from dataclasses import asdict, dataclass
-from typing import Any, Iterable, Iterator, Sequence
-
-import spacy
-from spacy.language import Language
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 from corpus.models import Document
 
 from .gazetteer import STOP, canonical_name, lookup, ruler_patterns
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 __all__ = ["Entity", "EntityTagger", "canonical_name", "DEFAULT_MODELS"]
 
@@ -84,8 +84,10 @@ def make_entity(text: str, start: int, end: int, label: str, offset: int = 0) ->
     return Entity(start + offset, end + offset, label, surface, canonical)
 
 
-def _load(model: str | None) -> tuple[Language, str, bool]:
+def _load(model: str | None) -> tuple["Language", str, bool]:
     """Load the named model (or the defaults); fall back to a rule-only pipeline."""
+    import spacy  # imported here: reading the store or searching must not pay for spaCy
+
     names = [model] if model else list(DEFAULT_MODELS)
     for name in names:
         try:

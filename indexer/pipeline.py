@@ -121,6 +121,8 @@ def ingest(paths: Sequence[str | os.PathLike], data_dir: str | os.PathLike, work
            prune: bool = False, progress: bool = True, model: str | None = None) -> IngestReport:
     """Bring the index and document store of ``data_dir`` up to date with ``paths``."""
     began = time.perf_counter()
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
     data = Path(data_dir)
     data.mkdir(parents=True, exist_ok=True)
     report = IngestReport()

@@ -124,7 +124,14 @@ class Searcher:
                 return None
             if gen.name != self._generation:
                 old = self._searcher
-                ix = whoosh_index.open_dir(str(gen))
+                try:
+                    ix = whoosh_index.open_dir(str(gen))
+                except (OSError, whoosh_index.EmptyIndexError):
+                    # swapped and removed between reading CURRENT and opening: read it again
+                    gen = current_generation(self.index_dir)
+                    if gen is None:
+                        return None
+                    ix = whoosh_index.open_dir(str(gen))
                 self._searcher = ix.searcher()
                 self._parser = make_parser(ix.schema)
                 self._generation = gen.name

@@ -37,7 +37,7 @@ from flask import Blueprint, Response, abort, current_app, g, request
 
 from annotations import export, model
 from annotations.base import AnnotationError
-from annotations.service import place_quote
+from annotations.validation import place_quote
 
 from . import annotation_tags, services
 

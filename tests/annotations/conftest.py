@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 import uuid
 
 import pytest
@@ -11,7 +12,7 @@ from annotations import db
 from annotations.pgserver import TempPostgres, find_pg_bin
 from annotations.service import AnnotationService
 
-CORPUS_DOC = "/work/shared/corpus/003_b4544ddbd7f01f68.txt"
+CORPUS_DOC = str(Path(__file__).resolve().parents[2] / "webui" / "sample_corpus" / "003_b4544ddbd7f01f68.txt")
 
 
 def _unavailable(reason: str):

@@ -11,7 +11,7 @@ from corpus.models import ReadError
 from corpus.pdf import read_pdf
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-SAMPLE = Path("/work/shared/corpus/003_b4544ddbd7f01f68.txt")
+SAMPLE = Path(__file__).resolve().parents[2] / "webui" / "sample_corpus" / "003_b4544ddbd7f01f68.txt"
 
 
 @pytest.fixture(scope="module")

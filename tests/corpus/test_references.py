@@ -12,7 +12,7 @@ from corpus.models import Footnote
 from corpus.references import annotate_footnotes, parse_reference_text
 
 ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = Path("/work/shared/corpus/003_b4544ddbd7f01f68.txt")
+SAMPLE = Path(__file__).resolve().parents[2] / "webui" / "sample_corpus" / "003_b4544ddbd7f01f68.txt"
 
 # Note texts as they stand in the sample paper 003 (Markdown emphasis already removed).
 N4 = ("Beznec, B., Speer M., Stojić Mitrović, M. (2016). Governing the Balkan Route: Macedonia, "

@@ -9,7 +9,7 @@ import pytest
 
 from corpus import read_document
 
-CORPUS = Path("/work/shared/corpus")
+CORPUS = Path(__file__).resolve().parents[2] / "webui" / "sample_corpus"
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="seed corpus not present")
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 HERE = Path(__file__).resolve().parent
-SAMPLE_003 = Path("/work/shared/corpus/003_b4544ddbd7f01f68.txt")
+SAMPLE_003 = Path(__file__).resolve().parents[2] / "webui" / "sample_corpus" / "003_b4544ddbd7f01f68.txt"
 SHY = "\u00ad"
 
 HEAD = """<?xml version="1.0" encoding="UTF-8"?>

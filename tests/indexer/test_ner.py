@@ -82,3 +82,16 @@ def test_sample_corpus_tagging(sample_docs, sample_entities):
             assert doc.text[e.start:e.end] == e.text
             assert e.label in ("CARDINAL", "DATE", "MONEY", "PERCENT", "ORDINAL", "TIME", "QUANTITY") \
                 or sum(c.isalpha() for c in e.text) >= 2
+
+
+def test_stream_keeps_order_and_empty_documents(tagger):
+    docs = [
+        make_document("a", ["Frontex in Serbia."]),
+        make_document("empty", []),
+        make_document("b", ["Europol in Albania.", "IOM in Kosovo."]),
+    ]
+    out = list(tagger.stream(iter(docs)))
+    assert [d.doc_id for d, _ in out] == ["a", "empty", "b"]
+    assert out[1][1] == []
+    assert {e.canonical for e in out[2][1]} >= {"Europol", "Albania", "IOM", "Kosovo"}
+    assert [e.text for e in out[2][1]] == [docs[2].text[e.start:e.end] for e in out[2][1]]

@@ -27,7 +27,7 @@ def page(client, url, status=200):
 def test_landing_page_has_box_documents_and_lookup(client, ids):
     html = page(client, "/")
     assert re.search(r'<input id="q" type="search" name="q" value="" autofocus', html)
-    assert "<summary>Query syntax</summary>" in html and "person:Meloni" in html
+    assert "<summary>Query syntax</summary>" in html and "org:Frontex" in html
     assert f'href="/doc/{ids["003"]}"' in html
     assert 'action="/cite"' in html and f'<option value="{ids["003"]}"' in html
 
@@ -53,6 +53,11 @@ def test_filters_narrow_and_can_be_removed(client, ids):
     # each active filter has a link that drops just it
     assert f'href="/?q=Frontex&amp;doc={ids["003"]}"' in html
     assert 'href="/?q=Frontex&amp;type=PERSON"' in html
+    total = lambda html: int(re.search(r"(\d+) passages? in", html).group(1))  # noqa: E731
+    everything = page(client, "/?q=Frontex")
+    assert 'href="/?q=Frontex&amp;entity=North%20Macedonia"' in everything
+    narrowed = page(client, "/?q=Frontex&entity=North%20Macedonia")
+    assert 0 < total(narrowed) < total(everything)
     only_filter = page(client, f"/?doc={ids['000']}")
     assert re.findall(r'<article class="doc-group">\s*<h3><a href="/doc/([^?"]+)', only_filter) == [ids["000"]]
 
@@ -216,3 +221,11 @@ def test_pages_work_on_an_empty_data_directory(tmp_path):
     assert "0 entities" in page(client, "/entities")
     assert "0 works cited" in page(client, "/works")
     page(client, "/doc/000-anything", status=404)
+
+
+def test_every_example_query_finds_something(client):
+    html = page(client, "/")
+    examples = re.findall(r'<li><a href="(/\?q=[^"]+)">', html.split('class="examples"')[1].split("</ul>")[0])
+    assert len(examples) >= 4
+    for url in examples:
+        assert re.search(r"\d+ passages? in", page(client, url.replace("&amp;", "&"))), url
