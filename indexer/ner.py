@@ -77,6 +77,8 @@ def make_entity(text: str, start: int, end: int, label: str, offset: int = 0) ->
         return None
     if found:
         canonical, label = found
+    elif label not in NUMERIC_LABELS and not (surface[0].isupper() or surface[0].isdigit()):
+        return None  # names start with a capital ("non" tagged NORP is noise)
     else:
         canonical = canonical_name(surface, label)
     if not canonical:
@@ -170,7 +172,9 @@ class EntityTagger:
                 pending[i] = [document, len(document.passages), []]
                 order.append(i)
                 for passage in document.passages:
-                    yield document.text[passage.start : passage.end], (i, passage.start)
+                    # spaCy refuses texts over max_length: tag the start of a giant passage only
+                    end = min(passage.end, passage.start + self.nlp.max_length - 1)
+                    yield document.text[passage.start : end], (i, passage.start)
 
         def ready() -> Iterator[tuple[Document, list[Entity]]]:
             while order and pending[order[0]][1] == 0:

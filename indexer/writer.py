@@ -90,6 +90,11 @@ def swap_lock(index_dir: str | os.PathLike) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def clean_tag(tag: str) -> str:
+    """A tag as indexed: lowercase, single spaces, no commas (they separate tags)."""
+    return " ".join(str(tag).replace(",", " ").lower().split())
+
+
 def _entity_rows(entities: Iterable[Entity], start: int, end: int) -> list[list[Any]]:
     return [
         [e.start - start, e.end - start, e.label, e.canonical]
@@ -144,7 +149,7 @@ def passage_records(
             "fn": " ".join(passage.footnotes),
             "notes": json.dumps(notes),
             "notes_text": "\n".join(n["text"] for n in notes),
-            "tags": ",".join(t.strip().lower() for t in (tags or {}).get(passage.ordinal, [])),
+            "tags": ",".join(clean_tag(t) for t in (tags or {}).get(passage.ordinal, []) if clean_tag(t)),
             "cites": ",".join(dict.fromkeys(cites)),
         }
         records.append(record_fields(base))
@@ -188,7 +193,7 @@ def _apply_tags(ix: Index, doc_id: str, ordinal: int, tags: Sequence[str]) -> bo
     if stored is None:
         return False
     stored["notes_text"] = "\n".join(n["text"] for n in json.loads(stored.get("notes") or "[]"))
-    stored["tags"] = ",".join(sorted({t.strip().lower() for t in tags if t.strip()}))
+    stored["tags"] = ",".join(sorted({clean_tag(t) for t in tags if clean_tag(t)}))
     writer = ix.writer(timeout=30.0)
     writer.update_document(**record_fields(stored))
     writer.commit()

@@ -274,3 +274,9 @@ def citing_sentence(text: str, start: int, end: int, offset: int) -> tuple[int, 
     while e < len(segment) and segment[e] in "\"'”’)]":
         e += 1
     return start + s, start + e
+
+
+def sentence_with_mark(text: str, start: int, end: int, offset: int, number: str) -> Markup:
+    """``text[start:end]`` escaped, with the footnote number shown where its mark stood."""
+    at = min(max(offset, start), end)
+    return Markup('{}<sup class="fnref-here">{}</sup>{}').format(text[start:at], number, text[at:end])

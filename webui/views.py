@@ -7,7 +7,6 @@ from collections import Counter, OrderedDict
 from urllib.parse import quote, urlencode
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from markupsafe import Markup
 
 from . import render, services
 
@@ -291,10 +290,7 @@ def footnote(doc_id: str, number: str):
         if passage is None:
             continue
         s, e = render.citing_sentence(doc.text, passage.start, passage.end, mark.offset)
-        at = min(max(mark.offset, s), e)
-        sentence = Markup("{}<sup class=\"fnref-here\">{}</sup>{}").format(
-            doc.text[s:at], note.number, doc.text[at:e]
-        )
+        sentence = render.sentence_with_mark(doc.text, s, e, mark.offset, note.number)
         citing.append({"passage": passage.ordinal, "sentence": sentence, "anchor": f"fnref-{render.note_id(note.number)}-{len(citing) + 1}"})
     target = doc.footnote(note.refers_to) if note.refers_to else None
     numbers = [n.number for n in doc.footnotes]
