@@ -14,6 +14,7 @@ run: install
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet "pip==26.3"
 
 # Everything pinned: packages from the constraints file, the spaCy model by its hash.
 install: $(VENV)/bin/python
