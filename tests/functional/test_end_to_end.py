@@ -107,30 +107,30 @@ def test_search_command_prints_the_api_shape(ingested):
     data, _ = ingested
     result = CliRunner().invoke(cli, ["--data", str(data), "search", "--json", "frontex"])
     assert result.exit_code == 0, result.output
-    payload = json.loads(result.output)
+    payload = json.loads(result.stdout)
     assert payload["total"] > 0 and payload["groups"] and "facets" in payload
 
 
 def test_reingest_is_incremental_and_sees_changes(corpus_dir, tmp_path):
     data = tmp_path / "data"
-    runner = CliRunner()
-    first = runner.invoke(cli, ["--data", str(data), "ingest", "--no-progress", "--json", str(corpus_dir)])
-    assert first.exit_code == 0, first.output
-    assert len(json.loads(first.output)["added"]) == 5
-
-    again = runner.invoke(cli, ["--data", str(data), "ingest", "--no-progress", "--json", str(corpus_dir)])
-    report = json.loads(again.output)
-    assert len(report["unchanged"]) == 5 and not report["added"] and not report["updated"]
-
     changed = tmp_path / "c"
     shutil.copytree(corpus_dir, changed)
+    runner = CliRunner()
+    first = runner.invoke(cli, ["--data", str(data), "ingest", "--no-progress", "--json", str(changed)])
+    assert first.exit_code == 0, first.output
+    assert len(json.loads(first.stdout)["added"]) == 5
+
+    again = runner.invoke(cli, ["--data", str(data), "ingest", "--no-progress", "--json", str(changed)])
+    report = json.loads(again.stdout)
+    assert len(report["unchanged"]) == 5 and not report["added"] and not report["updated"]
+
     news = changed / "000_c7d6b90c2e1462b7.txt"
     news.write_text(news.read_text(encoding="utf-8") + "\n\nA zanzibarian postscript.\n", encoding="utf-8")
     (changed / "004_14094fff2b1dbb4b.txt").unlink()
     third = runner.invoke(
         cli, ["--data", str(data), "ingest", "--no-progress", "--json", "--prune", str(changed)]
     )
-    report = json.loads(third.output)
+    report = json.loads(third.stdout)
     assert len(report["updated"]) == 1 and len(report["pruned"]) == 1
     s = Searcher(data / "index")
     try:
