@@ -15,7 +15,7 @@ from corpus import read_document  # noqa: E402
 from indexer.ner import EntityTagger  # noqa: E402
 from indexer.pipeline import ingest  # noqa: E402
 
-CORPUS = Path("/work/shared/corpus")
+CORPUS = Path(__file__).resolve().parents[1] / "webui" / "sample_corpus"
 
 
 def make_corpus(dest: Path, copies: int) -> None:

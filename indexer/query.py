@@ -102,7 +102,8 @@ def parse_query(parser: QueryParser, text: str) -> wq.Query:
             raise QueryError("A bare * would match everything; add letters, e.g. front*")
     q = q.normalize()
     if q is wq.NullQuery:
-        raise QueryError("The query has no searchable words (only operators, stop words or excluded -words)")
+        raise QueryError(
+            "The query has no searchable words (only operators, stop words or excluded -words)")
     for sub in [q, *q.leaves()]:
         if sub.__class__.__name__ == "ErrorQuery" or getattr(sub, "error", None):
             if "page:" in text.lower():

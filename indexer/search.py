@@ -112,12 +112,13 @@ class Searcher:
         self._lock = threading.Lock()
         self._generation: str | None = None
         self._searcher: Any = None
+        self._ix: Any = None
         self._facets: FacetCache | None = None
         self._facets_for: Any = None
         self._parser: Any = None
 
-    def _current(self) -> Any:
-        """The Whoosh searcher of the live generation (None when nothing is indexed)."""
+    def _current(self) -> tuple[Any, FacetCache, Any] | None:
+        """(Whoosh searcher, facet cache, parser) of the live generation; None if nothing indexed."""
         with self._lock:
             gen = current_generation(self.index_dir)
             if gen is None:
@@ -132,25 +133,29 @@ class Searcher:
                     if gen is None:
                         return None
                     ix = whoosh_index.open_dir(str(gen))
+                self._ix = ix
                 self._searcher = ix.searcher()
                 self._parser = make_parser(ix.schema)
                 self._generation = gen.name
                 if old is not None:
                     old.close()
-            else:
-                # in-place commits (set_passage_tags); the old searcher is left to the GC so
-                # a concurrent request holding it is not cut off
-                self._searcher = self._searcher.refresh()
+            elif not self._searcher.up_to_date():
+                # an in-place commit (set_passage_tags). Not Searcher.refresh(): it reuses
+                # segment readers whose cached deletion sets are stale, so replaced records
+                # would show twice. The old searcher is left to the GC so a concurrent
+                # request holding it is not cut off.
+                self._searcher = self._ix.searcher()
             if self._facets_for is not self._searcher:
                 self._facets = FacetCache(self._searcher)
                 self._facets_for = self._searcher
-            return self._searcher
+            return self._searcher, self._facets, self._parser
 
     def parse(self, text: str) -> wq.Query:
         """Parse a query string (raises QueryError); used by the benchmark too."""
-        if self._current() is None:
+        state = self._current()
+        if state is None:
             raise QueryError("The index is empty: ingest some documents first")
-        return parse_query(self._parser, text)
+        return parse_query(state[2], text)
 
     def search(self, query: str, page: int = 1, pagelen: int = 10,
                filters: Mapping[str, Any] | None = None) -> SearchResults:
@@ -159,16 +164,17 @@ class Searcher:
         filters = {k: v for k, v in (filters or {}).items() if v not in (None, "", [])}
         page = max(1, int(page))
         pagelen = min(max(1, int(pagelen)), 200)
-        searcher = self._current()
-        if searcher is None:
+        state = self._current()
+        if state is None:
             return SearchResults(query, 0, page, pagelen, 0, 0.0, [], [],
                                  {"documents": [], "entity_types": [], "entities": [], "tags": []},
                                  None, dict(filters))
+        searcher, facet_cache, parser = state
         fq = filter_query(searcher.schema, filters)
         if not (query or "").strip() and fq is not None:
             q: wq.Query = wq.Every()
         else:
-            q = parse_query(self._parser, query)
+            q = parse_query(parser, query)
         collector = _TopAndAllCollector(page * pagelen)
         runner = FilterCollector(collector, allow=fq) if fq is not None else collector
         searcher.search_with_collector(q, runner)
@@ -185,7 +191,7 @@ class Searcher:
         groups: dict[str, DocGroup] = {}
         for hit in hits:
             groups.setdefault(hit.doc_id, DocGroup(hit.doc_id, hit.title)).hits.append(hit)
-        facets = self._facets.facets(docnums)
+        facets = facet_cache.facets(docnums)
         suggestion = self._suggest(searcher, q, query) if total == 0 else None
         elapsed = (time.perf_counter() - began) * 1000
         return SearchResults(query, total, page, pagelen, pages, round(elapsed, 2), hits,
@@ -239,7 +245,7 @@ class Searcher:
     def _suggest(searcher: Any, q: wq.Query, text: str) -> str | None:
         """A corrected query string when some words are unknown, else None."""
         try:
-            corrected = searcher.correct_query(q, text)
+            corrected = searcher.correct_query(q, text, prefix=1)  # same first letter: fast
         except Exception:  # the corrector cannot handle every query type
             return None
         if corrected.query != q and corrected.string and corrected.string != text:

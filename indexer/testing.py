@@ -39,10 +39,11 @@ def build_index(index_dir: str | Path, documents: Sequence[Document],
 
 
 @contextmanager
-def temp_index(documents: Sequence[Document], tagger: EntityTagger | None = None) -> Iterator[Searcher]:
+def temp_index(documents: Sequence[Document], tagger: EntityTagger | None = None,
+               entities: Sequence[Sequence[Entity]] | None = None) -> Iterator[Searcher]:
     """A Searcher over a temporary on-disk index of ``documents``, removed afterwards."""
     root = Path(tempfile.mkdtemp(prefix="glossa-index-"))
-    searcher = build_index(root / "index", documents, tagger)
+    searcher = build_index(root / "index", documents, tagger, entities)
     try:
         yield searcher
     finally:

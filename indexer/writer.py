@@ -18,7 +18,6 @@ from typing import Any, Iterable, Iterator, Sequence
 
 from whoosh import index as whoosh_index
 from whoosh.index import Index
-from whoosh.query import Term
 
 from corpus.models import Document
 
@@ -149,7 +148,7 @@ def passage_records(
             "fn": " ".join(passage.footnotes),
             "notes": json.dumps(notes),
             "notes_text": "\n".join(n["text"] for n in notes),
-            "tags": ",".join(clean_tag(t) for t in (tags or {}).get(passage.ordinal, []) if clean_tag(t)),
+            "tags": ",".join(filter(None, map(clean_tag, (tags or {}).get(passage.ordinal, [])))),
             "cites": ",".join(dict.fromkeys(cites)),
         }
         records.append(record_fields(base))

@@ -10,7 +10,7 @@ from corpus import read_document
 from indexer.ner import EntityTagger
 from indexer.testing import build_index
 
-CORPUS = Path("/work/shared/corpus")
+CORPUS = Path(__file__).resolve().parents[2] / "webui" / "sample_corpus"
 
 
 @pytest.fixture(scope="session")

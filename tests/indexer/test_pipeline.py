@@ -17,7 +17,7 @@ from indexer.search import Searcher
 from indexer.store import DocumentStore
 from indexer.writer import set_passage_tags
 
-CORPUS = Path("/work/shared/corpus")
+CORPUS = Path(__file__).resolve().parents[2] / "webui" / "sample_corpus"
 ROOT = Path(__file__).resolve().parents[2]
 
 

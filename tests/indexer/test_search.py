@@ -127,3 +127,16 @@ def test_snippet_escaping_and_tags(tmp_path, tagger):
         assert searcher.search("border").facets["tags"][0]["value"] in ("important", "review")
         assert searcher.search("org:frontex").total == 1  # other fields kept
         assert not set_passage_tags(searcher.index_dir, "evil", 99, ["x"])
+
+
+def test_repeated_tag_updates_never_duplicate_passages():
+    doc = make_document("d", ["Frontex in Serbia.", "Border control again."])
+    with temp_index([doc], entities=[[]]) as searcher:
+        for tags in (["a"], ["b"], ["c"], []):
+            assert set_passage_tags(searcher.index_dir, "d", 1, tags)
+            assert set_passage_tags(searcher.index_dir, "d", 0, tags)
+            r = searcher.search("frontex OR border")
+            assert sorted((h.ordinal, tuple(h.tags)) for h in r.hits) == [
+                (0, tuple(tags)), (1, tuple(tags))]
+            assert r.total == 2
+            assert r.facets["tags"] == ([{"value": tags[0], "label": tags[0], "count": 2}] if tags else [])
