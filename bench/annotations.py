@@ -58,6 +58,53 @@ def bench_crud(label: str, url: str, text: str, n: int) -> None:
           f" tag-filtered page of {len(page)}: {filtered * 1000:.1f} ms")
 
 
+def ingest_sample(root: str) -> tuple[str, str, str]:
+    """Ingest the largest sample document into a data dir; return (data dir, doc id, canonical text)."""
+    from indexer.pipeline import ingest
+    from indexer.store import DocumentStore
+
+    data = os.path.join(root, "data")
+    ingest([DOC], data, progress=False)
+    summary = DocumentStore(data).list()[0]
+    return data, summary.doc_id, DocumentStore(data).get(summary.doc_id).document.text
+
+
+def bench_api(label: str, url: str, data: str, doc_id: str, text: str, n: int) -> None:
+    """Create n annotations and list them through the HTTP API (Flask WSGI app, CSRF and all)."""
+    import json
+    import re
+
+    from webui.app import create_app
+
+    app = create_app({"DATA_DIR": data, "DATABASE_URL": url, "SECRET_KEY": "bench"})
+    client = app.test_client()
+    csrf = re.search(r'data-csrf="([^"]+)"', client.get(f"/doc/{doc_id}").get_data(as_text=True)).group(1)
+    headers = {"X-CSRF-Token": csrf}
+    todo = spans(text, n, seed=3)
+    t0 = time.perf_counter()
+    for i, (s, e) in enumerate(todo):
+        body = {
+            "@context": "http://www.w3.org/ns/anno.jsonld", "type": "Annotation",
+            "body": [{"type": "TextualBody", "purpose": "tagging", "value": f"tag{i % 7}"},
+                     {"type": "TextualBody", "purpose": "commenting", "value": f"note {i}"}],
+            "target": {"source": f"http://127.0.0.1:5000/doc/{doc_id}", "selector": [
+                {"type": "TextQuoteSelector", "exact": text[s:e]},
+                {"type": "TextPositionSelector", "start": s, "end": e}]},
+        }
+        response = client.post("/api/annotations", data=json.dumps(body),
+                               content_type="application/ld+json", headers=headers)
+        if response.status_code != 201:
+            raise SystemExit(f"{label}: POST failed with {response.status_code}: {response.get_data(as_text=True)}")
+    created = time.perf_counter() - t0
+    rounds = 10
+    t0 = time.perf_counter()
+    for _ in range(rounds):
+        listed = client.get(f"/api/annotations?doc={doc_id}&limit=1000").get_json(force=True)
+    per_list = (time.perf_counter() - t0) / rounds
+    print(f"{label:10s} API create: {n / created:8.0f} annotations/s ({created * 1000 / n:.2f} ms each, "
+          f"index tags synced); API list {listed['total']}: {per_list * 1000:.1f} ms")
+
+
 def bench_reanchor(text: str, n: int = 1000) -> None:
     """Re-anchor n annotations after realistic edits, and after an edit touching every quote."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -94,14 +141,18 @@ def main(argv=None) -> int:
     text = DOC.read_text(encoding="utf-8")
     with tempfile.TemporaryDirectory() as tmp:
         bench_crud("sqlite", db.default_url(tmp), text, args.n)
-    if not args.no_pg:
-        if args.pg_url:
-            bench_crud("postgresql", args.pg_url, text, args.n)
-        elif find_pg_bin():
-            with TempPostgres(fsync=True) as url:
-                bench_crud("postgresql", url, text, args.n)
-        else:
-            print("postgresql: skipped (no server binaries and no --pg-url)")
+        data, doc_id, canonical = ingest_sample(tmp)
+        bench_api("sqlite", db.default_url(os.path.join(tmp, "api")), data, doc_id, canonical, args.n)
+        if not args.no_pg:
+            if args.pg_url:
+                bench_crud("postgresql", args.pg_url, text, args.n)
+                bench_api("postgresql", args.pg_url, data, doc_id, canonical, args.n)
+            elif find_pg_bin():
+                with TempPostgres(fsync=True) as url:
+                    bench_crud("postgresql", url, text, args.n)
+                    bench_api("postgresql", url, data, doc_id, canonical, args.n)
+            else:
+                print("postgresql: skipped (no server binaries and no --pg-url)")
     bench_reanchor(text)
     return 0
 

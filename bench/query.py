@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import shutil
@@ -83,36 +84,64 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
 
 
+def bare_search(searcher, q, pagelen: int) -> list[dict]:
+    """What any Whoosh app must do: the same parsed query, its top page with stored fields."""
+    return [hit.fields() for hit in searcher.search(q, limit=pagelen)]
+
+
+def timed(fn) -> float:
+    """Seconds one call of ``fn`` takes."""
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--passages", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--pagelen", type=int, default=10)
     parser.add_argument("--procs", type=int, default=4, help="Whoosh writer processes for the build")
+    parser.add_argument("--index", metavar="DIR", type=Path,
+                        help="keep the built index in DIR and reuse it on later runs")
+    parser.add_argument("--warmup", type=int, default=2, help="untimed passes over the queries")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="glossa-bench-query-"))
     try:
-        index_dir = root / "index"
-        began = time.perf_counter()
-        count = build(index_dir, args.passages, args.procs)
-        print(f"indexed {count} passages in {time.perf_counter() - began:.1f}s")
-        size = sum(f.stat().st_size for f in index_dir.rglob("*") if f.is_file())
-        print(f"index size: {size / 1e6:.1f} MB ({size / count:.0f} bytes/passage)")
+        index_dir = args.index if args.index else root / "index"
+        if args.index and (index_dir / "CURRENT").exists():
+            print(f"reusing the index in {index_dir}")
+        else:
+            began = time.perf_counter()
+            count = build(index_dir, args.passages, args.procs)
+            print(f"indexed {count} passages in {time.perf_counter() - began:.1f}s")
         ours = Searcher(index_dir)
-        bare = whoosh_index.open_dir(str(next(index_dir.glob("gen-*")))).searcher()
-        ours.search("warmup")
+        bare = whoosh_index.open_dir(str(index_dir / (index_dir / "CURRENT").read_text().strip())).searcher()
+        count = bare.doc_count()
+        size = sum(f.stat().st_size for f in index_dir.rglob("*") if f.is_file())
+        print(f"{count} passages; index size: {size / 1e6:.1f} MB ({size / count:.0f} bytes/passage)")
         doc_ids = sorted({d["value"] for d in ours.search("migration").facets["documents"]})
+        mix = [(kind, text, ours.parse(text)) for kind, text in queries(args.queries, doc_ids)]
+        for _ in range(args.warmup):  # fill OS page cache and the per-word caches of both
+            for _kind, text, q in mix:
+                bare_search(bare, q, args.pagelen)
+                ours.search(text, pagelen=args.pagelen)
+        load = os.getloadavg()
         rows: dict[str, tuple[list[float], list[float]]] = {}
-        for kind, text in queries(args.queries, doc_ids):
-            q = ours.parse(text)
-            t0 = time.perf_counter()
-            bare.search(q, limit=10)
-            t1 = time.perf_counter()
-            ours.search(text)
-            t2 = time.perf_counter()
+        for i, (kind, text, q) in enumerate(mix):
+            run_bare = lambda: bare_search(bare, q, args.pagelen)  # noqa: E731
+            run_ours = lambda: ours.search(text, pagelen=args.pagelen)  # noqa: E731
+            if i % 2:  # alternate which goes first, so neither profits from the other's cache
+                tb, to = timed(run_bare), timed(run_ours)
+            else:
+                to, tb = timed(run_ours), timed(run_bare)
             for key in (kind, "all but wildcard" if kind != "wildcard" else None):
                 if key:
-                    rows.setdefault(key, ([], []))[0].append(t1 - t0)
-                    rows[key][1].append(t2 - t1)
+                    rows.setdefault(key, ([], []))[0].append(tb)
+                    rows[key][1].append(to)
+        load_after = os.getloadavg()
+        print(f"load average before/after timing: {load[0]:.2f} / {load_after[0]:.2f}"
+              f" ({os.cpu_count()} CPUs); {args.warmup} warm-up passes; pagelen {args.pagelen}")
         for kind in (*KINDS, "all but wildcard"):
             b, o = rows[kind]
             print(f"{kind:16s} n={len(b):3d}  bare whoosh p50 {pct(b, 50):6.1f} p95 {pct(b, 95):6.1f} ms"

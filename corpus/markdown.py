@@ -37,8 +37,12 @@ def _protect(m: re.Match) -> str:
     return chr(0xE100 + _ESCAPABLE.index(m.group(1)))
 
 
+_RESTORE = {0xE100 + i: c for i, c in enumerate(_ESCAPABLE)}
+_PROTECTED = re.compile(f"[{chr(0xE100)}-{chr(0xE100 + len(_ESCAPABLE) - 1)}]")
+
+
 def _restore(text: str) -> str:
-    return "".join(_ESCAPABLE[ord(c) - 0xE100] if 0xE100 <= ord(c) < 0xE100 + len(_ESCAPABLE) else c for c in text)
+    return text.translate(_RESTORE) if _PROTECTED.search(text) else text
 
 
 def _link(m: re.Match, keep_urls: bool) -> str:

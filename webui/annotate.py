@@ -65,7 +65,9 @@ def _safe_next(target: str | None) -> str:
     if not target:
         return url_for("views.search")
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    # browsers read "/\evil.example" as "//evil.example": no backslashes or control characters
+    unsafe = "\\" in target or any(ord(c) < 32 for c in target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or unsafe:
         return url_for("views.search")
     return target
 

@@ -14,6 +14,8 @@ bp = Blueprint("api", __name__)
 
 MAX_PAGELEN = 100
 MAX_PAGE = 10_000
+#: longest query accepted (as on the search page): longer ones cost the searcher seconds to minutes
+MAX_QUERY = 1000
 #: query-string parameter -> key of the ``filters`` mapping given to Searcher.search
 FILTER_PARAMS = ("doc", "type", "entity", "tag")
 
@@ -43,6 +45,11 @@ def search_filters(args) -> dict[str, str]:
     return filters
 
 
+def _short(query: str, limit: int = 80) -> str:
+    """A query quoted for an error message, shortened if long."""
+    return repr(query if len(query) <= limit else query[:limit] + "…")
+
+
 def run_search(searcher, query: str, page: int, pagelen: int, filters: dict[str, str]) -> dict:
     """Run a search and return SearchResults.to_dict(); a query error becomes LookupFailed(400)."""
     from indexer.search import QueryError
@@ -50,10 +57,11 @@ def run_search(searcher, query: str, page: int, pagelen: int, filters: dict[str,
     try:
         results = searcher.search(query, page=page, pagelen=pagelen, filters=filters or None)
     except QueryError as exc:
-        raise presenters.LookupFailed(400, f"Cannot understand the query {query!r}: {exc}") from None
+        raise presenters.LookupFailed(400, f"Cannot understand the query {_short(query)}: {exc}") from None
     if results.total and page > results.pages:
         raise presenters.LookupFailed(
-            400, f"Page {page} is past the last page of results for {query!r}; pages run from 1 to {results.pages}.")
+            400, f"Page {page} is past the last page of results for {_short(query)}; "
+                 f"pages run from 1 to {results.pages}.")
     return results.to_dict()
 
 
@@ -67,6 +75,8 @@ def search():
     query = (request.args.get("q") or "").strip()
     if not query:
         abort(400, description="Parameter 'q' (the query) is required, e.g. /api/search?q=frontex.")
+    if len(query) > MAX_QUERY:
+        abort(400, description=f"The query is too long ({len(query)} characters; at most {MAX_QUERY}).")
     page = int_arg("page", 1, 1, MAX_PAGE)
     pagelen = int_arg("pagelen", int(current_app.config.get("PAGE_SIZE") or 10), 1, MAX_PAGELEN)
     try:

@@ -87,6 +87,8 @@ def read_json() -> dict:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         abort(400, description=f"The request body is not valid JSON: {exc}")
+    except RecursionError:  # e.g. 100,000 nested arrays: valid JSON no annotation looks like
+        abort(400, description="The request body nests arrays or objects too deeply to be an annotation.")
     if not isinstance(data, dict):
         abort(400, description="The request body must be a JSON object (one Annotation).")
     return data

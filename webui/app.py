@@ -93,11 +93,12 @@ def wants_json() -> bool:
 def _register_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        # keep headers such as Allow (405) and WWW-Authenticate (401), not the content type
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
         if wants_json():
-            # keep headers such as Allow (405) and WWW-Authenticate (401), not the HTML content type
-            headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
             return jsonify(error=exc.name, message=exc.description, status=exc.code), exc.code, headers
-        return render_template("error.html", status=exc.code, title=exc.name, message=exc.description), exc.code
+        page = render_template("error.html", status=exc.code, title=exc.name, message=exc.description)
+        return page, exc.code, headers
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -102,7 +102,9 @@ def _load_user() -> None:
 
 
 def _check_csrf() -> None:
-    if request.method not in WRITE_METHODS or g.get("token_auth"):
+    # a request that matched no route (404, or 405 for a read-only route) changes nothing:
+    # let routing answer it rather than claim a CSRF failure
+    if request.method not in WRITE_METHODS or g.get("token_auth") or request.routing_exception is not None:
         return
     sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token") or ""
     expected = session.get("csrf_token") or ""

@@ -47,7 +47,8 @@ def core_paths() -> dict[str, Any]:
             "description": "Whoosh query language plus person:, org:, place:, entity:, doc:, fn:, tag:, "
                            "cites: prefixes. Hits are grouped by document; snippets are escaped HTML.",
             "parameters": [
-                query_param("q", "The query.", STR, required=True, example="frontex"),
+                query_param("q", "The query (at most 1000 characters).", {"type": "string", "maxLength": 1000},
+                            required=True, example="frontex"),
                 query_param("page", "Result page, from 1 to the last page (at most 10000).",
                             {"type": "integer", "minimum": 1, "maximum": 10000}, example=1),
                 query_param("pagelen", "Hits per page (1-100; default PAGE_SIZE).",

@@ -48,9 +48,13 @@ def document_summaries(store) -> list[dict[str, Any]]:
     return [plain(s) for s in store.list()]
 
 
+#: longer ids are never stored (and make too long a file name for the store to even look)
+MAX_DOC_ID = 200
+
+
 def get_stored(store, doc_id: str):
     """The stored document, or LookupFailed(404)."""
-    stored = store.get(doc_id)
+    stored = store.get(doc_id) if len(doc_id) <= MAX_DOC_ID else None
     if stored is None:
         raise LookupFailed(404, f"No document with id {doc_id[:200]!r}; list them with GET /api/documents "
                                 "or `glossa docs`.")
@@ -80,8 +84,11 @@ def footnote_range(doc) -> str:
     return f"Document {doc.doc_id!r} has footnotes {' and '.join(parts)}."
 
 
-def sentence_around(text: str, offset: int) -> str:
-    """The sentence of ``text`` that holds (or ends at) character ``offset``."""
+_CLOSERS = "\"'”’)]"
+
+
+def sentence_span(text: str, offset: int) -> tuple[int, int]:
+    """(start, end) in ``text`` of the sentence that holds (or ends at) character ``offset``."""
     start, end = 0, len(text)
     for match in _SENTENCE_END.finditer(text):
         if match.end() <= offset:
@@ -93,23 +100,36 @@ def sentence_around(text: str, offset: int) -> str:
             # the mark stands inside the punctuation run ("policy.¹ Next"): sentence ends here
             end = match.start() + 1
             break
-    return text[start:end].strip()
+    while end < len(text) and text[end] in _CLOSERS:  # keep the closing quote or bracket
+        end += 1
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
 
 
-def citing_sentences(doc, number: str) -> list[dict[str, Any]]:
-    """Where a footnote is cited: passage ordinal, page, offset and the citing sentence."""
+def sentence_around(text: str, offset: int) -> str:
+    """The sentence of ``text`` that holds (or ends at) character ``offset``."""
+    start, end = sentence_span(text, offset)
+    return text[start:end]
+
+
+def citing_sentences(doc, number: str, spans: bool = False) -> list[dict[str, Any]]:
+    """Where a footnote is cited: passage ordinal, page, offset and the citing sentence
+    (with ``spans``, also the sentence's ``start`` and ``end`` offsets in the document text)."""
     found = []
-    for mark in doc.marks:
+    for mark in sorted(doc.marks, key=lambda m: m.offset):
         if mark.number != number or not 0 <= mark.passage < len(doc.passages):
             continue
         passage = doc.passages[mark.passage]
         text = doc.passage_text(passage)
-        found.append({
-            "passage": passage.ordinal,
-            "page": passage.page,
-            "offset": mark.offset,
-            "sentence": sentence_around(text, mark.offset - passage.start),
-        })
+        start, end = sentence_span(text, mark.offset - passage.start)
+        item = {"passage": passage.ordinal, "page": passage.page, "offset": mark.offset,
+                "sentence": text[start:end]}
+        if spans:
+            item.update(start=passage.start + start, end=passage.start + end)
+        found.append(item)
     return found
 
 
@@ -125,8 +145,9 @@ def _note_dict(note) -> dict[str, Any]:
     }
 
 
-def footnote_detail(stored, number: str | int) -> dict[str, Any]:
-    """One footnote: its text, citing sentences, references and the note an Ibid. repeats."""
+def footnote_detail(stored, number: str | int, spans: bool = False) -> dict[str, Any]:
+    """One footnote: its text, citing sentences, references and the note an Ibid. repeats
+    (``spans``: see :func:`citing_sentences`)."""
     doc = stored.document
     key = str(number).strip()[:50]
     note = doc.footnote(str(int(key)) if key.isdigit() else key)  # "042" is note 42
@@ -135,7 +156,7 @@ def footnote_detail(stored, number: str | int) -> dict[str, Any]:
     data = _note_dict(note)
     data["doc_id"] = doc.doc_id
     data["title"] = doc.title
-    data["citing"] = citing_sentences(doc, note.number)
+    data["citing"] = citing_sentences(doc, note.number, spans)
     target = doc.footnote(note.refers_to) if note.refers_to else None
     data["ibid_target"] = _note_dict(target) if target is not None else None
     return data

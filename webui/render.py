@@ -3,8 +3,8 @@
 Every piece of document text is escaped with markupsafe; the only markup is what this
 module writes. Inside a passage element, the text nodes that are not inside an element
 carrying ``data-glossa-skip`` concatenate to exactly ``document.text[start:end]``: entity
-spans and term marks wrap text, everything inserted (footnote marks, labels, passage
-links) sits inside a ``data-glossa-skip`` element.
+spans and term marks wrap text, everything inserted (footnote marks, the visually hidden
+entity kinds, passage links) sits inside a ``data-glossa-skip`` element.
 """
 
 from __future__ import annotations
@@ -139,6 +139,16 @@ def entity_open(ent, focus: str | None = None) -> str:
     )
 
 
+def entity_close(ent) -> str:
+    """The end of an entity span, then its kind as visually hidden text for screen readers
+    (inside a ``data-glossa-skip`` element, so it is not part of the document text)."""
+    label = safe_label(ent.label)
+    return (
+        f'</span><span class="vh ent-type ent-type-{label}" data-glossa-skip> '
+        f"({_attr(label_name(ent.label))})</span>"
+    )
+
+
 def footnote_ref(number: str, occurrence: int, preview: str) -> str:
     """The inserted superscript link of one footnote mark (skipped by the offset mapping)."""
     nid = _attr(note_id(number))
@@ -182,7 +192,7 @@ def render_span(
     open_ent = None
     for i, pos in enumerate(points):
         if open_ent is not None and open_ent.end == pos:
-            out.append("</span>")
+            out.append(entity_close(open_ent))
             open_ent = None
         for number in fn_at.get(pos, ()):
             counters[number] = counters.get(number, 0) + 1
@@ -202,7 +212,7 @@ def render_span(
                 segment = f'<mark class="term">{segment}</mark>'
         out.append(segment)
     if open_ent is not None:
-        out.append("</span>")
+        out.append(entity_close(open_ent))
     return Markup("".join(out))
 
 
@@ -251,28 +261,12 @@ def note_backrefs(document) -> dict[str, list[tuple[str, int]]]:
     return refs
 
 
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
-
-
 def citing_sentence(text: str, start: int, end: int, offset: int) -> tuple[int, int]:
-    """The span of the sentence of ``text[start:end]`` that a footnote mark at ``offset`` ends or sits in."""
-    segment = text[start:end]
-    local = min(max(offset - start, 0), len(segment))
-    # a mark right after the closing punctuation belongs to the sentence it closes
-    probe = local
-    while probe > 0 and segment[probe - 1] in "\"'”’)]":
-        probe -= 1
-    if probe > 0 and segment[probe - 1] in ".!?…":
-        probe -= 1
-    s, e = 0, len(segment)
-    for m in _SENTENCE_END.finditer(segment):
-        if m.end() <= probe:
-            s = m.end()
-        elif m.start() >= probe:
-            e = m.start() + 1
-            break
-    while e < len(segment) and segment[e] in "\"'”’)]":
-        e += 1
+    """The span of the sentence of ``text[start:end]`` that a footnote mark at ``offset`` ends or sits in
+    (the one implementation is ``presenters.sentence_span``, shared with the API and ``glossa cite``)."""
+    from .presenters import sentence_span
+
+    s, e = sentence_span(text[start:end], min(max(offset - start, 0), end - start))
     return start + s, start + e
 
 

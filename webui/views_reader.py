@@ -1,0 +1,174 @@
+"""The reader (a document with entities, terms and footnote popovers) and the footnote page."""
+
+from __future__ import annotations
+
+from collections import Counter, OrderedDict
+from urllib.parse import quote, urlencode
+
+from flask import abort, render_template, request, url_for
+
+from . import presenters, render, services
+from .views import MAX_QUERY, PANEL_LIMIT, _documents, bp, entity_query
+
+
+_doc_cache: OrderedDict = OrderedDict()
+_html_cache: OrderedDict = OrderedDict()
+
+
+def _remember(cache: OrderedDict, key, value, size: int):
+    cache[key] = value
+    cache.move_to_end(key)
+    while len(cache) > size:
+        cache.popitem(last=False)
+    return value
+
+
+def _stored_or_404(doc_id: str):
+    """The stored document (cached until it is re-ingested), or a 404 page."""
+    store = services.get_store()
+    entry = store.manifest().get(doc_id) if len(doc_id) < 200 else None
+    stored = None
+    if entry is not None:
+        key = (str(store.root), doc_id, entry.get("ingested_at"), entry.get("source_hash"))
+        stored = _doc_cache.get(key)
+        if stored is None:
+            stored = store.get(doc_id)
+            if stored is not None:
+                _remember(_doc_cache, key, stored, 8)
+    if stored is None:
+        abort(404, description=f"There is no document with the id “{doc_id}”.")
+    return stored
+
+
+_facts_cache: OrderedDict = OrderedDict()
+
+
+def _doc_facts(stored) -> dict:
+    """What the reader shows besides the text (entity counts, notes), computed once per version."""
+    key = (id(stored), stored.document.doc_id, stored.ingested_at)
+    if key in _facts_cache:
+        return _facts_cache[key]
+    doc = stored.document
+    counts = Counter((e.label, e.canonical or e.text) for e in stored.entities)
+    order = list(render.LABELS)
+    present = sorted({label for label, _ in counts}, key=lambda l: (order.index(l) if l in order else 99, l))
+    search_base = url_for("views.search")
+    top: dict[str, list] = {}
+    for (label, canonical), n in counts.most_common():
+        if len(top.setdefault(label, [])) < PANEL_LIMIT:
+            query = urlencode([("q", entity_query(canonical))], quote_via=quote, safe=":*")
+            top[label].append({"name": canonical, "count": n, "key": f"{label}:{canonical}",
+                               "search_url": f"{search_base}?{query}"})
+    note_base = url_for("views.footnote", doc_id=doc.doc_id, number="0")[:-1]
+    backrefs = render.note_backrefs(doc)
+    notes = [
+        {"number": n.number, "nid": render.note_id(n.number), "html": render.linkify(n.text),
+         "backrefs": backrefs.get(n.number, []), "url": note_base + quote(n.number, safe="")}
+        for n in doc.footnotes
+    ]
+    facts = {
+        "present": present, "top": top, "notes": notes,
+        "type_counts": Counter(e.label for e in stored.entities),
+        "type_distinct": Counter(label for label, _ in counts),
+    }
+    return _remember(_facts_cache, key, facts, 8)
+
+
+def _passages_html(stored, entities, terms, focus, shown) -> list:
+    """Rendered passages of a document, cached per document version and display options."""
+    doc = stored.document
+    key = (id(stored), doc.doc_id, stored.ingested_at, tuple(sorted(shown)), tuple(terms), focus)
+    cached = _html_cache.get(key)
+    if cached is not None:
+        _html_cache.move_to_end(key)
+        return cached
+    return _remember(_html_cache, key, render.render_passages(doc, entities, terms, focus), 32)
+
+
+@bp.get("/doc/<doc_id>")
+def reader(doc_id: str):
+    """The reader: cleaned text, highlighted entities and terms, footnote popovers and notes."""
+    stored = _stored_or_404(doc_id)
+    doc = stored.document
+    q = request.args.get("q", "").strip()[:MAX_QUERY]
+    facts = _doc_facts(stored)
+    present = facts["present"]
+    if request.args.get("types"):
+        shown = set(request.args.getlist("show")) & set(present)
+    else:
+        shown = set(present)
+    entities = [e for e in stored.entities if e.label in shown] if shown != set(present) else stored.entities
+    focus = request.args.get("ent", "")[:300] or None
+    base = url_for("views.reader", doc_id=doc.doc_id)
+    by_type: dict[str, list] = {}
+    for label, items in facts["top"].items():
+        by_type[label] = [
+            dict(item, mark_url=base + "?" + urlencode([("q", q)] * bool(q) + [("ent", item["key"])],
+                                                        quote_via=quote, safe=":"))
+            for item in items
+        ]
+    return render_template(
+        "doc.html",
+        stored=stored,
+        doc=doc,
+        q=q,
+        passages=_passages_html(stored, entities, render.query_terms(q), focus, shown),
+        notes=facts["notes"],
+        present=present,
+        shown=shown,
+        type_counts=facts["type_counts"],
+        by_type=by_type,
+        type_distinct=facts["type_distinct"],
+        panel_limit=PANEL_LIMIT,
+        focus=focus,
+        documents=_documents(),
+    )
+
+
+def _note_range(doc) -> str:
+    numbers = [n.number for n in doc.footnotes]
+    ints = sorted(int(n) for n in numbers if n.isdigit())
+    others = [n for n in numbers if not n.isdigit()]
+    parts = [f"{ints[0]}-{ints[-1]}" if len(ints) > 1 else str(ints[0])] if ints else []
+    parts += others
+    return ", ".join(parts)
+
+
+@bp.get("/doc/<doc_id>/fn/<path:number>")
+def footnote(doc_id: str, number: str):
+    """One footnote: its text, the sentences citing it, its references, its Ibid. target."""
+    stored = _stored_or_404(doc_id)
+    doc = stored.document
+    number = number.strip()
+    try:
+        # the same data (and citing sentences) as GET /api/documents/<id>/footnotes/<n> and `glossa cite`
+        note = presenters.footnote_detail(stored, number, spans=True)
+    except presenters.LookupFailed:
+        valid = _note_range(doc)
+        shown = number if len(number) <= 20 else number[:20] + "…"
+        message = (
+            f"Note {shown} does not exist; this document has notes {valid}."
+            if valid
+            else f"Note {shown} does not exist; this document has no footnotes."
+        )
+        return render_template("footnote.html", doc=doc, note=None, message=message, documents=_documents()), 404
+    nid = render.note_id(note["number"])
+    citing = [
+        {"passage": c["passage"], "anchor": f"fnref-{nid}-{i}",
+         "sentence": render.sentence_with_mark(doc.text, c["start"], c["end"], c["offset"], note["number"])}
+        for i, c in enumerate(note["citing"], start=1)
+    ]
+    numbers = [n.number for n in doc.footnotes]
+    i = numbers.index(note["number"])
+    return render_template(
+        "footnote.html",
+        doc=doc,
+        note=note,
+        citing=citing,
+        target=note["ibid_target"],
+        linkify=render.linkify,
+        prev=numbers[i - 1] if i > 0 else None,
+        next=numbers[i + 1] if i + 1 < len(numbers) else None,
+        documents=_documents(),
+        message=None,
+    )

@@ -1,0 +1,76 @@
+"""The search page: the box, results grouped by document, facets, active filters, pages."""
+
+from __future__ import annotations
+
+import time
+
+from flask import current_app, render_template, request
+
+from . import render, services
+from .views import MAX_PAGE, MAX_QUERY, _current_filters, _documents, _int_arg, bp, search_url
+
+
+@bp.get("/")
+def search():
+    """The search page: the box, results grouped by document, facets, pagination."""
+    q = request.args.get("q", "").strip()
+    filters = _current_filters()
+    page = _int_arg("page", 1, 1, MAX_PAGE)
+    context = {"q": q, "filters": filters, "documents": _documents(), "results": None, "error": None}
+    if not q and not filters:
+        return render_template("search.html", **context)
+    if len(q) > MAX_QUERY:
+        context["error"] = f"That query is too long ({len(q)} characters; at most {MAX_QUERY})."
+        return render_template("search.html", **context), 400
+    from indexer.search import QueryError
+
+    started = time.perf_counter()
+    try:
+        results = services.get_searcher().search(
+            q, page=page, pagelen=current_app.config.get("PAGE_SIZE") or 10, filters=filters or None
+        )
+    except QueryError as exc:
+        context["error"] = str(exc) or "This query could not be understood."
+        return render_template("search.html", **context), 400
+    context.update(
+        results=results,
+        active=_active_filters(filters, results),
+        pagination=_pagination(results),
+        server_ms=(time.perf_counter() - started) * 1000,
+    )
+    return render_template("search.html", **context)
+
+
+def _active_filters(filters: dict[str, list[str]], results) -> list[dict]:
+    """The filters in force, each with a readable label and the URL that removes it."""
+    labels = {}
+    for key, facet in (("doc", "documents"), ("tag", "tags")):
+        for item in results.facets.get(facet, []):
+            labels[(key, str(item["value"]))] = item.get("label") or str(item["value"])
+    q = request.args.get("q", "").strip()
+    active = []
+    for key, values in filters.items():
+        for value in values:
+            rest = {k: [v for v in vs if (k, v) != (key, value)] for k, vs in filters.items()}
+            label = labels.get((key, value), value)
+            if key == "type":
+                label = render.label_name(value)
+            active.append({"key": key, "value": value, "label": label, "url": search_url(q, **rest)})
+    return active
+
+
+def _pagination(results) -> dict:
+    """Page links for the results (a window around the current page)."""
+    q = request.args.get("q", "").strip()
+    filters = _current_filters()
+    pages = max(results.pages, 1)
+    window = range(max(1, results.page - 3), min(pages, results.page + 3) + 1)
+    link = lambda n: search_url(q, **filters, page=n if n > 1 else None)  # noqa: E731
+    return {
+        "pages": [(n, link(n)) for n in window],
+        "prev": link(results.page - 1) if results.page > 1 else None,
+        "next": link(results.page + 1) if results.page < pages else None,
+        "first": link(1),
+        "last": link(pages),
+        "past_end": results.page > pages and results.total > 0,
+    }
