@@ -85,6 +85,9 @@ def _passages_html(stored, entities, terms, focus, shown) -> list:
     return _remember(_html_cache, key, render.render_passages(doc, entities, terms, focus), 32)
 
 
+QUIET_TYPES = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "QUANTITY"})
+
+
 @bp.get("/doc/<doc_id>")
 def reader(doc_id: str):
     """The reader: cleaned text, highlighted entities and terms, footnote popovers and notes."""
@@ -96,7 +99,9 @@ def reader(doc_id: str):
     if request.args.get("types"):
         shown = set(request.args.getlist("show")) & set(present)
     else:
-        shown = set(present)
+        # Dates and numbers are everywhere in policy papers; highlighted by default they drown
+        # the names. They stay one checkbox away.
+        shown = set(present) - QUIET_TYPES
     entities = [e for e in stored.entities if e.label in shown] if shown != set(present) else stored.entities
     focus = request.args.get("ent", "")[:300] or None
     base = url_for("views.reader", doc_id=doc.doc_id)

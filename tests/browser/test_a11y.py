@@ -7,26 +7,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import CHROMIUM_ARGS, HTTP_ERROR, chromium_path
+from tests.browser.conftest import HTTP_ERROR
 from tests.browser.test_search_reader import CANONICAL_TEXT_JS
 
 PAPER = "Balkan route and the European Union"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """A Chromium for this module only (overrides conftest's session one): a session Playwright
-    started here, before test_annotations.py, would still own the event loop when that module
-    starts its own Playwright, and its tests would error."""
-    from playwright.sync_api import sync_playwright
-
-    path = chromium_path()
-    if not path:
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 def open_paper(page):

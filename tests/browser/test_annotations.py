@@ -14,8 +14,6 @@ from tests.webui.anno_support import build_data_dir, make_test_app
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-
 
 class LiveServer:
     """A Glossa app served by werkzeug in a background thread."""
@@ -32,16 +30,6 @@ class LiveServer:
     def stop(self):
         self.server.shutdown()
         self.thread.join(5)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
