@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 DOCS = {
@@ -75,3 +77,19 @@ def selector_body(doc, quote: str, tags=(), comment: str = "", visibility: str =
         },
         "glossa:visibility": visibility,
     }
+
+
+def stored_document(app, doc_id: str = "alpha"):
+    """The cleaned Document of ``doc_id`` as the app's store holds it."""
+    from webui import services
+
+    with app.app_context():
+        return services.get_store().get(doc_id).document
+
+
+def browser_client(app):
+    """A test client that behaves like a browser in single-user mode: it knows its CSRF token."""
+    client = app.test_client()
+    html = client.get("/doc/alpha").get_data(as_text=True)
+    client.csrf = re.search(r'data-csrf="([^"]+)"', html).group(1)
+    return client

@@ -3,34 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 
-from .anno_support import build_data_dir, make_test_app, selector_body
+from .anno_support import selector_body
+from .anno_support import stored_document as doc
 
 LD = "application/ld+json"
-
-
-@pytest.fixture
-def anno_app(tmp_path):
-    return make_test_app(build_data_dir(tmp_path / "data"))
-
-
-@pytest.fixture
-def web(anno_app):
-    """A browser-like client (single-user mode) that knows its CSRF token."""
-    client = anno_app.test_client()
-    html = client.get("/doc/alpha").get_data(as_text=True)
-    client.csrf = re.search(r'data-csrf="([^"]+)"', html).group(1)
-    return client
-
-
-def doc(app, doc_id="alpha"):
-    from webui import services
-
-    with app.app_context():
-        return services.get_store().get(doc_id).document
 
 
 def post(client, body, **kw):

@@ -7,29 +7,10 @@ import re
 
 import pytest
 
-from .anno_support import DOCS, build_data_dir, make_test_app, selector_body
+from .anno_support import DOCS, selector_body
+from .anno_support import stored_document as document
 
 LD = "application/ld+json"
-
-
-@pytest.fixture
-def anno_app(tmp_path):
-    return make_test_app(build_data_dir(tmp_path / "data"))
-
-
-@pytest.fixture
-def web(anno_app):
-    client = anno_app.test_client()
-    html = client.get("/doc/alpha").get_data(as_text=True)
-    client.csrf = re.search(r'data-csrf="([^"]+)"', html).group(1)
-    return client
-
-
-def document(app, doc_id="alpha"):
-    from webui import services
-
-    with app.app_context():
-        return services.get_store().get(doc_id).document
 
 
 def create(client, body):

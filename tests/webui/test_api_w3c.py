@@ -3,27 +3,20 @@
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 
 from tests.annotations.w3c import ANNOTATION_MUSTS, COLLECTION_MUSTS, failed_assertions
 
-from .anno_support import build_data_dir, make_test_app, selector_body
+from .anno_support import browser_client, selector_body, stored_document
 
 LD = "application/ld+json"
 
 
 @pytest.fixture
-def web(tmp_path):
-    app = make_test_app(build_data_dir(tmp_path / "data"))
-    client = app.test_client()
-    html = client.get("/doc/alpha").get_data(as_text=True)
-    client.csrf = re.search(r'data-csrf="([^"]+)"', html).group(1)
-    with app.app_context():
-        from webui import services
-
-        client.document = services.get_store().get("alpha").document
+def web(anno_app):
+    client = browser_client(anno_app)
+    client.document = stored_document(anno_app)
     return client
 
 
