@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 from corpus.models import Document
@@ -40,7 +40,8 @@ class Entity:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able dict."""
-        return asdict(self)
+        return {"start": self.start, "end": self.end, "label": self.label, "text": self.text,
+                "canonical": self.canonical}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Entity":

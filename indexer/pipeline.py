@@ -1,9 +1,15 @@
-"""Ingest: read files, tag entities, index passages, store documents; incremental and crash-safe."""
+"""Ingest: read files, tag entities, index passages, store documents; incremental and crash-safe.
+
+``workers`` forked processes read and tag the files (see :mod:`indexer.workers`) while this
+process indexes them with Whoosh and stages the documents in a thread, so reading, NER and
+indexing overlap; a single file is done in-process.
+"""
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
+import multiprocessing
 import os
 import queue
 import shutil
@@ -27,6 +33,7 @@ from .writer import (
     activate, add_document, clear_journal, delete_document, document_tags, new_generation,
     open_index, replay_tags, swap_lock,
 )
+from .workers import Outcome, PlanItem, Pool, in_process
 
 
 class IngestLocked(RuntimeError):
@@ -107,16 +114,6 @@ def _files(paths: Iterable[str | os.PathLike], report: IngestReport) -> list[Pat
     return list(dict.fromkeys(p.resolve() for p in found))
 
 
-def _read(path: Path, doc_id: str) -> Document:
-    """Read one document, mapping any failure to corpus.ReadError with a reason."""
-    try:
-        return corpus.read_document(path, doc_id)
-    except corpus.ReadError:
-        raise
-    except Exception as exc:  # reader bugs fail this file alone
-        raise corpus.ReadError(f"unexpected error while reading: {type(exc).__name__}: {exc}") from exc
-
-
 def ingest(paths: Sequence[str | os.PathLike], data_dir: str | os.PathLike, workers: int = 1,
            prune: bool = False, progress: bool = True, model: str | None = None) -> IngestReport:
     """Bring the index and document store of ``data_dir`` up to date with ``paths``."""
@@ -126,7 +123,7 @@ def ingest(paths: Sequence[str | os.PathLike], data_dir: str | os.PathLike, work
     data = Path(data_dir)
     data.mkdir(parents=True, exist_ok=True)
     report = IngestReport()
-    with _Lock(data):
+    with _Lock(data) as lock:
         store = DocumentStore(data)
         store.recover(discard=True)
         manifest = store.manifest()
@@ -140,7 +137,7 @@ def ingest(paths: Sequence[str | os.PathLike], data_dir: str | os.PathLike, work
                 and not Path(entry.get("source_path") or "").exists()
             )
         if plan or report.pruned:
-            _run(data, store, manifest, plan, workers, model, progress, report)
+            _run(data, store, manifest, plan, workers, model, progress, report, lock)
         else:
             report.tagger = "not loaded (nothing to tag)"
     report.elapsed = round(time.perf_counter() - began, 3)
@@ -148,7 +145,7 @@ def ingest(paths: Sequence[str | os.PathLike], data_dir: str | os.PathLike, work
 
 
 def _plan(files: list[Path], manifest: dict[str, dict[str, Any]],
-          report: IngestReport) -> list[tuple[str, str, str]]:
+          report: IngestReport) -> list[PlanItem]:
     """(path, content hash, doc id) of the files that are new or changed; ids stay stable."""
     by_path = {entry.get("source_path"): doc_id for doc_id, entry in manifest.items()}
     taken = set(manifest)
@@ -172,11 +169,11 @@ def _plan(files: list[Path], manifest: dict[str, dict[str, Any]],
 
 
 class _IndexWriter(threading.Thread):
-    """Adds tagged documents to the new generation in a thread, overlapping with NER."""
+    """Indexes and stages tagged documents in a thread, overlapping with reading and NER."""
 
-    def __init__(self, writer: Any, old: Any) -> None:
+    def __init__(self, writer: Any, old: Any, store: DocumentStore, generation: str) -> None:
         super().__init__(daemon=True)
-        self.writer, self.old = writer, old
+        self.writer, self.old, self.store, self.generation = writer, old, store, generation
         self.queue: queue.Queue = queue.Queue(maxsize=8)
         self.error: BaseException | None = None
         self.passages = 0
@@ -188,68 +185,82 @@ class _IndexWriter(threading.Thread):
                 return
             if self.error is not None:
                 continue
-            document, found, is_new = item
+            stored, is_new = item
             try:
-                tags: dict[int, list[str]] = {}
-                if not is_new:
-                    by_text = document_tags(self.old, document.doc_id) if self.old is not None else {}
-                    for passage in document.passages:
-                        text = document.passage_text(passage)
-                        if text in by_text:
-                            tags[passage.ordinal] = by_text[text]
-                    delete_document(self.writer, document.doc_id)
-                self.passages += add_document(self.writer, document, found, tags)
+                self.passages += self._index(stored.document, stored.entities, is_new)
+                self.store.stage_document(self.generation, stored)
             except BaseException as exc:  # re-raised in the ingesting thread
                 self.error = exc
 
+    def _index(self, document: Document, found: list[Any], is_new: bool) -> int:
+        tags: dict[int, list[str]] = {}
+        if not is_new:
+            by_text = document_tags(self.old, document.doc_id) if self.old is not None else {}
+            for passage in document.passages:
+                text = document.passage_text(passage)
+                if text in by_text:
+                    tags[passage.ordinal] = by_text[text]
+            delete_document(self.writer, document.doc_id)
+        return add_document(self.writer, document, found, tags)
+
+
+def _outcomes(plan: list[PlanItem], tagger: EntityTagger, workers: int,
+              inherited: list[int]) -> tuple[Iterator[Outcome], Any]:
+    """Outcomes in plan order and a closer.
+
+    Several files: forked workers read and tag while this process writes the index, so even
+    ``workers=1`` keeps NER running while Whoosh indexes (they share no core). One file, or
+    no ``fork``: everything in this process.
+    """
+    if len(plan) > 1 and "fork" in multiprocessing.get_all_start_methods():
+        pool = Pool(plan, tagger, min(workers, len(plan)), inherited)
+        return iter(pool), pool.close
+    return in_process(plan, tagger), lambda: None
+
 
 def _run(data: Path, store: DocumentStore, manifest: dict[str, dict[str, Any]],
-         plan: list[tuple[str, str, str]], workers: int, model: str | None, progress: bool,
-         report: IngestReport) -> None:
+         plan: list[PlanItem], workers: int, model: str | None, progress: bool,
+         report: IngestReport, lock: _Lock) -> None:
     """Read, tag and index the planned files into a new generation, then swap it in."""
-    index_dir = data / "index"
-    old = open_index(index_dir)
-    generation = new_generation(index_dir, copy=True)
-    writer = whoosh_index.open_dir(str(generation)).writer(limitmb=128)
     tagger = EntityTagger(model, workers=workers)
     report.tagger, report.fallback = tagger.description, tagger.fallback
     if progress:
         print(f"entity tagger: {tagger.description}", file=sys.stderr)
+    # forks (if it does) before any thread starts or the index writer takes its lock
+    outcomes, close = _outcomes(plan, tagger, workers, [lock.handle.fileno()])
+    try:
+        index_dir = data / "index"
+        old = open_index(index_dir)
+        generation = new_generation(index_dir, copy=True)
+        writer = whoosh_index.open_dir(str(generation)).writer(limitmb=128)
+    except BaseException:
+        close()
+        raise
     bar = tqdm(total=len(plan), desc="ingesting", unit="file", file=sys.stderr, disable=not progress)
-    info: dict[str, tuple[str, str]] = {}  # doc_id -> (path, hash)
-
-    def documents() -> Iterator[Document]:
-        for key, digest, doc_id in plan:
-            try:
-                document = _read(Path(key), doc_id)
-            except corpus.ReadError as exc:
-                report.failed.append((key, str(exc) or "unreadable file"))
-                bar.update(1)
-                continue
-            document.doc_id = doc_id
-            info[doc_id] = (key, digest)
-            yield document
-
-    thread = _IndexWriter(writer, old)
+    thread = _IndexWriter(writer, old, store, generation.name)
     thread.start()
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    changed: list[StoredDocument] = []
+    changed: list[str] = []
     try:
-        for document, found in tagger.stream(documents()):
+        for outcome in outcomes:
+            bar.update(1)
+            if outcome.document is None:
+                report.failed.append((outcome.key, outcome.reason))
+                continue
+            document, found = outcome.document, outcome.entities
             is_new = document.doc_id not in manifest
-            thread.queue.put((document, found, is_new))
-            key, digest = info[document.doc_id]
-            stored = StoredDocument(document, found, now, digest)
-            changed.append(stored)
+            stored = StoredDocument(document, found, now, outcome.digest)
+            thread.queue.put((stored, is_new))
+            changed.append(document.doc_id)
             entry = stored.summary().to_dict()
-            entry["source_path"] = key
+            entry["source_path"] = outcome.key
             manifest[document.doc_id] = entry
             (report.added if is_new else report.updated).append(document.doc_id)
             report.entities += len(found)
-            bar.update(1)
             if thread.error is not None:
                 break
     finally:
+        close()
         thread.queue.put(None)
         thread.join()
         bar.close()
@@ -263,11 +274,12 @@ def _run(data: Path, store: DocumentStore, manifest: dict[str, dict[str, Any]],
     if not changed and not report.pruned:
         writer.cancel()
         shutil.rmtree(generation, ignore_errors=True)
+        store.discard_stage(generation.name)
         return
     writer.commit()
-    store.stage(generation.name, changed, report.pruned, manifest)
+    store.finish_stage(generation.name, report.pruned, manifest)
     with swap_lock(index_dir):
-        replay_tags(index_dir, generation, {s.document.doc_id for s in changed} | set(report.pruned))
+        replay_tags(index_dir, generation, set(changed) | set(report.pruned))
         activate(index_dir, generation)
         clear_journal(index_dir)
     store.recover(discard=True)

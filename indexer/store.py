@@ -176,13 +176,27 @@ class DocumentStore:
     def stage(self, generation: str, changed: list[StoredDocument], removed: list[str],
               manifest: dict[str, dict[str, Any]]) -> None:
         """Stage changes to apply once index generation ``generation`` is live."""
-        target = self.staging_dir / generation
-        shutil.rmtree(target, ignore_errors=True)
+        self.discard_stage(generation)
         for stored in changed:
-            write_json(target / "docs" / f"{stored.document.doc_id}.json", stored.to_dict())
+            self.stage_document(generation, stored)
+        self.finish_stage(generation, removed, manifest)
+
+    def stage_document(self, generation: str, stored: StoredDocument) -> None:
+        """Stage one changed document for ``generation`` (see :meth:`finish_stage`)."""
+        write_json(self.staging_dir / generation / "docs" / f"{stored.document.doc_id}.json",
+                   stored.to_dict())
+
+    def finish_stage(self, generation: str, removed: list[str],
+                     manifest: dict[str, dict[str, Any]]) -> None:
+        """Complete the staging of ``generation``: removals, the new manifest, then READY."""
+        target = self.staging_dir / generation
         write_json(target / "removed.json", removed)
         write_json(target / "manifest.json", {"version": 1, "documents": manifest})
         write_json(target / "READY", True)
+
+    def discard_stage(self, generation: str) -> None:
+        """Forget whatever is staged for ``generation``."""
+        shutil.rmtree(self.staging_dir / generation, ignore_errors=True)
 
     def recover(self, discard: bool = True) -> None:
         """Apply staged changes of the live generation; drop others when ``discard``."""

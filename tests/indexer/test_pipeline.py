@@ -130,3 +130,50 @@ def test_tags_survive_reingest(tmp_path):
     assert report.updated == [news] and report.unchanged == [note]
     tagged = {(h.doc_id, h.ordinal, tuple(h.tags)) for h in searcher.search("tag:lead OR tag:question").hits}
     assert tagged == {(news, 0, ("lead",)), (note, 1, ("question",))}
+
+
+def _snapshot(data: Path) -> dict:
+    store = DocumentStore(data)
+    out = {}
+    for summary in store.list():
+        stored = store.get(summary.doc_id)
+        out[summary.doc_id] = (stored.document.text, [p.start for p in stored.document.passages],
+                               [(e.start, e.end, e.label, e.canonical) for e in stored.entities])
+    return out
+
+
+def test_worker_processes_match_in_process(tmp_path):
+    src = tmp_path / "src"
+    _copy(["000_c7d6b90c2e1462b7.txt", "002_91bd122e1223309b.txt", "004_14094fff2b1dbb4b.txt"], src)
+    (src / "empty.txt").write_bytes(b"")
+    one = ingest([src], tmp_path / "one", workers=1, progress=False)
+    two = ingest([src], tmp_path / "two", workers=2, progress=False)
+    assert sorted(two.added) == sorted(one.added) and len(two.added) == 3
+    assert [(Path(p).name, r) for p, r in two.failed] == [(Path(p).name, r) for p, r in one.failed]
+    assert two.failed and "empty" in two.failed[0][1]
+    assert (two.passages, two.entities, two.tagger) == (one.passages, one.entities, one.tagger)
+    assert _snapshot(tmp_path / "two") == _snapshot(tmp_path / "one")
+    totals = [Searcher(tmp_path / d / "index").search("Frontex").total for d in ("one", "two")]
+    assert totals[0] == totals[1] > 0
+    assert not [p for p in (tmp_path / "two" / ".staging").rglob("*") if p.is_file()]
+
+
+def _dying_work(item):
+    """Runs in a forked worker: the worker given the first file is killed."""
+    from indexer import workers
+
+    if item[0].endswith("000_c7d6b90c2e1462b7.txt"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return workers.read_and_tag(item)
+
+
+def test_dead_worker_fails_its_file_alone(tmp_path, monkeypatch):
+    from indexer import workers
+
+    src = tmp_path / "src"
+    _copy(["000_c7d6b90c2e1462b7.txt", "002_91bd122e1223309b.txt", "004_14094fff2b1dbb4b.txt"], src)
+    monkeypatch.setattr(workers, "_work", _dying_work)
+    report = ingest([src], tmp_path / "data", workers=2, progress=False)
+    assert [Path(p).name for p, _ in report.failed] == ["000_c7d6b90c2e1462b7.txt"]
+    assert "died" in report.failed[0][1]
+    assert len(report.added) == 2 and len(DocumentStore(tmp_path / "data").list()) == 2
