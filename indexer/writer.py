@@ -186,6 +186,10 @@ def document_tags(ix: Index, doc_id: str) -> dict[str, list[str]]:
     return out
 
 
+#: one-record segments that annotation tag updates may leave before a commit merges them
+TAG_SEGMENTS_BEFORE_MERGE = 16
+
+
 def _apply_tags(ix: Index, doc_id: str, ordinal: int, tags: Sequence[str]) -> bool:
     with ix.searcher() as searcher:
         stored = searcher.document(pid=f"{doc_id}:{ordinal}")
@@ -195,7 +199,9 @@ def _apply_tags(ix: Index, doc_id: str, ordinal: int, tags: Sequence[str]) -> bo
     stored["tags"] = ",".join(sorted({clean_tag(t) for t in tags if clean_tag(t)}))
     writer = ix.writer(timeout=30.0)
     writer.update_document(**record_fields(stored))
-    writer.commit()
+    # A tag change rewrites one record. Merging small segments on every such commit costs
+    # more than the write itself, so merge only once they have piled up.
+    writer.commit(merge=len(ix._segments()) >= TAG_SEGMENTS_BEFORE_MERGE)
     return True
 
 
