@@ -16,7 +16,7 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.collectors import FilterCollector, TopCollector
 
-from .facets import FacetCache
+from .facets import FacetCache, array_countable, matching_docnums
 from .gazetteer import fold
 from .query import QueryError, filter_query, make_parser, parse_query
 from .schema import ENTITY_FIELDS
@@ -92,7 +92,7 @@ class SearchResults:
 class _TopAndAllCollector(TopCollector):
     """Keeps the top N like TopCollector and also every matching docnum (for totals, facets).
 
-    One pass over the matches instead of a ranked search plus ``docs_for_query``.
+    One pass over the matches, for queries whose matching costs more than scoring.
     """
 
     def __init__(self, limit: int) -> None:
@@ -175,11 +175,21 @@ class Searcher:
             q: wq.Query = wq.Every()
         else:
             q = parse_query(parser, query)
-        collector = _TopAndAllCollector(page * pagelen)
+        counted = array_countable(q) and (fq is None or array_countable(fq))
+        if counted:
+            # boolean over terms: the top as plain Whoosh finds it (block-quality skips),
+            # then every match unscored from the postings, on arrays (totals, facets)
+            collector: TopCollector = TopCollector(limit=page * pagelen)
+        else:
+            # phrases, ranges...: matching is the cost, so match once, scoring every match
+            collector = _TopAndAllCollector(page * pagelen)
         runner = FilterCollector(collector, allow=fq) if fq is not None else collector
         searcher.search_with_collector(q, runner)
         results = runner.results()
-        docnums = np.asarray(collector.matched, dtype=np.int64)
+        if counted:
+            docnums = matching_docnums(searcher, q, fq, facet_cache.term_ids)
+        else:
+            docnums = np.asarray(collector.matched, dtype=np.int64)  # type: ignore[attr-defined]
         total = len(docnums)
         pages = max(1, math.ceil(total / pagelen))
         first = (page - 1) * pagelen

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from indexer.search import QueryError
@@ -140,3 +142,83 @@ def test_repeated_tag_updates_never_duplicate_passages():
                 (0, tuple(tags)), (1, tuple(tags))]
             assert r.total == 2
             assert r.facets["tags"] == ([{"value": tags[0], "label": tags[0], "count": 2}] if tags else [])
+
+
+COUNT_QUERIES = ["Frontex", "migration border", "Frontex OR Serbia", "Frontex NOT Serbia",
+                 "-serbia frontex", '"border control"', '"human rights" OR visa', "front*",
+                 "org:frontex migration", "place:bih OR place:serbia", "Frontx~", "page:[2 TO 5]",
+                 "(frontex OR border) AND NOT (serbia OR kosovo)", "type:MONEY", "Zuparic"]
+
+
+@pytest.mark.parametrize("text", COUNT_QUERIES)
+def test_totals_and_facets_count_every_match(sample_searcher, text):
+    """Totals come from an unscored array pass: they must equal Whoosh's own match set."""
+    whoosh_searcher = sample_searcher._current()[0]
+    q = sample_searcher.parse(text)
+    expected = set(whoosh_searcher.docs_for_query(q))
+    r = sample_searcher.search(text, pagelen=200)
+    assert r.total == len(expected) > 0
+    assert sum(d["count"] for d in r.facets["documents"]) == r.total
+    if r.total <= 200:
+        assert {(h.doc_id, h.ordinal) for h in r.hits} == {
+            (f["doc_id"], f["ordinal"]) for f in map(whoosh_searcher.stored_fields, expected)}
+        types = Counter(label for h in r.hits for label in {e["label"] for e in h.entities})
+        assert {t["value"]: t["count"] for t in r.facets["entity_types"]} == dict(types)
+        counts = [t["count"] for t in r.facets["entity_types"]]
+        assert counts == sorted(counts, reverse=True)
+    doc = r.facets["documents"][0]["value"]
+    narrowed = sample_searcher.search(text, filters={"doc": doc})
+    assert narrowed.total == r.facets["documents"][0]["count"]
+
+
+@pytest.mark.parametrize("slop", [1, 2, 3])
+def test_fast_phrase_matches_whoosh_phrase(sample_searcher, slop):
+    from whoosh import query as wq
+
+    from indexer.query import FastPhrase
+
+    whoosh_searcher = sample_searcher._current()[0]
+    words = [["border", "control"], ["human", "right"], ["western", "balkan"],
+             ["eu", "turkey", "statement"], ["migrat", "polici", "eu"], ["border", "border"]]
+    seen = 0
+    for field in ("text", "notes_text"):
+        for ws in words:
+            plain = whoosh_searcher.search(wq.Phrase(field, ws, slop=slop), limit=None)
+            fast = whoosh_searcher.search(FastPhrase(field, ws, slop=slop), limit=None)
+            assert [(h.docnum, round(h.score, 6)) for h in plain] == [
+                (h.docnum, round(h.score, 6)) for h in fast]
+            seen += len(plain)
+    assert seen > 0
+
+
+def test_phrase_hits_hold_the_phrase_on_every_page(tmp_path):
+    """Every page of a phrase search (quality-skipping top search) holds only real phrase hits."""
+    paras = [("border was under control " * (i % 5 + 1)) if i % 3 else "border control and more"
+             for i in range(600)]
+    with temp_index([make_document("p", paras)], entities=[[]]) as searcher:
+        r = searcher.search('"border control"', pagelen=7)
+        assert r.total == 200
+        for page in range(1, r.pages + 1):
+            hits = searcher.search('"border control"', page=page, pagelen=7).hits
+            assert hits and all("border control" in h.text for h in hits)
+
+
+def test_term_id_cache_is_bounded_and_read_only():
+    import numpy as np
+
+    from indexer.facets import TermIdCache
+
+    cache = TermIdCache(max_ids=10)
+    for i in range(5):
+        cache.put(("r", "text", str(i).encode()), np.arange(4, dtype=np.int64))
+    assert cache.held <= 10 and cache.get(("r", "text", b"0")) is None
+    kept = cache.get(("r", "text", b"4"))
+    assert kept is not None and list(kept) == [0, 1, 2, 3] and not kept.flags.writeable
+    assert sum(1 for i in range(5) if cache.get(("r", "text", str(i).encode())) is not None) == 2
+
+
+def test_counts_stay_exact_when_repeated(sample_searcher):
+    """The second run of a query reads term ids from the cache: same totals and facets."""
+    first = sample_searcher.search("migration OR frontex", filters={"type": "PERSON"})
+    again = sample_searcher.search("migration OR frontex", filters={"type": "PERSON"})
+    assert first.total == again.total > 0 and first.facets == again.facets
