@@ -29,7 +29,7 @@ PREFIXES = {
 }
 EXAMPLES = {"person": '"ylva johansson"', "org": "frontex", "place": "bih", "entity": "wb6",
             "doc": "003-b4544ddbd7f01f68", "fn": "12", "tag": "important", "page": "[2 TO 5]",
-            "type": "MONEY", "cites": "beznec-2016-governing"}
+            "type": "MONEY", "cites": "beznec"}
 FILTER_KEYS = {"doc": "doc_id", "type": "entity_types", "entity": "entity", "tag": "tags"}
 _FIELD_RE = re.compile(r'(?:(?<=^)|(?<=[\s(+\-]))([A-Za-z_]\w*):(?!//)')
 _QUOTED_RE = re.compile(r'"[^"]*"')
@@ -186,6 +186,47 @@ def parse_query(parser: QueryParser, text: str) -> wq.Query:
             raise QueryError("Could not understand part of the query; check quotes, brackets "
                              "and field values")
     return q.accept(_fast_phrases)
+
+
+#: fields whose values are whole names (entities) or work keys, where a single word the user
+#: remembers ("person:federico", "cites:beznec") should find every name holding that word
+PARTIAL_FIELDS = frozenset({"person", "org", "place", "entity", "cites"})
+_WORD_RE = re.compile(r"[^\W_]+")
+#: at most this many names are OR-ed in for one word
+MAX_EXPANSION = 64
+
+
+def expand_partial_names(q: wq.Query, reader: Any) -> wq.Query:
+    """Let one word stand for the names containing it in entity and work-key fields.
+
+    A value that is itself an indexed name is kept as it is (``place:bih`` was already
+    canonicalised to "bosnia and herzegovina"); otherwise every indexed name of that field
+    having the value's words among its own words is OR-ed in, so ``person:federico`` finds
+    "federico morra" and ``cites:beznec`` finds the work key "beznec-2016-governing-df74ac".
+    """
+
+    def visit(sub: wq.Query) -> wq.Query:
+        if not isinstance(sub, wq.Term) or sub.fieldname not in PARTIAL_FIELDS:
+            return sub
+        text = sub.text if isinstance(sub.text, str) else str(sub.text)
+        if reader.doc_frequency(sub.fieldname, text):
+            return sub
+        wanted = _WORD_RE.findall(text.lower())
+        if not wanted:
+            return sub
+        names = [name for name in reader.field_terms(sub.fieldname)
+                 if _contains_words(_WORD_RE.findall(name.lower()), wanted)]
+        if not names:
+            return sub
+        return wq.Or([wq.Term(sub.fieldname, name, boost=sub.boost) for name in names[:MAX_EXPANSION]])
+
+    return q.accept(visit)
+
+
+def _contains_words(words: list[str], wanted: list[str]) -> bool:
+    """True when ``wanted`` occurs as a run of consecutive words in ``words``."""
+    size = len(wanted)
+    return any(words[i:i + size] == wanted for i in range(len(words) - size + 1))
 
 
 def filter_query(schema: Schema, filters: Mapping[str, Any] | None) -> wq.Query | None:

@@ -18,7 +18,7 @@ from whoosh.collectors import FilterCollector, TopCollector
 
 from .facets import FacetCache, array_countable, matching_docnums
 from .gazetteer import fold
-from .query import QueryError, filter_query, make_parser, parse_query
+from .query import QueryError, expand_partial_names, filter_query, make_parser, parse_query
 from .schema import ENTITY_FIELDS
 from .snippets import snippet_html, term_spans
 from .writer import current_generation
@@ -174,7 +174,7 @@ class Searcher:
         if not (query or "").strip() and fq is not None:
             q: wq.Query = wq.Every()
         else:
-            q = parse_query(parser, query)
+            q = expand_partial_names(parse_query(parser, query), searcher.reader())
         counted = array_countable(q) and (fq is None or array_countable(fq))
         if counted:
             # boolean over terms: the top as plain Whoosh finds it (block-quality skips),

@@ -222,3 +222,23 @@ def test_counts_stay_exact_when_repeated(sample_searcher):
     first = sample_searcher.search("migration OR frontex", filters={"type": "PERSON"})
     again = sample_searcher.search("migration OR frontex", filters={"type": "PERSON"})
     assert first.total == again.total > 0 and first.facets == again.facets
+
+
+def test_one_word_stands_for_the_names_holding_it(sample_searcher):
+    """person:federico finds "Federico Morra"; a full or canonicalised name stays exact."""
+    assert sample_searcher.search("person:federico").total == sample_searcher.search(
+        'person:"federico morra"').total >= 1
+    assert sample_searcher.search("person:morra").total >= 1
+    # a word that is only part of a word does not match ("fede" is not a word of the name)
+    assert sample_searcher.search("person:fede").total == 0
+    # an exact canonical name is not widened to every name containing it
+    exact = sample_searcher.search('place:"bosnia and herzegovina"').total
+    assert sample_searcher.search("place:bih").total == exact
+
+
+def test_cites_finds_passages_whose_notes_cite_a_work_by_author_word(sample_searcher):
+    """Beznec, Speer and Stojić Mitrović 2016 is cited in notes 4, 9, 14 and 17 of 003."""
+    hits = sample_searcher.search("cites:beznec", pagelen=50).hits
+    cited = {n["number"] for h in hits for n in h.footnotes if "Beznec" in n["text"]}
+    assert {"4", "9", "14", "17"} <= cited
+    assert all(any(key.startswith("beznec-2016") for key in h.cites) for h in hits)
