@@ -223,6 +223,35 @@ def expand_partial_names(q: wq.Query, reader: Any) -> wq.Query:
     return q.accept(visit)
 
 
+#: stemmed text fields whose fuzzy terms are matched against the unstemmed words first
+_FUZZY_SPELLING = {"text": "spell_text", "notes_text": "spell_text"}
+
+
+def expand_fuzzy_words(q: wq.Query, reader: Any, schema: Schema) -> wq.Query:
+    """Match ``migraton~`` against the words people wrote, not against stems.
+
+    The text fields hold stems ("migrat"), so an edit distance measured against them misses
+    a misspelt whole word. Each fuzzy term is compared with the unstemmed word list Whoosh
+    keeps for spelling, and the stems of the words within reach are OR-ed in.
+    """
+
+    def visit(sub: wq.Query) -> wq.Query:
+        if not isinstance(sub, wq.FuzzyTerm) or sub.fieldname not in _FUZZY_SPELLING:
+            return sub
+        spelling = _FUZZY_SPELLING[sub.fieldname]
+        if spelling not in schema.names():
+            return sub
+        text = sub.text if isinstance(sub.text, str) else str(sub.text)
+        words = list(reader.terms_within(spelling, text.lower(), sub.maxdist, prefix=sub.prefixlength))
+        field = schema[sub.fieldname]
+        stems = sorted({token for word in words for token in field.process_text(word, mode="query")})
+        if not stems:
+            return sub
+        return wq.Or([sub] + [wq.Term(sub.fieldname, stem, boost=sub.boost) for stem in stems[:MAX_EXPANSION]])
+
+    return q.accept(visit)
+
+
 def _contains_words(words: list[str], wanted: list[str]) -> bool:
     """True when ``wanted`` occurs as a run of consecutive words in ``words``."""
     size = len(wanted)

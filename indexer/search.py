@@ -18,7 +18,7 @@ from whoosh.collectors import FilterCollector, TopCollector
 
 from .facets import FacetCache, array_countable, matching_docnums
 from .gazetteer import fold
-from .query import QueryError, expand_partial_names, filter_query, make_parser, parse_query
+from .query import QueryError, expand_fuzzy_words, expand_partial_names, filter_query, make_parser, parse_query
 from .schema import ENTITY_FIELDS
 from .snippets import snippet_html, term_spans
 from .writer import current_generation
@@ -174,7 +174,9 @@ class Searcher:
         if not (query or "").strip() and fq is not None:
             q: wq.Query = wq.Every()
         else:
-            q = expand_partial_names(parse_query(parser, query), searcher.reader())
+            reader = searcher.reader()
+            q = expand_partial_names(parse_query(parser, query), reader)
+            q = expand_fuzzy_words(q, reader, searcher.schema)
         counted = array_countable(q) and (fq is None or array_countable(fq))
         if counted:
             # boolean over terms: the top as plain Whoosh finds it (block-quality skips),

@@ -242,3 +242,12 @@ def test_cites_finds_passages_whose_notes_cite_a_work_by_author_word(sample_sear
     cited = {n["number"] for h in hits for n in h.footnotes if "Beznec" in n["text"]}
     assert {"4", "9", "14", "17"} <= cited
     assert all(any(key.startswith("beznec-2016") for key in h.cites) for h in hits)
+
+
+def test_fuzzy_terms_reach_misspelt_whole_words(sample_searcher):
+    """`migraton~` is one edit from "migration" though two from its stem "migrat"."""
+    fuzzy = sample_searcher.search("migraton~", pagelen=5)
+    exact = sample_searcher.search("migration", pagelen=5)
+    assert exact.total > 0 and fuzzy.total >= exact.total
+    assert sample_searcher.search("migraton").total == 0
+    assert "<mark>" in fuzzy.hits[0].snippet_html
