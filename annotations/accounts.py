@@ -29,18 +29,8 @@ class AccountsMixin(ServiceBase):
         check_user_name(name)
         if not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
             raise AnnotationError(400, f"password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")
-        hashed = hash_password(password)
-
-        def work(session):
-            if session.scalar(select(User.id).where(User.name == name)) is not None:
-                raise AnnotationError(409, f"user {name!r} already exists")
-            row = User(name=name, password_hash=hashed)
-            session.add(row)
-            session.flush()
-            return user_record(row)
-
         try:
-            return self._write(work)
+            return self._insert_user(name, hash_password(password))
         except IntegrityError:
             raise AnnotationError(409, f"user {name!r} already exists") from None
 
@@ -50,17 +40,19 @@ class AccountsMixin(ServiceBase):
         found = self.get_user(name)
         if found:
             return found
+        try:
+            return self._insert_user(name, unusable_password())
+        except IntegrityError:  # created meanwhile by another writer
+            return self.get_user(name)
 
+    def _insert_user(self, name: str, password_hash: str) -> UserRecord:
+        """Insert one user row and commit; the unique name raises IntegrityError when taken."""
         def work(session):
-            row = User(name=name, password_hash=unusable_password())
+            row = User(name=name, password_hash=password_hash)
             session.add(row)
             session.flush()
             return user_record(row)
-
-        try:
-            return self._write(work)
-        except IntegrityError:
-            return self.get_user(name)
+        return self._write(work)
 
     def get_user(self, name: str) -> UserRecord | None:
         """The user with this name, or None."""
