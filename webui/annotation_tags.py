@@ -117,10 +117,6 @@ def sync_tags(doc_id: str, ordinals: Iterable[int] | None = None) -> int:
     written = 0
     for ordinal in sorted(todo):
         written += bool(set_passage_tags(index_dir, doc_id, ordinal, sorted(wanted.get(ordinal, ()))))
-    if written:
-        # Whoosh's Searcher.refresh() can keep a stale segment reader after a second in-place
-        # update of the same record; open a fresh searcher on the next request instead.
-        current_app.extensions.get("glossa", {}).pop("searcher", None)
     return written
 
 
