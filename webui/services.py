@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app
 
 
 def init_app(app: Flask) -> None:
-    """Create the long-lived service objects of the app (lazily) and register teardown."""
+    """Give the app its registry of long-lived service objects (each created on first use)."""
     app.extensions["glossa"] = {}
-    app.teardown_appcontext(_close_session)
 
 
 def _registry() -> dict:
@@ -59,10 +58,3 @@ def get_annotation_service():
 
         reg["annotation_service"] = AnnotationService(db.make_session_factory(get_engine()))
     return reg["annotation_service"]
-
-
-def _close_session(exc=None) -> None:
-    session = g.pop("db_session", None)
-    g.pop("annotation_service", None)
-    if session is not None:
-        session.close()
