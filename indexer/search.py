@@ -16,8 +16,9 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.collectors import FilterCollector, TopCollector
 
-from .facets import FacetCache, array_countable, matching_docnums
+from .facets import FacetCache
 from .gazetteer import fold
+from .ranking import RankingCache, Unsupported, rank
 from .query import QueryError, expand_fuzzy_words, expand_partial_names, filter_query, make_parser, parse_query
 from .schema import ENTITY_FIELDS
 from .snippets import snippet_html, term_spans
@@ -92,7 +93,7 @@ class SearchResults:
 class _TopAndAllCollector(TopCollector):
     """Keeps the top N like TopCollector and also every matching docnum (for totals, facets).
 
-    One pass over the matches, for queries whose matching costs more than scoring.
+    One pass over the matches; for the query types indexer.ranking does not handle.
     """
 
     def __init__(self, limit: int) -> None:
@@ -116,6 +117,8 @@ class Searcher:
         self._facets: FacetCache | None = None
         self._facets_for: Any = None
         self._parser: Any = None
+        #: decoded postings per segment, kept across index versions (bounded)
+        self._ranking = RankingCache()
 
     def _current(self) -> tuple[Any, FacetCache, Any] | None:
         """(Whoosh searcher, facet cache, parser) of the live generation; None if nothing indexed."""
@@ -177,29 +180,26 @@ class Searcher:
             reader = searcher.reader()
             q = expand_partial_names(parse_query(parser, query), reader)
             q = expand_fuzzy_words(q, reader, searcher.schema)
-        counted = array_countable(q) and (fq is None or array_countable(fq))
-        if counted:
-            # boolean over terms: the top as plain Whoosh finds it (block-quality skips),
-            # then every match unscored from the postings, on arrays (totals, facets)
-            collector: TopCollector = TopCollector(limit=page * pagelen)
-        else:
-            # phrases, ranges...: matching is the cost, so match once, scoring every match
+        try:
+            ranked = rank(searcher, q, page * pagelen, fq, self._ranking)
+        except Unsupported:
+            ranked = None
+        if ranked is not None:
+            docnums = ranked.docnums
+            top = list(zip(ranked.top.tolist(), ranked.top_scores.tolist()))
+        else:  # ranges, slop phrases...: Whoosh's matcher, every match seen once
             collector = _TopAndAllCollector(page * pagelen)
-        runner = FilterCollector(collector, allow=fq) if fq is not None else collector
-        searcher.search_with_collector(q, runner)
-        results = runner.results()
-        if counted:
-            docnums = matching_docnums(searcher, q, fq, facet_cache.term_ids)
-        else:
-            docnums = np.asarray(collector.matched, dtype=np.int64)  # type: ignore[attr-defined]
+            searcher.search_with_collector(
+                q, FilterCollector(collector, allow=fq) if fq is not None else collector)
+            docnums = np.sort(np.asarray(collector.matched, dtype=np.int64))
+            results = collector.results()
+            top = [(results.docnum(i), results.score(i)) for i in range(results.scored_length())]
         total = len(docnums)
         pages = max(1, math.ceil(total / pagelen))
         first = (page - 1) * pagelen
         terms, ent_terms = self._query_terms(q, searcher)
-        hits = [
-            self._hit(results[i], results.score(i), terms, ent_terms)
-            for i in range(first, min(first + pagelen, results.scored_length()))
-        ]
+        hits = [self._hit(searcher.stored_fields(docnum), score, terms, ent_terms)
+                for docnum, score in top[first:first + pagelen]]
         groups: dict[str, DocGroup] = {}
         for hit in hits:
             groups.setdefault(hit.doc_id, DocGroup(hit.doc_id, hit.title)).hits.append(hit)

@@ -1,0 +1,394 @@
+"""Whoosh's BM25F ranking computed over whole postings arrays, for the usual query shapes.
+
+Whoosh walks the postings of a query one match at a time in Python; at 100,000 passages a
+common word is tens of thousands of steps, and a phrase is worse (a position check per
+candidate). Here each term's postings (ids, weights and, for phrases, positions) are read
+once per segment into numpy arrays and kept in a bounded cache; a query is then a few
+array operations per term: scores for every match, exact totals, the top N.
+
+The scores are those Whoosh computes (the same BM25F formula on the same weights, field
+lengths and statistics, the same boosts and the same quirks: a one-child compound ignores
+its boost, ``a NOT b`` adds 1.0 for the NOT), so the ranking is the same; ties are broken by
+the lower document number, as Whoosh's collector does. A prefix or fuzzy word that expands to
+several words scores as the sum of their scores, as Whoosh does on indexes above 5,000
+passages (below that Whoosh gives every match the same score, which says nothing).
+``tests/indexer/test_ranking.py`` compares both on many queries. A query with a part this
+module does not know (ranges, slop phrases, ``Every`` on one field...) raises
+:class:`Unsupported`, and the caller runs Whoosh's own matcher instead.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.query.terms import MultiTerm
+from whoosh.scoring import BM25F
+
+#: scores equal to this many decimals count as a tie (sums are not added in Whoosh's order)
+_TIE_DECIMALS = 9
+_EMPTY_IDS = np.zeros(0, dtype=np.int64)
+
+
+class Unsupported(Exception):
+    """The query holds a part the array evaluation does not handle: use Whoosh's matcher."""
+
+
+@dataclass
+class Ranked:
+    """Every match of a query: global docnums (sorted) and their scores, plus the top."""
+
+    docnums: np.ndarray
+    scores: np.ndarray
+    top: np.ndarray  # docnums of the first ``limit`` in rank order
+    top_scores: np.ndarray
+
+    @property
+    def total(self) -> int:
+        """Number of matching passages."""
+        return int(len(self.docnums))
+
+
+class RankingCache:
+    """Decoded postings and field lengths, keyed by segment (segments never change), bounded.
+
+    One per index directory: it outlives the Whoosh searchers, so a tag update (a new
+    segment) keeps what the other segments already decoded.
+    """
+
+    def __init__(self, max_items: int = 8_000_000) -> None:
+        self.max_items = max_items
+        self.held = 0
+        self._items: OrderedDict[Any, tuple[np.ndarray, ...]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> tuple[np.ndarray, ...] | None:
+        """The cached arrays of ``key``, or None."""
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: Any, arrays: tuple[np.ndarray, ...]) -> None:
+        """Keep ``arrays`` (made read-only), dropping the least recently used beyond the bound."""
+        size = sum(len(a) for a in arrays)
+        for a in arrays:
+            a.setflags(write=False)
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = arrays
+            self.held += size
+            while self.held > self.max_items and len(self._items) > 1:
+                _, old = self._items.popitem(last=False)
+                self.held -= sum(len(a) for a in old)
+
+
+def _leaf(m: Any) -> tuple[Any, Any]:
+    """(Whoosh3 leaf matcher, deleted set or None) of a reader's postings matcher."""
+    deleted = None
+    if isinstance(m, FilterMatcher) and m._exclude:
+        deleted, m = m._ids, m.child
+    if type(m) is not W3LeafMatcher:
+        raise Unsupported(f"postings of type {type(m).__name__}")
+    return m, deleted
+
+
+class _Segment:
+    """One segment searcher's arrays: live documents, field lengths, term postings."""
+
+    def __init__(self, searcher: Any, offset: int, parent: Any, cache: RankingCache,
+                 weighting: BM25F) -> None:
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.offset = offset
+        self.parent = parent
+        self.cache = cache
+        self.weighting = weighting
+        self.size = self.reader.doc_count_all()
+        self.schema = searcher.schema
+        segment = getattr(self.reader, "segment", None)
+        # a segment's postings and lengths never change; without a name, cache per reader
+        self.key = segment().segment_id() if segment is not None else id(self.reader)
+        live = np.ones(self.size, dtype=bool)
+        if self.reader.has_deletions():
+            gone = np.fromiter(self.reader.deleted_docs_set, dtype=np.int64)
+            live[gone[gone < self.size]] = False
+        self.live = live
+
+    def lengths(self, fieldname: str) -> np.ndarray:
+        """Decoded length of ``fieldname`` in every document of the segment."""
+        key = ("l", self.key, fieldname)
+        found = self.cache.get(key)
+        if found is None:
+            dfl = self.reader.doc_field_length
+            found = (np.fromiter((dfl(i, fieldname, 0) or 0 for i in range(self.size)),
+                                 dtype=np.float64, count=self.size),)
+            self.cache.put(key, found)
+        return found[0]
+
+    def postings(self, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, weights) of a term in this segment; deleted documents included."""
+        key = ("w", self.key, fieldname, btext)
+        found = self.cache.get(key)
+        if found is None:
+            if (fieldname, btext) not in self.reader:
+                return _EMPTY_IDS, np.zeros(0)
+            m, _deleted = _leaf(self.reader.postings(fieldname, btext))
+            ids: list[Any] = []
+            weights: list[Any] = []
+            while m.is_active():
+                m._read_ids()
+                m._read_weights()
+                ids.append(np.asarray(m._ids, dtype=np.int64))
+                weights.append(np.asarray(m._weights, dtype=np.float32))
+                m._next_block()
+            found = (np.concatenate(ids) if ids else _EMPTY_IDS,
+                     np.concatenate(weights).astype(np.float64) if weights else np.zeros(0))
+            self.cache.put(key, found)
+        return found[0], found[1]
+
+    def positions(self, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+        """(flat positions, index pointer per posting) of a term in this segment."""
+        key = ("p", self.key, fieldname, btext)
+        found = self.cache.get(key)
+        if found is None:
+            m, _deleted = _leaf(self.reader.postings(fieldname, btext))
+            decode = self.schema[fieldname].format.decode_positions
+            counts: list[int] = []
+            flat: list[int] = []
+            while m.is_active():
+                m._read_values()
+                for value in m._values:
+                    pos = decode(value)
+                    counts.append(len(pos))
+                    flat.extend(pos)
+                m._next_block()
+            indptr = np.zeros(len(counts) + 1, dtype=np.int64)
+            np.cumsum(counts, out=indptr[1:])
+            found = (np.asarray(flat, dtype=np.int64), indptr)
+            self.cache.put(key, found)
+        return found[0], found[1]
+
+    def term_scores(self, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, Whoosh's score of each posting) for one term, unboosted."""
+        ids, weights = self.postings(fieldname, btext)
+        if not len(ids):
+            return ids, weights
+        field = self.schema[fieldname]
+        if not field.scorable:
+            return ids, weights  # WeightScorer: the weight is the score
+        w = self.weighting
+        B = w._field_B.get(fieldname, w.B)
+        K1 = w.K1
+        idf = self.parent.idf(fieldname, btext)
+        avgfl = self.parent.avg_field_length(fieldname) or 1
+        fl = self.lengths(fieldname)[ids]
+        # the expression of whoosh.scoring.bm25, in its order of operations
+        return ids, idf * ((weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * fl / avgfl)))
+
+
+class _Result:
+    """Matches of a sub-query in one segment: a mask and scores (0 where not matching)."""
+
+    __slots__ = ("mask", "scores")
+
+    def __init__(self, mask: np.ndarray, scores: np.ndarray) -> None:
+        self.mask = mask
+        self.scores = scores
+
+
+def _to_bytes(schema: Any, fieldname: str, text: Any) -> bytes | None:
+    try:
+        return schema[fieldname].to_bytes(text)
+    except ValueError:
+        return None
+
+
+def _empty(seg: _Segment) -> _Result:
+    return _Result(np.zeros(seg.size, dtype=bool), np.zeros(seg.size))
+
+
+def _boosted(result: _Result, boost: float) -> _Result:
+    if boost != 1.0:
+        result.scores = result.scores * boost
+    return result
+
+
+def _term(seg: _Segment, fieldname: str, text: Any, boost: float) -> _Result:
+    if fieldname not in seg.schema:
+        return _empty(seg)
+    btext = _to_bytes(seg.schema, fieldname, text)
+    if btext is None:
+        return _empty(seg)
+    ids, scores = seg.term_scores(fieldname, btext)
+    out = _empty(seg)
+    out.mask[ids] = True
+    out.scores[ids] = scores
+    return _boosted(out, boost)
+
+
+def _sum(results: list[_Result], both: bool) -> _Result:
+    """Union (``both`` False) or intersection of results, scores added."""
+    mask = results[0].mask.copy()
+    scores = results[0].scores.copy()
+    for r in results[1:]:
+        if both:
+            mask &= r.mask
+        else:
+            mask |= r.mask
+        scores += r.scores
+    if both:
+        scores[~mask] = 0.0
+    return _Result(mask, scores)
+
+
+def _phrase(seg: _Segment, q: wq.Phrase) -> _Result:
+    """Passages holding the words at consecutive positions; scored as the words' And."""
+    if q.slop != 1:
+        raise Unsupported("phrase with slop")
+    fieldname = q.fieldname
+    if fieldname not in seg.schema:
+        return _empty(seg)
+    field = seg.schema[fieldname]
+    if not field.format or not field.format.supports("positions"):
+        raise Unsupported("phrase on a field without positions")
+    words = []
+    for word in q.words:
+        btext = _to_bytes(seg.schema, fieldname, word)
+        if btext is None or (fieldname, btext) not in seg.reader:
+            return _empty(seg)
+        words.append(btext)
+    postings = [seg.term_scores(fieldname, w) for w in words]
+    candidates = postings[0][0]
+    for ids, _ in postings[1:]:
+        candidates = np.intersect1d(candidates, ids, assume_unique=True)
+    out = _empty(seg)
+    if not len(candidates):
+        return out
+    # (candidate slot, position - word index) pairs that every word holds = phrase starts
+    common: np.ndarray | None = None
+    for index, (word, (ids, _)) in enumerate(zip(words, postings)):
+        flat, indptr = seg.positions(fieldname, word)
+        rows = np.searchsorted(ids, candidates)
+        starts, ends = indptr[rows], indptr[rows + 1]
+        lens = ends - starts
+        total = int(lens.sum())
+        slots = np.repeat(np.arange(len(candidates), dtype=np.int64), lens)
+        offsets = np.repeat(starts - (np.cumsum(lens) - lens), lens) + np.arange(total)
+        keys = (slots << 32) | (flat[offsets] - index + 64)  # sorted: slots, then positions
+        if common is None:
+            common = keys
+        else:
+            at = np.minimum(np.searchsorted(keys, common), len(keys) - 1)
+            common = common[keys[at] == common] if len(keys) else keys
+        if not len(common):
+            return out
+    matched = candidates[np.unique(common >> 32)]
+    out.mask[matched] = True
+    # the words' intersection, as Whoosh's binary tree adds it: w0 + (w1 + w2) ...
+    parts = []
+    for ids, scores in postings:
+        dense = np.zeros(seg.size)
+        dense[ids] = scores
+        parts.append(dense[matched])
+    out.scores[matched] = _tree_sum(parts)
+    return _boosted(out, q.boost)
+
+
+def _tree_sum(parts: list[np.ndarray]) -> np.ndarray:
+    if len(parts) == 1:
+        return parts[0]
+    half = len(parts) // 2
+    return _tree_sum(parts[:half]) + _tree_sum(parts[half:])
+
+
+def _evaluate(q: wq.Query, seg: _Segment) -> _Result:
+    kind = type(q)
+    if kind is wq.Term:
+        return _term(seg, q.fieldname, q.text, q.boost)
+    if isinstance(q, wq.Phrase):
+        return _phrase(seg, q)
+    if kind in (wq.And, wq.Or):
+        if kind is wq.Or and (q.minmatch or q.scale):
+            raise Unsupported("Or with minmatch or scale")
+        subs = list(q.subqueries)
+        if not subs:
+            return _empty(seg)
+        if len(subs) == 1:
+            return _evaluate(subs[0], seg)  # Whoosh drops the compound's boost here
+        return _boosted(_sum([_evaluate(s, seg) for s in subs], both=kind is wq.And), q.boost)
+    if kind is wq.Every and q.fieldname in (None, "", "*"):
+        return _Result(np.ones(seg.size, dtype=bool), np.full(seg.size, float(q.boost)))
+    if kind is wq.Not:
+        # Whoosh's InverseMatcher: every other passage, each with a weight of 1.0
+        keep = ~_evaluate(q.query, seg).mask
+        return _Result(keep, keep.astype(np.float64))
+    if kind is wq.AndNot:
+        a, b = _evaluate(q.a, seg), _evaluate(q.b, seg)
+        keep = ~b.mask
+        return _Result(a.mask & keep, np.where(keep, a.scores, 0.0))
+    if kind is wq.Require:
+        a, b = _evaluate(q.a, seg), _evaluate(q.b, seg)
+        return _Result(a.mask & b.mask, np.where(b.mask, a.scores, 0.0))
+    if kind is wq.AndMaybe:
+        a, b = _evaluate(q.a, seg), _evaluate(q.b, seg)
+        return _Result(a.mask, np.where(a.mask, a.scores + b.scores, 0.0))
+    if isinstance(q, MultiTerm) and q.field() in seg.schema:
+        words = [w for w in q._btexts(seg.reader) if w]
+        if not words:
+            return _empty(seg)
+        if len(words) == 1:
+            return _term(seg, q.field(), words[0], 1.0)  # a lone word keeps no boost
+        return _boosted(_sum([_term(seg, q.field(), w, 1.0) for w in words], both=False), q.boost)
+    raise Unsupported(type(q).__name__)
+
+
+def rank(searcher: Any, q: wq.Query, limit: int, allow: wq.Query | None = None,
+         cache: RankingCache | None = None) -> Ranked:
+    """Every passage matching ``q`` (and ``allow``), scored, with the top ``limit`` ranked.
+
+    Raises :class:`Unsupported` when ``q`` or ``allow`` holds a query type not handled here.
+    """
+    weighting = searcher.weighting
+    if type(weighting) is not BM25F:
+        raise Unsupported("a weighting other than BM25F")
+    cache = cache if cache is not None else RankingCache()
+    all_docs: list[np.ndarray] = []
+    all_scores: list[np.ndarray] = []
+    for sub, offset in searcher.subsearchers or [(searcher, 0)]:
+        seg = _Segment(sub, offset, searcher, cache, weighting)
+        if not seg.size:
+            continue
+        result = _evaluate(q, seg)
+        mask = result.mask & seg.live
+        if allow is not None:
+            mask &= _evaluate(allow, seg).mask
+        local = np.flatnonzero(mask)
+        all_docs.append(local + offset)
+        all_scores.append(result.scores[local])
+    docnums = np.concatenate(all_docs) if all_docs else _EMPTY_IDS
+    scores = np.concatenate(all_scores) if all_scores else np.zeros(0)
+    top = _top(docnums, scores, limit)
+    return Ranked(docnums, scores, docnums[top], scores[top])
+
+
+def _top(docnums: np.ndarray, scores: np.ndarray, limit: int) -> np.ndarray:
+    """Indexes of the best ``limit`` by score (rounded), then lower docnum first."""
+    if not len(docnums) or limit <= 0:
+        return _EMPTY_IDS
+    rounded = np.round(scores, _TIE_DECIMALS)
+    if len(rounded) > limit:
+        cut = np.partition(rounded, len(rounded) - limit)[len(rounded) - limit]
+        keep = np.flatnonzero(rounded >= cut)  # every tie at the cut, sorted out below
+    else:
+        keep = np.arange(len(rounded))
+    order = np.lexsort((docnums[keep], -rounded[keep]))
+    return keep[order[:limit]]
