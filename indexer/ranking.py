@@ -91,14 +91,13 @@ class RankingCache:
                 self.held -= sum(len(a) for a in old)
 
 
-def _leaf(m: Any) -> tuple[Any, Any]:
-    """(Whoosh3 leaf matcher, deleted set or None) of a reader's postings matcher."""
-    deleted = None
+def _leaf(m: Any) -> Any:
+    """The Whoosh3 leaf matcher under a reader's postings (deletions: see _Segment.live)."""
     if isinstance(m, FilterMatcher) and m._exclude:
-        deleted, m = m._ids, m.child
+        m = m.child
     if type(m) is not W3LeafMatcher:
         raise Unsupported(f"postings of type {type(m).__name__}")
-    return m, deleted
+    return m
 
 
 class _Segment:
@@ -141,7 +140,7 @@ class _Segment:
         if found is None:
             if (fieldname, btext) not in self.reader:
                 return _EMPTY_IDS, np.zeros(0)
-            m, _deleted = _leaf(self.reader.postings(fieldname, btext))
+            m = _leaf(self.reader.postings(fieldname, btext))
             ids: list[Any] = []
             weights: list[Any] = []
             while m.is_active():
@@ -160,7 +159,7 @@ class _Segment:
         key = ("p", self.key, fieldname, btext)
         found = self.cache.get(key)
         if found is None:
-            m, _deleted = _leaf(self.reader.postings(fieldname, btext))
+            m = _leaf(self.reader.postings(fieldname, btext))
             decode = self.schema[fieldname].format.decode_positions
             counts: list[int] = []
             flat: list[int] = []
