@@ -7,7 +7,7 @@ DATA   ?= glossa-data
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run install install-test system-test-deps test test-fast bench clean
+.PHONY: run install install-test system-test-deps lint test test-fast bench clean
 
 run: install
 	$(VENV)/bin/glossa --data $(DATA) demo --host $(HOST) --port $(PORT)
@@ -28,7 +28,11 @@ install-test: install system-test-deps
 system-test-deps:
 	bash scripts/system-test-deps.sh
 
-test: install-test
+lint: install-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: lint
 	$(PY) -m pytest
 
 test-fast: install-test

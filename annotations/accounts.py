@@ -1,4 +1,5 @@
 """Users and API tokens: the account half of AnnotationService."""
+
 from __future__ import annotations
 
 import re
@@ -47,18 +48,22 @@ class AccountsMixin(ServiceBase):
 
     def _insert_user(self, name: str, password_hash: str) -> UserRecord:
         """Insert one user row and commit; the unique name raises IntegrityError when taken."""
+
         def work(session):
             row = User(name=name, password_hash=password_hash)
             session.add(row)
             session.flush()
             return user_record(row)
+
         return self._write(work)
 
     def get_user(self, name: str) -> UserRecord | None:
         """The user with this name, or None."""
+
         def work(session):
             row = session.scalar(select(User).where(User.name == name))
             return user_record(row) if row else None
+
         return self._read(work)
 
     def set_password(self, name: str, password: str) -> None:
@@ -69,12 +74,15 @@ class AccountsMixin(ServiceBase):
 
         def work(session):
             self._user_row(session, name).password_hash = hashed
+
         self._write(work)
 
     def authenticate(self, name: str, password: str) -> UserRecord | None:
         """The user when name and password match, else None."""
+
         def work(session):
             return session.scalar(select(User).where(User.name == name))
+
         row = self._read(work) if isinstance(name, str) else None
         if row is None or not isinstance(password, str):
             verify_password(hash_password("timing"), "x")  # comparable time for unknown names
@@ -92,6 +100,7 @@ class AccountsMixin(ServiceBase):
         def work(session):
             row = self._user_row(session, user)
             session.add(ApiToken(user_id=row.id, token_hash=token_digest(token), label=label[:100]))
+
         self._write(work)
         return token
 
@@ -103,14 +112,16 @@ class AccountsMixin(ServiceBase):
         def work(session):
             row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
             return user_record(row.user) if row else None
+
         return self._read(work)
 
     def revoke_tokens(self, user) -> int:
         """Delete every API token of the user; returns how many."""
+
         def work(session):
-            rows = session.scalars(select(ApiToken).where(
-                ApiToken.user_id == self._user_row(session, user).id)).all()
+            rows = session.scalars(select(ApiToken).where(ApiToken.user_id == self._user_row(session, user).id)).all()
             for r in rows:
                 session.delete(r)
             return len(rows)
+
         return self._write(work)

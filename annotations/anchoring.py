@@ -1,4 +1,5 @@
 """Re-find a quoted passage in a (possibly edited) text: positions, exact quote, then fuzzy."""
+
 from __future__ import annotations
 
 import hashlib
@@ -20,12 +21,12 @@ def text_hash(text: str) -> str:
 
 def context_of(text: str, start: int, end: int, size: int = CONTEXT_CHARS) -> tuple[str, str]:
     """The prefix and suffix (up to `size` characters) around text[start:end]."""
-    return text[max(0, start - size):start], text[end:end + size]
+    return text[max(0, start - size) : start], text[end : end + size]
 
 
 def _common_suffix(a: str, b: str) -> int:
     n = 0
-    for x, y in zip(reversed(a), reversed(b)):
+    for x, y in zip(reversed(a), reversed(b), strict=False):
         if x != y:
             break
         n += 1
@@ -34,7 +35,7 @@ def _common_suffix(a: str, b: str) -> int:
 
 def _common_prefix(a: str, b: str) -> int:
     n = 0
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=False):
         if x != y:
             break
         n += 1
@@ -46,8 +47,8 @@ def _context_score(text: str, start: int, end: int, prefix: str, suffix: str) ->
     total = len(prefix) + len(suffix)
     if total == 0:
         return 0.0
-    got = _common_suffix(text[max(0, start - len(prefix)):start], prefix)
-    got += _common_prefix(text[end:end + len(suffix)], suffix)
+    got = _common_suffix(text[max(0, start - len(prefix)) : start], prefix)
+    got += _common_prefix(text[end : end + len(suffix)], suffix)
     return got / total
 
 
@@ -85,7 +86,7 @@ def _candidate_starts(text: str, exact: str, prefix: str, suffix: str) -> dict[i
 
     if n >= k:
         for off in sorted({0, n // 4, n // 2, (3 * n) // 4, n - k}):
-            for p in _occurrences(text, exact[off:off + k], 100):
+            for p in _occurrences(text, exact[off : off + k], 100):
                 vote(p - off)
     tail = prefix[-16:]
     if len(tail) >= 6:
@@ -139,13 +140,12 @@ def _quote_threshold(n: int) -> float:
     return FUZZY_THRESHOLD
 
 
-def _with_context(text: str, start: int, end: int, ratio: float, exact: str,
-                  prefix: str, suffix: str) -> float:
+def _with_context(text: str, start: int, end: int, ratio: float, exact: str, prefix: str, suffix: str) -> float:
     """Similarity of prefix + quote + suffix, weighted by length."""
-    before = text[max(0, start - len(prefix)):start]
-    after = text[end:end + len(suffix)]
+    before = text[max(0, start - len(prefix)) : start]
+    after = text[end : end + len(suffix)]
     lp, ls, n = len(prefix), len(suffix), len(exact)
-    total = (ratio * n + _ratio(before, prefix) * lp + _ratio(after, suffix) * ls)
+    total = ratio * n + _ratio(before, prefix) * lp + _ratio(after, suffix) * ls
     return total / (n + lp + ls)
 
 
@@ -179,15 +179,15 @@ def _fuzzy(text: str, exact: str, prefix: str, suffix: str, old: int) -> tuple[i
     return best
 
 
-def anchor(text: str, exact: str, prefix: str = "", suffix: str = "",
-           start: int | None = None, end: int | None = None) -> tuple[int, int] | None:
+def anchor(
+    text: str, exact: str, prefix: str = "", suffix: str = "", start: int | None = None, end: int | None = None
+) -> tuple[int, int] | None:
     """Where `exact` lies in `text` now: stored positions, nearest exact hit, fuzzy match, or None."""
     if not exact:
         return None
     prefix, suffix = prefix or "", suffix or ""
-    if start is not None and end is not None and 0 <= start <= end <= len(text):
-        if text[start:end] == exact:
-            return start, end
+    if start is not None and end is not None and 0 <= start <= end <= len(text) and text[start:end] == exact:
+        return start, end
     old = start if start is not None else 0
     hit = _best_exact(text, exact, prefix, suffix, old)
     if hit is not None:

@@ -1,11 +1,13 @@
 """Shared service plumbing: errors, plain user records, sessions and retried writes."""
+
 from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
@@ -15,8 +17,13 @@ from .models import User
 
 T = TypeVar("T")
 WRITE_ATTEMPTS = 10
-TRANSIENT = ("database is locked", "database table is locked", "database is busy",
-             "deadlock detected", "could not serialize")
+TRANSIENT = (
+    "database is locked",
+    "database table is locked",
+    "database is busy",
+    "deadlock detected",
+    "could not serialize",
+)
 
 
 class AnnotationError(Exception):

@@ -1,4 +1,5 @@
 """Database plumbing: declarative base, engines, sessions and Alembic migrations."""
+
 from __future__ import annotations
 
 import os
@@ -58,6 +59,7 @@ def is_sqlite(url_or_engine) -> bool:
 def _sqlite_pragmas(busy_ms: int):
     def on_connect(dbapi_conn, _record) -> None:
         _apply_pragmas(dbapi_conn, busy_ms)
+
     return on_connect
 
 

@@ -1,18 +1,25 @@
 """Export annotations (JSON-LD collection, CSV, Markdown) and import a JSON-LD collection."""
+
 from __future__ import annotations
 
 import csv
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from .base import AnnotationError
-from .model import (AnnotationRecord, JsonLdError, collection_jsonld, document_iri, format_datetime,
-                    from_jsonld, items_from_collection)
+from .model import (
+    AnnotationRecord,
+    JsonLdError,
+    collection_jsonld,
+    document_iri,
+    format_datetime,
+    from_jsonld,
+    items_from_collection,
+)
 
-CSV_COLUMNS = ["document", "passage", "quote", "tags", "comment", "author", "created", "modified",
-               "link"]
+CSV_COLUMNS = ["document", "passage", "quote", "tags", "comment", "author", "created", "modified", "link"]
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 
 
@@ -33,19 +40,28 @@ def _cell(value: str) -> str:
     return value
 
 
-def export_csv(items: list[AnnotationRecord], base_url: str,
-               passage_for: Callable[[str, int], int | None] | None = None) -> str:
+def export_csv(
+    items: list[AnnotationRecord], base_url: str, passage_for: Callable[[str, int], int | None] | None = None
+) -> str:
     """CSV with one row per annotation; `passage_for(doc_id, offset)` gives the passage ordinal."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for a in items:
         ordinal = passage_for(a.doc_id, a.start) if passage_for else None
-        writer.writerow([
-            _cell(a.doc_id), "" if ordinal is None else ordinal, _cell(a.exact),
-            _cell("; ".join(a.tags)), _cell(a.comment), _cell(a.creator),
-            format_datetime(a.created), format_datetime(a.modified), annotation_link(base_url, a),
-        ])
+        writer.writerow(
+            [
+                _cell(a.doc_id),
+                "" if ordinal is None else ordinal,
+                _cell(a.exact),
+                _cell("; ".join(a.tags)),
+                _cell(a.comment),
+                _cell(a.creator),
+                format_datetime(a.created),
+                format_datetime(a.modified),
+                annotation_link(base_url, a),
+            ]
+        )
     return out.getvalue()
 
 
@@ -59,8 +75,9 @@ def _md_url(url: str) -> str:
     return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29").replace("<", "%3C").replace(">", "%3E")
 
 
-def export_markdown(items: list[AnnotationRecord], base_url: str,
-                    doc_info: Callable[[str], dict | None] | None = None) -> str:
+def export_markdown(
+    items: list[AnnotationRecord], base_url: str, doc_info: Callable[[str], dict | None] | None = None
+) -> str:
     """Markdown: each quote as a blockquote with its document title, page and link.
 
     `doc_info(doc_id)` returns {"title": str, "page_for": offset -> page or None} or None.

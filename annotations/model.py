@@ -1,10 +1,11 @@
 """W3C Web Annotation Data Model: Glossa annotations to JSON-LD and back."""
+
 from __future__ import annotations
 
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import quote, unquote
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
@@ -73,8 +74,8 @@ class AnnotationInput:
 def format_datetime(dt: datetime) -> str:
     """xsd:dateTime in UTC with a `Z` (naive datetimes are taken as UTC)."""
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    dt = dt.astimezone(timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
+    dt = dt.astimezone(UTC)
     frac = f".{dt.microsecond:06d}" if dt.microsecond else ""
     return dt.strftime("%Y-%m-%dT%H:%M:%S") + frac + "Z"
 
@@ -92,7 +93,7 @@ def parse_datetime(value, name: str) -> datetime:
         raise JsonLdError(name, f"not an ISO 8601 date-time: {value!r}") from None
     if dt.tzinfo is None:
         raise JsonLdError(name, "date-time must include a timezone")
-    return dt.astimezone(timezone.utc)
+    return dt.astimezone(UTC)
 
 
 def annotation_iri(base_url: str, annotation_id: str) -> str:
@@ -115,8 +116,7 @@ def to_jsonld(annotation: AnnotationRecord, base_url: str) -> dict:
     a = annotation
     body: list[dict] = []
     if a.comment:
-        body.append({"type": "TextualBody", "purpose": "commenting", "value": a.comment,
-                     "format": "text/plain"})
+        body.append({"type": "TextualBody", "purpose": "commenting", "value": a.comment, "format": "text/plain"})
     for tag in a.tags:
         body.append({"type": "TextualBody", "purpose": "tagging", "value": tag})
     data = {
@@ -144,8 +144,9 @@ def to_jsonld(annotation: AnnotationRecord, base_url: str) -> dict:
     return data
 
 
-def collection_jsonld(items: list[AnnotationRecord], base_url: str, label: str = "Glossa annotations",
-                      collection_id: str | None = None) -> dict:
+def collection_jsonld(
+    items: list[AnnotationRecord], base_url: str, label: str = "Glossa annotations", collection_id: str | None = None
+) -> dict:
     """An AnnotationCollection whose embedded `first` AnnotationPage holds every item."""
     cid = collection_id or base_url.rstrip("/") + ANNOTATION_PATH.rstrip("/")
     data = {
@@ -259,8 +260,10 @@ def from_jsonld(data) -> AnnotationInput:
     if "bodyValue" in data:
         if data.get("body") is not None:
             raise JsonLdError("bodyValue", "cannot be used together with body")
-        data = dict(data, body=[{"type": "TextualBody", "purpose": "commenting",
-                                 "value": _string(data["bodyValue"], "bodyValue")}])
+        data = dict(
+            data,
+            body=[{"type": "TextualBody", "purpose": "commenting", "value": _string(data["bodyValue"], "bodyValue")}],
+        )
     inp: dict = {}
     _read_target(data, inp)
     _read_body(data, inp)
@@ -283,8 +286,10 @@ def from_jsonld(data) -> AnnotationInput:
     for key in ("created", "modified"):
         if key in data:
             inp[key] = parse_datetime(data[key], key)
-    for key, attr, allowed in ((VISIBILITY_KEY, "visibility", ("private", "shared")),
-                               (STATUS_KEY, "status", ("anchored", "orphaned"))):
+    for key, attr, allowed in (
+        (VISIBILITY_KEY, "visibility", ("private", "shared")),
+        (STATUS_KEY, "status", ("anchored", "orphaned")),
+    ):
         if key in data:
             if data[key] not in allowed:
                 raise JsonLdError(key, f"must be one of {', '.join(allowed)}")

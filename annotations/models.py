@@ -1,8 +1,9 @@
 """ORM tables: users, API tokens, annotations and their tags."""
+
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -16,7 +17,7 @@ STATUSES = ("anchored", "orphaned")
 
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC, to the microsecond."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator):
@@ -29,16 +30,16 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        value = value.astimezone(timezone.utc)
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 class User(Base):
@@ -58,9 +59,7 @@ class ApiToken(Base):
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
-    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     label: Mapped[str] = mapped_column(String(100), nullable=False, default="")
     created: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
@@ -81,9 +80,7 @@ class Annotation(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
     doc_id: Mapped[str] = mapped_column(String(200), nullable=False, index=True)
-    creator_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
+    creator_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), nullable=False, index=True)
     visibility: Mapped[str] = mapped_column(String(10), nullable=False, default="private")
     exact: Mapped[str] = mapped_column(Text, nullable=False)
     prefix: Mapped[str] = mapped_column(Text, nullable=False, default="")
@@ -97,7 +94,7 @@ class Annotation(Base):
     text_hash: Mapped[str] = mapped_column(String(64), nullable=False, default="")
 
     creator: Mapped[User] = relationship(lazy="joined")
-    tag_rows: Mapped[list["AnnotationTag"]] = relationship(
+    tag_rows: Mapped[list[AnnotationTag]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="AnnotationTag.position"
     )
 
@@ -112,8 +109,6 @@ class AnnotationTag(Base):
 
     __tablename__ = "annotation_tags"
 
-    annotation_id: Mapped[str] = mapped_column(
-        ForeignKey("annotations.id", ondelete="CASCADE"), primary_key=True
-    )
+    annotation_id: Mapped[str] = mapped_column(ForeignKey("annotations.id", ondelete="CASCADE"), primary_key=True)
     tag: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

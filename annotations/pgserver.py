@@ -1,4 +1,5 @@
 """A throwaway local PostgreSQL server (initdb + pg_ctl) for tests and benchmarks."""
+
 from __future__ import annotations
 
 import glob
@@ -17,9 +18,11 @@ def find_pg_bin() -> Path | None:
         bin_dir = Path(found).resolve().parent
         if all((bin_dir / n).exists() for n in ("pg_ctl", "createdb")):
             return bin_dir
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"),
-                        key=lambda p: int(Path(p).parent.name) if Path(p).parent.name.isdigit() else 0,
-                        reverse=True)
+    candidates = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin"),
+        key=lambda p: int(Path(p).parent.name) if Path(p).parent.name.isdigit() else 0,
+        reverse=True,
+    )
     for c in candidates:
         if all((Path(c) / n).exists() for n in ("initdb", "pg_ctl", "createdb")):
             return Path(c)
@@ -69,13 +72,11 @@ class TempPostgres:
         if self.run_as:
             shutil.chown(sock, user=self.run_as)
         port = _free_port()
-        self._run("initdb", "-D", str(data), "-U", "glossa", "--auth=trust", "-E", "UTF8",
-                  "--no-sync", "--locale=C")
+        self._run("initdb", "-D", str(data), "-U", "glossa", "--auth=trust", "-E", "UTF8", "--no-sync", "--locale=C")
         opts = f"-k {sock} -p {port} -c listen_addresses=127.0.0.1"
         if not self.fsync:
             opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        self._run("pg_ctl", "-D", str(data), "-o", opts, "-l", str(self.tmp / "server.log"),
-                  "-w", "-t", "60", "start")
+        self._run("pg_ctl", "-D", str(data), "-o", opts, "-l", str(self.tmp / "server.log"), "-w", "-t", "60", "start")
         self._run("createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "glossa", dbname)
         self.url = f"postgresql+psycopg://glossa@127.0.0.1:{port}/{dbname}"
         return self.url

@@ -1,4 +1,5 @@
 """Password hashing (salted scrypt) and API token digests, from the standard library only."""
+
 from __future__ import annotations
 
 import base64
@@ -6,7 +7,7 @@ import hashlib
 import hmac
 import secrets
 
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 UNUSABLE = "!"
 TOKEN_PREFIX = "glossa_"
 
@@ -18,8 +19,9 @@ def _b64(raw: bytes) -> str:
 def hash_password(password: str) -> str:
     """A self-describing salted scrypt hash: scrypt$n$r$p$salt$digest."""
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R,
-                            p=SCRYPT_P, maxmem=64 * 1024 * 1024, dklen=32)
+    digest = hashlib.scrypt(
+        password.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, maxmem=64 * 1024 * 1024, dklen=32
+    )
     return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(digest)}"
 
 
@@ -30,8 +32,15 @@ def verify_password(stored: str, password: str) -> bool:
         if scheme != "scrypt":
             return False
         expected = base64.b64decode(digest)
-        got = hashlib.scrypt(password.encode("utf-8"), salt=base64.b64decode(salt), n=int(n),
-                             r=int(r), p=int(p), maxmem=64 * 1024 * 1024, dklen=len(expected))
+        got = hashlib.scrypt(
+            password.encode("utf-8"),
+            salt=base64.b64decode(salt),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            maxmem=64 * 1024 * 1024,
+            dklen=len(expected),
+        )
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(got, expected)

@@ -1,9 +1,10 @@
 """AnnotationService: validated create/read/update/delete, listing, tags and re-anchoring."""
+
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -14,13 +15,37 @@ from .anchoring import anchor, context_of, text_hash
 from .base import AnnotationError, UserRecord
 from .model import AnnotationInput, AnnotationRecord, JsonLdError, from_jsonld
 from .models import Annotation, AnnotationTag, User, utcnow
-from .validation import (MAX_COMMENT, MAX_DOC_ID, MAX_QUOTE, MAX_TAG_LEN, MAX_TAGS, TAG_RE,
-                         clean_comment, clean_tags, clean_visibility, place_quote)
+from .validation import (
+    MAX_COMMENT,
+    MAX_DOC_ID,
+    MAX_QUOTE,
+    MAX_TAG_LEN,
+    MAX_TAGS,
+    TAG_RE,
+    clean_comment,
+    clean_tags,
+    clean_visibility,
+    place_quote,
+)
 
 # The checks live in annotations.validation; they are re-exported here for callers.
-__all__ = ["AnnotationService", "AnnotationError", "ReanchorSummary", "UserRecord", "record",
-           "MAX_COMMENT", "MAX_DOC_ID", "MAX_QUOTE", "MAX_TAGS", "MAX_TAG_LEN", "TAG_RE",
-           "clean_comment", "clean_tags", "clean_visibility", "place_quote"]
+__all__ = [
+    "AnnotationService",
+    "AnnotationError",
+    "ReanchorSummary",
+    "UserRecord",
+    "record",
+    "MAX_COMMENT",
+    "MAX_DOC_ID",
+    "MAX_QUOTE",
+    "MAX_TAGS",
+    "MAX_TAG_LEN",
+    "TAG_RE",
+    "clean_comment",
+    "clean_tags",
+    "clean_visibility",
+    "place_quote",
+]
 
 
 @dataclass
@@ -44,25 +69,49 @@ class ReanchorSummary:
 def record(a: Annotation) -> AnnotationRecord:
     """Plain copy of an Annotation row."""
     return AnnotationRecord(
-        id=a.id, doc_id=a.doc_id, creator=a.creator.name, creator_id=a.creator_id,
-        visibility=a.visibility, exact=a.exact, prefix=a.prefix, suffix=a.suffix, start=a.start,
-        end=a.end, comment=a.comment, tags=a.tags, created=a.created, modified=a.modified,
-        status=a.status, text_hash=a.text_hash)
+        id=a.id,
+        doc_id=a.doc_id,
+        creator=a.creator.name,
+        creator_id=a.creator_id,
+        visibility=a.visibility,
+        exact=a.exact,
+        prefix=a.prefix,
+        suffix=a.suffix,
+        start=a.start,
+        end=a.end,
+        comment=a.comment,
+        tags=a.tags,
+        created=a.created,
+        modified=a.modified,
+        status=a.status,
+        text_hash=a.text_hash,
+    )
 
 
 class AnnotationService(AccountsMixin):
     """The annotation store; give it a session factory (see annotations.db)."""
 
     @classmethod
-    def from_url(cls, url: str, migrate: bool = True) -> "AnnotationService":
+    def from_url(cls, url: str, migrate: bool = True) -> AnnotationService:
         """A service on its own engine, after running migrations to head."""
         if migrate:
             db.upgrade(url)
         return cls(db.make_session_factory(db.make_engine(url)))
 
-    def create(self, user, doc_id: str, doc_text: str | None, exact: str, start: int | None = None,
-               end: int | None = None, prefix: str = "", suffix: str = "", comment: str = "",
-               tags=(), visibility: str = "private") -> AnnotationRecord:
+    def create(
+        self,
+        user,
+        doc_id: str,
+        doc_text: str | None,
+        exact: str,
+        start: int | None = None,
+        end: int | None = None,
+        prefix: str = "",
+        suffix: str = "",
+        comment: str = "",
+        tags=(),
+        visibility: str = "private",
+    ) -> AnnotationRecord:
         """Validate and store a new annotation; `doc_text` is None when the document is unknown."""
         if not isinstance(doc_id, str) or not doc_id or len(doc_id) > MAX_DOC_ID:
             raise AnnotationError(400, "doc_id must be a non-empty id")
@@ -75,10 +124,22 @@ class AnnotationService(AccountsMixin):
         def work(session: Session) -> AnnotationRecord:
             owner = self._user_row(session, user)
             now = utcnow()
-            row = Annotation(id=str(uuid.uuid4()), doc_id=doc_id, creator=owner, visibility=visibility,
-                             exact=doc_text[s:e], prefix=pre, suffix=post, start=s, end=e,
-                             comment=comment, created=now, modified=now, status="anchored",
-                             text_hash=digest)
+            row = Annotation(
+                id=str(uuid.uuid4()),
+                doc_id=doc_id,
+                creator=owner,
+                visibility=visibility,
+                exact=doc_text[s:e],
+                prefix=pre,
+                suffix=post,
+                start=s,
+                end=e,
+                comment=comment,
+                created=now,
+                modified=now,
+                status="anchored",
+                text_hash=digest,
+            )
             row.tag_rows = [AnnotationTag(tag=t, position=i) for i, t in enumerate(tags)]
             session.add(row)
             session.flush()
@@ -88,8 +149,19 @@ class AnnotationService(AccountsMixin):
 
     def create_input(self, user, inp: AnnotationInput, doc_text: str | None) -> AnnotationRecord:
         """Create from fields read by `model.from_jsonld`."""
-        return self.create(user, inp.doc_id, doc_text, inp.exact, inp.start, inp.end, inp.prefix,
-                           inp.suffix, inp.comment, inp.tags, inp.visibility or "private")
+        return self.create(
+            user,
+            inp.doc_id,
+            doc_text,
+            inp.exact,
+            inp.start,
+            inp.end,
+            inp.prefix,
+            inp.suffix,
+            inp.comment,
+            inp.tags,
+            inp.visibility or "private",
+        )
 
     def create_jsonld(self, user, data, doc_text_for: Callable[[str], str | None]) -> AnnotationRecord:
         """Create from a posted W3C annotation; `doc_text_for(doc_id)` gives the text or None."""
@@ -129,8 +201,9 @@ class AnnotationService(AccountsMixin):
         """One annotation the viewer may see (404 otherwise)."""
         return self._read(lambda s: record(self._visible(s, annotation_id, viewer)))
 
-    def update(self, annotation_id: str, user, comment: str | None = None, tags=None,
-               visibility: str | None = None) -> AnnotationRecord:
+    def update(
+        self, annotation_id: str, user, comment: str | None = None, tags=None, visibility: str | None = None
+    ) -> AnnotationRecord:
         """Change comment, tags or visibility (author only); None leaves a field as is."""
         comment = None if comment is None else clean_comment(comment)
         tags = None if tags is None else clean_tags(tags)
@@ -169,41 +242,69 @@ class AnnotationService(AccountsMixin):
         if author is not None:
             stmt = stmt.where(Annotation.creator_id.in_(select(User.id).where(User.name == author)))
         if tag is not None:
-            stmt = stmt.where(Annotation.id.in_(
-                select(AnnotationTag.annotation_id).where(AnnotationTag.tag == tag)))
+            stmt = stmt.where(Annotation.id.in_(select(AnnotationTag.annotation_id).where(AnnotationTag.tag == tag)))
         if q:
             needle = q.lower()
-            stmt = stmt.where(or_(func.lower(Annotation.exact).contains(needle, autoescape=True),
-                                  func.lower(Annotation.comment).contains(needle, autoescape=True)))
+            stmt = stmt.where(
+                or_(
+                    func.lower(Annotation.exact).contains(needle, autoescape=True),
+                    func.lower(Annotation.comment).contains(needle, autoescape=True),
+                )
+            )
         return stmt
 
-    def list(self, viewer=None, doc_id: str | None = None, tag: str | None = None,
-             author: str | None = None, q: str | None = None, status: str | None = None,
-             limit: int | None = None, offset: int = 0) -> list[AnnotationRecord]:
+    def list(
+        self,
+        viewer=None,
+        doc_id: str | None = None,
+        tag: str | None = None,
+        author: str | None = None,
+        q: str | None = None,
+        status: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[AnnotationRecord]:
         """Annotations the viewer may see (own + shared; anonymous: shared), in document order."""
+
         def work(session: Session):
             stmt = self._filtered(session, select(Annotation), viewer, doc_id, tag, author, q, status)
             stmt = stmt.order_by(Annotation.doc_id, Annotation.start, Annotation.created, Annotation.id)
             if limit is not None:
                 stmt = stmt.limit(limit)
             return [record(r) for r in session.scalars(stmt.offset(offset)).unique()]
+
         return self._read(work)
 
-    def count(self, viewer=None, doc_id: str | None = None, tag: str | None = None,
-              author: str | None = None, q: str | None = None, status: str | None = None) -> int:
+    def count(
+        self,
+        viewer=None,
+        doc_id: str | None = None,
+        tag: str | None = None,
+        author: str | None = None,
+        q: str | None = None,
+        status: str | None = None,
+    ) -> int:
         """How many annotations `list` would return without limit."""
+
         def work(session: Session):
             stmt = select(func.count()).select_from(Annotation)
             return session.scalar(self._filtered(session, stmt, viewer, doc_id, tag, author, q, status))
+
         return self._read(work)
 
     def tag_counts(self, viewer=None, doc_id: str | None = None) -> list[tuple[str, int]]:
         """(tag, count) over the annotations the viewer may see, most used first."""
+
         def work(session: Session):
             visible = self._filtered(session, select(Annotation.id), viewer, doc_id, None, None, None, None)
-            stmt = (select(AnnotationTag.tag, func.count()).where(AnnotationTag.annotation_id.in_(visible))
-                    .group_by(AnnotationTag.tag).order_by(func.count().desc(), AnnotationTag.tag))
+            stmt = (
+                select(AnnotationTag.tag, func.count())
+                .where(AnnotationTag.annotation_id.in_(visible))
+                .group_by(AnnotationTag.tag)
+                .order_by(func.count().desc(), AnnotationTag.tag)
+            )
             return [(t, n) for t, n in session.execute(stmt)]
+
         return self._read(work)
 
     def reanchor(self, doc_id: str, new_text: str) -> ReanchorSummary:
@@ -224,7 +325,7 @@ class AnnotationService(AccountsMixin):
                 else:
                     summary.moved += 1
                 row.start, row.end = found
-                row.exact = new_text[found[0]:found[1]]
+                row.exact = new_text[found[0] : found[1]]
                 row.prefix, row.suffix = context_of(new_text, *found)
                 row.status, row.text_hash = "anchored", digest
             return summary
@@ -261,12 +362,22 @@ class AnnotationService(AccountsMixin):
             if session.get(Annotation, inp.id) is not None:
                 return False
             now = utcnow()
-            row = Annotation(id=inp.id, doc_id=inp.doc_id, creator_id=owner.id,
-                             visibility=inp.visibility or "private", exact=inp.exact,
-                             prefix=inp.prefix, suffix=inp.suffix, start=start, end=end,
-                             comment=comment, created=inp.created or now,
-                             modified=inp.modified or inp.created or now,
-                             status=inp.status or "anchored", text_hash=inp.text_hash or "")
+            row = Annotation(
+                id=inp.id,
+                doc_id=inp.doc_id,
+                creator_id=owner.id,
+                visibility=inp.visibility or "private",
+                exact=inp.exact,
+                prefix=inp.prefix,
+                suffix=inp.suffix,
+                start=start,
+                end=end,
+                comment=comment,
+                created=inp.created or now,
+                modified=inp.modified or inp.created or now,
+                status=inp.status or "anchored",
+                text_hash=inp.text_hash or "",
+            )
             row.tag_rows = [AnnotationTag(tag=t, position=i) for i, t in enumerate(tags)]
             session.add(row)
             return True

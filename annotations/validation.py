@@ -1,8 +1,9 @@
 """Input checks for annotations: tags, comment, visibility and the quote selector."""
+
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from .anchoring import anchor
 from .base import AnnotationError
@@ -27,8 +28,9 @@ def clean_tags(tags) -> list[str]:
             raise AnnotationError(400, "tags must be strings")
         tag = tag.strip()
         if not tag or len(tag) > MAX_TAG_LEN or not TAG_RE.fullmatch(tag):
-            raise AnnotationError(400, f"bad tag {tag[:60]!r}: 1-{MAX_TAG_LEN} letters, digits, "
-                                       "'-', '_', ':', '.', '/' and no spaces")
+            raise AnnotationError(
+                400, f"bad tag {tag[:60]!r}: 1-{MAX_TAG_LEN} letters, digits, '-', '_', ':', '.', '/' and no spaces"
+            )
         if tag not in out:
             out.append(tag)
     if len(out) > MAX_TAGS:
@@ -66,8 +68,7 @@ def place_quote(text: str | None, exact, start, end, prefix: str = "", suffix: s
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end)):
             raise AnnotationError(400, "start and end must be integers")
         if not 0 <= start < end <= len(text):
-            raise AnnotationError(400, f"selector {start}..{end} is outside the document text "
-                                       f"(0..{len(text)})")
+            raise AnnotationError(400, f"selector {start}..{end} is outside the document text (0..{len(text)})")
         if text[start:end] == exact:
             return start, end
     found = anchor(text, exact, prefix or "", suffix or "", start, end)

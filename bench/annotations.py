@@ -3,6 +3,7 @@
 Run: .venv/bin/python bench/annotations.py [--n 500] [--pg-url URL] [--no-pg]
 PostgreSQL: --pg-url, else $GLOSSA_TEST_PG_URL, else a temporary local server (initdb/pg_ctl).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,8 +43,17 @@ def bench_crud(label: str, url: str, text: str, n: int) -> None:
     todo = spans(text, n)
     t0 = time.perf_counter()
     for i, (s, e) in enumerate(todo):
-        service.create(user, "bench-doc", text, text[s:e], s, e, comment=f"note {i}",
-                       tags=[f"tag{i % 7}"], visibility="shared" if i % 2 else "private")
+        service.create(
+            user,
+            "bench-doc",
+            text,
+            text[s:e],
+            s,
+            e,
+            comment=f"note {i}",
+            tags=[f"tag{i % 7}"],
+            visibility="shared" if i % 2 else "private",
+        )
     created = time.perf_counter() - t0
     t0 = time.perf_counter()
     rounds = 20
@@ -54,8 +64,10 @@ def bench_crud(label: str, url: str, text: str, n: int) -> None:
     page = service.list(None, doc_id="bench-doc", tag="tag3", limit=50)
     filtered = time.perf_counter() - t0
     print(f"{label:10s} create: {n / created:8.0f} annotations/s ({created * 1000 / n:.2f} ms each)")
-    print(f"{label:10s} list {len(items)} (own+shared, one doc): {listed * 1000:.1f} ms;"
-          f" tag-filtered page of {len(page)}: {filtered * 1000:.1f} ms")
+    print(
+        f"{label:10s} list {len(items)} (own+shared, one doc): {listed * 1000:.1f} ms;"
+        f" tag-filtered page of {len(page)}: {filtered * 1000:.1f} ms"
+    )
 
 
 def ingest_sample(root: str) -> tuple[str, str, str]:
@@ -84,15 +96,23 @@ def bench_api(label: str, url: str, data: str, doc_id: str, text: str, n: int) -
     t0 = time.perf_counter()
     for i, (s, e) in enumerate(todo):
         body = {
-            "@context": "http://www.w3.org/ns/anno.jsonld", "type": "Annotation",
-            "body": [{"type": "TextualBody", "purpose": "tagging", "value": f"tag{i % 7}"},
-                     {"type": "TextualBody", "purpose": "commenting", "value": f"note {i}"}],
-            "target": {"source": f"http://127.0.0.1:5000/doc/{doc_id}", "selector": [
-                {"type": "TextQuoteSelector", "exact": text[s:e]},
-                {"type": "TextPositionSelector", "start": s, "end": e}]},
+            "@context": "http://www.w3.org/ns/anno.jsonld",
+            "type": "Annotation",
+            "body": [
+                {"type": "TextualBody", "purpose": "tagging", "value": f"tag{i % 7}"},
+                {"type": "TextualBody", "purpose": "commenting", "value": f"note {i}"},
+            ],
+            "target": {
+                "source": f"http://127.0.0.1:5000/doc/{doc_id}",
+                "selector": [
+                    {"type": "TextQuoteSelector", "exact": text[s:e]},
+                    {"type": "TextPositionSelector", "start": s, "end": e},
+                ],
+            },
         }
-        response = client.post("/api/annotations", data=json.dumps(body),
-                               content_type="application/ld+json", headers=headers)
+        response = client.post(
+            "/api/annotations", data=json.dumps(body), content_type="application/ld+json", headers=headers
+        )
         if response.status_code != 201:
             raise SystemExit(f"{label}: POST failed with {response.status_code}: {response.get_data(as_text=True)}")
     created = time.perf_counter() - t0
@@ -101,8 +121,10 @@ def bench_api(label: str, url: str, data: str, doc_id: str, text: str, n: int) -
     for _ in range(rounds):
         listed = client.get(f"/api/annotations?doc={doc_id}&limit=1000").get_json(force=True)
     per_list = (time.perf_counter() - t0) / rounds
-    print(f"{label:10s} API create: {n / created:8.0f} annotations/s ({created * 1000 / n:.2f} ms each, "
-          f"index tags synced); API list {listed['total']}: {per_list * 1000:.1f} ms")
+    print(
+        f"{label:10s} API create: {n / created:8.0f} annotations/s ({created * 1000 / n:.2f} ms each, "
+        f"index tags synced); API list {listed['total']}: {per_list * 1000:.1f} ms"
+    )
 
 
 def bench_reanchor(text: str, n: int = 1000) -> None:
@@ -115,20 +137,25 @@ def bench_reanchor(text: str, n: int = 1000) -> None:
         for s, e in spans(text, n, seed=2):
             service.create(user, "paper", text, text[s:e], s, e)
         cut = text.index("\n\n", len(text) // 3)
-        edited = (text[:500] + "An inserted paragraph at the start.\n\n" + text[500:cut]
-                  + text[cut + 800:]).replace("Frontex", "FRONTEX")
+        edited = (text[:500] + "An inserted paragraph at the start.\n\n" + text[500:cut] + text[cut + 800 :]).replace(
+            "Frontex", "FRONTEX"
+        )
         t0, c0 = time.perf_counter(), time.process_time()
         summary = service.reanchor("paper", edited)
         took, cpu = time.perf_counter() - t0, time.process_time() - c0
-        print(f"reanchor {summary.total} on {len(text) / 1000:.0f} KB after insert+delete+renames: "
-              f"{took:.2f} s wall, {cpu:.2f} s CPU (kept {summary.kept}, moved {summary.moved}, orphaned {summary.orphaned})")
+        print(
+            f"reanchor {summary.total} on {len(text) / 1000:.0f} KB after insert+delete+renames: "
+            f"{took:.2f} s wall, {cpu:.2f} s CPU (kept {summary.kept}, moved {summary.moved}, orphaned {summary.orphaned})"
+        )
         everywhere = "".join(c.upper() if i % 37 == 0 else c for i, c in enumerate(text))
         t0, c0 = time.perf_counter(), time.process_time()
         summary = service.reanchor("paper", everywhere)
         took, cpu = time.perf_counter() - t0, time.process_time() - c0
-        print(f"reanchor {summary.total} when every quote was edited (fuzzy path for all): "
-              f"{took:.2f} s wall, {cpu:.2f} s CPU "
-              f"(kept {summary.kept}, moved {summary.moved}, orphaned {summary.orphaned})")
+        print(
+            f"reanchor {summary.total} when every quote was edited (fuzzy path for all): "
+            f"{took:.2f} s wall, {cpu:.2f} s CPU "
+            f"(kept {summary.kept}, moved {summary.moved}, orphaned {summary.orphaned})"
+        )
 
 
 def main(argv=None) -> int:

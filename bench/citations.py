@@ -49,24 +49,29 @@ def score(doc: Document, gold: list[dict], reference_texts: dict[str, str] | Non
     """All figures for one read document."""
     notes = {n.number: n for n in doc.footnotes}
     numbers = [n.number for n in doc.footnotes]
-    out: dict = {"footnotes_found": len(doc.footnotes), "gold_footnotes": len(gold),
-                 "numbers_right": sum(1 for g in gold if g["number"] in notes),
-                 "duplicate_numbers": len(numbers) - len(set(numbers)),
-                 "marks": len(doc.marks)}
+    out: dict = {
+        "footnotes_found": len(doc.footnotes),
+        "gold_footnotes": len(gold),
+        "numbers_right": sum(1 for g in gold if g["number"] in notes),
+        "duplicate_numbers": len(numbers) - len(set(numbers)),
+        "marks": len(doc.marks),
+    }
     if reference_texts is not None:
         out["texts_equal_to_markdown"] = sum(
-            1 for num, text in reference_texts.items()
-            if num in notes and " ".join(notes[num].text.split()) == " ".join(text.split()))
+            1
+            for num, text in reference_texts.items()
+            if num in notes and " ".join(notes[num].text.split()) == " ".join(text.split())
+        )
     body = " ".join(doc.passage_text(p) for p in doc.passages)
     out["notes_leaking_into_body"] = sum(
-        1 for n in doc.footnotes if len(n.text) > 40 and " ".join(n.text.split())[:60] in body)
+        1 for n in doc.footnotes if len(n.text) > 40 and " ".join(n.text.split())[:60] in body
+    )
     ibids = [g for g in gold if g.get("ibid")]
     out["ibid_total"] = len(ibids)
-    out["ibid_right"] = sum(1 for g in ibids if g["number"] in notes
-                            and notes[g["number"]].refers_to == g["ibid"])
+    out["ibid_right"] = sum(1 for g in ibids if g["number"] in notes and notes[g["number"]].refers_to == g["ibid"])
     out["is_reference_right"] = sum(
-        1 for g in gold if g["number"] in notes
-        and bool(notes[g["number"]].references) == bool(g["is_reference"]))
+        1 for g in gold if g["number"] in notes and bool(notes[g["number"]].references) == bool(g["is_reference"])
+    )
     fields = {"year": 0, "urls": 0, "authors": 0, "title": 0}
     misses: dict[str, list[str]] = {k: [] for k in fields}
     total = 0
@@ -98,9 +103,11 @@ def score(doc: Document, gold: list[dict], reference_texts: dict[str, str] | Non
 
 def report(name: str, figures: dict) -> None:
     print(f"== {name}")
-    print(f"  footnotes found {figures['footnotes_found']}/{figures['gold_footnotes']}, "
-          f"right numbers {figures['numbers_right']}, duplicates {figures['duplicate_numbers']}, "
-          f"marks {figures['marks']}")
+    print(
+        f"  footnotes found {figures['footnotes_found']}/{figures['gold_footnotes']}, "
+        f"right numbers {figures['numbers_right']}, duplicates {figures['duplicate_numbers']}, "
+        f"marks {figures['marks']}"
+    )
     if "texts_equal_to_markdown" in figures:
         print(f"  note texts equal to the Markdown reading: {figures['texts_equal_to_markdown']}")
     print(f"  note texts found in body passages: {figures['notes_leaking_into_body']}")

@@ -14,8 +14,8 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -62,6 +62,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker counts to run")
     args = parser.parse_args()
     import spacy  # noqa: F401  (imported before timing: neither side pays for the import)
+
     root = Path(tempfile.mkdtemp(prefix="glossa-bench-ingest-"))
     try:
         src = root / "src"
@@ -71,11 +72,12 @@ def main() -> None:
         words = sum(len(t.split()) for t in texts)
         print(f"corpus: {len(docs)} files, {len(texts)} passages, {words} words")
         for workers in args.workers:
-            alone, alone_cpu = timed(lambda: ner_alone(texts, workers))
+            alone, alone_cpu = timed(lambda w=workers: ner_alone(texts, w))
             data = root / f"data-{workers}"
             reports = []
-            whole, whole_cpu = timed(lambda: reports.append(
-                ingest([src], data, workers=workers, progress=False)))
+            whole, whole_cpu = timed(
+                lambda r=reports, d=data, w=workers: r.append(ingest([src], d, workers=w, progress=False))
+            )
             assert not reports[0].failed, reports[0].failed
             print(
                 f"workers={workers}: NER alone {words / alone:,.0f} words/s ({alone:.1f}s, "

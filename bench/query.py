@@ -24,14 +24,57 @@ from indexer.search import Searcher  # noqa: E402
 from indexer.writer import activate, add_document, new_generation  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parents[1] / "webui" / "sample_corpus"
-WORDS = ["Frontex", "migration", "border", "asylum", "Serbia", "readmission", "smuggling",
-         "returns", "visa", "enlargement", "artificial", "intelligence", "pushbacks", "Türkiye",
-         "Turkiye", "Zuparic", "agreement", "deployment", "funding", "Commission", "Kosovo",
-         "surveillance", "rights", "reception", "biometric", "Eurodac", "IOM", "camps"]
-PHRASES = ['"border control"', '"Western Balkans"', '"human rights"', '"status agreement"',
-           '"joint operations"', '"New Pact"', '"migration management"']
-FIELDS = ["org:frontex", "place:bih", 'place:"north macedonia"', "person:johansson", "entity:wb6",
-          "type:MONEY", "org:europol", "place:serbia", "org:iom", "fn:12"]
+WORDS = [
+    "Frontex",
+    "migration",
+    "border",
+    "asylum",
+    "Serbia",
+    "readmission",
+    "smuggling",
+    "returns",
+    "visa",
+    "enlargement",
+    "artificial",
+    "intelligence",
+    "pushbacks",
+    "Türkiye",
+    "Turkiye",
+    "Zuparic",
+    "agreement",
+    "deployment",
+    "funding",
+    "Commission",
+    "Kosovo",
+    "surveillance",
+    "rights",
+    "reception",
+    "biometric",
+    "Eurodac",
+    "IOM",
+    "camps",
+]
+PHRASES = [
+    '"border control"',
+    '"Western Balkans"',
+    '"human rights"',
+    '"status agreement"',
+    '"joint operations"',
+    '"New Pact"',
+    '"migration management"',
+]
+FIELDS = [
+    "org:frontex",
+    "place:bih",
+    'place:"north macedonia"',
+    "person:johansson",
+    "entity:wb6",
+    "type:MONEY",
+    "org:europol",
+    "place:serbia",
+    "org:iom",
+    "fn:12",
+]
 WILDCARDS = ["front*", "migra*", "bord*", "asyl*", "readmiss*", "smugg*", "Serb*", "pushback*"]
 
 
@@ -46,7 +89,7 @@ def build(index_dir: Path, target: int, procs: int) -> int:
     writer = whoosh_index.open_dir(str(generation)).writer(limitmb=128, **options)
     count = 0
     for r in range(rounds):
-        for doc, ents in zip(docs, entities):
+        for doc, ents in zip(docs, entities, strict=False):
             count += add_document(writer, replace(doc, doc_id=f"{doc.doc_id}-r{r:04d}"), ents)
     writer.commit()
     activate(index_dir, generation)
@@ -100,8 +143,8 @@ def _time_pass(mix, bare, ours, pagelen: int) -> dict[str, tuple[list[float], li
     """Seconds per query of bare Whoosh and of Glossa, by kind, over one pass of the mix."""
     rows: dict[str, tuple[list[float], list[float]]] = {}
     for i, (kind, text, q) in enumerate(mix):
-        run_bare = lambda: bare_search(bare, q, pagelen)  # noqa: E731
-        run_ours = lambda: ours.search(text, pagelen=pagelen)  # noqa: E731
+        run_bare = lambda q=q: bare_search(bare, q, pagelen)  # noqa: E731
+        run_ours = lambda text=text: ours.search(text, pagelen=pagelen)  # noqa: E731
         if i % 2:  # alternate which goes first, so neither profits from the other's cache
             tb, to = timed(run_bare), timed(run_ours)
         else:
@@ -116,9 +159,11 @@ def _time_pass(mix, bare, ours, pagelen: int) -> dict[str, tuple[list[float], li
 def _report(rows: dict[str, tuple[list[float], list[float]]]) -> None:
     for kind in (*KINDS, "all but wildcard"):
         b, o = rows[kind]
-        print(f"{kind:16s} n={len(b):3d}  bare whoosh p50 {pct(b, 50):6.1f} p95 {pct(b, 95):6.1f} ms"
-              f" | Searcher p50 {pct(o, 50):6.1f} p95 {pct(o, 95):6.1f} ms"
-              f" | overhead (mean) {statistics.mean(o) / statistics.mean(b) - 1:+.0%}")
+        print(
+            f"{kind:16s} n={len(b):3d}  bare whoosh p50 {pct(b, 50):6.1f} p95 {pct(b, 95):6.1f} ms"
+            f" | Searcher p50 {pct(o, 50):6.1f} p95 {pct(o, 95):6.1f} ms"
+            f" | overhead (mean) {statistics.mean(o) / statistics.mean(b) - 1:+.0%}"
+        )
 
 
 def main() -> None:
@@ -127,8 +172,9 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--pagelen", type=int, default=10)
     parser.add_argument("--procs", type=int, default=4, help="Whoosh writer processes for the build")
-    parser.add_argument("--index", metavar="DIR", type=Path,
-                        help="keep the built index in DIR and reuse it on later runs")
+    parser.add_argument(
+        "--index", metavar="DIR", type=Path, help="keep the built index in DIR and reuse it on later runs"
+    )
     parser.add_argument("--warmup", type=int, default=2, help="untimed passes over the queries")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="glossa-bench-query-"))
@@ -155,8 +201,10 @@ def main() -> None:
                 ours.search(text, pagelen=args.pagelen)
         rows = _time_pass(mix, bare, ours, args.pagelen)
         load_after = os.getloadavg()
-        print(f"load average before/after timing: {load[0]:.2f} / {load_after[0]:.2f}"
-              f" ({os.cpu_count()} CPUs); {args.warmup} warm-up passes; pagelen {args.pagelen}")
+        print(
+            f"load average before/after timing: {load[0]:.2f} / {load_after[0]:.2f}"
+            f" ({os.cpu_count()} CPUs); {args.warmup} warm-up passes; pagelen {args.pagelen}"
+        )
         _report(rows)
         print("first pass (Glossa's postings cache empty at the start; repeated queries warm):")
         _report(first)

@@ -74,7 +74,9 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = prepare(args.data, Path(tmp))
-        app = create_app({"DATA_DIR": str(data_dir), "DATABASE_URL": f"sqlite:///{tmp}/bench.db", "SECRET_KEY": "bench"})
+        app = create_app(
+            {"DATA_DIR": str(data_dir), "DATABASE_URL": f"sqlite:///{tmp}/bench.db", "SECRET_KEY": "bench"}
+        )
         client = app.test_client()
         docs = DocumentStore(data_dir).list()
         largest = max(docs, key=lambda d: d.word_count)
@@ -84,8 +86,10 @@ def main() -> int:
             SEARCH_MS.clear()
             times = timed(client, "/?" + _qs(q), args.repeat)
             samples["search"] += times
-            print(f"{'search ' + q:<46} {statistics.median(times):8.1f} {percentile(times, 95):8.1f} "
-                  f"{statistics.median(SEARCH_MS):19.1f}")
+            print(
+                f"{'search ' + q:<46} {statistics.median(times):8.1f} {percentile(times, 95):8.1f} "
+                f"{statistics.median(SEARCH_MS):19.1f}"
+            )
         for label, url in (
             (f"reader {largest.doc_id} ({largest.word_count} words)", f"/doc/{largest.doc_id}"),
             ("reader same, with ?q=migration", f"/doc/{largest.doc_id}?q=migration"),
@@ -99,8 +103,10 @@ def main() -> int:
             p95 = percentile(times, 95)
             ok = p95 < TARGETS[kind]
             missed += not ok
-            print(f"{kind} overall: p50 {statistics.median(times):.1f} ms, p95 {p95:.1f} ms "
-                  f"(target p95 < {TARGETS[kind]:.0f} ms: {'met' if ok else 'MISSED'})")
+            print(
+                f"{kind} overall: p50 {statistics.median(times):.1f} ms, p95 {p95:.1f} ms "
+                f"(target p95 < {TARGETS[kind]:.0f} ms: {'met' if ok else 'MISSED'})"
+            )
     return 1 if missed else 0
 
 

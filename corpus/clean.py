@@ -38,7 +38,9 @@ _BOILERPLATE = re.compile(
     r"read more|advertisement|you may also like|recommended for you|skip to content)\b",
     re.IGNORECASE,
 )
-_SHORT_WIDGET = re.compile(r"^(?:[•·|»>-]\s*)?(?:logo|compare|menu|search|home|total\s*\(\d+\)|\d{1,3}|[•·|»>-]+)$", re.IGNORECASE)
+_SHORT_WIDGET = re.compile(
+    r"^(?:[•·|»>-]\s*)?(?:logo|compare|menu|search|home|total\s*\(\d+\)|\d{1,3}|[•·|»>-]+)$", re.IGNORECASE
+)
 
 
 def normalize_text(text: str) -> str:
@@ -166,8 +168,12 @@ def is_caption(text: str) -> bool:
     if len(text) > 400:
         return False
     return bool(
-        re.search(r"©|\((?:photo|image|picture|credit)s?\b|^(?:photo|image|picture)s?\s*:|"
-                  r"\b(?:getty images|shutterstock|/afp|/reuters|/ap\b|photo credit)", text, re.IGNORECASE)
+        re.search(
+            r"©|\((?:photo|image|picture|credit)s?\b|^(?:photo|image|picture)s?\s*:|"
+            r"\b(?:getty images|shutterstock|/afp|/reuters|/ap\b|photo credit)",
+            text,
+            re.IGNORECASE,
+        )
     )
 
 

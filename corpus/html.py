@@ -14,13 +14,29 @@ from .footnotes import decode_marks, encode_marks, make_footnotes, strip_sentine
 
 _NOISE_TAGS = ("script", "style", "noscript", "template", "iframe", "svg", "canvas", "object", "embed")
 _CHROME_TAGS = ("nav", "header", "footer", "aside", "form", "button", "select")
-_CHROME_HINT = re.compile(r"comment|share|social|cookie|newsletter|sidebar|related|promo|advert|breadcrumb|menu",
-                          re.IGNORECASE)
+_CHROME_HINT = re.compile(
+    r"comment|share|social|cookie|newsletter|sidebar|related|promo|advert|breadcrumb|menu", re.IGNORECASE
+)
 _NOTE_ID = re.compile(r"^_?(?:fn|ftn|edn|footnote|note|endnote)[-_:]?(\d+)$", re.IGNORECASE)
 _NOTE_AREA = re.compile(r"footnote|endnote", re.IGNORECASE)
 _NOTE_PARA = re.compile(r"^\s*\[\^(\w{1,6})\]:?\s*(.*)$", re.DOTALL)
-_BLOCK_TAGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6, "p": 0, "li": 0, "blockquote": 0,
-               "pre": 0, "figcaption": 0, "dd": 0, "dt": 0, "td": 0, "th": 0}
+_BLOCK_TAGS = {
+    "h1": 1,
+    "h2": 2,
+    "h3": 3,
+    "h4": 4,
+    "h5": 5,
+    "h6": 6,
+    "p": 0,
+    "li": 0,
+    "blockquote": 0,
+    "pre": 0,
+    "figcaption": 0,
+    "dd": 0,
+    "dt": 0,
+    "td": 0,
+    "th": 0,
+}
 
 
 def _text(el) -> str:
@@ -86,8 +102,14 @@ def _title(tree) -> tuple[str, bool]:
 
 def _from_trafilatura(markup: str) -> list[tuple[str, int, str]]:
     try:
-        xml = trafilatura.extract(markup, output_format="xml", include_comments=False, include_tables=True,
-                                  include_images=False, include_links=False)
+        xml = trafilatura.extract(
+            markup,
+            output_format="xml",
+            include_comments=False,
+            include_tables=True,
+            include_images=False,
+            include_links=False,
+        )
         root = lxml.etree.fromstring(xml.encode("utf-8")) if xml else None
     except (ValueError, TypeError, lxml.etree.LxmlError):
         return []

@@ -23,9 +23,13 @@ _WHOLLY_EMPHASISED = re.compile(r"^\s*(\*{1,3}|_{1,3})(?=\S)(.+?)(?<=\S)\1\s*$",
 _ESCAPABLE = "\\`*_{}[]()#+-.!|<>~\"'"
 _ESCAPE = re.compile(r"\\+([" + re.escape(_ESCAPABLE) + "])")
 _IMAGE = re.compile(r"!\[([^\[\]]{0,1000})\]\([^()\s]{0,2000}\)")
-_LINK = re.compile(r"\[([^\[\]]{0,1000})\]\(\s*<?((?:[^()\[\]\s<>]|\([^()\s]{0,200}\)){0,2000})>?(?:\s+[\"'][^()]{0,500}[\"'])?\s*\)")
+_LINK = re.compile(
+    r"\[([^\[\]]{0,1000})\]\(\s*<?((?:[^()\[\]\s<>]|\([^()\s]{0,200}\)){0,2000})>?(?:\s+[\"'][^()]{0,500}[\"'])?\s*\)"
+)
 _REF_LINK = re.compile(r"\[([^\[\]]{1,1000})\]\[[^\[\]]{0,100}\]")
-_AUTOLINK = re.compile(r"<((?:https?|ftp)://[^<>\s]{1,2000}|www\.[^<>\s]{1,2000}|[^<>\s@]{1,200}@[^<>\s@]{1,200}\.\w+)>")
+_AUTOLINK = re.compile(
+    r"<((?:https?|ftp)://[^<>\s]{1,2000}|www\.[^<>\s]{1,2000}|[^<>\s@]{1,200}@[^<>\s@]{1,200}\.\w+)>"
+)
 _TAG = re.compile(r"</?[A-Za-z][^<>]{0,500}>|<!--.{0,2000}?-->", re.DOTALL)
 _LINK_DEF = re.compile(r"^\s{0,3}\[(?!\^)[^\]]+\]:\s+\S+")
 _DELIMITER = re.compile(r"\*+|_+")
@@ -239,7 +243,7 @@ def parse_markdown(source: str) -> clean.Parsed:
     front, lines = _front_matter(lines)
     lines = [x for x in lines if not _LINK_DEF.match(x)]
     raws = _split_fields(_group(lines))
-    paged = any(a.kind == "rule" and b.kind == "note" for a, b in zip(raws, raws[1:]))
+    paged = any(a.kind == "rule" and b.kind == "note" for a, b in zip(raws, raws[1:], strict=False))
     page, pending, crossed = 1, False, False
     body: list[dict] = []
     notes: list[tuple[str, str, int | None]] = []
@@ -306,8 +310,14 @@ def _isolated_items_to_headings(body: list[dict]) -> None:
         prev_item = i > 0 and body[i - 1]["kind"] == "item"
         next_item = i + 1 < len(body) and body[i + 1]["kind"] == "item"
         text = strip_sentinels(render_inline(entry["raw"]))
-        if not prev_item and not next_item and len(text) <= 100 and not clean.ends_sentence(text) \
-                and not text.endswith(":") and i + 1 < len(body):
+        if (
+            not prev_item
+            and not next_item
+            and len(text) <= 100
+            and not clean.ends_sentence(text)
+            and not text.endswith(":")
+            and i + 1 < len(body)
+        ):
             entry["kind"], entry["level"] = "heading", 2
 
 
@@ -322,8 +332,17 @@ def _title_and_meta(body: list[dict], parsed: clean.Parsed) -> None:
     if title_entry is None and subject is not None:
         parsed.title = re.sub(r"^\s*subject\s*:\s*", "", text_of(subject), flags=re.IGNORECASE)
     if title_entry is None and not parsed.title:
-        title_entry = next((e for e in front if e["kind"] == "para" and _WHOLLY_EMPHASISED.match(e["raw"])
-                            and len(text_of(e).split()) >= 3 and len(text_of(e)) <= 250), None)
+        title_entry = next(
+            (
+                e
+                for e in front
+                if e["kind"] == "para"
+                and _WHOLLY_EMPHASISED.match(e["raw"])
+                and len(text_of(e).split()) >= 3
+                and len(text_of(e)) <= 250
+            ),
+            None,
+        )
         if title_entry is not None:
             title_entry["kind"], title_entry["level"] = "heading", 1
             idx = body.index(title_entry)
@@ -331,8 +350,17 @@ def _title_and_meta(body: list[dict], parsed: clean.Parsed) -> None:
             if after and _WHOLLY_EMPHASISED.match(after["raw"]) and 2 <= len(text_of(after).split()) <= 6:
                 parsed.metadata["author"] = text_of(after)
     if title_entry is None and not parsed.title:
-        title_entry = next((e for e in front if e["kind"] in ("heading", "para") and len(text_of(e)) <= 150
-                            and not clean.ends_sentence(text_of(e)) and not clean.find_date(text_of(e))), None)
+        title_entry = next(
+            (
+                e
+                for e in front
+                if e["kind"] in ("heading", "para")
+                and len(text_of(e)) <= 150
+                and not clean.ends_sentence(text_of(e))
+                and not clean.find_date(text_of(e))
+            ),
+            None,
+        )
     if title_entry is not None:
         parsed.title = text_of(title_entry)
     if not parsed.title:

@@ -100,7 +100,7 @@ class Document:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Document":
+    def from_dict(cls, data: dict[str, Any]) -> Document:
         """Rebuild a document from :meth:`to_dict` output."""
         data = dict(data)
         data["passages"] = [Passage(**p) for p in data.get("passages", [])]

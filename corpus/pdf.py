@@ -26,9 +26,33 @@ PAGE_NUMBER = re.compile(r"^(page\s+)?(\d{1,4}|[ivxlcdm]{1,6})(\s*(/|of)\s*\d{1,
 NOTE_START = re.compile(r"^(\d{1,4}|[*†‡§]{1,3})\s*(?=\S)")
 URL_TAIL = re.compile(r"(https?://|www\.)\S*$")
 #: second halves of common hyphenated compounds: a line-end hyphen before them is kept
-COMPOUND_TAILS = {"up", "down", "in", "out", "off", "time", "hour", "term", "based", "level",
-                  "scale", "free", "like", "making", "related", "specific", "wide", "led",
-                  "known", "called", "border", "country", "party", "driven", "run"}
+COMPOUND_TAILS = {
+    "up",
+    "down",
+    "in",
+    "out",
+    "off",
+    "time",
+    "hour",
+    "term",
+    "based",
+    "level",
+    "scale",
+    "free",
+    "like",
+    "making",
+    "related",
+    "specific",
+    "wide",
+    "led",
+    "known",
+    "called",
+    "border",
+    "country",
+    "party",
+    "driven",
+    "run",
+}
 WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 
 
@@ -57,8 +81,10 @@ def read_pdf(path: str | Path, doc_id: str | None = None) -> Document:
     pages, info = _layout(path, data)
     lines = [line for page in pages for line in page]
     if not any(line.text.strip() for line in lines):
-        raise ReadError(f"{path.name}: the PDF has no text layer (probably a scan); "
-                        "run OCR first (for example `ocrmypdf in.pdf out.pdf`) and add the result")
+        raise ReadError(
+            f"{path.name}: the PDF has no text layer (probably a scan); "
+            "run OCR first (for example `ocrmypdf in.pdf out.pdf`) and add the result"
+        )
     body_size = _body_size(pages)
     drop = _running_lines(pages)
     vocab = _vocabulary(lines)
@@ -110,14 +136,17 @@ def _layout(path: Path, data: bytes) -> tuple[list[list[Line]], dict[str, str]]:
                 interpreter.process_page(page)
                 pages.append(_page_lines(device.get_result(), number))
     except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
-        raise ReadError(f"{path.name}: the PDF is encrypted (password protected); remove the "
-                        "password (for example `qpdf --decrypt --password=... in.pdf out.pdf`) "
-                        f"and add it again ({type(exc).__name__})") from exc
+        raise ReadError(
+            f"{path.name}: the PDF is encrypted (password protected); remove the "
+            "password (for example `qpdf --decrypt --password=... in.pdf out.pdf`) "
+            f"and add it again ({type(exc).__name__})"
+        ) from exc
     except ReadError:
         raise
     except Exception as exc:  # pdfminer raises many kinds of errors on damaged files
-        raise ReadError(f"{path.name}: the PDF is damaged and cannot be read "
-                        f"({type(exc).__name__}: {exc}); re-export or repair it") from exc
+        raise ReadError(
+            f"{path.name}: the PDF is damaged and cannot be read ({type(exc).__name__}: {exc}); re-export or repair it"
+        ) from exc
     if not pages:
         raise ReadError(f"{path.name}: the PDF is damaged: no pages found; re-export or repair it")
     return pages, info
@@ -162,8 +191,11 @@ def _merge_fragments(lines: list[Line]) -> list[Line]:
     """Join pieces of one visual line (justified text split at wide spaces), left to right."""
     out: list[Line] = []
     for line in lines:
-        same = [o for o in out[-8:] if o.text and line.text and abs(o.y0 - line.y0) < 0.3 * line.size
-                and abs(o.size - line.size) < 0.6]
+        same = [
+            o
+            for o in out[-8:]
+            if o.text and line.text and abs(o.y0 - line.y0) < 0.3 * line.size and abs(o.size - line.size) < 0.6
+        ]
         if not same:
             out.append(line)
             continue
@@ -272,7 +304,7 @@ def _collect_notes(lines: list[Line], notes: list[Footnote], vocab: set[str]) ->
         restart = i == 0 and match is not None and match.group(1) == "1"  # numbering per chapter
         starts = match and line.x0 <= left + 3 and (restart or _next_number(notes, match.group(1)))
         if starts:
-            notes.append(Footnote(number=match.group(1), text=line.text[match.end():], page=line.page))
+            notes.append(Footnote(number=match.group(1), text=line.text[match.end() :], page=line.page))
         elif notes:
             notes[-1].text = _join(notes[-1].text, line.text, vocab)
 
@@ -339,8 +371,7 @@ def _paragraphs(lines: list[Line], body_size: float, vocab: set[str]) -> list[Bl
             block.marks += [(o + shift, n) for o, n in line.marks]
             block.text = joined
         else:
-            blocks.append(Block(line.text, kind=kind, level=min(level, 6), page=line.page,
-                                marks=list(line.marks)))
+            blocks.append(Block(line.text, kind=kind, level=min(level, 6), page=line.page, marks=list(line.marks)))
         prev = line
     return blocks
 

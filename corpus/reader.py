@@ -15,8 +15,14 @@ from .models import Document, ReadError
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
 _FORMATS = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".pdf": "pdf"}
-_MAGIC = {b"%PDF": "a PDF", b"PK\x03\x04": "a ZIP archive (e.g. .docx)", b"\x89PNG": "a PNG image",
-          b"\xff\xd8\xff": "a JPEG image", b"GIF8": "a GIF image", b"\x7fELF": "a program"}
+_MAGIC = {
+    b"%PDF": "a PDF",
+    b"PK\x03\x04": "a ZIP archive (e.g. .docx)",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"\x7fELF": "a program",
+}
 
 
 class UnsupportedFormat(ReadError):
@@ -30,8 +36,10 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
         path = Path(given)
         if path.is_dir():
             found = sorted(
-                p for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and p.suffix.lower() in SUPPORTED_SUFFIXES
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
         elif path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES:
@@ -68,8 +76,10 @@ def decode_text(data: bytes, name: str = "file", declared: str | None = None) ->
         if data.startswith(magic):
             raise ReadError(f"{name} is {what}, not text; give it the right suffix or convert it to text")
     if b"\x00" in data[:65536]:
-        raise ReadError(f"{name} looks like a binary file (it contains NUL bytes), not text; "
-                        "if it is UTF-16 text without a byte-order mark, re-save it as UTF-8")
+        raise ReadError(
+            f"{name} looks like a binary file (it contains NUL bytes), not text; "
+            "if it is UTF-16 text without a byte-order mark, re-save it as UTF-8"
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -122,7 +132,8 @@ def _parse(path: Path, fmt: str, doc_id: str) -> tuple[clean.Parsed | Document, 
         found = re.search(rb"""charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", data[:4096])
         declared = found.group(1).decode("ascii") if found else None
     text = decode_text(data, path.name, declared)
-    from . import markdown, text as plain
+    from . import markdown
+    from . import text as plain
 
     if fmt == "html":
         from . import html  # imports trafilatura: only when a page is read
@@ -162,8 +173,9 @@ def read_document(path: str | Path, doc_id: str | None = None) -> Document:
         builder = DocumentBuilder()
         for block in parsed.blocks:
             builder.add(block)
-        doc = builder.build(doc_id=doc_id, title=parsed.title, footnotes=parsed.footnotes,
-                            pages=parsed.pages, metadata=parsed.metadata)
+        doc = builder.build(
+            doc_id=doc_id, title=parsed.title, footnotes=parsed.footnotes, pages=parsed.pages, metadata=parsed.metadata
+        )
     if not doc.text.strip():
         raise ReadError(f"{path.name}: no text found in the file")
     if not doc.title:

@@ -17,22 +17,65 @@ from .models import Footnote, Reference
 from .works import Work, build_works  # noqa: F401  (the works index lives in corpus.works)
 
 URL = re.compile(r"(?:https?://|www\.)[^\s<>\"]+")
-URL_LEAD = re.compile(r"\b(?:available\s+(?:at|on|from)|retrieved\s+(?:from|on)|accessed\s+at|online\s+at)\s*:?\s*$", re.I)
+URL_LEAD = re.compile(
+    r"\b(?:available\s+(?:at|on|from)|retrieved\s+(?:from|on)|accessed\s+at|online\s+at)\s*:?\s*$", re.I
+)
 YEAR_PAREN = re.compile(r"\(\s*((?:1[6-9]|20)\d\d[a-z]?|n\.\s?d\.)\s*\)\s*[.,:]?")
 YEAR = re.compile(r"\b(?:1[6-9]|20)\d\d\b")
-IBID = re.compile(r"^\s*(?:ibid(?:em)?|id)\b\.?\s*,?\s*(?P<pages>(?:pp?\.|at)?\s*[\divxlc]+(?:\s*[–-]\s*\d+)?)?\s*\.?\s*$", re.I)
-OPCIT = re.compile(r"^\s*(?P<who>.+?),?\s+(?:op\.?\s*cit|loc\.?\s*cit)\.?\s*,?\s*(?P<pages>(?:pp?\.)?\s*\d+(?:\s*[–-]\s*\d+)?)?\s*\.?\s*$", re.I)
+IBID = re.compile(
+    r"^\s*(?:ibid(?:em)?|id)\b\.?\s*,?\s*(?P<pages>(?:pp?\.|at)?\s*[\divxlc]+(?:\s*[–-]\s*\d+)?)?\s*\.?\s*$", re.I
+)
+OPCIT = re.compile(
+    r"^\s*(?P<who>.+?),?\s+(?:op\.?\s*cit|loc\.?\s*cit)\.?\s*,?\s*(?P<pages>(?:pp?\.)?\s*\d+(?:\s*[–-]\s*\d+)?)?\s*\.?\s*$",
+    re.I,
+)
 QUOTED = re.compile(r"[“\"‘]([^”\"’]{4,})[”\"’]")
-NOTES_STYLE = re.compile(r"(?:^|(?<=[.:]\s))(?P<who>[A-Z][^,()]{2,60}),\s+(?P<title>[^()]{4,200}?)\s*"
-                         r"\((?P<pub>[^()]*?),?\s*(?P<year>(?:1[6-9]|20)\d\d)\)\s*,?\s*(?P<pages>\d+(?:\s*[–-]\s*\d+)?)?")
+NOTES_STYLE = re.compile(
+    r"(?:^|(?<=[.:]\s))(?P<who>[A-Z][^,()]{2,60}),\s+(?P<title>[^()]{4,200}?)\s*"
+    r"\((?P<pub>[^()]*?),?\s*(?P<year>(?:1[6-9]|20)\d\d)\)\s*,?\s*(?P<pages>\d+(?:\s*[–-]\s*\d+)?)?"
+)
 PAGES = re.compile(r"\bpp?\.\s*(\d+(?:\s*[–-]\s*\d+)?)|(?<=[,:]\s)(\d+\s*[–-]\s*\d+)(?=\s*\.?\s*$)")
 INITIALS = re.compile(r"^(?:[A-Z][a-z]?\.\s?-?\s?)+$")
 QUOTES = "\"“”‘’'«»"
-CONTAINER_WORDS = {"journal", "review", "press", "university", "ministry", "office", "times",
-                   "news", "institute", "foundation", "stiftung", "agency", "report", "quarterly",
-                   "bulletin", "studies", "proceedings", "magazine", "gazette"}
-ABBREVIATIONS = {"no.", "vol.", "pp.", "p.", "ed.", "eds.", "eds.).", "al.", "n.", "st.", "jr.", "dr.",
-                 "vs.", "e.g.", "i.e.", "cf."}
+CONTAINER_WORDS = {
+    "journal",
+    "review",
+    "press",
+    "university",
+    "ministry",
+    "office",
+    "times",
+    "news",
+    "institute",
+    "foundation",
+    "stiftung",
+    "agency",
+    "report",
+    "quarterly",
+    "bulletin",
+    "studies",
+    "proceedings",
+    "magazine",
+    "gazette",
+}
+ABBREVIATIONS = {
+    "no.",
+    "vol.",
+    "pp.",
+    "p.",
+    "ed.",
+    "eds.",
+    "eds.).",
+    "al.",
+    "n.",
+    "st.",
+    "jr.",
+    "dr.",
+    "vs.",
+    "e.g.",
+    "i.e.",
+    "cf.",
+}
 STOP = {"the", "a", "an", "of", "and", "in", "on", "for", "to", "at", "by", "with", "from", "et", "al"}
 
 
@@ -94,8 +137,14 @@ def _resolve(footnotes: list[Footnote]) -> None:
             target = last
         elif note.kind == "opcit":
             wanted = _surname(note.references[0].authors[0]) if note.references[0].authors else ""
-            target = next((n for n in reversed(seen) if n.references[-1].authors
-                           and _surname(n.references[-1].authors[0]) == wanted), None)
+            target = next(
+                (
+                    n
+                    for n in reversed(seen)
+                    if n.references[-1].authors and _surname(n.references[-1].authors[0]) == wanted
+                ),
+                None,
+            )
         else:
             if note.references:
                 last = note
@@ -126,12 +175,12 @@ def _parse_segment(text: str) -> tuple[Reference | None, str]:
     year_match = YEAR_PAREN.search(body)
     quoted = QUOTED.search(body)
     if year_match and not (quoted and quoted.end() <= year_match.start()):
-        head, rest = body[: year_match.start()], body[year_match.end():]  # Author (2019). Title.
+        head, rest = body[: year_match.start()], body[year_match.end() :]  # Author (2019). Title.
         year = year_match.group(1) if year_match.group(1)[0].isdigit() else None
         comment, who = _split_head(head)
         title, tail = _title(rest)
     elif quoted:  # Author, "Title," Container, Month Day, Year.
-        tail = body[quoted.end():]
+        tail = body[quoted.end() :]
         late = YEAR_PAREN.search(tail)
         years = [late.group(1)] if late else YEAR.findall(tail[:40])
         comment, who = _split_head(body[: quoted.start()])
@@ -149,8 +198,14 @@ def _parse_segment(text: str) -> tuple[Reference | None, str]:
     authors = _authors(who)
     if not authors and not title:
         return None, ""
-    ref = Reference(raw=text.strip(), authors=authors, year=year, title=title or None,
-                    container=_container(tail), pages=_pages(tail))
+    ref = Reference(
+        raw=text.strip(),
+        authors=authors,
+        year=year,
+        title=title or None,
+        container=_container(tail),
+        pages=_pages(tail),
+    )
     return ref, comment
 
 
@@ -169,14 +224,14 @@ def _sentences(text: str) -> list[str]:
     """Sentence-like pieces of the text after the year (abbreviations and initials kept whole)."""
     out, start = [], 0
     for m in re.finditer(r"([.?!])\.?\s+(?=\S)", text):
-        words = text[start: m.start() + 1].split()
+        words = text[start : m.start() + 1].split()
         last = words[-1] if words else ""
-        nxt = text[m.end(): m.end() + 1]
-        if m.group(1) in "?!" and nxt != "[" and not text[m.start() + 1: m.start() + 2] == ".":
+        nxt = text[m.end() : m.end() + 1]
+        if m.group(1) in "?!" and nxt != "[" and text[m.start() + 1 : m.start() + 2] != ".":
             continue
         if m.group(1) == "." and (re.fullmatch(r"\(?[A-Z]\.", last) or last.lower().strip("(") in ABBREVIATIONS):
             continue
-        out.append(text[start: m.start() + 1].strip())
+        out.append(text[start : m.start() + 1].strip())
         start = m.end()
     out.append(text[start:].strip())
     return [piece for piece in out if piece]
@@ -189,8 +244,8 @@ def _title(rest: str) -> tuple[str, str]:
     if rest[:1] in QUOTES:
         close = {"“": "”", "‘": "’", "«": "»"}.get(rest[0], rest[0])
         end = rest.find(close, 1)
-        if end > 0 and (rest[end - 1] in ".,?!" or rest[end + 1: end + 2] in (".", ",", "")):
-            return _tidy(rest[1:end]), rest[end + 1:].lstrip(".,; ")
+        if end > 0 and (rest[end - 1] in ".,?!" or rest[end + 1 : end + 2] in (".", ",", "")):
+            return _tidy(rest[1:end]), rest[end + 1 :].lstrip(".,; ")
     pieces = _sentences(rest)
     if not pieces:
         return "", ""
@@ -252,9 +307,26 @@ def _container(tail: str) -> str | None:
 
 
 def _city(piece: str) -> bool:
-    return piece.lower() in {"bruxelles", "brussels", "berlin", "warsaw", "luxembourg", "tirana",
-                             "zagreb", "belgrade", "sarajevo", "london", "oxford", "barcellona",
-                             "barcelona", "rome", "paris", "vienna", "geneva", "the hague"}
+    return piece.lower() in {
+        "bruxelles",
+        "brussels",
+        "berlin",
+        "warsaw",
+        "luxembourg",
+        "tirana",
+        "zagreb",
+        "belgrade",
+        "sarajevo",
+        "london",
+        "oxford",
+        "barcellona",
+        "barcelona",
+        "rome",
+        "paris",
+        "vienna",
+        "geneva",
+        "the hague",
+    }
 
 
 def _pages(tail: str) -> str | None:

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from .models import Document, Reference
 
 #: characters LaTeX treats specially, and their escaped forms for BibTeX field values
 BIBTEX_ESCAPES = {
-    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "$": r"\$",
-    "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
 }
 LEGAL = re.compile(r"^(regulation|directive|council decision|decision|agreement|status agreement)\b", re.I)
 JOURNAL = re.compile(r"\b(journal|review|quarterly|unbound|transactions|studies|bulletin)\b", re.I)
@@ -124,8 +133,13 @@ def _bibtex_author(author: str) -> str:
 
 def to_bibtex(works: Iterable[Work]) -> str:
     """BibTeX entries for the works; special characters escaped, URLs in the url field."""
-    kinds = {"article-journal": "article", "article": "article", "chapter": "incollection",
-             "book": "book", "report": "techreport"}
+    kinds = {
+        "article-journal": "article",
+        "article": "article",
+        "chapter": "incollection",
+        "book": "book",
+        "report": "techreport",
+    }
     entries, used = [], set()
     for work in works:
         kind = kinds.get(work.type or work_type(work), "misc")
@@ -143,8 +157,9 @@ def to_bibtex(works: Iterable[Work]) -> str:
             fields.append(("year", bibtex_escape(work.year)))
         if work.container:
             name = {"article": "journal", "incollection": "booktitle", "techreport": "institution"}
-            fields.append((name.get(kind, "publisher" if kind == "book" else "howpublished"),
-                           bibtex_escape(work.container)))
+            fields.append(
+                (name.get(kind, "publisher" if kind == "book" else "howpublished"), bibtex_escape(work.container))
+            )
         if work.urls:
             fields.append(("url", work.urls[0].replace("{", "%7B").replace("}", "%7D")))
         body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)

@@ -35,8 +35,7 @@ class FacetCache:
             # the same pairs ordered by passage: a passage's terms are one slice, so counting
             # costs in proportion to the matches, not to the whole index
             order = np.argsort(flat, kind="stable")
-            self._by_doc[field] = (
-                own[order], np.searchsorted(flat[order], np.arange(self.doc_count + 1)))
+            self._by_doc[field] = (own[order], np.searchsorted(flat[order], np.arange(self.doc_count + 1)))
         self.titles: dict[str, str] = {}
         doc_terms, doc_posts, doc_owner = self.fields["doc_id"]
         first: dict[int, int] = {}
@@ -64,10 +63,7 @@ class FacetCache:
 
     def facets(self, docnums: np.ndarray, top: int = 20) -> dict[str, list[dict[str, Any]]]:
         """The four facets the UI shows: documents, entity types, top entities, tags."""
-        docs = [
-            {"value": d, "label": self.titles.get(d, d), "count": n}
-            for d, n in self.counts(docnums, "doc_id")
-        ]
+        docs = [{"value": d, "label": self.titles.get(d, d), "count": n} for d, n in self.counts(docnums, "doc_id")]
         types = [{"value": t, "label": t, "count": n} for t, n in self.counts(docnums, "entity_types")]
         merged: dict[tuple[str, str], dict[str, Any]] = {}
         for term, n in self.counts(docnums, "ent_facet"):

@@ -21,14 +21,34 @@ STOP = "-"
 DATA_FILE = Path(__file__).parent / "data" / "gazetteer.jsonl"
 
 CURRENCIES = {
-    "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR",
-    "$": "USD", "us$": "USD", "usd": "USD", "dollar": "USD", "dollars": "USD",
-    "£": "GBP", "gbp": "GBP", "pound": "GBP", "pounds": "GBP", "chf": "CHF",
+    "€": "EUR",
+    "eur": "EUR",
+    "euro": "EUR",
+    "euros": "EUR",
+    "$": "USD",
+    "us$": "USD",
+    "usd": "USD",
+    "dollar": "USD",
+    "dollars": "USD",
+    "£": "GBP",
+    "gbp": "GBP",
+    "pound": "GBP",
+    "pounds": "GBP",
+    "chf": "CHF",
 }
 SCALES = {
-    "million": "million", "millions": "million", "mn": "million", "m": "million", "mln": "million",
-    "billion": "billion", "billions": "billion", "bn": "billion", "b": "billion",
-    "thousand": "thousand", "k": "thousand", "trillion": "trillion",
+    "million": "million",
+    "millions": "million",
+    "mn": "million",
+    "m": "million",
+    "mln": "million",
+    "billion": "billion",
+    "billions": "billion",
+    "bn": "billion",
+    "b": "billion",
+    "thousand": "thousand",
+    "k": "thousand",
+    "trillion": "trillion",
 }
 _EDGE_JUNK = "\"'“”‘’«»>*()[]{},;:.!?-–—_#|/\\"
 _MONEY_RE = re.compile(

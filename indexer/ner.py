@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from corpus.models import Document
 
@@ -40,11 +41,16 @@ class Entity:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able dict."""
-        return {"start": self.start, "end": self.end, "label": self.label, "text": self.text,
-                "canonical": self.canonical}
+        return {
+            "start": self.start,
+            "end": self.end,
+            "label": self.label,
+            "text": self.text,
+            "canonical": self.canonical,
+        }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Entity":
+    def from_dict(cls, data: dict[str, Any]) -> Entity:
         """Rebuild from :meth:`to_dict` output."""
         return cls(**{k: data[k] for k in ("start", "end", "label", "text", "canonical")})
 
@@ -87,7 +93,7 @@ def make_entity(text: str, start: int, end: int, label: str, offset: int = 0) ->
     return Entity(start + offset, end + offset, label, surface, canonical)
 
 
-def _load(model: str | None) -> tuple["Language", str, bool]:
+def _load(model: str | None) -> tuple[Language, str, bool]:
     """Load the named model (or the defaults); fall back to a rule-only pipeline."""
     import spacy  # imported here: reading the store or searching must not pay for spaCy
 
@@ -144,7 +150,7 @@ class EntityTagger:
                 remaining[d] += 1
         found: list[list[Entity]] = [[] for _ in documents]
         emitted = 0
-        for d, document in enumerate(documents):
+        for d in range(len(documents)):
             if remaining[d] == 0 and d == emitted:
                 yield d, []
                 emitted += 1
@@ -182,8 +188,7 @@ class EntityTagger:
                 document, _, found = pending.pop(order.popleft())
                 yield document, sorted(found, key=lambda e: (e.start, e.end))
 
-        results = self.nlp.pipe(items(), as_tuples=True, batch_size=self.batch_size,
-                                n_process=self.workers)
+        results = self.nlp.pipe(items(), as_tuples=True, batch_size=self.batch_size, n_process=self.workers)
         for doc, (i, offset) in results:
             entry = pending[i]
             entry[2].extend(self._entities(doc, doc.text, offset))

@@ -16,10 +16,11 @@ import shutil
 import sys
 import threading
 import time
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
 
 from tqdm import tqdm
 from whoosh import index as whoosh_index
@@ -29,11 +30,18 @@ from corpus.models import Document
 
 from .ner import EntityTagger
 from .store import DocumentStore, StoredDocument
-from .writer import (
-    activate, add_document, clear_journal, delete_document, document_tags, new_generation,
-    open_index, replay_tags, swap_lock,
-)
 from .workers import Outcome, PlanItem, Pool, in_process
+from .writer import (
+    activate,
+    add_document,
+    clear_journal,
+    delete_document,
+    document_tags,
+    new_generation,
+    open_index,
+    replay_tags,
+    swap_lock,
+)
 
 
 class IngestLocked(RuntimeError):
@@ -77,7 +85,7 @@ class _Lock:
     def __init__(self, data_dir: Path) -> None:
         self.path = data_dir / "ingest.lock"
 
-    def __enter__(self) -> "_Lock":
+    def __enter__(self) -> _Lock:
         self.handle = open(self.path, "a+")
         try:
             fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -86,8 +94,7 @@ class _Lock:
             owner = self.handle.read().strip() or "?"
             self.handle.close()
             raise IngestLocked(
-                f"Another ingest is already running on {self.path.parent} (pid {owner}); "
-                "wait for it to finish"
+                f"Another ingest is already running on {self.path.parent} (pid {owner}); wait for it to finish"
             ) from None
         self.handle.truncate(0)
         self.handle.write(str(os.getpid()))
@@ -114,8 +121,14 @@ def _files(paths: Iterable[str | os.PathLike], report: IngestReport) -> list[Pat
     return list(dict.fromkeys(p.resolve() for p in found))
 
 
-def ingest(paths: Sequence[str | os.PathLike], data_dir: str | os.PathLike, workers: int = 1,
-           prune: bool = False, progress: bool = True, model: str | None = None) -> IngestReport:
+def ingest(
+    paths: Sequence[str | os.PathLike],
+    data_dir: str | os.PathLike,
+    workers: int = 1,
+    prune: bool = False,
+    progress: bool = True,
+    model: str | None = None,
+) -> IngestReport:
     """Bring the index and document store of ``data_dir`` up to date with ``paths``."""
     began = time.perf_counter()
     if isinstance(paths, (str, os.PathLike)):
@@ -129,12 +142,11 @@ def ingest(paths: Sequence[str | os.PathLike], data_dir: str | os.PathLike, work
         manifest = store.manifest()
         plan = _plan(_files(paths, report), manifest, report)
         if prune:
-            seen = {key for key, _, _ in plan} | {
-                manifest[d].get("source_path") for d in report.unchanged}
+            seen = {key for key, _, _ in plan} | {manifest[d].get("source_path") for d in report.unchanged}
             report.pruned = sorted(
-                doc_id for doc_id, entry in manifest.items()
-                if entry.get("source_path") not in seen
-                and not Path(entry.get("source_path") or "").exists()
+                doc_id
+                for doc_id, entry in manifest.items()
+                if entry.get("source_path") not in seen and not Path(entry.get("source_path") or "").exists()
             )
         if plan or report.pruned:
             _run(data, store, manifest, plan, workers, model, progress, report, lock)
@@ -144,8 +156,7 @@ def ingest(paths: Sequence[str | os.PathLike], data_dir: str | os.PathLike, work
     return report
 
 
-def _plan(files: list[Path], manifest: dict[str, dict[str, Any]],
-          report: IngestReport) -> list[PlanItem]:
+def _plan(files: list[Path], manifest: dict[str, dict[str, Any]], report: IngestReport) -> list[PlanItem]:
     """(path, content hash, doc id) of the files that are new or changed; ids stay stable."""
     by_path = {entry.get("source_path"): doc_id for doc_id, entry in manifest.items()}
     taken = set(manifest)
@@ -204,8 +215,9 @@ class _IndexWriter(threading.Thread):
         return add_document(self.writer, document, found, tags)
 
 
-def _outcomes(plan: list[PlanItem], tagger: EntityTagger, workers: int,
-              inherited: list[int]) -> tuple[Iterator[Outcome], Any]:
+def _outcomes(
+    plan: list[PlanItem], tagger: EntityTagger, workers: int, inherited: list[int]
+) -> tuple[Iterator[Outcome], Any]:
     """Outcomes in plan order and a closer.
 
     Several files: forked workers read and tag while this process writes the index, so even
@@ -218,9 +230,17 @@ def _outcomes(plan: list[PlanItem], tagger: EntityTagger, workers: int,
     return in_process(plan, tagger), lambda: None
 
 
-def _run(data: Path, store: DocumentStore, manifest: dict[str, dict[str, Any]],
-         plan: list[PlanItem], workers: int, model: str | None, progress: bool,
-         report: IngestReport, lock: _Lock) -> None:
+def _run(
+    data: Path,
+    store: DocumentStore,
+    manifest: dict[str, dict[str, Any]],
+    plan: list[PlanItem],
+    workers: int,
+    model: str | None,
+    progress: bool,
+    report: IngestReport,
+    lock: _Lock,
+) -> None:
     """Read, tag and index the planned files into a new generation, then swap it in."""
     tagger = EntityTagger(model, workers=workers)
     report.tagger, report.fallback = tagger.description, tagger.fallback
@@ -239,7 +259,7 @@ def _run(data: Path, store: DocumentStore, manifest: dict[str, dict[str, Any]],
     bar = tqdm(total=len(plan), desc="ingesting", unit="file", file=sys.stderr, disable=not progress)
     thread = _IndexWriter(writer, old, store, generation.name)
     thread.start()
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = datetime.now(UTC).isoformat(timespec="seconds")
     changed: list[str] = []
     try:
         for outcome in outcomes:

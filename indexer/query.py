@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
-
 from bisect import bisect_right
+from collections.abc import Mapping
+from typing import Any
 
 from whoosh import matching
 from whoosh import query as wq
-from whoosh.query.spans import Span, SpanNear2
+from whoosh.fields import Schema
 from whoosh.qparser import (
     AndGroup,
     FieldAliasPlugin,
@@ -19,19 +19,39 @@ from whoosh.qparser import (
     PlusMinusPlugin,
     QueryParser,
 )
-from whoosh.fields import Schema
+from whoosh.query.spans import Span, SpanNear2
 
 #: prefix users type -> schema field
 PREFIXES = {
-    "person": "person", "org": "org", "place": "place", "entity": "entity",
-    "doc": "doc_id", "fn": "fn", "tag": "tags", "cites": "cites", "page": "page",
-    "title": "title", "text": "text", "note": "notes_text", "type": "entity_types", "kind": "kind",
+    "person": "person",
+    "org": "org",
+    "place": "place",
+    "entity": "entity",
+    "doc": "doc_id",
+    "fn": "fn",
+    "tag": "tags",
+    "cites": "cites",
+    "page": "page",
+    "title": "title",
+    "text": "text",
+    "note": "notes_text",
+    "type": "entity_types",
+    "kind": "kind",
 }
-EXAMPLES = {"person": '"ylva johansson"', "org": "frontex", "place": "bih", "entity": "wb6",
-            "doc": "003-b4544ddbd7f01f68", "fn": "12", "tag": "important", "page": "[2 TO 5]",
-            "type": "MONEY", "cites": "beznec"}
+EXAMPLES = {
+    "person": '"ylva johansson"',
+    "org": "frontex",
+    "place": "bih",
+    "entity": "wb6",
+    "doc": "003-b4544ddbd7f01f68",
+    "fn": "12",
+    "tag": "important",
+    "page": "[2 TO 5]",
+    "type": "MONEY",
+    "cites": "beznec",
+}
 FILTER_KEYS = {"doc": "doc_id", "type": "entity_types", "entity": "entity", "tag": "tags"}
-_FIELD_RE = re.compile(r'(?:(?<=^)|(?<=[\s(+\-]))([A-Za-z_]\w*):(?!//)')
+_FIELD_RE = re.compile(r"(?:(?<=^)|(?<=[\s(+\-]))([A-Za-z_]\w*):(?!//)")
 _QUOTED_RE = re.compile(r'"[^"]*"')
 
 
@@ -45,8 +65,7 @@ class QueryError(ValueError):
 
 def make_parser(schema: Schema) -> QueryParser:
     """Whoosh's parser over ``text`` with AND as default and our prefixes as field aliases."""
-    parser = MultifieldParser(["text", "notes_text"], schema, fieldboosts={"notes_text": 0.4},
-                              group=AndGroup)
+    parser = MultifieldParser(["text", "notes_text"], schema, fieldboosts={"notes_text": 0.4}, group=AndGroup)
     aliases: dict[str, list[str]] = {}
     for prefix, field in PREFIXES.items():
         if prefix != field:
@@ -104,7 +123,7 @@ class FastPhrase(wq.Phrase):
 
     def matcher(self, searcher, context=None):  # type: ignore[no-untyped-def]
         """Same as Phrase.matcher, with _PhraseMatcher in place of SpanNear2's."""
-        field = searcher.schema[self.fieldname] if self.fieldname in searcher.schema else None
+        field = searcher.schema.get(self.fieldname, None)
         if field is None or not field.format or not field.format.supports("positions"):
             return super().matcher(searcher, context)
         reader = searcher.reader()
@@ -125,8 +144,7 @@ class FastPhrase(wq.Phrase):
 
 def _fast_phrases(q: wq.Query) -> wq.Query:
     if type(q) is wq.Phrase:
-        return FastPhrase(q.fieldname, q.words, slop=q.slop, boost=q.boost,
-                          char_ranges=q.char_ranges)
+        return FastPhrase(q.fieldname, q.words, slop=q.slop, boost=q.boost, char_ranges=q.char_ranges)
     return q
 
 
@@ -153,10 +171,11 @@ def check_fields(text: str) -> None:
         if name not in PREFIXES:
             known = ", ".join(f"{p}:" for p in sorted(PREFIXES))
             raise QueryError(f'Unknown field "{match.group(1)}:". Use one of {known}')
-        rest = bare[match.end():]
+        rest = bare[match.end() :]
         if not rest or rest[0].isspace() or rest[0] == ")":
-            raise QueryError(f'"{match.group(1)}:" needs a value right after the colon, '
-                             f'e.g. {name}:{EXAMPLES.get(name, "word")}')
+            raise QueryError(
+                f'"{match.group(1)}:" needs a value right after the colon, e.g. {name}:{EXAMPLES.get(name, "word")}'
+            )
 
 
 def parse_query(parser: QueryParser, text: str) -> wq.Query:
@@ -177,14 +196,12 @@ def parse_query(parser: QueryParser, text: str) -> wq.Query:
             raise QueryError("A bare * would match everything; add letters, e.g. front*")
     q = q.normalize()
     if q is wq.NullQuery:
-        raise QueryError(
-            "The query has no searchable words (only operators, stop words or excluded -words)")
+        raise QueryError("The query has no searchable words (only operators, stop words or excluded -words)")
     for sub in [q, *q.leaves()]:
         if sub.__class__.__name__ == "ErrorQuery" or getattr(sub, "error", None):
             if "page:" in text.lower():
                 raise QueryError("page: needs a page number or range, e.g. page:3 or page:[2 TO 5]")
-            raise QueryError("Could not understand part of the query; check quotes, brackets "
-                             "and field values")
+            raise QueryError("Could not understand part of the query; check quotes, brackets and field values")
     return q.accept(_fast_phrases)
 
 
@@ -214,8 +231,11 @@ def expand_partial_names(q: wq.Query, reader: Any) -> wq.Query:
         wanted = _WORD_RE.findall(text.lower())
         if not wanted:
             return sub
-        names = [name for name in reader.field_terms(sub.fieldname)
-                 if _contains_words(_WORD_RE.findall(name.lower()), wanted)]
+        names = [
+            name
+            for name in reader.field_terms(sub.fieldname)
+            if _contains_words(_WORD_RE.findall(name.lower()), wanted)
+        ]
         if not names:
             return sub
         return wq.Or([wq.Term(sub.fieldname, name, boost=sub.boost) for name in names[:MAX_EXPANSION]])
@@ -255,7 +275,7 @@ def expand_fuzzy_words(q: wq.Query, reader: Any, schema: Schema) -> wq.Query:
 def _contains_words(words: list[str], wanted: list[str]) -> bool:
     """True when ``wanted`` occurs as a run of consecutive words in ``words``."""
     size = len(wanted)
-    return any(words[i:i + size] == wanted for i in range(len(words) - size + 1))
+    return any(words[i : i + size] == wanted for i in range(len(words) - size + 1))
 
 
 def filter_query(schema: Schema, filters: Mapping[str, Any] | None) -> wq.Query | None:

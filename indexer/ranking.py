@@ -103,8 +103,7 @@ def _leaf(m: Any) -> Any:
 class _Segment:
     """One segment searcher's arrays: live documents, field lengths, term postings."""
 
-    def __init__(self, searcher: Any, offset: int, parent: Any, cache: RankingCache,
-                 weighting: BM25F) -> None:
+    def __init__(self, searcher: Any, offset: int, parent: Any, cache: RankingCache, weighting: BM25F) -> None:
         self.searcher = searcher
         self.reader = searcher.reader()
         self.offset = offset
@@ -128,8 +127,9 @@ class _Segment:
         found = self.cache.get(key)
         if found is None:
             dfl = self.reader.doc_field_length
-            found = (np.fromiter((dfl(i, fieldname, 0) or 0 for i in range(self.size)),
-                                 dtype=np.float64, count=self.size),)
+            found = (
+                np.fromiter((dfl(i, fieldname, 0) or 0 for i in range(self.size)), dtype=np.float64, count=self.size),
+            )
             self.cache.put(key, found)
         return found[0]
 
@@ -149,8 +149,10 @@ class _Segment:
                 ids.append(np.asarray(m._ids, dtype=np.int64))
                 weights.append(np.asarray(m._weights, dtype=np.float32))
                 m._next_block()
-            found = (np.concatenate(ids) if ids else _EMPTY_IDS,
-                     np.concatenate(weights).astype(np.float64) if weights else np.zeros(0))
+            found = (
+                np.concatenate(ids) if ids else _EMPTY_IDS,
+                np.concatenate(weights).astype(np.float64) if weights else np.zeros(0),
+            )
             self.cache.put(key, found)
         return found[0], found[1]
 
@@ -274,7 +276,7 @@ def _phrase(seg: _Segment, q: wq.Phrase) -> _Result:
         return out
     # (candidate slot, position - word index) pairs that every word holds = phrase starts
     common: np.ndarray | None = None
-    for index, (word, (ids, _)) in enumerate(zip(words, postings)):
+    for index, (word, (ids, _)) in enumerate(zip(words, postings, strict=False)):
         flat, indptr = seg.positions(fieldname, word)
         rows = np.searchsorted(ids, candidates)
         starts, ends = indptr[rows], indptr[rows + 1]
@@ -350,8 +352,9 @@ def _evaluate(q: wq.Query, seg: _Segment) -> _Result:
     raise Unsupported(type(q).__name__)
 
 
-def rank(searcher: Any, q: wq.Query, limit: int, allow: wq.Query | None = None,
-         cache: RankingCache | None = None) -> Ranked:
+def rank(
+    searcher: Any, q: wq.Query, limit: int, allow: wq.Query | None = None, cache: RankingCache | None = None
+) -> Ranked:
     """Every passage matching ``q`` (and ``allow``), scored, with the top ``limit`` ranked.
 
     Raises :class:`Unsupported` when ``q`` or ``allow`` holds a query type not handled here.

@@ -47,13 +47,7 @@ class UpperFilter(Filter):
 
 def text_analyzer():
     """Words, lowercased, accents folded (Türkiye ~ Turkiye), stopwords dropped, stemmed."""
-    return (
-        RegexTokenizer()
-        | LowercaseFilter()
-        | CharsetFilter(accent_map)
-        | StopFilter()
-        | StemFilter()
-    )
+    return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter() | StemFilter()
 
 
 class ValuesField(KEYWORD):

@@ -7,9 +7,10 @@ import math
 import os
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 from whoosh import index as whoosh_index
@@ -18,8 +19,8 @@ from whoosh.collectors import FilterCollector, TopCollector
 
 from .facets import FacetCache
 from .gazetteer import fold
-from .ranking import RankingCache, Unsupported, rank
 from .query import QueryError, expand_fuzzy_words, expand_partial_names, filter_query, make_parser, parse_query
+from .ranking import RankingCache, Unsupported, rank
 from .schema import ENTITY_FIELDS
 from .snippets import snippet_html, term_spans
 from .writer import current_generation
@@ -82,9 +83,10 @@ class SearchResults:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able dict."""
-        data = {k: getattr(self, k) for k in
-                ("query", "total", "page", "pagelen", "pages", "elapsed_ms", "facets",
-                 "suggestion", "filters")}
+        data = {
+            k: getattr(self, k)
+            for k in ("query", "total", "page", "pagelen", "pages", "elapsed_ms", "facets", "suggestion", "filters")
+        }
         data["hits"] = [h.to_dict() for h in self.hits]
         data["groups"] = [g.to_dict() for g in self.groups]
         return data
@@ -160,8 +162,9 @@ class Searcher:
             raise QueryError("The index is empty: ingest some documents first")
         return parse_query(state[2], text)
 
-    def search(self, query: str, page: int = 1, pagelen: int = 10,
-               filters: Mapping[str, Any] | None = None) -> SearchResults:
+    def search(
+        self, query: str, page: int = 1, pagelen: int = 10, filters: Mapping[str, Any] | None = None
+    ) -> SearchResults:
         """Run a query; raises QueryError for a query that cannot be parsed."""
         began = time.perf_counter()
         filters = {k: v for k, v in (filters or {}).items() if v not in (None, "", [])}
@@ -169,9 +172,19 @@ class Searcher:
         pagelen = min(max(1, int(pagelen)), 200)
         state = self._current()
         if state is None:
-            return SearchResults(query, 0, page, pagelen, 0, 0.0, [], [],
-                                 {"documents": [], "entity_types": [], "entities": [], "tags": []},
-                                 None, dict(filters))
+            return SearchResults(
+                query,
+                0,
+                page,
+                pagelen,
+                0,
+                0.0,
+                [],
+                [],
+                {"documents": [], "entity_types": [], "entities": [], "tags": []},
+                None,
+                dict(filters),
+            )
         searcher, facet_cache, parser = state
         fq = filter_query(searcher.schema, filters)
         if not (query or "").strip() and fq is not None:
@@ -186,11 +199,10 @@ class Searcher:
             ranked = None
         if ranked is not None:
             docnums = ranked.docnums
-            top = list(zip(ranked.top.tolist(), ranked.top_scores.tolist()))
+            top = list(zip(ranked.top.tolist(), ranked.top_scores.tolist(), strict=False))
         else:  # ranges, slop phrases...: Whoosh's matcher, every match seen once
             collector = _TopAndAllCollector(page * pagelen)
-            searcher.search_with_collector(
-                q, FilterCollector(collector, allow=fq) if fq is not None else collector)
+            searcher.search_with_collector(q, FilterCollector(collector, allow=fq) if fq is not None else collector)
             docnums = np.sort(np.asarray(collector.matched, dtype=np.int64))
             results = collector.results()
             top = [(results.docnum(i), results.score(i)) for i in range(results.scored_length())]
@@ -198,16 +210,29 @@ class Searcher:
         pages = max(1, math.ceil(total / pagelen))
         first = (page - 1) * pagelen
         terms, ent_terms = self._query_terms(q, searcher)
-        hits = [self._hit(searcher.stored_fields(docnum), score, terms, ent_terms)
-                for docnum, score in top[first:first + pagelen]]
+        hits = [
+            self._hit(searcher.stored_fields(docnum), score, terms, ent_terms)
+            for docnum, score in top[first : first + pagelen]
+        ]
         groups: dict[str, DocGroup] = {}
         for hit in hits:
             groups.setdefault(hit.doc_id, DocGroup(hit.doc_id, hit.title)).hits.append(hit)
         facets = facet_cache.facets(docnums)
         suggestion = self._suggest(searcher, q, query) if total == 0 else None
         elapsed = (time.perf_counter() - began) * 1000
-        return SearchResults(query, total, page, pagelen, pages, round(elapsed, 2), hits,
-                             list(groups.values()), facets, suggestion, dict(filters))
+        return SearchResults(
+            query,
+            total,
+            page,
+            pagelen,
+            pages,
+            round(elapsed, 2),
+            hits,
+            list(groups.values()),
+            facets,
+            suggestion,
+            dict(filters),
+        )
 
     @staticmethod
     def _query_terms(q: wq.Query, searcher: Any) -> tuple[set[str], dict[str, set[str]]]:
@@ -229,8 +254,7 @@ class Searcher:
         return text, ents
 
     @staticmethod
-    def _hit(fields: Mapping[str, Any], score: float, terms: set[str],
-             ent_terms: dict[str, set[str]]) -> Hit:
+    def _hit(fields: Mapping[str, Any], score: float, terms: set[str], ent_terms: dict[str, set[str]]) -> Hit:
         text = fields.get("text", "")
         entities = [
             {"start": s, "end": e, "label": label, "canonical": canonical, "text": text[s:e]}
@@ -243,10 +267,16 @@ class Searcher:
                 if (labels is None or ent["label"] in labels) and fold(ent["canonical"]) in values:
                     marks.append((ent["start"], ent["end"]))
         return Hit(
-            doc_id=fields["doc_id"], title=fields.get("title", ""), ordinal=fields["ordinal"],
-            start=fields["start"], end=fields["end"], page=fields.get("page"),
-            kind=fields.get("kind", "paragraph"), text=text,
-            snippet_html=snippet_html(text, marks, entities), entities=entities,
+            doc_id=fields["doc_id"],
+            title=fields.get("title", ""),
+            ordinal=fields["ordinal"],
+            start=fields["start"],
+            end=fields["end"],
+            page=fields.get("page"),
+            kind=fields.get("kind", "paragraph"),
+            text=text,
+            snippet_html=snippet_html(text, marks, entities),
+            entities=entities,
             footnotes=json.loads(fields.get("notes") or "[]"),
             tags=[t for t in (fields.get("tags") or "").split(",") if t],
             cites=[c for c in (fields.get("cites") or "").split(",") if c],

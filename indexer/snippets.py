@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from html import escape
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from .schema import text_analyzer
 
@@ -62,7 +63,7 @@ def snippet_html(
     points = sorted(bounds)
     parts: list[str] = ["… " if start > 0 else ""]
     open_ent: dict[str, Any] | None = None
-    for a, b in zip(points, points[1:]):
+    for a, b in zip(points, points[1:], strict=False):
         ent = next((e for e in ents if e["start"] <= a and b <= e["end"]), None)
         marked = any(m0 <= a and b <= m1 for m0, m1 in marks)
         if ent is not open_ent:
@@ -70,10 +71,8 @@ def snippet_html(
                 parts.append("</span>")
             if ent is not None:
                 label = escape(ent["label"])
-                title = escape(f'{ent["label"]}: {ent["canonical"]}')
-                parts.append(
-                    f'<span class="ent ent-{label}" data-label="{label}" title="{title}">'
-                )
+                title = escape(f"{ent['label']}: {ent['canonical']}")
+                parts.append(f'<span class="ent ent-{label}" data-label="{label}" title="{title}">')
             open_ent = ent
         piece = escape(text[a:b])
         parts.append(f"<mark>{piece}</mark>" if marked and piece.strip() else piece)

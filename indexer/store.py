@@ -6,6 +6,7 @@ index generation is live, so documents and index stay consistent after a crash.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -42,7 +43,7 @@ class StoredDocument:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "StoredDocument":
+    def from_dict(cls, data: dict[str, Any]) -> StoredDocument:
         """Rebuild from :meth:`to_dict` output."""
         return cls(
             document=Document.from_dict(data["document"]),
@@ -51,14 +52,21 @@ class StoredDocument:
             source_hash=data.get("source_hash", ""),
         )
 
-    def summary(self) -> "DocumentSummary":
+    def summary(self) -> DocumentSummary:
         """The manifest/list view of this document."""
         doc = self.document
         return DocumentSummary(
-            doc_id=doc.doc_id, title=doc.title, format=doc.format, source_path=doc.source_path,
-            pages=doc.pages, word_count=doc.word_count, passages=len(doc.passages),
-            footnotes=len(doc.footnotes), entities=len(self.entities),
-            ingested_at=self.ingested_at, source_hash=self.source_hash,
+            doc_id=doc.doc_id,
+            title=doc.title,
+            format=doc.format,
+            source_path=doc.source_path,
+            pages=doc.pages,
+            word_count=doc.word_count,
+            passages=len(doc.passages),
+            footnotes=len(doc.footnotes),
+            entities=len(self.entities),
+            ingested_at=self.ingested_at,
+            source_hash=self.source_hash,
         )
 
 
@@ -142,7 +150,7 @@ class DocumentStore:
         """Summaries of all documents, by doc_id."""
         names = DocumentSummary.__dataclass_fields__
         rows = []
-        for doc_id, entry in sorted(self.manifest().items()):
+        for _doc_id, entry in sorted(self.manifest().items()):
             rows.append(DocumentSummary(**{k: v for k, v in entry.items() if k in names}))
         return rows
 
@@ -173,8 +181,9 @@ class DocumentStore:
         manifest[doc_id] = stored.summary().to_dict()
         write_json(self.manifest_path, {"version": 1, "documents": manifest})
 
-    def stage(self, generation: str, changed: list[StoredDocument], removed: list[str],
-              manifest: dict[str, dict[str, Any]]) -> None:
+    def stage(
+        self, generation: str, changed: list[StoredDocument], removed: list[str], manifest: dict[str, dict[str, Any]]
+    ) -> None:
         """Stage changes to apply once index generation ``generation`` is live."""
         self.discard_stage(generation)
         for stored in changed:
@@ -183,11 +192,9 @@ class DocumentStore:
 
     def stage_document(self, generation: str, stored: StoredDocument) -> None:
         """Stage one changed document for ``generation`` (see :meth:`finish_stage`)."""
-        write_json(self.staging_dir / generation / "docs" / f"{stored.document.doc_id}.json",
-                   stored.to_dict())
+        write_json(self.staging_dir / generation / "docs" / f"{stored.document.doc_id}.json", stored.to_dict())
 
-    def finish_stage(self, generation: str, removed: list[str],
-                     manifest: dict[str, dict[str, Any]]) -> None:
+    def finish_stage(self, generation: str, removed: list[str], manifest: dict[str, dict[str, Any]]) -> None:
         """Complete the staging of ``generation``: removals, the new manifest, then READY."""
         target = self.staging_dir / generation
         write_json(target / "removed.json", removed)
@@ -212,10 +219,8 @@ class DocumentStore:
     def _apply(self, staged: Path) -> None:
         self.docs_dir.mkdir(parents=True, exist_ok=True)
         for path in sorted((staged / "docs").glob("*.json")):
-            try:
+            with contextlib.suppress(FileNotFoundError):  # another process applied it
                 os.replace(path, self.docs_dir / path.name)
-            except FileNotFoundError:
-                pass  # another process applied it
         try:
             removed = json.loads((staged / "removed.json").read_text(encoding="utf-8"))
             for doc_id in removed:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Sequence
 
 from corpus.builder import Block, DocumentBuilder
 from corpus.models import Document, Footnote
@@ -16,31 +16,42 @@ from .search import Searcher
 from .writer import write_documents
 
 
-def make_document(doc_id: str, paragraphs: Sequence[str], title: str | None = None,
-                  notes: dict[str, str] | None = None,
-                  marks: dict[int, list[tuple[int, str]]] | None = None) -> Document:
+def make_document(
+    doc_id: str,
+    paragraphs: Sequence[str],
+    title: str | None = None,
+    notes: dict[str, str] | None = None,
+    marks: dict[int, list[tuple[int, str]]] | None = None,
+) -> Document:
     """A Document from plain paragraphs (optionally footnotes and marks per paragraph index)."""
     builder = DocumentBuilder()
     for i, text in enumerate(paragraphs):
         builder.add(Block(text=text, page=1 + i // 3, marks=list((marks or {}).get(i, []))))
     footnotes = [Footnote(number=n, text=t) for n, t in (notes or {}).items()]
-    return builder.build(doc_id=doc_id, title=title or doc_id, footnotes=footnotes,
-                         source_path=f"/tmp/{doc_id}.txt", format="txt")
+    return builder.build(
+        doc_id=doc_id, title=title or doc_id, footnotes=footnotes, source_path=f"/tmp/{doc_id}.txt", format="txt"
+    )
 
 
-def build_index(index_dir: str | Path, documents: Sequence[Document],
-                tagger: EntityTagger | None = None,
-                entities: Sequence[Sequence[Entity]] | None = None) -> Searcher:
+def build_index(
+    index_dir: str | Path,
+    documents: Sequence[Document],
+    tagger: EntityTagger | None = None,
+    entities: Sequence[Sequence[Entity]] | None = None,
+) -> Searcher:
     """Tag (unless entities are given) and index ``documents`` into ``index_dir``."""
     if entities is None:
         entities = (tagger or EntityTagger()).tag(documents)
-    write_documents(index_dir, list(zip(documents, entities)))
+    write_documents(index_dir, list(zip(documents, entities, strict=False)))
     return Searcher(index_dir)
 
 
 @contextmanager
-def temp_index(documents: Sequence[Document], tagger: EntityTagger | None = None,
-               entities: Sequence[Sequence[Entity]] | None = None) -> Iterator[Searcher]:
+def temp_index(
+    documents: Sequence[Document],
+    tagger: EntityTagger | None = None,
+    entities: Sequence[Sequence[Entity]] | None = None,
+) -> Iterator[Searcher]:
     """A Searcher over a temporary on-disk index of ``documents``, removed afterwards."""
     root = Path(tempfile.mkdtemp(prefix="glossa-index-"))
     searcher = build_index(root / "index", documents, tagger, entities)

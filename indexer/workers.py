@@ -8,16 +8,17 @@ the calling process (one file, or no ``fork``). Outcomes come back in plan order
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import multiprocessing
 import os
 import signal
 from collections import deque
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Sequence
 
 import corpus
 from corpus.models import Document
@@ -85,17 +86,13 @@ def _init_worker(tagger: EntityTagger, inherited: list[int]) -> None:
     """Runs in each forked worker: keep the inherited model; die with the parent."""
     global _TAGGER
     for fd in inherited:  # e.g. the ingest lock: only the parent may hold it
-        try:
+        with contextlib.suppress(OSError):
             os.close(fd)
-        except OSError:
-            pass
     tagger.workers = 1
     _TAGGER = tagger
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
-    try:  # Linux: a SIGKILLed ingest must not leave its workers behind
+    with contextlib.suppress(OSError, AttributeError):  # Linux: a SIGKILLed ingest must not leave its workers behind
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
 
 def read_and_tag(item: PlanItem) -> Outcome:
@@ -115,12 +112,13 @@ _work = read_and_tag  # what workers run (a module attribute, looked up at each 
 class Pool:
     """Forked workers that read and tag files; start it before any other thread."""
 
-    def __init__(self, plan: Sequence[PlanItem], tagger: EntityTagger, workers: int,
-                 inherited: Sequence[int] = ()) -> None:
+    def __init__(
+        self, plan: Sequence[PlanItem], tagger: EntityTagger, workers: int, inherited: Sequence[int] = ()
+    ) -> None:
         context = multiprocessing.get_context("fork")  # workers share the loaded model
         self.executor = ProcessPoolExecutor(
-            max(1, workers), mp_context=context, initializer=_init_worker,
-            initargs=(tagger, list(inherited)))
+            max(1, workers), mp_context=context, initializer=_init_worker, initargs=(tagger, list(inherited))
+        )
         self.tagger = tagger
         self.todo = deque(plan)
         self.window = 4 * max(1, workers) + 2  # files in flight: bounded memory on large corpora
@@ -139,8 +137,7 @@ class Pool:
                 outcome = future.result()
             except BrokenProcessPool:
                 # a worker died (killed, out of memory): this file fails, the rest go on here
-                yield Outcome(*item, reason="the process reading and tagging it died "
-                                            "(out of memory, or killed)")
+                yield Outcome(*item, reason="the process reading and tagging it died (out of memory, or killed)")
                 rest = [i for i, _ in self.running] + list(self.todo)
                 self.running.clear()
                 self.todo.clear()

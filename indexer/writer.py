@@ -12,9 +12,10 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.index import Index
@@ -96,9 +97,7 @@ def clean_tag(tag: str) -> str:
 
 def _entity_rows(entities: Iterable[Entity], start: int, end: int) -> list[list[Any]]:
     return [
-        [e.start - start, e.end - start, e.label, e.canonical]
-        for e in entities
-        if e.start >= start and e.end <= end
+        [e.start - start, e.end - start, e.label, e.canonical] for e in entities if e.start >= start and e.end <= end
     ]
 
 
@@ -160,8 +159,9 @@ def delete_document(writer: Any, doc_id: str) -> int:
     return writer.delete_by_term("doc_id", doc_id)
 
 
-def add_document(writer: Any, document: Document, entities: Sequence[Entity],
-                 tags: dict[int, Sequence[str]] | None = None) -> int:
+def add_document(
+    writer: Any, document: Document, entities: Sequence[Entity], tags: dict[int, Sequence[str]] | None = None
+) -> int:
     """Add the passages of a document (delete them first to replace); return how many."""
     records = passage_records(document, entities, tags)
     for record in records:
@@ -169,8 +169,9 @@ def add_document(writer: Any, document: Document, entities: Sequence[Entity],
     return len(records)
 
 
-def replace_document(writer: Any, document: Document, entities: Sequence[Entity],
-                     tags: dict[int, Sequence[str]] | None = None) -> int:
+def replace_document(
+    writer: Any, document: Document, entities: Sequence[Entity], tags: dict[int, Sequence[str]] | None = None
+) -> int:
     """Replace all passages of a document."""
     delete_document(writer, document.doc_id)
     return add_document(writer, document, entities, tags)
@@ -205,8 +206,7 @@ def _apply_tags(ix: Index, doc_id: str, ordinal: int, tags: Sequence[str]) -> bo
     return True
 
 
-def set_passage_tags(index_dir: str | os.PathLike, doc_id: str, ordinal: int,
-                     tags: Sequence[str]) -> bool:
+def set_passage_tags(index_dir: str | os.PathLike, doc_id: str, ordinal: int, tags: Sequence[str]) -> bool:
     """Set the tags of one passage, keeping its other fields; False if there is no such passage."""
     root = Path(index_dir)
     with swap_lock(root):
@@ -243,9 +243,9 @@ def clear_journal(index_dir: str | os.PathLike) -> None:
     (Path(index_dir) / JOURNAL).unlink(missing_ok=True)
 
 
-def write_documents(index_dir: str | os.PathLike,
-                    items: Iterable[tuple[Document, Sequence[Entity]]],
-                    limitmb: int = 128) -> Path:
+def write_documents(
+    index_dir: str | os.PathLike, items: Iterable[tuple[Document, Sequence[Entity]]], limitmb: int = 128
+) -> Path:
     """Add or replace documents in a new generation and make it live; return the generation."""
     generation = new_generation(index_dir, copy=True)
     ix = whoosh_index.open_dir(str(generation))

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, url_for
@@ -55,8 +55,10 @@ def annotations():
         titles=titles,
         authors=sorted({a.creator for a in service.list(viewer=g.user)}),
         tag_counts=service.tag_counts(viewer=g.user, doc_id=filters["doc"]),
-        export_links=[(label, url_for("api_annotations.export_annotations", format=fmt, **export_args))
-                      for fmt, label in (("jsonld", "JSON-LD"), ("csv", "CSV"), ("markdown", "Markdown"))],
+        export_links=[
+            (label, url_for("api_annotations.export_annotations", format=fmt, **export_args))
+            for fmt, label in (("jsonld", "JSON-LD"), ("csv", "CSV"), ("markdown", "Markdown"))
+        ],
     )
 
 

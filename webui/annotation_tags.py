@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from flask import current_app, g
 
@@ -42,7 +43,7 @@ def visible_tags(tags: Iterable[str], user_id: int | None) -> list[str]:
         if tag.startswith(PRIVATE):
             if mine is None or not tag.startswith(mine):
                 continue
-            tag = tag[len(mine):]
+            tag = tag[len(mine) :]
         if tag and tag not in out:
             out.append(tag)
     return out
@@ -156,8 +157,10 @@ class ScopedSearcher:
         def repl(m: re.Match) -> str:
             value = next((v for v in m.groups() if v is not None), "")
             if not _TAG_VALUE.fullmatch(value):
-                raise QueryError(f"tag:{value} is not allowed: write a tag (letters, digits, - _ : . /, "
-                                 "optionally with * or ?) after tag:, and tag:a OR tag:b for several.")
+                raise QueryError(
+                    f"tag:{value} is not allowed: write a tag (letters, digits, - _ : . /, "
+                    "optionally with * or ?) after tag:, and tag:a OR tag:b for several."
+                )
             if self.user_id is None:
                 return m.group(0)
             return f"(tag:{value} OR tag:{scoped_tag(self.user_id, value)})"
@@ -178,8 +181,7 @@ class ScopedSearcher:
             if self.user_id is not None:
                 values += [scoped_tag(self.user_id, str(v)) for v in values]
             filters["tag"] = values
-        results = self._searcher.search(self.scope_query(query), page=page, pagelen=pagelen,
-                                        filters=filters or None)
+        results = self._searcher.search(self.scope_query(query), page=page, pagelen=pagelen, filters=filters or None)
         self.scrub(results)
         if hasattr(results, "query"):
             results.query = query  # not the rewritten form, which names user ids

@@ -60,8 +60,9 @@ def run_search(searcher, query: str, page: int, pagelen: int, filters: dict[str,
         raise presenters.LookupFailed(400, f"Cannot understand the query {_short(query)}: {exc}") from None
     if results.total and page > results.pages:
         raise presenters.LookupFailed(
-            400, f"Page {page} is past the last page of results for {_short(query)}; "
-                 f"pages run from 1 to {results.pages}.")
+            400,
+            f"Page {page} is past the last page of results for {_short(query)}; pages run from 1 to {results.pages}.",
+        )
     return results.to_dict()
 
 

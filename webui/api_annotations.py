@@ -60,8 +60,9 @@ def base_url() -> str:
 
 def ld_response(data, status: int = 200, headers=None) -> Response:
     """A JSON-LD response with the Web Annotation profile."""
-    return Response(json.dumps(data, ensure_ascii=False), status=status, mimetype=None,
-                    content_type=LD_JSON, headers=headers)
+    return Response(
+        json.dumps(data, ensure_ascii=False), status=status, mimetype=None, content_type=LD_JSON, headers=headers
+    )
 
 
 def require_user():
@@ -116,8 +117,14 @@ def list_filters() -> dict:
 def visible_annotations(filters: dict, limit: int | None = None, offset: int = 0) -> list:
     """The annotations the current user may see, filtered."""
     service = services.get_annotation_service()
-    items = service.list(viewer=g.user, doc_id=filters["doc"], tag=filters["tag"], author=filters["author"],
-                         q=filters["q"], status=filters["status"])
+    items = service.list(
+        viewer=g.user,
+        doc_id=filters["doc"],
+        tag=filters["tag"],
+        author=filters["author"],
+        q=filters["q"],
+        status=filters["status"],
+    )
     if filters["visibility"]:
         items = [a for a in items if a.visibility == filters["visibility"]]
     end = None if limit is None else offset + limit
@@ -186,8 +193,9 @@ def get_one(annotation_id: str):
 def _patch_body(data: dict) -> tuple[str | None, list[str] | None]:
     if "body" not in data and "bodyValue" not in data:
         return None, None
-    probe = dict(data, target={"source": "x" + model.DOC_PATH + "x",
-                               "selector": {"type": "TextQuoteSelector", "exact": "x"}})
+    probe = dict(
+        data, target={"source": "x" + model.DOC_PATH + "x", "selector": {"type": "TextQuoteSelector", "exact": "x"}}
+    )
     try:
         inp = model.from_jsonld(probe)
     except model.JsonLdError as exc:

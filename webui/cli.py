@@ -34,10 +34,14 @@ def _remember_data(ctx: click.Context, param: click.Parameter, value):
 
 def _data_option(envvar: str | None = None) -> click.Option:
     return click.Option(
-        ["--data"], metavar="DIR", envvar=envvar, expose_value=False, is_eager=True,
-        callback=_remember_data, type=click.Path(file_okay=False),
-        help="Data directory holding the index, documents and database "
-             "(env GLOSSA_DATA; default ./glossa-data).",
+        ["--data"],
+        metavar="DIR",
+        envvar=envvar,
+        expose_value=False,
+        is_eager=True,
+        callback=_remember_data,
+        type=click.Path(file_okay=False),
+        help="Data directory holding the index, documents and database (env GLOSSA_DATA; default ./glossa-data).",
     )
 
 
@@ -57,8 +61,10 @@ class GlossaGroup(click.Group):
         except Exception as exc:
             if os.environ.get("GLOSSA_DEBUG"):
                 raise
-            raise CliError(f"Unexpected error: {type(exc).__name__}: {exc}. Nothing was lost; run again with "
-                           "GLOSSA_DEBUG=1 to see the traceback, and please report it.") from None
+            raise CliError(
+                f"Unexpected error: {type(exc).__name__}: {exc}. Nothing was lost; run again with "
+                "GLOSSA_DEBUG=1 to see the traceback, and please report it."
+            ) from None
 
 
 def _add_data_option(cmd: click.Command) -> None:
@@ -94,9 +100,16 @@ def open_app():
 
 @click.group(cls=GlossaGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="glossa", message="glossa %(version)s")
-@click.option("--data", metavar="DIR", envvar="GLOSSA_DATA", expose_value=False, is_eager=True,
-              callback=_remember_data, type=click.Path(file_okay=False),
-              help="Data directory for every command (env GLOSSA_DATA; default ./glossa-data).")
+@click.option(
+    "--data",
+    metavar="DIR",
+    envvar="GLOSSA_DATA",
+    expose_value=False,
+    is_eager=True,
+    callback=_remember_data,
+    type=click.Path(file_okay=False),
+    help="Data directory for every command (env GLOSSA_DATA; default ./glossa-data).",
+)
 def cli() -> None:
     """Glossa: search, read, cite and annotate a corpus of footnoted documents.
 

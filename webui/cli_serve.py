@@ -13,10 +13,12 @@ from .cli import DEV_CORPUS, SAMPLE_CORPUS, CliError, data_dir, make_app
 
 #: settings whose environment variable is not simply GLOSSA_<NAME>
 ENV_NAMES = {"DATA_DIR": "GLOSSA_DATA"}
-HOST_OPTION = click.option("--host", default="127.0.0.1", show_default=True,
-                           help="Interface to listen on (0.0.0.0 for every interface).")
-PORT_OPTION = click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True,
-                           help="Port to listen on.")
+HOST_OPTION = click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Interface to listen on (0.0.0.0 for every interface)."
+)
+PORT_OPTION = click.option(
+    "--port", type=click.IntRange(1, 65535), default=5000, show_default=True, help="Port to listen on."
+)
 
 
 def check_port(host: str, port: int) -> None:
@@ -24,16 +26,19 @@ def check_port(host: str, port: int) -> None:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        raise CliError(f"Cannot listen on {host!r}: {exc.strerror}. Use an address of this machine, "
-                       "e.g. --host 127.0.0.1.") from None
+        raise CliError(
+            f"Cannot listen on {host!r}: {exc.strerror}. Use an address of this machine, e.g. --host 127.0.0.1."
+        ) from None
     family, kind, proto, _, address = infos[0]
     with socket.socket(family, kind, proto) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(address)
         except OSError as exc:
-            raise CliError(f"Cannot listen on {host}:{port} ({exc.strerror or exc}). Is another server "
-                           "using it? Choose another port with --port.") from None
+            raise CliError(
+                f"Cannot listen on {host}:{port} ({exc.strerror or exc}). Is another server "
+                "using it? Choose another port with --port."
+            ) from None
 
 
 def run_server(host: str, port: int, debug: bool = False) -> None:
@@ -45,8 +50,10 @@ def run_server(host: str, port: int, debug: bool = False) -> None:
     try:
         app.run(host=host, port=port, debug=debug, use_reloader=False)
     except OSError as exc:
-        raise CliError(f"Cannot listen on {host}:{port} ({exc.strerror or exc}). "
-                       "Is another server using it? Choose another port with --port.") from None
+        raise CliError(
+            f"Cannot listen on {host}:{port} ({exc.strerror or exc}). "
+            "Is another server using it? Choose another port with --port."
+        ) from None
 
 
 @click.command(short_help="Serve the web app and the JSON API.")
@@ -112,8 +119,10 @@ def show_settings(as_json: bool) -> None:
     Example:
       glossa settings
     """
-    rows = [{"name": s.name, "default": s.default, "env": ENV_NAMES.get(s.name, f"GLOSSA_{s.name}"), "help": s.help}
-            for s in settings.SETTINGS]
+    rows = [
+        {"name": s.name, "default": s.default, "env": ENV_NAMES.get(s.name, f"GLOSSA_{s.name}"), "help": s.help}
+        for s in settings.SETTINGS
+    ]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return

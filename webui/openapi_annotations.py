@@ -7,37 +7,72 @@ from typing import Any
 from .openapi_schemas import INT, STR, array, obj, ref
 
 LD = "application/ld+json"
-SELECTOR = {"type": "object", "required": ["type"], "properties": {
-    "type": {"enum": ["TextQuoteSelector", "TextPositionSelector"]},
-    "exact": STR, "prefix": STR, "suffix": STR, "start": INT, "end": INT}}
-TARGET = obj({"source": STR}, {"selector": {"oneOf": [SELECTOR, array(SELECTOR)]}},
-             description="The annotated text: <BASE_URL>/doc/<doc_id> plus quote and position selectors.")
-BODY = obj({"type": STR, "value": STR}, {"purpose": {"enum": ["commenting", "tagging"]}},
-           description="A comment (purpose commenting) or a tag (purpose tagging).")
+SELECTOR = {
+    "type": "object",
+    "required": ["type"],
+    "properties": {
+        "type": {"enum": ["TextQuoteSelector", "TextPositionSelector"]},
+        "exact": STR,
+        "prefix": STR,
+        "suffix": STR,
+        "start": INT,
+        "end": INT,
+    },
+}
+TARGET = obj(
+    {"source": STR},
+    {"selector": {"oneOf": [SELECTOR, array(SELECTOR)]}},
+    description="The annotated text: <BASE_URL>/doc/<doc_id> plus quote and position selectors.",
+)
+BODY = obj(
+    {"type": STR, "value": STR},
+    {"purpose": {"enum": ["commenting", "tagging"]}},
+    description="A comment (purpose commenting) or a tag (purpose tagging).",
+)
 VISIBILITY = {"enum": ["private", "shared"]}
 
 ANNOTATION_SCHEMAS: dict[str, Any] = {
     "Annotation": obj(
-        {"id": STR, "type": {"const": "Annotation"}, "target": TARGET, "created": STR, "modified": STR,
-         "glossa:visibility": VISIBILITY, "glossa:status": {"enum": ["anchored", "orphaned"]}},
-        {"@context": {"type": ["string", "array"]}, "body": {"oneOf": [BODY, array(BODY)]},
-         "motivation": STR, "creator": {"type": ["object", "string"]}},
+        {
+            "id": STR,
+            "type": {"const": "Annotation"},
+            "target": TARGET,
+            "created": STR,
+            "modified": STR,
+            "glossa:visibility": VISIBILITY,
+            "glossa:status": {"enum": ["anchored", "orphaned"]},
+        },
+        {
+            "@context": {"type": ["string", "array"]},
+            "body": {"oneOf": [BODY, array(BODY)]},
+            "motivation": STR,
+            "creator": {"type": ["object", "string"]},
+        },
         description="A stored W3C Web Annotation (JSON-LD).",
     ),
     "AnnotationInput": obj(
         {"type": {"const": "Annotation"}, "target": TARGET},
-        {"@context": {"type": ["string", "array"]}, "body": {"oneOf": [BODY, array(BODY)]},
-         "bodyValue": STR, "glossa:visibility": VISIBILITY},
+        {
+            "@context": {"type": ["string", "array"]},
+            "body": {"oneOf": [BODY, array(BODY)]},
+            "bodyValue": STR,
+            "glossa:visibility": VISIBILITY,
+        },
         description="A new annotation; the server adds id, creator, created, modified and status.",
     ),
     "AnnotationPatch": obj(
-        {}, {"body": {"oneOf": [BODY, array(BODY)]}, "bodyValue": STR, "target": TARGET,
-             "glossa:visibility": VISIBILITY},
+        {},
+        {"body": {"oneOf": [BODY, array(BODY)]}, "bodyValue": STR, "target": TARGET, "glossa:visibility": VISIBILITY},
         description="Any of body (replaces comment and tags), target (re-places it), visibility.",
     ),
     "AnnotationCollection": obj(
-        {"@context": {"type": ["string", "array"]}, "id": STR, "type": {"const": "AnnotationCollection"},
-         "total": INT, "first": obj({"type": {"const": "AnnotationPage"}, "items": array(ref("Annotation"))})},
+        {
+            "@context": {"type": ["string", "array"]},
+            "id": STR,
+            "type": {"const": "AnnotationCollection"},
+            "total": INT,
+            "first": obj({"type": {"const": "AnnotationPage"}, "items": array(ref("Annotation"))}),
+        },
         {"label": STR},
         description="The annotations you may see, in document order.",
     ),
@@ -65,11 +100,18 @@ FILTERS = [
     _q("visibility", "private or shared.", VISIBILITY),
     _q("status", "anchored or orphaned (lost its text after a re-ingest).", {"enum": ["anchored", "orphaned"]}),
 ]
-ANNOTATION_ID = {"name": "annotation_id", "in": "path", "required": True, "schema": STR,
-                 "description": "The annotation id (last segment of its IRI)."}
+ANNOTATION_ID = {
+    "name": "annotation_id",
+    "in": "path",
+    "required": True,
+    "schema": STR,
+    "description": "The annotation id (last segment of its IRI).",
+}
 SECURITY = [{"bearerToken": []}, {}]
-WRITE_NOTE = (" Authenticate with `Authorization: Bearer <token>`, or with the session cookie and "
-              "the page's `X-CSRF-Token` header.")
+WRITE_NOTE = (
+    " Authenticate with `Authorization: Bearer <token>`, or with the session cookie and "
+    "the page's `X-CSRF-Token` header."
+)
 UNAUTHORIZED = _err("Not signed in (AUTH=accounts) or unknown API token.")
 FORBIDDEN = _err("Not your annotation, or a write without a CSRF token or API token.")
 MISSING = _err("No such annotation, or not visible to you.")
@@ -77,57 +119,117 @@ MISSING = _err("No such annotation, or not visible to you.")
 
 def annotation_paths() -> dict[str, Any]:
     """The /api/annotations paths."""
-    new_body = {"required": True, "content": {LD: {"schema": ref("AnnotationInput")},
-                                              "application/json": {"schema": ref("AnnotationInput")}}}
-    patch_body = {"required": True, "content": {LD: {"schema": ref("AnnotationPatch")},
-                                                "application/json": {"schema": ref("AnnotationPatch")}}}
+    new_body = {
+        "required": True,
+        "content": {LD: {"schema": ref("AnnotationInput")}, "application/json": {"schema": ref("AnnotationInput")}},
+    }
+    patch_body = {
+        "required": True,
+        "content": {LD: {"schema": ref("AnnotationPatch")}, "application/json": {"schema": ref("AnnotationPatch")}},
+    }
     return {
         "/api/annotations": {
-            "get": {"operationId": "listAnnotations", "summary": "The annotations you may see",
-                    "security": SECURITY,
-                    "parameters": FILTERS + [_q("limit", "At most this many (0-5000).", INT),
-                                             _q("offset", "Skip this many.", INT)],
-                    "responses": {"200": _ld("AnnotationCollection", "An AnnotationCollection."),
-                                  "400": _err("Bad filter value."), "401": UNAUTHORIZED}},
-            "post": {"operationId": "createAnnotation", "summary": "Create an annotation",
-                     "description": "Anchors the quote in the document text." + WRITE_NOTE,
-                     "security": SECURITY, "requestBody": new_body,
-                     "responses": {"201": _ld("Annotation", "The stored annotation; Location names it."),
-                                   "400": _err("Malformed JSON or annotation, or the quote is not in the text."),
-                                   "401": UNAUTHORIZED, "403": FORBIDDEN,
-                                   "404": _err("Unknown document."), "413": _err("Body too large.")}},
+            "get": {
+                "operationId": "listAnnotations",
+                "summary": "The annotations you may see",
+                "security": SECURITY,
+                "parameters": FILTERS
+                + [_q("limit", "At most this many (0-5000).", INT), _q("offset", "Skip this many.", INT)],
+                "responses": {
+                    "200": _ld("AnnotationCollection", "An AnnotationCollection."),
+                    "400": _err("Bad filter value."),
+                    "401": UNAUTHORIZED,
+                },
+            },
+            "post": {
+                "operationId": "createAnnotation",
+                "summary": "Create an annotation",
+                "description": "Anchors the quote in the document text." + WRITE_NOTE,
+                "security": SECURITY,
+                "requestBody": new_body,
+                "responses": {
+                    "201": _ld("Annotation", "The stored annotation; Location names it."),
+                    "400": _err("Malformed JSON or annotation, or the quote is not in the text."),
+                    "401": UNAUTHORIZED,
+                    "403": FORBIDDEN,
+                    "404": _err("Unknown document."),
+                    "413": _err("Body too large."),
+                },
+            },
         },
         "/api/annotations/{annotation_id}": {
-            "get": {"operationId": "getAnnotation", "summary": "One annotation", "security": SECURITY,
-                    "parameters": [ANNOTATION_ID],
-                    "responses": {"200": _ld("Annotation", "The annotation."), "401": UNAUTHORIZED,
-                                  "404": MISSING}},
-            "patch": {"operationId": "updateAnnotation", "summary": "Change your annotation",
-                      "description": "Comment, tags, visibility or place." + WRITE_NOTE,
-                      "security": SECURITY, "parameters": [ANNOTATION_ID], "requestBody": patch_body,
-                      "responses": {"200": _ld("Annotation", "The changed annotation."),
-                                    "400": _err("Nothing to change, or a bad field."),
-                                    "401": UNAUTHORIZED, "403": FORBIDDEN, "404": MISSING}},
-            "delete": {"operationId": "deleteAnnotation", "summary": "Delete your annotation",
-                       "description": WRITE_NOTE.strip(), "security": SECURITY, "parameters": [ANNOTATION_ID],
-                       "responses": {"204": {"description": "Deleted."}, "401": UNAUTHORIZED,
-                                     "403": FORBIDDEN, "404": MISSING}},
+            "get": {
+                "operationId": "getAnnotation",
+                "summary": "One annotation",
+                "security": SECURITY,
+                "parameters": [ANNOTATION_ID],
+                "responses": {"200": _ld("Annotation", "The annotation."), "401": UNAUTHORIZED, "404": MISSING},
+            },
+            "patch": {
+                "operationId": "updateAnnotation",
+                "summary": "Change your annotation",
+                "description": "Comment, tags, visibility or place." + WRITE_NOTE,
+                "security": SECURITY,
+                "parameters": [ANNOTATION_ID],
+                "requestBody": patch_body,
+                "responses": {
+                    "200": _ld("Annotation", "The changed annotation."),
+                    "400": _err("Nothing to change, or a bad field."),
+                    "401": UNAUTHORIZED,
+                    "403": FORBIDDEN,
+                    "404": MISSING,
+                },
+            },
+            "delete": {
+                "operationId": "deleteAnnotation",
+                "summary": "Delete your annotation",
+                "description": WRITE_NOTE.strip(),
+                "security": SECURITY,
+                "parameters": [ANNOTATION_ID],
+                "responses": {
+                    "204": {"description": "Deleted."},
+                    "401": UNAUTHORIZED,
+                    "403": FORBIDDEN,
+                    "404": MISSING,
+                },
+            },
         },
         "/api/annotations/tags": {
-            "get": {"operationId": "annotationTags", "summary": "Tags in use, most used first",
-                    "security": SECURITY, "parameters": [_q("doc", "Only tags used in this document.")],
-                    "responses": {"200": {"description": "Tags with counts.",
-                                          "content": {"application/json": {"schema": ref("TagList")}}},
-                                  "401": UNAUTHORIZED}},
+            "get": {
+                "operationId": "annotationTags",
+                "summary": "Tags in use, most used first",
+                "security": SECURITY,
+                "parameters": [_q("doc", "Only tags used in this document.")],
+                "responses": {
+                    "200": {
+                        "description": "Tags with counts.",
+                        "content": {"application/json": {"schema": ref("TagList")}},
+                    },
+                    "401": UNAUTHORIZED,
+                },
+            },
         },
         "/api/annotations/export": {
-            "get": {"operationId": "exportAnnotations", "summary": "Download the annotations you may see",
-                    "security": SECURITY,
-                    "parameters": [_q("format", "jsonld (default), csv or markdown.",
-                                      {"enum": ["jsonld", "csv", "markdown"]})] + FILTERS,
-                    "responses": {"200": {"description": "An attachment in the chosen format.", "content": {
-                        LD: {"schema": ref("AnnotationCollection")},
-                        "text/csv": {"schema": STR}, "text/markdown": {"schema": STR}}},
-                        "400": _err("Unknown format or bad filter."), "401": UNAUTHORIZED}},
+            "get": {
+                "operationId": "exportAnnotations",
+                "summary": "Download the annotations you may see",
+                "security": SECURITY,
+                "parameters": [
+                    _q("format", "jsonld (default), csv or markdown.", {"enum": ["jsonld", "csv", "markdown"]})
+                ]
+                + FILTERS,
+                "responses": {
+                    "200": {
+                        "description": "An attachment in the chosen format.",
+                        "content": {
+                            LD: {"schema": ref("AnnotationCollection")},
+                            "text/csv": {"schema": STR},
+                            "text/markdown": {"schema": STR},
+                        },
+                    },
+                    "400": _err("Unknown format or bad filter."),
+                    "401": UNAUTHORIZED,
+                },
+            },
         },
     }

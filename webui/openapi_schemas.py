@@ -16,8 +16,11 @@ def ref(name: str) -> dict[str, str]:
 
 def obj(required: dict[str, Any], optional: dict[str, Any] | None = None, description: str = "") -> dict:
     """An object schema: ``required`` properties must be present, ``optional`` may be."""
-    schema: dict[str, Any] = {"type": "object", "properties": {**required, **(optional or {})},
-                              "required": list(required)}
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": {**required, **(optional or {})},
+        "required": list(required),
+    }
     if description:
         schema["description"] = description
     return schema
@@ -29,63 +32,141 @@ def array(item: dict) -> dict:
 
 
 REFERENCE = obj(
-    {"raw": STR, "authors": array(STR), "year": OPT_STR, "title": OPT_STR, "container": OPT_STR,
-     "pages": OPT_STR, "urls": array(STR), "work_key": OPT_STR},
+    {
+        "raw": STR,
+        "authors": array(STR),
+        "year": OPT_STR,
+        "title": OPT_STR,
+        "container": OPT_STR,
+        "pages": OPT_STR,
+        "urls": array(STR),
+        "work_key": OPT_STR,
+    },
     description="One work cited inside a footnote.",
 )
 NOTE = obj(
-    {"number": STR, "text": STR, "page": OPT_INT, "kind": {"enum": ["note", "ibid", "opcit"]},
-     "commentary": STR, "refers_to": OPT_STR, "references": array(ref("Reference"))},
+    {
+        "number": STR,
+        "text": STR,
+        "page": OPT_INT,
+        "kind": {"enum": ["note", "ibid", "opcit"]},
+        "commentary": STR,
+        "refers_to": OPT_STR,
+        "references": array(ref("Reference")),
+    },
     description="A footnote with its parsed references.",
 )
-CITATION = obj({"passage": INT, "page": OPT_INT, "offset": INT, "sentence": STR},
-               description="A place citing a footnote, and the sentence around it.")
+CITATION = obj(
+    {"passage": INT, "page": OPT_INT, "offset": INT, "sentence": STR},
+    description="A place citing a footnote, and the sentence around it.",
+)
 FOOTNOTE_DETAIL = {
-    "allOf": [ref("Footnote"), obj({
-        "doc_id": STR, "title": STR, "citing": array(ref("Citation")),
-        "ibid_target": {"oneOf": [ref("Footnote"), {"type": "null"}]},
-    })],
+    "allOf": [
+        ref("Footnote"),
+        obj(
+            {
+                "doc_id": STR,
+                "title": STR,
+                "citing": array(ref("Citation")),
+                "ibid_target": {"oneOf": [ref("Footnote"), {"type": "null"}]},
+            }
+        ),
+    ],
     "description": "A footnote, the sentences citing it and (for Ibid./op. cit.) the note it repeats.",
 }
-PASSAGE = obj({"ordinal": INT, "start": INT, "end": INT, "page": OPT_INT, "kind": STR, "level": INT,
-               "footnotes": array(STR)}, description="A paragraph-like span of the document text.")
+PASSAGE = obj(
+    {"ordinal": INT, "start": INT, "end": INT, "page": OPT_INT, "kind": STR, "level": INT, "footnotes": array(STR)},
+    description="A paragraph-like span of the document text.",
+)
 MARK = obj({"number": STR, "offset": INT, "passage": INT}, description="Where a footnote is cited.")
-ENTITY = obj({"start": INT, "end": INT, "label": STR, "text": STR, "canonical": STR},
-             description="A named-entity span (offsets into the document text, or the passage for hits).")
+ENTITY = obj(
+    {"start": INT, "end": INT, "label": STR, "text": STR, "canonical": STR},
+    description="A named-entity span (offsets into the document text, or the passage for hits).",
+)
 SUMMARY = obj(
-    {"doc_id": STR, "title": STR, "format": STR, "source_path": STR, "pages": OPT_INT, "word_count": INT,
-     "passages": INT, "footnotes": INT, "entities": INT, "ingested_at": STR},
+    {
+        "doc_id": STR,
+        "title": STR,
+        "format": STR,
+        "source_path": STR,
+        "pages": OPT_INT,
+        "word_count": INT,
+        "passages": INT,
+        "footnotes": INT,
+        "entities": INT,
+        "ingested_at": STR,
+    },
     description="A document's metadata.",
 )
 DOCUMENT = obj(
-    {"doc_id": STR, "title": STR, "text": STR, "format": STR, "source_path": STR, "pages": OPT_INT,
-     "content_hash": STR, "metadata": {"type": "object"}, "word_count": INT, "ingested_at": OPT_STR,
-     "passages": array(ref("Passage")), "entities": array(ref("Entity")),
-     "footnotes": array(ref("Footnote")), "marks": array(ref("Mark"))},
+    {
+        "doc_id": STR,
+        "title": STR,
+        "text": STR,
+        "format": STR,
+        "source_path": STR,
+        "pages": OPT_INT,
+        "content_hash": STR,
+        "metadata": {"type": "object"},
+        "word_count": INT,
+        "ingested_at": OPT_STR,
+        "passages": array(ref("Passage")),
+        "entities": array(ref("Entity")),
+        "footnotes": array(ref("Footnote")),
+        "marks": array(ref("Mark")),
+    },
     description="A cleaned document: text, passages, entities, footnotes and marks.",
 )
 FACET_VALUE = obj({"value": STR, "label": STR, "count": INT})
 HIT = obj(
-    {"doc_id": STR, "title": STR, "ordinal": INT, "start": INT, "end": INT, "page": OPT_INT, "text": STR,
-     "snippet_html": STR, "entities": array(ref("Entity")), "footnotes": array({"type": "object"}),
-     "tags": array(STR), "score": NUM},
+    {
+        "doc_id": STR,
+        "title": STR,
+        "ordinal": INT,
+        "start": INT,
+        "end": INT,
+        "page": OPT_INT,
+        "text": STR,
+        "snippet_html": STR,
+        "entities": array(ref("Entity")),
+        "footnotes": array({"type": "object"}),
+        "tags": array(STR),
+        "score": NUM,
+    },
     {"kind": STR, "cites": array(STR)},
     description="A matching passage; snippet_html is escaped HTML with <mark> terms and entity spans.",
 )
 SEARCH_RESULTS = obj(
-    {"query": STR, "total": INT, "page": INT, "pagelen": INT, "pages": INT, "elapsed_ms": NUM,
-     "groups": array(obj({"doc_id": STR, "title": STR, "hits": array(ref("Hit"))})),
-     "facets": obj({k: array(ref("FacetValue")) for k in ("documents", "entity_types", "entities", "tags")}),
-     "suggestion": OPT_STR},
+    {
+        "query": STR,
+        "total": INT,
+        "page": INT,
+        "pagelen": INT,
+        "pages": INT,
+        "elapsed_ms": NUM,
+        "groups": array(obj({"doc_id": STR, "title": STR, "hits": array(ref("Hit"))})),
+        "facets": obj({k: array(ref("FacetValue")) for k in ("documents", "entity_types", "entities", "tags")}),
+        "suggestion": OPT_STR,
+    },
     {"hits": array(ref("Hit")), "filters": {"type": "object"}},
     description="One page of search results, grouped by document.",
 )
-ENTITY_COUNT = obj({"label": STR, "canonical": STR, "mentions": INT},
-                   {"documents": {"type": ["integer", "array"]}},
-                   description="An entity of the index, with its mentions and documents.")
+ENTITY_COUNT = obj(
+    {"label": STR, "canonical": STR, "mentions": INT},
+    {"documents": {"type": ["integer", "array"]}},
+    description="An entity of the index, with its mentions and documents.",
+)
 WORK = obj(
-    {"key": STR, "authors": array(STR), "year": OPT_STR, "title": OPT_STR, "container": OPT_STR,
-     "urls": array(STR), "type": STR, "citations": array(obj({"doc_id": STR, "number": STR}))},
+    {
+        "key": STR,
+        "authors": array(STR),
+        "year": OPT_STR,
+        "title": OPT_STR,
+        "container": OPT_STR,
+        "urls": array(STR),
+        "type": STR,
+        "citations": array(obj({"doc_id": STR, "number": STR})),
+    },
     description="A work cited in the corpus (type is a CSL type), with every footnote citing it.",
 )
 ERROR = obj({"error": STR, "message": STR, "status": INT}, description="Every error of the API.")
@@ -110,4 +191,3 @@ SCHEMAS: dict[str, Any] = {
     "Work": WORK,
     "WorkList": obj({"works": array(ref("Work"))}),
 }
-

@@ -13,8 +13,20 @@ from typing import Any
 #: how entity-type filters may be spelled, besides the spaCy labels themselves
 TYPE_ALIASES = {"person": ("PERSON",), "org": ("ORG",), "place": ("GPE", "LOC")}
 ENTITY_LABELS = (
-    "PERSON", "ORG", "GPE", "LOC", "NORP", "MONEY", "DATE", "LAW", "EVENT",
-    "PRODUCT", "FAC", "WORK_OF_ART", "PERCENT", "CARDINAL",
+    "PERSON",
+    "ORG",
+    "GPE",
+    "LOC",
+    "NORP",
+    "MONEY",
+    "DATE",
+    "LAW",
+    "EVENT",
+    "PRODUCT",
+    "FAC",
+    "WORK_OF_ART",
+    "PERCENT",
+    "CARDINAL",
 )
 # A sentence ends at . ! or ? (plus closing quotes/brackets) followed by space and a capital,
 # digit or opening quote; abbreviations such as "e.g. the" are not followed by a capital.
@@ -56,8 +68,9 @@ def get_stored(store, doc_id: str):
     """The stored document, or LookupFailed(404)."""
     stored = store.get(doc_id) if len(doc_id) <= MAX_DOC_ID else None
     if stored is None:
-        raise LookupFailed(404, f"No document with id {doc_id[:200]!r}; list them with GET /api/documents "
-                                "or `glossa docs`.")
+        raise LookupFailed(
+            404, f"No document with id {doc_id[:200]!r}; list them with GET /api/documents or `glossa docs`."
+        )
     return stored
 
 
@@ -125,8 +138,7 @@ def citing_sentences(doc, number: str, spans: bool = False) -> list[dict[str, An
         passage = doc.passages[mark.passage]
         text = doc.passage_text(passage)
         start, end = sentence_span(text, mark.offset - passage.start)
-        item = {"passage": passage.ordinal, "page": passage.page, "offset": mark.offset,
-                "sentence": text[start:end]}
+        item = {"passage": passage.ordinal, "page": passage.page, "offset": mark.offset, "sentence": text[start:end]}
         if spans:
             item.update(start=passage.start + start, end=passage.start + end)
         found.append(item)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from typing import Iterable, Sequence
 
 from markupsafe import Markup, escape
 
@@ -144,8 +144,7 @@ def entity_close(ent) -> str:
     (inside a ``data-glossa-skip`` element, so it is not part of the document text)."""
     label = safe_label(ent.label)
     return (
-        f'</span><span class="vh ent-type ent-type-{label}" data-glossa-skip> '
-        f"({_attr(label_name(ent.label))})</span>"
+        f'</span><span class="vh ent-type ent-type-{label}" data-glossa-skip> ({_attr(label_name(ent.label))})</span>'
     )
 
 
@@ -232,10 +231,8 @@ def render_passages(
     ents = _by_passage(entities, document.passages, key=lambda e: e.start)
     marks = _by_passage(document.marks, document.passages, key=lambda m: m.offset)
     out = []
-    for passage, p_ents, p_marks in zip(document.passages, ents, marks):
-        inner = render_span(
-            document.text, passage.start, passage.end, p_ents, p_marks, terms, notes, counters, focus
-        )
+    for passage, p_ents, p_marks in zip(document.passages, ents, marks, strict=False):
+        inner = render_span(document.text, passage.start, passage.end, p_ents, p_marks, terms, notes, counters, focus)
         if passage.kind == "heading":
             tag, kind = f"h{min(max(passage.level, 1) + 1, 6)}", "heading"
         else:
@@ -245,8 +242,13 @@ def render_passages(
                 '<{0} id="p-{1}" class="passage {2}" data-start="{3}" data-end="{4}"{5}>{6}'
                 '<a class="plink" href="#p-{1}" data-glossa-skip aria-label="Link to passage {1}">¶</a></{0}>'
             ).format(
-                tag, passage.ordinal, kind, passage.start, passage.end,
-                Markup(' data-page="{}"').format(passage.page) if passage.page else "", inner,
+                tag,
+                passage.ordinal,
+                kind,
+                passage.start,
+                passage.end,
+                Markup(' data-page="{}"').format(passage.page) if passage.page else "",
+                inner,
             )
         )
     return out

@@ -78,8 +78,11 @@ def works():
     name = request.args.get("name", "").strip()[:200]
     if name:
         needle = name.casefold()
-        items = [w for w in items if needle in (w.title or "").casefold() or needle in w.key
-                 or any(needle in a.casefold() for a in w.authors)]
+        items = [
+            w
+            for w in items
+            if needle in (w.title or "").casefold() or needle in w.key or any(needle in a.casefold() for a in w.authors)
+        ]
     titles = {s.doc_id: s.title for s in _documents()}
     return render_template("works.html", works=items, name=name, titles=titles)
 

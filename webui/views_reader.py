@@ -10,7 +10,6 @@ from flask import abort, render_template, request, url_for
 from . import presenters, render, services
 from .views import MAX_QUERY, PANEL_LIMIT, _documents, bp, entity_query
 
-
 _doc_cache: OrderedDict = OrderedDict()
 _html_cache: OrderedDict = OrderedDict()
 
@@ -51,23 +50,31 @@ def _doc_facts(stored) -> dict:
     doc = stored.document
     counts = Counter((e.label, e.canonical or e.text) for e in stored.entities)
     order = list(render.LABELS)
-    present = sorted({label for label, _ in counts}, key=lambda l: (order.index(l) if l in order else 99, l))
+    present = sorted({label for label, _ in counts}, key=lambda lab: (order.index(lab) if lab in order else 99, lab))
     search_base = url_for("views.search")
     top: dict[str, list] = {}
     for (label, canonical), n in counts.most_common():
         if len(top.setdefault(label, [])) < PANEL_LIMIT:
             query = urlencode([("q", entity_query(canonical))], quote_via=quote, safe=":*")
-            top[label].append({"name": canonical, "count": n, "key": f"{label}:{canonical}",
-                               "search_url": f"{search_base}?{query}"})
+            top[label].append(
+                {"name": canonical, "count": n, "key": f"{label}:{canonical}", "search_url": f"{search_base}?{query}"}
+            )
     note_base = url_for("views.footnote", doc_id=doc.doc_id, number="0")[:-1]
     backrefs = render.note_backrefs(doc)
     notes = [
-        {"number": n.number, "nid": render.note_id(n.number), "html": render.linkify(n.text),
-         "backrefs": backrefs.get(n.number, []), "url": note_base + quote(n.number, safe="")}
+        {
+            "number": n.number,
+            "nid": render.note_id(n.number),
+            "html": render.linkify(n.text),
+            "backrefs": backrefs.get(n.number, []),
+            "url": note_base + quote(n.number, safe=""),
+        }
         for n in doc.footnotes
     ]
     facts = {
-        "present": present, "top": top, "notes": notes,
+        "present": present,
+        "top": top,
+        "notes": notes,
         "type_counts": Counter(e.label for e in stored.entities),
         "type_distinct": Counter(label for label, _ in counts),
     }
@@ -108,8 +115,12 @@ def reader(doc_id: str):
     by_type: dict[str, list] = {}
     for label, items in facts["top"].items():
         by_type[label] = [
-            dict(item, mark_url=base + "?" + urlencode([("q", q)] * bool(q) + [("ent", item["key"])],
-                                                        quote_via=quote, safe=":"))
+            dict(
+                item,
+                mark_url=base
+                + "?"
+                + urlencode([("q", q)] * bool(q) + [("ent", item["key"])], quote_via=quote, safe=":"),
+            )
             for item in items
         ]
     return render_template(
@@ -159,8 +170,11 @@ def footnote(doc_id: str, number: str):
         return render_template("footnote.html", doc=doc, note=None, message=message, documents=_documents()), 404
     nid = render.note_id(note["number"])
     citing = [
-        {"passage": c["passage"], "anchor": f"fnref-{nid}-{i}",
-         "sentence": render.sentence_with_mark(doc.text, c["start"], c["end"], c["offset"], note["number"])}
+        {
+            "passage": c["passage"],
+            "anchor": f"fnref-{nid}-{i}",
+            "sentence": render.sentence_with_mark(doc.text, c["start"], c["end"], c["offset"], note["number"]),
+        }
         for i, c in enumerate(note["citing"], start=1)
     ]
     numbers = [n.number for n in doc.footnotes]

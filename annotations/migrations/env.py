@@ -1,8 +1,9 @@
 """Alembic environment: uses the connection handed over by annotations.db.upgrade."""
+
 from alembic import context
 
-from annotations.db import Base, make_engine
 from annotations import models  # noqa: F401  (registers the tables on Base.metadata)
+from annotations.db import Base, make_engine
 
 config = context.config
 target_metadata = Base.metadata
@@ -34,8 +35,7 @@ def run_migrations_online() -> None:
 
 
 if context.is_offline_mode():
-    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
-                      literal_binds=True)
+    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata, literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()
 else:

@@ -1,9 +1,10 @@
 """Fixtures: a fresh SQLite file per test and one throwaway PostgreSQL server per session."""
+
 from __future__ import annotations
 
 import os
-from pathlib import Path
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -95,8 +96,7 @@ def service_url(request, tmp_path):
     url = request.getfixturevalue("pg_migrated_url")
     engine = db.make_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("TRUNCATE annotation_tags, annotations, api_tokens, users "
-                          "RESTART IDENTITY CASCADE"))
+        conn.execute(text("TRUNCATE annotation_tags, annotations, api_tokens, users RESTART IDENTITY CASCADE"))
     engine.dispose()
     return url
 

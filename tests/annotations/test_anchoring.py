@@ -1,4 +1,5 @@
 """anchor(): stored positions, exact re-finding, fuzzy matching, orphans, speed."""
+
 from __future__ import annotations
 
 import random
@@ -6,9 +7,11 @@ import time
 
 from annotations.anchoring import anchor, context_of
 
-TEXT = ("Migration policy in the Western Balkans is shaped by the EU. Frontex deploys officers "
-        "to Serbia and Albania. The same phrase appears twice: border control. Later, border "
-        "control again, with a different context around it.")
+TEXT = (
+    "Migration policy in the Western Balkans is shaped by the EU. Frontex deploys officers "
+    "to Serbia and Albania. The same phrase appears twice: border control. Later, border "
+    "control again, with a different context around it."
+)
 
 
 def args(text, quote, nth=0):
@@ -81,11 +84,11 @@ def _random_quotes(text, n, seed):
 def test_reanchoring_1000_on_the_paper_is_fast(corpus_text):
     anns = _random_quotes(corpus_text, 1000, seed=7)
     cut = corpus_text.index("\n\n", 40_000)
-    new = ("Inserted paragraph.\n\n" + corpus_text[:cut] + corpus_text[cut + 600:]).replace("Frontex", "FRONTEX")
+    new = ("Inserted paragraph.\n\n" + corpus_text[:cut] + corpus_text[cut + 600 :]).replace("Frontex", "FRONTEX")
     t0 = time.process_time()  # CPU time: other processes on the machine do not count
     results = [anchor(new, *a) for a in anns]
     assert time.process_time() - t0 < 5
-    untouched = [r for a, r in zip(anns, results) if a[4] < cut and "Frontex" not in a[0] + a[1] + a[2]]
+    untouched = [r for a, r in zip(anns, results, strict=False) if a[4] < cut and "Frontex" not in a[0] + a[1] + a[2]]
     assert untouched and all(r is not None for r in untouched)
     assert sum(r is None for r in results) < 50
 
@@ -97,5 +100,5 @@ def test_fuzzy_path_for_every_quote_is_accurate_and_bounded(corpus_text):
     t0 = time.process_time()
     results = [anchor(new, *a) for a in anns]
     assert time.process_time() - t0 < 10
-    close = sum(1 for a, r in zip(anns, results) if r and abs(r[0] - a[3]) <= 2 and abs(r[1] - a[4]) <= 2)
+    close = sum(1 for a, r in zip(anns, results, strict=False) if r and abs(r[0] - a[3]) <= 2 and abs(r[1] - a[4]) <= 2)
     assert close >= 0.95 * len(anns), close

@@ -1,4 +1,5 @@
 """Two real processes writing at once lose nothing (SQLite and PostgreSQL)."""
+
 from __future__ import annotations
 
 import multiprocessing as mp
@@ -17,8 +18,9 @@ def writer(url: str, name: str, n: int, queue, ready, go) -> None:
         ready.put(name)
         go.wait(60)
         for i in range(n):
-            service.create(name, "doc", TEXT, "gamma delta", 12, 23, comment=f"{name} {i}",
-                           tags=[f"t{i % 3}"], visibility="shared")
+            service.create(
+                name, "doc", TEXT, "gamma delta", 12, 23, comment=f"{name} {i}", tags=[f"t{i % 3}"], visibility="shared"
+            )
         queue.put((name, "ok"))
     except Exception as exc:  # noqa: BLE001 - reported to the parent
         queue.put((name, repr(exc)))
@@ -31,8 +33,7 @@ def test_two_processes_lose_nothing(service_url):
     service.add_user("p2", "password-2")
     ctx = mp.get_context("spawn")
     queue, ready, go = ctx.Queue(), ctx.Queue(), ctx.Event()
-    procs = [ctx.Process(target=writer, args=(service_url, name, WRITES, queue, ready, go))
-             for name in ("p1", "p2")]
+    procs = [ctx.Process(target=writer, args=(service_url, name, WRITES, queue, ready, go)) for name in ("p1", "p2")]
     for p in procs:
         p.start()
     for _ in procs:

@@ -1,4 +1,5 @@
 """Exports (JSON-LD, CSV, Markdown) and the JSON-LD import round trip."""
+
 from __future__ import annotations
 
 import csv
@@ -15,8 +16,10 @@ from annotations.service import AnnotationService
 from .w3c import COLLECTION_MUSTS, failed_assertions
 
 BASE = "http://localhost:5000"
-TEXT = ("Page one text. The *Balkan* route became a [buffer] zone.\n\nPage two: =SUM(A1) "
-        "appears in a quote; Frontex <script>alert(1)</script> signed agreements.")
+TEXT = (
+    "Page one text. The *Balkan* route became a [buffer] zone.\n\nPage two: =SUM(A1) "
+    "appears in a quote; Frontex <script>alert(1)</script> signed agreements."
+)
 
 
 @pytest.fixture
@@ -24,15 +27,25 @@ def filled(service):
     alice = service.add_user("alice", "alice-password")
     bob = service.add_user("bob", "bob-password1")
     q1 = "The *Balkan* route became a [buffer] zone."
-    a1 = service.create(alice, "doc-1", TEXT, q1, TEXT.index(q1), TEXT.index(q1) + len(q1),
-                        comment="Emphasis _and_ <b>html</b>\nsecond line", tags=["route", "eu"],
-                        visibility="shared")
+    a1 = service.create(
+        alice,
+        "doc-1",
+        TEXT,
+        q1,
+        TEXT.index(q1),
+        TEXT.index(q1) + len(q1),
+        comment="Emphasis _and_ <b>html</b>\nsecond line",
+        tags=["route", "eu"],
+        visibility="shared",
+    )
     q2 = "=SUM(A1) appears"
-    a2 = service.create(bob, "doc-1", TEXT, q2, TEXT.index(q2), TEXT.index(q2) + len(q2),
-                        comment="-1 formula?", visibility="private")
+    a2 = service.create(
+        bob, "doc-1", TEXT, q2, TEXT.index(q2), TEXT.index(q2) + len(q2), comment="-1 formula?", visibility="private"
+    )
     q3 = "Frontex <script>alert(1)</script> signed"
-    a3 = service.create(alice, "doc-1", TEXT, q3, TEXT.index(q3), TEXT.index(q3) + len(q3),
-                        tags=["frontex"], visibility="private")
+    a3 = service.create(
+        alice, "doc-1", TEXT, q3, TEXT.index(q3), TEXT.index(q3) + len(q3), tags=["frontex"], visibility="private"
+    )
     service.reanchor("doc-1", TEXT.replace(" Frontex <script>alert(1)</script> signed agreements.", ""))
     assert service.get(a3.id, alice).status == "orphaned"
     return service, (alice, bob), (a1, a2, a3)
@@ -72,8 +85,7 @@ def test_import_reports_bad_items_and_keeps_good_ones(filled, tmp_path):
     service, users, _ = filled
     data = export_jsonld(all_items(service, users), BASE)
     data["first"]["items"][1]["target"] = {"source": "http://elsewhere/x"}
-    data["first"]["items"][2]["body"] = [{"type": "TextualBody", "purpose": "tagging",
-                                          "value": "bad tag"}]
+    data["first"]["items"][2]["body"] = [{"type": "TextualBody", "purpose": "tagging", "value": "bad tag"}]
     fresh = AnnotationService.from_url(db.default_url(tmp_path / "other"))
     report = import_jsonld(data, fresh)
     assert report.imported == 1 and [i for i, _ in report.errors] == [1, 2]
@@ -102,8 +114,9 @@ def test_csv_export(filled):
 def test_markdown_export(filled):
     service, users, (a1, a2, a3) = filled
     items = service.list(users[0])
-    md = export_markdown(items, BASE, doc_info=lambda d: {"title": "Paper *one*",
-                                                          "page_for": lambda off: 1 if off < 60 else 2})
+    md = export_markdown(
+        items, BASE, doc_info=lambda d: {"title": "Paper *one*", "page_for": lambda off: 1 if off < 60 else 2}
+    )
     assert "> The \\*Balkan\\* route became a \\[buffer\\] zone\\." in md
     assert "— *Paper \\*one\\**, p. 1, [link](" + f"{BASE}/doc/doc-1#anno-{a1.id})" in md
     assert "<script>" not in md and "&lt;script&gt;" in md and "<b>" not in md

@@ -1,4 +1,5 @@
 """Alembic migrations create the schema on an empty database and match the models."""
+
 from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
@@ -18,8 +19,7 @@ def test_upgrade_empty_database(db_url):
         names = set(inspect(engine).get_table_names())
         assert {"users", "api_tokens", "annotations", "annotation_tags", "alembic_version"} <= names
         with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}),
-                                    db.Base.metadata)
+            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.Base.metadata)
         assert diff == []
     finally:
         engine.dispose()

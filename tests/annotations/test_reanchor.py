@@ -1,12 +1,15 @@
 """AnnotationService.reanchor and replace_anchor on both databases."""
+
 from __future__ import annotations
 
 import pytest
 
 from annotations.base import AnnotationError
 
-TEXT = ("Chapter one. The Balkan route became a buffer zone for Europe. Frontex signed status "
-        "agreements with Albania, Serbia and Montenegro. Pushbacks were reported at several borders.")
+TEXT = (
+    "Chapter one. The Balkan route became a buffer zone for Europe. Frontex signed status "
+    "agreements with Albania, Serbia and Montenegro. Pushbacks were reported at several borders."
+)
 
 
 def make(service, user, quote, **kw):
@@ -24,17 +27,21 @@ def test_reanchor_insertion_edit_and_deletion(service, alice):
     edited = make(service, alice, "Frontex signed status agreements with Albania, Serbia and Montenegro")
     gone = make(service, alice, "Pushbacks were reported at several borders.")
     kept = make(service, alice, "Chapter one.")
-    new = (TEXT.replace("Chapter one. ", "Chapter one. A new introduction sentence. ")
-           .replace("with Albania, Serbia", "with Albania, North Macedonia, Serbia")
-           .replace(" Pushbacks were reported at several borders.", ""))
+    new = (
+        TEXT.replace("Chapter one. ", "Chapter one. A new introduction sentence. ")
+        .replace("with Albania, Serbia", "with Albania, North Macedonia, Serbia")
+        .replace(" Pushbacks were reported at several borders.", "")
+    )
     summary = service.reanchor("paper", new)
     assert (summary.kept, summary.moved, summary.orphaned, summary.total) == (1, 2, 1, 4)
     m = service.get(moved.id, alice)
-    assert new[m.start:m.end] == "buffer zone for Europe" and m.status == "anchored"
+    assert new[m.start : m.end] == "buffer zone for Europe" and m.status == "anchored"
     assert m.tags == ["route"] and m.comment == "keep me"
     e = service.get(edited.id, alice)
-    assert new[e.start:e.end] == "Frontex signed status agreements with Albania, North Macedonia, Serbia and Montenegro"
-    assert e.exact == new[e.start:e.end]
+    assert (
+        new[e.start : e.end] == "Frontex signed status agreements with Albania, North Macedonia, Serbia and Montenegro"
+    )
+    assert e.exact == new[e.start : e.end]
     g = service.get(gone.id, alice)
     assert g.status == "orphaned" and g.exact == gone.exact  # kept, never deleted
     assert service.get(kept.id, alice).status == "anchored"

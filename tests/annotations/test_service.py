@@ -1,4 +1,5 @@
 """AnnotationService against SQLite and PostgreSQL: validation, visibility, updates, users, tokens."""
+
 from __future__ import annotations
 
 import pytest
@@ -6,8 +7,10 @@ import pytest
 from annotations.base import AnnotationError
 from annotations.service import MAX_COMMENT
 
-TEXT = ("The European Union externalises its borders. Frontex operates in the Western Balkans. "
-        "Serbia signed a status agreement in 2024. The Western Balkans remain a transit region.")
+TEXT = (
+    "The European Union externalises its borders. Frontex operates in the Western Balkans. "
+    "Serbia signed a status agreement in 2024. The Western Balkans remain a transit region."
+)
 DOC = "doc-1"
 
 
@@ -43,27 +46,30 @@ def test_create_and_get(service, users):
 def test_quote_found_when_positions_missing_or_stale(service, users):
     alice, _ = users
     a = service.create(alice, DOC, TEXT, "status agreement", None, None)
-    assert TEXT[a.start:a.end] == "status agreement"
+    assert TEXT[a.start : a.end] == "status agreement"
     b = service.create(alice, DOC, TEXT, "status agreement", 0, 16)
     assert (b.start, b.end) == (a.start, a.end)
 
 
-@pytest.mark.parametrize("kwargs, status, words", [
-    (dict(doc_text=None), 404, "unknown document"),
-    (dict(start=150, end=400), 400, "outside the document"),
-    (dict(start=-1, end=5), 400, "outside the document"),
-    (dict(start=10, end=5), 400, "outside the document"),
-    (dict(exact="words that are nowhere in it"), 422, "does not match"),
-    (dict(exact=""), 400, "non-empty"),
-    (dict(comment="x" * (MAX_COMMENT + 1)), 413, "too long"),
-    (dict(tags=["has space"]), 400, "bad tag"),
-    (dict(tags=["x" * 41]), 400, "bad tag"),
-    (dict(tags=["<script>"]), 400, "bad tag"),
-    (dict(tags="notalist"), 400, "list"),
-    (dict(tags=[f"t{i}" for i in range(21)]), 400, "at most"),
-    (dict(visibility="public"), 400, "visibility"),
-    (dict(doc_id=""), 400, "doc_id"),
-])
+@pytest.mark.parametrize(
+    "kwargs, status, words",
+    [
+        (dict(doc_text=None), 404, "unknown document"),
+        (dict(start=150, end=400), 400, "outside the document"),
+        (dict(start=-1, end=5), 400, "outside the document"),
+        (dict(start=10, end=5), 400, "outside the document"),
+        (dict(exact="words that are nowhere in it"), 422, "does not match"),
+        (dict(exact=""), 400, "non-empty"),
+        (dict(comment="x" * (MAX_COMMENT + 1)), 413, "too long"),
+        (dict(tags=["has space"]), 400, "bad tag"),
+        (dict(tags=["x" * 41]), 400, "bad tag"),
+        (dict(tags=["<script>"]), 400, "bad tag"),
+        (dict(tags="notalist"), 400, "list"),
+        (dict(tags=[f"t{i}" for i in range(21)]), 400, "at most"),
+        (dict(visibility="public"), 400, "visibility"),
+        (dict(doc_id=""), 400, "doc_id"),
+    ],
+)
 def test_bad_input_is_refused_and_nothing_stored(service, users, kwargs, status, words):
     alice, _ = users
     s, e = span(TEXT, "Frontex operates")
@@ -126,11 +132,15 @@ def test_list_filters_and_tag_counts(service, users):
     make(service, alice, quote="Western Balkans remain", tags=["balkans"], visibility="shared")
     make(service, bob, quote="Serbia signed", tags=["frontex"], visibility="shared")
     make(service, bob, quote="European Union", tags=["secret"], visibility="private")
-    service.create(alice, "doc-2", "Other text about Frontex.", "Frontex", 17, 24, tags=["frontex"],
-                   visibility="shared")
+    service.create(
+        alice, "doc-2", "Other text about Frontex.", "Frontex", 17, 24, tags=["frontex"], visibility="shared"
+    )
     assert len(service.list(None, doc_id=DOC)) == 3
     assert [a.exact for a in service.list(None, doc_id=DOC)] == [
-        "Frontex operates", "Serbia signed", "Western Balkans remain"]
+        "Frontex operates",
+        "Serbia signed",
+        "Western Balkans remain",
+    ]
     assert len(service.list(None, tag="frontex")) == 3
     assert {a.creator for a in service.list(None, author="bob")} == {"bob"}
     assert [a.exact for a in service.list(None, q="serbia")] == ["Serbia signed"]
@@ -164,7 +174,9 @@ def test_users_and_tokens(service):
 
 def test_secrets_are_not_stored_in_plain_text(service, service_url):
     from sqlalchemy import create_engine, text
+
     from annotations.db import normalize_url
+
     u = service.add_user("erin", "my secret password")
     token = service.create_token(u)
     engine = create_engine(normalize_url(service_url))

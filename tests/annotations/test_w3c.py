@@ -1,8 +1,9 @@
 """What Glossa emits passes the W3C Web Annotation MUST assertions; the harness itself is checked."""
+
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -14,12 +15,23 @@ BASE = "https://glossa.example.org"
 
 
 def rec(comment="", tags=(), **kw) -> AnnotationRecord:
-    fields = dict(id="0b5f6e8e-2b7c-4bb5-9a44-3f1c2f4bd0a1", doc_id="003_b4544ddbd7f01f68",
-                  creator="alice", visibility="shared", exact="buffer zone", prefix="as a ",
-                  suffix=" for Europe", start=120, end=131, comment=comment, tags=list(tags),
-                  created=datetime(2026, 11, 24, 14, 0, 5, tzinfo=timezone.utc),
-                  modified=datetime(2026, 11, 24, 15, 30, 0, 250000, tzinfo=timezone.utc),
-                  status="anchored", text_hash="a" * 64)
+    fields = dict(
+        id="0b5f6e8e-2b7c-4bb5-9a44-3f1c2f4bd0a1",
+        doc_id="003_b4544ddbd7f01f68",
+        creator="alice",
+        visibility="shared",
+        exact="buffer zone",
+        prefix="as a ",
+        suffix=" for Europe",
+        start=120,
+        end=131,
+        comment=comment,
+        tags=list(tags),
+        created=datetime(2026, 11, 24, 14, 0, 5, tzinfo=UTC),
+        modified=datetime(2026, 11, 24, 15, 30, 0, 250000, tzinfo=UTC),
+        status="anchored",
+        text_hash="a" * 64,
+    )
     fields.update(kw)
     return AnnotationRecord(**fields)
 
@@ -29,8 +41,7 @@ VARIANTS = {
     "tags_only": rec(tags=["buffer-zone", "balkans"]),
     "comment_and_tags": rec(comment="Both", tags=["eu"]),
     "neither": rec(),
-    "orphaned_private": rec(comment="x", status="orphaned", visibility="private",
-                            doc_id="doc with spaces/and slash"),
+    "orphaned_private": rec(comment="x", status="orphaned", visibility="private", doc_id="doc with spaces/and slash"),
 }
 
 
@@ -49,11 +60,13 @@ def test_emitted_shape():
     assert data["creator"] == {"id": BASE + "/users/alice", "type": "Person", "name": "alice"}
     assert data["body"] == [
         {"type": "TextualBody", "purpose": "commenting", "value": "Both", "format": "text/plain"},
-        {"type": "TextualBody", "purpose": "tagging", "value": "eu"}]
+        {"type": "TextualBody", "purpose": "tagging", "value": "eu"},
+    ]
     assert data["target"]["source"] == BASE + "/doc/003_b4544ddbd7f01f68"
     assert data["target"]["selector"] == [
         {"type": "TextQuoteSelector", "exact": "buffer zone", "prefix": "as a ", "suffix": " for Europe"},
-        {"type": "TextPositionSelector", "start": 120, "end": 131}]
+        {"type": "TextPositionSelector", "start": 120, "end": 131},
+    ]
 
 
 def test_collection_passes_every_must():
@@ -70,9 +83,13 @@ def test_collection_passes_every_must():
 
 def test_harness_catches_broken_output():
     data = to_jsonld(VARIANTS["comment_only"], BASE)
-    for mutate in (lambda d: d.pop("target"), lambda d: d.update(type="Note"),
-                   lambda d: d.update(created="yesterday"), lambda d: d.update({"@context": "x"}),
-                   lambda d: d.update(bodyValue="both body and bodyValue")):
+    for mutate in (
+        lambda d: d.pop("target"),
+        lambda d: d.update(type="Note"),
+        lambda d: d.update(created="yesterday"),
+        lambda d: d.update({"@context": "x"}),
+        lambda d: d.update(bodyValue="both body and bodyValue"),
+    ):
         broken = copy.deepcopy(data)
         mutate(broken)
         assert failed_assertions(broken, ANNOTATION_MUSTS), broken
@@ -90,16 +107,29 @@ def test_harness_on_the_suite_samples():
     strict = sample_verdicts("incorrect", strict_formats=True)
     assert sum(not ok for ok in strict.values()) == 39
     assert [n for n, ok in correct.items() if not ok] == [
-        n for n, ok in sample_verdicts("correct", strict_formats=True).items() if not ok]
+        n for n, ok in sample_verdicts("correct", strict_formats=True).items() if not ok
+    ]
 
 
 def test_round_trip_through_from_jsonld():
     a = VARIANTS["comment_and_tags"]
     inp = from_jsonld(to_jsonld(a, BASE))
     assert (inp.id, inp.doc_id, inp.exact, inp.prefix, inp.suffix, inp.start, inp.end) == (
-        a.id, a.doc_id, a.exact, a.prefix, a.suffix, a.start, a.end)
+        a.id,
+        a.doc_id,
+        a.exact,
+        a.prefix,
+        a.suffix,
+        a.start,
+        a.end,
+    )
     assert (inp.comment, inp.tags, inp.creator, inp.created, inp.modified) == (
-        a.comment, a.tags, a.creator, a.created, a.modified)
+        a.comment,
+        a.tags,
+        a.creator,
+        a.created,
+        a.modified,
+    )
     assert (inp.visibility, inp.status, inp.text_hash) == (a.visibility, a.status, a.text_hash)
     odd = from_jsonld(to_jsonld(VARIANTS["orphaned_private"], BASE))
     assert odd.doc_id == "doc with spaces/and slash"

@@ -1,9 +1,10 @@
 """A validator built on the W3C Web Annotation test-suite assertions (JSON Schema draft-04)."""
+
 from __future__ import annotations
 
 import json
 from datetime import datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -54,12 +55,11 @@ def schemas() -> tuple[dict, Registry]:
     return by_name, Registry().with_resources(resources)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator(name: str, strict_formats: bool):
     by_name, registry = schemas()
     schema = by_name[name]
-    return schema, Draft4Validator(schema, registry=registry,
-                                   format_checker=checker if strict_formats else None)
+    return schema, Draft4Validator(schema, registry=registry, format_checker=checker if strict_formats else None)
 
 
 def failed_assertions(instance, test_file: str, strict_formats: bool = True) -> list[str]:

@@ -100,7 +100,10 @@ def page(browser, live_server):
     tab.set_default_timeout(10_000)
     errors: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    tab.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" and not msg.text.startswith(HTTP_ERROR) else None)
+    tab.on(
+        "console",
+        lambda msg: errors.append(msg.text) if msg.type == "error" and not msg.text.startswith(HTTP_ERROR) else None,
+    )
     yield tab
     context.close()
     assert not errors, errors

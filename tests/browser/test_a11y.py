@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import HTTP_ERROR
@@ -49,7 +48,8 @@ def test_footnote_popover_opens_on_tab_and_hover(page):
     passage = mark.evaluate("a => a.closest('.passage').id")
     before = page.locator(f"#{passage}").evaluate(
         "p => { let e = p.previousElementSibling; while (e && !e.querySelector('.plink')) e = e.previousElementSibling;"
-        " return e ? e.id : null; }")
+        " return e ? e.id : null; }"
+    )
     page.locator(f"#{before} .plink").focus()
     for _ in range(15):  # Tab through any other marks of the passage up to note 4's
         page.keyboard.press("Tab")
@@ -109,8 +109,9 @@ def test_search_and_reading_work_without_javascript(browser, live_server):
     tab.set_default_timeout(10_000)
     errors: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    tab.on("console", lambda m: errors.append(m.text)
-           if m.type == "error" and not m.text.startswith(HTTP_ERROR) else None)
+    tab.on(
+        "console", lambda m: errors.append(m.text) if m.type == "error" and not m.text.startswith(HTTP_ERROR) else None
+    )
     try:
         tab.goto("/")
         tab.fill("#q", "Frontex")

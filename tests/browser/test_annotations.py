@@ -126,8 +126,13 @@ def test_select_tag_reload_and_search(serve, new_page):
     server = serve()
     page = new_page()
     page.goto(server.url + "/doc/alpha")
-    annotate(page, "p-1", "pushbacks at the Greek border", tag="pushbacks",
-             comment="<b>bold?</b> see https://example.org/report")
+    annotate(
+        page,
+        "p-1",
+        "pushbacks at the Greek border",
+        tag="pushbacks",
+        comment="<b>bold?</b> see https://example.org/report",
+    )
     page.reload()
     mark = page.locator("mark.anno")
     mark.first.wait_for()
@@ -223,7 +228,7 @@ def test_selection_across_a_footnote_mark_maps_to_canonical_text(serve, new_page
     quote = next(s for s in anno["target"]["selector"] if s["type"] == "TextQuoteSelector")
     pos = next(s for s in anno["target"]["selector"] if s["type"] == "TextPositionSelector")
     text = page.evaluate("() => fetch('/api/documents/alpha').then(r => r.json()).then(d => d.text)")
-    assert quote["exact"] == "Greek border and the role" == text[pos["start"]:pos["end"]]
+    assert quote["exact"] == "Greek border and the role" == text[pos["start"] : pos["end"]]
     assert page.locator("sup.fnref mark").count() == 0  # the note number is not highlighted
     assert not page.errors, page.errors
 
@@ -234,10 +239,9 @@ def test_orphan_is_listed_and_can_be_replaced_by_hand(serve, new_page):
     from indexer.store import DocumentStore, StoredDocument
     from indexer.testing import make_document
     from indexer.writer import write_documents
+    from tests.webui.anno_support import DOCS, selector_body
     from webui import services
     from webui.annotate import reanchor_documents
-
-    from tests.webui.anno_support import DOCS, selector_body
 
     server = serve()
     app = server.app
@@ -246,9 +250,18 @@ def test_orphan_is_listed_and_can_be_replaced_by_hand(serve, new_page):
         token = services.get_annotation_service().create_token(services.get_annotation_service().ensure_user("local"))
     client = app.test_client()
     body = selector_body(old, "EU-Turkey statement", tags=["deal"])
-    assert client.post("/api/annotations", data=_json.dumps(body), content_type="application/ld+json",
-                       headers={"Authorization": f"Bearer {token}"}).status_code == 201
-    new = make_document("beta", ["The 2016 agreement with Ankara changed the route.", DOCS["beta"][1][1]], title=DOCS["beta"][0])
+    assert (
+        client.post(
+            "/api/annotations",
+            data=_json.dumps(body),
+            content_type="application/ld+json",
+            headers={"Authorization": f"Bearer {token}"},
+        ).status_code
+        == 201
+    )
+    new = make_document(
+        "beta", ["The 2016 agreement with Ankara changed the route.", DOCS["beta"][1][1]], title=DOCS["beta"][0]
+    )
     write_documents(app.config["INDEX_DIR"], [(new, [])])
     DocumentStore(app.config["DATA_DIR"]).put(StoredDocument(new, [], "2026-02-01T00:00:00Z", "y"))
     assert reanchor_documents(app, ["beta"])["beta"]["orphaned"] == 1

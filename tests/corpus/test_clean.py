@@ -10,7 +10,9 @@ def test_normalize_text_unifies_newlines_and_spaces():
 
 
 def test_join_lines_reflows_and_dehyphenates():
-    assert clean.join_lines(["The manage-", "ment of borders ", "  is shared."]) == "The management of borders is shared."
+    assert (
+        clean.join_lines(["The manage-", "ment of borders ", "  is shared."]) == "The management of borders is shared."
+    )
     assert clean.join_lines(["under the EU-", "Turkey statement"]) == "under the EU-Turkey statement"
     assert clean.join_lines(["a --", "b"]) == "a -- b"
 
@@ -45,11 +47,22 @@ def test_rules():
 
 
 def test_boilerplate_lines():
-    for line in ("Leave a reply", "Shopping cart", "Compare items", "Share on Facebook", "Subscribe to our newsletter",
-                 "We will be happy to hear your thoughts", "  • Total (0)", "0"):
+    for line in (
+        "Leave a reply",
+        "Shopping cart",
+        "Compare items",
+        "Share on Facebook",
+        "Subscribe to our newsletter",
+        "We will be happy to hear your thoughts",
+        "  • Total (0)",
+        "0",
+    ):
         assert clean.is_boilerplate_line(line), line
-    for line in ("Frontex Deployment Reaches 500 Officers", "The Commission will share the report with Member "
-                 "States next week, after the newsletter of the agency was published and read by many."):
+    for line in (
+        "Frontex Deployment Reaches 500 Officers",
+        "The Commission will share the report with Member "
+        "States next week, after the newsletter of the agency was published and read by many.",
+    ):
         assert not clean.is_boilerplate_line(line), line
 
 

@@ -13,7 +13,10 @@ def test_render_inline_strips_markup():
     assert render_inline("***Bold italic*** and **bold** and *em* and _under_ and `code`") == (
         "Bold italic and bold and em and under and code"
     )
-    assert render_inline("snake\\_case and a \\* star and Risk\\\\_Analysis") == "snake_case and a * star and Risk_Analysis"
+    assert (
+        render_inline("snake\\_case and a \\* star and Risk\\\\_Analysis")
+        == "snake_case and a * star and Risk_Analysis"
+    )
     assert render_inline("see [the plan](https://ec.europa.eu/plan) now") == "see the plan now"
     assert render_inline("see [the plan](https://ec.europa.eu/plan)", keep_urls=True) == (
         "see the plan (https://ec.europa.eu/plan)"
@@ -63,7 +66,10 @@ def test_footnotes_after_rule_and_cut_paragraph_joined():
         "Next paragraph starts here.",
     ]
     joined = parsed.blocks[1]
-    assert joined.marks == [(len("Serbia adopted"), "1"), (len("Serbia adopted a similar security policy in 2016"), "2")]
+    assert joined.marks == [
+        (len("Serbia adopted"), "1"),
+        (len("Serbia adopted a similar security policy in 2016"), "2"),
+    ]
     assert joined.page == 1 and parsed.blocks[2].page == 2
     assert [(n.number, n.text, n.page) for n in parsed.footnotes] == [
         ("1", "Weber, B. (2017). The EU-Turkey deal. https://bit.ly/x.", 1),
@@ -108,7 +114,7 @@ def test_markdown_detection():
 
 def test_front_matter_and_link_definitions():
     parsed = parse_markdown(
-        "---\ntitle: \"Border report 2024\"\nauthor: Jane Doe\ndate: 2024-11-19\n---\n\n"
+        '---\ntitle: "Border report 2024"\nauthor: Jane Doe\ndate: 2024-11-19\n---\n\n'
         "Intro paragraph with a [reference link][ec].\n\n[ec]: https://ec.europa.eu\n"
     )
     assert parsed.title == "Border report 2024"

@@ -42,17 +42,21 @@ def test_marks_are_removed_and_recorded_at_their_word(small):
     assert "territory1" not in text
     at = {m.number: m for m in small.marks}
     assert [m.number for m in small.marks] == ["1", "2", "3", "4", "5"]
-    assert text[at["1"].offset - len("territory"): at["1"].offset] == "territory"
-    assert text[at["2"].offset - len("turning point"): at["2"].offset] == "turning point"
-    assert text[at["4"].offset - 4: at["4"].offset + 2] == "2021, "
+    assert text[at["1"].offset - len("territory") : at["1"].offset] == "territory"
+    assert text[at["2"].offset - len("turning point") : at["2"].offset] == "turning point"
+    assert text[at["4"].offset - 4 : at["4"].offset + 2] == "2021, "
     assert "buffer zones for the rest of Europe" in text
     passage = small.passages[at["1"].passage]
     assert passage.footnotes == ["1", "2"]
 
 
 def test_years_amounts_and_counts_are_not_marks(small):
-    for phrase in ("In 2015 more than 760,000 people", "for 48 hours only", "€80 million in 2016",
-                   "with 3 pilot projects and 12 drones"):
+    for phrase in (
+        "In 2015 more than 760,000 people",
+        "for 48 hours only",
+        "€80 million in 2016",
+        "with 3 pilot projects and 12 drones",
+    ):
         assert phrase in small.text
     assert len(small.marks) == len(small.footnotes) == 5
 
@@ -60,8 +64,10 @@ def test_years_amounts_and_counts_are_not_marks(small):
 def test_footnotes_have_number_text_and_page_and_stay_out_of_the_body(small):
     notes = {n.number: n for n in small.footnotes}
     assert list(notes) == ["1", "2", "3", "4", "5"]
-    assert notes["1"].text == ("Weber, B. (2017). The EU-Turkey Refugee Deal and the Not Quite Closed "
-                               "Balkan Route. Sarajevo: Friedrich-Ebert-Stiftung Dialogue Southeast Europe.")
+    assert notes["1"].text == (
+        "Weber, B. (2017). The EU-Turkey Refugee Deal and the Not Quite Closed "
+        "Balkan Route. Sarajevo: Friedrich-Ebert-Stiftung Dialogue Southeast Europe."
+    )
     assert notes["2"].text == "Ibid., p. 12." and notes["2"].refers_to == "1"
     assert [n.page for n in small.footnotes] == [1, 1, 1, 2, 2]
     for needle in ("Weber", "Ibid", "Buffer zones are transit", "bit.ly", "Another long note"):
@@ -110,8 +116,18 @@ def test_paper_has_all_109_notes_in_order_and_no_note_text_in_the_body(paper):
             assert note.text[:50] not in body
     assert "Balkan route and the European Union" not in body.split("\n\n", 2)[-1]
     ibids = {n.number: n.refers_to for n in paper.footnotes if n.kind == "ibid"}
-    assert ibids == {"21": "20", "22": "20", "28": "27", "29": "27", "30": "27", "32": "31",
-                     "50": "49", "64": "63", "67": "66", "104": "103"}
+    assert ibids == {
+        "21": "20",
+        "22": "20",
+        "28": "27",
+        "29": "27",
+        "30": "27",
+        "32": "31",
+        "50": "49",
+        "64": "63",
+        "67": "66",
+        "104": "103",
+    }
 
 
 def test_paper_paragraph_across_page_and_notes_is_joined(paper):

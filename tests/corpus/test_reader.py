@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from corpus import ReadError, SUPPORTED_SUFFIXES, UnsupportedFormat, iter_files, make_doc_id, read_document
+from corpus import SUPPORTED_SUFFIXES, ReadError, UnsupportedFormat, iter_files, make_doc_id, read_document
 from corpus.reader import decode_text
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -91,7 +91,7 @@ def test_bad_text_files(tmp_path, data, reason):
 
 
 def test_encodings():
-    assert decode_text("Šabac “quoted”".encode("utf-8")) == "Šabac “quoted”"
+    assert decode_text("Šabac “quoted”".encode()) == "Šabac “quoted”"
     assert decode_text("\ufeffTürkiye".encode("utf-8")) == "Türkiye"
     assert decode_text("Türkiye and Šabac".encode("utf-16")) == "Türkiye and Šabac"
     assert decode_text("Caf\xe9 \u201cna\xefve\u201d \u20ac5".encode("cp1252")) == "Café “naïve” €5"

@@ -15,25 +15,34 @@ ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = Path(__file__).resolve().parents[2] / "webui" / "sample_corpus" / "003_b4544ddbd7f01f68.txt"
 
 # Note texts as they stand in the sample paper 003 (Markdown emphasis already removed).
-N4 = ("Beznec, B., Speer M., Stojić Mitrović, M. (2016). Governing the Balkan Route: Macedonia, "
-      "Serbia and the European Border Regime. Belgrade: Rosa Luxemburg Stiftung Southeast Europe.")
+N4 = (
+    "Beznec, B., Speer M., Stojić Mitrović, M. (2016). Governing the Balkan Route: Macedonia, "
+    "Serbia and the European Border Regime. Belgrade: Rosa Luxemburg Stiftung Southeast Europe."
+)
 N9 = N4.replace("Speer M.", "Speer, M.")
-N6 = ("Župarić-Iljić, D., & Valenta, M. (2019). “Refugee Crisis” in the Southeastern European "
-      "Countries: The Rise and Fall of the Balkan Corridor. In C. Menjivar, M. Ruiz, & I. Ness "
-      "(Eds.). The Oxford Handbook of Migration Crises. Oxford: Oxford University Press, p. 372.")
+N6 = (
+    "Župarić-Iljić, D., & Valenta, M. (2019). “Refugee Crisis” in the Southeastern European "
+    "Countries: The Rise and Fall of the Balkan Corridor. In C. Menjivar, M. Ruiz, & I. Ness "
+    "(Eds.). The Oxford Handbook of Migration Crises. Oxford: Oxford University Press, p. 372."
+)
 N8 = N6.replace("(Eds.).", "(Eds.),").replace("p. 372", "p. 371")
-N7 = ("Buffer zones are geographical areas, often transit countries, that act as buffer zones to "
-      "slow down or regulate inflows to Europe. They act as a “filter” to relieve pressure on "
-      "European Union countries, which are the final destination of most migrants.")
-N1 = ("See Frontex risk analyses 2022, 2021, 2020, 2019 etc. Frontex. “Risk Analysis for 2022/23,” "
-      "October 7, 2022. https://frontex.europa.eu/assets/Publications/Risk_Analysis/Risk_Analysis/"
-      "ARA_2022_Public_Web.pdf.")
-N27 = ("Achiume, E. T. (2021). Digital racial borders. AJIL Unbound, 115, 333–338. "
-       "https://doi.org/10.1017/aju.2021.52.")
-N97 = ("See as an example: European Commission. (2008). Visa liberalisation with Serbia roadmap. "
-       "Bruxelles, https://www.esiweb.org/pdf/Serbia.pdf; European Commission. (2010). Visa "
-       "liberalisation with Bosnia and Herzegovina roadmap. Bruxelles, https://www.esiweb.org/pdf/"
-       "Bosnia.pdf.")
+N7 = (
+    "Buffer zones are geographical areas, often transit countries, that act as buffer zones to "
+    "slow down or regulate inflows to Europe. They act as a “filter” to relieve pressure on "
+    "European Union countries, which are the final destination of most migrants."
+)
+N1 = (
+    "See Frontex risk analyses 2022, 2021, 2020, 2019 etc. Frontex. “Risk Analysis for 2022/23,” "
+    "October 7, 2022. https://frontex.europa.eu/assets/Publications/Risk_Analysis/Risk_Analysis/"
+    "ARA_2022_Public_Web.pdf."
+)
+N27 = "Achiume, E. T. (2021). Digital racial borders. AJIL Unbound, 115, 333–338. https://doi.org/10.1017/aju.2021.52."
+N97 = (
+    "See as an example: European Commission. (2008). Visa liberalisation with Serbia roadmap. "
+    "Bruxelles, https://www.esiweb.org/pdf/Serbia.pdf; European Commission. (2010). Visa "
+    "liberalisation with Bosnia and Herzegovina roadmap. Bruxelles, https://www.esiweb.org/pdf/"
+    "Bosnia.pdf."
+)
 
 
 def notes(*texts: str) -> list[Footnote]:
@@ -80,8 +89,10 @@ def test_commentary_only_note_has_no_reference():
     refs, commentary = parse_reference_text(N7)
     assert refs == []
     assert commentary == N7
-    note19 = ("While all the WB6 states are included in the EU's enlargement policy, Kosovo is "
-              "currently only a 'potential' candidate for membership.")
+    note19 = (
+        "While all the WB6 states are included in the EU's enlargement policy, Kosovo is "
+        "currently only a 'potential' candidate for membership."
+    )
     assert parse_reference_text(note19)[0] == []
 
 
@@ -93,20 +104,46 @@ def test_several_references_in_one_note_keep_their_own_urls():
     assert commentary == "See as an example:"
 
 
-@pytest.mark.parametrize("text, authors, year, title, container, pages", [
-    ('J. Smith, "The Title of the Article", Journal of Things 12 (2010), 1-20.',
-     ["J. Smith"], "2010", "The Title of the Article", "Journal of Things", None),
-    ("See also Jane Roe, Borders and Walls (Oxford: Oxford University Press, 2015), 12–14.",
-     ["Jane Roe"], "2015", "Borders and Walls", "Oxford University Press", "12–14"),
-    ("John Smith, The Book Title (London: Routledge, 2010), 45.",
-     ["John Smith"], "2010", "The Book Title", "Routledge", "45"),
-    ("Smith, J. and Jones, K. (2010) Title of book. London: Routledge.",
-     ["Smith, J.", "Jones, K."], "2010", "Title of book", "Routledge", None),
-])
+@pytest.mark.parametrize(
+    "text, authors, year, title, container, pages",
+    [
+        (
+            'J. Smith, "The Title of the Article", Journal of Things 12 (2010), 1-20.',
+            ["J. Smith"],
+            "2010",
+            "The Title of the Article",
+            "Journal of Things",
+            None,
+        ),
+        (
+            "See also Jane Roe, Borders and Walls (Oxford: Oxford University Press, 2015), 12–14.",
+            ["Jane Roe"],
+            "2015",
+            "Borders and Walls",
+            "Oxford University Press",
+            "12–14",
+        ),
+        (
+            "John Smith, The Book Title (London: Routledge, 2010), 45.",
+            ["John Smith"],
+            "2010",
+            "The Book Title",
+            "Routledge",
+            "45",
+        ),
+        (
+            "Smith, J. and Jones, K. (2010) Title of book. London: Routledge.",
+            ["Smith, J.", "Jones, K."],
+            "2010",
+            "Title of book",
+            "Routledge",
+            None,
+        ),
+    ],
+)
 def test_other_citation_styles(text, authors, year, title, container, pages):
     (ref,), _ = parse_reference_text(text)
-    assert (ref.authors, ref.year, ref.title, ref.container, ref.pages) == (
-        authors, year, title, container, pages)
+    assert (ref.authors, ref.year, ref.title, ref.container, ref.pages) == (authors, year, title, container, pages)
 
 
 def test_prose_with_a_year_is_not_a_reference():
@@ -151,8 +188,18 @@ def test_sample_paper_ibids_and_repeated_works():
 
     doc = read_document(SAMPLE)
     ibids = {n.number: n.refers_to for n in doc.footnotes if n.kind == "ibid"}
-    assert ibids == {"21": "20", "22": "20", "28": "27", "29": "27", "30": "27", "32": "31",
-                     "50": "49", "64": "63", "67": "66", "104": "103"}
+    assert ibids == {
+        "21": "20",
+        "22": "20",
+        "28": "27",
+        "29": "27",
+        "30": "27",
+        "32": "31",
+        "50": "49",
+        "64": "63",
+        "67": "66",
+        "104": "103",
+    }
     keys = {doc.footnote(n).references[0].work_key for n in ("4", "9", "14", "17")}
     assert len(keys) == 1
     assert doc.footnote("6").references[0].work_key == doc.footnote("8").references[0].work_key

@@ -7,19 +7,54 @@ from corpus.models import Footnote
 from corpus.references import annotate_footnotes
 from corpus.works import Work, bibtex_escape, build_works, to_bibtex, to_csl_json
 
-CSL_TYPES = {"article", "article-journal", "article-magazine", "article-newspaper", "bill", "book",
-             "broadcast", "chapter", "dataset", "document", "entry", "figure", "graphic",
-             "interview", "legal_case", "legislation", "manuscript", "map", "motion_picture",
-             "pamphlet", "paper-conference", "patent", "personal_communication", "post",
-             "post-weblog", "report", "review", "software", "song", "speech", "standard",
-             "thesis", "treaty", "webpage"}
+CSL_TYPES = {
+    "article",
+    "article-journal",
+    "article-magazine",
+    "article-newspaper",
+    "bill",
+    "book",
+    "broadcast",
+    "chapter",
+    "dataset",
+    "document",
+    "entry",
+    "figure",
+    "graphic",
+    "interview",
+    "legal_case",
+    "legislation",
+    "manuscript",
+    "map",
+    "motion_picture",
+    "pamphlet",
+    "paper-conference",
+    "patent",
+    "personal_communication",
+    "post",
+    "post-weblog",
+    "report",
+    "review",
+    "software",
+    "song",
+    "speech",
+    "standard",
+    "thesis",
+    "treaty",
+    "webpage",
+}
 
-BEZNEC = ("Beznec, B., Speer, M., Stojić Mitrović, M. (2016). Governing the Balkan Route: Macedonia, "
-          "Serbia and the European Border Regime. Belgrade: Rosa Luxemburg Stiftung Southeast Europe.")
-ACHIUME = ("Achiume, E. T. (2021). Digital racial borders. AJIL Unbound, 115, 333–338. "
-           "https://doi.org/10.1017/aju.2021.52.")
-STATEWATCH = ("Statewatch, EuroMed Rights. (2023). Europe's techno borders, "
-              "https://www.statewatch.org/media/3964/europe-techno-borders-sw-emr-7-23.pdf.")
+BEZNEC = (
+    "Beznec, B., Speer, M., Stojić Mitrović, M. (2016). Governing the Balkan Route: Macedonia, "
+    "Serbia and the European Border Regime. Belgrade: Rosa Luxemburg Stiftung Southeast Europe."
+)
+ACHIUME = (
+    "Achiume, E. T. (2021). Digital racial borders. AJIL Unbound, 115, 333–338. https://doi.org/10.1017/aju.2021.52."
+)
+STATEWATCH = (
+    "Statewatch, EuroMed Rights. (2023). Europe's techno borders, "
+    "https://www.statewatch.org/media/3964/europe-techno-borders-sw-emr-7-23.pdf."
+)
 
 
 def document(doc_id: str, *texts: str):
@@ -59,10 +94,17 @@ def test_csl_json_items_are_valid():
 
 def test_bibtex_escapes_special_characters():
     assert bibtex_escape("R&D 100% $5 #1 a_b {x} ~ ^ \\") == (
-        r"R\&D 100\% \$5 \#1 a\_b \{x\} \textasciitilde{} \textasciicircum{} \textbackslash{}")
-    work = Work(key="x-2020-profits", authors=["Smith & Sons", "Doe, J."], year="2020",
-                title="Profits & Losses: 50% of {all}", container="Journal of R&D",
-                urls=["https://example.org/a_b?c=1&d=%20"], type="article-journal")
+        r"R\&D 100\% \$5 \#1 a\_b \{x\} \textasciitilde{} \textasciicircum{} \textbackslash{}"
+    )
+    work = Work(
+        key="x-2020-profits",
+        authors=["Smith & Sons", "Doe, J."],
+        year="2020",
+        title="Profits & Losses: 50% of {all}",
+        container="Journal of R&D",
+        urls=["https://example.org/a_b?c=1&d=%20"],
+        type="article-journal",
+    )
     text = to_bibtex([work])
     assert text.startswith("@article{x-2020-profits,")
     assert r"title = {{Profits \& Losses: 50\% of \{all\}}}" in text

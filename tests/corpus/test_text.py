@@ -42,8 +42,10 @@ def test_wrapped_pdf_text():
     assert parsed.title == "Annual Report on Borders"
     note = parsed.footnotes[0]
     assert note.number == "*" and note.page == 2
-    assert note.text == ("This designation is without prejudice to positions on status, and is in line with "
-                         "and the ICJ Opinion on the Kosovo declaration of independence.")
+    assert note.text == (
+        "This designation is without prejudice to positions on status, and is in line with "
+        "and the ICJ Opinion on the Kosovo declaration of independence."
+    )
     assert parsed.blocks[5].marks == [(len("2. Ensure the effective implementation of the programme in Kosovo"), "*")]
 
 
@@ -62,14 +64,19 @@ def test_unwrapped_text_keeps_paragraphs_and_caption():
 
 def test_lowercase_continuation_is_joined_even_when_unwrapped():
     parsed = parse_text("The report, offered at the roundtable in June, describes\n\nan escalation of measures.\n")
-    assert [b.text for b in parsed.blocks] == ["The report, offered at the roundtable in June, describes an escalation of measures."]
+    assert [b.text for b in parsed.blocks] == [
+        "The report, offered at the roundtable in June, describes an escalation of measures."
+    ]
 
 
 def test_web_boilerplate_removed():
     body = "Real content sentence about Frontex deployments in the region. " * 5
     source = (
-        "Headline About Borders\n\nTry our newest merchandise\n\n" + body + "\n\nSubheading Here\n\n" + body +
-        "\n\n\n\nWe will be happy to hear your thoughts\n\nLeave a reply\n\nBest Deals for all new\nLogo\n"
+        "Headline About Borders\n\nTry our newest merchandise\n\n"
+        + body
+        + "\n\nSubheading Here\n\n"
+        + body
+        + "\n\n\n\nWe will be happy to hear your thoughts\n\nLeave a reply\n\nBest Deals for all new\nLogo\n"
         "Compare items\n  • Total (0)\nCompare\n0\nShopping cart"
     )
     parsed = parse_text(source)
@@ -80,8 +87,10 @@ def test_web_boilerplate_removed():
 
 
 def test_toc_and_bullets():
-    source = ("Contents\n\nIntroduction ........ 2\nMethods ........ 5\n\nIntroduction\n\n"
-              "The study starts here and explains what follows.\n\n• first point\n• second point\n")
+    source = (
+        "Contents\n\nIntroduction ........ 2\nMethods ........ 5\n\nIntroduction\n\n"
+        "The study starts here and explains what follows.\n\n• first point\n• second point\n"
+    )
     parsed = parse_text(source)
     assert [(b.kind, b.text) for b in parsed.blocks] == [
         ("heading", "Introduction"),
@@ -103,19 +112,26 @@ def test_running_headers_and_page_numbers_removed():
     texts = [b.text for b in parsed.blocks]
     assert parsed.pages == 4
     assert not any("EU Action Plan" in t for t in texts)
-    assert texts[0] == ("Section 1 starts with a full sentence about borders. It continues on a wrapped line "
-                        "about the routes and the partners in the region.")
+    assert texts[0] == (
+        "Section 1 starts with a full sentence about borders. It continues on a wrapped line "
+        "about the routes and the partners in the region."
+    )
     assert [b.page for b in parsed.blocks] == [1, 2, 3, 4]
 
 
 def test_dash_inside_wrapped_paragraph_is_not_a_list():
-    source = ("This created tensions among the Balkan countries, all of them\n"
-              "– afraid of becoming the backyard of Europe – and led to a conflict.\n\n"
-              "Measures follow:\n- first measure\n- second measure\n")
+    source = (
+        "This created tensions among the Balkan countries, all of them\n"
+        "– afraid of becoming the backyard of Europe – and led to a conflict.\n\n"
+        "Measures follow:\n- first measure\n- second measure\n"
+    )
     parsed = parse_text(source)
     assert [(b.kind, b.text) for b in parsed.blocks] == [
-        ("paragraph", "This created tensions among the Balkan countries, all of them – afraid of becoming the "
-                      "backyard of Europe – and led to a conflict."),
+        (
+            "paragraph",
+            "This created tensions among the Balkan countries, all of them – afraid of becoming the "
+            "backyard of Europe – and led to a conflict.",
+        ),
         ("paragraph", "Measures follow:"),
         ("item", "first measure"),
         ("item", "second measure"),

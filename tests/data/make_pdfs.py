@@ -191,11 +191,11 @@ SMALL_NOTES = {
     "2": "Ibid., p. 12.",
     "3": "Buffer zones are transit countries that slow down or regulate inflows to Europe. "
     + "They act as a filter that relieves pressure on the countries of destination, and the "
-    "people stranded in them wait for months without access to asylum procedures. " * 8
+    "people stranded in them wait for months without access to asylum procedures. "
+    * 8
     + "This note is long on purpose, so that it runs over onto the next page.",
     "5": "Another long note. " + "Drones and thermal cameras were bought with EU funds and "
-    "handed over to the border police of the transit countries in several rounds. " * 60
-    + "End of the long note.",
+    "handed over to the border police of the transit countries in several rounds. " * 60 + "End of the long note.",
     "4": "Frontex. (2021). Artificial Intelligence-based capabilities for European Border and "
     "Coast Guard, Warsaw, https://bit.ly/421aest.",
 }
@@ -217,15 +217,22 @@ def small_fodt() -> str:
             "internationalisation of border control was described as a turning point<sup>2</sup>.",
             SMALL_NOTES,
         ),
-        paragraph_xml(filler * 4 + "Countries that block people on their territory become "
-                      "buffer zones<sup>3</sup> for the rest of Europe.", SMALL_NOTES),
-        paragraph_xml(filler * 13 + "This long paragraph continues on the next page and ends "
-                      "with the word conclusion.", SMALL_NOTES),
+        paragraph_xml(
+            filler * 4 + "Countries that block people on their territory become "
+            "buffer zones<sup>3</sup> for the rest of Europe.",
+            SMALL_NOTES,
+        ),
+        paragraph_xml(
+            filler * 13 + "This long paragraph continues on the next page and ends with the word conclusion.",
+            SMALL_NOTES,
+        ),
         '<text:h text:style-name="Heading_1" text:outline-level="1">Technology</text:h>',
-        paragraph_xml("Artificial intelligence was introduced at the borders in 2021<sup>4</sup>, "
-                      "with 3 pilot projects and 12 drones.", SMALL_NOTES),
-        paragraph_xml("The equipment was paid from the pre-accession funds<sup>5</sup>. " + filler * 3,
-                      SMALL_NOTES),
+        paragraph_xml(
+            "Artificial intelligence was introduced at the borders in 2021<sup>4</sup>, "
+            "with 3 pilot projects and 12 drones.",
+            SMALL_NOTES,
+        ),
+        paragraph_xml("The equipment was paid from the pre-accession funds<sup>5</sup>. " + filler * 3, SMALL_NOTES),
     ]
     return fodt(body, "Transit Countries and Footnotes", "Glossa test paper")
 
@@ -235,8 +242,15 @@ def soffice(args: list[str], out_dir: Path) -> None:
     if not exe:
         sys.exit("soffice (LibreOffice) is needed to rebuild the PDFs")
     with tempfile.TemporaryDirectory() as profile:
-        cmd = [exe, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to",
-               *args, "--outdir", str(out_dir)]
+        cmd = [
+            exe,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            *args,
+            "--outdir",
+            str(out_dir),
+        ]
         subprocess.run(cmd, check=True, capture_output=True, timeout=300)
 
 
@@ -264,11 +278,12 @@ def scanned_pdf() -> bytes:
 def main() -> None:
     if "--sources" in sys.argv:
         (HERE / "small.fodt").write_text(small_fodt(), encoding="utf-8")
-        (HERE / "paper003.fodt").write_text(
-            paper003_fodt(SAMPLE_003.read_text(encoding="utf-8")), encoding="utf-8")
+        (HERE / "paper003.fodt").write_text(paper003_fodt(SAMPLE_003.read_text(encoding="utf-8")), encoding="utf-8")
     soffice(["pdf", str(HERE / "small.fodt"), str(HERE / "paper003.fodt")], HERE)
-    secret = {"EncryptFile": {"type": "boolean", "value": "true"},
-              "DocumentOpenPassword": {"type": "string", "value": "secret"}}
+    secret = {
+        "EncryptFile": {"type": "boolean", "value": "true"},
+        "DocumentOpenPassword": {"type": "string", "value": "secret"},
+    }
     with tempfile.TemporaryDirectory() as tmp:
         shutil.copy(HERE / "small.fodt", Path(tmp) / "encrypted.fodt")
         soffice(["pdf:writer_pdf_Export:" + json.dumps(secret), str(Path(tmp) / "encrypted.fodt")], HERE)

@@ -131,9 +131,7 @@ def test_reingest_is_incremental_and_sees_changes(corpus_dir, tmp_path):
     news = changed / "000_c7d6b90c2e1462b7.txt"
     news.write_text(news.read_text(encoding="utf-8") + "\n\nA zanzibarian postscript.\n", encoding="utf-8")
     (changed / "004_14094fff2b1dbb4b.txt").unlink()
-    third = runner.invoke(
-        cli, ["--data", str(data), "ingest", "--no-progress", "--json", "--prune", str(changed)]
-    )
+    third = runner.invoke(cli, ["--data", str(data), "ingest", "--no-progress", "--json", "--prune", str(changed)])
     report = json.loads(third.stdout)
     assert len(report["updated"]) == 1 and len(report["pruned"]) == 1
     s = Searcher(data / "index")

@@ -49,7 +49,7 @@ def test_document_offsets_and_junk(tagger):
     [ents] = tagger.tag([doc])
     assert ents, "entities expected"
     for e in ents:
-        assert doc.text[e.start:e.end] == e.text
+        assert doc.text[e.start : e.end] == e.text
         assert any(c.isalnum() for c in e.text)
         assert not (e.label == "CARDINAL" and e.text.isdigit() and e.text in ("1",))
     assert {"European Commission", "Frontex", "Serbia"} <= {e.canonical for e in ents}
@@ -66,22 +66,27 @@ def test_fallback_pipeline_when_model_missing():
     assert "fallback" in tagger.description and "no_such_model_xyz" in tagger.description
     ents = tagger.tag_texts(["Frontex spent EUR 30 million in Serbia."])[0]
     assert {(e.label, e.canonical) for e in ents} == {
-        ("ORG", "Frontex"), ("MONEY", "EUR 30 million"), ("GPE", "Serbia")}
+        ("ORG", "Frontex"),
+        ("MONEY", "EUR 30 million"),
+        ("GPE", "Serbia"),
+    }
 
 
 def test_sample_corpus_tagging(sample_docs, sample_entities):
-    counts = {d.doc_id: len(es) for d, es in zip(sample_docs, sample_entities)}
+    counts = {d.doc_id: len(es) for d, es in zip(sample_docs, sample_entities, strict=False)}
     paper = next(k for k in counts if k.startswith("003"))
     assert 500 <= counts[paper] <= 2000
     all_ents = [e for es in sample_entities for e in es]
     assert any(e.canonical == "Frontex" and e.label == "ORG" for e in all_ents)
     assert any(e.canonical == "Ylva Johansson" and e.label == "PERSON" for e in all_ents)
     assert any(e.label == "MONEY" and e.canonical == "EUR 201.7 million" for e in all_ents)
-    for doc, ents in zip(sample_docs, sample_entities):
+    for doc, ents in zip(sample_docs, sample_entities, strict=False):
         for e in ents:
-            assert doc.text[e.start:e.end] == e.text
-            assert e.label in ("CARDINAL", "DATE", "MONEY", "PERCENT", "ORDINAL", "TIME", "QUANTITY") \
+            assert doc.text[e.start : e.end] == e.text
+            assert (
+                e.label in ("CARDINAL", "DATE", "MONEY", "PERCENT", "ORDINAL", "TIME", "QUANTITY")
                 or sum(c.isalpha() for c in e.text) >= 2
+            )
 
 
 def test_stream_keeps_order_and_empty_documents(tagger):
@@ -94,4 +99,4 @@ def test_stream_keeps_order_and_empty_documents(tagger):
     assert [d.doc_id for d, _ in out] == ["a", "empty", "b"]
     assert out[1][1] == []
     assert {e.canonical for e in out[2][1]} >= {"Europol", "Albania", "IOM", "Kosovo"}
-    assert [e.text for e in out[2][1]] == [docs[2].text[e.start:e.end] for e in out[2][1]]
+    assert [e.text for e in out[2][1]] == [docs[2].text[e.start : e.end] for e in out[2][1]]

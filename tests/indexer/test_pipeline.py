@@ -74,9 +74,8 @@ def test_missing_path_reported(tmp_path):
 def test_lock_prevents_concurrent_ingest(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
-    with _Lock(data):
-        with pytest.raises(IngestLocked, match="already running"):
-            ingest([CORPUS / "000_c7d6b90c2e1462b7.txt"], data, progress=False)
+    with _Lock(data), pytest.raises(IngestLocked, match="already running"):
+        ingest([CORPUS / "000_c7d6b90c2e1462b7.txt"], data, progress=False)
 
 
 def _spawn(src: Path, data: Path) -> subprocess.Popen:
@@ -137,8 +136,11 @@ def _snapshot(data: Path) -> dict:
     out = {}
     for summary in store.list():
         stored = store.get(summary.doc_id)
-        out[summary.doc_id] = (stored.document.text, [p.start for p in stored.document.passages],
-                               [(e.start, e.end, e.label, e.canonical) for e in stored.entities])
+        out[summary.doc_id] = (
+            stored.document.text,
+            [p.start for p in stored.document.passages],
+            [(e.start, e.end, e.label, e.canonical) for e in stored.entities],
+        )
     return out
 
 

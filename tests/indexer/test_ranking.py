@@ -13,13 +13,38 @@ from indexer.testing import build_index
 from indexer.writer import set_passage_tags
 
 QUERIES = [
-    "Frontex", "migration border", "Frontex OR Serbia", "Frontex NOT Serbia", "-serbia frontex",
-    "border ANDMAYBE control", '"border control"', '"human rights" OR visa', '"EU-Turkey statement"',
-    '"western balkans" asylum', "front*", "migr* OR asyl*", "Frontx~", "migraton~",
-    "org:frontex migration", "place:bih OR place:serbia", "person:johansson", "type:MONEY",
-    "fn:12", "page:3", "Zuparic", "Turkiye", "note:frontex", "cites:beznec", "title:migration",
-    "(frontex OR border) AND NOT (serbia OR kosovo)", "border^3 control", "(border control)^2",
-    '"border control"^2 OR asylum^0.5', "migration OR NOT border", "entity:wb6", "tag:review",
+    "Frontex",
+    "migration border",
+    "Frontex OR Serbia",
+    "Frontex NOT Serbia",
+    "-serbia frontex",
+    "border ANDMAYBE control",
+    '"border control"',
+    '"human rights" OR visa',
+    '"EU-Turkey statement"',
+    '"western balkans" asylum',
+    "front*",
+    "migr* OR asyl*",
+    "Frontx~",
+    "migraton~",
+    "org:frontex migration",
+    "place:bih OR place:serbia",
+    "person:johansson",
+    "type:MONEY",
+    "fn:12",
+    "page:3",
+    "Zuparic",
+    "Turkiye",
+    "note:frontex",
+    "cites:beznec",
+    "title:migration",
+    "(frontex OR border) AND NOT (serbia OR kosovo)",
+    "border^3 control",
+    "(border control)^2",
+    '"border control"^2 OR asylum^0.5',
+    "migration OR NOT border",
+    "entity:wb6",
+    "tag:review",
 ]
 
 
@@ -36,11 +61,12 @@ def _assert_same_ranking(whoosh_searcher, q, ranked, limit, allow=None):
     # passage, e.g. for AND NOT over several segments, so it is not the reference)
     collector = TopCollector(limit=10**9)
     whoosh_searcher.search_with_collector(
-        q, FilterCollector(collector, allow=allow) if allow is not None else collector)
+        q, FilterCollector(collector, allow=allow) if allow is not None else collector
+    )
     results = collector.results()
     every = {results.docnum(i): results.score(i) for i in range(results.scored_length())}
     top = sorted(every.items(), key=lambda kv: (-round(kv[1], 9), kv[0]))[:limit]
-    ours = dict(zip(ranked.docnums.tolist(), ranked.scores.tolist()))
+    ours = dict(zip(ranked.docnums.tolist(), ranked.scores.tolist(), strict=False))
     assert ranked.total == len(every)
     assert list(ranked.docnums) == sorted(every)
     for docnum, score in every.items():
@@ -51,7 +77,8 @@ def _assert_same_ranking(whoosh_searcher, q, ranked, limit, allow=None):
     if top:
         floor = round(top[-1][1], 6)
         assert {d for d, s in top if round(s, 6) > floor} == {
-            d for d, s in zip(ranked.top.tolist(), ranked.top_scores.tolist()) if round(s, 6) > floor}
+            d for d, s in zip(ranked.top.tolist(), ranked.top_scores.tolist(), strict=False) if round(s, 6) > floor
+        }
 
 
 @pytest.fixture(autouse=True)
@@ -72,8 +99,7 @@ def test_same_matches_scores_and_order_as_whoosh(sample_searcher, text):
 @pytest.fixture(scope="module")
 def tagged_searcher(tmp_path_factory, sample_docs, sample_entities):
     """The sample corpus with a few passages re-tagged: several segments, with deletions."""
-    searcher = build_index(tmp_path_factory.mktemp("ranking") / "index", sample_docs,
-                           entities=sample_entities)
+    searcher = build_index(tmp_path_factory.mktemp("ranking") / "index", sample_docs, entities=sample_entities)
     for doc in sample_docs[:3]:
         for ordinal in (0, 3, 5):
             assert set_passage_tags(searcher.index_dir, doc.doc_id, ordinal, ["review", "frontex"])
@@ -103,11 +129,14 @@ def test_browsing_every_passage_is_in_document_order(sample_searcher):
     assert set(ranked.top_scores.tolist()) == {1.0}
 
 
-@pytest.mark.parametrize("q", [
-    wq.NumericRange("page", 2, 5),
-    wq.Phrase("text", ["border", "control"], slop=3),
-    wq.Or([wq.Term("text", "border"), wq.Term("text", "frontex")], minmatch=2),
-])
+@pytest.mark.parametrize(
+    "q",
+    [
+        wq.NumericRange("page", 2, 5),
+        wq.Phrase("text", ["border", "control"], slop=3),
+        wq.Or([wq.Term("text", "border"), wq.Term("text", "frontex")], minmatch=2),
+    ],
+)
 def test_unsupported_parts_are_said_so(sample_searcher, q):
     """The Searcher then runs Whoosh's matcher; those queries still search (below)."""
     with pytest.raises(Unsupported):

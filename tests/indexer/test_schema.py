@@ -23,5 +23,6 @@ def test_entity_fields_canonicalise_values():
     schema = make_schema()
     place = schema["place"]
     assert list(place.process_text("BiH", mode="query")) == list(
-        place.process_text("Bosnia and Herzegovina", mode="query"))
+        place.process_text("Bosnia and Herzegovina", mode="query")
+    )
     assert list(schema["org"].process_text("the EU", mode="query")) == ["european union"]

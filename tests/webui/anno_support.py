@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-
 from pathlib import Path
 
 DOCS = {
@@ -25,8 +24,12 @@ DOCS = {
 }
 
 #: a footnote mark inside "...Greek border| and the role..." so the reader renders a <sup>
-NOTES = {"alpha": {"notes": {"1": "Amnesty International, 2021."},
-                   "marks": {1: [(len("Reports describe pushbacks at the Greek border"), "1")]}}}
+NOTES = {
+    "alpha": {
+        "notes": {"1": "Amnesty International, 2021."},
+        "marks": {1: [(len("Reports describe pushbacks at the Greek border"), "1")]},
+    }
+}
 
 
 def build_data_dir(root: Path) -> Path:
@@ -36,8 +39,9 @@ def build_data_dir(root: Path) -> Path:
     from indexer.writer import write_documents
 
     root.mkdir(parents=True, exist_ok=True)
-    documents = [make_document(doc_id, paras, title=title, **NOTES.get(doc_id, {}))
-                 for doc_id, (title, paras) in DOCS.items()]
+    documents = [
+        make_document(doc_id, paras, title=title, **NOTES.get(doc_id, {})) for doc_id, (title, paras) in DOCS.items()
+    ]
     write_documents(root / "index", [(d, []) for d in documents])
     store = DocumentStore(root)
     for doc in documents:
@@ -49,14 +53,20 @@ def make_test_app(data_dir: Path, **extra):
     """A Glossa app over ``data_dir`` with its SQLite file there."""
     from webui.app import create_app
 
-    config = {"TESTING": True, "DATA_DIR": str(data_dir), "SECRET_KEY": "test",
-              "DATABASE_URL": f"sqlite:///{data_dir / 'glossa.db'}", "BASE_URL": "http://glossa.test"}
+    config = {
+        "TESTING": True,
+        "DATA_DIR": str(data_dir),
+        "SECRET_KEY": "test",
+        "DATABASE_URL": f"sqlite:///{data_dir / 'glossa.db'}",
+        "BASE_URL": "http://glossa.test",
+    }
     config.update(extra)
     return create_app(config)
 
 
-def selector_body(doc, quote: str, tags=(), comment: str = "", visibility: str = "private",
-                  base: str = "http://glossa.test") -> dict:
+def selector_body(
+    doc, quote: str, tags=(), comment: str = "", visibility: str = "private", base: str = "http://glossa.test"
+) -> dict:
     """A W3C annotation on the first occurrence of ``quote`` in ``doc`` (a Document)."""
     start = doc.text.index(quote)
     end = start + len(quote)
@@ -70,8 +80,12 @@ def selector_body(doc, quote: str, tags=(), comment: str = "", visibility: str =
         "target": {
             "source": f"{base}/doc/{doc.doc_id}",
             "selector": [
-                {"type": "TextQuoteSelector", "exact": quote, "prefix": doc.text[max(0, start - 32):start],
-                 "suffix": doc.text[end:end + 32]},
+                {
+                    "type": "TextQuoteSelector",
+                    "exact": quote,
+                    "prefix": doc.text[max(0, start - 32) : start],
+                    "suffix": doc.text[end : end + 32],
+                },
                 {"type": "TextPositionSelector", "start": start, "end": end},
             ],
         },

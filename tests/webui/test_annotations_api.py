@@ -14,13 +14,20 @@ LD = "application/ld+json"
 
 def post(client, body, **kw):
     headers = {"X-CSRF-Token": getattr(client, "csrf", ""), **kw.pop("headers", {})}
-    return client.post("/api/annotations", data=json.dumps(body) if not isinstance(body, (str, bytes)) else body,
-                       content_type=LD, headers=headers, **kw)
+    return client.post(
+        "/api/annotations",
+        data=json.dumps(body) if not isinstance(body, (str, bytes)) else body,
+        content_type=LD,
+        headers=headers,
+        **kw,
+    )
 
 
 def test_create_get_list_update_delete(web, anno_app):
     d = doc(anno_app)
-    resp = post(web, selector_body(d, "pushbacks at the Greek border", tags=["pushbacks"], comment="see https://x.test"))
+    resp = post(
+        web, selector_body(d, "pushbacks at the Greek border", tags=["pushbacks"], comment="see https://x.test")
+    )
     assert resp.status_code == 201, resp.get_json()
     assert resp.headers["Content-Type"].startswith(LD) and "anno.jsonld" in resp.headers["Content-Type"]
     anno = json.loads(resp.data)
@@ -39,8 +46,9 @@ def test_create_get_list_update_delete(web, anno_app):
     assert json.loads(web.get("/api/annotations?visibility=shared").data)["total"] == 0
 
     patch = {"body": [{"type": "TextualBody", "purpose": "tagging", "value": "frontex"}], "glossa:visibility": "shared"}
-    changed = web.patch(f"/api/annotations/{short}", data=json.dumps(patch), content_type=LD,
-                        headers={"X-CSRF-Token": web.csrf})
+    changed = web.patch(
+        f"/api/annotations/{short}", data=json.dumps(patch), content_type=LD, headers={"X-CSRF-Token": web.csrf}
+    )
     assert changed.status_code == 200, changed.get_json()
     data = json.loads(changed.data)
     assert data["glossa:visibility"] == "shared"
@@ -57,8 +65,16 @@ def test_create_get_list_update_delete(web, anno_app):
         (lambda b: b["target"]["selector"][1].update(start=10_000, end=10_010), 400, "outside"),
         (lambda b: b["target"]["selector"][0].update(exact="words that are not in the text"), 422, "does not match"),
         (lambda b: b["target"].pop("selector"), 400, "TextQuoteSelector"),
-        (lambda b: b.update(body=[{"type": "TextualBody", "purpose": "commenting", "value": "x" * 20_000}]), 413, "too long"),
-        (lambda b: b.update(body=[{"type": "TextualBody", "purpose": "tagging", "value": "two words"}]), 400, "bad tag"),
+        (
+            lambda b: b.update(body=[{"type": "TextualBody", "purpose": "commenting", "value": "x" * 20_000}]),
+            413,
+            "too long",
+        ),
+        (
+            lambda b: b.update(body=[{"type": "TextualBody", "purpose": "tagging", "value": "two words"}]),
+            400,
+            "bad tag",
+        ),
         (lambda b: b.update({"glossa:visibility": "public"}), 400, "visibility"),
     ],
 )
@@ -98,8 +114,9 @@ def test_api_token_auth_is_exempt_from_csrf(anno_app):
         token = service.create_token("carol")
     client = anno_app.test_client()  # no session, no CSRF token
     body = selector_body(doc(anno_app, "beta"), "Readmission agreements link visas", tags=["returns"])
-    resp = client.post("/api/annotations", data=json.dumps(body), content_type=LD,
-                       headers={"Authorization": f"Bearer {token}"})
+    resp = client.post(
+        "/api/annotations", data=json.dumps(body), content_type=LD, headers={"Authorization": f"Bearer {token}"}
+    )
     assert resp.status_code == 201, resp.get_json()
     assert json.loads(resp.data)["creator"]["name"] == "carol"
     bad = client.get("/api/annotations", headers={"Authorization": "Bearer glossa_wrong"})
@@ -130,7 +147,9 @@ def test_tag_search_finds_the_annotated_passage(web, anno_app):
     d = doc(anno_app)
     before = web.get("/api/search?q=tag:pushbacks").get_json()
     assert before["total"] == 0
-    short = json.loads(post(web, selector_body(d, "pushbacks at the Greek", tags=["pushbacks"])).data)["id"].rsplit("/", 1)[1]
+    short = json.loads(post(web, selector_body(d, "pushbacks at the Greek", tags=["pushbacks"])).data)["id"].rsplit(
+        "/", 1
+    )[1]
     found = web.get("/api/search?q=tag:pushbacks").get_json()
     assert found["total"] == 1
     hit = found["hits"][0] if "hits" in found else found["groups"][0]["hits"][0]

@@ -61,8 +61,12 @@ def test_export_and_import_round_trip(data, tmp_path):
         doc = services.get_store().get("alpha").document
         token = services.get_annotation_service().create_token(services.get_annotation_service().ensure_user("local"))
     body = selector_body(doc, "pushbacks at the Greek border", tags=["pushbacks"], comment="A *note*")
-    resp = client.post("/api/annotations", data=json.dumps(body), content_type="application/ld+json",
-                       headers={"Authorization": f"Bearer {token}"})
+    resp = client.post(
+        "/api/annotations",
+        data=json.dumps(body),
+        content_type="application/ld+json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert resp.status_code == 201
 
     out = tmp_path / "notes.jsonld"

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
-
 from .anno_support import DOCS, selector_body
 from .anno_support import stored_document as document
 
@@ -14,7 +12,9 @@ LD = "application/ld+json"
 
 
 def create(client, body):
-    resp = client.post("/api/annotations", data=json.dumps(body), content_type=LD, headers={"X-CSRF-Token": client.csrf})
+    resp = client.post(
+        "/api/annotations", data=json.dumps(body), content_type=LD, headers={"X-CSRF-Token": client.csrf}
+    )
     assert resp.status_code == 201, resp.get_json()
     return json.loads(resp.data)["id"].rsplit("/", 1)[1]
 
@@ -22,7 +22,7 @@ def create(client, body):
 def test_reader_panel_has_config_and_no_inline_script(web):
     html = web.get("/doc/alpha").get_data(as_text=True)
     panel = re.search(r'<section id="anno-panel".*?</section>', html, re.S).group(0)
-    for attr in ("data-doc-id=\"alpha\"", "data-api=\"/api/annotations\"", "data-user=\"local\"", "data-can-annotate=\"true\""):
+    for attr in ('data-doc-id="alpha"', 'data-api="/api/annotations"', 'data-user="local"', 'data-can-annotate="true"'):
         assert attr in panel
     assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html) is None  # every script is a file
     assert re.search(r"\son\w+\s*=", html) is None  # no inline handlers (onclick=...)
@@ -31,13 +31,18 @@ def test_reader_panel_has_config_and_no_inline_script(web):
 
 def test_annotations_page_filters_counts_and_escaping(web, anno_app):
     alpha, beta = document(anno_app), document(anno_app, "beta")
-    create(web, selector_body(alpha, "pushbacks at the Greek border", tags=["pushbacks"], comment="<script>alert(1)</script>"))
+    create(
+        web,
+        selector_body(alpha, "pushbacks at the Greek border", tags=["pushbacks"], comment="<script>alert(1)</script>"),
+    )
     create(web, selector_body(alpha, "Asylum seekers", tags=["pushbacks", "islands"]))
     create(web, selector_body(beta, "Readmission agreements", tags=["returns"]))
     page = web.get("/annotations").get_data(as_text=True)
     assert page.count('<tr id="anno-') == 3
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    counts = dict(re.findall(r'class="anno-tag" href="/annotations\?tag=(\w+)">\w+</a> <span class="count">(\d+)', page))
+    counts = dict(
+        re.findall(r'class="anno-tag" href="/annotations\?tag=(\w+)">\w+</a> <span class="count">(\d+)', page)
+    )
     assert counts == {"pushbacks": "2", "islands": "1", "returns": "1"}
     assert "/api/annotations/export?format=csv" in page
     by_tag = web.get("/annotations?tag=islands").get_data(as_text=True)
@@ -61,7 +66,8 @@ def _reingest(app, doc_id, paragraphs):
     doc = make_document(doc_id, paragraphs, title=title)
     write_documents(app.config["INDEX_DIR"], [(doc, [])])
     DocumentStore(app.config["DATA_DIR"]).put(
-        StoredDocument(document=doc, entities=[], ingested_at="2026-02-01T00:00:00Z", source_hash="y"))
+        StoredDocument(document=doc, entities=[], ingested_at="2026-02-01T00:00:00Z", source_hash="y")
+    )
     return doc
 
 
@@ -72,13 +78,15 @@ def test_reanchor_after_reingest_moves_and_orphans(web, anno_app):
     moved = create(web, selector_body(alpha, "pushbacks at the Greek border", tags=["pushbacks"]))
     lost = create(web, selector_body(alpha, "Asylum seekers wait", tags=["islands"]))
     title, paras = DOCS["alpha"]
-    new_doc = _reingest(anno_app, "alpha", ["A new opening paragraph was added.", *paras[:2], "The islands section was rewritten."])
+    new_doc = _reingest(
+        anno_app, "alpha", ["A new opening paragraph was added.", *paras[:2], "The islands section was rewritten."]
+    )
 
     summary = reanchor_documents(anno_app, ["alpha", "no-such-doc"])
     assert summary == {"alpha": {"kept": 0, "moved": 1, "orphaned": 1}}
     got = json.loads(web.get(f"/api/annotations/{moved}").data)
     pos = next(s for s in got["target"]["selector"] if s["type"] == "TextPositionSelector")
-    assert new_doc.text[pos["start"]:pos["end"]] == "pushbacks at the Greek border"
+    assert new_doc.text[pos["start"] : pos["end"]] == "pushbacks at the Greek border"
     # the tag follows the passage in the index (now passage 2)
     hits = web.get("/api/search?q=tag:pushbacks").get_json()["hits"]
     assert [(h["doc_id"], h["ordinal"]) for h in hits] == [("alpha", 2)]
@@ -91,8 +99,12 @@ def test_reanchor_after_reingest_moves_and_orphans(web, anno_app):
     # re-placing the orphan by hand on new text
     start = new_doc.text.index("islands section")
     body = selector_body(new_doc, "islands section")
-    resp = web.patch(f"/api/annotations/{lost}", data=json.dumps({"target": body["target"]}), content_type=LD,
-                     headers={"X-CSRF-Token": web.csrf})
+    resp = web.patch(
+        f"/api/annotations/{lost}",
+        data=json.dumps({"target": body["target"]}),
+        content_type=LD,
+        headers={"X-CSRF-Token": web.csrf},
+    )
     assert resp.status_code == 200, resp.get_json()
     placed = json.loads(resp.data)
     assert placed["glossa:status"] == "anchored"
@@ -102,6 +114,10 @@ def test_reanchor_after_reingest_moves_and_orphans(web, anno_app):
     # a target on another document or with a wrong quote is refused
     wrong = selector_body(new_doc, "islands section")
     wrong["target"]["selector"][0]["exact"] = "not there at all"
-    resp = web.patch(f"/api/annotations/{lost}", data=json.dumps({"target": wrong["target"]}), content_type=LD,
-                     headers={"X-CSRF-Token": web.csrf})
+    resp = web.patch(
+        f"/api/annotations/{lost}",
+        data=json.dumps({"target": wrong["target"]}),
+        content_type=LD,
+        headers={"X-CSRF-Token": web.csrf},
+    )
     assert resp.status_code == 422

@@ -6,8 +6,11 @@ import pytest
 
 PAPER = "003-b4544ddbd7f01f68"
 SAMPLE_IDS = {
-    "000-c7d6b90c2e1462b7", "001-ecc342d5c4ab413f", "002-91bd122e1223309b",
-    PAPER, "004-14094fff2b1dbb4b",
+    "000-c7d6b90c2e1462b7",
+    "001-ecc342d5c4ab413f",
+    "002-91bd122e1223309b",
+    PAPER,
+    "004-14094fff2b1dbb4b",
 }
 
 
@@ -22,6 +25,7 @@ def assert_json_error(response, status: int) -> dict:
 
 
 # search ---------------------------------------------------------------------------------
+
 
 def test_search_returns_grouped_hits_facets_and_timing(client):
     body = client.get("/api/search?q=frontex").get_json()
@@ -62,10 +66,17 @@ def test_search_without_query_is_400(client, query):
     assert "'q'" in body["message"]
 
 
-@pytest.mark.parametrize("args, word", [
-    ("page=0", "page"), ("page=abc", "page"), ("pagelen=0", "pagelen"),
-    ("pagelen=1000", "pagelen"), ("page=1.5", "page"), ("page=99999", "page"),
-])
+@pytest.mark.parametrize(
+    "args, word",
+    [
+        ("page=0", "page"),
+        ("page=abc", "page"),
+        ("pagelen=0", "pagelen"),
+        ("pagelen=1000", "pagelen"),
+        ("page=1.5", "page"),
+        ("page=99999", "page"),
+    ],
+)
 def test_search_bad_paging_is_400(client, args, word):
     body = assert_json_error(client.get(f"/api/search?q=frontex&{args}"), 400)
     assert repr(word) in body["message"]
@@ -93,6 +104,7 @@ def test_search_malformed_query_is_400_with_parser_message(client, query, says):
 
 # documents ------------------------------------------------------------------------------
 
+
 def test_documents_lists_the_sample_corpus(client):
     rows = client.get("/api/documents").get_json()["documents"]
     assert {r["doc_id"] for r in rows} == SAMPLE_IDS
@@ -109,7 +121,7 @@ def test_document_has_text_passages_entities_footnotes_marks(client):
         assert 0 <= passage["start"] < passage["end"] <= len(text)
     assert doc["entities"]
     for ent in doc["entities"]:
-        assert text[ent["start"]:ent["end"]] == ent["text"]
+        assert text[ent["start"] : ent["end"]] == ent["text"]
     assert {m["number"] for m in doc["marks"]} >= {"1", "42", "109"}
     assert "<sup>" not in text
 
@@ -120,6 +132,7 @@ def test_unknown_document_is_404_json(client):
 
 
 # footnotes ------------------------------------------------------------------------------
+
 
 def test_footnote_42_of_the_paper(client):
     note = client.get(f"/api/documents/{PAPER}/footnotes/42").get_json()
@@ -152,6 +165,7 @@ def test_footnote_of_unknown_document_is_404(client):
 
 # entities and works ---------------------------------------------------------------------
 
+
 def test_entities_by_type_and_text(client):
     rows = client.get("/api/entities").get_json()["entities"]
     assert len({r["label"] for r in rows}) > 3
@@ -178,6 +192,7 @@ def test_works_lists_cited_works(client):
 
 
 # errors of the API as a whole -----------------------------------------------------------
+
 
 def test_unknown_api_route_is_404_json(client):
     assert_json_error(client.get("/api/no/such/route"), 404)

@@ -7,19 +7,27 @@ import pytest
 from corpus.builder import Block, DocumentBuilder
 from corpus.models import Footnote
 from webui.presenters import (
-    LookupFailed, citing_sentences, footnote_detail, footnote_range, resolve_entity_type, sentence_around,
+    LookupFailed,
+    citing_sentences,
+    footnote_detail,
+    footnote_range,
+    resolve_entity_type,
+    sentence_around,
 )
 
 TEXT = "The EU funds Frontex. Officers were deployed in 2023. See e.g. the annex for details! Done."
 
 
-@pytest.mark.parametrize("offset, expected", [
-    (len("The EU funds Frontex."), "The EU funds Frontex."),          # mark after the full stop
-    (len("The EU funds Frontex"), "The EU funds Frontex."),           # mark before the full stop
-    (len("The EU funds Frontex. Officers"), "Officers were deployed in 2023."),  # mid-sentence
-    (len(TEXT) - 3, "Done."),
-    (len(TEXT), "Done."),                                             # end of the passage
-])
+@pytest.mark.parametrize(
+    "offset, expected",
+    [
+        (len("The EU funds Frontex."), "The EU funds Frontex."),  # mark after the full stop
+        (len("The EU funds Frontex"), "The EU funds Frontex."),  # mark before the full stop
+        (len("The EU funds Frontex. Officers"), "Officers were deployed in 2023."),  # mid-sentence
+        (len(TEXT) - 3, "Done."),
+        (len(TEXT), "Done."),  # end of the passage
+    ],
+)
 def test_sentence_around(offset, expected):
     assert sentence_around(TEXT, offset) == expected
 
@@ -45,8 +53,9 @@ def build(notes):
 def test_citing_sentences_carry_passage_page_and_offset():
     doc = build(["1", "2"])
     found = citing_sentences(doc, "1")
-    assert found == [{"passage": 1, "page": 2, "offset": doc.passages[1].start + 21,
-                      "sentence": "The EU funds Frontex."}]
+    assert found == [
+        {"passage": 1, "page": 2, "offset": doc.passages[1].start + 21, "sentence": "The EU funds Frontex."}
+    ]
 
 
 def test_footnote_range_wording():

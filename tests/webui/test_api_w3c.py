@@ -21,8 +21,9 @@ def web(anno_app):
 
 
 def _post(client, body):
-    return client.post("/api/annotations", data=json.dumps(body), content_type=LD,
-                       headers={"X-CSRF-Token": client.csrf})
+    return client.post(
+        "/api/annotations", data=json.dumps(body), content_type=LD, headers={"X-CSRF-Token": client.csrf}
+    )
 
 
 @pytest.mark.parametrize(

@@ -47,8 +47,9 @@ def alpha(app):
 
 
 def create(client, body):
-    resp = client.post("/api/annotations", data=json.dumps(body), content_type=LD,
-                       headers={"X-CSRF-Token": client.csrf})
+    resp = client.post(
+        "/api/annotations", data=json.dumps(body), content_type=LD, headers={"X-CSRF-Token": client.csrf}
+    )
     assert resp.status_code == 201, resp.get_json()
     return json.loads(resp.data)["id"].rsplit("/", 1)[1]
 
@@ -70,8 +71,10 @@ def test_bad_login_and_login_csrf(accounts_app):
     assert wrong.status_code == 401 and "wrong password" in wrong.get_data(as_text=True)
     forged = client.post("/login", data={"name": "alice", "password": "alice's password"})
     assert forged.status_code == 403
-    offsite = client.post("/login", data={"name": "alice", "password": "alice's password", "csrf_token": token,
-                                          "next": "https://evil.test/"})
+    offsite = client.post(
+        "/login",
+        data={"name": "alice", "password": "alice's password", "csrf_token": token, "next": "https://evil.test/"},
+    )
     assert offsite.status_code == 302 and offsite.headers["Location"] == "/"
 
 
@@ -114,8 +117,14 @@ def test_private_annotations_and_tags_stay_private(accounts_app):
     assert "pushbacks" not in [f["value"] for f in bob_hits["facets"]["tags"]]
     assert bob.get("/api/search?q=tag:@1@pushbacks").status_code == 400
     assert bob.get("/api/search?q=tag:*").status_code == 400
-    for sneaky in ("tag:(@1@pushbacks)", "TAG:@1@pushbacks", "tag:[0 TO z]", "tag:(p*)", "tag:'@1@pushbacks'",
-                   "border @1@pushbacks"):
+    for sneaky in (
+        "tag:(@1@pushbacks)",
+        "TAG:@1@pushbacks",
+        "tag:[0 TO z]",
+        "tag:(p*)",
+        "tag:'@1@pushbacks'",
+        "border @1@pushbacks",
+    ):
         resp = bob.get("/api/search", query_string={"q": sneaky})
         assert resp.status_code == 400 or resp.get_json()["total"] == 0, sneaky
     assert bob.get("/api/search?q=border&tag=@1@pushbacks").status_code == 400
@@ -128,14 +137,19 @@ def test_private_annotations_and_tags_stay_private(accounts_app):
 
     # bob may read the shared annotation but not change or delete it
     patch = {"body": [{"type": "TextualBody", "purpose": "tagging", "value": "hijack"}]}
-    resp = bob.patch(f"/api/annotations/{shared}", data=json.dumps(patch), content_type=LD,
-                     headers={"X-CSRF-Token": bob.csrf})
+    resp = bob.patch(
+        f"/api/annotations/{shared}", data=json.dumps(patch), content_type=LD, headers={"X-CSRF-Token": bob.csrf}
+    )
     assert resp.status_code == 403 and "author" in resp.get_json()["message"]
     assert bob.delete(f"/api/annotations/{shared}", headers={"X-CSRF-Token": bob.csrf}).status_code == 403
     assert bob.delete(f"/api/annotations/{secret}", headers={"X-CSRF-Token": bob.csrf}).status_code == 404
 
     # once alice shares it, bob finds the tag too
-    resp = alice.patch(f"/api/annotations/{secret}", data=json.dumps({"glossa:visibility": "shared"}),
-                       content_type=LD, headers={"X-CSRF-Token": alice.csrf})
+    resp = alice.patch(
+        f"/api/annotations/{secret}",
+        data=json.dumps({"glossa:visibility": "shared"}),
+        content_type=LD,
+        headers={"X-CSRF-Token": alice.csrf},
+    )
     assert resp.status_code == 200
     assert bob.get("/api/search?q=tag:pushbacks").get_json()["total"] == 1

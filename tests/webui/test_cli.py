@@ -36,11 +36,13 @@ def runner():
 
 def run(runner, *args):
     """Invoke glossa; a fixed secret key so reading commands write nothing into the data dir."""
-    return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False,
-                         env={"GLOSSA_SECRET_KEY": "test", "GLOSSA_DATA": None})
+    return runner.invoke(
+        cli, [str(a) for a in args], catch_exceptions=False, env={"GLOSSA_SECRET_KEY": "test", "GLOSSA_DATA": None}
+    )
 
 
 # ingest ---------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def sources(tmp_path) -> Path:
@@ -95,6 +97,7 @@ def test_ingest_missing_path_is_a_usage_error(runner, tmp_path):
 
 
 # reading commands over the sample corpus --------------------------------------------------
+
 
 def test_search_json_is_the_api_body(runner, sample_data_dir, client):
     result = run(runner, "--data", sample_data_dir, "search", "frontex", "--json", "--limit", "4", "--page", "2")
@@ -186,8 +189,9 @@ def test_reading_an_empty_data_dir_says_ingest_first(runner, tmp_path):
 
 # help and settings ----------------------------------------------------------------------
 
+
 def test_every_command_has_help_with_an_example(runner):
-    for name, command in cli.commands.items():
+    for name, _command in cli.commands.items():
         result = run(runner, name, "--help")
         assert result.exit_code == 0, name
         assert "--data DIR" in result.output, name
@@ -212,12 +216,14 @@ def test_settings_lists_every_setting(runner):
 
 # terminal safety ------------------------------------------------------------------------
 
+
 def test_terminal_output_drops_control_characters():
     assert safe("a\x1b[31mred\x07\u202eb") == "a[31mredb"
-    assert snippet_text("x &lt;b&gt; <mark>Fron\x1btex</mark> <span class=\"ent\">EU</span>") == "x <b> *Frontex* EU"
+    assert snippet_text('x &lt;b&gt; <mark>Fron\x1btex</mark> <span class="ent">EU</span>') == "x <b> *Frontex* EU"
 
 
 # the installed console script -----------------------------------------------------------
+
 
 def test_installed_console_script(sample_data_dir):
     script = Path(sys.executable).with_name("glossa")
@@ -228,12 +234,18 @@ def test_installed_console_script(sample_data_dir):
     done = subprocess.run([str(script), "settings", "--json"], capture_output=True, text=True, timeout=60, env=env)
     assert done.returncode == 0, done.stderr
     assert [row["name"] for row in json.loads(done.stdout)] == [s.name for s in SETTINGS]
-    bad = subprocess.run([str(script), "--data", str(sample_data_dir), "cite", PAPER, "999"],
-                         capture_output=True, text=True, timeout=120, env=env)
+    bad = subprocess.run(
+        [str(script), "--data", str(sample_data_dir), "cite", PAPER, "999"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert bad.returncode == 1 and "1-109" in bad.stderr and "Traceback" not in bad.stderr
 
 
 # serve and demo -------------------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -262,8 +274,13 @@ def test_demo_ingests_the_sample_once_then_serve_answers(runner, tmp_path):
 
     port = free_port()
     env = dict(os.environ, PYTHONPATH=str(ROOT), GLOSSA_SECRET_KEY="test")
-    server = subprocess.Popen([sys.executable, "-m", "webui", "--data", str(data), "serve", "--port", str(port)],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "webui", "--data", str(data), "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
     try:
         body = None
         deadline = time.monotonic() + 60

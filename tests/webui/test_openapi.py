@@ -51,7 +51,7 @@ def spec_path(rule: str) -> str:
 
 def test_spec_is_openapi_31_and_its_schemas_are_valid(spec):
     assert spec["openapi"].startswith("3.1")
-    for name, schema in spec["components"]["schemas"].items():
+    for _name, schema in spec["components"]["schemas"].items():
         Draft202012Validator.check_schema(schema)
     assert set(spec["components"]["schemas"]["Error"]["required"]) == {"error", "message", "status"}
 
@@ -68,9 +68,12 @@ def test_every_api_route_is_in_the_spec(app, spec):
 
 
 ANNOTATION_OPERATIONS = {
-    ("/api/annotations", "get"), ("/api/annotations", "post"),
-    ("/api/annotations/{annotation_id}", "get"), ("/api/annotations/{annotation_id}", "patch"),
-    ("/api/annotations/{annotation_id}", "delete"), ("/api/annotations/tags", "get"),
+    ("/api/annotations", "get"),
+    ("/api/annotations", "post"),
+    ("/api/annotations/{annotation_id}", "get"),
+    ("/api/annotations/{annotation_id}", "patch"),
+    ("/api/annotations/{annotation_id}", "delete"),
+    ("/api/annotations/tags", "get"),
     ("/api/annotations/export", "get"),
 }
 
@@ -125,10 +128,14 @@ def test_annotation_round_trip_matches_the_spec(client, spec):
     headers = {"X-CSRF-Token": "t0ken"}
     new = {
         "type": "Annotation",
-        "body": [{"type": "TextualBody", "purpose": "commenting", "value": "Which data?"},
-                 {"type": "TextualBody", "purpose": "tagging", "value": "ai"}],
-        "target": {"source": f"http://127.0.0.1:5000/doc/{PAPER}",
-                   "selector": [{"type": "TextQuoteSelector", "exact": "EuMigraTool"}]},
+        "body": [
+            {"type": "TextualBody", "purpose": "commenting", "value": "Which data?"},
+            {"type": "TextualBody", "purpose": "tagging", "value": "ai"},
+        ],
+        "target": {
+            "source": f"http://127.0.0.1:5000/doc/{PAPER}",
+            "selector": [{"type": "TextQuoteSelector", "exact": "EuMigraTool"}],
+        },
     }
     post = spec["paths"]["/api/annotations"]["post"]
     validate(spec, post["requestBody"]["content"]["application/ld+json"]["schema"], new)

@@ -20,11 +20,60 @@ XSS = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
 #: hostile values for query parameters (sent URL-encoded)
 WEIRD = [
-    '"unbalanced', "(open", "close)", "((a)", "*", "?", "~", "a~", "field:", "fn:", "tag:", "tag:@1@x",
-    "AND", "NOT", "OR", "a AND", "NOT NOT", "AND OR NOT", "x" * 10_000, "a\x00b", "\x00", XSS, IMG,
-    "[a TO", "{", "}", "^", "a^2^", "\\", "/", ":", '"', "'", "person:", 'person:"', "page:abc",
-    "ordinal:-1", "doc:../etc/passwd", "title:[z TO a]", "é文字🙂", "\u202e", "*" * 50, "a" * 1001,
-    "cites:", "entity:\"\"", "-", "+", "!", "&&", "||", "%", "%25ff", " ", "",
+    '"unbalanced',
+    "(open",
+    "close)",
+    "((a)",
+    "*",
+    "?",
+    "~",
+    "a~",
+    "field:",
+    "fn:",
+    "tag:",
+    "tag:@1@x",
+    "AND",
+    "NOT",
+    "OR",
+    "a AND",
+    "NOT NOT",
+    "AND OR NOT",
+    "x" * 10_000,
+    "a\x00b",
+    "\x00",
+    XSS,
+    IMG,
+    "[a TO",
+    "{",
+    "}",
+    "^",
+    "a^2^",
+    "\\",
+    "/",
+    ":",
+    '"',
+    "'",
+    "person:",
+    'person:"',
+    "page:abc",
+    "ordinal:-1",
+    "doc:../etc/passwd",
+    "title:[z TO a]",
+    "é文字🙂",
+    "\u202e",
+    "*" * 50,
+    "a" * 1001,
+    "cites:",
+    'entity:""',
+    "-",
+    "+",
+    "!",
+    "&&",
+    "||",
+    "%",
+    "%25ff",
+    " ",
+    "",
 ]
 #: raw (already percent-encoded) query-string fragments, some of them invalid UTF-8
 RAW = ["%ff", "%c3%28", "%00", "%ZZ", "%", "%e2%82", "%3Cscript%3E", "%fe%ff%00"]
@@ -32,8 +81,27 @@ PAGES = ["-1", "0", "abc", str(10**9), "1e3", "", " ", "9" * 50, "1.5", "0x10", 
 DOC_IDS = ["../etc/passwd", "..", ".", "é文", "x" * 1000, XSS, "%00", "a b", "🙂", "nul\x00"]
 NOTES = ["0", "-1", "abc", "99999", "*", "1/2", XSS, "9" * 400, "042", " 4", "../4", "†"]
 ANN_IDS = ["0", "-1", "abc", "9" * 40, XSS, "../x", "é"]
-PARAMS = ["q", "page", "pagelen", "doc", "type", "entity", "tag", "n", "name", "show", "types",
-          "ent", "limit", "offset", "format", "author", "visibility", "status", "next"]
+PARAMS = [
+    "q",
+    "page",
+    "pagelen",
+    "doc",
+    "type",
+    "entity",
+    "tag",
+    "n",
+    "name",
+    "show",
+    "types",
+    "ent",
+    "limit",
+    "offset",
+    "format",
+    "author",
+    "visibility",
+    "status",
+    "next",
+]
 BAD_BODIES = [
     (b"", "application/json"),
     (b"{", "application/json"),
@@ -90,7 +158,7 @@ def annotation_id(app, web, doc_id):
         from webui import services
 
         doc = services.get_store().get(doc_id).document
-    quote = doc.text[doc.passages[2].start:doc.passages[2].start + 30]
+    quote = doc.text[doc.passages[2].start : doc.passages[2].start + 30]
     body = selector_body(doc, quote, tags=["robust"], comment="x", base="http://localhost")
     resp = web.post("/api/annotations", json=body, headers={"X-CSRF-Token": web.csrf})
     assert resp.status_code == 201, resp.get_data(as_text=True)
@@ -123,12 +191,11 @@ def check(resp, url: str, reflected: tuple[str, ...] = (XSS, IMG)) -> None:
     assert "unsafe-inline" not in resp.headers["Content-Security-Policy"].split("script-src", 1)[-1].split(";")[0]
     path = url.split("?", 1)[0]
     body = resp.get_data(as_text=True)
-    if path == "/api" or path.startswith("/api/"):
-        if resp.status_code >= 400:
-            assert "json" in resp.content_type, where
-            data = json.loads(body)
-            assert data.get("error") and data.get("message"), where
-            assert "Traceback" not in body
+    if (path == "/api" or path.startswith("/api/")) and resp.status_code >= 400:
+        assert "json" in resp.content_type, where
+        data = json.loads(body)
+        assert data.get("error") and data.get("message"), where
+        assert "Traceback" not in body
     if "text/html" in resp.content_type:
         for raw in reflected:
             assert raw not in body, where
@@ -171,9 +238,13 @@ def test_invalid_percent_escapes(app, web, doc_id, annotation_id, raw):
 
 def test_page_and_pagelen_values(web):
     for value in PAGES:
-        for url in (f"/?q=border&page={value}", f"/api/search?q=border&page={value}",
-                    f"/api/search?q=border&pagelen={value}", f"/api/annotations?limit={value}",
-                    f"/api/annotations?offset={value}"):
+        for url in (
+            f"/?q=border&page={value}",
+            f"/api/search?q=border&page={value}",
+            f"/api/search?q=border&pagelen={value}",
+            f"/api/annotations?limit={value}",
+            f"/api/annotations?offset={value}",
+        ):
             resp = web.get(url)
             check(resp, url)
             if url.startswith("/api/search") and value not in ("", " "):
@@ -193,8 +264,11 @@ def test_unknown_documents_and_notes(app, web, doc_id, annotation_id):
                 check(resp, url)
                 assert resp.status_code in (404, 308, 400), url
     for value in NOTES:
-        for url in (f"/doc/{doc_id}/fn/{value}", f"/api/documents/{doc_id}/footnotes/{value}",
-                    f"/cite?doc={doc_id}&n={value}"):
+        for url in (
+            f"/doc/{doc_id}/fn/{value}",
+            f"/api/documents/{doc_id}/footnotes/{value}",
+            f"/cite?doc={doc_id}&n={value}",
+        ):
             check(web.get(url), url)
     for value in ANN_IDS:
         for method in ("GET", "PATCH", "DELETE"):
@@ -267,10 +341,17 @@ def test_wrong_method_is_405_not_403(app, doc_id, annotation_id):
 
 
 def test_repeated_parameters_and_static(web):
-    for url in ("/?q=a&q=b&page=1&page=x", "/api/search?q=a&q=(&page=2&page=abc",
-                "/entities?type=ORG&type=PERSON", "/api/entities?type=ORG&type=bogus",
-                "/api/annotations/export?format=csv&format=exe", "/static/../app.py",
-                "/static/%2e%2e/app.py", "/static/" + "x" * 1000, "/static/app.js%00"):
+    for url in (
+        "/?q=a&q=b&page=1&page=x",
+        "/api/search?q=a&q=(&page=2&page=abc",
+        "/entities?type=ORG&type=PERSON",
+        "/api/entities?type=ORG&type=bogus",
+        "/api/annotations/export?format=csv&format=exe",
+        "/static/../app.py",
+        "/static/%2e%2e/app.py",
+        "/static/" + "x" * 1000,
+        "/static/app.js%00",
+    ):
         resp = web.get(url)
         check(resp, url)
     assert web.get("/static/../app.py").status_code == 404
@@ -294,8 +375,12 @@ def fuzz(app, web, doc_id, annotation_id, rng, count: int, token: str | None = "
     """Send ``count`` random requests mixing routes, hostile values and bodies; check each."""
     from urllib.parse import urlencode
 
-    pools = {"doc_id": DOC_IDS + [doc_id] * 5, "number": NOTES + ["4"] * 3,
-             "annotation_id": ANN_IDS + [annotation_id] * 3, "filename": ["app.js", "../x", "%ff", "a" * 300]}
+    pools = {
+        "doc_id": DOC_IDS + [doc_id] * 5,
+        "number": NOTES + ["4"] * 3,
+        "annotation_id": ANN_IDS + [annotation_id] * 3,
+        "filename": ["app.js", "../x", "%ff", "a" * 300],
+    }
     values = WEIRD + PAGES + NOTES
     routes = rules(app)
     for _ in range(count):
@@ -319,8 +404,18 @@ def test_deeply_nested_json_is_a_400(web, annotation_id):
         assert resp.status_code == 400 and "deeply" in resp.get_json()["message"]
 
 
-@pytest.mark.parametrize("target", ["/\\evil.example", "/\\/evil.example", "//evil.example", "/\tx",
-                                    "https://evil.example/", "javascript:alert(1)", "\\\\evil.example"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/\\evil.example",
+        "/\\/evil.example",
+        "//evil.example",
+        "/\tx",
+        "https://evil.example/",
+        "javascript:alert(1)",
+        "\\\\evil.example",
+    ],
+)
 def test_login_never_redirects_off_site(web, target):
     resp = web.get("/login", query_string={"next": target})
     assert resp.status_code == 302
@@ -335,7 +430,7 @@ EVIL = {
         f"Border policy {XSS} and {IMG} in the Aegean.",
         "Frontex </p><b>bold</b> runs the border agency & more.",
     ],
-    "note": f"See {XSS} and https://example.org/a\"onmouseover=alert(1).",
+    "note": f'See {XSS} and https://example.org/a"onmouseover=alert(1).',
 }
 
 
@@ -350,15 +445,19 @@ def evil_app(tmp_path_factory):
     root = tmp_path_factory.mktemp("evil") / "data"
     root.mkdir()
     first = EVIL["paragraphs"][0]
-    doc = make_document("evil", EVIL["paragraphs"], title=EVIL["title"], notes={"1": EVIL["note"]},
-                        marks={0: [(len(first), "1")]})
+    doc = make_document(
+        "evil", EVIL["paragraphs"], title=EVIL["title"], notes={"1": EVIL["note"]}, marks={0: [(len(first), "1")]}
+    )
     p0 = doc.passages[0].start
     at = doc.text.index(XSS, p0)
-    entities = [Entity(at, at + len(XSS), "ORG", XSS, XSS),
-                Entity(doc.text.index("Frontex"), doc.text.index("Frontex") + 7, '"><b>', "Frontex", IMG)]
+    entities = [
+        Entity(at, at + len(XSS), "ORG", XSS, XSS),
+        Entity(doc.text.index("Frontex"), doc.text.index("Frontex") + 7, '"><b>', "Frontex", IMG),
+    ]
     write_documents(root / "index", [(doc, entities)])
-    DocumentStore(root).put(StoredDocument(document=doc, entities=entities, ingested_at="2026-01-01T00:00:00Z",
-                                           source_hash="x"))
+    DocumentStore(root).put(
+        StoredDocument(document=doc, entities=entities, ingested_at="2026-01-01T00:00:00Z", source_hash="x")
+    )
     return make_app(root, root / "glossa.db")
 
 
@@ -366,14 +465,34 @@ def test_hostile_document_text_is_escaped_everywhere(evil_app):
     client = evil_app.test_client()
     html = client.get("/doc/evil").get_data(as_text=True)
     client.csrf = re.search(r'data-csrf="([^"]+)"', html).group(1)
-    body = {"type": "Annotation", "body": [{"type": "TextualBody", "purpose": "commenting", "value": XSS},
-                                           {"type": "TextualBody", "purpose": "tagging", "value": "evil"}],
-            "target": {"source": "http://localhost/doc/evil",
-                       "selector": {"type": "TextQuoteSelector", "exact": "Border policy"}}}
+    body = {
+        "type": "Annotation",
+        "body": [
+            {"type": "TextualBody", "purpose": "commenting", "value": XSS},
+            {"type": "TextualBody", "purpose": "tagging", "value": "evil"},
+        ],
+        "target": {
+            "source": "http://localhost/doc/evil",
+            "selector": {"type": "TextQuoteSelector", "exact": "Border policy"},
+        },
+    }
     assert client.post("/api/annotations", json=body, headers={"X-CSRF-Token": client.csrf}).status_code == 201
-    urls = ["/", "/?q=border", "/?q=aegean&type=ORG", f"/?q=border&entity={IMG}", "/?q=tag:evil", "/doc/evil",
-            "/doc/evil?q=border", f"/doc/evil?ent=ORG:{XSS}", "/doc/evil/fn/1", "/entities", f"/entities?name={XSS}",
-            "/works", "/annotations", "/annotations?tag=evil"]
+    urls = [
+        "/",
+        "/?q=border",
+        "/?q=aegean&type=ORG",
+        f"/?q=border&entity={IMG}",
+        "/?q=tag:evil",
+        "/doc/evil",
+        "/doc/evil?q=border",
+        f"/doc/evil?ent=ORG:{XSS}",
+        "/doc/evil/fn/1",
+        "/entities",
+        f"/entities?name={XSS}",
+        "/works",
+        "/annotations",
+        "/annotations?tag=evil",
+    ]
     for url in urls:
         resp = client.get(url)
         assert resp.status_code == 200, url
@@ -404,9 +523,15 @@ def test_security_headers_on_every_kind_of_response(app, web, doc_id, annotation
         "static": web.get("/static/app.js"),
         "health": web.get("/healthz"),
         "403": app.test_client().post("/api/annotations", json={}),
-        "204": send(web, "DELETE", "/api/annotations/" + web.post(
-            "/api/annotations", headers={"X-CSRF-Token": web.csrf}, json=_quote_body(app, doc_id)).get_json()["id"]
-            .rsplit("/", 1)[1], csrf=web.csrf),
+        "204": send(
+            web,
+            "DELETE",
+            "/api/annotations/"
+            + web.post("/api/annotations", headers={"X-CSRF-Token": web.csrf}, json=_quote_body(app, doc_id))
+            .get_json()["id"]
+            .rsplit("/", 1)[1],
+            csrf=web.csrf,
+        ),
     }
     for kind, resp in responses.items():
         assert resp.status_code < 500, kind
@@ -434,7 +559,7 @@ def _quote_body(app, doc_id):
         from webui import services
 
         doc = services.get_store().get(doc_id).document
-    quote = doc.text[doc.passages[3].start:doc.passages[3].start + 20]
+    quote = doc.text[doc.passages[3].start : doc.passages[3].start + 20]
     return selector_body(doc, quote, comment="to delete", base="http://localhost")
 
 
@@ -452,8 +577,12 @@ def test_templates_and_scripts_have_no_inline_code():
             for bad in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
                 assert bad not in text, f"{bad} in {path.name}"
     # only one place marks text safe in a template: the indexer's escaped snippet
-    safe = [(p.name, line) for p in (root / "templates").glob("*.html")
-            for line in p.read_text().splitlines() if "|safe" in line]
+    safe = [
+        (p.name, line)
+        for p in (root / "templates").glob("*.html")
+        for line in p.read_text().splitlines()
+        if "|safe" in line
+    ]
     assert [name for name, _ in safe] == ["search.html"]
 
 
@@ -498,8 +627,9 @@ def test_hostile_sign_in_and_tokens(app):
     html = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
     for name, password in (("x" * 10_000, "\x00"), (XSS, "y"), ("a\x00b", "p" * 100_000), ("é", "")):
-        resp = client.post("/login", data={"name": name, "password": password, "csrf_token": token,
-                                            "next": "/\\evil.example"})
+        resp = client.post(
+            "/login", data={"name": name, "password": password, "csrf_token": token, "next": "/\\evil.example"}
+        )
         check(resp, "/login")
         assert resp.status_code == 401 and "Unknown user name or wrong password" in resp.get_data(as_text=True)
     for body, ctype in BAD_BODIES[:14]:

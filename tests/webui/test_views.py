@@ -119,7 +119,9 @@ def test_reader_text_maps_to_canonical_offsets(client, ids, sample_data_dir):
         assert got["text"] == doc.text[p.start : p.end], p.ordinal
     assert '<mark class="term">migration</mark>' in html
     # footnote marks link to the notes, notes link back to every citation
-    assert re.search(r'<sup class="fnref" data-glossa-skip><a href="#fn-42" id="fnref-42-1" aria-describedby="fn-42"', html)
+    assert re.search(
+        r'<sup class="fnref" data-glossa-skip><a href="#fn-42" id="fnref-42-1" aria-describedby="fn-42"', html
+    )
     assert '<li id="fn-42" class="note"' in html and 'href="#fnref-42-1"' in html
     assert '<aside id="annotation-panel"' in html
     for meta in ("Source", "Format", "Words", "Ingested"):
@@ -149,7 +151,7 @@ def test_unknown_document_is_a_404_page(client):
 def test_footnote_page_shows_note_citing_sentence_and_references(client, ids):
     html = page(client, f"/doc/{ids['003']}/fn/42")
     assert "<h1>Note 42" in html and "Predicting Migration Flows" in html
-    cited = re.search(r'<h2>Cited in the text</h2>\s*<ul>\s*<li><blockquote>(.*?)</blockquote>', html, re.S).group(1)
+    cited = re.search(r"<h2>Cited in the text</h2>\s*<ul>\s*<li><blockquote>(.*?)</blockquote>", html, re.S).group(1)
     assert cited.startswith("The French NGO Disclose") and cited.endswith('<sup class="fnref-here">42</sup>')
     assert f'href="/doc/{ids["003"]}#fnref-42-1"' in html
     assert "<h2>References</h2>" in html

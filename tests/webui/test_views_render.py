@@ -18,16 +18,23 @@ def _doc():
     doc = b.build(doc_id="d1", title="T")
     from corpus.models import Footnote
 
-    doc.footnotes = [Footnote("1", "See <b>x</b> https://example.org/a?b=1&c=2."), Footnote("2", "Note two"),
-                     Footnote("3", "Ibid.")]
+    doc.footnotes = [
+        Footnote("1", "See <b>x</b> https://example.org/a?b=1&c=2."),
+        Footnote("2", "Note two"),
+        Footnote("3", "Ibid."),
+    ]
     return doc
 
 
 def _ents(doc):
     t = doc.text
     out = []
-    for word, label in (("Frontex", "ORG"), ("European Commission", "ORG"), ("Belgrade", "GPE"),
-                        ("Commission in Belgrade", "LOC")):  # the last overlaps and must be dropped
+    for word, label in (
+        ("Frontex", "ORG"),
+        ("European Commission", "ORG"),
+        ("Belgrade", "GPE"),
+        ("Commission in Belgrade", "LOC"),
+    ):  # the last overlaps and must be dropped
         s = t.index(word)
         out.append(Entity(s, s + len(word), label, word, word))
     return out
@@ -48,7 +55,10 @@ def test_markup_is_escaped_and_highlighted():
     doc = _doc()
     html = "".join(render.render_passages(doc, _ents(doc), render.query_terms("commission migration policy")))
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert '<span class="ent ent-ORG" data-label="ORG" data-canonical="Frontex" title="Organisation: Frontex">Frontex</span>' in html
+    assert (
+        '<span class="ent ent-ORG" data-label="ORG" data-canonical="Frontex" title="Organisation: Frontex">Frontex</span>'
+        in html
+    )
     assert 'class="ent ent-LOC"' not in html  # overlapping entity dropped
     assert '<mark class="term">Commission</mark>' in html and '<mark class="term">Migration</mark>' in html
     assert '<mark class="term">policies</mark>' in html  # plural of a stem
@@ -59,14 +69,19 @@ def test_markup_is_escaped_and_highlighted():
 
 def test_query_terms_skip_fields_and_operators():
     assert render.query_terms('person:"Ursula von der Leyen" AND migra* NOT doc:abc fn:42 tag:x') == [
-        "ursula", "von", "der", "leyen", "migra*"]
+        "ursula",
+        "von",
+        "der",
+        "leyen",
+        "migra*",
+    ]
     assert render.query_terms("") == []
     assert render.query_terms('unbalanced "quote (') == ["unbalanced", "quote"]
 
 
 def test_citing_sentence_is_the_one_the_mark_closes():
     text = "First sentence here. The EU funded it.7 Another one follows. Last"
-    start, end = 0, len(text)
+    start, _end = 0, len(text)
     offset = text.index(".7") + 1
     text2 = text[:offset] + text[offset + 1 :]
     s, e = render.citing_sentence(text2, start, len(text2), offset)

@@ -4,8 +4,9 @@ Revision ID: 0001
 Revises:
 Create Date: 2026-11-24
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0001"
 down_revision = None
@@ -34,8 +35,7 @@ def upgrade() -> None:
         sa.Column("created", TS, nullable=False),
         sa.Column("last_used", TS, nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_api_tokens"),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE",
-                                name="fk_api_tokens_user_id_users"),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE", name="fk_api_tokens_user_id_users"),
         sa.UniqueConstraint("token_hash", name="uq_api_tokens_token_hash"),
     )
     op.create_index("ix_api_tokens_user_id", "api_tokens", ["user_id"])
@@ -56,12 +56,12 @@ def upgrade() -> None:
         sa.Column("status", sa.String(10), nullable=False),
         sa.Column("text_hash", sa.String(64), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_annotations"),
-        sa.ForeignKeyConstraint(["creator_id"], ["users.id"], ondelete="RESTRICT",
-                                name="fk_annotations_creator_id_users"),
+        sa.ForeignKeyConstraint(
+            ["creator_id"], ["users.id"], ondelete="RESTRICT", name="fk_annotations_creator_id_users"
+        ),
         sa.CheckConstraint("visibility IN ('private', 'shared')", name="ck_annotations_visibility"),
         sa.CheckConstraint("status IN ('anchored', 'orphaned')", name="ck_annotations_status"),
-        sa.CheckConstraint("start_offset >= 0 AND end_offset >= start_offset",
-                           name="ck_annotations_offsets"),
+        sa.CheckConstraint("start_offset >= 0 AND end_offset >= start_offset", name="ck_annotations_offsets"),
     )
     op.create_index("ix_annotations_doc_id", "annotations", ["doc_id"])
     op.create_index("ix_annotations_creator_id", "annotations", ["creator_id"])
@@ -71,8 +71,12 @@ def upgrade() -> None:
         sa.Column("tag", sa.String(64), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("annotation_id", "tag", name="pk_annotation_tags"),
-        sa.ForeignKeyConstraint(["annotation_id"], ["annotations.id"], ondelete="CASCADE",
-                                name="fk_annotation_tags_annotation_id_annotations"),
+        sa.ForeignKeyConstraint(
+            ["annotation_id"],
+            ["annotations.id"],
+            ondelete="CASCADE",
+            name="fk_annotation_tags_annotation_id_annotations",
+        ),
     )
     op.create_index("ix_annotation_tags_tag", "annotation_tags", ["tag"])
 
