@@ -39,9 +39,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # then what the caller passed (so tests win).
     app.config.from_mapping(settings.defaults())
     app.config.from_pyfile("glossa.cfg", silent=True)
-    app.config.from_prefixed_env("GLOSSA")
+    app.config.update(settings.from_environment())
     if config:
         app.config.update(config)
+    app.config.update(settings.validate(app.config))  # raises SettingsError: never start on a bad value
 
     data_dir = settings.resolve_data_dir(app.config.get("DATA_DIR"))
     app.config["DATA_DIR"] = str(data_dir)

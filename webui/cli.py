@@ -11,6 +11,8 @@ from pathlib import Path
 
 import click
 
+from annotations.db import SchemaError
+
 from . import config as settings
 
 DATA_KEY = "glossa.data"
@@ -58,6 +60,8 @@ class GlossaGroup(click.Group):
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except (settings.SettingsError, SchemaError) as exc:
+            raise CliError(f"Cannot start: {exc}.") from None
         except Exception as exc:
             if os.environ.get("GLOSSA_DEBUG"):
                 raise

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+
 from flask import Flask, current_app
 
 
 def init_app(app: Flask) -> None:
     """Give the app its registry of long-lived service objects (each created on first use)."""
-    app.extensions["glossa"] = {}
+    app.extensions["glossa"] = {"lock": threading.Lock()}
 
 
 def _registry() -> dict:
@@ -37,15 +39,28 @@ def get_searcher():
     return scoped_searcher(reg["searcher"])
 
 
+def migrate(app: Flask) -> None:
+    """Bring the annotation database to the latest schema, once per app, before it serves.
+
+    ``glossa serve`` and the WSGI entry point call this at start-up; a request that comes
+    first (an embedding that skipped it) does the same under the same lock, so concurrent
+    first requests never race (and ``annotations.db.upgrade`` locks across processes).
+    """
+    reg = app.extensions["glossa"]
+    with reg["lock"]:
+        if "engine" not in reg:
+            from annotations import db
+
+            url = app.config["DATABASE_URL"]
+            db.upgrade(url)
+            reg["engine"] = db.make_engine(url)
+
+
 def get_engine():
     """The annotation database engine, migrated to the latest schema on first use."""
     reg = _registry()
     if "engine" not in reg:
-        from annotations import db
-
-        url = current_app.config["DATABASE_URL"]
-        db.upgrade(url)
-        reg["engine"] = db.make_engine(url)
+        migrate(current_app._get_current_object())  # type: ignore[attr-defined]
     return reg["engine"]
 
 
