@@ -76,13 +76,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import annotate, api, api_annotations, auth, views
+    from . import annotate, auth
+    from .api import annotations as api_annotations
+    from .api import documents as api_documents
+    from .views import catalog, helpers, reader, search
 
     auth.init_app(app)
-    app.register_blueprint(views.bp)
-    app.register_blueprint(api.bp, url_prefix="/api")
+    helpers.init_app(app)
+    for module in (search, reader, catalog, annotate):
+        app.register_blueprint(module.bp)
+    app.register_blueprint(api_documents.bp, url_prefix="/api")
     app.register_blueprint(api_annotations.bp, url_prefix="/api")
-    app.register_blueprint(annotate.bp)
 
 
 def wants_json() -> bool:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
+from . import annotation_tags
+
 
 def init_app(app: Flask) -> None:
     """Give the app its registry of long-lived service objects (each created on first use)."""
@@ -31,10 +33,8 @@ def get_searcher():
         from indexer.search import Searcher
 
         reg["searcher"] = Searcher(current_app.config["INDEX_DIR"])
-    from .annotation_tags import scoped_searcher
-
     # annotation tags: private ones only for their author (see webui/annotation_tags.py)
-    return scoped_searcher(reg["searcher"])
+    return annotation_tags.scoped_searcher(reg["searcher"])
 
 
 def get_engine():
@@ -58,3 +58,8 @@ def get_annotation_service():
 
         reg["annotation_service"] = AnnotationService(db.make_session_factory(get_engine()))
     return reg["annotation_service"]
+
+
+def get_tag_index() -> annotation_tags.TagIndex:
+    """The annotation tags of the search index (written from every annotation)."""
+    return annotation_tags.TagIndex(get_store(), get_annotation_service(), current_app.config["INDEX_DIR"])

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from . import config as settings
-from .cli import DEV_CORPUS, SAMPLE_CORPUS, CliError, data_dir, make_app
+from .. import config as settings
+from .common import DEV_CORPUS, SAMPLE_CORPUS, CliError, data_dir, make_app
 
 #: settings whose environment variable is not simply GLOSSA_<NAME>
 ENV_NAMES = {"DATA_DIR": "GLOSSA_DATA"}
@@ -96,7 +96,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
       glossa demo
       glossa --data /tmp/glossa-demo demo --port 8000
     """
-    from .cli_ingest import run_pipeline, summary_lines
+    from .ingest import run_pipeline, summary_lines
 
     corpus = sample_corpus()
     click.echo(f"Ingesting the sample corpus from {corpus} ...")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, jsonify, request
 
-from . import presenters, services
+from .. import presenters, services
 from .openapi import build_spec
 
 bp = Blueprint("api", __name__)

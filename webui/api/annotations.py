@@ -39,7 +39,7 @@ from annotations import export, model
 from annotations.base import AnnotationError
 from annotations.validation import place_quote
 
-from . import annotation_tags, services
+from .. import services
 
 bp = Blueprint("api_annotations", __name__)
 
@@ -143,7 +143,7 @@ def _int_arg(name: str, default: int, high: int) -> int:
 def _sync_index(*records) -> None:
     """Reflect tag changes in the search index; a failure is logged, the annotation is kept."""
     try:
-        annotation_tags.sync_for(records)
+        services.get_tag_index().sync_for(records)
     except Exception:  # noqa: BLE001 - the annotation is saved; the index can be re-synced
         current_app.logger.exception("could not update passage tags in the index")
 

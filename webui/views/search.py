@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import time
 
-from flask import current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request
 
-from . import render, services
-from .views import MAX_PAGE, MAX_QUERY, _current_filters, _documents, _int_arg, bp, search_url
+from .. import render, services
+from .helpers import MAX_PAGE, MAX_QUERY, current_filters, documents, int_arg, search_url
+
+bp = Blueprint("search", __name__)
 
 
 @bp.get("/")
 def search():
     """The search page: the box, results grouped by document, facets, pagination."""
     q = request.args.get("q", "").strip()
-    filters = _current_filters()
-    page = _int_arg("page", 1, 1, MAX_PAGE)
-    context = {"q": q, "filters": filters, "documents": _documents(), "results": None, "error": None}
+    filters = current_filters()
+    page = int_arg("page", 1, 1, MAX_PAGE)
+    context = {"q": q, "filters": filters, "documents": documents(), "results": None, "error": None}
     if not q and not filters:
         return render_template("search.html", **context)
     if len(q) > MAX_QUERY:
@@ -62,7 +64,7 @@ def _active_filters(filters: dict[str, list[str]], results) -> list[dict]:
 def _pagination(results) -> dict:
     """Page links for the results (a window around the current page)."""
     q = request.args.get("q", "").strip()
-    filters = _current_filters()
+    filters = current_filters()
     pages = max(results.pages, 1)
     window = range(max(1, results.page - 3), min(pages, results.page + 3) + 1)
     link = lambda n: search_url(q, **filters, page=n if n > 1 else None)  # noqa: E731

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from .cli import CliError, data_dir, make_app
+from .common import CliError, data_dir, make_app
 
 
 def _count(value: Any) -> int:
@@ -129,7 +129,7 @@ def ingest(
 
     # Annotations on documents whose text changed are moved to the new text (or orphaned,
     # never deleted), and their tags are written back into the rewritten index records.
-    from .annotate import reanchor_documents
+    from ..annotate import reanchor_documents
 
     reanchored = reanchor_documents(app, list(report.added) + list(report.updated))
     if as_json:

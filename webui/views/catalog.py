@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
-from . import services
-from .views import _documents, bp
+from .. import services
+from .helpers import documents
+
+bp = Blueprint("catalog", __name__)
 
 
 @bp.get("/cite")
@@ -17,7 +19,7 @@ def cite():
     number = request.args.get("n", "").strip().lstrip("#")
     if not doc_id or not number:
         abort(400, description="Choose a document and type a footnote number to look it up.")
-    return redirect(url_for("views.footnote", doc_id=doc_id, number=number))
+    return redirect(url_for("reader.footnote", doc_id=doc_id, number=number))
 
 
 @bp.get("/entities")
@@ -83,7 +85,7 @@ def works():
             for w in items
             if needle in (w.title or "").casefold() or needle in w.key or any(needle in a.casefold() for a in w.authors)
         ]
-    titles = {s.doc_id: s.title for s in _documents()}
+    titles = {s.doc_id: s.title for s in documents()}
     return render_template("works.html", works=items, name=name, titles=titles)
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections import Counter, OrderedDict
 from urllib.parse import quote, urlencode
 
-from flask import abort, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 
-from . import presenters, render, services
-from .views import MAX_QUERY, PANEL_LIMIT, _documents, bp, entity_query
+from .. import presenters, render, services
+from .helpers import MAX_QUERY, PANEL_LIMIT, documents, entity_query
+
+bp = Blueprint("reader", __name__)
 
 _doc_cache: OrderedDict = OrderedDict()
 _html_cache: OrderedDict = OrderedDict()
@@ -51,7 +53,7 @@ def _doc_facts(stored) -> dict:
     counts = Counter((e.label, e.canonical or e.text) for e in stored.entities)
     order = list(render.LABELS)
     present = sorted({label for label, _ in counts}, key=lambda lab: (order.index(lab) if lab in order else 99, lab))
-    search_base = url_for("views.search")
+    search_base = url_for("search.search")
     top: dict[str, list] = {}
     for (label, canonical), n in counts.most_common():
         if len(top.setdefault(label, [])) < PANEL_LIMIT:
@@ -59,7 +61,7 @@ def _doc_facts(stored) -> dict:
             top[label].append(
                 {"name": canonical, "count": n, "key": f"{label}:{canonical}", "search_url": f"{search_base}?{query}"}
             )
-    note_base = url_for("views.footnote", doc_id=doc.doc_id, number="0")[:-1]
+    note_base = url_for("reader.footnote", doc_id=doc.doc_id, number="0")[:-1]
     backrefs = render.note_backrefs(doc)
     notes = [
         {
@@ -96,7 +98,7 @@ QUIET_TYPES = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "QUAN
 
 
 @bp.get("/doc/<doc_id>")
-def reader(doc_id: str):
+def document(doc_id: str):
     """The reader: cleaned text, highlighted entities and terms, footnote popovers and notes."""
     stored = _stored_or_404(doc_id)
     doc = stored.document
@@ -111,7 +113,7 @@ def reader(doc_id: str):
         shown = set(present) - QUIET_TYPES
     entities = [e for e in stored.entities if e.label in shown] if shown != set(present) else stored.entities
     focus = request.args.get("ent", "")[:300] or None
-    base = url_for("views.reader", doc_id=doc.doc_id)
+    base = url_for("reader.document", doc_id=doc.doc_id)
     by_type: dict[str, list] = {}
     for label, items in facts["top"].items():
         by_type[label] = [
@@ -137,7 +139,7 @@ def reader(doc_id: str):
         type_distinct=facts["type_distinct"],
         panel_limit=PANEL_LIMIT,
         focus=focus,
-        documents=_documents(),
+        documents=documents(),
     )
 
 
@@ -167,7 +169,7 @@ def footnote(doc_id: str, number: str):
             if valid
             else f"Note {shown} does not exist; this document has no footnotes."
         )
-        return render_template("footnote.html", doc=doc, note=None, message=message, documents=_documents()), 404
+        return render_template("footnote.html", doc=doc, note=None, message=message, documents=documents()), 404
     nid = render.note_id(note["number"])
     citing = [
         {
@@ -188,6 +190,6 @@ def footnote(doc_id: str, number: str):
         linkify=render.linkify,
         prev=numbers[i - 1] if i > 0 else None,
         next=numbers[i + 1] if i + 1 < len(numbers) else None,
-        documents=_documents(),
+        documents=documents(),
         message=None,
     )

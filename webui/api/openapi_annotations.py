@@ -1,4 +1,4 @@
-"""OpenAPI description of the annotation endpoints (webui/api_annotations.py): W3C Web Annotations."""
+"""OpenAPI description of the annotation endpoints (webui/api/annotations.py): W3C Web Annotations."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
-"""The ``glossa`` command: ingest, search, read and cite documents, serve the web app.
+"""What every ``glossa`` command shares: the group, its ``--data`` option, errors, the app.
 
 Every command accepts ``--data DIR`` (also before the command name; env GLOSSA_DATA;
 default ./glossa-data), so ``glossa --data d ingest x`` and ``glossa ingest --data d x`` agree.
+The commands themselves live in the sibling modules and are registered in ``webui.cli``.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ from pathlib import Path
 
 import click
 
-from . import config as settings
+from .. import config as settings
 
 DATA_KEY = "glossa.data"
-SAMPLE_CORPUS = Path(__file__).with_name("sample_corpus")
-DEV_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+SAMPLE_CORPUS = Path(__file__).resolve().parents[1] / "sample_corpus"
+DEV_CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 
 
 class CliError(click.ClickException):
@@ -81,7 +82,7 @@ def data_dir() -> Path:
 
 def make_app(**config):
     """The Flask app for the chosen data directory, so commands share the server's settings."""
-    from .app import create_app
+    from ..app import create_app
 
     return create_app({"DATA_DIR": str(data_dir()), **config})
 
@@ -124,24 +125,3 @@ def cli() -> None:
     All state lives in the data directory (--data DIR, env GLOSSA_DATA, default
     ./glossa-data). Run `glossa COMMAND --help` for a command's options and examples.
     """
-
-
-def register_commands() -> None:
-    """Attach every command module's commands to :data:`cli`."""
-    from . import cli_ingest, cli_read, cli_serve
-
-    for module in (cli_ingest, cli_serve, cli_read):
-        for command in module.COMMANDS:
-            cli.add_command(command)
-    try:
-        from .cli_annotations import register
-    except ModuleNotFoundError as exc:
-        if exc.name != f"{__package__}.cli_annotations":
-            raise
-    else:
-        register(cli)
-        for command in cli.commands.values():
-            _add_data_option(command)
-
-
-register_commands()
