@@ -11,13 +11,14 @@ from flask import Blueprint, Flask, current_app, g, redirect, render_template, r
 
 from annotations import model
 from annotations.base import AnnotationError
+from annotations.models import STATUSES, VISIBILITIES
 
 from . import auth, services
+from .params import MAX_FILTER
 
 bp = Blueprint("annotate", __name__)
 
 FILTER_KEYS = ("tag", "doc", "author", "q", "visibility", "status")
-MAX_FILTER = 200
 
 
 @bp.app_template_global()
@@ -28,9 +29,9 @@ def annotation_source_iri(doc_id: str) -> str:
 
 def _filters() -> dict:
     out = {k: (request.args.get(k) or "").strip()[:MAX_FILTER] or None for k in FILTER_KEYS}
-    if out["visibility"] not in (None, "private", "shared"):
+    if out["visibility"] not in VISIBILITIES:
         out["visibility"] = None
-    if out["status"] not in (None, "anchored", "orphaned"):
+    if out["status"] not in STATUSES:
         out["status"] = None
     return out
 

@@ -10,6 +10,7 @@ from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from . import config as settings
+from .services import DatabaseUnavailable
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -42,6 +43,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("GLOSSA")
     if config:
         app.config.update(config)
+    # a setting that cannot be used stops here with a message, before anything is created
+    app.config.update(settings.check(app.config))
 
     data_dir = settings.resolve_data_dir(app.config.get("DATA_DIR"))
     app.config["DATA_DIR"] = str(data_dir)
@@ -55,9 +58,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
 
-    from . import services
+    from . import caches, services
 
     services.init_app(app)
+    caches.init_app(app)
     _register_blueprints(app)
     _register_errors(app)
 
@@ -103,6 +107,14 @@ def _register_errors(app: Flask) -> None:
             return jsonify(error=exc.name, message=exc.description, status=exc.code), exc.code, headers
         page = render_template("error.html", status=exc.code, title=exc.name, message=exc.description)
         return page, exc.code, headers
+
+    @app.errorhandler(DatabaseUnavailable)
+    def database_unavailable(exc: DatabaseUnavailable):
+        app.logger.error("%s", exc)
+        message = "The annotation database is unavailable; the error was logged."
+        if wants_json():
+            return jsonify(error="Service Unavailable", message=message, status=503), 503
+        return render_template("error.html", status=503, title="Service unavailable", message=message), 503
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

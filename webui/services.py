@@ -37,15 +37,40 @@ def get_searcher():
     return annotation_tags.scoped_searcher(reg["searcher"])
 
 
+class DatabaseUnavailable(RuntimeError):
+    """The annotation database cannot be opened: the message says which and what to check."""
+
+
+def _shown_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
 def get_engine():
-    """The annotation database engine, migrated to the latest schema on first use."""
+    """The annotation database engine, migrated to the latest schema on first use
+    (DatabaseUnavailable if the database cannot be reached or read)."""
     reg = _registry()
     if "engine" not in reg:
+        from alembic.util.exc import CommandError
+        from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
         from annotations import db
 
         url = current_app.config["DATABASE_URL"]
-        db.upgrade(url)
-        reg["engine"] = db.make_engine(url)
+        try:
+            db.upgrade(url)
+            reg["engine"] = db.make_engine(url)
+        except (OperationalError, ArgumentError, NoSuchModuleError, CommandError) as exc:
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise DatabaseUnavailable(
+                f"Cannot open the annotation database {_shown_url(url)}: {reason}. Check DATABASE_URL "
+                "(env GLOSSA_DATABASE_URL): the server must be running and the database must exist."
+            ) from None
     return reg["engine"]
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from .. import services
-from .common import CliError, make_app
+from .common import CliError, existing_app, make_app
 
 
 def _app():
@@ -62,7 +62,7 @@ def user_add(name: str, password_stdin: bool) -> None:
 @user_group.command("list")
 def user_list() -> None:
     """List the accounts with the number of annotations each wrote."""
-    with _app().app_context():
+    with existing_app().app_context():
         users = _service().users_with_counts()
     if not users:
         click.echo("No users yet. Add one with: glossa user add NAME")
@@ -113,7 +113,7 @@ def annotations_export(fmt: str, output: str | None, viewer: str | None) -> None
     """Export annotations, e.g. glossa annotations export --format csv -o notes.csv"""
     from ..api.annotations import export_payload
 
-    app = _app()
+    app = existing_app()
     with app.test_request_context("/"):  # export links are built from BASE_URL
         if viewer is not None:
             user = _service().get_user(viewer)

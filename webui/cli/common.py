@@ -8,6 +8,7 @@ The commands themselves live in the sibling modules and are registered in ``webu
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import click
@@ -16,7 +17,6 @@ from .. import config as settings
 
 DATA_KEY = "glossa.data"
 SAMPLE_CORPUS = Path(__file__).resolve().parents[1] / "sample_corpus"
-DEV_CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 
 
 class CliError(click.ClickException):
@@ -55,10 +55,20 @@ class GlossaGroup(click.Group):
 
     def invoke(self, ctx: click.Context):
         """Run the command; an unexpected error becomes one line (GLOSSA_DEBUG=1 shows the traceback)."""
+        from ..services import DatabaseUnavailable
+
         try:
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except BrokenPipeError:
+            # the reader went away (`glossa docs | head`): what it wanted, it got
+            _silence_stdout()
+            raise click.exceptions.Exit(0) from None
+        except settings.SettingsError as exc:
+            raise CliError(str(exc), exit_code=2) from None
+        except DatabaseUnavailable as exc:
+            raise CliError(str(exc)) from None
         except Exception as exc:
             if os.environ.get("GLOSSA_DEBUG"):
                 raise
@@ -66,6 +76,17 @@ class GlossaGroup(click.Group):
                 f"Unexpected error: {type(exc).__name__}: {exc}. Nothing was lost; run again with "
                 "GLOSSA_DEBUG=1 to see the traceback, and please report it."
             ) from None
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so flushing it at exit cannot fail again."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (e.g. click's test runner)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 def _add_data_option(cmd: click.Command) -> None:
@@ -85,6 +106,17 @@ def make_app(**config):
     from ..app import create_app
 
     return create_app({"DATA_DIR": str(data_dir()), **config})
+
+
+def existing_app():
+    """The app over an existing data directory (never creating one), else a CliError."""
+    where = data_dir()
+    if not where.is_dir():
+        raise CliError(
+            f"No data directory at {where}. Check --data (env GLOSSA_DATA), or ingest documents "
+            f"first: glossa --data {where} ingest PATH..."
+        )
+    return make_app()
 
 
 def open_app():

@@ -226,7 +226,10 @@ def entities(type_: str | None, q: str | None, as_json: bool) -> None:
 
 @click.group(short_help="Export the works cited in footnotes (BibTeX, CSL-JSON).")
 def works() -> None:
-    """The works cited in the corpus's footnotes (list them, export them).
+    """Export the works cited in the corpus's footnotes (BibTeX, CSL-JSON).
+
+    The works are listed, with the notes citing them, on the web app's Works cited page
+    and by GET /api/works.
 
     \b
     Examples:

@@ -1,4 +1,4 @@
-"""Helpers the HTML blueprints share: query parameters, search URLs, the document list,
+"""Helpers the HTML blueprints share: search URLs, the active filters, the document list,
 and the template globals (registered on the app by :func:`init_app`)."""
 
 from __future__ import annotations
@@ -7,21 +7,8 @@ from urllib.parse import quote, urlencode
 
 from flask import Flask, current_app, request, url_for
 
-from .. import render, services
-
-FILTER_PARAMS = ("doc", "type", "entity", "tag")
-MAX_QUERY = 1000
-MAX_PAGE = 10_000
-PANEL_LIMIT = 40  # entities listed per type in the reader's side panel
-
-
-def int_arg(name: str, default: int, low: int, high: int) -> int:
-    """An integer query parameter, clamped; junk gives the default."""
-    try:
-        value = int(request.args.get(name, default))
-    except (TypeError, ValueError):
-        return default
-    return min(max(value, low), high)
+from .. import labels, render, services
+from ..params import FILTER_PARAMS
 
 
 def search_url(q: str | None = None, **params) -> str:
@@ -52,8 +39,8 @@ def entity_query(canonical: str) -> str:
 def init_app(app: Flask) -> None:
     """Give the templates the helpers they call (labels, search and facet URLs)."""
     app.jinja_env.globals.update(
-        LABELS=render.LABELS,
-        label_name=render.label_name,
+        LABELS=labels.LABELS,
+        label_name=labels.label_name,
         safe_label=render.safe_label,
         search_url=search_url,
         facet_url=facet_url,
@@ -72,4 +59,5 @@ def documents() -> list:
 
 
 def current_filters() -> dict[str, list[str]]:
+    """The search filters of this request (each may be given several times)."""
     return {k: request.args.getlist(k) for k in FILTER_PARAMS if request.args.getlist(k)}

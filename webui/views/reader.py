@@ -2,56 +2,51 @@
 
 from __future__ import annotations
 
-from collections import Counter, OrderedDict
+from collections import Counter
 from urllib.parse import quote, urlencode
 
 from flask import Blueprint, abort, render_template, request, url_for
 
-from .. import presenters, render, services
-from .helpers import MAX_QUERY, PANEL_LIMIT, documents, entity_query
+from annotations.validation import MAX_DOC_ID
+
+from .. import labels, presenters, render, services
+from ..caches import cache
+from ..params import MAX_QUERY
+from .helpers import documents, entity_query
 
 bp = Blueprint("reader", __name__)
 
-_doc_cache: OrderedDict = OrderedDict()
-_html_cache: OrderedDict = OrderedDict()
-
-
-def _remember(cache: OrderedDict, key, value, size: int):
-    cache[key] = value
-    cache.move_to_end(key)
-    while len(cache) > size:
-        cache.popitem(last=False)
-    return value
+PANEL_LIMIT = 40  # entities listed per type in the reader's side panel
 
 
 def _stored_or_404(doc_id: str):
     """The stored document (cached until it is re-ingested), or a 404 page."""
     store = services.get_store()
-    entry = store.manifest().get(doc_id) if len(doc_id) < 200 else None
+    entry = store.manifest().get(doc_id) if len(doc_id) <= MAX_DOC_ID else None
     stored = None
     if entry is not None:
         key = (str(store.root), doc_id, entry.get("ingested_at"), entry.get("source_hash"))
-        stored = _doc_cache.get(key)
+        documents_cache = cache("reader.documents", 8)
+        stored = documents_cache.get(key)
         if stored is None:
             stored = store.get(doc_id)
             if stored is not None:
-                _remember(_doc_cache, key, stored, 8)
+                documents_cache.put(key, stored)
     if stored is None:
         abort(404, description=f"There is no document with the id “{doc_id}”.")
     return stored
 
 
-_facts_cache: OrderedDict = OrderedDict()
-
-
 def _doc_facts(stored) -> dict:
     """What the reader shows besides the text (entity counts, notes), computed once per version."""
     key = (id(stored), stored.document.doc_id, stored.ingested_at)
-    if key in _facts_cache:
-        return _facts_cache[key]
+    return cache("reader.facts", 8).get_or_make(key, lambda: _make_facts(stored))
+
+
+def _make_facts(stored) -> dict:
     doc = stored.document
     counts = Counter((e.label, e.canonical or e.text) for e in stored.entities)
-    order = list(render.LABELS)
+    order = list(labels.LABELS)
     present = sorted({label for label, _ in counts}, key=lambda lab: (order.index(lab) if lab in order else 99, lab))
     search_base = url_for("search.search")
     top: dict[str, list] = {}
@@ -73,25 +68,20 @@ def _doc_facts(stored) -> dict:
         }
         for n in doc.footnotes
     ]
-    facts = {
+    return {
         "present": present,
         "top": top,
         "notes": notes,
         "type_counts": Counter(e.label for e in stored.entities),
         "type_distinct": Counter(label for label, _ in counts),
     }
-    return _remember(_facts_cache, key, facts, 8)
 
 
 def _passages_html(stored, entities, terms, focus, shown) -> list:
     """Rendered passages of a document, cached per document version and display options."""
     doc = stored.document
     key = (id(stored), doc.doc_id, stored.ingested_at, tuple(sorted(shown)), tuple(terms), focus)
-    cached = _html_cache.get(key)
-    if cached is not None:
-        _html_cache.move_to_end(key)
-        return cached
-    return _remember(_html_cache, key, render.render_passages(doc, entities, terms, focus), 32)
+    return cache("reader.passages", 32).get_or_make(key, lambda: render.render_passages(doc, entities, terms, focus))
 
 
 QUIET_TYPES = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "QUANTITY"})
@@ -143,15 +133,6 @@ def document(doc_id: str):
     )
 
 
-def _note_range(doc) -> str:
-    numbers = [n.number for n in doc.footnotes]
-    ints = sorted(int(n) for n in numbers if n.isdigit())
-    others = [n for n in numbers if not n.isdigit()]
-    parts = [f"{ints[0]}-{ints[-1]}" if len(ints) > 1 else str(ints[0])] if ints else []
-    parts += others
-    return ", ".join(parts)
-
-
 @bp.get("/doc/<doc_id>/fn/<path:number>")
 def footnote(doc_id: str, number: str):
     """One footnote: its text, the sentences citing it, its references, its Ibid. target."""
@@ -162,7 +143,7 @@ def footnote(doc_id: str, number: str):
         # the same data (and citing sentences) as GET /api/documents/<id>/footnotes/<n> and `glossa cite`
         note = presenters.footnote_detail(stored, number, spans=True)
     except presenters.LookupFailed:
-        valid = _note_range(doc)
+        valid = presenters.note_numbers(doc)
         shown = number if len(number) <= 20 else number[:20] + "…"
         message = (
             f"Note {shown} does not exist; this document has notes {valid}."
