@@ -45,14 +45,17 @@ DEFINITIONS = {
     "numbers found": "gold note numbers for which Glossa has a footnote with that number, whatever its text",
     "note lines in body": f"gold note lines of >= {MIN_LINE} letters found inside one body passage (letters only, "
     "no spaces, digits dropped, so line breaks, hyphens and marks do not matter)",
+    "note lines in notes": "gold note lines found inside one Glossa footnote text (the note text is kept, "
+    "rightly cut or not); 'in neither' = found neither there nor in a body passage",
+    "note first lines in body": "the same for the first line of each gold note only",
     "body lines as notes": f"gold body lines of >= {MIN_LINE} letters found inside one Glossa footnote text (same folding)",
     "body lines kept": f"gold body lines of >= {MIN_LINE} letters found inside one body passage (text not lost)",
     "split paragraphs": "pairs of consecutive paragraph passages where the first does not end with . ! ? : ; … "
     "(closing quotes/brackets allowed) and the next starts with a lower-case letter, or the first ends "
     "with a hyphenated word; share = split pairs / pairs; a PDF counts as split when share >= 0.5",
     "cross-page phrases": f"{2 * PHRASE_SIDE} words ({PHRASE_SIDE} each side) around each gold page break that falls "
-    "mid-sentence (last body line of a page not ending a sentence + first body line of the next), found "
-    "as consecutive words (letters only) inside one body passage",
+    "mid-sentence (last body line of a page not ending a sentence + first body line of the next, both of "
+    ">= 3 words, so no heading), found as consecutive words (letters only) inside one body passage",
     "column phrases": "not measured: the segmentation TEI has no coordinates to tell where a column ends",
     "titles": f"Glossa's title vs the TEI title (teiHeader title level=a, or docTitle/titlePart), difflib ratio of "
     f"the folded words >= {TITLE_SIMILARITY}; files without a gold title are not counted",
@@ -80,8 +83,8 @@ def page_phrases(gold: Gold) -> list[str]:
         if not page.body or not following.body:
             continue
         last, first = page.body[-1], following.body[0]
-        if ends_sentence(last):
-            continue
+        if ends_sentence(last) or len(last.split()) < 3 or len(first.split()) < 3:
+            continue  # a paragraph or a heading ends at the break, not a sentence
         before, after = words(last, digits=False), words(first, digits=False)
         joined = words(last + "\n" + first, digits=False)
         if not before or not after:
@@ -118,6 +121,10 @@ def score_pdf(doc, gold: Gold | None) -> dict:
     note_lines = [k for k in (compact(line) for line in gold.note_lines) if len(k) >= MIN_LINE]
     body_lines = [k for k in (compact(line) for line in gold.body_lines) if len(k) >= MIN_LINE]
     out["note_lines_in_body"] = sum(1 for k in note_lines if k in body_key)
+    out["note_lines_in_notes"] = sum(1 for k in note_lines if k in notes_key)
+    out["note_lines_lost"] = sum(1 for k in note_lines if k not in notes_key and k not in body_key)
+    firsts = [k for k in (compact(n.lines[0]) for n in gold.notes if n.lines) if len(k) >= MIN_LINE]
+    out["note_first_lines_in_body"] = sum(1 for k in firsts if k in body_key)
     out["body_lines_as_notes"] = sum(1 for k in body_lines if k in notes_key)
     out["body_lines_kept"] = sum(1 for k in body_lines if k in body_key)
     body_words = " | ".join(" ".join(words(t, digits=False)) for t in passages)
@@ -135,6 +142,7 @@ def gold_counts(gold: Gold | None) -> dict:
     return {
         "gold_notes": len(gold.notes),
         "gold_note_lines": sum(1 for line in gold.note_lines if len(compact(line)) >= MIN_LINE),
+        "gold_note_first_lines": sum(1 for n in gold.notes if n.lines and len(compact(n.lines[0])) >= MIN_LINE),
         "gold_body_lines": sum(1 for line in gold.body_lines if len(compact(line)) >= MIN_LINE),
         "gold_page_phrases": len(page_phrases(gold)),
         "gold_title": gold.title,
@@ -194,13 +202,14 @@ def run_pdfs(paths: list[Path], bar) -> dict:
             else:
                 gold = read_gold(gold_path)
         row.update(gold_counts(gold))
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         try:
             doc = read_document(path)
         except Exception as exc:  # noqa: BLE001 - a failing file is a figure, not the end of the run
             row["error"] = f"{type(exc).__name__}: {exc}"
             doc = None
         row["seconds"] = round(time.perf_counter() - started, 3)
+        row["cpu_seconds"] = round(time.process_time() - cpu, 3)
         if doc is not None:
             row["pages"] = doc.pages
             row.update(score_pdf(doc, gold))
@@ -218,6 +227,7 @@ def pdf_totals(results: dict) -> dict:
 
     pages = total("pages", ok)
     seconds = total("seconds", ok)
+    cpu = total("cpu_seconds", ok)
     titled = [r for r in gold.values() if r.get("gold_title")]
     split_docs = [k for k, r in ok.items() if r.get("pairs") and r["split_pairs"] / r["pairs"] >= 0.5]
     return {
@@ -228,12 +238,18 @@ def pdf_totals(results: dict) -> dict:
         "seconds": round(seconds, 2),
         "seconds_per_page": round(seconds / pages, 4) if pages else None,
         "seconds_per_pdf": round(seconds / len(ok), 3) if ok else None,
+        "cpu_seconds": round(cpu, 2),
+        "cpu_seconds_per_page": round(cpu / pages, 4) if pages else None,
         "gold_pdfs": len(gold),
         "notes_right": total("notes_right", gold),
         "numbers_found": total("numbers_found", gold),
         "gold_notes": total("gold_notes", gold),
         "note_lines_in_body": total("note_lines_in_body", gold),
         "gold_note_lines": total("gold_note_lines", gold),
+        "note_lines_in_notes": total("note_lines_in_notes", gold),
+        "note_lines_lost": total("note_lines_lost", gold),
+        "note_first_lines_in_body": total("note_first_lines_in_body", gold),
+        "gold_note_first_lines": total("gold_note_first_lines", gold),
         "body_lines_as_notes": total("body_lines_as_notes", gold),
         "body_lines_kept": total("body_lines_kept", gold),
         "gold_body_lines": total("gold_body_lines", gold),
@@ -281,10 +297,19 @@ def print_pdfs(results: dict, totals: dict) -> None:
         print(
             f"  time                          {t['seconds_per_page']:.3f} s/page, {t['seconds_per_pdf']:.2f} s/PDF ({t['pages']} pages, {t['seconds']:.1f} s)"
         )
-    print(f"  gold PDFs                     {t['gold_pdfs']}")
+        print(
+            f"  CPU time                      {t['cpu_seconds_per_page']:.3f} s/page ({t['cpu_seconds']:.1f} s; less sensitive to load)"
+        )
+    failed_gold = [k for k, r in results.items() if "error" in r and "gold_notes" in r]
+    print(
+        f"  gold PDFs                     {t['gold_pdfs']} ({len(failed_gold)} failed: their gold items count as missed)"
+    )
     print(f"  footnotes right               {pct(t['notes_right'], t['gold_notes'])}")
     print(f"  note numbers found            {pct(t['numbers_found'], t['gold_notes'])}")
     print(f"  note lines left in body       {pct(t['note_lines_in_body'], t['gold_note_lines'])}")
+    print(f"  note lines in Glossa's notes  {pct(t['note_lines_in_notes'], t['gold_note_lines'])}")
+    print(f"  note lines in neither         {pct(t['note_lines_lost'], t['gold_note_lines'])}")
+    print(f"  note first lines in body      {pct(t['note_first_lines_in_body'], t['gold_note_first_lines'])}")
     print(f"  body lines taken as notes     {pct(t['body_lines_as_notes'], t['gold_body_lines'])}")
     print(f"  body lines kept in passages   {pct(t['body_lines_kept'], t['gold_body_lines'])}")
     print(f"  cross-page phrases found      {t['page_phrases_found']}/{t['gold_page_phrases']}")
