@@ -218,6 +218,11 @@ def run_pdfs(paths: list[Path], bar) -> dict:
     return results
 
 
+def is_crash(error: str | None) -> bool:
+    """A failure that is a reader's exception (wrapped or not), not a reasoned rejection."""
+    return bool(error) and (not error.startswith("ReadError") or bool(re.search(r"could not be read \(\w+:", error)))
+
+
 def pdf_totals(results: dict) -> dict:
     ok = {k: r for k, r in results.items() if "error" not in r}
     gold = {k: r for k, r in results.items() if "gold_notes" in r}
@@ -234,6 +239,7 @@ def pdf_totals(results: dict) -> dict:
         "pdfs": len(results),
         "read": len(ok),
         "failed": {k: r["error"] for k, r in results.items() if "error" in r},
+        "crashed": sorted(k for k, r in results.items() if is_crash(r.get("error"))),
         "pages": pages,
         "seconds": round(seconds, 2),
         "seconds_per_page": round(seconds / pages, 4) if pages else None,
@@ -293,6 +299,7 @@ def print_pdfs(results: dict, totals: dict) -> None:
     print(f"  read                          {t['read']}/{t['pdfs']}")
     for name, reason in t["failed"].items():
         print(f"    failed {name}: {reason[:200]}")
+    print(f"  crashes (a reader's exception, not a reasoned rejection)  {len(t['crashed'])}")
     if t["pages"]:
         print(
             f"  time                          {t['seconds_per_page']:.3f} s/page, {t['seconds_per_pdf']:.2f} s/PDF ({t['pages']} pages, {t['seconds']:.1f} s)"
@@ -356,6 +363,8 @@ def main(argv: list[str] | None = None) -> int:
     kind.add_argument("--html-only", action="store_true")
     parser.add_argument("--data", type=Path, default=DATA, help=f"the real-documents folder (default {DATA})")
     args = parser.parse_args(argv)
+    if not (args.data / "pdf").is_dir() and not (args.data / "html").is_dir():
+        parser.error(f"{args.data}: no pdf/ or html/ folder (give the real-documents folder with --data)")
     globals()["DATA"] = args.data
 
     def wanted(path: Path) -> bool:
