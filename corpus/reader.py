@@ -185,5 +185,7 @@ def read_document(path: str | Path, doc_id: str | None = None) -> Document:
     doc.content_hash = hashlib.sha256(data).hexdigest()
     from . import references
 
-    references.annotate_footnotes(doc.footnotes)
+    failures = references.annotate_footnotes(doc.footnotes)
+    if failures:
+        doc.metadata["reference_parse_failures"] = failures  # kept as commentary notes, counted here
     return doc
