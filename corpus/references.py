@@ -471,7 +471,18 @@ def _lead_title(rest: str) -> tuple[str, str]:
         if TITLE_STOP.match(pieces[used]) or YEAR_ANY.search(pieces[used]):
             break
         title, used = f"{title}, {pieces[used]}", used + 1
+    # "Surname, Title, Subtitle (1985), 252": a year in parentheses closes a title that has commas
+    for extra in range(used, min(used + 2, len(pieces))):
+        piece = pieces[extra]
+        if TITLE_STOP.match(piece) or YEAR_ANY.search(title) or re.search(r"\d", piece.split("(")[0]):
+            break
+        if re.search(r"\s\((?:1[6-9]|20)\d\d[a-z]?\)[.;]?$", piece):
+            title, used = ", ".join(pieces[: extra + 1]), extra + 1
+            break
     after = ", ".join(pieces[used:])
+    inner = re.search(r"\s+\[in:?\]|\s+in:\s|\.\s+(?=[A-Z][^\s:,.]*(?:/[A-Z]?\w*)?(?:\s[a-zA-Z.]+){0,2}:\s)", title)
+    if inner:  # "Title [in:] Book" or "Title. Eine Archäologie. Frankfurt/M: Suhrkamp 1974"
+        title, after = title[: inner.start()], title[inner.start() :] + ", " + after
     cut = re.search(r"\s*\((?:1[6-9]|20)\d\d[a-z]?\)|,?\s+\d+(?:st|nd|rd|th)\s+ed\.", title)
     if cut:
         title, after = title[: cut.start()], title[cut.start() :] + ", " + after
