@@ -135,6 +135,12 @@ CONTAINER_WORDS = {
     "proceedings",
     "magazine",
     "gazette",
+    "publishing",
+    "publishers",
+    "verlag",
+    "books",
+    "editora",
+    "editorial",
 }
 ABBREVIATIONS = {
     "no.",
