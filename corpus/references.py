@@ -23,7 +23,7 @@ URL_LEAD = re.compile(
 YEAR_PAREN = re.compile(r"\(\s*((?:1[6-9]|20)\d\d[a-z]?|n\.\s?d\.)(?:,\s*[A-Z][a-z]+\.?(?:\s+\d{1,2})?)?\s*\)\s*[.,:]?")
 YEAR = re.compile(r"\b(?:1[6-9]|20)\d\d\b")
 IBID = re.compile(
-    r"^\s*(?:ibid(?:em)?|id)\.?(?=[\s,]|$)\s*,?\s*(?P<pages>(?:(?:pp?|paras?|par|S|at|n|nn|fn|note)\.?\s*)?"
+    r"^\s*(?:ibid(?:em)?|ibíd(?:em)?|id(?:em)?|ebd|ebenda|ivi)\.?(?=[\s,]|$)\s*,?\s*(?P<pages>(?:(?:pp?|paras?|par|S|at|n|nn|fn|note)\.?\s*)?"
     r"[\divxlc]+(?:\.\d+)*(?:\s*(?:[–-]|and|,)\s*\d+(?:\.\d+)*)*(?:\s*f{1,2}\.?)?)?\s*\.?\s*$",
     re.I,
 )
@@ -37,7 +37,9 @@ SUPRA = re.compile(
     r"(?P<rest>[^;]{0,80})$|^\s*(?P<who2>[^;]{2,120}?)\s+\((?:n|note)\.?\s*(?P<n2>\d+)\)(?P<rest2>[^;]{0,80})$",
     re.I,
 )
-CIT = re.compile(r"^\s*(?P<who>[^;]{2,200}?),\s*(?:cit|op\.\s*cit|loc\.\s*cit)\.(?P<rest>[^;]{0,80})$", re.I)
+CIT = re.compile(
+    r"^\s*(?P<who>[^;]{2,200}?),\s*(?:cit|op\.\s*cit|loc\.\s*cit|a\.\s?a\.\s?O)\.(?P<rest>[^;]{0,80})$", re.I
+)
 SIGNAL = re.compile(
     r"^(?:(?:see(?:\s+also|\s+generally)?|cf|vgl|siehe|compare|also|e\.\s?g|z\.\s?b|ex\s+multis|for\s+example|"
     r"for\s+instance|dazu(?:\s+etwa)?|etwa|nur|auch|more\s+on\s+this(?:\s+in)?)\.?\s*[,:]?\s+)+",
