@@ -117,8 +117,12 @@ def _prepare(tree) -> list[tuple[str, str]]:
                 notes.append((str(i), _text(li).rstrip("↩ ").strip()))
             if items or not _text(el):
                 el.drop_tree()
+    numbers = {n for n, _ in notes}
     for sup in list(tree.iter("sup")):
         label = sup.text_content().strip().strip("[]")
+        linked = bool(sup.xpath(".//a[starts-with(@href, '#')] | ancestor::a[starts-with(@href, '#')]"))
+        if not (linked or label in numbers):
+            continue  # "km<sup>2</sup>", "10<sup>6</sup>": an exponent, not a note mark
         if re.fullmatch(r"\d{1,4}|[*†‡]", label) and sup.getparent() is not None:
             for child in list(sup):
                 sup.remove(child)
