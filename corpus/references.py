@@ -42,11 +42,12 @@ CIT = re.compile(
 )
 SIGNAL = re.compile(
     r"^(?:(?:see(?:\s+also|\s+generally)?|cf|vgl|siehe|compare|also|e\.\s?g|z\.\s?b|ex\s+multis|for\s+example|"
-    r"for\s+instance|dazu(?:\s+etwa)?|etwa|nur|auch|more\s+on\s+this(?:\s+in)?)\.?\s*[,:]?\s+)+",
+    r"for\s+instance|dazu(?:\s+etwa)?|etwa|nur|auch|more\s+on\s+this(?:\s+in)?|ver(?:\s+ainda)?|véase|vid|"
+    r"si\s+veda|voir|cfr|vd)\.?\s*[,:]?\s+)+",
     re.I,
 )
 REF_START = re.compile(
-    r":\s+|\s[-–—]\s?(?=(?:cf|see|vgl)\b)|\b(?:see(?:\s+also)?|cf|vgl|siehe)\b\.?(?:\s+e\.\s?g\.)?,?:?\s+|(?<=[a-z)]\.)\s+(?=[A-Z])",
+    r":\s+|\s[-–—]\s?(?=(?:cf|see|vgl)\b)|\b(?:see(?:\s+also)?|cf|cfr|vgl|siehe|ver|véase|si\s+veda|voir)\b\.?(?:\s+e\.\s?g\.)?,?:?\s+|(?<=[a-z)]\.)\s+(?=[A-Z])",
     re.I,
 )
 NOT_NAMES = {
@@ -106,7 +107,8 @@ TITLE_STOP = re.compile(r"^(?:in\b|in:|\[in:?\]|eds?\.|hrsg|übers|trans|pp?\.|v
 YEAR_ANY = re.compile(r"(?<![\d/–-])(?<!pp\.\s)(?<!p\.\s)((?:1[6-9]|20)\d\d)(?![\d/])")
 CASE = re.compile(r"^(?P<title>.{2,200}?\sv\.?\s.{2,200}?),\s+\d{1,4}\s+[A-Z][^,;]{0,30}?\s\d")
 ABNT = re.compile(
-    r"^(?P<who>[A-ZÀ-Þ][A-ZÀ-Þ'’-]+(?:\s+[A-ZÀ-Þ][A-ZÀ-Þ'’-]+)*,\s+[A-ZÀ-Þ][^\W\d_]*\.?(?:\s+[A-ZÀ-Þ][^\W\d_]*\.?){0,3})\.\s+"
+    r"^(?P<who>[A-ZÀ-Þ][A-ZÀ-Þ'’-]+(?:\s+[A-ZÀ-Þ][A-ZÀ-Þ'’-]+)*,\s+[A-ZÀ-Þ][^\W\d_]*\.?"
+    r"(?:\s+(?:[A-ZÀ-Þ][^\W\d_]*\.?|d[aeo]s?|d[ae]l|van|von)){0,4})\.\s+"
 )
 LEGAL_TITLE = re.compile(r"\b(?:Act|Code|Statute|Regulation|Directive|Convention|Treaty|Law|Constitution)\b")
 QUOTED = re.compile(r"[“\"‘]([^”\"’]{4,})[”\"’]")
@@ -332,12 +334,15 @@ def _parse_segment(text: str) -> tuple[Reference | None, str]:
             ref, comment = found
             ref.raw = text.strip()
             return ref, comment
+    statute = re.match(r"^\s*([^()§;]{2,120}?§[^;§]{1,80}?)\s*\((?:[^()]*\s)?((?:1[6-9]|20)\d\d)\)", body)
+    if statute:  # "ARIZ. REV. STAT. § 15-154(A) (2021)": a statute, its section as the title
+        return Reference(raw=text.strip(), year=statute.group(2), title=_tidy(statute.group(1))), ""
     if year_match and not (quoted and quoted.end() <= year_match.start()):
         head, rest = body[: year_match.start()], body[year_match.end() :]  # Author (2019). Title.
         year = year_match.group(1) if year_match.group(1)[0].isdigit() else None
         comment, who = _split_head(head)
         if year_match.group(0).rstrip().endswith(",") and ", " in rest:  # Author (2019), Title, Journal
-            title, tail = rest.strip().split(", ", 1)
+            title, _, tail = rest.strip().partition(", ")
             title = _tidy(title)
         else:
             title, tail = _title(rest)
@@ -431,8 +436,9 @@ def _comma_style(body: str) -> Reference | None:
         pieces = _sentences(rest)
         if pieces:
             return _finish([abnt.group("who")], pieces[0], rest[len(pieces[0]) :])
-    colon = re.match(r"^([^,:;]{2,60}):\s+(?=\S)", body)
-    if colon and _names(colon.group(1)):
+    colon = re.match(r"^([^,:;]{2,60}?)\s?:\s+(?=\S)", body)
+    full = colon and all(len(p.split()) >= 2 for p in re.split(r"/|\s&\s|\sand\s|,", colon.group(1)) if p.strip())
+    if colon and full and _names(colon.group(1)):
         authors, rest = _authors(colon.group(1)), body[colon.end() :]
     else:
         pieces = body.split(", ")
@@ -456,7 +462,8 @@ def _comma_style(body: str) -> Reference | None:
             return None
         authors = []
         for name in names:
-            authors.extend(_authors(name.replace("/", ", ") if "/" in name else name))
+            for part in name.split("/"):  # "Keller/Bornemann": German-style co-authors
+                authors.extend(_authors(part))
         rest = ", ".join(pieces[used:])
     if not authors:
         return None
@@ -504,7 +511,7 @@ def _finish(authors: list[str], title: str, after: str) -> Reference | None:
     year = YEAR_ANY.search(after)
     if not year or not title:
         return None
-    title = _tidy(title)
+    title = _tidy(re.sub(r"\s*\[[^\]]*\]\s*$", "", title.rstrip(" .")))  # a translation or "[online]" after it
     return Reference(
         raw="", authors=authors, year=year.group(1), title=title, container=_container(after), pages=_pages(after)
     )
