@@ -27,6 +27,12 @@ IBID = re.compile(
     r"[\divxlc]+(?:\.\d+)*(?:\s*(?:[–-]|and|,)\s*\d+(?:\.\d+)*)*(?:\s*f{1,2}\.?)?)?\s*\.?\s*$",
     re.I,
 )
+#: an Ibid. followed by a remark: "Ibid. See infra, section 4.1." / "Id. at 5. The court then held ..."
+IBID_LEAD = re.compile(
+    r"^\s*(?i:ibid(?:em)?|ibíd(?:em)?|id(?:em)?|ebd|ebenda|ivi)\.(?:,?\s*(?P<pages>(?i:pp?\.|paras?\.?|par\.|S\.|at)"
+    r"\s*[\divxlc]+(?:\s*[–-]\s*\d+)?))?[.;,]?\s+(?P<rest>[A-Z(„“\"].*)$",
+    re.S,
+)
 OPCIT = re.compile(
     r"^\s*(?P<who>.+?),?\s+(?:op\.?\s*cit|loc\.?\s*cit)\.?\s*,?\s*(?P<pages>(?:pp?\.)?\s*\d+(?:\s*[–-]\s*\d+)?)?\s*\.?\s*$",
     re.I,
@@ -219,6 +225,11 @@ def _parse_note(note: Footnote) -> None:
     if ibid:
         note.kind, note.commentary = "ibid", ""
         note.references = [Reference(raw=text, pages=_clean_pages(ibid.group("pages")))]
+        return
+    lead = IBID_LEAD.match(text)
+    if lead:
+        note.kind, note.commentary = "ibid", lead.group("rest").strip()
+        note.references = [Reference(raw=text, pages=_clean_pages(lead.group("pages")))]
         return
     opcit = OPCIT.match(text)
     if opcit and len(opcit.group("who")) < 80:

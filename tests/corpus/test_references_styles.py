@@ -191,3 +191,15 @@ def test_fuzz_no_note_text_makes_the_parser_raise():
                 assert ref.year is None or re.fullmatch(r"\d{4}[a-z]?", ref.year)
     batch = [Footnote(number=str(i), text=rng.choice(pieces + samples)) for i in range(1, 400)]
     assert annotate_footnotes(batch) == 0
+
+
+def test_ibid_followed_by_a_remark_still_points_back():
+    items = notes(
+        "Stamper, N. (2006). Breaking rank. Nation Books.",
+        "Ibid. See infra, section 4.1 of this paper.",
+        "Id. at 5. The court then held otherwise.",
+        "Idealism in law is discussed below.",
+    )
+    assert [(n.kind, n.refers_to) for n in items] == [("note", None), ("ibid", "1"), ("ibid", "1"), ("note", None)]
+    assert items[1].commentary == "See infra, section 4.1 of this paper."
+    assert items[2].references[0].pages == "5" and items[2].references[0].title == "Breaking rank"
