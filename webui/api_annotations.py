@@ -39,7 +39,7 @@ from annotations import export, model
 from annotations.base import AnnotationError
 from annotations.validation import place_quote
 
-from . import annotation_tags, services
+from . import services
 
 bp = Blueprint("api_annotations", __name__)
 
@@ -140,14 +140,6 @@ def _int_arg(name: str, default: int, high: int) -> int:
     return int(raw)
 
 
-def _sync_index(*records) -> None:
-    """Reflect tag changes in the search index; a failure is logged, the annotation is kept."""
-    try:
-        annotation_tags.sync_for(records)
-    except Exception:  # noqa: BLE001 - the annotation is saved; the index can be re-synced
-        current_app.logger.exception("could not update passage tags in the index")
-
-
 @bp.get("/annotations")
 def collection():
     """The annotations you may see, as an AnnotationCollection."""
@@ -174,7 +166,6 @@ def create():
         rec = services.get_annotation_service().create_input(user, inp, text)
     except AnnotationError as exc:
         fail(exc)
-    _sync_index(rec)
     body = model.to_jsonld(rec, base_url())
     return ld_response(body, 201, headers={"Location": body["id"]})
 
@@ -228,7 +219,6 @@ def patch(annotation_id: str):
         abort(400, description=f"Invalid annotation: {exc}")
     except AnnotationError as exc:
         fail(exc)
-    _sync_index(old, rec)
     return ld_response(model.to_jsonld(rec, base_url()))
 
 
@@ -238,11 +228,9 @@ def delete(annotation_id: str):
     user = require_user()
     service = services.get_annotation_service()
     try:
-        old = service.get(annotation_id, viewer=user)
         service.delete(annotation_id, user)
     except AnnotationError as exc:
         fail(exc)
-    _sync_index(old)
     return Response(status=204)
 
 

@@ -33,7 +33,7 @@ def get_searcher():
         reg["searcher"] = Searcher(current_app.config["INDEX_DIR"])
     from .annotation_tags import scoped_searcher
 
-    # annotation tags: private ones only for their author (see webui/annotation_tags.py)
+    # annotation tags come from the database, each user's own (see webui/annotation_tags.py)
     return scoped_searcher(reg["searcher"])
 
 
