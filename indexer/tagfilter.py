@@ -23,6 +23,7 @@ import fnmatch
 import re
 import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -165,37 +166,92 @@ class PassageSet(wq.Query):
         return matching.ListMatcher(ids.tolist(), all_weights=self.boost)
 
 
+#: placements of span sets kept per index version (each user's set is one entry)
+PLACEMENTS_KEPT = 64
+
+
 class _PassageMap:
-    """Passages of each document of one searcher (document numbers and character spans)."""
+    """Passages of each document of one searcher, and recent placements of tag spans on them."""
 
     def __init__(self) -> None:
         self._docs: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-        self._spans: dict[tuple[str, int, int], np.ndarray] = {}
+        self._placed: OrderedDict[tuple[Span, ...], tuple[list[str], np.ndarray, np.ndarray]] = OrderedDict()
         self._lock = threading.Lock()
 
     def _document(self, searcher: Any, doc_id: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(docnums, starts, ends) of the live passages of ``doc_id``, in text order."""
         found = self._docs.get(doc_id)
         if found is None:
-            nums = sorted(searcher.document_numbers(doc_id=doc_id))
+            nums = list(searcher.document_numbers(doc_id=doc_id))
             stored = [searcher.stored_fields(n) for n in nums]
-            found = (
-                np.asarray(nums, dtype=np.int64),
-                np.asarray([f.get("start", 0) for f in stored], dtype=np.int64),
-                np.asarray([f.get("end", 0) for f in stored], dtype=np.int64),
-            )
+            starts = np.asarray([f.get("start", 0) for f in stored], dtype=np.int64)
+            ends = np.asarray([f.get("end", 0) for f in stored], dtype=np.int64)
+            order = np.argsort(starts, kind="stable")
+            found = (np.asarray(nums, dtype=np.int64)[order], starts[order], ends[order])
             with self._lock:
                 self._docs[doc_id] = found
         return found
 
-    def docnums(self, searcher: Any, doc_id: str, start: int, end: int) -> np.ndarray:
-        """Document numbers of the passages of ``doc_id`` overlapping ``[start, end)``."""
-        key = (doc_id, start, end)
-        found = self._spans.get(key)
-        if found is None:
-            nums, starts, ends = self._document(searcher, doc_id)
-            found = nums[(starts < end) & (ends > start)]
-            with self._lock:
-                self._spans[key] = found
+    def _overlapping(
+        self, searcher: Any, doc_id: str, starts: np.ndarray, ends: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(span index, docnum) of every passage of ``doc_id`` overlapping each span [start, end)."""
+        nums, p_starts, p_ends = self._document(searcher, doc_id)
+        if not len(nums):
+            return _EMPTY, _EMPTY
+        if np.all(p_ends[1:] >= p_ends[:-1]):  # passages in order, not nested: two binary searches
+            lo = np.searchsorted(p_ends, starts, side="right")
+            hi = np.searchsorted(p_starts, ends, side="left")
+            counts = np.maximum(hi - lo, 0)
+            which = np.repeat(np.arange(len(starts)), counts)
+            firsts = np.repeat(lo, counts)
+            steps = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+            return which, nums[firsts + steps]
+        pairs = [(i, n) for i in range(len(starts)) for n in nums[(p_starts < ends[i]) & (p_ends > starts[i])].tolist()]
+        return np.asarray([i for i, _ in pairs], dtype=np.int64), np.asarray([n for _, n in pairs], dtype=np.int64)
+
+    def place(self, searcher: Any, spans: tuple[Span, ...]) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """(distinct normalised tags, docnums, tag slots) of the spans, pairs sorted and unique."""
+        with self._lock:
+            found = self._placed.get(spans)
+            if found is not None:
+                self._placed.move_to_end(spans)
+                return found
+        names: dict[str, int] = {}
+        slot_of_raw: dict[str, int] = {}
+        per_doc: dict[str, tuple[list[int], list[int], list[int]]] = {}
+        for doc_id, start, end, tag in spans:
+            slot = slot_of_raw.get(tag)
+            if slot is None:
+                name = normalise(tag)
+                slot = slot_of_raw[tag] = names.setdefault(name, len(names)) if name else -1
+            if slot < 0:
+                continue
+            bucket = per_doc.setdefault(doc_id, ([], [], []))
+            bucket[0].append(start)
+            bucket[1].append(end)
+            bucket[2].append(slot)
+        docs: list[np.ndarray] = []
+        slots: list[np.ndarray] = []
+        for doc_id, (starts, ends, tag_slots) in per_doc.items():
+            which, docnums = self._overlapping(
+                searcher, doc_id, np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64)
+            )
+            docs.append(docnums)
+            slots.append(np.asarray(tag_slots, dtype=np.int64)[which])
+        width = max(len(names), 1)
+        keys = np.unique(np.concatenate(docs) * width + np.concatenate(slots)) if docs else _EMPTY
+        pair_docs, pair_slots = keys // width, keys % width
+        # only tags that sit on an indexed passage, renumbered in first-seen order
+        used = np.unique(pair_slots)
+        tags = [name for name, slot in names.items() if slot in set(used.tolist())]
+        renumber = np.full(width, -1, dtype=np.int64)
+        renumber[[names[t] for t in tags]] = np.arange(len(tags))
+        found = (tags, pair_docs, renumber[pair_slots] if len(pair_slots) else _EMPTY)
+        with self._lock:
+            self._placed[spans] = found
+            while len(self._placed) > PLACEMENTS_KEPT:
+                self._placed.popitem(last=False)
         return found
 
 
@@ -215,26 +271,13 @@ def _passage_map(searcher: Any) -> _PassageMap:
 class BoundTags:
     """The visible tags of one reader placed on the passages of one Whoosh searcher."""
 
-    def __init__(self, searcher: Any, spans: Iterable[Span]) -> None:
+    def __init__(self, searcher: Any, spans: Sequence[Span]) -> None:
         self.doc_count = searcher.doc_count_all()
-        places = _passage_map(searcher)
-        index: dict[str, int] = {}
-        pairs: set[tuple[int, int]] = set()
-        for doc_id, start, end, tag in spans:
-            name = normalise(tag)
-            if not name:
-                continue
-            docnums = places.docnums(searcher, str(doc_id), int(start), int(end))
-            if not len(docnums):
-                continue
-            slot = index.setdefault(name, len(index))
-            pairs.update((int(d), slot) for d in docnums.tolist())
+        tags, pair_docs, pair_tags = _passage_map(searcher).place(searcher, tuple(spans))
         #: distinct visible tags (normalised) that sit on at least one indexed passage
-        self.tags: list[str] = list(index)
-        ordered = sorted(pairs)
-        self._pair_docs = np.asarray([d for d, _ in ordered], dtype=np.int64)
-        self._pair_tags = np.asarray([t for _, t in ordered], dtype=np.int64)
-        self._by_doc: dict[int, list[str]] | None = None
+        self.tags: list[str] = tags
+        self._pair_docs = pair_docs  # sorted by docnum, then tag
+        self._pair_tags = pair_tags
 
     def passages(self, tags: Sequence[str]) -> np.ndarray:
         """Sorted document numbers of the passages holding any of ``tags``."""
@@ -265,12 +308,8 @@ class BoundTags:
 
     def tags_of(self, docnum: int) -> list[str]:
         """The visible tags of one passage, sorted."""
-        if self._by_doc is None:
-            by_doc: dict[int, list[str]] = {}
-            for d, t in zip(self._pair_docs.tolist(), self._pair_tags.tolist(), strict=True):
-                by_doc.setdefault(d, []).append(self.tags[t])
-            self._by_doc = {d: sorted(names) for d, names in by_doc.items()}
-        return list(self._by_doc.get(int(docnum), ()))
+        lo, hi = np.searchsorted(self._pair_docs, [docnum, docnum + 1])
+        return sorted(self.tags[t] for t in self._pair_tags[lo:hi].tolist())
 
     def facet(self, docnums: np.ndarray, top: int = 20) -> list[dict[str, Any]]:
         """The tag facet: visible tags of the matching passages, most frequent first."""
@@ -299,7 +338,7 @@ class TagResolver:
         with self._lock:
             if self._spans is None:
                 source = self._source() if callable(self._source) else self._source
-                self._spans = [(str(d), int(s), int(e), str(t)) for d, s, e, t in source]
+                self._spans = [span if type(span) is tuple else tuple(span) for span in source]
             return self._spans
 
     def bind(self, searcher: Any) -> BoundTags:
