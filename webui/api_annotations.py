@@ -97,10 +97,10 @@ def read_json() -> dict:
 
 def document_text(doc_id: str) -> str:
     """The canonical text of a stored document, or a 404 naming it."""
-    stored = services.get_store().get(doc_id) if len(doc_id) <= 200 else None
-    if stored is None:
+    text = services.get_document_text(doc_id) if len(doc_id) <= 200 else None
+    if text is None:
         abort(404, description=f"Unknown document {doc_id[:200]!r}: annotate a document listed by GET /api/documents.")
-    return stored.document.text
+    return text
 
 
 def list_filters() -> dict:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import threading
+from collections import OrderedDict
+
 from flask import Flask, current_app
 
 
@@ -22,6 +26,36 @@ def get_store():
 
         reg["store"] = DocumentStore(current_app.config["DATA_DIR"])
     return reg["store"]
+
+
+#: documents whose text get_document_text keeps (annotation writes check quotes against it)
+TEXTS_KEPT = 16
+_texts_lock = threading.Lock()
+
+
+def get_document_text(doc_id: str) -> str | None:
+    """The canonical text of a stored document, or None; kept while its file is unchanged, so
+    an annotation write does not re-read the document and its entities each time."""
+    store = get_store()
+    try:
+        st = os.stat(store.docs_dir / f"{doc_id}.json")  # the store checks the id below
+        stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+    except (OSError, ValueError):
+        stamp = None
+    cache: OrderedDict = _registry().setdefault("texts", OrderedDict())
+    with _texts_lock:
+        found = cache.get(doc_id)
+        if found is not None and stamp is not None and found[0] == stamp:
+            cache.move_to_end(doc_id)
+            return found[1]
+    stored = store.get(doc_id)
+    if stored is None:
+        return None
+    with _texts_lock:
+        cache[doc_id] = (stamp, stored.document.text)
+        while len(cache) > TEXTS_KEPT:
+            cache.popitem(last=False)
+    return stored.document.text
 
 
 def get_searcher():
