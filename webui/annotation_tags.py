@@ -16,43 +16,23 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from flask import current_app, g
+from flask import g
 
 from indexer.tagfilter import TagResolver
 
 
-def all_annotations(doc_id: str | None = None) -> list:
-    """Every annotation (of one document, or all), whoever wrote it: for administrators'
-    exports and the tag check; never shown to a user as such."""
-    from sqlalchemy import select
-    from sqlalchemy.orm import Session
-
-    from annotations.models import Annotation
-    from annotations.service import record
-
-    from . import services
-
-    stmt = select(Annotation).order_by(Annotation.doc_id, Annotation.start, Annotation.created)
-    if doc_id is not None:
-        stmt = stmt.where(Annotation.doc_id == doc_id)
-    with Session(services.get_engine()) as session:
-        return [record(r) for r in session.scalars(stmt).unique()]
-
-
-def resolver_for(user) -> TagResolver:
+def resolver_for(service, user) -> TagResolver:
     """The tags ``user`` (a UserRecord, or None for anonymous: shared tags only) may search,
-    fetched from the annotation database when a search first needs them."""
-    from . import services
-
-    service = services.get_annotation_service()
+    fetched from the annotation ``service`` when a search first needs them."""
     return TagResolver(lambda: service.visible_tag_spans(viewer=user))
 
 
 class ScopedSearcher:
     """A Searcher seen by one user: tag clauses, hit tags and tag facets are theirs only."""
 
-    def __init__(self, searcher, user):
+    def __init__(self, searcher, service, user):
         self._searcher = searcher
+        self._service = service
         self.user = user
 
     def __getattr__(self, name: str):
@@ -61,14 +41,14 @@ class ScopedSearcher:
     def search(self, query: str, page: int = 1, pagelen: int = 10, filters=None):
         """Search like ``Searcher.search``, with the tags this user may see."""
         return self._searcher.search(
-            query, page=page, pagelen=pagelen, filters=filters, tag_resolver=resolver_for(self.user)
+            query, page=page, pagelen=pagelen, filters=filters, tag_resolver=resolver_for(self._service, self.user)
         )
 
 
-def scoped_searcher(searcher) -> ScopedSearcher:
+def scoped_searcher(searcher, service) -> ScopedSearcher:
     """Wrap the app's searcher for the user of this request (anonymous outside one)."""
     user = g.get("user") if g else None
-    return ScopedSearcher(searcher, user)
+    return ScopedSearcher(searcher, service, user)
 
 
 @dataclass
@@ -86,17 +66,15 @@ class TagCheck:
         return asdict(self)
 
 
-def check_tags() -> TagCheck:
+def check_tags(index_dir, store, service) -> TagCheck:
     """Clear tags an older version left in the index (private ones included) and count where
-    every tagged annotation is searchable; run inside an app context."""
-    from indexer.store import DocumentStore
+    every tagged annotation of ``service`` is searchable, given the document ``store``."""
     from indexer.writer import remove_index_tags
 
-    stripped = remove_index_tags(current_app.config["INDEX_DIR"])
-    store = DocumentStore(current_app.config["DATA_DIR"])
+    stripped = remove_index_tags(index_dir)
     documents: dict[str, Any] = {}
     check = TagCheck(stripped, 0, 0, 0, 0)
-    for rec in all_annotations():
+    for rec in service.all_annotations():
         if not rec.tags:
             continue
         check.annotations += 1

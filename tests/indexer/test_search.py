@@ -8,7 +8,7 @@ import pytest
 
 from indexer.search import QueryError
 from indexer.tagfilter import TagResolver
-from indexer.testing import make_document, temp_index
+from tests.common.indexing import make_document, temp_index
 
 
 def _texts(results):

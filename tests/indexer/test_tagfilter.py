@@ -18,8 +18,8 @@ from indexer.query import QueryError, make_parser, parse_query
 from indexer.ranking import rank
 from indexer.schema import make_schema
 from indexer.tagfilter import PassageSet, TagResolver, matching_tags
-from indexer.testing import make_document, temp_index
 from indexer.writer import open_index, record_fields
+from tests.common.indexing import make_document, temp_index
 
 #: letters tags are made of (TAG_RE: a letter or digit, then letters, digits, - _ : . /)
 _FIRST = "abcdefgsuxz09é"

@@ -175,7 +175,7 @@ def test_writes_check_quotes_against_the_current_text_of_a_document(web, anno_ap
     from dataclasses import replace
 
     from indexer.store import StoredDocument
-    from indexer.testing import make_document
+    from tests.common.indexing import make_document
     from webui import services
 
     assert post(web, selector_body(doc(anno_app), "Asylum seekers", tags=["islands"])).status_code == 201
