@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from . import db
@@ -46,6 +46,18 @@ __all__ = [
     "clean_visibility",
     "place_quote",
 ]
+
+
+#: tags of anchored annotations that are shared or the viewer's own (viewer None: shared only),
+#: built once: searches run it on every request
+_VISIBLE_TAG_SPANS = (
+    select(Annotation.doc_id, Annotation.start, Annotation.end, AnnotationTag.tag)
+    .join(AnnotationTag, AnnotationTag.annotation_id == Annotation.id)
+    .where(
+        Annotation.status == "anchored",
+        or_(Annotation.visibility == "shared", Annotation.creator_id == bindparam("viewer")),
+    )
+)
 
 
 @dataclass
@@ -328,6 +340,16 @@ class AnnotationService(AccountsMixin):
                 .order_by(func.count().desc(), AnnotationTag.tag)
             )
             return [(t, n) for t, n in session.execute(stmt)]
+
+        return self._read(work)
+
+    def visible_tag_spans(self, viewer=None) -> list[tuple[str, int, int, str]]:
+        """(doc_id, start, end, tag) of every tag of the anchored annotations the viewer may
+        see (own + shared; anonymous: shared): what ``tag:`` search may match for them."""
+
+        def work(session: Session):
+            rows = session.connection().execute(_VISIBLE_TAG_SPANS, {"viewer": self._viewer_id(session, viewer)})
+            return [(d, s, e, t) for d, s, e, t in rows]
 
         return self._read(work)
 

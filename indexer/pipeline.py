@@ -36,10 +36,9 @@ from .writer import (
     add_document,
     clear_journal,
     delete_document,
-    document_tags,
     new_generation,
     open_index,
-    replay_tags,
+    strip_tags,
     swap_lock,
 )
 
@@ -182,9 +181,9 @@ def _plan(files: list[Path], manifest: dict[str, dict[str, Any]], report: Ingest
 class _IndexWriter(threading.Thread):
     """Indexes and stages tagged documents in a thread, overlapping with reading and NER."""
 
-    def __init__(self, writer: Any, old: Any, store: DocumentStore, generation: str) -> None:
+    def __init__(self, writer: Any, store: DocumentStore, generation: str) -> None:
         super().__init__(daemon=True)
-        self.writer, self.old, self.store, self.generation = writer, old, store, generation
+        self.writer, self.store, self.generation = writer, store, generation
         self.queue: queue.Queue = queue.Queue(maxsize=8)
         self.error: BaseException | None = None
         self.passages = 0
@@ -204,15 +203,10 @@ class _IndexWriter(threading.Thread):
                 self.error = exc
 
     def _index(self, document: Document, found: list[Any], is_new: bool) -> int:
-        tags: dict[int, list[str]] = {}
+        # no annotation tags: they stay in the annotation database (indexer.tagfilter)
         if not is_new:
-            by_text = document_tags(self.old, document.doc_id) if self.old is not None else {}
-            for passage in document.passages:
-                text = document.passage_text(passage)
-                if text in by_text:
-                    tags[passage.ordinal] = by_text[text]
             delete_document(self.writer, document.doc_id)
-        return add_document(self.writer, document, found, tags)
+        return add_document(self.writer, document, found)
 
 
 def _outcomes(
@@ -257,7 +251,7 @@ def _run(
         close()
         raise
     bar = tqdm(total=len(plan), desc="ingesting", unit="file", file=sys.stderr, disable=not progress)
-    thread = _IndexWriter(writer, old, store, generation.name)
+    thread = _IndexWriter(writer, store, generation.name)
     thread.start()
     now = datetime.now(UTC).isoformat(timespec="seconds")
     changed: list[str] = []
@@ -291,6 +285,9 @@ def _run(
     for doc_id in report.pruned:
         delete_document(writer, doc_id)
         manifest.pop(doc_id, None)
+    if old is not None:  # tags an older version left in the index go (replaced records have none)
+        with old.searcher() as searcher:
+            strip_tags(writer, searcher, set(changed) | set(report.pruned))
     if not changed and not report.pruned:
         writer.cancel()
         shutil.rmtree(generation, ignore_errors=True)
@@ -299,7 +296,6 @@ def _run(
     writer.commit()
     store.finish_stage(generation.name, report.pruned, manifest)
     with swap_lock(index_dir):
-        replay_tags(index_dir, generation, set(changed) | set(report.pruned))
         activate(index_dir, generation)
         clear_journal(index_dir)
     store.recover(discard=True)

@@ -30,6 +30,7 @@ PREFIXES = {
     "doc": "doc_id",
     "fn": "fn",
     "tag": "tags",
+    "tags": "tags",
     "cites": "cites",
     "page": "page",
     "title": "title",
@@ -178,6 +179,17 @@ def check_fields(text: str) -> None:
             )
 
 
+def lower_prefixes(text: str) -> str:
+    """Field prefixes in lowercase outside quotes (``TAG:x`` is ``tag:x``), as check_fields reads them."""
+    out, last = [], 0
+    for quoted in _QUOTED_RE.finditer(text):
+        out.append(_FIELD_RE.sub(lambda m: m.group(0).lower(), text[last : quoted.start()]))
+        out.append(quoted.group(0))
+        last = quoted.end()
+    out.append(_FIELD_RE.sub(lambda m: m.group(0).lower(), text[last:]))
+    return "".join(out)
+
+
 def parse_query(parser: QueryParser, text: str) -> wq.Query:
     """Parse user text into a Whoosh query, or raise QueryError with a helpful message."""
     text = (text or "").strip()
@@ -186,7 +198,7 @@ def parse_query(parser: QueryParser, text: str) -> wq.Query:
     if not re.search(r"\w", text) or re.fullmatch(r"[*?\s]+", text):
         raise QueryError("A query needs at least one letter or digit, e.g. front* rather than *")
     check_fields(text)
-    text = _tidy(text)
+    text = _tidy(lower_prefixes(text))
     try:
         q = parser.parse(text)
     except Exception as exc:  # whoosh raises various errors on odd input

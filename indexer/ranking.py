@@ -313,6 +313,13 @@ def _tree_sum(parts: list[np.ndarray]) -> np.ndarray:
 
 def _evaluate(q: wq.Query, seg: _Segment) -> _Result:
     kind = type(q)
+    own = getattr(q, "segment_matches", None)
+    if own is not None:  # a query that knows its passages (indexer.tagfilter.PassageSet), scored by its boost
+        out = _empty(seg)
+        ids = own(seg.offset, seg.size)
+        out.mask[ids] = True
+        out.scores[ids] = float(q.boost)
+        return out
     if kind is wq.Term:
         return _term(seg, q.fieldname, q.text, q.boost)
     if isinstance(q, wq.Phrase):

@@ -23,6 +23,7 @@ from .query import QueryError, expand_fuzzy_words, expand_partial_names, filter_
 from .ranking import RankingCache, Unsupported, rank
 from .schema import ENTITY_FIELDS
 from .snippets import snippet_html, term_spans
+from .tagfilter import NO_TAGS, TagResolver
 from .writer import current_generation
 
 __all__ = ["Searcher", "SearchResults", "Hit", "DocGroup", "QueryError"]
@@ -145,7 +146,7 @@ class Searcher:
                 if old is not None:
                     old.close()
             elif not self._searcher.up_to_date():
-                # an in-place commit (set_passage_tags). Not Searcher.refresh(): it reuses
+                # an in-place commit. Not Searcher.refresh(): it reuses
                 # segment readers whose cached deletion sets are stale, so replaced records
                 # would show twice. The old searcher is left to the GC so a concurrent
                 # request holding it is not cut off.
@@ -163,9 +164,18 @@ class Searcher:
         return parse_query(state[2], text)
 
     def search(
-        self, query: str, page: int = 1, pagelen: int = 10, filters: Mapping[str, Any] | None = None
+        self,
+        query: str,
+        page: int = 1,
+        pagelen: int = 10,
+        filters: Mapping[str, Any] | None = None,
+        tag_resolver: TagResolver | None = None,
     ) -> SearchResults:
-        """Run a query; raises QueryError for a query that cannot be parsed."""
+        """Run a query; raises QueryError for a query that cannot be parsed.
+
+        ``tag:`` clauses, the ``tag`` filter, hit tags and the tag facet see only the tags of
+        ``tag_resolver`` (the tags the reader may see; none without one): indexer.tagfilter.
+        """
         began = time.perf_counter()
         filters = {k: v for k, v in (filters or {}).items() if v not in (None, "", [])}
         page = max(1, int(page))
@@ -186,13 +196,14 @@ class Searcher:
                 dict(filters),
             )
         searcher, facet_cache, parser = state
-        fq = filter_query(searcher.schema, filters)
+        tags = (tag_resolver or NO_TAGS).bind(searcher)
+        fq = tags.rewrite(filter_query(searcher.schema, filters))
         if not (query or "").strip() and fq is not None:
             q: wq.Query = wq.Every()
         else:
             reader = searcher.reader()
             q = expand_partial_names(parse_query(parser, query), reader)
-            q = expand_fuzzy_words(q, reader, searcher.schema)
+            q = tags.rewrite(expand_fuzzy_words(q, reader, searcher.schema))
         try:
             ranked = rank(searcher, q, page * pagelen, fq, self._ranking)
         except Unsupported:
@@ -214,10 +225,13 @@ class Searcher:
             self._hit(searcher.stored_fields(docnum), score, terms, ent_terms)
             for docnum, score in top[first : first + pagelen]
         ]
+        for hit, (docnum, _) in zip(hits, top[first : first + pagelen], strict=True):
+            hit.tags = tags.tags_of(docnum)  # the reader's visible tags, never the index's
         groups: dict[str, DocGroup] = {}
         for hit in hits:
             groups.setdefault(hit.doc_id, DocGroup(hit.doc_id, hit.title)).hits.append(hit)
         facets = facet_cache.facets(docnums)
+        facets["tags"] = tags.facet(docnums)
         suggestion = self._suggest(searcher, q, query) if total == 0 else None
         elapsed = (time.perf_counter() - began) * 1000
         return SearchResults(
@@ -278,7 +292,7 @@ class Searcher:
             snippet_html=snippet_html(text, marks, entities),
             entities=entities,
             footnotes=json.loads(fields.get("notes") or "[]"),
-            tags=[t for t in (fields.get("tags") or "").split(",") if t],
+            tags=[],  # set by search() from the reader's visible tags
             cites=[c for c in (fields.get("cites") or "").split(",") if c],
             score=round(float(score or 0.0), 4),
         )

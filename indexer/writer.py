@@ -11,7 +11,6 @@ import fcntl
 import json
 import os
 import shutil
-import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +25,7 @@ from .ner import Entity
 from .schema import ENTITY_FIELDS, VALUE_SEP, make_schema
 
 CURRENT = "CURRENT"
+#: where older versions journalled annotation tag updates; removed on sight (see strip_tags)
 JOURNAL = "tags.journal"
 
 
@@ -90,11 +90,6 @@ def swap_lock(index_dir: str | os.PathLike) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def clean_tag(tag: str) -> str:
-    """A tag as indexed: lowercase, single spaces, no commas (they separate tags)."""
-    return " ".join(str(tag).replace(",", " ").lower().split())
-
-
 def _entity_rows(entities: Iterable[Entity], start: int, end: int) -> list[list[Any]]:
     return [
         [e.start - start, e.end - start, e.label, e.canonical] for e in entities if e.start >= start and e.end <= end
@@ -116,12 +111,8 @@ def record_fields(base: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def passage_records(
-    document: Document,
-    entities: Sequence[Entity],
-    tags: dict[int, Sequence[str]] | None = None,
-) -> list[dict[str, Any]]:
-    """One index record per passage of ``document``."""
+def passage_records(document: Document, entities: Sequence[Entity]) -> list[dict[str, Any]]:
+    """One index record per passage of ``document`` (its ``tags`` field empty: see strip_tags)."""
     ordered = sorted(entities, key=lambda e: e.start)
     records = []
     for passage in document.passages:
@@ -147,7 +138,7 @@ def passage_records(
             "fn": " ".join(passage.footnotes),
             "notes": json.dumps(notes),
             "notes_text": "\n".join(n["text"] for n in notes),
-            "tags": ",".join(filter(None, map(clean_tag, (tags or {}).get(passage.ordinal, [])))),
+            "tags": "",
             "cites": ",".join(dict.fromkeys(cites)),
         }
         records.append(record_fields(base))
@@ -159,87 +150,87 @@ def delete_document(writer: Any, doc_id: str) -> int:
     return writer.delete_by_term("doc_id", doc_id)
 
 
-def add_document(
-    writer: Any, document: Document, entities: Sequence[Entity], tags: dict[int, Sequence[str]] | None = None
-) -> int:
+def add_document(writer: Any, document: Document, entities: Sequence[Entity]) -> int:
     """Add the passages of a document (delete them first to replace); return how many."""
-    records = passage_records(document, entities, tags)
+    records = passage_records(document, entities)
     for record in records:
         writer.add_document(**record)
     return len(records)
 
 
-def replace_document(
-    writer: Any, document: Document, entities: Sequence[Entity], tags: dict[int, Sequence[str]] | None = None
-) -> int:
+def replace_document(writer: Any, document: Document, entities: Sequence[Entity]) -> int:
     """Replace all passages of a document."""
     delete_document(writer, document.doc_id)
-    return add_document(writer, document, entities, tags)
+    return add_document(writer, document, entities)
 
 
-def document_tags(ix: Index, doc_id: str) -> dict[str, list[str]]:
-    """Passage text -> tags for the tagged passages of a document (to carry tags over edits)."""
-    out: dict[str, list[str]] = {}
-    with ix.searcher() as searcher:
-        for fields in searcher.documents(doc_id=doc_id):
-            if fields.get("tags"):
-                out[fields["text"]] = fields["tags"].split(",")
-    return out
+def _stale_tag_docnums(searcher: Any) -> list[int]:
+    """Document numbers of records whose ``tags`` field holds something (older versions put
+    annotation tags there, private ones as ``@<user id>@tag``)."""
+    reader = searcher.reader()
+    found: set[int] = set()
+    for btext in reader.lexicon("tags"):
+        found.update(reader.postings("tags", btext).all_ids())
+    return sorted(found)
 
 
-#: one-record segments that annotation tag updates may leave before a commit merges them
-TAG_SEGMENTS_BEFORE_MERGE = 16
+def strip_tags(writer: Any, searcher: Any, skip_docs: set[str] | frozenset[str] = frozenset()) -> int:
+    """Rewrite every record of ``searcher`` that still holds annotation tags without them
+    (except those of ``skip_docs``, which the writer replaces anyway); returns how many.
 
-
-def _apply_tags(ix: Index, doc_id: str, ordinal: int, tags: Sequence[str]) -> bool:
-    with ix.searcher() as searcher:
-        stored = searcher.document(pid=f"{doc_id}:{ordinal}")
-    if stored is None:
-        return False
-    stored["notes_text"] = "\n".join(n["text"] for n in json.loads(stored.get("notes") or "[]"))
-    stored["tags"] = ",".join(sorted({clean_tag(t) for t in tags if clean_tag(t)}))
-    writer = ix.writer(timeout=30.0)
-    writer.update_document(**record_fields(stored))
-    # A tag change rewrites one record. Merging small segments on every such commit costs
-    # more than the write itself, so merge only once they have piled up.
-    writer.commit(merge=len(ix._segments()) >= TAG_SEGMENTS_BEFORE_MERGE)
-    return True
-
-
-def set_passage_tags(index_dir: str | os.PathLike, doc_id: str, ordinal: int, tags: Sequence[str]) -> bool:
-    """Set the tags of one passage, keeping its other fields; False if there is no such passage."""
-    root = Path(index_dir)
-    with swap_lock(root):
-        ix = open_index(root)
-        if ix is None:
-            return False
-        found = _apply_tags(ix, doc_id, ordinal, tags)
-        if found:
-            entry = {"doc_id": doc_id, "ordinal": ordinal, "tags": list(tags), "ts": time.time()}
-            with open(root / JOURNAL, "a", encoding="utf-8") as handle:
-                handle.write(json.dumps(entry) + "\n")
-        return found
-
-
-def replay_tags(index_dir: str | os.PathLike, generation: Path, skip_docs: set[str]) -> int:
-    """Apply journalled tag changes to a new generation (call under :func:`swap_lock`)."""
-    path = Path(index_dir) / JOURNAL
-    if not path.exists():
-        return 0
-    ix = whoosh_index.open_dir(str(generation))
+    Tags are read from the annotation database at query time (indexer.tagfilter), never from
+    the index, so none may stay in it: they would be other readers' private data.
+    """
     count = 0
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            entry = json.loads(line)
-        except ValueError:
+    for docnum in _stale_tag_docnums(searcher):
+        stored = dict(searcher.stored_fields(docnum))
+        if stored.get("doc_id") in skip_docs:
             continue
-        if entry.get("doc_id") not in skip_docs:
-            count += _apply_tags(ix, entry["doc_id"], int(entry["ordinal"]), entry["tags"])
+        stored["notes_text"] = "\n".join(n["text"] for n in json.loads(stored.get("notes") or "[]"))
+        stored["tags"] = ""
+        writer.update_document(**record_fields(stored))
+        count += 1
+    return count
+
+
+def holds_tags(index_dir: str | os.PathLike) -> bool:
+    """True when the live generation still holds annotation tags or an old tags journal exists."""
+    if (Path(index_dir) / JOURNAL).exists():
+        return True
+    ix = open_index(index_dir)
+    if ix is None:
+        return False
+    with ix.searcher() as searcher:
+        return bool(_stale_tag_docnums(searcher))
+
+
+def remove_index_tags(index_dir: str | os.PathLike) -> int:
+    """Strip annotation tags left in the live index by an older version (in a new generation,
+    swapped in atomically) and remove its ``tags.journal``; returns how many records changed."""
+    root = Path(index_dir)
+    if not holds_tags(root):
+        return 0
+    ix = open_index(root)
+    count = 0
+    if ix is not None:
+        with ix.searcher() as searcher:
+            stale = bool(_stale_tag_docnums(searcher))
+        if stale:
+            generation = new_generation(root, copy=True)
+            new_ix = whoosh_index.open_dir(str(generation))
+            writer = new_ix.writer()
+            with new_ix.searcher() as searcher:
+                count = strip_tags(writer, searcher)
+            writer.commit()
+            with swap_lock(root):
+                activate(root, generation)
+    with swap_lock(root):
+        clear_journal(root)
     return count
 
 
 def clear_journal(index_dir: str | os.PathLike) -> None:
-    """Forget journalled tag changes once a new generation holds them (under swap_lock)."""
+    """Remove the ``tags.journal`` older versions kept (tags are no longer in the index)."""
     (Path(index_dir) / JOURNAL).unlink(missing_ok=True)
 
 
@@ -256,9 +247,10 @@ def write_documents(
             delete_document(writer, document.doc_id)
         seen.add(document.doc_id)
         add_document(writer, document, entities)
+    with ix.searcher() as searcher:
+        strip_tags(writer, searcher, seen)
     writer.commit()
     with swap_lock(index_dir):
-        replay_tags(index_dir, generation, seen)
         activate(index_dir, generation)
         clear_journal(index_dir)
     return generation

@@ -102,8 +102,9 @@ def logout():
 
 
 def reanchor_documents(app: Flask, doc_ids: Iterable[str]) -> dict[str, dict[str, int]]:
-    """Re-anchor the annotations of re-ingested documents to their new text and refresh the
-    tags in the index; returns doc_id -> {"kept", "moved", "orphaned"}. Call after ingest."""
+    """Re-anchor the annotations of re-ingested documents to their new text (their tags
+    follow: search reads them from the database); returns doc_id -> {"kept", "moved",
+    "orphaned"}. Call after ingest."""
     out: dict[str, dict[str, int]] = {}
     with app.app_context():
         service = services.get_annotation_service()
@@ -117,7 +118,5 @@ def reanchor_documents(app: Flask, doc_ids: Iterable[str]) -> dict[str, dict[str
             except AnnotationError as exc:
                 app.logger.warning("re-anchoring %s failed: %s", doc_id, exc.message)
                 continue
-            if summary.total:
-                services.get_tag_index().sync_tags(doc_id)
             out[doc_id] = {"kept": summary.kept, "moved": summary.moved, "orphaned": summary.orphaned}
     return out

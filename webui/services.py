@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 
 from flask import Flask, current_app
@@ -35,8 +36,34 @@ def get_searcher():
         from indexer.search import Searcher
 
         reg["searcher"] = Searcher(current_app.config["INDEX_DIR"])
-    # annotation tags: private ones only for their author (see webui/annotation_tags.py)
-    return annotation_tags.scoped_searcher(reg["searcher"])
+    # annotation tags come from the database, each user's own (see webui/annotation_tags.py)
+    return annotation_tags.scoped_searcher(reg["searcher"], get_annotation_service())
+
+
+#: documents whose text get_document_text keeps (annotation writes check quotes against it)
+TEXTS_KEPT = 16
+
+
+def get_document_text(doc_id: str) -> str | None:
+    """The canonical text of a stored document, or None; kept while its file is unchanged, so
+    an annotation write does not re-read the document and its entities each time."""
+    from .caches import cache
+
+    store = get_store()
+    try:
+        st = os.stat(store.docs_dir / f"{doc_id}.json")  # the store checks the id below
+        stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+    except (OSError, ValueError):
+        stamp = None
+    texts = cache("document_texts", TEXTS_KEPT)
+    found = texts.get(doc_id)
+    if found is not None and stamp is not None and found[0] == stamp:
+        return found[1]
+    stored = store.get(doc_id)
+    if stored is None:
+        return None
+    texts.put(doc_id, (stamp, stored.document.text))
+    return stored.document.text
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -99,8 +126,3 @@ def get_annotation_service():
 
         reg["annotation_service"] = AnnotationService(db.make_session_factory(get_engine()))
     return reg["annotation_service"]
-
-
-def get_tag_index() -> annotation_tags.TagIndex:
-    """The annotation tags of the search index (written from every annotation)."""
-    return annotation_tags.TagIndex(get_store(), get_annotation_service(), current_app.config["INDEX_DIR"])

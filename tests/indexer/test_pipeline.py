@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -15,7 +16,7 @@ import pytest
 from indexer.pipeline import IngestLocked, _Lock, ingest
 from indexer.search import Searcher
 from indexer.store import DocumentStore
-from indexer.writer import set_passage_tags
+from indexer.writer import JOURNAL, holds_tags, open_index, record_fields, remove_index_tags
 
 CORPUS = Path(__file__).resolve().parents[2] / "webui" / "sample_corpus"
 ROOT = Path(__file__).resolve().parents[2]
@@ -115,20 +116,54 @@ def test_killed_ingest_leaves_old_index(tmp_path, marker):
     assert sorted(p.name for p in (data / "index").glob("gen-*"))[-1] == (data / "index" / "CURRENT").read_text()
 
 
-def test_tags_survive_reingest(tmp_path):
+def _old_style_tags(index_dir: Path, doc_id: str, ordinal: int, tags: str) -> None:
+    """Put tags in a passage record the way versions before tags left the index did."""
+    ix = open_index(index_dir)
+    with ix.searcher() as s:
+        stored = s.document(pid=f"{doc_id}:{ordinal}")
+    stored["notes_text"] = "\n".join(n["text"] for n in json.loads(stored.get("notes") or "[]"))
+    stored["tags"] = tags
+    writer = ix.writer()
+    writer.update_document(**record_fields(stored))
+    writer.commit()
+
+
+def _indexed_tags(index_dir: Path) -> list[str]:
+    """Tags held by live records (a term of deleted records only may stay in the lexicon)."""
+    ix = open_index(index_dir)
+    with ix.searcher() as s:
+        reader = s.reader()
+        return [t.decode() for t in reader.lexicon("tags") if list(reader.postings("tags", t).all_ids())]
+
+
+def test_ingest_and_reindex_remove_tags_older_versions_left_in_the_index(tmp_path):
     src, data = tmp_path / "src", tmp_path / "data"
-    _copy(["000_c7d6b90c2e1462b7.txt", "004_14094fff2b1dbb4b.txt"], src)
+    _copy(["000_c7d6b90c2e1462b7.txt", "004_14094fff2b1dbb4b.txt", "001_ecc342d5c4ab413f.txt"], src)
     first = ingest([src], data, progress=False)
-    news, note = sorted(first.added)
-    searcher = Searcher(data / "index")
-    assert set_passage_tags(data / "index", news, 0, ["lead"])
-    assert set_passage_tags(data / "index", note, 1, ["Question"])
+    news, other, note = sorted(first.added)
+    index = data / "index"
+    assert _indexed_tags(index) == [] and not holds_tags(index)
+    _old_style_tags(index, news, 0, "lead,@1@secretplan")
+    _old_style_tags(index, note, 1, "@2@whistleblower-x")
+    (index / JOURNAL).write_text('{"doc_id": "x", "ordinal": 0, "tags": ["@1@secretplan"]}\n')
+    assert holds_tags(index) and "@1@secretplan" in _indexed_tags(index)
+    searcher = Searcher(index)
+    before = searcher.search("frontex OR border").total
+    # re-ingesting one changed document clears the tags of every record, changed or not
     path = src / "000_c7d6b90c2e1462b7.txt"
     path.write_text(path.read_text() + "\n\nAn added closing paragraph.\n")
     report = ingest([src], data, progress=False)
-    assert report.updated == [news] and report.unchanged == [note]
-    tagged = {(h.doc_id, h.ordinal, tuple(h.tags)) for h in searcher.search("tag:lead OR tag:question").hits}
-    assert tagged == {(news, 0, ("lead",)), (note, 1, ("question",))}
+    assert report.updated == [news] and sorted(report.unchanged) == sorted([other, note])
+    assert _indexed_tags(index) == [] and not (index / JOURNAL).exists()
+    assert searcher.search("frontex OR border").total >= before
+    assert searcher.search("tag:lead").total == 0
+    # and remove_index_tags (glossa annotations reindex-tags) does it without an ingest
+    _old_style_tags(index, note, 1, "@2@whistleblower-x")
+    total = searcher.search("frontex OR border").total
+    assert remove_index_tags(index) == 1
+    assert _indexed_tags(index) == [] and not holds_tags(index)
+    assert searcher.search("frontex OR border").total == total
+    assert remove_index_tags(index) == 0
 
 
 def _snapshot(data: Path) -> dict:

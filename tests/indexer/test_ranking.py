@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from whoosh import query as wq
@@ -9,7 +11,7 @@ from whoosh.collectors import FilterCollector, TopCollector
 
 from indexer.query import expand_fuzzy_words, expand_partial_names
 from indexer.ranking import RankingCache, Unsupported, rank
-from indexer.writer import set_passage_tags
+from indexer.writer import open_index, record_fields
 from tests.common.indexing import build_index
 
 QUERIES = [
@@ -96,13 +98,24 @@ def test_same_matches_scores_and_order_as_whoosh(sample_searcher, text):
         _assert_same_ranking(whoosh_searcher, q, rank(whoosh_searcher, q, limit), limit)
 
 
+def _rewrite_passage(index_dir, doc_id, ordinal):
+    """Rewrite one passage record in place: a new one-record segment, the old record deleted."""
+    ix = open_index(index_dir)
+    with ix.searcher() as s:
+        stored = s.document(pid=f"{doc_id}:{ordinal}")
+    stored["notes_text"] = "\n".join(n["text"] for n in json.loads(stored.get("notes") or "[]"))
+    writer = ix.writer()
+    writer.update_document(**record_fields(stored))
+    writer.commit(merge=False)
+
+
 @pytest.fixture(scope="module")
 def tagged_searcher(tmp_path_factory, sample_docs, sample_entities):
-    """The sample corpus with a few passages re-tagged: several segments, with deletions."""
+    """The sample corpus with a few passages rewritten in place: several segments, with deletions."""
     searcher = build_index(tmp_path_factory.mktemp("ranking") / "index", sample_docs, entities=sample_entities)
     for doc in sample_docs[:3]:
         for ordinal in (0, 3, 5):
-            assert set_passage_tags(searcher.index_dir, doc.doc_id, ordinal, ["review", "frontex"])
+            _rewrite_passage(searcher.index_dir, doc.doc_id, ordinal)
     yield searcher
     searcher.close()
 

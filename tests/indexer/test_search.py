@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 
 from indexer.search import QueryError
-from indexer.writer import set_passage_tags
+from indexer.tagfilter import TagResolver
 from tests.common.indexing import make_document, temp_index
 
 
@@ -112,6 +112,11 @@ def test_hit_entities_relative_and_snippet_marks(sample_searcher):
     assert "<mark>" in hit.snippet_html
 
 
+def _spans(doc, ordinal, tags):
+    passage = doc.passages[ordinal]
+    return [(doc.doc_id, passage.start, passage.end, t) for t in tags]
+
+
 def test_snippet_escaping_and_tags(tmp_path, tagger):
     doc = make_document(
         "evil",
@@ -125,22 +130,26 @@ def test_snippet_escaping_and_tags(tmp_path, tagger):
         assert "<script>" not in hit.snippet_html
         assert "&lt;script&gt;" in hit.snippet_html and "&amp;" in hit.snippet_html
         assert "<mark>Frontex</mark>" in hit.snippet_html
-        assert set_passage_tags(searcher.index_dir, "evil", 1, ["Important", "review"])
-        tagged = searcher.search("tag:important")
+        tags = TagResolver(_spans(doc, 1, ["Important", "review"]))
+        tagged = searcher.search("tag:important", tag_resolver=tags)
         assert [(h.ordinal, h.tags) for h in tagged.hits] == [(1, ["important", "review"])]
-        assert searcher.search("control", filters={"tag": "review"}).total == 1
-        assert searcher.search("border").facets["tags"][0]["value"] in ("important", "review")
-        assert searcher.search("org:frontex").total == 1  # other fields kept
-        assert not set_passage_tags(searcher.index_dir, "evil", 99, ["x"])
+        assert searcher.search("control", filters={"tag": "review"}, tag_resolver=tags).total == 1
+        assert searcher.search("border", tag_resolver=tags).facets["tags"] == [
+            {"value": "important", "label": "important", "count": 1},
+            {"value": "review", "label": "review", "count": 1},
+        ]
+        assert searcher.search("org:frontex", tag_resolver=tags).total == 1
+        # without a resolver no tag is visible: the index holds none
+        assert searcher.search("tag:important").total == 0
+        assert searcher.search("border").hits[0].tags == [] and searcher.search("border").facets["tags"] == []
 
 
-def test_repeated_tag_updates_never_duplicate_passages():
+def test_tag_changes_are_seen_at_once_and_never_duplicate_passages():
     doc = make_document("d", ["Frontex in Serbia.", "Border control again."])
     with temp_index([doc], entities=[[]]) as searcher:
         for tags in (["a"], ["b"], ["c"], []):
-            assert set_passage_tags(searcher.index_dir, "d", 1, tags)
-            assert set_passage_tags(searcher.index_dir, "d", 0, tags)
-            r = searcher.search("frontex OR border")
+            resolver = TagResolver(_spans(doc, 0, tags) + _spans(doc, 1, tags))
+            r = searcher.search("frontex OR border", tag_resolver=resolver)
             assert sorted((h.ordinal, tuple(h.tags)) for h in r.hits) == [(0, tuple(tags)), (1, tuple(tags))]
             assert r.total == 2
             assert r.facets["tags"] == ([{"value": tags[0], "label": tags[0], "count": 2}] if tags else [])

@@ -168,3 +168,23 @@ def test_unknown_annotation_and_bad_filters(web):
     assert web.get("/api/annotations/not-a-uuid").status_code == 404
     assert web.get("/api/annotations?visibility=everyone").status_code == 400
     assert web.get("/api/annotations?limit=abc").status_code == 400
+
+
+def test_writes_check_quotes_against_the_current_text_of_a_document(web, anno_app):
+    """The text annotation writes check against is kept between requests, never past a change."""
+    from dataclasses import replace
+
+    from indexer.store import StoredDocument
+    from tests.common.indexing import make_document
+    from webui import services
+
+    assert post(web, selector_body(doc(anno_app), "Asylum seekers", tags=["islands"])).status_code == 201
+    new = make_document("alpha", ["A rewritten first paragraph.", "Boats reach the islands at night."])
+    with anno_app.app_context():
+        services.get_store().put(
+            StoredDocument(document=replace(new, title="Border policy"), entities=[], ingested_at="x", source_hash="y")
+        )
+    assert post(web, selector_body(new, "Boats reach the islands")).status_code == 201
+    stale = selector_body(new, "Boats reach the islands")
+    stale["target"]["selector"] = [{"type": "TextQuoteSelector", "exact": "Asylum seekers"}]
+    assert post(web, stale).status_code == 422

@@ -92,3 +92,46 @@ def test_export_and_import_round_trip(data, tmp_path):
     result = run(fresh, "annotations", "import", str(bad))
     assert result.exit_code == 1 and "Cannot read" in result.output
     assert run(fresh, "annotations", "import", str(tmp_path / "missing.json")).exit_code == 1
+
+
+def test_reindex_tags_clears_tags_an_older_version_left_and_counts_the_tagged(data):
+    from indexer.writer import JOURNAL, open_index, record_fields
+    from webui import services
+
+    app = make_test_app(data)
+    with app.app_context():
+        service = services.get_annotation_service()
+        local = service.ensure_user("local")
+        doc = services.get_store().get("alpha").document
+        for quote, tags in (("pushbacks at the Greek border", ["pushbacks"]), ("Asylum seekers", ["islands"])):
+            start = doc.text.index(quote)
+            service.create(local, "alpha", doc.text, quote, start, start + len(quote), tags=tags)
+        start = doc.text.index("Introduction")
+        gone = service.create(local, "alpha", doc.text, "Introduction", start, start + 12, tags=["intro"])
+        service.reanchor("alpha", doc.text.replace("Introduction", "Preface"))
+        assert service.get(gone.id, local).status == "orphaned"
+    # the index as an older version left it: a private tag in a record, a tags journal
+    ix = open_index(data / "index")
+    with ix.searcher() as s:
+        stored = s.document(pid="alpha:1")
+    stored["tags"] = "pushbacks,@1@secretplan"
+    stored["notes_text"] = "\n".join(n["text"] for n in json.loads(stored.get("notes") or "[]"))
+    writer = ix.writer()
+    writer.update_document(**record_fields(stored))
+    writer.commit()
+    (data / "index" / JOURNAL).write_text("{}\n")
+
+    first = run(data, "annotations", "reindex-tags")
+    assert first.exit_code == 0, first.output
+    assert "Removed the tags an older version had left on 1 index records." in first.output
+    assert "3 tagged annotations: 2 on indexed passages (found by tag: search), 0 on documents" in first.output
+    assert "1 orphaned" in first.output
+    assert not (data / "index" / JOURNAL).exists()
+    with open_index(data / "index").searcher() as s:
+        reader = s.reader()
+        assert not [t for t in reader.lexicon("tags") if list(reader.postings("tags", t).all_ids())]
+    second = run(data, "annotations", "reindex-tags")
+    assert second.exit_code == 0 and "Removed" not in second.output
+    client = make_test_app(data).test_client()
+    assert client.get("/api/search?q=tag:pushbacks").get_json()["total"] == 1
+    assert client.get("/api/search?q=tag:intro").get_json()["total"] == 0

@@ -98,13 +98,13 @@ def read_json() -> dict:
 
 def document_text(doc_id: str) -> str:
     """The canonical text of a stored document, or a 404 naming it."""
-    stored = services.get_store().get(doc_id) if len(doc_id) <= MAX_DOC_ID else None
-    if stored is None:
+    text = services.get_document_text(doc_id) if len(doc_id) <= MAX_DOC_ID else None
+    if text is None:
         abort(
             404,
             description=f"Unknown document {doc_id[:MAX_DOC_ID]!r}: annotate a document listed by GET /api/documents.",
         )
-    return stored.document.text
+    return text
 
 
 def list_filters() -> dict:
@@ -134,14 +134,6 @@ def visible_annotations(filters: dict, limit: int | None = None, offset: int = 0
     return items[offset:end]
 
 
-def _sync_index(*records) -> None:
-    """Reflect tag changes in the search index; a failure is logged, the annotation is kept."""
-    try:
-        services.get_tag_index().sync_for(records)
-    except Exception:  # noqa: BLE001 - the annotation is saved; the index can be re-synced
-        current_app.logger.exception("could not update passage tags in the index")
-
-
 @bp.get("/annotations")
 def collection():
     """The annotations you may see, as an AnnotationCollection."""
@@ -168,7 +160,6 @@ def create():
         rec = services.get_annotation_service().create_input(user, inp, text)
     except AnnotationError as exc:
         fail(exc)
-    _sync_index(rec)
     body = model.to_jsonld(rec, base_url())
     return ld_response(body, 201, headers={"Location": body["id"]})
 
@@ -222,7 +213,6 @@ def patch(annotation_id: str):
         abort(400, description=f"Invalid annotation: {exc}")
     except AnnotationError as exc:
         fail(exc)
-    _sync_index(old, rec)
     return ld_response(model.to_jsonld(rec, base_url()))
 
 
@@ -232,11 +222,9 @@ def delete(annotation_id: str):
     user = require_user()
     service = services.get_annotation_service()
     try:
-        old = service.get(annotation_id, viewer=user)
         service.delete(annotation_id, user)
     except AnnotationError as exc:
         fail(exc)
-    _sync_index(old)
     return Response(status=204)
 
 

@@ -5,6 +5,7 @@ glossa user list
 glossa token create NAME [--label TEXT]   prints the new API token once
 glossa annotations export --format jsonld|csv|markdown [-o FILE] [--user NAME]
 glossa annotations import FILE            restore a JSON-LD AnnotationCollection
+glossa annotations reindex-tags           check tags (search reads them from the database)
 """
 
 from __future__ import annotations
@@ -152,14 +153,29 @@ def annotations_import(file: str) -> None:
             report = import_jsonld(data, _service())
         except AnnotationError as exc:
             raise _error(f"Cannot import {file}: {exc.message}") from None
-        tags = services.get_tag_index()
-        for doc_id in sorted({a.doc_id for a in _service().all_annotations()}):
-            tags.sync_tags(doc_id)
     click.echo(f"Imported {report.imported}, skipped {report.skipped} already present, {len(report.errors)} refused.")
     for index, message in report.errors[:20]:
         click.echo(f"  item {index}: {message}", err=True)
     if report.errors:
         sys.exit(2)
+
+
+@annotations_group.command("reindex-tags")
+def annotations_reindex_tags() -> None:
+    """Check annotation tags: search reads them from the database, so nothing is rebuilt; tags an
+    older version left in the index (and its tags.journal) are removed, and where every tagged
+    annotation stands is counted."""
+    from .. import annotation_tags
+
+    app = _app()
+    with app.app_context():
+        check = annotation_tags.check_tags(app.config["INDEX_DIR"], services.get_store(), _service())
+    if check.stripped:
+        click.echo(f"Removed the tags an older version had left on {check.stripped} index records.")
+    click.echo(
+        f"{check.annotations} tagged annotations: {check.on_passages} on indexed passages (found by tag: search), "
+        f"{check.unindexed} on documents not in the corpus, {check.orphaned} orphaned."
+    )
 
 
 COMMANDS = [user_group, token_group, annotations_group]
