@@ -36,8 +36,8 @@ def _filters() -> dict:
     return out
 
 
-@bp.get("/annotations")
-def annotations():
+@bp.get("/annotations", endpoint="annotations")
+def annotations_page():
     """Every annotation you may see, filtered, with tag counts and export links."""
     if g.get("user") is None:
         return redirect(url_for("annotate.login", next=request.full_path.rstrip("?")))
