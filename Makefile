@@ -32,8 +32,10 @@ lint: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# The coverage floor is the measured statement coverage of the non-browser suite (93.97%),
+# rounded down; the browser tests only add to it.
 test: lint
-	$(PY) -m pytest
+	$(PY) -m pytest --cov --cov-report=term:skip-covered --cov-fail-under=93
 
 test-fast: install-test
 	$(PY) -m pytest -m "not browser"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -287,7 +288,7 @@ class AnnotationService(AccountsMixin):
 
         return self._read(work)
 
-    def all_annotations(self, doc_id: str | None = None) -> list[AnnotationRecord]:
+    def all_annotations(self, doc_id: str | None = None) -> builtins.list[AnnotationRecord]:
         """Every annotation (of one document, or all), whoever wrote it, in document order: for
         the search index and administrators' exports; never shown to a user as such."""
 
@@ -299,7 +300,7 @@ class AnnotationService(AccountsMixin):
 
         return self._read(work)
 
-    def users_with_counts(self) -> list[tuple[UserRecord, int]]:
+    def users_with_counts(self) -> builtins.list[tuple[UserRecord, int]]:
         """Every user, by name, with the number of annotations each wrote."""
 
         def work(session: Session):
@@ -328,7 +329,7 @@ class AnnotationService(AccountsMixin):
 
         return self._read(work)
 
-    def tag_counts(self, viewer=None, doc_id: str | None = None) -> list[tuple[str, int]]:
+    def tag_counts(self, viewer=None, doc_id: str | None = None) -> builtins.list[tuple[str, int]]:
         """(tag, count) over the annotations the viewer may see, most used first."""
 
         def work(session: Session):

@@ -6,6 +6,7 @@ index generation is live, so documents and index stay consistent after a crash.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import json
 import os
@@ -154,7 +155,7 @@ class DocumentStore:
             rows.append(DocumentSummary(**{k: v for k, v in entry.items() if k in names}))
         return rows
 
-    def entity_index(self) -> list[EntityCount]:
+    def entity_index(self) -> builtins.list[EntityCount]:
         """Every (label, canonical) entity with mentions and documents, most mentioned first."""
         stamp = self.manifest_path.stat().st_mtime if self.manifest_path.exists() else 0.0
         if self._entity_cache and self._entity_cache[0] == stamp:
@@ -182,7 +183,11 @@ class DocumentStore:
         write_json(self.manifest_path, {"version": 1, "documents": manifest})
 
     def stage(
-        self, generation: str, changed: list[StoredDocument], removed: list[str], manifest: dict[str, dict[str, Any]]
+        self,
+        generation: str,
+        changed: builtins.list[StoredDocument],
+        removed: builtins.list[str],
+        manifest: dict[str, dict[str, Any]],
     ) -> None:
         """Stage changes to apply once index generation ``generation`` is live."""
         self.discard_stage(generation)
@@ -194,7 +199,7 @@ class DocumentStore:
         """Stage one changed document for ``generation`` (see :meth:`finish_stage`)."""
         write_json(self.staging_dir / generation / "docs" / f"{stored.document.doc_id}.json", stored.to_dict())
 
-    def finish_stage(self, generation: str, removed: list[str], manifest: dict[str, dict[str, Any]]) -> None:
+    def finish_stage(self, generation: str, removed: builtins.list[str], manifest: dict[str, dict[str, Any]]) -> None:
         """Complete the staging of ``generation``: removals, the new manifest, then READY."""
         target = self.staging_dir / generation
         write_json(target / "removed.json", removed)

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.common.client import BufferedClient
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_CORPUS = ROOT / "webui" / "sample_corpus"
 
@@ -58,7 +60,9 @@ def make_app(data_dir: Path, db_path: Path, **extra):
         "SECRET_KEY": "test",
     }
     config.update(extra)
-    return create_app(config)
+    app = create_app(config)
+    app.test_client_class = BufferedClient
+    return app
 
 
 @pytest.fixture

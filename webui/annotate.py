@@ -14,6 +14,7 @@ from annotations.base import AnnotationError
 from annotations.models import STATUSES, VISIBILITIES
 
 from . import auth, services
+from .annotation_lists import visible_annotations
 from .params import MAX_FILTER
 
 bp = Blueprint("annotate", __name__)
@@ -36,13 +37,11 @@ def _filters() -> dict:
     return out
 
 
-@bp.get("/annotations")
-def annotations():
+@bp.get("/annotations", endpoint="annotations")
+def annotations_page():
     """Every annotation you may see, filtered, with tag counts and export links."""
     if g.get("user") is None:
         return redirect(url_for("annotate.login", next=request.full_path.rstrip("?")))
-    from .api.annotations import visible_annotations
-
     filters = _filters()
     service = services.get_annotation_service()
     items = visible_annotations(filters)

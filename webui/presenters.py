@@ -68,8 +68,8 @@ def document_detail(stored) -> dict[str, Any]:
 
 def note_numbers(doc) -> str:
     """The footnote numbers a document has, said compactly ("1-109 and *"; "" if none)."""
-    numeric = sorted(int(n.number) for n in doc.footnotes if n.number.isdigit())
-    other = [n.number for n in doc.footnotes if not n.number.isdigit()]
+    numeric = sorted(int(n.number) for n in doc.footnotes if n.number.isdecimal())
+    other = [n.number for n in doc.footnotes if not n.number.isdecimal()]
     parts = []
     if numeric:
         parts.append(f"{numeric[0]}-{numeric[-1]}" if len(numeric) > 1 else str(numeric[0]))
@@ -150,7 +150,7 @@ def footnote_detail(stored, number: str | int, spans: bool = False) -> dict[str,
     (``spans``: see :func:`citing_sentences`)."""
     doc = stored.document
     key = str(number).strip()[:50]
-    note = doc.footnote(str(int(key)) if key.isdigit() else key)  # "042" is note 42
+    note = doc.footnote(str(int(key)) if key.isdecimal() else key)  # "042" is note 42 ("²" is not a number)
     if note is None:
         raise LookupFailed(404, f"No footnote {key!r} in {doc.doc_id!r}. {footnote_range(doc)}")
     data = _note_dict(note)

@@ -28,7 +28,14 @@ def writer(url: str, name: str, n: int, queue, ready, go) -> None:
 
 def test_two_processes_lose_nothing(service_url):
     db.upgrade(service_url)
-    service = AnnotationService(db.make_session_factory(db.make_engine(service_url)))
+    engine = db.make_engine(service_url)
+    try:
+        check_two_processes(AnnotationService(db.make_session_factory(engine)), service_url)
+    finally:
+        engine.dispose()  # a pooled PostgreSQL connection left open is a ResourceWarning
+
+
+def check_two_processes(service: AnnotationService, service_url: str) -> None:
     service.add_user("p1", "password-1")
     service.add_user("p2", "password-2")
     ctx = mp.get_context("spawn")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from tests.common.client import BufferedClient
+
 DOCS = {
     "alpha": (
         "Border policy in the Aegean",
@@ -61,7 +63,9 @@ def make_test_app(data_dir: Path, **extra):
         "BASE_URL": "http://glossa.test",
     }
     config.update(extra)
-    return create_app(config)
+    app = create_app(config)
+    app.test_client_class = BufferedClient
+    return app
 
 
 def selector_body(

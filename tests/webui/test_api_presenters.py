@@ -82,3 +82,11 @@ def test_entity_type_aliases():
     assert resolve_entity_type("") is None
     with pytest.raises(LookupFailed):
         resolve_entity_type("planet")
+
+
+def test_superscript_digits_are_an_unknown_note_not_a_crash():
+    doc = build(["1", "2"])
+    with pytest.raises(LookupFailed) as failed:
+        footnote_detail(Stored(doc), "²")
+    assert failed.value.status == 404 and "has footnotes 1-2" in failed.value.message
+    assert footnote_detail(Stored(doc), "002")["number"] == "2"

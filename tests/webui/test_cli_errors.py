@@ -109,15 +109,15 @@ def test_output_cut_short_by_a_pipe_ends_quietly(sample_data_dir):
     """`glossa show DOC | head -1`: the reader goes away; glossa exits 0 and says nothing."""
     env = dict(os.environ, PYTHONPATH=str(ROOT), GLOSSA_SECRET_KEY="test")
     env.pop("GLOSSA_DEBUG", None)
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "webui", "--data", str(sample_data_dir), "show", PAPER],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,
-    )
-    assert proc.stdout is not None and proc.stderr is not None
-    assert proc.stdout.readline().startswith(b"# ")
-    proc.stdout.close()  # like head after its first line
-    stderr = proc.stderr.read().decode()
-    assert proc.wait(timeout=120) == 0, stderr
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        assert proc.stdout.readline().startswith(b"# ")
+        proc.stdout.close()  # like head after its first line
+        stderr = proc.stderr.read().decode()
+        assert proc.wait(timeout=120) == 0, stderr
     assert stderr == ""

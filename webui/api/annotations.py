@@ -33,30 +33,21 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, current_app, g, request
+from flask import Blueprint, Response, abort, g, request
 
-from annotations import export, model
+from annotations import model
 from annotations.base import AnnotationError
 from annotations.models import STATUSES, VISIBILITIES
 from annotations.validation import MAX_DOC_ID, place_quote
 
 from .. import services
+from ..annotation_lists import base_url, export_payload, visible_annotations
 from ..params import MAX_LIMIT, int_param
 
 bp = Blueprint("api_annotations", __name__)
 
 LD_JSON = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
 MAX_BODY = 256 * 1024
-EXPORT_TYPES = {
-    "jsonld": ("application/ld+json", "annotations.jsonld"),
-    "csv": ("text/csv; charset=utf-8", "annotations.csv"),
-    "markdown": ("text/markdown; charset=utf-8", "annotations.md"),
-}
-
-
-def base_url() -> str:
-    """The public base URL used in annotation and document IRIs."""
-    return str(current_app.config.get("BASE_URL") or request.host_url).rstrip("/")
 
 
 def ld_response(data, status: int = 200, headers=None) -> Response:
@@ -115,23 +106,6 @@ def list_filters() -> dict:
         if out[name] not in (None, *allowed):
             abort(400, description=f"Parameter {name!r} must be " + " or ".join(map(repr, allowed)) + ".")
     return out
-
-
-def visible_annotations(filters: dict, limit: int | None = None, offset: int = 0) -> list:
-    """The annotations the current user may see, filtered."""
-    service = services.get_annotation_service()
-    items = service.list(
-        viewer=g.user,
-        doc_id=filters["doc"],
-        tag=filters["tag"],
-        author=filters["author"],
-        q=filters["q"],
-        status=filters["status"],
-    )
-    if filters["visibility"]:
-        items = [a for a in items if a.visibility == filters["visibility"]]
-    end = None if limit is None else offset + limit
-    return items[offset:end]
 
 
 @bp.get("/annotations")
@@ -235,44 +209,6 @@ def tags():
     doc = (request.args.get("doc") or "").strip() or None
     counts = services.get_annotation_service().tag_counts(viewer=g.user, doc_id=doc)
     return {"tags": [{"tag": t, "count": n} for t, n in counts]}
-
-
-def passage_for(doc_id: str, offset: int) -> int | None:
-    """Ordinal of the passage holding a text offset (for the CSV export)."""
-    stored = services.get_store().get(doc_id)
-    if stored is None:
-        return None
-    for p in stored.document.passages:
-        if p.start <= offset < max(p.end, p.start + 1):
-            return p.ordinal
-    return None
-
-
-def doc_info(doc_id: str) -> dict | None:
-    """Title and offset -> page lookup of a document (for the Markdown export)."""
-    stored = services.get_store().get(doc_id)
-    if stored is None:
-        return None
-    doc = stored.document
-
-    def page_for(offset: int):
-        return next((p.page for p in doc.passages if p.start <= offset < max(p.end, p.start + 1)), None)
-
-    return {"title": doc.title, "page_for": page_for}
-
-
-def export_payload(fmt: str, items: list) -> tuple[str, str, str]:
-    """(text, content type, file name) of the annotations in one export format."""
-    if fmt not in EXPORT_TYPES:
-        abort(400, description="Parameter 'format' must be jsonld, csv or markdown.")
-    mime, name = EXPORT_TYPES[fmt]
-    if fmt == "jsonld":
-        text = json.dumps(export.export_jsonld(items, base_url()), ensure_ascii=False, indent=2)
-    elif fmt == "csv":
-        text = export.export_csv(items, base_url(), passage_for)
-    else:
-        text = export.export_markdown(items, base_url(), doc_info)
-    return text, mime, name
 
 
 @bp.get("/annotations/export")

@@ -111,7 +111,7 @@ ANNOTATION_ID = {
     "schema": STR,
     "description": "The annotation id (last segment of its IRI).",
 }
-SECURITY = [{"bearerToken": []}, {}]
+SECURITY: list[dict[str, list[str]]] = [{"bearerToken": []}, {}]
 WRITE_NOTE = (
     " Authenticate with `Authorization: Bearer <token>`, or with the session cookie and "
     "the page's `X-CSRF-Token` header."

@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 
 from .. import services
+from ..annotation_lists import export_payload
 from .common import CliError, existing_app, make_app
 
 
@@ -112,8 +113,6 @@ def annotations_group() -> None:
 @click.option("--user", "viewer", metavar="NAME", help="Only what NAME may see (default: every annotation).")
 def annotations_export(fmt: str, output: str | None, viewer: str | None) -> None:
     """Export annotations, e.g. glossa annotations export --format csv -o notes.csv"""
-    from ..api.annotations import export_payload
-
     app = existing_app()
     with app.test_request_context("/"):  # export links are built from BASE_URL
         if viewer is not None:

@@ -26,7 +26,8 @@ class CliError(click.ClickException):
 
     def __init__(self, message: str, exit_code: int = 1) -> None:
         super().__init__(message)
-        self.exit_code = exit_code
+        # click declares exit_code on the class; ours is per error (1: nothing done, 2: usage)
+        vars(self)["exit_code"] = exit_code
 
 
 def _remember_data(ctx: click.Context, param: click.Parameter, value):

@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from .. import presenters, services
+from ..params import MAX_PAGE, MAX_PAGELEN
 from .common import CliError, open_app
 
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -63,8 +64,10 @@ def _lookup(fn, *args):
 @click.command(short_help="Search the passages of every document.")
 @click.argument("query")
 @click.option("--json", "as_json", is_flag=True, help="Print exactly what GET /api/search returns.")
-@click.option("--limit", type=click.IntRange(1, 100), default=None, help="Hits per page (default: PAGE_SIZE, 10).")
-@click.option("--page", type=click.IntRange(1, 10_000), default=1, show_default=True, help="Result page.")
+@click.option(
+    "--limit", type=click.IntRange(1, MAX_PAGELEN), default=None, help="Hits per page (default: PAGE_SIZE, 10)."
+)
+@click.option("--page", type=click.IntRange(1, MAX_PAGE), default=1, show_default=True, help="Result page.")
 def search(query: str, as_json: bool, limit: int | None, page: int) -> None:
     """Search the passages of every document.
 
