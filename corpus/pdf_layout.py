@@ -76,17 +76,32 @@ def read_layout(name: str, data: bytes) -> tuple[list[Page], dict[str, str]]:
     from pdfminer.pdfparser import PDFParser
 
     class UprightAggregator(PDFPageAggregator):
-        """Drops characters that are not set upright (rotated stamps, vertical text)."""
+        """Sets aside characters that are not upright (rotated stamps, vertical text).
 
-        rotated = 0
+        A page set mostly in rotated text (a landscape page, vertical writing) keeps them.
+        """
+
+        def begin_page(self, page, ctm):
+            self.aside: list = []
+            self.upright = 0
+            super().begin_page(page, ctm)
 
         def render_char(self, matrix, font, fontsize, scaling, rise, cid, ncs, graphicstate):
             adv = super().render_char(matrix, font, fontsize, scaling, rise, cid, ncs, graphicstate)
             a, b, c, d = matrix[:4]
-            if a <= 0 or d <= 0 or abs(b) > 0.05 * a or abs(c) > 0.05 * d:
-                self.cur_item._objs.pop()
-                self.rotated += 1
+            if abs(b) > 0.05 * abs(a) or abs(c) > 0.05 * abs(d) or not a or not d:
+                self.aside.append((self.cur_item, self.cur_item._objs.pop()))
+            else:
+                self.upright += 1
             return adv
+
+        def end_page(self, page):
+            if len(self.aside) > self.upright:
+                for container, item in self.aside:
+                    container._objs.append(item)
+                self.aside = []
+            self.rotated = len(self.aside)
+            super().end_page(page)
 
     if not data.lstrip()[:5].startswith(b"%PDF"):
         raise ReadError(f"{name}: not a PDF file (no %PDF header)")
@@ -99,7 +114,6 @@ def read_layout(name: str, data: bytes) -> tuple[list[Page], dict[str, str]]:
         interpreter = PDFPageInterpreter(manager, device)
         pages = []
         for number, page in enumerate(PDFPage.create_pages(document), 1):
-            device.rotated = 0
             interpreter.process_page(page)
             pages.append(_page(device.get_result(), number, device.rotated))
     except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
@@ -287,26 +301,41 @@ def _joins(group: list[Line], band: list[Line], unit: float) -> bool:
 
 
 def _merge_fragments(lines: list[Line]) -> list[Line]:
-    """Join pieces of one visual line (justified text split at wide spaces), left to right."""
+    """Join pieces of one visual line (justified text split at wide spaces), left to right.
+
+    A raised number standing apart at the left of a line (a hanging note number) becomes
+    the line's ``lead``.
+    """
     out: list[Line] = []
     for line in lines:
-        same = [
-            o
-            for o in out[-4:]
-            if abs(o.base - line.base) < 0.3 * line.size
-            and abs(o.size - line.size) < 0.6
-            and (line.x0 >= o.x1 - 1 or o.x0 >= line.x1 - 1)
-        ]
+        same = [o for o in out[-4:] if _same_line(o, line)]
         if not same:
             out.append(line)
             continue
         base = same[0]
         left, right = (base, line) if base.x0 <= line.x0 else (line, base)
-        shift = len(left.text) + 1
-        base.marks = left.marks + [(o + shift, n) for o, n in right.marks]
-        base.lead = left.lead
-        base.text = f"{left.text} {right.text}"
+        if _hanging_number(left, right):
+            base.marks, base.lead, base.text = right.marks, left.text, right.text
+            base.size, base.base, base.bold = right.size, right.base, right.bold
+        else:
+            shift = len(left.text) + 1
+            base.marks = left.marks + [(o + shift, n) for o, n in right.marks]
+            base.lead = left.lead
+            base.text = f"{left.text} {right.text}"
         base.x0, base.x1 = min(base.x0, line.x0), max(base.x1, line.x1)
         base.y1 = max(base.y1, line.y1)
         base.y0 = min(base.y0, line.y0)
     return out
+
+
+def _hanging_number(left: Line, right: Line) -> bool:
+    return left.size < 0.85 * right.size and all(c in MARK_CHARS for c in left.text) and not left.lead
+
+
+def _same_line(one: Line, other: Line) -> bool:
+    if one.x0 < other.x1 - 1 and other.x0 < one.x1 - 1:
+        return False  # they overlap: two lines, not two pieces of one
+    left, right = (one, other) if one.x0 <= other.x0 else (other, one)
+    if _hanging_number(left, right):
+        return -0.2 * right.size < left.base - right.base < 0.7 * right.size
+    return abs(one.base - other.base) < 0.3 * other.size and abs(one.size - other.size) < 0.6

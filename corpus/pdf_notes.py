@@ -42,7 +42,8 @@ class NoteState:
         n, last = int(number), self.last
         if strict:
             return number in self.marks and (n == last + 1 or (last < n <= last + 3))
-        return n == last + 1 or (n == 1 and last > 1 and number in self.marks) or (not self.notes and n <= 3)
+        marked = number in self.marks
+        return n == last + 1 or (marked and (n == 1 or last < n <= last + 20)) or (not self.notes and n <= 3)
 
 
 def number_of(line: Line) -> tuple[str, str] | None:
@@ -152,7 +153,7 @@ def _collect(lines: list[Line], state: NoteState) -> None:
     for line in lines:
         found = number_of(line)
         starts = False
-        if found and line.x0 <= left + 2 * line.size:
+        if found and (line.lead or line.x0 <= left + 3 * line.size):
             number = found[0]
             if number.isdigit():
                 n, last = int(number), state.last
