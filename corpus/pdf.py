@@ -79,7 +79,12 @@ def _body_size(pages: list[Page]) -> float:
 
 
 def _running_lines(pages: list[Page]) -> set[int]:
-    """Ids of page-number lines and running headers/footers (top or bottom lines repeated)."""
+    """Ids of page-number lines and running headers/footers repeated over the pages.
+
+    The two top and two bottom lines of a page count with their numbers blanked; any other
+    line in the page's top or bottom tenth (licence footers, journal addresses) when its very
+    text repeats.
+    """
     drop: set[int] = set()
     seen: Counter[str] = Counter()
     edges: list[tuple[Line, str]] = []
@@ -87,6 +92,12 @@ def _running_lines(pages: list[Page]) -> set[int]:
         texts = sorted(page.lines, key=lambda ln: -ln.y1)
         ends = texts[:2] + [ln for ln in texts[-2:] if ln not in texts[:2]]
         keys = [(line, re.sub(r"\d+", "#", line.text.lower())) for line in ends]
+        margin = 0.1 * page.height
+        keys += [
+            (line, "=" + line.text.lower())
+            for line in texts
+            if line not in ends and (line.y0 < margin or line.y1 > page.height - margin)
+        ]
         edges.extend(keys)
         seen.update({key for _, key in keys})
     need = max(2, len(pages) * 0.4)
