@@ -151,15 +151,17 @@ def _title(info: dict[str, str], pages: list[Page], body_size: float, drop: set[
     if not first:
         return ""
     for big in sorted({ln.size for ln in first}, reverse=True):
-        if big < body_size * 1.15:
+        if big < body_size * 1.08:
             return ""
         at = [i for i, ln in enumerate(first) if abs(ln.size - big) < 0.3]
-        taken = []
+        taken: list[Line] = []
         for line in first[at[0] :]:
             if abs(line.size - big) >= 0.3 or len(taken) == 4:
                 break
-            taken.append(line.text)
-        title = re.sub(r"\s+", " ", " ".join(taken)).strip()
-        if len(_norm(title)) >= 8:
+            if taken and taken[-1].base - line.base > 1.8 * big:
+                break
+            taken.append(line)
+        title = re.sub(r"\s+", " ", " ".join(ln.text for ln in taken)).strip()
+        if len(title.split()) >= 3 or len(title) >= 20:  # not a lone word ("Contents", a series name)
             return title
     return ""

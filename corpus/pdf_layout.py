@@ -109,7 +109,7 @@ def read_layout(name: str, data: bytes) -> tuple[list[Page], dict[str, str]]:
         document = PDFDocument(PDFParser(io.BytesIO(data)))
         info = _info(document)
         manager = PDFResourceManager()
-        params = LAParams(word_margin=0.15, all_texts=True, boxes_flow=None)
+        params = LAParams(char_margin=1.0, word_margin=0.15, all_texts=True, boxes_flow=None)
         device = UprightAggregator(manager, laparams=params)
         interpreter = PDFPageInterpreter(manager, device)
         pages = []
@@ -158,13 +158,11 @@ def _page(layout, number: int, rotated: int) -> Page:
     while stack:
         item = stack.pop()
         if isinstance(item, LTTextLine):
-            line = _line(item, number, LTChar)
-            if line is None:
-                continue
-            if TYPED_RULE.match(line.text):
-                rules.append(Rule(line.x0, line.x1, (line.y0 + line.y1) / 2))
-            else:
-                lines.append(line)
+            for line in _lines(item, number, LTChar):
+                if TYPED_RULE.match(line.text):
+                    rules.append(Rule(line.x0, line.x1, (line.y0 + line.y1) / 2))
+                else:
+                    lines.append(line)
         elif isinstance(item, (LTTextContainer, LTFigure)):
             stack.extend(item)
         elif isinstance(item, LTCurve) and item.height <= 2 and 20 < item.width < layout.width * 0.7:
@@ -172,16 +170,35 @@ def _page(layout, number: int, rotated: int) -> Page:
     return Page(number, layout.width, layout.height, reading_order(lines), rules, rotated)
 
 
-def _line(item, number: int, char_type) -> Line | None:
-    chars = [c for c in item if isinstance(c, char_type)]
+def _lines(item, number: int, char_type) -> list[Line]:
+    """The lines of one pdfminer text line, split where a gap is too wide for a word space
+    (pdfminer joins lines of neighbouring columns across a narrow gutter)."""
+    objs = list(item)
+    chars = [c for c in objs if isinstance(c, char_type) and c.get_text().strip()]
+    if not chars:
+        return []
+    size = Counter(round(c.size, 1) for c in chars).most_common(1)[0][0]
+    pieces: list[list] = [[]]
+    last = None
+    for obj in objs:
+        if isinstance(obj, char_type) and obj.get_text().strip():
+            if last is not None and obj.x0 - last.x1 > 1.2 * size:
+                pieces.append([])
+            last = obj
+        pieces[-1].append(obj)
+    out = [_line(piece, number, char_type) for piece in pieces]
+    return [line for line in out if line is not None]
+
+
+def _line(objs: list, number: int, char_type) -> Line | None:
+    chars = [c for c in objs if isinstance(c, char_type)]
     if not chars:
         return None
     sizes = Counter(round(c.size, 1) for c in chars if c.get_text().strip())
     size = sizes.most_common(1)[0][0] if sizes else round(chars[0].size, 1)
     base = median(c.y0 for c in chars if c.size >= 0.85 * size)
     text, marks, run, lead, after_mark = "", [], "", "", False
-    objs = list(item)
-    for _i, obj in enumerate(objs):
+    for obj in objs:
         ch = obj.get_text()
         if ch.startswith("(cid:"):  # a glyph without a Unicode mapping
             continue
@@ -214,7 +231,9 @@ def _line(item, number: int, char_type) -> Line | None:
     if not text.strip():
         return None
     text = text.strip()
-    return Line(number, item.x0, item.x1, item.y0, item.y1, size, bold, text, marks, lead=lead, base=base)
+    x0, x1 = min(c.x0 for c in chars), max(c.x1 for c in chars)
+    y0, y1 = min(c.y0 for c in chars), max(c.y1 for c in chars)
+    return Line(number, x0, x1, y0, y1, size, bold, text, marks, lead=lead, base=base)
 
 
 # ---------------------------------------------------------------- reading order
@@ -231,15 +250,22 @@ def reading_order(lines: list[Line]) -> list[Line]:
 
 
 def _order(lines: list[Line], unit: float, out: list[Line], region: list[int]) -> None:
-    groups: list[list[list[Line]]] = []  # each group: its bands
-    for band in _bands(lines):
-        if groups and _joins([ln for b in groups[-1] for ln in b], band, unit):
-            groups[-1].append(band)
+    bands = _bands(lines)
+    gutters = [_gutter(band, unit) for band in bands]
+    for i, band in enumerate(bands):  # a gutter in one line alone is a wide space, unless a neighbour has it too
+        if gutters[i] is not None and _one_line(band, unit):
+            near = [j for j in (i - 1, i + 1) if 0 <= j < len(bands) and gutters[j] is not None]
+            if not any(_gutter(band + bands[j], unit) is not None for j in near):
+                gutters[i] = None
+    groups: list[list[int]] = []  # each group: the indexes of its bands
+    for i, band in enumerate(bands):
+        if groups and _joins([ln for j in groups[-1] for ln in bands[j]], band, gutters[i], unit):
+            groups[-1].append(i)
         else:
-            groups.append([band])
-    for bands in groups:
-        group = [ln for band in bands for ln in band]
-        cut = None if len(bands) == 1 and _one_line(group, unit) else _gutter(group, unit)
+            groups.append([i])
+    for members in groups:
+        group = [ln for i in members for ln in bands[i]]
+        cut = _gutter(group, unit) if len(members) > 1 or gutters[members[0]] is not None else None
         if cut is None:  # one column (a lone line split at a wide space is one line)
             region[0] += 1
             for line in _merge_fragments(sorted(group, key=lambda ln: (-ln.base, ln.x0))):
@@ -287,10 +313,9 @@ def _gutter(lines: list[Line], unit: float) -> float | None:
     return best
 
 
-def _joins(group: list[Line], band: list[Line], unit: float) -> bool:
+def _joins(group: list[Line], band: list[Line], theirs: float | None, unit: float) -> bool:
     """Whether a band belongs to the region above it: both one column, or sharing its gutter."""
     mine = _gutter(group, unit)
-    theirs = None if _one_line(band, unit) else _gutter(band, unit)
     if mine is None and theirs is None:
         return True
     if theirs is None:  # lines under a column region: they belong to it if they keep to one side
