@@ -24,11 +24,14 @@ from .references import annotate_footnotes
 PAGE_NUMBER = re.compile(r"^(page\s+)?(\d{1,4}|[ivxlcdm]{1,6})(\s*(/|of)\s*\d{1,4})?$", re.I)
 
 
-def read_pdf(path: str | Path, doc_id: str | None = None) -> Document:
-    """Read a PDF file into a Document; raise ReadError for corrupt, encrypted or scanned files."""
+def read_pdf(path: str | Path, doc_id: str | None = None, data: bytes | None = None) -> Document:
+    """Read a PDF file into a Document; raise ReadError for corrupt, encrypted or scanned files.
+
+    ``data``: the file's bytes when the caller has read them already (the file is parsed once).
+    """
     path = Path(path)
     try:
-        data = path.read_bytes()
+        data = path.read_bytes() if data is None else data
     except OSError as exc:
         raise ReadError(f"{path.name}: cannot read the file ({exc.strerror or exc})") from exc
     pages, info = read_layout(path.name, data)
