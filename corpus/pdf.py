@@ -55,7 +55,10 @@ def read_pdf(path: str | Path, doc_id: str | None = None, data: bytes | None = N
     notes = state.notes
     for note in notes:
         note.text = re.sub(r"\s+", " ", note.text).strip()
-    annotate_footnotes(notes)
+    metadata = {k: v for k, v in info.items() if v}
+    failures = annotate_footnotes(notes)
+    if failures:
+        metadata["reference_parse_failures"] = failures  # kept as commentary notes, counted here
     return builder.build(
         doc_id=doc_id or path.stem,
         title=_title(info, pages, body_size, drop) or path.stem,
@@ -64,7 +67,7 @@ def read_pdf(path: str | Path, doc_id: str | None = None, data: bytes | None = N
         format="pdf",
         pages=len(pages),
         content_hash=hashlib.sha256(data).hexdigest(),
-        metadata={k: v for k, v in info.items() if v},
+        metadata=metadata,
     )
 
 
