@@ -182,7 +182,7 @@ def _lines(item, number: int, char_type) -> list[Line]:
     last = None
     for obj in objs:
         if isinstance(obj, char_type) and obj.get_text().strip():
-            if last is not None and obj.x0 - last.x1 > 1.2 * size:
+            if last is not None and (obj.x0 - last.x1 > 1.2 * size or obj.x1 < last.x0 - size):  # a gap, or back
                 pieces.append([])
             last = obj
         pieces[-1].append(obj)
@@ -252,11 +252,14 @@ def reading_order(lines: list[Line]) -> list[Line]:
 def _order(lines: list[Line], unit: float, out: list[Line], region: list[int]) -> None:
     bands = _bands(lines)
     gutters = [_gutter(band, unit) for band in bands]
-    for i, band in enumerate(bands):  # a gutter in one line alone is a wide space, unless a neighbour has it too
-        if gutters[i] is not None and _one_line(band, unit):
-            near = [j for j in (i - 1, i + 1) if 0 <= j < len(bands) and gutters[j] is not None]
-            if not any(_gutter(band + bands[j], unit) is not None for j in near):
-                gutters[i] = None
+    found = list(gutters)
+    for i, band in enumerate(bands):  # a gap in one line alone is a wide space, unless a neighbour has it too
+        if _one_line(band, unit):
+            near = [j for j in (i - 1, i + 1) if 0 <= j < len(bands) and found[j] is not None]
+            shared = [_gutter(band + bands[j], unit) for j in near]
+            shared = [g for g in shared if g is not None and not any(ln.x0 < g < ln.x1 for ln in band)]
+            enough = 1 if found[i] is not None else 2  # a gap of its own, or one both neighbours have
+            gutters[i] = shared[0] if len(shared) >= enough else None
     groups: list[list[int]] = []  # each group: the indexes of its bands
     for i, band in enumerate(bands):
         if groups and _joins([ln for j in groups[-1] for ln in bands[j]], band, gutters[i], unit):
