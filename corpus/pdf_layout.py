@@ -88,8 +88,8 @@ def read_layout(name: str, data: bytes) -> tuple[list[Page], dict[str, str]]:
 
         def render_char(self, matrix, font, fontsize, scaling, rise, cid, ncs, graphicstate):
             adv = super().render_char(matrix, font, fontsize, scaling, rise, cid, ncs, graphicstate)
-            a, b, c, d = matrix[:4]
-            if abs(b) > 0.05 * abs(a) or abs(c) > 0.05 * abs(d) or not a or not d:
+            a, b, _, d = matrix[:4]
+            if abs(b) > 0.05 * abs(a) or not a or not d:  # turned; a slant (c alone: synthetic italics) is upright
                 self.aside.append((self.cur_item, self.cur_item._objs.pop()))
             else:
                 self.upright += 1
