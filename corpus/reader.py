@@ -177,7 +177,7 @@ def _looks_like_text(text: str) -> bool:
     return _control_share(text) == 0 and letters >= 0.7 * len(text)
 
 
-def _parse(path: Path, fmt: str, doc_id: str) -> tuple[clean.Parsed | Document, str]:
+def _parse(path: Path, fmt: str, doc_id: str, data: bytes) -> tuple[clean.Parsed | Document, str]:
     if fmt == "pdf":
         try:
             module = importlib.import_module(".pdf", __package__)
@@ -186,8 +186,7 @@ def _parse(path: Path, fmt: str, doc_id: str) -> tuple[clean.Parsed | Document, 
         read_pdf = getattr(module, "read_pdf", None)
         if read_pdf is None:
             raise ReadError("PDF support is not available yet in this installation")
-        return read_pdf(path, doc_id), "pdf"
-    data = path.read_bytes()
+        return read_pdf(path, doc_id, data=data), "pdf"  # parsed once, its notes annotated there
     declared = None
     if fmt == "html":
         found = re.search(rb"""charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", data[:4096])
@@ -222,7 +221,7 @@ def read_document(path: str | Path, doc_id: str | None = None) -> Document:
     except OSError as exc:
         raise ReadError(f"{path.name}: cannot be opened ({exc.strerror or exc})") from None
     try:
-        parsed, fmt = _parse(path, fmt, doc_id)
+        parsed, fmt = _parse(path, fmt, doc_id, data)
     except ReadError:
         raise
     except Exception as exc:  # noqa: BLE001 - a parser failing on odd input must not crash an ingest
@@ -244,9 +243,10 @@ def read_document(path: str | Path, doc_id: str | None = None) -> Document:
     doc.source_path = str(path.resolve())
     doc.format = fmt
     doc.content_hash = hashlib.sha256(data).hexdigest()
-    from . import references
+    if not isinstance(parsed, Document):  # the PDF reader annotates its own notes
+        from . import references
 
-    failures = references.annotate_footnotes(doc.footnotes)
-    if failures:
-        doc.metadata["reference_parse_failures"] = failures  # kept as commentary notes, counted here
+        failures = references.annotate_footnotes(doc.footnotes)
+        if failures:
+            doc.metadata["reference_parse_failures"] = failures  # kept as commentary notes, counted here
     return doc

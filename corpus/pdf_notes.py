@@ -1,0 +1,171 @@
+"""Footnotes of a PDF found by what they are, not by one layout.
+
+A note block is the run of lines that ends a column (or a page) and starts with the note
+number the sequence expects: under a rule (drawn, or typed as dashes), or in type smaller
+than the body's (measured per document), or, in body-size type (Word manuscripts), when
+the marks already seen in the body predict that number. Inside a block a line starts a
+new note only when its number continues the sequence, so "1789" or "2830-34 (Oct. 27,
+1998)" at a line start stays text. A block without a number under a rule, or in small type
+after an unfinished note, continues the last note (notes running onto the next page).
+"""
+
+from __future__ import annotations
+
+import re
+
+from .models import Footnote
+from .pdf_layout import Line, Page
+from .pdf_paragraphs import join
+
+NOTE_START = re.compile(r"^(\d{1,4}|[*†‡§]{1,3})(?:[.)]\s*|\s+|(?=[^\W\d_]))(?=\S)")
+
+
+class NoteState:
+    """What the document's notes so far say about the next one."""
+
+    def __init__(self, vocab: set[str]) -> None:
+        self.vocab = vocab
+        self.notes: list[Footnote] = []
+        self.marks: set[str] = set()  # mark numbers seen in the body so far
+
+    @property
+    def last(self) -> int:
+        for note in reversed(self.notes):
+            if note.number.isdigit():
+                return int(note.number)
+        return 0
+
+    def expects(self, number: str, strict: bool) -> bool:
+        """Whether a note numbered ``number`` may come next (strict: the body must have marked it)."""
+        if not number.isdigit():
+            return not strict and not self.notes or bool(self.notes) and not self.notes[-1].number.isdigit()
+        n, last = int(number), self.last
+        if strict:
+            return number in self.marks and (n == last + 1 or (last < n <= last + 3))
+        marked = number in self.marks
+        return n == last + 1 or (marked and (n == 1 or last < n <= last + 20)) or (not self.notes and n <= 3)
+
+
+def number_of(line: Line) -> tuple[str, str] | None:
+    """(note number, rest of the text) if the line starts like a note."""
+    if line.lead:
+        return line.lead, line.text
+    match = NOTE_START.match(line.text)
+    if match:
+        return match.group(1), line.text[match.end() :]
+    return None
+
+
+def split_page(page_lines: list[Line], page: Page, body_size: float, state: NoteState) -> list[Line]:
+    """Take the note blocks out of one page's lines (in reading order); return the body lines."""
+    regions: list[list[Line]] = []
+    for line in page_lines:
+        if regions and regions[-1][-1].region == line.region:
+            regions[-1].append(line)
+        else:
+            regions.append([line])
+    body: list[Line] = []
+    for lines in regions:
+        start = _block_start(lines, page, body_size, state)
+        for line in lines[:start]:
+            state.marks.update(n for _, n in line.marks)
+        body.extend(lines[:start])
+        if start < len(lines):
+            _collect(lines[start:], state)
+    return body
+
+
+def _block_start(lines: list[Line], page: Page, body_size: float, state: NoteState) -> int:
+    """Index of the first note line of a region (len(lines) when it has none)."""
+    marks = set(state.marks)
+    for line in lines:
+        marks.update(n for _, n in line.marks)
+    left = min(ln.x0 for ln in lines)
+    right = max(ln.x1 for ln in lines)
+    # under a rule: the lines below a rule that starts at the region's left edge
+    for rule in sorted(page.rules, key=lambda r: -r.y):
+        if not (rule.x0 <= left + 0.4 * (right - left) and rule.x1 >= left + 10 and rule.x0 >= left - 30):
+            continue
+        k = next((i for i, ln in enumerate(lines) if ln.y1 <= rule.y + 1), None)
+        if k is None or any(ln.y1 > rule.y + 1 for ln in lines[k:]):
+            continue
+        under = lines[k:]
+        if any(ln.size > body_size * 1.05 for ln in under):
+            continue
+        found = number_of(under[0])
+        if found and _expected(found[0], state, marks, strict=False):
+            return k
+        if not found and state.notes and k > 0 and all(ln.size < body_size * 0.95 for ln in under):
+            return k
+    # small type at the end of the region, starting with the note the sequence expects
+    k = len(lines)
+    while k > 0 and lines[k - 1].size < body_size * 0.92:
+        k -= 1
+    if k < len(lines):
+        carried = state.notes and state.notes[-1].page < page.number and _unfinished(state)
+        if number_of(lines[k]) is None and carried:
+            return k  # the last note runs on from the page before
+        for i in range(k, len(lines)):
+            found = number_of(lines[i])
+            if found and lines[i].x0 <= left + 3 * body_size and _expected(found[0], state, marks, strict=False):
+                return i
+    # body-size notes: a line at the left edge with the number the body's marks predict
+    for i in range(1, len(lines)):
+        found = number_of(lines[i])
+        if not found or not found[0].isdigit() or lines[i].x0 > left + body_size:
+            continue
+        if not _expected(found[0], state, marks, strict=True):
+            continue
+        if _sequence_continues(lines[i:], int(found[0]), marks) and lines[i - 1].base - lines[i].base > 0:
+            return i
+    return len(lines)
+
+
+def _expected(number: str, state: NoteState, marks: set[str], strict: bool) -> bool:
+    saved = state.marks
+    state.marks = marks
+    try:
+        return state.expects(number, strict)
+    finally:
+        state.marks = saved
+
+
+def _unfinished(state: NoteState) -> bool:
+    return bool(state.notes) and not re.search(r"[.!?)\]”\"]$", state.notes[-1].text.strip())
+
+
+def _sequence_continues(lines: list[Line], first: int, marks: set[str]) -> bool:
+    """Body-size notes: every later numbered line at the left continues the sequence, and the
+    block holds all the notes marked so far after ``first`` (or runs to the page end)."""
+    n = first
+    for line in lines[1:]:
+        found = number_of(line)
+        if found and found[0].isdigit() and int(found[0]) == n + 1:
+            n += 1
+    wanted = {str(k) for k in range(first, n + 1)}
+    later = {m for m in marks if m.isdigit() and int(m) > n}
+    return wanted <= marks and not later
+
+
+def _collect(lines: list[Line], state: NoteState) -> None:
+    """Append the notes of one block; lines before the first number continue the last note."""
+    left = min(ln.x0 for ln in lines)
+    for line in lines:
+        found = number_of(line)
+        starts = False
+        if found and (line.lead or line.x0 <= left + 3 * line.size):
+            number = found[0]
+            if number.isdigit():
+                n, last = int(number), state.last
+                starts = (
+                    n == last + 1
+                    or not state.notes
+                    or (n == 1 and line is lines[0])
+                    or (last < n <= last + 3 and number in state.marks)
+                )
+            else:
+                starts = True
+        if starts:
+            state.notes.append(Footnote(number=found[0], text=found[1], page=line.page))
+        elif state.notes:
+            state.notes[-1].text = join(state.notes[-1].text, line.text, state.vocab)
