@@ -123,7 +123,10 @@ class FastPhrase(wq.Phrase):
 
     def matcher(self, searcher, context=None):  # type: ignore[no-untyped-def]
         """Same as Phrase.matcher, with _PhraseMatcher in place of SpanNear2's."""
-        field = searcher.schema.get(self.fieldname, None)
+        try:  # not .get: Whoosh's Schema has none
+            field = searcher.schema[self.fieldname]
+        except KeyError:
+            field = None
         if field is None or not field.format or not field.format.supports("positions"):
             return super().matcher(searcher, context)
         reader = searcher.reader()
