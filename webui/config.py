@@ -35,6 +35,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SECRET_KEY", None, "Secret for session cookies (default: a random key kept in DATA_DIR/secret_key)."),
     Setting("PAGE_SIZE", 10, "Search results per page."),
     Setting("BASE_URL", "http://127.0.0.1:5000", "Public base URL used in annotation IRIs and export links."),
+    Setting(
+        "INGEST_FILE_TIMEOUT",
+        120,
+        "Seconds one file may take to be read and tagged by ingest (env GLOSSA_INGEST_FILE_TIMEOUT); "
+        "a file over it is stopped and reported as failed, the others go in (0: no limit).",
+    ),
+    Setting(
+        "INGEST_FILE_MEMORY",
+        1024,
+        "Megabytes of memory one file may add while it is read and tagged by ingest (env "
+        "GLOSSA_INGEST_FILE_MEMORY); a file over it is stopped and reported as failed, the others go in (0: no limit).",
+    ),
 )
 
 
