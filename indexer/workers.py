@@ -4,9 +4,11 @@
 per task, so the ingesting process only writes the index and the store (with ``workers=1``
 and with a single file too: the budget must hold there as well). Every file gets a
 :class:`Budget`: a worker reading it may grow its address space by ``megabytes`` at most
-(``RLIMIT_AS``, set in the worker), and the parent kills a worker that has not answered
-within ``seconds``. Such a file fails alone, with a reason a person understands, and the
-killed worker is replaced.
+(``RLIMIT_AS``, set in the worker), and the parent kills a worker that has spent ``seconds``
+of processor time on it, or has not answered in ``WALL_FACTOR`` times that (a busy machine
+must not fail good files that merely wait for a core; a stuck parser or tokenizer computes).
+Such a file fails alone, with a reason a person understands, and the killed worker is
+replaced.
 
 Workers are forked by a *zygote*: a process forked when the pool starts, before the caller
 starts any thread, that holds the model and forks a fresh worker whenever the parent asks
@@ -54,11 +56,15 @@ DEFAULT_MEMORY = 1024
 #: a worker whose resident memory grew this much over its start after a file is replaced by
 #: a fresh fork (glibc rarely gives a big file's heap back): memory stays bounded per worker
 RETIRE_GROWTH = 256 << 20
+#: the time budget counts the worker's processor time (on a busy machine a good file may wait
+#: for a core far longer than it computes); a worker that has not answered after this many
+#: times the budget in wall-clock time (stuck waiting on something) is stopped as well
+WALL_FACTOR = 5
 
 
 @dataclass(frozen=True)
 class Budget:
-    """What one file may cost in its worker: seconds of wall time, megabytes of address space.
+    """What one file may cost in its worker: seconds of processor time, megabytes of address space.
 
     ``None`` (or 0 in the settings) means no limit.
     """
@@ -82,6 +88,11 @@ class Budget:
             f"took longer than {self.seconds:g} s to read and tag, so it was stopped "
             f"(the limit is the setting {TIMEOUT_SETTING})"
         )
+
+    @property
+    def wall_seconds(self) -> float | None:
+        """The wall-clock backstop: a worker that waits (not computes) this long is stopped too."""
+        return None if self.seconds is None else WALL_FACTOR * self.seconds
 
     def memory_reason(self) -> str:
         return (
@@ -333,7 +344,19 @@ class _Worker:
     conn: Connection
     slot: int | None = None  # plan index of the file it is on
     item: PlanItem | None = None
-    deadline: float = float("inf")
+    deadline: float = float("inf")  # when (monotonic) to look at it next
+    began: float = 0.0  # monotonic time the file was sent
+    cpu_began: float | None = None  # its processor seconds then
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """Processor time (user + system) of a process, from /proc; None when it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _describe(status: int) -> str:
@@ -417,7 +440,8 @@ class Pool:
                     continue
                 self.todo.popleft()
                 worker.slot, worker.item = slot, item
-                worker.deadline = time.monotonic() + self.budget.seconds if self.budget.seconds else float("inf")
+                worker.began, worker.cpu_began = time.monotonic(), _cpu_seconds(worker.pid)
+                worker.deadline = worker.began + self.budget.seconds if self.budget.seconds else float("inf")
 
     def _finished(self, worker: _Worker, outcome: Outcome, results: dict[int, Outcome]) -> None:
         assert worker.slot is not None
@@ -443,7 +467,7 @@ class Pool:
             for worker in busy:
                 if worker.conn in ready:
                     self._collect(worker, results)
-                elif time.monotonic() >= worker.deadline:
+                elif time.monotonic() >= worker.deadline and self._over_time(worker):
                     item = worker.item
                     assert item is not None
                     with contextlib.suppress(OSError):
@@ -451,6 +475,21 @@ class Pool:
                     log.warning("ingest: %s %s", display_path(item[0]), self.budget.timeout_reason())
                     self._finished(worker, Outcome(*item, reason=self.budget.timeout_reason()), results)
                     self._replace(worker)
+
+    def _over_time(self, worker: _Worker) -> bool:
+        """True if ``worker`` spent its file's time budget; else when to look again is set."""
+        seconds = self.budget.seconds
+        assert seconds is not None
+        now = time.monotonic()
+        cpu = _cpu_seconds(worker.pid)
+        if cpu is None or worker.cpu_began is None:  # no /proc: wall-clock time
+            return True
+        used = cpu - worker.cpu_began
+        wall_left = worker.began + (self.budget.wall_seconds or seconds) - now
+        if used >= seconds or wall_left <= 0:
+            return True
+        worker.deadline = now + min(max(seconds - used, 0.5), wall_left)  # it waited for a core
+        return False
 
     def _collect(self, worker: _Worker, results: dict[int, Outcome]) -> None:
         item = worker.item

@@ -38,8 +38,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "INGEST_FILE_TIMEOUT",
         120,
-        "Seconds one file may take to be read and tagged by ingest (env GLOSSA_INGEST_FILE_TIMEOUT); "
-        "a file over it is stopped and reported as failed, the others go in (0: no limit).",
+        "Seconds (of processor time; 5 times that of waiting) one file may take to be read and tagged by "
+        "ingest (env GLOSSA_INGEST_FILE_TIMEOUT); a file over it is stopped and reported as failed, the "
+        "others go in (0: no limit).",
     ),
     Setting(
         "INGEST_FILE_MEMORY",

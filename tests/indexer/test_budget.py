@@ -53,14 +53,14 @@ def test_hostile_files_fail_alone_and_the_rest_goes_in(tmp_path):
     (src / "paragraph.md").write_text("# One long paragraph\n\n" + paragraph + "\n")  # one 40 KB passage
 
     began = time.monotonic()
-    report = ingest([src], tmp_path / "data", workers=2, progress=False, file_timeout=20)
+    report = ingest([src], tmp_path / "data", workers=2, progress=False, file_timeout=30)
     elapsed = time.monotonic() - began
     failed = {Path(p).name: r for p, r in report.failed}
     assert set(failed) == {"attributes.html"}, failed
-    assert failed["attributes.html"].startswith("took longer than 20 s")
+    assert failed["attributes.html"].startswith("took longer than 30 s")
     assert "GLOSSA_INGEST_FILE_TIMEOUT" in failed["attributes.html"]
     assert len(report.added) == 4
-    assert elapsed < 20 + 120  # the stuck worker was killed, not waited for
+    assert elapsed < 5 * 30 + 120  # the stuck worker was killed, not waited for
 
     searcher = Searcher(tmp_path / "data" / "index")
     store = DocumentStore(tmp_path / "data")
@@ -97,7 +97,7 @@ def test_time_budget_holds_with_one_worker(tmp_path, monkeypatch, files):
     monkeypatch.setattr(workers, "_work", _stuck_work)
     began = time.monotonic()
     report = ingest([src], tmp_path / "data", workers=1, progress=False, file_timeout=3)
-    assert time.monotonic() - began < 3 + 90
+    assert time.monotonic() - began < 5 * 3 + 90  # sleeping is not computing: the wall-clock backstop
     assert [Path(p).name for p, _ in report.failed] == ["stuck.txt"]
     assert report.failed[0][1].startswith("took longer than 3 s")
     assert len(report.added) == (2 if files == "several files" else 0)
