@@ -452,11 +452,11 @@ class Pool:
         results: dict[int, Outcome] = {}
         emitted = 0
         while emitted < self.total:
+            self._dispatch(len(results))  # before handing anything on: the caller may block
             if emitted in results:
                 yield results.pop(emitted)
                 emitted += 1
                 continue
-            self._dispatch(len(results))
             busy = [w for w in self.workers if w.item is not None]
             if not busy:  # cannot happen while files remain; guard against a silent hang
                 raise RuntimeError("ingest workers stalled")
