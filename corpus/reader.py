@@ -5,8 +5,9 @@ from __future__ import annotations
 import codecs
 import hashlib
 import importlib
+import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from . import clean
@@ -29,19 +30,18 @@ class UnsupportedFormat(ReadError):
     """The file's suffix is not one Glossa reads."""
 
 
-def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
-    """Yield the supported files among ``paths`` (folders searched recursively), sorted, no hidden files."""
+def iter_files(paths: Iterable[str | Path], on_error: Callable[[Path, OSError], None] | None = None) -> Iterator[Path]:
+    """Yield the supported files among ``paths`` (folders searched recursively), sorted, no hidden files.
+
+    A folder that cannot be listed (no permission, removed meanwhile) is skipped; ``on_error``,
+    when given, is called with it and the error, so the caller can say so. Symbolic links to
+    folders are followed, each folder once.
+    """
     seen: set[Path] = set()
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            found = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file()
-                and p.suffix.lower() in SUPPORTED_SUFFIXES
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
+            found = sorted(_walk(path, on_error))
         elif path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES:
             found = [path]
         else:
@@ -50,6 +50,37 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
             if p not in seen:
                 seen.add(p)
                 yield p
+
+
+def _walk(root: Path, on_error: Callable[[Path, OSError], None] | None) -> Iterator[Path]:
+    """Supported, non-hidden files below ``root``; unlistable folders reported to ``on_error``."""
+    visited: set[tuple[int, int]] = set()
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            info = folder.stat()
+            if (info.st_dev, info.st_ino) in visited:
+                continue  # a link loop, or a folder reached twice
+            visited.add((info.st_dev, info.st_ino))
+            with os.scandir(folder) as entries:
+                listed = list(entries)
+        except OSError as exc:
+            if on_error is not None:
+                on_error(folder, exc)
+            continue
+        for entry in listed:
+            if entry.name.startswith("."):
+                continue
+            try:
+                is_dir = entry.is_dir()
+                is_file = not is_dir and entry.is_file()
+            except OSError:
+                continue
+            if is_dir:
+                stack.append(folder / entry.name)
+            elif is_file and os.path.splitext(entry.name)[1].lower() in SUPPORTED_SUFFIXES:
+                yield folder / entry.name
 
 
 def make_doc_id(stem: str, taken: set[str]) -> str:

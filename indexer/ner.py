@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -27,6 +28,20 @@ UNNEEDED = ("tagger", "parser", "lemmatizer", "attribute_ruler", "senter", "morp
 NUMERIC_LABELS = {"MONEY", "DATE", "TIME", "PERCENT", "CARDINAL", "ORDINAL", "QUANTITY"}
 _LEAD_JUNK = "\"'“”‘’«»>*([{,;:.-–—_#|/\\ \n\t"
 _TAIL_JUNK = "\"'“”‘’«»>*)]},;:-–—_#|/\\ \n\t"
+#: the longest text handed to spaCy at once. NER memory grows with the text of a batch (64
+#: texts): one 600 KB paragraph tagged whole took gigabytes, so longer passages are tagged in
+#: pieces, cut at a sentence end (else between words) in the last third of the limit.
+MAX_PIECE_CHARS = 1500
+#: the longest run without whitespace the tokenizer is given: its prefix and suffix search is
+#: quadratic or worse on such a run (100 KB of nested brackets never finished), so longer runs
+#: get a space every this many characters in the text spaCy sees (offsets are unchanged).
+#: Runs of 8 or more symbols (no letter, digit or space: rules, dot leaders, brackets) are
+#: blanked there: no entity is made of them, and each symbol would cost a token.
+MAX_RUN_CHARS = 100
+_SYMBOL_RUN = re.compile(r"[^\w\s]{8,}")
+_SENTENCE_END = re.compile(r"[.!?…][\"')\]”’»]*\s+")
+_SPACE = re.compile(r"\s+")
+_LONG_RUN = re.compile(rf"\S{{{MAX_RUN_CHARS + 1},}}")
 
 
 @dataclass
@@ -93,6 +108,40 @@ def make_entity(text: str, start: int, end: int, label: str, offset: int = 0) ->
     return Entity(start + offset, end + offset, label, surface, canonical)
 
 
+def passage_pieces(text: str, start: int, end: int, limit: int = MAX_PIECE_CHARS) -> Iterator[tuple[int, int]]:
+    """``[start, end)`` of ``text`` as consecutive pieces of at most ``limit`` characters."""
+    pos = start
+    while end - pos > limit:
+        hard = pos + limit
+        low = pos + (2 * limit) // 3
+        cut = None
+        for found in _SENTENCE_END.finditer(text, low, hard):
+            cut = found.end()
+        if cut is None:
+            for found in _SPACE.finditer(text, low, hard):
+                cut = found.end()
+        if cut is None or cut <= pos or cut > hard:
+            cut = hard
+        yield pos, cut
+        pos = cut
+    yield pos, end
+
+
+def _break_run(found: re.Match) -> str:
+    chars = list(found.group(0))
+    for i in range(MAX_RUN_CHARS, len(chars), MAX_RUN_CHARS):
+        chars[i] = " "
+    return "".join(chars)
+
+
+def tokenizer_safe(text: str) -> str:
+    """``text`` as the tagger sees it: symbol runs blanked, long runs broken (same length)."""
+    text = _SYMBOL_RUN.sub(lambda m: " " * len(m.group(0)), text)
+    if len(text) <= MAX_RUN_CHARS:
+        return text
+    return _LONG_RUN.sub(_break_run, text)
+
+
 def _load(model: str | None) -> tuple[Language, str, bool]:
     """Load the named model (or the defaults); fall back to a rule-only pipeline."""
     import spacy  # imported here: reading the store or searching must not pay for spaCy
@@ -136,8 +185,13 @@ class EntityTagger:
     def tag_texts(self, texts: Sequence[str]) -> list[list[Entity]]:
         """Entities of each text, offsets relative to that text."""
         out: list[list[Entity]] = [[] for _ in texts]
-        for doc, i in self._pipe([(t, i) for i, t in enumerate(texts)]):
-            out[i] = self._entities(doc, texts[i], 0)
+        items = [
+            (tokenizer_safe(t[start:end]), (i, start))
+            for i, t in enumerate(texts)
+            for start, end in passage_pieces(t, 0, len(t))
+        ]
+        for doc, (i, offset) in self._pipe(items):
+            out[i].extend(self._entities(doc, texts[i][offset : offset + len(doc.text)], offset))
         return out
 
     def iter_tag(self, documents: Sequence[Document]) -> Iterator[tuple[int, list[Entity]]]:
@@ -146,8 +200,9 @@ class EntityTagger:
         remaining = [0] * len(documents)
         for d, document in enumerate(documents):
             for passage in document.passages:
-                items.append((document.text[passage.start : passage.end], (d, passage.start)))
-                remaining[d] += 1
+                for start, end in passage_pieces(document.text, passage.start, passage.end):
+                    items.append((tokenizer_safe(document.text[start:end]), (d, start)))
+                    remaining[d] += 1
         found: list[list[Entity]] = [[] for _ in documents]
         emitted = 0
         for d in range(len(documents)):
@@ -155,7 +210,7 @@ class EntityTagger:
                 yield d, []
                 emitted += 1
         for doc, (d, offset) in self._pipe(items):
-            found[d].extend(self._entities(doc, doc.text, offset))
+            found[d].extend(self._entities(doc, documents[d].text[offset : offset + len(doc.text)], offset))
             remaining[d] -= 1
             while emitted < len(documents) and remaining[emitted] == 0:
                 yield emitted, sorted(found[emitted], key=lambda e: (e.start, e.end))
@@ -176,12 +231,11 @@ class EntityTagger:
 
         def items() -> Iterator[tuple[str, tuple[int, int]]]:
             for i, document in enumerate(documents):
-                pending[i] = [document, len(document.passages), []]
+                cuts = [c for p in document.passages for c in passage_pieces(document.text, p.start, p.end)]
+                pending[i] = [document, len(cuts), []]
                 order.append(i)
-                for passage in document.passages:
-                    # spaCy refuses texts over max_length: tag the start of a giant passage only
-                    end = min(passage.end, passage.start + self.nlp.max_length - 1)
-                    yield document.text[passage.start : end], (i, passage.start)
+                for start, end in cuts:
+                    yield tokenizer_safe(document.text[start:end]), (i, start)
 
         def ready() -> Iterator[tuple[Document, list[Entity]]]:
             while order and pending[order[0]][1] == 0:
@@ -191,7 +245,7 @@ class EntityTagger:
         results = self.nlp.pipe(items(), as_tuples=True, batch_size=self.batch_size, n_process=self.workers)
         for doc, (i, offset) in results:
             entry = pending[i]
-            entry[2].extend(self._entities(doc, doc.text, offset))
+            entry[2].extend(self._entities(doc, entry[0].text[offset : offset + len(doc.text)], offset))
             entry[1] -= 1
             yield from ready()
         yield from ready()

@@ -2,7 +2,9 @@
 
 ``workers`` forked processes read and tag the files (see :mod:`indexer.workers`) while this
 process indexes them with Whoosh and stages the documents in a thread, so reading, NER and
-indexing overlap; a single file is done in-process.
+indexing overlap. Each file is read and tagged on a time and memory budget (settings
+GLOSSA_INGEST_FILE_TIMEOUT and GLOSSA_INGEST_FILE_MEMORY): a file over it fails alone, with
+the reason, and the rest of the folder goes in.
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ import corpus
 from corpus.models import Document
 
 from .ner import EntityTagger
-from .store import DocumentStore, StoredDocument
-from .workers import Outcome, PlanItem, Pool, in_process
+from .store import DocumentStore, StoredDocument, display_path, source_fields, source_key
+from .workers import Budget, Outcome, PlanItem, Pool, in_process
 from .writer import (
     activate,
     add_document,
@@ -108,15 +110,19 @@ class _Lock:
 def _files(paths: Iterable[str | os.PathLike], report: IngestReport) -> list[Path]:
     """Supported files under ``paths``; missing or unreadable paths go to ``report.failed``."""
     found: list[Path] = []
+
+    def unreadable(folder: Path, exc: OSError) -> None:
+        report.failed.append((display_path(str(folder)), f"cannot read this folder: {exc.strerror or exc}"))
+
     for raw in paths:
         path = Path(raw)
         if not path.exists():
-            report.failed.append((str(path), "no such file or directory"))
+            report.failed.append((display_path(str(path)), "no such file or directory"))
             continue
         try:
-            found.extend(Path(p) for p in corpus.iter_files([path]))
+            found.extend(Path(p) for p in corpus.iter_files([path], on_error=unreadable))
         except Exception as exc:  # a broken directory must not stop the others
-            report.failed.append((str(path), f"cannot list files: {exc}"))
+            report.failed.append((display_path(str(path)), display_path(f"cannot list files: {exc}")))
     return list(dict.fromkeys(p.resolve() for p in found))
 
 
@@ -127,9 +133,17 @@ def ingest(
     prune: bool = False,
     progress: bool = True,
     model: str | None = None,
+    file_timeout: float | None = None,
+    file_memory: int | None = None,
 ) -> IngestReport:
-    """Bring the index and document store of ``data_dir`` up to date with ``paths``."""
+    """Bring the index and document store of ``data_dir`` up to date with ``paths``.
+
+    ``file_timeout`` (seconds) and ``file_memory`` (MB) bound what one file may cost; None
+    takes GLOSSA_INGEST_FILE_TIMEOUT / GLOSSA_INGEST_FILE_MEMORY, else 120 s and 1024 MB;
+    0 means no limit. A bad value raises ValueError naming the setting.
+    """
     began = time.perf_counter()
+    budget = Budget.from_settings(file_timeout, file_memory)
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     data = Path(data_dir)
@@ -141,14 +155,14 @@ def ingest(
         manifest = store.manifest()
         plan = _plan(_files(paths, report), manifest, report)
         if prune:
-            seen = {key for key, _, _ in plan} | {manifest[d].get("source_path") for d in report.unchanged}
+            seen = {key for key, _, _ in plan} | {source_key(manifest[d]) for d in report.unchanged}
             report.pruned = sorted(
                 doc_id
                 for doc_id, entry in manifest.items()
-                if entry.get("source_path") not in seen and not Path(entry.get("source_path") or "").exists()
+                if source_key(entry) not in seen and not Path(source_key(entry)).exists()
             )
         if plan or report.pruned:
-            _run(data, store, manifest, plan, workers, model, progress, report, lock)
+            _run(data, store, manifest, plan, workers, model, progress, report, lock, budget)
         else:
             report.tagger = "not loaded (nothing to tag)"
     report.elapsed = round(time.perf_counter() - began, 3)
@@ -157,7 +171,7 @@ def ingest(
 
 def _plan(files: list[Path], manifest: dict[str, dict[str, Any]], report: IngestReport) -> list[PlanItem]:
     """(path, content hash, doc id) of the files that are new or changed; ids stay stable."""
-    by_path = {entry.get("source_path"): doc_id for doc_id, entry in manifest.items()}
+    by_path = {source_key(entry): doc_id for doc_id, entry in manifest.items()}
     taken = set(manifest)
     plan = []
     for path in files:
@@ -165,7 +179,7 @@ def _plan(files: list[Path], manifest: dict[str, dict[str, Any]], report: Ingest
         try:
             digest = file_hash(path)
         except OSError as exc:
-            report.failed.append((key, f"cannot read file: {exc.strerror or exc}"))
+            report.failed.append((display_path(key), f"cannot read file: {exc.strerror or exc}"))
             continue
         doc_id = by_path.get(key)
         if doc_id is not None and manifest[doc_id].get("source_hash") == digest:
@@ -210,16 +224,19 @@ class _IndexWriter(threading.Thread):
 
 
 def _outcomes(
-    plan: list[PlanItem], tagger: EntityTagger, workers: int, inherited: list[int]
+    plan: list[PlanItem], tagger: EntityTagger, workers: int, inherited: list[int], budget: Budget
 ) -> tuple[Iterator[Outcome], Any]:
     """Outcomes in plan order and a closer.
 
-    Several files: forked workers read and tag while this process writes the index, so even
-    ``workers=1`` keeps NER running while Whoosh indexes (they share no core). One file, or
-    no ``fork``: everything in this process.
+    Forked workers read and tag, each file on ``budget``, while this process writes the index,
+    so even ``workers=1`` keeps NER running while Whoosh indexes (they share no core), and a
+    single file is on its budget too. Without ``fork`` (not Linux or macOS): everything in this
+    process, without a budget.
     """
-    if len(plan) > 1 and "fork" in multiprocessing.get_all_start_methods():
-        pool = Pool(plan, tagger, min(workers, len(plan)), inherited)
+    if not plan:
+        return iter(()), lambda: None
+    if "fork" in multiprocessing.get_all_start_methods():
+        pool = Pool(plan, tagger, min(workers, len(plan)), inherited, budget)
         return iter(pool), pool.close
     return in_process(plan, tagger), lambda: None
 
@@ -234,6 +251,7 @@ def _run(
     progress: bool,
     report: IngestReport,
     lock: _Lock,
+    budget: Budget,
 ) -> None:
     """Read, tag and index the planned files into a new generation, then swap it in."""
     tagger = EntityTagger(model, workers=workers)
@@ -241,7 +259,7 @@ def _run(
     if progress:
         print(f"entity tagger: {tagger.description}", file=sys.stderr)
     # forks (if it does) before any thread starts or the index writer takes its lock
-    outcomes, close = _outcomes(plan, tagger, workers, [lock.handle.fileno()])
+    outcomes, close = _outcomes(plan, tagger, workers, [lock.handle.fileno()], budget)
     try:
         index_dir = data / "index"
         old = open_index(index_dir)
@@ -259,7 +277,7 @@ def _run(
         for outcome in outcomes:
             bar.update(1)
             if outcome.document is None:
-                report.failed.append((outcome.key, outcome.reason))
+                report.failed.append((display_path(outcome.key), outcome.reason))
                 continue
             document, found = outcome.document, outcome.entities
             is_new = document.doc_id not in manifest
@@ -267,7 +285,7 @@ def _run(
             thread.queue.put((stored, is_new))
             changed.append(document.doc_id)
             entry = stored.summary().to_dict()
-            entry["source_path"] = outcome.key
+            entry.update(source_fields(outcome.key))
             manifest[document.doc_id] = entry
             (report.added if is_new else report.updated).append(document.doc_id)
             report.entities += len(found)

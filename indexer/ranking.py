@@ -19,17 +19,23 @@ module does not know (ranges, slop phrases, ``Every`` on one field...) raises
 
 from __future__ import annotations
 
+import logging
+import pickle
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.filedb.structfile import StructFile
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query.terms import MultiTerm
 from whoosh.scoring import BM25F
+
+log = logging.getLogger(__name__)
 
 #: scores equal to this many decimals count as a tie (sums are not added in Whoosh's order)
 _TIE_DECIMALS = 9
@@ -38,6 +44,11 @@ _EMPTY_IDS = np.zeros(0, dtype=np.int64)
 
 class Unsupported(Exception):
     """The query holds a part the array evaluation does not handle: use Whoosh's matcher."""
+
+
+class CacheInconsistent(Unsupported):
+    """Decoded postings did not fit together (or could not be read): this query goes to
+    Whoosh's matcher, and the segment's arrays are decoded afresh by the next one."""
 
 
 @dataclass
@@ -56,10 +67,15 @@ class Ranked:
 
 
 class RankingCache:
-    """Decoded postings and field lengths, keyed by segment (segments never change), bounded.
+    """Decoded postings and field lengths per segment, bounded; entries are never changed.
 
     One per index directory: it outlives the Whoosh searchers, so a tag update (a new
-    segment) keeps what the other segments already decoded.
+    segment) keeps what the other segments already decoded. A key starts with the kind of
+    array and the segment's :attr:`_Segment.key`: its id and its document count, which
+    together name content that is never rewritten (Whoosh writes a new segment for new
+    records; a deletion only marks records, and deletions are applied from each reader's
+    own deleted set, never from the cache). Arrays are read-only, an entry is put once and
+    never replaced, and :meth:`forget` drops a segment's entries if they prove inconsistent.
     """
 
     def __init__(self, max_items: int = 8_000_000) -> None:
@@ -76,19 +92,77 @@ class RankingCache:
                 self._items.move_to_end(key)
             return found
 
-    def put(self, key: Any, arrays: tuple[np.ndarray, ...]) -> None:
-        """Keep ``arrays`` (made read-only), dropping the least recently used beyond the bound."""
+    def put(self, key: Any, arrays: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+        """Keep ``arrays`` (made read-only), dropping the least recently used beyond the bound.
+
+        Returns what the cache holds for ``key``: an entry already there (another thread
+        decoded it first) is kept as it is, never replaced.
+        """
         size = sum(len(a) for a in arrays)
         for a in arrays:
             a.setflags(write=False)
         with self._lock:
             if key in self._items:
-                return
+                return self._items[key]
             self._items[key] = arrays
             self.held += size
             while self.held > self.max_items and len(self._items) > 1:
                 _, old = self._items.popitem(last=False)
                 self.held -= sum(len(a) for a in old)
+            return arrays
+
+    def forget(self, segment_key: Any) -> int:
+        """Drop every entry of one segment; how many."""
+        with self._lock:
+            gone = [k for k in self._items if isinstance(k, tuple) and len(k) > 1 and k[1] == segment_key]
+            for k in gone:
+                self.held -= sum(len(a) for a in self._items.pop(k))
+            return len(gone)
+
+
+class _Cursor(StructFile):
+    """A read position of its own over a segment file's shared (memory-mapped) buffer.
+
+    Whoosh's leaf matchers seek and read the reader's one postings file object, so two
+    threads decoding at once read each other's blocks (the arrays so cached were wrong
+    until a restart). Each decoding here reads through its own cursor instead.
+    """
+
+    def __init__(self, buf: Any) -> None:  # no StructFile.__init__: there is no file object
+        self._buf = buf
+        self._pos = 0
+        self._name = None
+        self.onclose = None
+        self.is_real = False
+        self.is_closed = False
+
+    def seek(self, position: int, whence: int = 0) -> int:
+        base = {0: 0, 1: self._pos, 2: len(self._buf)}[whence]
+        self._pos = base + position
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def read(self, size: int | None = -1) -> bytes:
+        end = len(self._buf) if size is None or size < 0 else self._pos + size
+        data = bytes(self._buf[self._pos : end])
+        self._pos += len(data)
+        return data
+
+    def readline(self) -> bytes:
+        data = bytes(self._buf[self._pos : self._pos + 4096])
+        cut = data.find(b"\n")
+        return self.read(len(data) if cut < 0 else cut + 1)
+
+    def read_pickle(self) -> Any:
+        return pickle.load(self)  # reads exactly the pickle's bytes (no peek): the position stays right
+
+    def get(self, position: int, length: int) -> bytes:
+        return bytes(self._buf[position : position + length])
+
+    def close(self) -> None:
+        self.is_closed = True
 
 
 def _leaf(m: Any) -> Any:
@@ -113,8 +187,9 @@ class _Segment:
         self.size = self.reader.doc_count_all()
         self.schema = searcher.schema
         segment = getattr(self.reader, "segment", None)
-        # a segment's postings and lengths never change; without a name, cache per reader
-        self.key = segment().segment_id() if segment is not None else id(self.reader)
+        # a segment's postings and lengths never change (see RankingCache); without a name,
+        # cache per reader object, which lives as long as this searcher's use of it
+        self.key = (segment().segment_id(), self.size) if segment is not None else ("reader", id(self.reader))
         live = np.ones(self.size, dtype=bool)
         if self.reader.has_deletions():
             gone = np.fromiter(self.reader.deleted_docs_set, dtype=np.int64)
@@ -130,8 +205,34 @@ class _Segment:
             found = (
                 np.fromiter((dfl(i, fieldname, 0) or 0 for i in range(self.size)), dtype=np.float64, count=self.size),
             )
-            self.cache.put(key, found)
+            found = self.cache.put(key, found)
         return found[0]
+
+    def _blocks(self, fieldname: str, btext: bytes, values: bool) -> Iterator[tuple[Any, Any, Any]]:
+        """(ids, weights, values or None) per postings block of a term, deleted documents included.
+
+        Reads through a private :class:`_Cursor` when the segment file is memory-mapped (as
+        Whoosh maps it), so concurrent searches cannot mix up their reads.
+        """
+        info = self.reader.term_info(fieldname, btext)
+        if info.is_inlined():  # a rare word: its postings sit in the term dictionary
+            ids, weights, vals = info.inlined_postings()
+            yield ids, weights, vals if values else None
+            return
+        terms = getattr(self.reader, "_terms", None)
+        buf = getattr(getattr(terms, "_postfile", None), "_buf", None)
+        if buf is not None:
+            offset, length = info.extent()
+            m = W3LeafMatcher(_Cursor(buf), offset, length, self.schema[fieldname].format)
+        else:  # not memory-mapped: Whoosh's own matcher (the consistency checks still apply)
+            m = _leaf(self.reader.postings(fieldname, btext))
+        while m.is_active():
+            m._read_ids()
+            m._read_weights()
+            if values:
+                m._read_values()
+            yield m._ids, m._weights, m._values if values else None
+            m._next_block()
 
     def postings(self, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
         """(ids, weights) of a term in this segment; deleted documents included."""
@@ -140,20 +241,17 @@ class _Segment:
         if found is None:
             if (fieldname, btext) not in self.reader:
                 return _EMPTY_IDS, np.zeros(0)
-            m = _leaf(self.reader.postings(fieldname, btext))
             ids: list[Any] = []
             weights: list[Any] = []
-            while m.is_active():
-                m._read_ids()
-                m._read_weights()
-                ids.append(np.asarray(m._ids, dtype=np.int64))
-                weights.append(np.asarray(m._weights, dtype=np.float32))
-                m._next_block()
+            for block_ids, block_weights, _ in self._blocks(fieldname, btext, values=False):
+                ids.append(np.asarray(block_ids, dtype=np.int64))
+                weights.append(np.asarray(block_weights, dtype=np.float32))
             found = (
                 np.concatenate(ids) if ids else _EMPTY_IDS,
                 np.concatenate(weights).astype(np.float64) if weights else np.zeros(0),
             )
-            self.cache.put(key, found)
+            _check_postings(found[0], found[1], self.size)
+            found = self.cache.put(key, found)
         return found[0], found[1]
 
     def positions(self, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -161,21 +259,23 @@ class _Segment:
         key = ("p", self.key, fieldname, btext)
         found = self.cache.get(key)
         if found is None:
-            m = _leaf(self.reader.postings(fieldname, btext))
             decode = self.schema[fieldname].format.decode_positions
             counts: list[int] = []
             flat: list[int] = []
-            while m.is_active():
-                m._read_values()
-                for value in m._values:
+            for _, _, block_values in self._blocks(fieldname, btext, values=True):
+                for value in block_values:
                     pos = decode(value)
                     counts.append(len(pos))
                     flat.extend(pos)
-                m._next_block()
             indptr = np.zeros(len(counts) + 1, dtype=np.int64)
             np.cumsum(counts, out=indptr[1:])
             found = (np.asarray(flat, dtype=np.int64), indptr)
-            self.cache.put(key, found)
+            found = self.cache.put(key, found)
+        ids = self.postings(fieldname, btext)[0]
+        if len(found[1]) != len(ids) + 1:
+            raise CacheInconsistent(
+                f"{len(found[1]) - 1} position lists for {len(ids)} postings of {fieldname}:{btext!r}"
+            )
         return found[0], found[1]
 
     def term_scores(self, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -194,6 +294,14 @@ class _Segment:
         fl = self.lengths(fieldname)[ids]
         # the expression of whoosh.scoring.bm25, in its order of operations
         return ids, idf * ((weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * fl / avgfl)))
+
+
+def _check_postings(ids: np.ndarray, weights: np.ndarray, size: int) -> None:
+    """Decoded postings must be ascending document numbers inside the segment, one weight each."""
+    if len(ids) != len(weights):
+        raise CacheInconsistent(f"{len(ids)} postings with {len(weights)} weights")
+    if len(ids) and (ids[0] < 0 or ids[-1] >= size or (len(ids) > 1 and not np.all(ids[1:] > ids[:-1]))):
+        raise CacheInconsistent("postings out of order or outside the segment")
 
 
 class _Result:
@@ -376,10 +484,18 @@ def rank(
         seg = _Segment(sub, offset, searcher, cache, weighting)
         if not seg.size:
             continue
-        result = _evaluate(q, seg)
-        mask = result.mask & seg.live
-        if allow is not None:
-            mask &= _evaluate(allow, seg).mask
+        try:
+            result = _evaluate(q, seg)
+            mask = result.mask & seg.live
+            if allow is not None:
+                mask &= _evaluate(allow, seg).mask
+        except Unsupported as exc:
+            if isinstance(exc, CacheInconsistent):
+                _distrust(cache, seg, exc)
+            raise
+        except Exception as exc:  # arrays that do not fit (an IndexError...): never a failed search
+            _distrust(cache, seg, exc)
+            raise CacheInconsistent(f"{type(exc).__name__}: {exc}") from exc
         local = np.flatnonzero(mask)
         all_docs.append(local + offset)
         all_scores.append(result.scores[local])
@@ -387,6 +503,19 @@ def rank(
     scores = np.concatenate(all_scores) if all_scores else np.zeros(0)
     top = _top(docnums, scores, limit)
     return Ranked(docnums, scores, docnums[top], scores[top])
+
+
+def _distrust(cache: RankingCache, seg: _Segment, exc: BaseException) -> None:
+    """Forget a segment's arrays after they proved inconsistent; say so in the log."""
+    dropped = cache.forget(seg.key)
+    log.warning(
+        "ranking: cached postings of segment %s were inconsistent (%s: %s); dropped %d entries, "
+        "this query runs on Whoosh's matcher",
+        seg.key,
+        type(exc).__name__,
+        exc,
+        dropped,
+    )
 
 
 def _top(docnums: np.ndarray, scores: np.ndarray, limit: int) -> np.ndarray:

@@ -106,12 +106,58 @@ class EntityCount:
         return asdict(self)
 
 
+def display_path(text: str) -> str:
+    """``text`` (a path, or a name taken from one) safe to show, to store as UTF-8 and to index.
+
+    A file name that is not valid UTF-8 comes from the OS as surrogate escapes (``os.fsdecode``);
+    each byte that is not UTF-8 is then written as ``\\xNN``, as Python shows it
+    (``caf\\xe9.txt``). Valid text is returned as it is.
+    """
+    if not isinstance(text, str):
+        return text
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        raw = os.fsencode(text)
+    except UnicodeError:
+        raw = text.encode("utf-8", "backslashreplace")
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def source_fields(key: str) -> dict[str, str]:
+    """Manifest fields for a source path: ``source_path`` to show, and ``source_bytes`` (hex
+    of the name's bytes) when the name is not UTF-8, so the file is found again."""
+    shown = display_path(key)
+    fields = {"source_path": shown}
+    if shown != key:
+        with contextlib.suppress(UnicodeError):
+            fields["source_bytes"] = os.fsencode(key).hex()
+    return fields
+
+
+def source_key(entry: dict[str, Any]) -> str:
+    """The path (as ``os.fsdecode`` gives it) of a manifest entry's source file."""
+    raw = entry.get("source_bytes")
+    if raw:
+        with contextlib.suppress(ValueError):
+            return os.fsdecode(bytes.fromhex(raw))
+    return entry.get("source_path") or ""
+
+
 def write_json(path: Path, data: Any) -> None:
     """Write JSON through a temporary file and os.replace (never a half-written file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, ensure_ascii=False)
+    text = json.dumps(data, ensure_ascii=False)
+    try:
+        encoded = text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate somewhere: JSON escapes keep it, and the file valid
+        encoded = json.dumps(data, ensure_ascii=True).encode("ascii")
+    with open(tmp, "wb") as handle:
+        handle.write(encoded)
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)

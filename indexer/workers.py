@@ -1,32 +1,117 @@
-"""Reading and tagging the planned files of an ingest: in-process, or in forked worker processes.
+"""Reading and tagging the planned files of an ingest: in forked worker processes, each file on a budget.
 
-:class:`Pool`: ``workers`` forked processes, each holding the loaded model, read *and* tag one
-file per task, so the ingesting process only writes the index and the store (with
-``workers=1`` too: NER and indexing then run side by side). :func:`in_process` does it all in
-the calling process (one file, or no ``fork``). Outcomes come back in plan order either way.
+:class:`Pool`: ``workers`` processes, each holding the loaded model, read *and* tag one file
+per task, so the ingesting process only writes the index and the store (with ``workers=1``
+and with a single file too: the budget must hold there as well). Every file gets a
+:class:`Budget`: a worker reading it may grow its address space by ``megabytes`` at most
+(``RLIMIT_AS``, set in the worker), and the parent kills a worker that has spent ``seconds``
+of processor time on it, or has not answered in ``WALL_FACTOR`` times that (a busy machine
+must not fail good files that merely wait for a core; a stuck parser or tokenizer computes).
+Such a file fails alone, with a reason a person understands, and the killed worker is
+replaced.
+
+Workers are forked by a *zygote*: a process forked when the pool starts, before the caller
+starts any thread, that holds the model and forks a fresh worker whenever the parent asks
+(the first ones, and a replacement for each worker that was killed, died or retired). So no
+worker is ever forked from the multi-threaded ingesting process, and every worker shares the
+model's memory with the others. :func:`in_process` does it all in the calling process (no
+``fork`` on this platform: then there is no budget). Outcomes come back in plan order.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import logging
 import multiprocessing
 import os
+import resource
 import signal
+import socket
+import struct
+import time
 from collections import deque
-from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
+from typing import Any
 
 import corpus
 from corpus.models import Document
 
 from .ner import Entity, EntityTagger
+from .store import display_path
+
+log = logging.getLogger(__name__)
 
 #: one planned file: (source path, content hash, doc id)
 PlanItem = tuple[str, str, str]
+
+#: the settings (environment variables) of the per-file budget, and their defaults
+TIMEOUT_SETTING = "GLOSSA_INGEST_FILE_TIMEOUT"
+MEMORY_SETTING = "GLOSSA_INGEST_FILE_MEMORY"
+DEFAULT_TIMEOUT = 120.0
+DEFAULT_MEMORY = 1024
+#: a worker whose resident memory grew this much over its start after a file is replaced by
+#: a fresh fork (glibc rarely gives a big file's heap back): memory stays bounded per worker
+RETIRE_GROWTH = 256 << 20
+#: the time budget counts the worker's processor time (on a busy machine a good file may wait
+#: for a core far longer than it computes); a worker that has not answered after this many
+#: times the budget in wall-clock time (stuck waiting on something) is stopped as well
+WALL_FACTOR = 5
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What one file may cost in its worker: seconds of processor time, megabytes of address space.
+
+    ``None`` (or 0 in the settings) means no limit.
+    """
+
+    seconds: float | None = DEFAULT_TIMEOUT
+    megabytes: int | None = DEFAULT_MEMORY
+
+    @classmethod
+    def from_settings(
+        cls, seconds: float | None = None, megabytes: int | None = None, environ: Mapping[str, str] | None = None
+    ) -> Budget:
+        """The given limits, else the environment's, else the defaults; ValueError names a bad setting."""
+        environ = os.environ if environ is None else environ
+        return cls(
+            _limit(seconds, environ, TIMEOUT_SETTING, DEFAULT_TIMEOUT, float, "seconds"),
+            _limit(megabytes, environ, MEMORY_SETTING, DEFAULT_MEMORY, int, "megabytes"),
+        )
+
+    def timeout_reason(self) -> str:
+        return (
+            f"took longer than {self.seconds:g} s to read and tag, so it was stopped "
+            f"(the limit is the setting {TIMEOUT_SETTING})"
+        )
+
+    @property
+    def wall_seconds(self) -> float | None:
+        """The wall-clock backstop: a worker that waits (not computes) this long is stopped too."""
+        return None if self.seconds is None else WALL_FACTOR * self.seconds
+
+    def memory_reason(self) -> str:
+        return (
+            f"needed more than {self.megabytes} MB to read and tag, so it was stopped "
+            f"(the limit is the setting {MEMORY_SETTING})"
+        )
+
+
+def _limit(given: Any, environ: Mapping[str, str], name: str, default: Any, kind: type, unit: str) -> Any:
+    raw = given if given is not None else environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = kind(raw)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number of {unit} (0 for no limit), not {raw!r}") from None
+    if value < 0 or value != value:  # negative or NaN
+        raise ValueError(f"{name} must be a number of {unit} (0 for no limit), not {raw!r}")
+    return value or None
 
 
 @dataclass
@@ -39,26 +124,43 @@ class Outcome:
     document: Document | None = None
     entities: list[Entity] = field(default_factory=list)
     reason: str = ""
+    #: set by a worker that must not take another file (it ran out of memory)
+    retire: bool = False
 
 
 def read_one(path: Path, doc_id: str) -> Document:
     """Read one document, mapping any failure to corpus.ReadError with a reason."""
     try:
         document = corpus.read_document(path, doc_id)
-    except corpus.ReadError:
+    except (corpus.ReadError, MemoryError):
         raise
     except Exception as exc:  # reader bugs fail this file alone
         raise corpus.ReadError(f"unexpected error while reading: {type(exc).__name__}: {exc}") from exc
     document.doc_id = doc_id
+    # a file name that is not UTF-8 (surrogate escapes) is shown, stored and indexed readably
+    document.source_path = display_path(document.source_path)
+    document.title = display_path(document.title)
     return document
 
 
 def _failed(item: PlanItem, exc: corpus.ReadError) -> Outcome:
-    return Outcome(*item, reason=str(exc) or "unreadable file")
+    return Outcome(*item, reason=display_path(str(exc)) or "unreadable file")
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    """True if ``exc`` is, or was caused by, a MemoryError (readers wrap their errors)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, MemoryError):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def in_process(plan: Sequence[PlanItem], tagger: EntityTagger) -> Iterator[Outcome]:
-    """Read lazily and tag in this process (spaCy batches passages across documents)."""
+    """Read lazily and tag in this process (spaCy batches passages across documents); no budget."""
     failures: list[Outcome] = []
     items: dict[str, PlanItem] = {}
 
@@ -82,72 +184,342 @@ def in_process(plan: Sequence[PlanItem], tagger: EntityTagger) -> Iterator[Outco
 _TAGGER: EntityTagger | None = None
 
 
-def _init_worker(tagger: EntityTagger, inherited: list[int]) -> None:
-    """Runs in each forked worker: keep the inherited model; die with the parent."""
-    global _TAGGER
-    for fd in inherited:  # e.g. the ingest lock: only the parent may hold it
-        with contextlib.suppress(OSError):
-            os.close(fd)
-    tagger.workers = 1
-    _TAGGER = tagger
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
-    with contextlib.suppress(OSError, AttributeError):  # Linux: a SIGKILLed ingest must not leave its workers behind
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
 def read_and_tag(item: PlanItem) -> Outcome:
     """Read and tag one file with the worker's model (in a worker)."""
     assert _TAGGER is not None
     try:
         document = read_one(Path(item[0]), item[2])
     except corpus.ReadError as exc:
+        if _out_of_memory(exc):
+            raise MemoryError(str(exc)) from exc
         return _failed(item, exc)
     found = next(_TAGGER.stream(iter([document])))[1]
     return Outcome(*item, document=document, entities=found)
 
 
-_work = read_and_tag  # what workers run (a module attribute, looked up at each submit)
+_work = read_and_tag  # what workers run (a module attribute, looked up for each file)
+
+
+# --- in the zygote and the workers -------------------------------------------------------
+
+
+def _die_with_parent() -> None:
+    """Linux: be killed when the parent dies (a SIGKILLed ingest leaves no process behind)."""
+    parent = os.getppid()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _statm(field_index: int) -> int | None:
+    """A field of /proc/self/statm in bytes (0: address space, 1: resident), None off Linux."""
+    try:
+        with open("/proc/self/statm", "rb") as handle:
+            return int(handle.read().split()[field_index]) * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _limit_memory(megabytes: int | None) -> tuple[int, int] | None:
+    """Let the address space grow by ``megabytes`` from now; the previous limits, to restore."""
+    size = _statm(0)
+    if not megabytes or size is None:
+        return None
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    wanted = size + (megabytes << 20)
+    if hard != resource.RLIM_INFINITY:
+        wanted = min(wanted, hard)
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
+    except (ValueError, OSError):
+        return None
+    return soft, hard
+
+
+def _run_budgeted(item: PlanItem, budget: Budget) -> Outcome:
+    previous = _limit_memory(budget.megabytes)
+    try:
+        return _work(item)
+    except MemoryError:
+        return Outcome(*item, reason=budget.memory_reason(), retire=True)
+    except Exception as exc:  # a tagger bug fails this file alone
+        return Outcome(*item, reason=display_path(f"unexpected error while tagging: {type(exc).__name__}: {exc}"))
+    finally:
+        if previous is not None:
+            resource.setrlimit(resource.RLIMIT_AS, previous)
+
+
+def _worker_main(conn: Connection, tagger: EntityTagger, budget: Budget) -> None:
+    """A worker: take a file, read and tag it on the budget, send the outcome; until told to stop."""
+    global _TAGGER
+    _TAGGER = tagger
+    _die_with_parent()
+    started = _statm(1)
+    while True:
+        try:
+            item = conn.recv()
+        except (EOFError, OSError):
+            return
+        if item is None:
+            return
+        outcome = _run_budgeted(item, budget)
+        grown = _statm(1)
+        if started is not None and grown is not None and grown - started > RETIRE_GROWTH:
+            outcome.retire = True  # said before sending, so the parent never sends it another file
+        try:
+            conn.send(outcome)
+        except Exception as exc:  # e.g. no memory left to pickle it: the file fails, not the ingest
+            conn.send(Outcome(*item, reason=f"its result could not be passed on ({type(exc).__name__})", retire=True))
+            return
+        if outcome.retire:
+            return
+
+
+_SPAWN, _WAIT = b"S", b"W"
+_MESSAGE = struct.Struct("!ci")  # command, pid
+_REPLY = struct.Struct("!ii")  # pid, wait status
+
+
+def _recv_exact(sock: socket.socket, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = sock.recv(size - len(data))
+        if not chunk:
+            raise EOFError
+        data += chunk
+    return data
+
+
+def _zygote(ctl: socket.socket, tagger: EntityTagger, inherited: list[int], budget: Budget) -> None:
+    """Fork a worker on each request from the parent, pass it its socket, reap it when told."""
+    for fd in inherited:  # e.g. the ingest lock: only the parent may hold it
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    _die_with_parent()
+    tagger.workers = 1
+    children: dict[int, int | None] = {}
+    try:
+        while True:
+            try:
+                command, pid = _MESSAGE.unpack(_recv_exact(ctl, _MESSAGE.size))
+            except (EOFError, OSError):
+                break
+            if command == _SPAWN:
+                ours, theirs = socket.socketpair()
+                child = os.fork()
+                if child == 0:  # the new worker
+                    try:
+                        ctl.close()
+                        ours.close()
+                        _worker_main(Connection(theirs.detach()), tagger, budget)
+                    finally:
+                        os._exit(0)
+                theirs.close()
+                children[child] = None
+                socket.send_fds(ctl, [_REPLY.pack(child, 0)], [ours.fileno()])
+                ours.close()
+            elif command == _WAIT:
+                status = children.pop(pid, None)
+                if status is None:
+                    with contextlib.suppress(ChildProcessError):
+                        status = os.waitpid(pid, 0)[1]
+                ctl.sendall(_REPLY.pack(pid, status or 0))
+    finally:
+        for child in children:
+            with contextlib.suppress(OSError):
+                os.kill(child, signal.SIGKILL)
+        for child in children:
+            with contextlib.suppress(ChildProcessError, OSError):
+                os.waitpid(child, 0)
+
+
+# --- in the ingesting process --------------------------------------------------------------
+
+
+@dataclass
+class _Worker:
+    pid: int
+    conn: Connection
+    slot: int | None = None  # plan index of the file it is on
+    item: PlanItem | None = None
+    deadline: float = float("inf")  # when (monotonic) to look at it next
+    began: float = 0.0  # monotonic time the file was sent
+    cpu_began: float | None = None  # its processor seconds then
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """Processor time (user + system) of a process, from /proc; None when it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _describe(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        with contextlib.suppress(ValueError):
+            return f"killed by {signal.Signals(number).name}"
+        return f"killed by signal {number}"
+    if os.WIFEXITED(status):
+        return f"exit status {os.WEXITSTATUS(status)}"
+    return "unknown cause"
 
 
 class Pool:
-    """Forked workers that read and tag files; start it before any other thread."""
+    """Worker processes that read and tag files on a budget; start it before any other thread."""
 
     def __init__(
-        self, plan: Sequence[PlanItem], tagger: EntityTagger, workers: int, inherited: Sequence[int] = ()
+        self,
+        plan: Sequence[PlanItem],
+        tagger: EntityTagger,
+        workers: int,
+        inherited: Sequence[int] = (),
+        budget: Budget | None = None,
     ) -> None:
+        self.budget = budget or Budget()
+        self.todo: deque[tuple[int, PlanItem]] = deque(enumerate(plan))
+        self.total = len(plan)
+        self.size = max(1, min(workers, len(plan) or 1))
+        self.window = 4 * self.size + 2  # files done or in flight: bounded memory on large corpora
         context = multiprocessing.get_context("fork")  # workers share the loaded model
-        self.executor = ProcessPoolExecutor(
-            max(1, workers), mp_context=context, initializer=_init_worker, initargs=(tagger, list(inherited))
+        self._ctl, theirs = socket.socketpair()
+        closed = [*inherited, self._ctl.fileno()]  # the zygote must not keep the parent's end open
+        self._zygote = context.Process(
+            target=_zygote, args=(theirs, tagger, closed, self.budget), name="glossa-ingest-zygote"
         )
-        self.tagger = tagger
-        self.todo = deque(plan)
-        self.window = 4 * max(1, workers) + 2  # files in flight: bounded memory on large corpora
-        self.running: deque[tuple[PlanItem, Future]] = deque()
-        self._submit()  # forks every worker now, before the caller starts its threads
+        self._zygote.daemon = True
+        self._zygote.start()  # forks now, before the caller starts its threads
+        theirs.close()
+        self.workers: list[_Worker] = [self._spawn() for _ in range(self.size)]
+        self.replaced = 0  # workers killed, dead or retired and replaced
 
-    def _submit(self) -> None:
-        while self.todo and len(self.running) < self.window:
-            item = self.todo.popleft()
-            self.running.append((item, self.executor.submit(_work, item)))
+    # the zygote ---------------------------------------------------------------------------
+    def _spawn(self) -> _Worker:
+        self._ctl.sendall(_MESSAGE.pack(_SPAWN, 0))
+        data, fds, _, _ = socket.recv_fds(self._ctl, _REPLY.size, 1)
+        if len(data) < _REPLY.size or not fds:
+            raise RuntimeError("the ingest could not start a worker process")
+        pid, _ = _REPLY.unpack(data)
+        return _Worker(pid, Connection(fds[0]))
+
+    def _reap(self, worker: _Worker) -> int:
+        """Close and reap a finished (or killed) worker; its wait status."""
+        with contextlib.suppress(OSError):
+            worker.conn.close()
+        try:
+            self._ctl.sendall(_MESSAGE.pack(_WAIT, worker.pid))
+            return _REPLY.unpack(_recv_exact(self._ctl, _REPLY.size))[1]
+        except (OSError, EOFError):
+            return 0
+
+    def _replace(self, worker: _Worker) -> int:
+        """Reap ``worker``, put a fresh one in its place; the old one's wait status."""
+        status = self._reap(worker)
+        self.workers[self.workers.index(worker)] = self._spawn()
+        self.replaced += 1
+        return status
+
+    # the files ----------------------------------------------------------------------------
+    def _dispatch(self, done: int) -> None:
+        """Give files to idle workers while fewer than ``window`` are done or in flight."""
+        for i in range(len(self.workers)):
+            while self.todo and self.workers[i].item is None:
+                if done + sum(1 for w in self.workers if w.item is not None) >= self.window:
+                    return
+                worker = self.workers[i]
+                slot, item = self.todo[0]
+                try:
+                    worker.conn.send(item)
+                except OSError:  # it died while idle: a fresh one (at index i) takes the file
+                    self._replace(worker)
+                    continue
+                self.todo.popleft()
+                worker.slot, worker.item = slot, item
+                worker.began, worker.cpu_began = time.monotonic(), _cpu_seconds(worker.pid)
+                worker.deadline = worker.began + self.budget.seconds if self.budget.seconds else float("inf")
+
+    def _finished(self, worker: _Worker, outcome: Outcome, results: dict[int, Outcome]) -> None:
+        assert worker.slot is not None
+        results[worker.slot] = outcome
+        worker.slot, worker.item, worker.deadline = None, None, float("inf")
 
     def __iter__(self) -> Iterator[Outcome]:
-        while self.running:
-            item, future = self.running.popleft()
-            try:
-                outcome = future.result()
-            except BrokenProcessPool:
-                # a worker died (killed, out of memory): this file fails, the rest go on here
-                yield Outcome(*item, reason="the process reading and tagging it died (out of memory, or killed)")
-                rest = [i for i, _ in self.running] + list(self.todo)
-                self.running.clear()
-                self.todo.clear()
-                self.tagger.workers = 1
-                yield from in_process(rest, self.tagger)
-                return
-            self._submit()
-            yield outcome
+        results: dict[int, Outcome] = {}
+        emitted = 0
+        while emitted < self.total:
+            self._dispatch(len(results))  # before handing anything on: the caller may block
+            if emitted in results:
+                yield results.pop(emitted)
+                emitted += 1
+                continue
+            busy = [w for w in self.workers if w.item is not None]
+            if not busy:  # cannot happen while files remain; guard against a silent hang
+                raise RuntimeError("ingest workers stalled")
+            now = time.monotonic()
+            soonest = min(w.deadline for w in busy)
+            timeout = None if soonest == float("inf") else max(0.0, soonest - now)
+            ready = set(wait([w.conn for w in busy], timeout))
+            for worker in busy:
+                if worker.conn in ready:
+                    self._collect(worker, results)
+                elif time.monotonic() >= worker.deadline and self._over_time(worker):
+                    item = worker.item
+                    assert item is not None
+                    with contextlib.suppress(OSError):
+                        os.kill(worker.pid, signal.SIGKILL)
+                    log.warning("ingest: %s %s", display_path(item[0]), self.budget.timeout_reason())
+                    self._finished(worker, Outcome(*item, reason=self.budget.timeout_reason()), results)
+                    self._replace(worker)
+
+    def _over_time(self, worker: _Worker) -> bool:
+        """True if ``worker`` spent its file's time budget; else when to look again is set."""
+        seconds = self.budget.seconds
+        assert seconds is not None
+        now = time.monotonic()
+        cpu = _cpu_seconds(worker.pid)
+        if cpu is None or worker.cpu_began is None:  # no /proc: wall-clock time
+            return True
+        used = cpu - worker.cpu_began
+        wall_left = worker.began + (self.budget.wall_seconds or seconds) - now
+        if used >= seconds or wall_left <= 0:
+            return True
+        worker.deadline = now + min(max(seconds - used, 0.5), wall_left)  # it waited for a core
+        return False
+
+    def _collect(self, worker: _Worker, results: dict[int, Outcome]) -> None:
+        item = worker.item
+        assert item is not None
+        try:
+            outcome = worker.conn.recv()
+        except (EOFError, OSError):  # it died: killed, crashed, or out of memory in C code
+            status = self._replace(worker)
+            limit = f" (limit {self.budget.megabytes} MB)" if self.budget.megabytes else ""
+            reason = (
+                f"the process reading and tagging it died ({_describe(status)}); it may have run out of memory{limit}"
+            )
+            self._finished(worker, Outcome(*item, reason=reason), results)
+            return
+        self._finished(worker, outcome, results)
+        if outcome.retire:  # it exits after this answer: a fresh one takes its place
+            self._replace(worker)
 
     def close(self) -> None:
-        """Stop the workers (files not yet done are dropped)."""
+        """Stop the workers and the zygote (files not yet done are dropped)."""
         self.todo.clear()
-        self.executor.shutdown(wait=True, cancel_futures=True)
+        for worker in self.workers:
+            if worker.item is not None:
+                with contextlib.suppress(OSError):
+                    os.kill(worker.pid, signal.SIGKILL)
+            with contextlib.suppress(OSError):
+                worker.conn.close()
+        with contextlib.suppress(OSError):
+            self._ctl.close()
+        self._zygote.join(timeout=10)
+        if self._zygote.is_alive():
+            self._zygote.kill()
+            self._zygote.join()

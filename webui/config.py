@@ -68,6 +68,18 @@ def _page_size(value: Any) -> int:
     return number
 
 
+def _whole_number(low: int, high: int) -> Callable[[Any], int]:
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdecimal():
+            raise ValueError(f"must be a whole number from {low} to {high}")
+        number = int(str(value).strip())
+        if not low <= number <= high:
+            raise ValueError(f"must be a whole number from {low} to {high}")
+        return number
+
+    return check
+
+
 def _base_url(value: Any) -> str:
     text = _text(value)
     if not text.startswith(("http://", "https://")):
@@ -150,6 +162,21 @@ SETTINGS: tuple[Setting, ...] = (
         False,
         "Send the session cookie over HTTPS only: set it to true whenever Glossa is served over HTTPS.",
         check=_boolean,
+    ),
+    Setting(
+        "INGEST_FILE_TIMEOUT",
+        120,
+        "Seconds (of processor time; 5 times that of waiting) one file may take to be read and tagged by "
+        "ingest (env GLOSSA_INGEST_FILE_TIMEOUT); a file over it is stopped and reported as failed, the "
+        "others go in (0: no limit).",
+        check=_whole_number(0, 86_400),
+    ),
+    Setting(
+        "INGEST_FILE_MEMORY",
+        1024,
+        "Megabytes of memory one file may add while it is read and tagged by ingest (env "
+        "GLOSSA_INGEST_FILE_MEMORY); a file over it is stopped and reported as failed, the others go in (0: no limit).",
+        check=_whole_number(0, 1_048_576),
     ),
 )
 #: settings whose environment variable is not simply GLOSSA_<NAME>

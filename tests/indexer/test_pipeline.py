@@ -214,3 +214,63 @@ def test_dead_worker_fails_its_file_alone(tmp_path, monkeypatch):
     assert [Path(p).name for p, _ in report.failed] == ["000_c7d6b90c2e1462b7.txt"]
     assert "died" in report.failed[0][1]
     assert len(report.added) == 2 and len(DocumentStore(tmp_path / "data").list()) == 2
+
+
+def test_file_name_that_is_not_utf8(tmp_path):
+    """b'caf\\xe9.txt' (Latin-1, common in old archives) is stored, shown and found again."""
+    src, data = tmp_path / "src", tmp_path / "data"
+    _copy(["004_14094fff2b1dbb4b.txt"], src)
+    raw = os.path.join(os.fsencode(src), b"caf\xe9.txt")
+    with open(raw, "wb") as handle:
+        handle.write(b"The caf\xc3\xa9 near Frontex headquarters in Warsaw serves migration officers.\n")
+    name = os.fsdecode(raw)  # 'caf\udce9.txt': a surrogate escape, not encodable as UTF-8
+    first = ingest([src], data, progress=False)
+    assert not first.failed and len(first.added) == 2
+    store = DocumentStore(data)
+    rows = {Path(s.source_path).name: s for s in store.list()}
+    assert set(rows) == {"004_14094fff2b1dbb4b.txt", "caf\\xe9.txt"}  # shown readably
+    shown = rows["caf\\xe9.txt"]
+    json.dumps(shown.to_dict(), ensure_ascii=False).encode("utf-8")  # displayable anywhere
+    stored = store.get(shown.doc_id)
+    assert stored.document.source_path.endswith("caf\\xe9.txt") and "warsaw" in stored.document.text.lower()
+    hits = Searcher(data / "index").search("Warsaw").hits
+    assert [h.doc_id for h in hits] == [shown.doc_id]
+    again = ingest([src], data, progress=False, prune=True)  # found again by its real name
+    assert sorted(again.unchanged) == sorted(first.added) and not again.pruned and not again.added
+    os.unlink(raw)
+    gone = ingest([src], data, progress=False, prune=True)
+    assert gone.pruned == [shown.doc_id]
+    assert name not in json.dumps(gone.to_dict())
+
+
+def test_unreadable_folder_is_reported(tmp_path, monkeypatch):
+    """A folder that cannot be listed is in the failure list. Tests run as root, who reads any
+    folder whatever its mode, so the refusal is simulated at os.scandir."""
+    src, data = tmp_path / "src", tmp_path / "data"
+    _copy(["004_14094fff2b1dbb4b.txt"], src)
+    _copy(["000_c7d6b90c2e1462b7.txt"], src / "locked")
+    real = os.scandir
+
+    def scandir(path="."):
+        if isinstance(path, (str, os.PathLike)) and Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    report = ingest([src], data, progress=False)
+    assert len(report.added) == 1
+    assert report.failed == [(str(src / "locked"), "cannot read this folder: Permission denied")]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a chmod 000 folder; see test_unreadable_folder_is_reported")
+def test_chmod_000_folder_is_reported(tmp_path):
+    src, data = tmp_path / "src", tmp_path / "data"
+    _copy(["004_14094fff2b1dbb4b.txt"], src)
+    _copy(["000_c7d6b90c2e1462b7.txt"], src / "locked")
+    (src / "locked").chmod(0)
+    try:
+        report = ingest([src], data, progress=False)
+    finally:
+        (src / "locked").chmod(0o755)
+    assert len(report.added) == 1
+    assert [(Path(p).name, r) for p, r in report.failed] == [("locked", "cannot read this folder: Permission denied")]

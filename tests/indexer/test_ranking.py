@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import json
+import logging
+import sys
+import threading
 
 import numpy as np
 import pytest
+from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.collectors import FilterCollector, TopCollector
 
 from indexer.query import expand_fuzzy_words, expand_partial_names
 from indexer.ranking import RankingCache, Unsupported, rank
-from indexer.writer import open_index, record_fields
-from tests.common.indexing import build_index
+from indexer.search import Searcher
+from indexer.writer import (
+    activate,
+    delete_document,
+    new_generation,
+    open_index,
+    record_fields,
+    swap_lock,
+    write_documents,
+)
+from tests.common.indexing import build_index, make_document
 
 QUERIES = [
     "Frontex",
@@ -180,3 +193,119 @@ def test_cached_postings_give_the_same_answer_twice(sample_searcher):
     first, second = rank(whoosh_searcher, q, 10, cache=cache), rank(whoosh_searcher, q, 10, cache=cache)
     assert cache.held > 0
     assert list(first.top) == list(second.top) and list(first.docnums) == list(second.docnums)
+
+
+PHRASES = ['"european union"', '"western balkans"', '"border control"', '"human rights"']
+
+
+def _whoosh_phrase_hits(index_dir, text):
+    """(doc_id, ordinal) of every live passage Whoosh's own Phrase matcher finds, on a fresh searcher."""
+    parsed = Searcher(index_dir).parse(text)  # as the parser analyses it, with Whoosh's own Phrase
+
+    def plain(node):
+        if isinstance(node, wq.Phrase):
+            return wq.Phrase(node.fieldname, list(node.words), slop=node.slop, boost=node.boost)
+        return node
+
+    q = parsed.accept(plain)
+    ix = open_index(index_dir)
+    with ix.searcher() as fresh:
+        return {(f["doc_id"], f["ordinal"]) for f in (fresh.stored_fields(d) for d in fresh.docs_for_query(q))}
+
+
+def _our_hits(searcher, text):
+    found = searcher.search(text, pagelen=200)
+    assert found.total == len(found.hits)
+    return {(h.doc_id, h.ordinal) for h in found.hits}
+
+
+def test_phrases_stay_right_while_the_index_changes(tmp_path, sample_docs, sample_entities):
+    """A long-lived Searcher (and its postings cache) across in-place rewrites, added and deleted documents."""
+    index_dir = tmp_path / "index"
+    searcher = build_index(index_dir, sample_docs, entities=sample_entities)
+
+    def check():
+        for text in PHRASES:
+            assert _our_hits(searcher, text) == _whoosh_phrase_hits(index_dir, text), text
+
+    check()
+    for doc in sample_docs[:3]:  # in-place commits: new one-record segments, deletions in the old
+        for ordinal in (0, 1, 2, 4):
+            _rewrite_passage(index_dir, doc.doc_id, ordinal)
+        check()
+    extra = make_document("extra", ["The European Union and the Western Balkans.", "Border control, human rights."])
+    write_documents(index_dir, [(extra, [])])  # a new generation with an added document
+    check()
+    assert ("extra", 0) in _our_hits(searcher, '"european union"')
+    generation = new_generation(index_dir, copy=True)  # a new generation with a document deleted
+    writer = whoosh_index.open_dir(str(generation)).writer()
+    delete_document(writer, sample_docs[3].doc_id)
+    writer.commit(merge=False)
+    with swap_lock(index_dir):
+        activate(index_dir, generation)
+    check()
+    assert not {d for d, _ in _our_hits(searcher, '"border control"')} & {sample_docs[3].doc_id}
+    _rewrite_passage(index_dir, "extra", 0)
+    check()
+    searcher.close()
+
+
+def test_concurrent_searches_decode_the_same_arrays(sample_searcher):
+    """Threads decoding postings of one reader at once (cache misses) must not mix up their reads."""
+    whoosh_searcher = sample_searcher._current()[0]
+    q = sample_searcher.parse(" OR ".join(PHRASES + ["migration", "frontex"]))
+    expected = rank(whoosh_searcher, q, 10, cache=RankingCache())
+    wrong: list[str] = []
+
+    def work():
+        for _ in range(12):
+            try:
+                got = rank(whoosh_searcher, q, 10, cache=RankingCache())  # a fresh cache: decode everything
+            except Exception as exc:  # corrupt reads: zlib or pickle errors, IndexError...
+                wrong.append(repr(exc))
+                continue
+            if list(got.docnums) != list(expected.docnums) or not np.allclose(got.scores, expected.scores):
+                wrong.append("different result")
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible: the race shows at once
+    try:
+        threads = [threading.Thread(target=work) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert wrong == []
+
+
+def test_inconsistent_cache_entry_falls_back_to_whoosh(tmp_path, sample_docs, sample_entities, caplog):
+    index_dir = tmp_path / "index"
+    searcher = build_index(index_dir, sample_docs, entities=sample_entities)
+    expected = _our_hits(searcher, '"european union"')
+    assert expected == _whoosh_phrase_hits(index_dir, '"european union"')
+    whoosh_searcher = searcher._current()[0]
+    sub = (whoosh_searcher.subsearchers or [(whoosh_searcher, 0)])[0][0]
+    segment_key = (sub.reader().segment().segment_id(), sub.reader().doc_count_all())
+    cache = searcher._ranking
+    key = ("p", segment_key, "text", b"union")
+    assert cache.get(key) is not None
+    cache.forget(segment_key)
+    # what an index changing under the cache looked like: fewer position lists than postings
+    cache.put(key, (np.arange(3, dtype=np.int64), np.arange(3, dtype=np.int64)))
+    with caplog.at_level(logging.WARNING, logger="indexer.ranking"):
+        assert _our_hits(searcher, '"european union"') == expected  # not an IndexError, not a 500
+    assert "inconsistent" in caplog.text
+    assert cache.get(key) is None  # the segment's arrays were dropped...
+    assert _our_hits(searcher, '"european union"') == expected
+    assert len(cache.get(key)[1]) > 3  # ...and decoded afresh
+    searcher.close()
+
+
+def test_cache_entries_are_never_replaced():
+    cache = RankingCache()
+    first = cache.put(("w", "seg", "text", b"a"), (np.arange(3), np.ones(3)))
+    again = cache.put(("w", "seg", "text", b"a"), (np.arange(5), np.ones(5)))
+    assert again is first and len(cache.get(("w", "seg", "text", b"a"))[0]) == 3
+    assert cache.forget("seg") == 1 and cache.get(("w", "seg", "text", b"a")) is None and cache.held == 0

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 
 from indexer.ner import Entity
-from indexer.store import DocumentStore, StoredDocument
+from indexer.store import DocumentStore, StoredDocument, display_path, source_fields, source_key, write_json
 from indexer.writer import activate, new_generation
 from tests.common.indexing import make_document
 
@@ -48,3 +49,16 @@ def test_staged_changes_apply_only_when_generation_is_live(tmp_path):
     assert fresh.get("b").entities[0].canonical == "IOM" and fresh.get("a") is None
     assert [s.doc_id for s in fresh.list()] == ["b"]
     assert json.loads((tmp_path / "manifest.json").read_text())["documents"].keys() == {"b"}
+
+
+def test_names_that_are_not_utf8_are_shown_and_kept(tmp_path):
+    name = os.fsdecode(b"/archive/caf\xe9 \xff.txt")  # surrogate escapes, as the OS hands them over
+    assert display_path(name) == "/archive/caf\\xe9 \\xff.txt"
+    assert display_path("/archive/café.txt") == "/archive/café.txt"
+    fields = source_fields(name)
+    assert fields["source_path"] == "/archive/caf\\xe9 \\xff.txt"
+    assert source_key(fields) == name  # the real name, to find the file again
+    assert source_fields("/archive/café.txt") == {"source_path": "/archive/café.txt"}
+    assert source_key({"source_path": "/archive/café.txt"}) == "/archive/café.txt"
+    write_json(tmp_path / "odd.json", {"name": name})  # never a UnicodeEncodeError
+    assert json.loads((tmp_path / "odd.json").read_text(encoding="utf-8")) == {"name": name}
