@@ -7,6 +7,7 @@ import threading
 from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field as dc_field
 from functools import lru_cache
 from typing import Any
 
@@ -651,10 +652,12 @@ class Clause:
 
 @dataclass
 class NaturalQuery:
-    """A natural query: clauses (a passage may hold most of them) and required field parts."""
+    """A natural query: clauses (a passage may hold most of them), required field parts, and
+    phrases of neighbouring query words that add to a passage's score (never to its matches)."""
 
     clauses: list[Clause]
     required: wq.Query | None
+    proximity: list[wq.Query] = dc_field(default_factory=list)
 
     def strict(self) -> wq.Query:
         """Every clause and every required part."""
@@ -753,7 +756,25 @@ def natural_query(parser: QueryParser, text: str, vocab: Vocabulary) -> NaturalQ
         i += taken
     if not clauses and required is None:
         raise QueryError("The query has no searchable words (only operators, stop words or excluded -words)")
-    return NaturalQuery(clauses, required)
+    return NaturalQuery(clauses, required, _proximity(schema, clauses))
+
+
+#: weight of two neighbouring query words found side by side, relative to the words alone
+PROXIMITY_BOOST = 0.5
+
+
+def _proximity(schema: Schema, clauses: list[Clause]) -> list[wq.Query]:
+    """Phrases of each two neighbouring one-word clauses (``reception capacity``): passages
+    holding the words side by side score higher, as Lucene-family engines' phrase boost
+    (edismax ``pf2``) does."""
+    out: list[wq.Query] = []
+    for a, b in zip(clauses, clauses[1:], strict=False):
+        if len(a.words) != 1 or len(b.words) != 1 or not (_plain(a.words[0]) and _plain(b.words[0])):
+            continue
+        stems = [t for w in (a.words[0], b.words[0]) for t in schema["text"].process_text(w, mode="query")]
+        if len(stems) == 2:
+            out.append(FastPhrase("text", stems, boost=PROXIMITY_BOOST))
+    return out
 
 
 def _variant_terms(stem: str) -> list[wq.Query]:

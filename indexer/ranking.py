@@ -429,12 +429,13 @@ def rank_coordinated(
     limit: int,
     allow: wq.Query | None = None,
     cache: RankingCache | None = None,
+    bonus: list[wq.Query] | None = None,
 ) -> Coordinated:
     """Passages holding every clause (and ``required``) first, then those holding most of the
     clauses (see :func:`min_should_match`): more clauses first, then by score.
 
-    Scores are the clauses' summed BM25F scores, as for an And of them. Raises
-    :class:`Unsupported` like :func:`rank`.
+    Scores are the clauses' summed BM25F scores, as for an And of them, plus those of the
+    ``bonus`` queries a passage matches. Raises :class:`Unsupported` like :func:`rank`.
     """
     weighting = searcher.weighting
     if type(weighting) is not BM25F:
@@ -458,6 +459,8 @@ def rank_coordinated(
             scores += result.scores
         if not clauses and required is not None:
             scores = _evaluate(required, seg).scores
+        for extra in bonus or ():  # adds to the score of passages that match, never matches
+            scores += _evaluate(extra, seg).scores
         local = np.flatnonzero(mask & (counts > 0) if clauses else mask)
         per_segment.append((local + offset, counts[local], scores[local]))
     docnums = np.concatenate([p[0] for p in per_segment]) if per_segment else _EMPTY_IDS

@@ -304,7 +304,13 @@ class Searcher:
         try:
             if natural is not None and natural.clauses:
                 coord = rank_coordinated(
-                    searcher, [c.query for c in natural.clauses], natural.required, limit, fq, self._ranking
+                    searcher,
+                    [c.query for c in natural.clauses],
+                    natural.required,
+                    limit,
+                    fq,
+                    self._ranking,
+                    natural.proximity,
                 )
                 ranked = coord.ranked
                 if coord.least < coord.of and ranked.total:
