@@ -9,6 +9,7 @@ escaped, with marks and entity spans properly nested.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -115,10 +116,11 @@ def _window(text: str, marks: Sequence[tuple[int, int]], size: int) -> tuple[int
     if len(text) <= size:
         return 0, len(text)
     best_first, best_key = 0, None
-    for first, _ in marks:
+    starts = [a for a, _ in marks]
+    for first in starts[:200]:
         start = max(0, min(first - size // 4, len(text) - size))
-        inside = [(a, b) for a, b in marks if a >= start and b <= start + size]
-        key = (len({text[a:b].lower() for a, b in inside}), len(inside))
+        inside = marks[bisect_left(starts, start) : bisect_right(starts, start + size)]
+        key = (len({text[a:b].lower() for a, b in inside if b <= start + size}), len(inside))
         if best_key is None or key > best_key:
             best_first, best_key = first, key
     first = best_first
@@ -151,9 +153,11 @@ def snippet_html(
     points = sorted(bounds)
     parts: list[str] = ["… " if start > 0 else ""]
     open_ent: dict[str, Any] | None = None
+    mark_starts = [m[0] for m in marks]  # marks are merged: sorted, not overlapping
     for a, b in zip(points, points[1:], strict=False):
         ent = next((e for e in ents if e["start"] <= a and b <= e["end"]), None)
-        marked = any(m0 <= a and b <= m1 for m0, m1 in marks)
+        j = bisect_right(mark_starts, a) - 1
+        marked = j >= 0 and marks[j][1] >= b
         if ent is not open_ent:
             if open_ent is not None:
                 parts.append("</span>")
