@@ -498,7 +498,7 @@ def field_parts(text: str) -> tuple[list[str], str]:
         parts.append(match.group())
         return "\x00"
 
-    marked = _FIELD_VALUE_RE.sub(keep, text)
+    marked = _FIELD_VALUE_RE.sub(keep, text.replace("\x00", " "))  # NUL marks the parts taken
     values = iter(parts)
     found: list[str] = []
     rest: list[str] = []
