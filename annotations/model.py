@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import quote, unquote
 
+from .models import STATUSES, VISIBILITIES
+
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 GLOSSA_NS = "https://glossa.invalid/ns#"
 CONTEXT = [ANNO_CONTEXT, {"glossa": GLOSSA_NS}]
@@ -287,8 +289,8 @@ def from_jsonld(data) -> AnnotationInput:
         if key in data:
             inp[key] = parse_datetime(data[key], key)
     for key, attr, allowed in (
-        (VISIBILITY_KEY, "visibility", ("private", "shared")),
-        (STATUS_KEY, "status", ("anchored", "orphaned")),
+        (VISIBILITY_KEY, "visibility", VISIBILITIES),
+        (STATUS_KEY, "status", STATUSES),
     ):
         if key in data:
             if data[key] not in allowed:

@@ -18,27 +18,7 @@ from markupsafe import Markup, escape
 
 from indexer.snippets import Highlighter
 
-#: entity labels, in legend order, with a name a person reads
-LABELS: dict[str, str] = {
-    "PERSON": "Person",
-    "ORG": "Organisation",
-    "GPE": "Country or city",
-    "LOC": "Place",
-    "NORP": "Group",
-    "LAW": "Law",
-    "EVENT": "Event",
-    "DATE": "Date",
-    "MONEY": "Money",
-    "PERCENT": "Percent",
-    "CARDINAL": "Number",
-    "PRODUCT": "Product",
-    "FAC": "Facility",
-    "WORK_OF_ART": "Work",
-    "ORDINAL": "Ordinal",
-    "TIME": "Time",
-    "QUANTITY": "Quantity",
-    "LANGUAGE": "Language",
-}
+from .labels import label_name
 
 # field prefixes whose values are not words of the text
 _NON_TEXT_FIELDS = {"doc", "fn", "tag", "cites", "type", "page", "ordinal", "title"}
@@ -46,11 +26,6 @@ _TOKEN = re.compile(r'(?:(\w+):)?("([^"]*)"|[^\s()"]+)', re.UNICODE)
 _WORD = re.compile(r"[\w*?]+", re.UNICODE)
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
 _URL = re.compile(r"https?://[^\s<>\"')\]]+[^\s<>\"')\].,;:]")
-
-
-def label_name(label: str) -> str:
-    """The readable name of an entity label ("ORG" -> "Organisation")."""
-    return LABELS.get(label, label.replace("_", " ").title())
 
 
 def safe_label(label: str) -> str:

@@ -9,7 +9,7 @@ import pytest
 
 from indexer.query import word_root
 from indexer.snippets import Highlighter, snippet_html
-from indexer.testing import make_document, temp_index
+from tests.common.indexing import make_document, temp_index
 
 
 def _marked(html: str) -> list[str]:
