@@ -62,8 +62,20 @@ class FacetCache:
         return [(terms[i], int(tally[i])) for i in order.tolist()]
 
     def facets(self, docnums: np.ndarray, top: int = 20) -> dict[str, list[dict[str, Any]]]:
-        """The four facets the UI shows: documents, entity types, top entities, tags."""
-        docs = [{"value": d, "label": self.titles.get(d, d), "count": n} for d, n in self.counts(docnums, "doc_id")]
+        """The four facets the UI shows: documents, entity types, top entities, tags (top ``top`` each)."""
+        return self.facets_and_more(docnums, top)[0]
+
+    def facets_and_more(
+        self, docnums: np.ndarray, top: int = 20
+    ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, int]]:
+        """(facets, how many entries each list left off) over the matching passages.
+
+        Each list holds its ``top`` most frequent entries, so a page stays small however
+        many documents match. Tags are not counted beyond the list: some are private to
+        other people, and even their number is not theirs to see.
+        """
+        doc_counts = self.counts(docnums, "doc_id")
+        docs = [{"value": d, "label": self.titles.get(d, d), "count": n} for d, n in doc_counts[:top]]
         types = [{"value": t, "label": t, "count": n} for t, n in self.counts(docnums, "entity_types")]
         merged: dict[tuple[str, str], dict[str, Any]] = {}
         for term, n in self.counts(docnums, "ent_facet"):
@@ -73,6 +85,8 @@ class FacetCache:
                 merged[key]["count"] += n
             else:
                 merged[key] = {"value": name, "label": label, "count": n}
-        entities = sorted(merged.values(), key=lambda e: (-e["count"], e["value"]))[:top]
+        ranked = sorted(merged.values(), key=lambda e: (-e["count"], e["value"]))
         tags = [{"value": t, "label": t, "count": n} for t, n in self.counts(docnums, "tags")][:top]
-        return {"documents": docs, "entity_types": types, "entities": entities, "tags": tags}
+        facets = {"documents": docs, "entity_types": types, "entities": ranked[:top], "tags": tags}
+        more = {"documents": max(0, len(doc_counts) - top), "entities": max(0, len(ranked) - top)}
+        return facets, more

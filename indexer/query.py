@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+import threading
 from bisect import bisect_right
 from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from functools import lru_cache
 from typing import Any
 
 from whoosh import matching
@@ -20,6 +24,9 @@ from whoosh.qparser import (
     QueryParser,
 )
 from whoosh.query.spans import Span, SpanNear2
+
+from .gazetteer import clean_surface, fold
+from .gazetteer import entries as gazetteer_entries
 
 #: prefix users type -> schema field
 PREFIXES = {
@@ -149,21 +156,6 @@ def _fast_phrases(q: wq.Query) -> wq.Query:
     return q
 
 
-def _tidy(text: str) -> str:
-    """Best-effort repair: close a dangling quote, balance parentheses."""
-    if text.count('"') % 2:
-        text = text + '"'
-    bare = _QUOTED_RE.sub("", text)
-    opened = bare.count("(") - bare.count(")")
-    if opened > 0:
-        text = text + ")" * opened
-    elif opened < 0:
-        for _ in range(-opened):
-            pos = text.rfind(")")
-            text = text[:pos] + text[pos + 1 :]
-    return text
-
-
 def check_fields(text: str) -> None:
     """Raise QueryError for an unknown ``field:`` prefix or one without a value."""
     bare = _QUOTED_RE.sub('"x"', text)
@@ -190,15 +182,88 @@ def lower_prefixes(text: str) -> str:
     return "".join(out)
 
 
-def parse_query(parser: QueryParser, text: str) -> wq.Query:
-    """Parse user text into a Whoosh query, or raise QueryError with a helpful message."""
+def check_brackets(text: str) -> None:
+    """Raise QueryError for an unclosed quote or an unbalanced parenthesis, saying where."""
+    if text.count('"') % 2:
+        at = text.rfind('"')
+        raise QueryError(
+            f'Unclosed quote: the " before "{text[at + 1 : at + 21].strip()}" has no closing ". '
+            'Close the phrase, e.g. "border control"'
+        )
+    depth = 0
+    for match in re.finditer(r'"[^"]*"|[()]', text):
+        token = match.group()
+        if token == "(":
+            depth += 1
+        elif token == ")":
+            depth -= 1
+            if depth < 0:
+                raise QueryError(
+                    f'Unbalanced ")" at character {match.start() + 1}: remove it or open the group with "(", '
+                    "e.g. (frontex OR europol)"
+                )
+    if depth > 0:
+        raise QueryError(f'Unclosed parenthesis: {depth} "(" without a ")". Close the group, e.g. (frontex OR europol)')
+
+
+#: entity labels the tagger gives (spaCy's English labels); ``type:`` takes one of them
+ENTITY_LABELS = [
+    "PERSON",
+    "NORP",
+    "FAC",
+    "ORG",
+    "GPE",
+    "LOC",
+    "PRODUCT",
+    "EVENT",
+    "WORK_OF_ART",
+    "LAW",
+    "LANGUAGE",
+    "DATE",
+    "TIME",
+    "PERCENT",
+    "MONEY",
+    "QUANTITY",
+    "ORDINAL",
+    "CARDINAL",
+]
+_VALUE_RE = re.compile(r'(?:(?<=^)|(?<=[\s(+\-]))(fn|type):("[^"]*"|[^\s()"]+)', re.IGNORECASE)
+#: what a footnote number looks like: digits (12, 12a), roman numerals, or note symbols
+_NOTE_NUMBER_RE = re.compile(r"\d+[a-z]?|[ivxlc]{1,6}|[a-z]|[*†‡§¶#]+", re.IGNORECASE)
+
+
+def check_values(text: str) -> None:
+    """Raise QueryError for values ``fn:`` and ``type:`` can never hold (``fn:abc``, ``type:colour``)."""
+    for match in _VALUE_RE.finditer(text):
+        name, value = match.group(1).lower(), match.group(2).strip('"')
+        if any(c in value for c in "*?[]"):
+            continue  # wildcards and ranges are Whoosh's to judge
+        if name == "fn":
+            for part in value.split():
+                if not _NOTE_NUMBER_RE.fullmatch(part):
+                    raise QueryError(
+                        f'fn: needs a footnote number, not "{part}": e.g. fn:12 (or fn:* for a note marked *)'
+                    )
+        elif value.upper() not in ENTITY_LABELS:
+            raise QueryError(f'Unknown entity type "{value}". Use one of {", ".join(ENTITY_LABELS)}, e.g. type:MONEY')
+
+
+def validate(text: str) -> str:
+    """The query stripped, or QueryError for one that cannot be searched as written."""
     text = (text or "").strip()
     if not text:
         raise QueryError("Empty query: type one or more words, e.g. Frontex")
     if not re.search(r"\w", text) or re.fullmatch(r"[*?\s]+", text):
         raise QueryError("A query needs at least one letter or digit, e.g. front* rather than *")
+    check_brackets(text)
     check_fields(text)
-    text = _tidy(lower_prefixes(text))
+    check_values(text)
+    return lower_prefixes(text)
+
+
+def parse_query(parser: QueryParser, text: str) -> wq.Query:
+    """Parse user text into a Whoosh query, or raise QueryError with a helpful message."""
+    text = validate(text)
     try:
         q = parser.parse(text)
     except Exception as exc:  # whoosh raises various errors on odd input
@@ -317,3 +382,447 @@ def filter_query(schema: Schema, filters: Mapping[str, Any] | None) -> wq.Query 
     if not parts:
         return None
     return wq.And(parts) if len(parts) > 1 else parts[0]
+
+
+# --- natural queries: words a person types, not operators ------------------------------------
+
+#: a field-prefixed value (quoted, a range, a group or a bare value)
+_FIELD_VALUE_RE = re.compile(r'(?:(?<=^)|(?<=[\s(]))[A-Za-z_]\w*:(?!//)(?:"[^"]*"|\[[^\]]*\]|\{[^}]*\}|[^\s()"]+)')
+#: a group holding nothing but field values joined by OR (``tag:x`` as the web layer scopes it)
+_FIELD_GROUP_RE = re.compile(r"\(\s*(?:\x00\s*(?:OR\s+)?)+\)")
+_SPLIT_RE = re.compile(r"(\(\s*(?:\x00\s*(?:OR\s+)?)+\)|\x00)")
+_OPERATOR_RE = re.compile(r'["()]|\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b|(?:^|\s)[+\-](?=\S)')
+_EDGE_PUNCT = "\"'“”‘’«»,.;:!?()[]{}"
+#: a compound word matched to two query words ("pushed back" ~ "pushbacks") at most this long
+_ALIAS_MAX_WORDS = 6
+#: weight of an alias or a word form the user did not type, relative to the word typed
+ALIAS_BOOST = 0.6
+VARIANT_BOOST = 0.5
+#: word forms and names OR-ed in for one query word
+MAX_VARIANTS = 12
+NOTES_BOOST = 0.4
+
+
+#: function words of questions and plain sentences that the index's stop list keeps; in a
+#: natural query they say nothing about the passage wanted, so they are not words to match
+FUNCTION_WORDS = frozenset(
+    [
+        "what",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "how",
+        "why",
+        "where",
+        "whether",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "done",
+        "was",
+        "were",
+        "been",
+        "being",
+        "has",
+        "had",
+        "having",
+        "would",
+        "should",
+        "could",
+        "shall",
+        "might",
+        "must",
+        "there",
+        "their",
+        "theirs",
+        "them",
+        "they",
+        "these",
+        "those",
+        "its",
+        "his",
+        "her",
+        "hers",
+        "our",
+        "ours",
+        "my",
+        "me",
+        "he",
+        "she",
+        "him",
+        "i",
+        "about",
+        "after",
+        "before",
+        "into",
+        "onto",
+        "over",
+        "under",
+        "than",
+        "then",
+        "so",
+        "such",
+        "very",
+        "just",
+        "also",
+        "any",
+        "all",
+        "some",
+        "many",
+        "much",
+        "more",
+        "most",
+        "other",
+        "others",
+        "own",
+        "same",
+        "too",
+        "both",
+        "each",
+        "few",
+        "nor",
+        "here",
+        "now",
+        "again",
+        "once",
+        "only",
+        "up",
+        "down",
+        "out",
+        "off",
+        "want",
+        "wants",
+        "wanted",
+    ]
+)
+
+
+def field_parts(text: str) -> tuple[list[str], str]:
+    """(field-prefixed parts, the free text around them) of a query.
+
+    A group holding only field values joined by OR (``(tag:x OR tag:y)``) is one part.
+    """
+    parts: list[str] = []
+
+    def keep(match: re.Match) -> str:
+        parts.append(match.group())
+        return "\x00"
+
+    marked = _FIELD_VALUE_RE.sub(keep, text.replace("\x00", " "))  # NUL marks the parts taken
+    values = iter(parts)
+    found: list[str] = []
+    rest: list[str] = []
+    for chunk in _SPLIT_RE.split(marked):
+        if chunk == "\x00":
+            found.append(next(values))
+            rest.append(" ")
+        elif chunk and _FIELD_GROUP_RE.fullmatch(chunk):
+            found.append(re.sub("\x00", lambda _m: next(values), chunk))
+            rest.append(" ")
+        else:
+            rest.append(chunk)
+    return found, "".join(rest)
+
+
+def is_natural(text: str) -> bool:
+    """True when the query is words (and field values) without explicit operators.
+
+    Quotes, parentheses, AND/OR/NOT and +word/-word keep their strict meaning; a query
+    without them is read as a person's words, whose passages may hold most of them.
+    """
+    _parts, rest = field_parts(text)
+    return not _OPERATOR_RE.search(rest)
+
+
+_SUFFIXES = (
+    "ations", "ation", "ings", "ing", "ily", "ees", "ee", "ers", "er", "ies", "ied", "ed", "es", "ly", "e", "s",
+)  # fmt: skip
+_DOUBLED = re.compile(r"([bdfgklmnprtz])\1$")
+
+
+def spelling_key(word: str) -> str:
+    """British and American spellings to one form: -isation/-ise -> -ization/-ize, -our -> -or..."""
+    w = word
+    w = re.sub(r"is(ation|ations|e|ed|es|er|ers|ing|m|ms|t|ts)$", r"iz\1", w) if len(w) > 6 else w
+    w = re.sub(r"ys(e|ed|es|ing)$", r"yz\1", w)
+    if len(w) >= 6:
+        w = re.sub(r"our(s|ed|ing|ite|ites|able)?$", r"or\1", w)
+        w = re.sub(r"tre(s)?$", r"ter\1", w)
+        w = re.sub(r"ogue(s)?$", r"og\1", w)
+        w = re.sub(r"(de|of|li)([fc])ence(s)?$", r"\1\2ense\3", w)
+    w = re.sub(r"([aeiou][a-z])ll(ed|ing|er|ers)$", r"\1l\2", w)
+    return w
+
+
+@lru_cache(maxsize=200_000)
+def word_root(word: str) -> str:
+    """A coarse root that joins a word's derived forms: returnee/returns/returned -> return,
+    smugglers/smuggling -> smuggl, liberalisation/liberalized -> liberaliz.
+
+    Coarser than the index's Porter stems (which keep returnee and smuggler apart from
+    return and smuggling); used only to find other forms of a query word in the index's
+    own vocabulary, which are then searched with a lower weight.
+    """
+    w = spelling_key(fold_word(word))
+    for _round in range(2):  # bordered -> border -> bord
+        for suffix in _SUFFIXES:
+            if w.endswith(suffix) and len(w) - len(suffix) >= (5 if suffix == "ly" else 4):
+                w = w[: -len(suffix)] + ("y" if suffix in ("ies", "ied", "ily") else "")
+                break
+        else:
+            break
+    if _DOUBLED.search(w) and len(w) > 5:
+        w = w[:-1]
+    return w
+
+
+def fold_word(word: str) -> str:
+    """Lowercase, accents stripped (as the index's analyzer folds them)."""
+    return fold(word)
+
+
+class Vocabulary:
+    """What one index version knows, for reading natural queries.
+
+    * ``roots``: coarse root -> the indexed text terms of the words having it (morphology
+      and spelling variants come from the index's own body-text vocabulary);
+    * ``aliases``: folded name -> the folded surface forms of the same entity (gazetteer);
+    * ``entities``: folded canonical names held by the entity field.
+    """
+
+    def __init__(self, reader: Any, schema: Schema) -> None:
+        self.reader = reader
+        self.schema = schema
+        self._roots: dict[str, set[str]] | None = None
+        self._lock = threading.Lock()
+        self.entities = set()
+        if "entity" in schema.names():
+            self.entities = {t.decode("utf-8") for t in reader.lexicon("entity")}
+
+    @property
+    def roots(self) -> dict[str, set[str]]:
+        """Root -> stems, built once (a pass over the spelling vocabulary)."""
+        with self._lock:
+            if self._roots is None:
+                roots: dict[str, set[str]] = {}
+                if "spell_text" in self.schema.names():
+                    field = self.schema["text"]
+                    for btext in self.reader.lexicon("spell_text"):
+                        word = btext.decode("utf-8")
+                        if not word.isalpha() or len(word) < 4:
+                            continue
+                        for token in field.process_text(word, mode="query"):
+                            roots.setdefault(word_root(word), set()).add(token)
+                self._roots = roots
+            return self._roots
+
+    def known_word(self, word: str) -> bool:
+        """True when the word occurs in the body text (or is a name the gazetteer knows)."""
+        folded = fold(word)
+        if "spell_text" in self.schema.names() and self.reader.doc_frequency("spell_text", folded):
+            return True
+        return folded in alias_surfaces() or folded in self.entities
+
+    def variants(self, word: str, exact: set[str]) -> list[str]:
+        """Indexed text terms of other forms of ``word`` (not those in ``exact``)."""
+        if len(word) < 4 or not word.isalpha():
+            return []
+        found = sorted(self.roots.get(word_root(word), set()) - exact)
+        return found[:MAX_VARIANTS]
+
+    def compound(self, first: str, second: str) -> list[str]:
+        """Indexed terms of a word written as one that the user wrote as two ("pushed back")."""
+        if not (first.isalpha() and second.isalpha()) or len(first) < 3 or len(second) < 3:
+            return []
+        joined = word_root(word_root(first) + second)
+        return sorted(self.roots.get(joined, set()))[:MAX_VARIANTS]
+
+
+@lru_cache(maxsize=1)
+def alias_surfaces() -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Folded alias -> (folded canonical, every folded surface form of the same entity)."""
+    out: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for entry in gazetteer_entries():
+        if entry["label"] == "-":
+            continue
+        forms = tuple(dict.fromkeys(fold(clean_surface(a)) for a in [entry["canonical"], *entry["aliases"]]))
+        for form in forms:
+            out.setdefault(form, (fold(entry["canonical"]), forms))
+    return out
+
+
+@dataclass
+class Clause:
+    """One thing the user asked for: a word or a name, with the forms that stand for it."""
+
+    words: tuple[str, ...]  # as typed
+    query: wq.Query
+    exact: wq.Query
+
+
+@dataclass
+class NaturalQuery:
+    """A natural query: clauses (a passage may hold most of them), required field parts, and
+    phrases of neighbouring query words that add to a passage's score (never to its matches)."""
+
+    clauses: list[Clause]
+    required: wq.Query | None
+    proximity: list[wq.Query] = dc_field(default_factory=list)
+
+    def strict(self) -> wq.Query:
+        """Every clause and every required part."""
+        parts = [c.query for c in self.clauses]
+        if self.required is not None:
+            parts.append(self.required)
+        return parts[0] if len(parts) == 1 else wq.And(parts)
+
+
+def _text_query(schema: Schema, words: list[str], boost: float) -> wq.Query | None:
+    """The words as a term or a phrase, in the body text and (lower) the notes."""
+    stems = [t for w in words for t in schema["text"].process_text(w, mode="query")]
+    if not stems:
+        return None
+    if len(stems) == 1:
+        parts: list[wq.Query] = [wq.Term("text", stems[0], boost=boost)]
+        parts.append(wq.Term("notes_text", stems[0], boost=boost * NOTES_BOOST))
+    else:
+        parts = [FastPhrase("text", stems, boost=boost), FastPhrase("notes_text", stems, boost=boost * NOTES_BOOST)]
+    return wq.Or(parts)
+
+
+def _alias_queries(schema: Schema, vocab: Vocabulary, folded: str) -> list[wq.Query]:
+    """The other names of an entity the words name (lower weight), and its entity-field value."""
+    found = alias_surfaces().get(folded)
+    if found is None:
+        return []
+    canonical, forms = found
+    out: list[wq.Query] = []
+    own = set(schema["text"].process_text(folded, mode="query"))
+    for form in forms:
+        words = _WORD_RE.findall(form)
+        if set(schema["text"].process_text(form, mode="query")) == own:
+            continue
+        n = max(1, len(words))
+        q = _text_query(schema, words, ALIAS_BOOST / n)
+        if q is not None:
+            out.append(q)
+    if canonical in vocab.entities:
+        out.append(wq.Term("entity", canonical, boost=ALIAS_BOOST))
+    return out
+
+
+def natural_query(parser: QueryParser, text: str, vocab: Vocabulary) -> NaturalQuery | None:
+    """Read a query without operators as clauses, one per word or name; None if it has operators.
+
+    Each clause ORs the word as typed with, at lower weights, the other names of an entity
+    (``BiH`` ~ "Bosnia and Herzegovina", ``Turkey`` ~ "Türkiye"), other forms and spellings
+    of the word found in the index (``returnees`` ~ "return", ``liberalisation`` ~
+    "liberalization"), and a compound the user split (``pushed back`` ~ "pushbacks").
+    """
+    text = validate(text)
+    if not is_natural(text):
+        return None
+    schema = parser.schema
+    parts, rest = field_parts(text)
+    required = None
+    if parts:
+        required = parse_query(parser, " ".join(parts))
+    words = [w.strip(_EDGE_PUNCT) for w in rest.split()]
+    words = [w for w in words if w and re.search(r"\w", w)]
+    content = [w for w in words if fold(w) not in FUNCTION_WORDS]
+    if content:
+        words = content
+    if not words:
+        return NaturalQuery([], required) if required is not None else None
+    folded = [fold(w) for w in words]
+    clauses: list[Clause] = []
+    i = 0
+    while i < len(words):
+        taken = 0
+        # a name of several words the gazetteer knows ("north macedonia", "bosnia and herzegovina")
+        for n in range(min(_ALIAS_MAX_WORDS, len(words) - i), 1, -1):
+            key = " ".join(folded[i : i + n])
+            if key in alias_surfaces():
+                exact = _text_query(schema, words[i : i + n], 1.0)
+                if exact is None:
+                    continue
+                alts = _alias_queries(schema, vocab, key)
+                clauses.append(Clause(tuple(words[i : i + n]), wq.Or([exact, *alts]), exact))
+                taken = n
+                break
+        if not taken and i + 1 < len(words) and _plain(words[i]) and _plain(words[i + 1]):
+            joined = vocab.compound(folded[i], folded[i + 1])
+            if joined:
+                exact = _text_query(schema, words[i : i + 2], 1.0)
+                if exact is not None:
+                    alts = [q for t in joined for q in _variant_terms(t)]
+                    clauses.append(Clause(tuple(words[i : i + 2]), wq.Or([exact, *alts]), exact))
+                    taken = 2
+        if not taken:
+            clause = _word_clause(parser, vocab, words[i], folded[i])
+            if clause is not None:
+                clauses.append(clause)
+            taken = 1
+        i += taken
+    if not clauses and required is None:
+        raise QueryError("The query has no searchable words (only operators, stop words or excluded -words)")
+    return NaturalQuery(clauses, required, _proximity(schema, clauses))
+
+
+#: weight of two neighbouring query words found side by side, relative to the words alone
+PROXIMITY_BOOST = 0.5
+
+
+def _proximity(schema: Schema, clauses: list[Clause]) -> list[wq.Query]:
+    """Phrases of each two neighbouring one-word clauses (``reception capacity``): passages
+    holding the words side by side score higher, as Lucene-family engines' phrase boost
+    (edismax ``pf2``) does."""
+    out: list[wq.Query] = []
+    for a, b in zip(clauses, clauses[1:], strict=False):
+        if len(a.words) != 1 or len(b.words) != 1 or not (_plain(a.words[0]) and _plain(b.words[0])):
+            continue
+        stems = [t for w in (a.words[0], b.words[0]) for t in schema["text"].process_text(w, mode="query")]
+        if len(stems) == 2:
+            out.append(FastPhrase("text", stems, boost=PROXIMITY_BOOST))
+    return out
+
+
+def _variant_terms(stem: str) -> list[wq.Query]:
+    """Another form of a query word, searched with a lower weight in the text and the notes."""
+    return [wq.Term("text", stem, boost=VARIANT_BOOST), wq.Term("notes_text", stem, boost=VARIANT_BOOST * NOTES_BOOST)]
+
+
+def _plain(word: str) -> bool:
+    return word.isalpha()
+
+
+def _word_clause(parser: QueryParser, vocab: Vocabulary, word: str, folded: str) -> Clause | None:
+    schema = parser.schema
+    if not _plain(word):
+        try:
+            q = parser.parse(word).normalize()
+        except Exception:  # whoosh raises various errors on odd input
+            raise QueryError(f'Could not understand "{word}"') from None
+        if q is wq.NullQuery:
+            return None
+        fuzzy = [sub for sub in [q, *q.leaves()] if isinstance(sub, wq.FuzzyTerm) and sub.fieldname == "text"]
+        q = expand_fuzzy_words(q.accept(_fast_phrases), vocab.reader, schema)
+        extra: set[str] = set()
+        for sub in fuzzy:  # the other forms of the words a fuzzy word reaches
+            text = sub.text if isinstance(sub.text, str) else str(sub.text)
+            if "spell_text" in schema.names():
+                for near in vocab.reader.terms_within("spell_text", text.lower(), sub.maxdist, prefix=sub.prefixlength):
+                    extra.update(vocab.variants(near, set()))
+        if extra:
+            q = wq.Or([q, *(v for t in sorted(extra)[:MAX_VARIANTS] for v in _variant_terms(t))])
+        return Clause((word,), q, q)
+    exact = _text_query(schema, [word], 1.0)
+    alts = _alias_queries(schema, vocab, folded)
+    if exact is None and not alts:
+        return None  # a stop word
+    stems = set(schema["text"].process_text(folded, mode="query"))
+    alts += [q for t in vocab.variants(folded, stems) for q in _variant_terms(t)]
+    main = exact if exact is not None else alts[0]
+    return Clause((word,), wq.Or([main, *alts]) if alts and main is not alts[0] else main, main)

@@ -359,8 +359,11 @@ def _sum(results: list[_Result], both: bool) -> _Result:
     return _Result(mask, scores)
 
 
-def _phrase(seg: _Segment, q: wq.Phrase) -> _Result:
-    """Passages holding the words at consecutive positions; scored as the words' And."""
+def _phrase(seg: _Segment, q: wq.Phrase, only: np.ndarray | None = None) -> _Result:
+    """Passages holding the words at consecutive positions; scored as the words' And.
+
+    ``only`` (sorted local document numbers) limits the position checks to those passages.
+    """
     if q.slop != 1:
         raise Unsupported("phrase with slop")
     fieldname = q.fieldname
@@ -376,7 +379,7 @@ def _phrase(seg: _Segment, q: wq.Phrase) -> _Result:
             return _empty(seg)
         words.append(btext)
     postings = [seg.term_scores(fieldname, w) for w in words]
-    candidates = postings[0][0]
+    candidates = postings[0][0] if only is None else np.intersect1d(postings[0][0], only, assume_unique=True)
     for ids, _ in postings[1:]:
         candidates = np.intersect1d(candidates, ids, assume_unique=True)
     out = _empty(seg)
@@ -518,10 +521,13 @@ def _distrust(cache: RankingCache, seg: _Segment, exc: BaseException) -> None:
     )
 
 
-def _top(docnums: np.ndarray, scores: np.ndarray, limit: int) -> np.ndarray:
-    """Indexes of the best ``limit`` by score (rounded), then lower docnum first."""
+def _top(docnums: np.ndarray, scores: np.ndarray, limit: int, primary: np.ndarray | None = None) -> np.ndarray:
+    """Indexes of the best ``limit`` by score (rounded), then lower docnum first
+    (by ``primary`` first, descending, when given)."""
     if not len(docnums) or limit <= 0:
         return _EMPTY_IDS
+    if primary is not None:
+        return _top_primary(docnums, scores, limit, primary)
     rounded = np.round(scores, _TIE_DECIMALS)
     if len(rounded) > limit:
         cut = np.partition(rounded, len(rounded) - limit)[len(rounded) - limit]
@@ -530,3 +536,115 @@ def _top(docnums: np.ndarray, scores: np.ndarray, limit: int) -> np.ndarray:
         keep = np.arange(len(rounded))
     order = np.lexsort((docnums[keep], -rounded[keep]))
     return keep[order[:limit]]
+
+
+@dataclass
+class Coordinated:
+    """Matches of a natural query: passages with all its clauses, else with most of them."""
+
+    ranked: Ranked
+    of: int  # clauses in the query
+    best: int  # most clauses any passage holds
+    least: int  # fewest clauses a listed passage holds (== of when every clause is required)
+    matched: np.ndarray  # clauses held, per entry of ranked.top
+
+
+def min_should_match(of: int, best: int) -> int:
+    """Fewest clauses a listed passage holds (Lucene's minimum_should_match, in tiers).
+
+    When some passage holds all ``of`` clauses, those missing one follow them (for three
+    clauses or more: "most of them"); when none does, passages with at least half of the
+    clauses (rounded up) follow those with the most, or only the latter when they hold fewer.
+    """
+    if best >= of:
+        return of if of <= 2 else of - 1
+    return min(best, max(1, of - of // 2))
+
+
+def rank_coordinated(
+    searcher: Any,
+    clauses: list[wq.Query],
+    required: wq.Query | None,
+    limit: int,
+    allow: wq.Query | None = None,
+    cache: RankingCache | None = None,
+    bonus: list[wq.Query] | None = None,
+) -> Coordinated:
+    """Passages holding every clause (and ``required``) first, then those holding most of the
+    clauses (see :func:`min_should_match`): more clauses first, then by score.
+
+    Scores are the clauses' summed BM25F scores, as for an And of them, plus, for the best
+    passages (:data:`RESCORE_WINDOW`), those of the ``bonus`` queries they match. Raises
+    :class:`Unsupported` like :func:`rank`.
+    """
+    weighting = searcher.weighting
+    if type(weighting) is not BM25F:
+        raise Unsupported("a weighting other than BM25F")
+    cache = cache if cache is not None else RankingCache()
+    per_segment: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    segments: list[_Segment] = []
+    for sub, offset in searcher.subsearchers or [(searcher, 0)]:
+        seg = _Segment(sub, offset, searcher, cache, weighting)
+        if not seg.size:
+            continue
+        segments.append(seg)
+        mask = seg.live.copy()
+        if required is not None:
+            mask &= _evaluate(required, seg).mask
+        if allow is not None:
+            mask &= _evaluate(allow, seg).mask
+        counts = np.zeros(seg.size, dtype=np.int64)
+        scores = np.zeros(seg.size)
+        for clause in clauses:
+            result = _evaluate(clause, seg)
+            counts += result.mask
+            scores += result.scores
+        if not clauses and required is not None:
+            scores = _evaluate(required, seg).scores
+        local = np.flatnonzero(mask & (counts > 0) if clauses else mask)
+        per_segment.append((local + offset, counts[local], scores[local]))
+    docnums = np.concatenate([p[0] for p in per_segment]) if per_segment else _EMPTY_IDS
+    counts = np.concatenate([p[1] for p in per_segment]) if per_segment else _EMPTY_IDS
+    scores = np.concatenate([p[2] for p in per_segment]) if per_segment else np.zeros(0)
+    of = len(clauses)
+    best = int(counts.max()) if len(counts) else 0
+    least = min_should_match(of, best)
+    if of:
+        keep = counts >= max(least, 1)
+        docnums, counts, scores = docnums[keep], counts[keep], scores[keep]
+    primary = counts if least < best else None
+    if bonus and len(docnums):
+        _rescore(segments, docnums, scores, _top(docnums, scores, max(limit, RESCORE_WINDOW), primary), bonus)
+    top = _top(docnums, scores, limit, primary)
+    ranked = Ranked(docnums, scores, docnums[top], scores[top])
+    return Coordinated(ranked, of, best, least, counts[top])
+
+
+#: the best passages (at least) whose scores ``bonus`` queries may raise (a rescore window)
+RESCORE_WINDOW = 100
+
+
+def _rescore(
+    segments: list[_Segment], docnums: np.ndarray, scores: np.ndarray, window: np.ndarray, bonus: list[wq.Query]
+) -> None:
+    """Add the scores of the ``bonus`` queries to the passages at ``window`` (in place).
+
+    Only the best passages are checked, as Lucene-family engines rescore a window: a bonus
+    only raises scores, so the passages outside the window stay after those in it.
+    """
+    chosen = np.sort(docnums[window])
+    for seg in segments:
+        local = chosen[(chosen >= seg.offset) & (chosen < seg.offset + seg.size)] - seg.offset
+        if not len(local):
+            continue
+        at = np.searchsorted(docnums, local + seg.offset)
+        for extra in bonus:
+            result = _phrase(seg, extra, only=local) if isinstance(extra, wq.Phrase) else _evaluate(extra, seg)
+            scores[at] += result.scores[local]
+
+
+def _top_primary(docnums: np.ndarray, scores: np.ndarray, limit: int, primary: np.ndarray) -> np.ndarray:
+    """Indexes of the best ``limit`` by ``primary`` (descending), then score, then docnum."""
+    rounded = np.round(scores, _TIE_DECIMALS)
+    order = np.lexsort((docnums, -rounded, -primary))
+    return order[:limit]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import threading
 import time
 from collections.abc import Mapping
@@ -16,17 +17,53 @@ import numpy as np
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.collectors import FilterCollector, TopCollector
+from whoosh.query.terms import MultiTerm
 
 from .facets import FacetCache
 from .gazetteer import fold
-from .query import QueryError, expand_fuzzy_words, expand_partial_names, filter_query, make_parser, parse_query
-from .ranking import RankingCache, Unsupported, rank
+from .query import (
+    _FIELD_VALUE_RE,
+    NaturalQuery,
+    QueryError,
+    Vocabulary,
+    expand_fuzzy_words,
+    expand_partial_names,
+    filter_query,
+    make_parser,
+    natural_query,
+    parse_query,
+)
+from .ranking import RankingCache, Unsupported, rank, rank_coordinated
 from .schema import ENTITY_FIELDS
-from .snippets import snippet_html, term_spans
-from .tagfilter import NO_TAGS, TagResolver
+from .snippets import Highlighter, analyze, snippet_html
+from .tagfilter import NO_TAGS, BoundTags, TagResolver
 from .writer import current_generation
 
-__all__ = ["Searcher", "SearchResults", "Hit", "DocGroup", "QueryError"]
+__all__ = ["Searcher", "SearchResults", "Hit", "DocGroup", "QueryError", "Highlighter"]
+
+#: a word of a query that a suggestion may respell (letters only, not a field name or pattern)
+_SUGGEST_WORD_RE = re.compile(r"(?<![\w:@*?~])[^\W\d_]{3,}(?![\w:@*?~])")
+_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
+
+
+def _distance(a: str, b: str) -> int:
+    """Levenshtein distance (insertions, deletions, substitutions)."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def _nearest_word(reader: Any, word: str) -> str | None:
+    """The body-text word nearest to ``word`` (same first letter), the most frequent first."""
+    maxdist = 1 if len(word) <= 4 else 2
+    found = [w for w in reader.terms_within("spell_text", word, maxdist, prefix=1) if w != word and w.isalpha()]
+    if not found:
+        return None
+    return min(found, key=lambda w: (_distance(word, w), -reader.doc_frequency("spell_text", w), w))
 
 
 @dataclass
@@ -81,12 +118,45 @@ class SearchResults:
     facets: dict[str, list[dict[str, Any]]]
     suggestion: str | None = None
     filters: dict[str, Any] = field(default_factory=dict)
+    #: None when every listed passage holds every word of the query; else
+    #: ``{"matched_words": 5, "of": 6, "min_words": 3}``: the most words a passage holds is 5
+    #: of the query's 6 (a name such as "Bosnia and Herzegovina" counts as one word), those
+    #: come first, and passages with at least 3 are listed
+    relaxed: dict[str, int] | None = None
+    #: per facet, how many entries were left off the list (the lists hold the top entries)
+    facet_more: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def relaxed_message(self) -> str | None:
+        """What the page and the API say about passages lacking some words, or None."""
+        r = self.relaxed
+        if not r:
+            return None
+        best, of, least = r["matched_words"], r["of"], r["min_words"]
+        if best == of:
+            return f"Passages with all {of} words first, then those with {least} of them."
+        if best == least:
+            return f"No passage has all {of} words: these have {best} of them."
+        return f"No passage has all {of} words: passages with {best} of them first, then those with at least {least}."
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able dict."""
         data = {
             k: getattr(self, k)
-            for k in ("query", "total", "page", "pagelen", "pages", "elapsed_ms", "facets", "suggestion", "filters")
+            for k in (
+                "query",
+                "total",
+                "page",
+                "pagelen",
+                "pages",
+                "elapsed_ms",
+                "facets",
+                "facet_more",
+                "suggestion",
+                "relaxed",
+                "relaxed_message",
+                "filters",
+            )
         }
         data["hits"] = [h.to_dict() for h in self.hits]
         data["groups"] = [g.to_dict() for g in self.groups]
@@ -120,11 +190,12 @@ class Searcher:
         self._facets: FacetCache | None = None
         self._facets_for: Any = None
         self._parser: Any = None
+        self._vocab: Vocabulary | None = None
         #: decoded postings per segment, kept across index versions (bounded)
         self._ranking = RankingCache()
 
-    def _current(self) -> tuple[Any, FacetCache, Any] | None:
-        """(Whoosh searcher, facet cache, parser) of the live generation; None if nothing indexed."""
+    def _current(self) -> tuple[Any, FacetCache, Any, Vocabulary] | None:
+        """(Whoosh searcher, facet cache, parser, vocabulary) of the live generation; None if nothing indexed."""
         with self._lock:
             gen = current_generation(self.index_dir)
             if gen is None:
@@ -142,11 +213,12 @@ class Searcher:
                 self._ix = ix
                 self._searcher = ix.searcher()
                 self._parser = make_parser(ix.schema)
+                self._vocab = None
                 self._generation = gen.name
                 if old is not None:
                     old.close()
             elif not self._searcher.up_to_date():
-                # an in-place commit. Not Searcher.refresh(): it reuses
+                # an in-place commit (set_passage_tags). Not Searcher.refresh(): it reuses
                 # segment readers whose cached deletion sets are stale, so replaced records
                 # would show twice. The old searcher is left to the GC so a concurrent
                 # request holding it is not cut off.
@@ -154,14 +226,36 @@ class Searcher:
             if self._facets_for is not self._searcher:
                 self._facets = FacetCache(self._searcher)
                 self._facets_for = self._searcher
-            return self._searcher, self._facets, self._parser
+                if self._vocab is None:
+                    self._vocab = Vocabulary(self._searcher.reader(), self._ix.schema)
+                else:  # the same generation: same words, a newer reader
+                    self._vocab.reader = self._searcher.reader()
+            return self._searcher, self._facets, self._parser, self._vocab
 
     def parse(self, text: str) -> wq.Query:
-        """Parse a query string (raises QueryError); used by the benchmark too."""
+        """The query :meth:`search` runs for ``text`` (every clause required); raises QueryError.
+
+        Used by the benchmark too, which hands it to Whoosh for comparison.
+        """
         state = self._current()
         if state is None:
             raise QueryError("The index is empty: ingest some documents first")
-        return parse_query(state[2], text)
+        searcher, _facets, parser, vocab = state
+        return self._read(searcher, parser, vocab, text, True)[0]
+
+    @staticmethod
+    def _read(
+        searcher: Any, parser: Any, vocab: Vocabulary, text: str, relax: bool
+    ) -> tuple[wq.Query, NaturalQuery | None]:
+        """(the strict query, the natural reading or None) of a query string."""
+        reader = searcher.reader()
+        natural = natural_query(parser, text, vocab) if relax else None
+        if natural is not None:
+            if natural.required is not None:
+                natural.required = expand_partial_names(natural.required, reader)
+            return natural.strict(), natural
+        q = expand_partial_names(parse_query(parser, text), reader)
+        return expand_fuzzy_words(q, reader, searcher.schema), None
 
     def search(
         self,
@@ -169,12 +263,19 @@ class Searcher:
         page: int = 1,
         pagelen: int = 10,
         filters: Mapping[str, Any] | None = None,
+        relax: bool = True,
         tag_resolver: TagResolver | None = None,
     ) -> SearchResults:
         """Run a query; raises QueryError for a query that cannot be parsed.
 
         ``tag:`` clauses, the ``tag`` filter, hit tags and the tag facet see only the tags of
         ``tag_resolver`` (the tags the reader may see; none without one): indexer.tagfilter.
+
+        A query of plain words (no quotes, brackets, AND/OR/NOT, +word or -word) lists the
+        passages holding all of them; when there are none, those holding most of them
+        (``SearchResults.relaxed`` says so). Each word also finds the other names of an
+        entity it names and other forms of itself, below the word as typed. ``relax=False``
+        reads every query strictly, as written (the behaviour before natural queries).
         """
         began = time.perf_counter()
         filters = {k: v for k, v in (filters or {}).items() if v not in (None, "", [])}
@@ -195,34 +296,52 @@ class Searcher:
                 None,
                 dict(filters),
             )
-        searcher, facet_cache, parser = state
+        searcher, facet_cache, parser, vocab = state
         tags = (tag_resolver or NO_TAGS).bind(searcher)
         fq = tags.rewrite(filter_query(searcher.schema, filters))
+        natural: NaturalQuery | None = None
         if not (query or "").strip() and fq is not None:
             q: wq.Query = wq.Every()
         else:
-            reader = searcher.reader()
-            q = expand_partial_names(parse_query(parser, query), reader)
-            q = tags.rewrite(expand_fuzzy_words(q, reader, searcher.schema))
+            q, natural = self._read(searcher, parser, vocab, query, relax)
+            q = tags.rewrite(q)
+            if natural is not None:  # tag clauses resolved against the reader's visible tags
+                for clause in natural.clauses:
+                    clause.query = tags.rewrite(clause.query)
+                if natural.required is not None:
+                    natural.required = tags.rewrite(natural.required)
+        limit = page * pagelen
+        relaxed = None
+        ranked = None
         try:
-            ranked = rank(searcher, q, page * pagelen, fq, self._ranking)
+            if natural is not None and natural.clauses:
+                coord = rank_coordinated(
+                    searcher,
+                    [c.query for c in natural.clauses],
+                    natural.required,
+                    limit,
+                    fq,
+                    self._ranking,
+                    natural.proximity,
+                )
+                ranked = coord.ranked
+                if coord.least < coord.of and ranked.total:
+                    relaxed = {"matched_words": coord.best, "of": coord.of, "min_words": coord.least}
+            else:
+                ranked = rank(searcher, q, limit, fq, self._ranking)
         except Unsupported:
             ranked = None
         if ranked is not None:
             docnums = ranked.docnums
             top = list(zip(ranked.top.tolist(), ranked.top_scores.tolist(), strict=False))
         else:  # ranges, slop phrases...: Whoosh's matcher, every match seen once
-            collector = _TopAndAllCollector(page * pagelen)
-            searcher.search_with_collector(q, FilterCollector(collector, allow=fq) if fq is not None else collector)
-            docnums = np.sort(np.asarray(collector.matched, dtype=np.int64))
-            results = collector.results()
-            top = [(results.docnum(i), results.score(i)) for i in range(results.scored_length())]
+            docnums, top = self._whoosh_search(searcher, q, limit, fq)
         total = len(docnums)
         pages = max(1, math.ceil(total / pagelen))
         first = (page - 1) * pagelen
-        terms, ent_terms = self._query_terms(q, searcher)
+        highlighter, ent_terms = self._highlighter(q, searcher)
         hits = [
-            self._hit(searcher.stored_fields(docnum), score, terms, ent_terms)
+            self._hit(searcher.stored_fields(docnum), score, highlighter, ent_terms)
             for docnum, score in top[first : first + pagelen]
         ]
         for hit, (docnum, _) in zip(hits, top[first : first + pagelen], strict=True):
@@ -230,9 +349,11 @@ class Searcher:
         groups: dict[str, DocGroup] = {}
         for hit in hits:
             groups.setdefault(hit.doc_id, DocGroup(hit.doc_id, hit.title)).hits.append(hit)
-        facets = facet_cache.facets(docnums)
+        facets, more = facet_cache.facets_and_more(docnums)
         facets["tags"] = tags.facet(docnums)
-        suggestion = self._suggest(searcher, q, query) if total == 0 else None
+        suggestion = None
+        if total == 0 or relaxed is not None:
+            suggestion = self._suggest(searcher, parser, vocab, query, fq, 0 if relaxed else total, self._ranking, tags)
         elapsed = (time.perf_counter() - began) * 1000
         return SearchResults(
             query,
@@ -246,35 +367,77 @@ class Searcher:
             facets,
             suggestion,
             dict(filters),
+            relaxed,
+            more,
         )
 
     @staticmethod
-    def _query_terms(q: wq.Query, searcher: Any) -> tuple[set[str], dict[str, set[str]]]:
-        """Indexed text terms of the query (wildcards expanded) and entity-field values."""
-        text: set[str] = set()
-        ents: dict[str, set[str]] = {}
-        try:
-            found = q.existing_terms(searcher.reader(), phrases=True, expand=True)
-        except Exception:  # some query types cannot list their terms
-            found = set()
-        for fieldname, btext in found:
-            if fieldname != "text" and fieldname != "entity" and fieldname not in ENTITY_FIELDS:
-                continue
-            value = btext.decode("utf-8") if isinstance(btext, bytes) else str(btext)
-            if fieldname == "text":
-                text.add(value)
-            elif fieldname in ENTITY_FIELDS or fieldname == "entity":
-                ents.setdefault(fieldname, set()).add(value)
-        return text, ents
+    def _whoosh_search(searcher: Any, q: wq.Query, limit: int, fq: wq.Query | None) -> tuple[Any, list]:
+        collector = _TopAndAllCollector(limit)
+        searcher.search_with_collector(q, FilterCollector(collector, allow=fq) if fq is not None else collector)
+        docnums = np.sort(np.asarray(collector.matched, dtype=np.int64))
+        results = collector.results()
+        return docnums, [(results.docnum(i), results.score(i)) for i in range(results.scored_length())]
+
+    def highlighter(self, query: str) -> Highlighter:
+        """The highlighter of a query as :meth:`search` reads it (for the reader's marks)."""
+        state = self._current()
+        if state is None:
+            return Highlighter()
+        searcher, _facets, parser, vocab = state
+        return self._highlighter(self._read(searcher, parser, vocab, query, True)[0], searcher)[0]
 
     @staticmethod
-    def _hit(fields: Mapping[str, Any], score: float, terms: set[str], ent_terms: dict[str, set[str]]) -> Hit:
+    def _highlighter(q: wq.Query, searcher: Any) -> tuple[Highlighter, dict[str, set[str]]]:
+        """What a query marks in the passage text: its text terms (wildcards and fuzzy words
+        expanded) and phrases, never the words it excludes; and its entity-field values."""
+        reader = searcher.reader()
+        terms: set[str] = set()
+        phrases: list[tuple[str, ...]] = []
+        ents: dict[str, set[str]] = {}
+
+        def visit(sub: wq.Query) -> None:
+            if isinstance(sub, (wq.Not,)):
+                return
+            if isinstance(sub, wq.AndNot):
+                visit(sub.a)
+                return
+            if isinstance(sub, wq.Phrase):
+                if sub.fieldname == "text":
+                    phrases.append(tuple(str(w) for w in sub.words))
+                return
+            if isinstance(sub, wq.Term) and type(sub) is wq.Term:
+                if sub.fieldname == "text" or sub.fieldname in ENTITY_FIELDS or sub.fieldname == "entity":
+                    value = sub.text.decode("utf-8") if isinstance(sub.text, bytes) else str(sub.text)
+                    if sub.fieldname == "text":
+                        terms.add(value)
+                    else:
+                        ents.setdefault(sub.fieldname, set()).add(value)
+                return
+            if isinstance(sub, MultiTerm):
+                if sub.field() == "text":
+                    try:
+                        words = [w for w in sub._btexts(reader) if w]
+                    except Exception:  # a pattern Whoosh cannot expand
+                        words = []
+                    terms.update(w.decode("utf-8") if isinstance(w, bytes) else str(w) for w in words)
+                return
+            if sub.is_leaf():
+                return
+            for child in sub.children():
+                visit(child)
+
+        visit(q)
+        return Highlighter(frozenset(terms), tuple(dict.fromkeys(phrases))), ents
+
+    @staticmethod
+    def _hit(fields: Mapping[str, Any], score: float, highlighter: Highlighter, ent_terms: dict[str, set[str]]) -> Hit:
         text = fields.get("text", "")
         entities = [
             {"start": s, "end": e, "label": label, "canonical": canonical, "text": text[s:e]}
             for s, e, label, canonical in json.loads(fields.get("entities") or "[]")
         ]
-        marks = term_spans(text, terms)
+        marks = highlighter.spans(text)
         for fieldname, values in ent_terms.items():
             labels = ENTITY_FIELDS.get(fieldname)
             for ent in entities:
@@ -298,15 +461,58 @@ class Searcher:
         )
 
     @staticmethod
-    def _suggest(searcher: Any, q: wq.Query, text: str) -> str | None:
-        """A corrected query string when some words are unknown, else None."""
-        try:
-            corrected = searcher.correct_query(q, text, prefix=1)  # same first letter: fast
-        except Exception:  # the corrector cannot handle every query type
+    def _suggest(
+        searcher: Any,
+        parser: Any,
+        vocab: Vocabulary,
+        text: str,
+        fq: wq.Query | None,
+        found: int,
+        cache: RankingCache | None = None,
+        tags: BoundTags | None = None,
+    ) -> str | None:
+        """The query with its misspelt words corrected, when that finds more passages holding
+        every word than ``found``; else None.
+
+        Only words the body text does not hold and that are no name the gazetteer or the
+        entity index knows are corrected, each to the nearest word of the body text (the
+        most frequent among the nearest). Field values, operators, patterns and anything
+        with ``@`` (an internal form) are left alone, so the suggestion is the user's own
+        query with some words respelt, never the index's rewritten forms.
+        """
+        if not text or "@" in text or "spell_text" not in searcher.schema.names():
             return None
-        if corrected.query != q and corrected.string and corrected.string != text:
-            return corrected.string
-        return None
+        reader = searcher.reader()
+        protected = [m.span() for m in _FIELD_VALUE_RE.finditer(text)]
+        pieces: list[str] = []
+        pos = 0
+        changed = False
+        for match in _SUGGEST_WORD_RE.finditer(text):
+            start, end = match.span()
+            word = match.group()
+            if word in _OPERATORS or any(a <= start < b for a, b in protected):
+                continue
+            if not analyze(word) or vocab.known_word(word):
+                continue
+            better = _nearest_word(reader, fold(word))
+            if better is None:
+                continue
+            if word[:1].isupper():
+                better = better[:1].upper() + better[1:]
+            pieces.append(text[pos:start] + better)
+            pos = end
+            changed = True
+        if not changed:
+            return None
+        corrected = "".join(pieces) + text[pos:]
+        try:
+            q = Searcher._read(searcher, parser, vocab, corrected, True)[0]
+            if tags is not None:  # tag clauses in the reader's own scope, as in the search
+                q = tags.rewrite(q)
+            more = rank(searcher, q, 1, fq, cache).total
+        except (QueryError, Unsupported):
+            return None
+        return corrected if more > found else None
 
     def close(self) -> None:
         """Release the open index files."""

@@ -16,6 +16,8 @@ from functools import lru_cache
 
 from markupsafe import Markup, escape
 
+from indexer.snippets import Highlighter
+
 from .labels import label_name
 
 # field prefixes whose values are not words of the text
@@ -23,7 +25,6 @@ _NON_TEXT_FIELDS = {"doc", "fn", "tag", "cites", "type", "page", "ordinal", "tit
 _TOKEN = re.compile(r'(?:(\w+):)?("([^"]*)"|[^\s()"]+)', re.UNICODE)
 _WORD = re.compile(r"[\w*?]+", re.UNICODE)
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
-_SUFFIXES = ("ations", "ation", "ions", "ion", "ies", "ing", "ers", "er", "es", "ed", "al", "ly", "s", "d", "y", "e")
 _URL = re.compile(r"https?://[^\s<>\"')\]]+[^\s<>\"')\].,;:]")
 
 
@@ -40,40 +41,67 @@ def note_id(number: str | int) -> str:
     return "".join(c if c.isalnum() else "star" if c == "*" else "x" for c in text)
 
 
-def query_terms(query: str | None) -> list[str]:
-    """Lower-cased words of a query worth highlighting (field values and operators left out)."""
-    terms: list[str] = []
+class QueryTerms(list):
+    """The words of a query worth highlighting (a list, as before), with the highlighter
+    the searcher built for the query when one was at hand (aliases, word forms, phrases)."""
+
+    highlighter: Highlighter | None = None
+
+
+def query_terms(query: str | None) -> QueryTerms:
+    """Lower-cased words of a query worth highlighting (field values and operators left out);
+    a quoted phrase of several words is one item, ``'"border procedure"'``.
+
+    Inside a request, the list carries the searcher's highlighter for the query, so the
+    reader marks exactly what the search matched (and its snippets show).
+    """
+    terms = QueryTerms()
     for m in _TOKEN.finditer(query or ""):
         field, value = (m.group(1) or "").lower(), m.group(3) if m.group(3) is not None else m.group(2)
         if field in _NON_TEXT_FIELDS or value in _OPERATORS:
             continue
-        for word in _WORD.findall(value):
-            word = word.strip("?").lower()
-            if word.lstrip("-") and len(word.rstrip("*")) >= 2 and word not in terms:
+        words = [w.strip("?").lower() for w in _WORD.findall(value)]
+        words = [w for w in words if w.lstrip("-") and len(w.rstrip("*")) >= 2]
+        if not field and m.group(3) is not None and len(words) > 1:
+            phrase = '"' + " ".join(words) + '"'
+            if phrase not in terms:
+                terms.append(phrase)
+            continue
+        for word in words:
+            if word not in terms:
                 terms.append(word)
+    terms.highlighter = _search_highlighter(query) if terms else None
     return terms
 
 
-@lru_cache(maxsize=256)
-def _term_pattern(terms: tuple[str, ...]) -> re.Pattern | None:
-    parts = []
-    for term in terms:
-        if term.endswith("*"):
-            parts.append(re.escape(term.rstrip("*")) + r"\w*")
-        else:
-            stem = next((term[: -len(x)] for x in _SUFFIXES if term.endswith(x) and len(term) - len(x) >= 4), term)
-            parts.append(re.escape(stem) + "(?:" + "|".join(_SUFFIXES) + ")?")
-    if not parts:
+def _search_highlighter(query: str | None) -> Highlighter | None:
+    """The app searcher's highlighter for ``query`` inside a request, else None."""
+    from flask import has_app_context
+
+    if not query or not has_app_context():
         return None
-    return re.compile(r"\b(?:" + "|".join(sorted(parts, key=len, reverse=True)) + r")\b", re.IGNORECASE)
+    from indexer.search import QueryError
+
+    from . import services
+
+    try:
+        found = services.get_searcher().highlighter(query)
+    except (QueryError, KeyError, RuntimeError, AttributeError):
+        return None
+    return found if isinstance(found, Highlighter) else None
 
 
 def term_ranges(text: str, terms: Sequence[str], offset: int = 0) -> list[tuple[int, int]]:
-    """Spans (shifted by ``offset``) of the words of ``text`` matching the query terms."""
-    pattern = _term_pattern(tuple(terms))
-    if pattern is None:
-        return []
-    return [(m.start() + offset, m.end() + offset) for m in pattern.finditer(text)]
+    """Spans (shifted by ``offset``) of ``text`` the query matches, marked by the index's analyzer
+    (the highlighter of search snippets): a phrase where its words stand in a row, a word
+    where its indexed form is one the query searched."""
+    highlighter = getattr(terms, "highlighter", None) or _words_highlighter(tuple(terms))
+    return [(a + offset, b + offset) for a, b in highlighter.spans(text)]
+
+
+@lru_cache(maxsize=256)
+def _words_highlighter(terms: tuple[str, ...]) -> Highlighter:
+    return Highlighter.from_words(terms)
 
 
 def _clip_entities(entities: Iterable, start: int, end: int) -> list:

@@ -61,9 +61,23 @@ def test_malformed_queries_raise_query_error(sample_searcher, bad):
     assert err.value.message
 
 
-@pytest.mark.parametrize("repairable", ['"border control', "(frontex OR serbia", "frontex)"])
-def test_best_effort_parse(sample_searcher, repairable):
-    assert sample_searcher.search(repairable).total > 0
+@pytest.mark.parametrize(
+    "bad, says",
+    [
+        ('"border control', "Unclosed quote"),
+        ("(frontex OR serbia", "Unclosed parenthesis"),
+        ("frontex)", 'Unbalanced ")"'),
+        ("fn:abc", "fn: needs a footnote number"),
+        ("type:colour frontex", 'Unknown entity type "colour"'),
+        ("page:abc", "page: needs a page number"),
+    ],
+)
+def test_query_errors_say_what_to_change(sample_searcher, bad, says):
+    """Unclosed quotes and brackets, impossible fn: and type: values: one clear message each,
+    the same kind page:abc gets (rather than a silent repair or an empty page)."""
+    with pytest.raises(QueryError) as err:
+        sample_searcher.search(bad)
+    assert says in err.value.message and "e.g." in err.value.message
 
 
 def test_filters_and_facets(sample_searcher):

@@ -175,7 +175,8 @@ def test_tag_clauses_search_the_visible_tags(searcher):
 
 
 def test_resolved_clauses_give_the_same_matches_through_whoosh_and_the_arrays(searcher):
-    whoosh_searcher, _, parser = searcher._current()
+    state = searcher._current()
+    whoosh_searcher, parser = state[0], state[2]
     bound = RESOLVER.bind(whoosh_searcher)
     for text in ("tag:review", "border NOT tag:review", "tag:asylum OR frontex", "NOT tag:r* AND border", "tag:*"):
         q = bound.rewrite(parse_query(parser, text))

@@ -148,7 +148,17 @@ SEARCH_RESULTS = obj(
         "facets": obj({k: array(ref("FacetValue")) for k in ("documents", "entity_types", "entities", "tags")}),
         "suggestion": OPT_STR,
     },
-    {"hits": array(ref("Hit")), "filters": {"type": "object"}},
+    {
+        "hits": array(ref("Hit")),
+        "filters": {"type": "object"},
+        "relaxed": {
+            "type": ["object", "null"],
+            "description": "null when every listed passage holds every word of a plain-words query; else "
+            "{matched_words, of, min_words}: the most words any passage holds, of how many, and the fewest listed",
+        },
+        "relaxed_message": OPT_STR,
+        "facet_more": {"type": "object", "description": "per facet, how many entries the top list left off"},
+    },
     description="One page of search results, grouped by document.",
 )
 ENTITY_COUNT = obj(

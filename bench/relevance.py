@@ -1,0 +1,314 @@
+"""Benchmark: how well search finds known passages (MRR@10, recall@10), natural vs strict reading.
+
+Usage: python bench/relevance.py [--index DIR] [--verbose] [--page-index DIR]
+
+The corpus is the sample corpus plus real web pages and PDFs from ../shared/realdocs (those
+that read today); it is tagged and indexed once (kept in --index DIR when given). Each query
+names the passage a user wants: its document and a piece of its text (any of several). A
+third of the queries are hard: other word forms, British/American spellings, aliases of
+names, prefixes, fuzzy words, misspellings and questions in plain words. The queries were
+written before the mechanisms they measure, and are not tuned to them.
+
+Printed: MRR@10 and recall@10 overall and on the hard queries, for the search as it reads
+queries now (natural: most words when not all, aliases, word forms) and for the strict
+reading of the same queries (every word required, as written) in the same run.
+With --page-index (an index built by bench/query.py), the size of the search page's HTML.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SAMPLE = ROOT / "webui" / "sample_corpus"
+REALDOCS = ROOT.parent.parent / "shared" / "realdocs"
+if not REALDOCS.exists():
+    REALDOCS = Path("/work/shared/realdocs")
+REAL_FILES = [
+    "html/sh-04a6711caa.html",
+    "html/sh-06e5123e4e.html",
+    "html/sh-098bb3e96c.html",
+    "html/sh-14cc2a0ca5.html",
+    "html/sh-156770d676.html",
+    "html/sh-16c30add7e.html",
+    "html/sh-1ee91d1fce.html",
+    "html/sh-1f765c4878.html",
+    "html/sh-232a43fb15.html",
+    "html/sh-2f42ef1d3e.html",
+    "html/sh-359fee2285.html",
+    "html/sh-374ac9a59a.html",
+    "html/rd-aclu.html",
+    "html/rd-nytimes-2.html",
+    "pdf/10.3249_1868-1581-1-2-gutbrod.pdf",
+    "pdf/10.54648__eelr2015001.pdf",
+    "pdf/10.1177__1461452917693337.pdf",
+]
+
+E, H = False, True  # easy, hard
+#: (query, document id prefix, pieces of text the wanted passage holds (any), hard, what makes it hard)
+QUERIES: list[tuple[str, str, tuple[str, ...], bool, str]] = [
+    # --- sample corpus: EU migration policy on the Western Balkans route
+    ("Frontex status agreement North Macedonia", "003", ("The agreement with North Macedonia, signed",), E, ""),
+    ("Hungary fence border Serbia", "003", ("Hungary decided to build a fence",), E, ""),
+    ("Idomeni camp", "003", ("Idomeni camp",), E, ""),
+    ("European Parliament approved New Pact on Migration and Asylum", "003", ("approved the New Pact",), E, ""),
+    ("facial recognition bias", "003", ("Regarding facial recognition",), E, ""),
+    ("dialect recognition asylum", "003", ("dialect recognition systems",), E, ""),
+    ("Itflows Horizon 2020", "003", ("Itflows, launched",), E, ""),
+    ("drones BVMN incidents", "003", ("BVMN recorded 33 incidents",), E, ""),
+    ("Montenegro agreement Frontex staff", "003", ("Montenegro signed an agreement",), E, ""),
+    ("Albania agreement entered into force June 2024", "003", ("Albania on Sept. 15, 2023",), E, ""),
+    ("EUROPOL Operational Task Force Serbia Hungary", "001", ("EUROPOL Operational Task Force",), E, ""),
+    ("anti-smuggling programme EUR 30 million", "001", ("anti-smuggling programme worth EUR 30 million",), E, ""),
+    ("Eurodac registration gaps", "001", ("accurate registration in Eurodac",), E, ""),
+    ("Dublin transfers roadmap", "001", ("implementation of Dublin transfers",), E, ""),
+    ("migration management team Greece", "001", ("migration management team in Greece",), E, ""),
+    ("visa suspension mechanism", "001", ("visa suspension mechanism",), E, ""),
+    ("IPA III EUR 201.7 million", "001", ("201.7 million",), E, ""),
+    ("130 000 irregular border crossings", "001", ("130 000 attempted irregular border crossings",), E, ""),
+    ("Johansson gaps visa policy", "000", ("significant gaps when it comes to",), E, ""),
+    ("joint summit Albanian capital", "000", ("Albanian capital for the first joint summit",), E, ""),
+    ("Pathways Seefar Meta online campaign", "002", ("Pathways EMR",), E, ""),
+    ("ICMPD Dutch-funded", "002", ("Dutch-funded",), E, ""),
+    ("Frontex Standing Corps officers", "002", ("Standing Corps officers",), E, ""),
+    ("Global Alliance against migrant smuggling", "004", ("Global Alliance against migrant smuggling",), E, ""),
+    ("hidden compartments vans trailers", "004", ("hidden compartments",), E, ""),
+    ("visa-free regimes China Belarus Russia", "004", ("visa-free regimes with some third countries",), E, ""),
+    ("Ministerial Forum 28 October 2024", "004", ("Ministerial Forum held on 28 October 2024",), E, ""),
+    (
+        "Expert Group on Artificial Intelligence Home Affairs",
+        "003",
+        ("Expert Group on Artificial Intelligence",),
+        E,
+        "",
+    ),
+    # hard ones
+    ("BiH reception capacity migrants", "004", ("reception capacities",), H, "alias, most words"),
+    ("Turkey nationals returned from the Western Balkans", "004", ("Türkiye (47)",), H, "alias"),
+    ("Kosovo visa liberalisation", "003", ("visa liberalization policies",), H, "spelling, most words"),
+    ("returnees Bosnia voluntary", "004", ("Assisted Voluntary Return",), H, "word form, alias"),
+    ("asylum seekers pushed back Croatia police violence", "003", ("accused of illegal pushbacks",), H, "compound"),
+    ("smugglers Serbia Hungary fence", "003", ("Hungary decided to build a fence",), H, "word form"),
+    ("EU border agents deployed outside its jurisdiction", "000", ("outside its jurisdiction",), H, "natural"),
+    ("liberalisation of visas roadmaps", "003", ("Visa Liberalisation Roadmaps",), H, "word form"),
+    ("externalization policy Western Balkans", "002", ("externalisation coverage",), H, "spelling"),
+    ("smuggler networks Europol", "004", ("According to Europol",), H, "word form"),
+    ("surveilance drones migrants", "003", ("drones and biometric surveillance",), H, "misspelling"),
+    ("readmiss* committee Serbia", "001", ("Joint Readmission Committee with Serbia",), H, "prefix"),
+    ("Frontx~ deployments reinforce border management", "000", ("The Frontex deployments",), H, "fuzzy"),
+    (
+        "what did the Hungarian Presidency want to discuss about the migratory routes?",
+        "004",
+        ("Hungarian Presidency is to organise",),
+        H,
+        "question",
+    ),
+    ("how many people were returned voluntarily in 2024", "004", ("315 persons were returned",), H, "question"),
+    (
+        "European Union visa policy alignment partners",
+        "001",
+        ("visa policy alignment with the EU is crucial",),
+        H,
+        "alias",
+    ),
+    (
+        "deportation of migrants to Pakistan from BiH",
+        "002",
+        ("conducting deportations to Turkey and Pakistan",),
+        H,
+        "alias",
+    ),
+    # --- real web pages and PDFs
+    ("Kentucky governor Bevin Trump endorsement", "sh-04a6711caa", ("Complete and Total Endorsement",), E, ""),
+    ("ABC News poll impeachment removal", "sh-04a6711caa", ("A new ABC News poll",), E, ""),
+    ("New York Attorney General investigating WeWork", "sh-06e5123e4e", ("(Reuters) — The New York State",), E, ""),
+    ("SoftBank WeWork debt equity", "sh-06e5123e4e", ("SoftBank agreed to inject",), E, ""),
+    ("Disney+ launch coding glitch demand", "sh-098bb3e96c", ("computer-coding glitch",), E, ""),
+    ("pay-TV bundle collapse ESPN streaming", "sh-098bb3e96c", ("pay-TV bundle to collapse",), E, ""),
+    ("water vapor Europa Keck Observatory", "sh-14cc2a0ca5", ("W. M. Keck Observatory",), E, ""),
+    ("Europa Clipper mission", "sh-14cc2a0ca5", ("Europa Clipper mission",), E, ""),
+    ("Titan geological map dunes", "sh-359fee2285", ("first global geological map",), E, ""),
+    ("Dragonfly drone Titan 2034", "sh-359fee2285", ("Dragonfly is scheduled",), E, ""),
+    ("Emirates Boeing 787 Dreamliner Dubai Air Show", "sh-374ac9a59a", ("Dubai Air Show",), E, ""),
+    ("Airbus A380 scrap production", "sh-374ac9a59a", ("scrap its production",), E, ""),
+    ("Facebook Like button browsing habits", "rd-aclu", ("browsing habits",), E, ""),
+    ("Cambridge Analytica scandal centralized social control", "rd-aclu", ("The Cambridge Analytica scandal",), E, ""),
+    ("Yahoo Verizon appraisal rights asset sale", "rd-nytimes-2", ("There will be no appraisal rights",), E, ""),
+    ("breakup fee superior offer", "rd-nytimes-2", ("breakup fee",), E, ""),
+    ("meth serious problem SD", "sh-156770d676", ("serious problem in SD",), E, ""),
+    ("creeping consequential expropriation", "10-3249", ("distinguish between “creeping”",), E, ""),
+    ("Estonian Bank Licence case Genin", "10-3249", ("Estonian Bank Licence case",), E, ""),
+    ("Ambient Air Quality Directive pollutants", "10-54648", ("Ambient Air Quality Directive (AAQD)",), E, ""),
+    ("revised NECD reduction commitments", "10-54648", ("revised NECD",), E, ""),
+    ("cross-border river basins Scotland England", "10-1177", ("cross-border river basins",), E, ""),
+    ("Delhi gas chamber Kejriwal", "sh-16c30add7e", ("gas chamber",), E, ""),
+    # hard ones
+    (
+        "Russian Syrian defence ministries accuse US forces al-Tanf",
+        "sh-1ee91d1fce",
+        ("defense ministries accused",),
+        H,
+        "spelling",
+    ),
+    ("Prince Andrew interview a great success", "sh-1f765c4878", ("great success",), H, "natural"),
+    ("MacBook Pro scissor keyboards", "sh-232a43fb15", ("scissor switch keyboard",), H, "word form"),
+    ("neo-banks monetise brokeness", "sh-2f42ef1d3e", ("monetize their brokeness",), H, "spelling"),
+    ("WeWork layoffs radical restructuring", "sh-06e5123e4e", ("radical restructuring",), H, "most words"),
+    ("Disney subscriber free trial retention", "sh-098bb3e96c", ("weeklong trial",), H, "word form"),
+    ("Facebook tracks profiles of non-users", "rd-aclu", ("non-users don't necessarily",), H, "word form"),
+    ("indirect expropriation diminution of property value", "10-3249", ("diminution in property value",), H, "natural"),
+    ("UK leaving the EU taking back control", "10-1177", ("Taking back control",), H, "word form, alias"),
+    ("Boeing 737 Max crash grounded", "sh-374ac9a59a", ("catastrophic crashes",), H, "word form"),
+    (
+        "what will Yahoo be renamed after the Verizon sale",
+        "rd-nytimes-2",
+        ("change its name", "renamed"),
+        H,
+        "question",
+    ),
+    (
+        "NASA confirms water vapour plumes on Europa",
+        "sh-14cc2a0ca5",
+        ("confirmed traces of water",),
+        H,
+        "spelling, word form",
+    ),
+    ("air polution Delhi forecasters emergency", "sh-16c30add7e", ("forecasters warning",), H, "misspelling"),
+]
+
+
+def build(index_dir: Path) -> int:
+    """Read, tag and index the corpus into ``index_dir``; returns the number of documents."""
+    from corpus import read_document
+    from corpus.models import ReadError
+    from indexer.ner import EntityTagger
+    from indexer.writer import write_documents
+
+    paths = sorted(SAMPLE.glob("0*.txt")) + [REALDOCS / name for name in REAL_FILES]
+    docs = []
+    for path in paths:
+        try:
+            docs.append(read_document(path))
+        except (ReadError, OSError) as exc:
+            print(f"  skipped {path.name}: {exc}")
+    entities = EntityTagger().tag(docs)
+    write_documents(index_dir, list(zip(docs, entities, strict=False)))
+    return len(docs)
+
+
+def rank_of(results, doc: str, needles: tuple[str, ...]) -> int | None:
+    """1-based rank of the first wanted passage among the hits, or None."""
+    wanted = [n.casefold() for n in needles]
+    for i, hit in enumerate(results.hits, 1):
+        if hit.doc_id.startswith(doc) and any(n in hit.text.casefold() for n in wanted):
+            return i
+    return None
+
+
+def evaluate(searcher, relax: bool) -> list[tuple[int | None, float]]:
+    """(rank or None, ms) per query."""
+    from indexer.search import QueryError
+
+    out = []
+    for text, doc, needles, _hard, _why in QUERIES:
+        began = time.perf_counter()
+        try:
+            results = searcher.search(text, pagelen=10, relax=relax)
+            found = rank_of(results, doc, needles)
+        except QueryError:
+            found = None
+        out.append((found, (time.perf_counter() - began) * 1000))
+    return out
+
+
+def figures(rows: list[tuple[int | None, float]], which: list[bool]) -> tuple[float, float, int]:
+    """(MRR@10, recall@10, n) over the queries selected by ``which``."""
+    chosen = [r for r, keep in zip(rows, which, strict=True) if keep]
+    if not chosen:
+        return 0.0, 0.0, 0
+    mrr = sum(1 / r for r, _ in chosen if r is not None) / len(chosen)
+    recall = sum(r is not None for r, _ in chosen) / len(chosen)
+    return mrr, recall, len(chosen)
+
+
+def check_needles(searcher) -> list[str]:
+    """Queries whose wanted passage is not in the index (a broken query, not a miss)."""
+    bad = []
+    reader = searcher._current()[0]
+    texts = [(f["doc_id"], f["text"].casefold()) for f in reader.all_stored_fields()]
+    for text, doc, needles, _hard, _why in QUERIES:
+        if not any(d.startswith(doc) and n.casefold() in t for d, t in texts for n in needles):
+            bad.append(text)
+    return bad
+
+
+def page_sizes(index_dir: Path) -> None:
+    """HTML size of the search page for a few queries over an existing (large) index."""
+    from webui.app import create_app
+
+    data = Path(tempfile.mkdtemp(prefix="glossa-bench-page-"))
+    try:
+        app = create_app({"DATA_DIR": str(data), "INDEX_DIR": str(index_dir), "TESTING": True})
+        client = app.test_client()
+        for q in ("Frontex", "migration", "border management", "EU"):
+            response = client.get("/", query_string={"q": q})
+            body = response.get_data()
+            api = client.get("/api/search", query_string={"q": q}).get_data()
+            print(f"search page q={q!r}: HTML {len(body) / 1024:.0f} KB, API JSON {len(api) / 1024:.0f} KB")
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--index", type=Path, help="keep the built index in DIR and reuse it on later runs")
+    parser.add_argument("--verbose", action="store_true", help="print each query's rank")
+    parser.add_argument("--page-index", type=Path, help="also measure search page sizes over this index")
+    args = parser.parse_args()
+    from indexer.search import Searcher
+
+    root = Path(tempfile.mkdtemp(prefix="glossa-bench-relevance-"))
+    try:
+        index_dir = args.index or root / "index"
+        if not (index_dir / "CURRENT").exists():
+            began = time.perf_counter()
+            n = build(index_dir)
+            print(f"indexed {n} documents in {time.perf_counter() - began:.0f}s")
+        searcher = Searcher(index_dir)
+        broken = check_needles(searcher)
+        if broken:
+            raise SystemExit(f"queries whose wanted passage is not indexed: {broken}")
+        hard = [q[3] for q in QUERIES]
+        print(f"{len(QUERIES)} known-item queries, {sum(hard)} hard; {searcher._current()[0].doc_count()} passages")
+        evaluate(searcher, True)  # warm caches (the vocabulary of word forms is built once per index)
+        natural = evaluate(searcher, True)
+        strict = evaluate(searcher, False)
+        for name, rows in (("strict AND (before)", strict), ("natural (now)", natural)):
+            overall = figures(rows, [True] * len(rows))
+            tough = figures(rows, hard)
+            easy = figures(rows, [not h for h in hard])
+            ms = sorted(t for _, t in rows)
+            print(
+                f"{name:20s} MRR@10 {overall[0]:.3f} recall@10 {overall[1]:.3f} | hard ({tough[2]}): "
+                f"MRR@10 {tough[0]:.3f} recall@10 {tough[1]:.3f} | easy ({easy[2]}): MRR@10 {easy[0]:.3f}"
+                f" | p50 {ms[len(ms) // 2]:.1f} ms"
+            )
+        if args.verbose:
+            for (text, _doc, _n, h, why), (rs, _), (rn, _) in zip(QUERIES, strict, natural, strict=True):
+                flag = f"hard: {why}" if h else ""
+                print(f"  strict {rs or '-':>2} natural {rn or '-':>2}  {text}  {flag}")
+        if args.page_index:
+            page_sizes(args.page_index)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
