@@ -96,8 +96,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     services.init_app(app)
     caches.init_app(app)
-    limits.init_app(app)
     _register_blueprints(app)
+    limits.init_app(app)  # after the user and CSRF hooks: a write is refused before it queues
     _register_errors(app)
 
     @app.after_request

@@ -223,6 +223,13 @@ SETTINGS: tuple[Setting, ...] = (
         check=_whole(1, 256),
     ),
     Setting(
+        "WRITE_CONCURRENCY",
+        1,
+        "Write requests (POST, PUT, PATCH, DELETE) run at once; more wait their turn, so writers "
+        "cannot starve readers of the interpreter.",
+        check=_whole(1, 64),
+    ),
+    Setting(
         "CONNECTION_LIMIT",
         100,
         "Open connections `glossa serve` accepts at once; more wait in the listen queue.",

@@ -13,6 +13,13 @@ Host header (:func:`check_host`): a request must be addressed to one of the TRUS
 (a name starting with "." also allows its subdomains), else 400, so a page on another site
 cannot reach a server on localhost through DNS rebinding.
 
+Writes (:class:`WriteGate`): at most ``WRITE_CONCURRENCY`` write requests (POST, PUT, PATCH,
+DELETE) run at once; the others wait for their turn (503 with Retry-After after
+``WRITE_WAIT`` seconds). The database and the index take one writer at a time anyway, and
+an annotation write is mostly pure-Python index work: run side by side, writers take the
+interpreter lock from the readers in turn and starve them. One at a time, a writer gets
+about the share of one thread.
+
 Request size: ``MAX_CONTENT_LENGTH`` is enforced from the ``Content-Length`` header before the
 body is read (413), and Werkzeug stops reading a body without one at the same limit; waitress
 refuses larger bodies itself (``max_request_body_size``).
@@ -119,6 +126,42 @@ class LoginLimiter:
         self.names.success(self._name_key(name))
 
 
+#: seconds a write request waits for its turn before it is refused with 503
+WRITE_WAIT = 30.0
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class WriteGate:
+    """A bounded semaphore that write requests pass one (or ``size``) at a time."""
+
+    def __init__(self, size: int, wait: float = WRITE_WAIT) -> None:
+        self._slots = threading.BoundedSemaphore(size)
+        self.wait = wait
+
+    def enter(self) -> bool:
+        return self._slots.acquire(timeout=self.wait)
+
+    def leave(self) -> None:
+        self._slots.release()
+
+
+def _enter_write() -> None:
+    from flask import current_app, g
+
+    if request.method not in WRITE_METHODS or request.endpoint in (None, "static"):
+        return
+    if not current_app.extensions["glossa_write_gate"].enter():
+        abort(503, description="The server is busy with other changes; try again in a few seconds.")
+    g.glossa_write_slot = True
+
+
+def _leave_write(_exc: BaseException | None) -> None:
+    from flask import current_app, g
+
+    if g.pop("glossa_write_slot", False):
+        current_app.extensions["glossa_write_gate"].leave()
+
+
 def login_limiter(app: Flask) -> LoginLimiter:
     """The app's sign-in limiter."""
     return app.extensions["glossa_login_limiter"]
@@ -167,8 +210,13 @@ def _check_length() -> None:
 
 
 def init_app(app: Flask) -> None:
-    """The sign-in limiter, and the request-size check that runs before anything reads a body."""
+    """The sign-in limiter, the write gate, and the host and request-size checks that run
+    before anything reads a body."""
     app.extensions["glossa_login_limiter"] = LoginLimiter()
-    # first of the before_request hooks: no user lookup, CSRF check or view runs before them
+    app.extensions["glossa_write_gate"] = WriteGate(app.config.get("WRITE_CONCURRENCY") or 1)
+    # first of the before_request hooks: no user lookup, CSRF check or view runs before them;
+    # the write slot is taken last, after the cheap refusals
     hooks = app.before_request_funcs.setdefault(None, [])
     hooks[0:0] = [check_host, _check_length]
+    app.before_request(_enter_write)
+    app.teardown_request(_leave_write)
