@@ -34,6 +34,14 @@ def _secret_key(data_dir: Path) -> str:
     return key
 
 
+class InsufficientStorage(HTTPException):
+    """507: the disk is full, so a change could not be saved (Werkzeug has no class for it)."""
+
+    code = 507
+    name = "Insufficient Storage"
+    description = "The disk is full, so the change was not saved."
+
+
 #: hosts a single-user server on this machine is reached by
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
@@ -63,6 +71,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     :param config: settings that win over defaults, the instance file and the environment.
     """
     app = Flask(__name__, instance_relative_config=True)
+    app.aborter.mapping[507] = InsufficientStorage  # abort(507) from AnnotationError(507)
     # Order matters: defaults, then the optional instance file, then GLOSSA_* variables,
     # then what the caller passed (so tests win).
     app.config.from_mapping(settings.defaults())
@@ -153,10 +162,7 @@ def _register_errors(app: Flask) -> None:
         if is_disk_full(exc):  # SQLite's "database or disk is full", OSError ENOSPC
             app.logger.error("disk full: %s", exc)
             message = DISK_FULL[0].upper() + DISK_FULL[1:] + "."
-            if wants_json():
-                return jsonify(error="Insufficient Storage", message=message, status=507), 507
-            page = render_template("error.html", status=507, title="Disk full", message=message)
-            return page, 507
+            return http_error(InsufficientStorage(message))
         app.logger.exception("unhandled error")
         message = "Something went wrong on our side; the error was logged."
         if wants_json():

@@ -14,6 +14,9 @@ from . import services
 
 
 def _first_line(exc: BaseException) -> str:
+    """A short reason without file names (OSError messages carry the path)."""
+    if isinstance(exc, OSError):
+        return f"{type(exc).__name__}: {exc.strerror or 'operating system error'}"
     reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
     return f"{type(exc).__name__}: {reason[0][:200]}" if reason else type(exc).__name__
 
