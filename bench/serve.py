@@ -14,6 +14,7 @@ throughput at least half of phase 1's; phase-2 read p99 under 1 s).
 
 Run: .venv/bin/python bench/serve.py [--data DIR] [--server waitress|werkzeug] [--threads 8]
      [--duration 60] [--root /work/main]   (--root: serve that checkout's code, for a before/after)
+     [--skip-tag-index]   (diagnostic: writes store the annotation but do not update the index)
 Without --data the bundled sample corpus is ingested into a temporary directory.
 """
 
@@ -50,7 +51,10 @@ QUERIES = [
 SERVER_CODE = textwrap.dedent(
     """
     import sys
-    kind, data, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    kind, data, threads, skip_tags = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1"
+    if skip_tags:  # diagnostic: what the server does once tag indexing is off the request path
+        from webui import annotation_tags
+        annotation_tags.TagIndex.sync_for = lambda self, records: None
     config = {"DATA_DIR": data, "THREADS": threads}
     if kind == "waitress":
         from webui.server import build_app, create_server
@@ -246,6 +250,11 @@ def main() -> None:
     parser.add_argument("--load-readers", type=int, default=32)
     parser.add_argument("--writers", type=int, default=4)
     parser.add_argument("--root", type=Path, default=ROOT, help="the checkout whose code serves")
+    parser.add_argument(
+        "--skip-tag-index",
+        action="store_true",
+        help="diagnostic: writes skip the search-index tag update (the annotation is still stored)",
+    )
     args = parser.parse_args()
 
     root = args.root.resolve()
@@ -261,7 +270,7 @@ def main() -> None:
     token = glossa(root, "--data", str(data), "token", "create", "local", "--label", "bench", env=env).strip()
 
     proc = subprocess.Popen(
-        [sys.executable, "-c", SERVER_CODE, args.server, str(data), str(args.threads)],
+        [sys.executable, "-c", SERVER_CODE, args.server, str(data), str(args.threads), str(int(args.skip_tag_index))],
         cwd=root,
         env=env,
         stdout=subprocess.PIPE,
@@ -273,6 +282,7 @@ def main() -> None:
         print(
             f"server: {args.server} (threads {args.threads if args.server == 'waitress' else 'one per request'}), "
             f"code {root}, data {data}, port {port}, {os.cpu_count()} cores"
+            + (", tag index updates SKIPPED (diagnostic)" if args.skip_tag_index else "")
         )
         run_phase(port, min(5.0, args.duration), 2, 0, token, quotes)  # warm the caches
         reads1, _ = run_phase(port, args.duration, args.readers, 0, token, quotes)

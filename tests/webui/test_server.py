@@ -290,3 +290,53 @@ def test_an_empty_collection_matches_the_spec(data):
     schema["components"] = spec["components"]
     Draft202012Validator(schema).validate(body)
     assert "source_name" in spec["components"]["schemas"]["Document"]["required"]
+
+
+JUNK = ["", "-1", "0", "abc", "x" * 3000, "\u00e9\u0000", "*", "[", '"']
+
+
+def test_every_status_the_server_gives_for_junk_parameters_is_documented(data):
+    """Each query parameter and path segment of each GET operation given junk: the status is in the spec."""
+    app = make_test_app(data)
+    client = app.test_client()
+    spec = client.get("/api/openapi.json").get_json()
+    for path, item in spec["paths"].items():
+        operation = item.get("get")
+        if operation is None:
+            continue
+        documented = set(operation["responses"])
+        names = [p["name"] for p in operation.get("parameters", []) if p["in"] == "query"]
+        for junk in JUNK:
+            url = path.replace("{doc_id}", PAPER).replace("{number}", "1").replace("{annotation_id}", "nope")
+            for name in names:
+                resp = client.get(url, query_string={name: junk, **({"q": "border"} if name != "q" else {})})
+                assert str(resp.status_code) in documented, (path, name, junk, resp.status_code)
+                assert resp.is_json or resp.status_code == 200, (path, name, junk)
+            for placeholder in ("{doc_id}", "{number}", "{annotation_id}"):
+                if placeholder in path:
+                    target = path.replace(placeholder, junk.replace("/", "") or "x")
+                    target = target.replace("{doc_id}", PAPER).replace("{number}", "1").replace("{annotation_id}", "n")
+                    resp = client.get(target)
+                    assert str(resp.status_code) in documented, (target, resp.status_code)
+        assert "400" in documented and "503" in documented
+    for path, item in spec["paths"].items():
+        for method in set(item) & {"post", "patch", "delete"}:
+            assert {"413", "507"} <= set(item[method]["responses"]), (path, method)
+
+
+def test_the_wsgi_entry_point_builds_a_migrated_app_from_the_environment(data):
+    import subprocess
+    import sys
+
+    code = (
+        "import webui.wsgi as w; c = w.app.test_client(); "
+        "print(w.app.config['DATA_DIR'], 'engine' in w.app.extensions['glossa'], c.get('/healthz').status_code)"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GLOSSA_")}
+    env["GLOSSA_DATA"] = str(data)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == [str(data.resolve()), "True", "200"]
+    env["GLOSSA_THREADS"] = "lots"
+    bad = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert bad.returncode != 0 and "THREADS" in bad.stderr
