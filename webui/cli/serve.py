@@ -50,6 +50,11 @@ def run_server(host: str, port: int, debug: bool = False) -> None:
     shown = f"[{shown}]" if ":" in shown else shown
     server = "werkzeug's debug server" if debug else f"waitress, {app.config['THREADS']} threads"
     click.echo(f"Glossa is serving {data_dir()} on http://{shown}:{port}/ ({server}; Ctrl+C to stop).")
+    hosts = app.extensions.get("glossa_hosts")
+    if hosts is not None and host in ("0.0.0.0", "::"):
+        click.echo(
+            f"Accepted host names: {', '.join(hosts)}; add others with TRUSTED_HOSTS (env GLOSSA_TRUSTED_HOSTS)."
+        )
     try:
         if debug:
             app.run(host=host, port=port, debug=True, use_reloader=False)
