@@ -231,3 +231,28 @@ def test_user_passwd_and_token_revoke_commands(app):
     assert everything.exit_code == 0 and "Revoked 1 token" in everything.output
     assert api.get("/api/annotations", headers={"Authorization": f"Bearer {keep}"}).status_code == 401
     assert run(data, "token", "revoke", "nobody").exit_code == 1
+
+
+def test_a_database_from_before_session_versions_is_migrated_and_its_users_sign_in(tmp_path):
+    from sqlalchemy import create_engine, text
+
+    from annotations import db
+
+    data = build_data_dir(tmp_path / "data")
+    url = f"sqlite:///{data / 'glossa.db'}"
+    db.upgrade(url, "0001")  # the schema of the previous release, with a user it stored
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO users (name, password_hash, created) VALUES ('carol', :h, '2026-01-01 00:00:00')"),
+            {"h": old_scrypt_hash("carol's old password")},
+        )
+    engine.dispose()
+    app = make_test_app(data, AUTH="accounts")
+    with app.app_context():
+        services.get_engine()  # migrates to head
+        assert services.get_annotation_service().session_version("carol") == 0
+    client = app.test_client()
+    assert login(client, "carol", "carol's old password").status_code == 302
+    assert client.get("/doc/alpha").status_code == 200
+    assert stored_hash(app, "carol").startswith("$argon2id$")
