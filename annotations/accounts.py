@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from .base import AnnotationError, ServiceBase, UserRecord, user_record
 from .models import ApiToken, User
-from .security import hash_password, new_token, token_digest, unusable_password, verify_password
+from .security import (
+    hash_password,
+    is_usable,
+    needs_rehash,
+    new_token,
+    token_digest,
+    unusable_password,
+    verify_dummy,
+    verify_password,
+)
+
+log = logging.getLogger(__name__)
 
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
 MIN_PASSWORD, MAX_PASSWORD = 8, 1024
@@ -23,7 +35,7 @@ def check_user_name(name) -> str:
 
 
 class AccountsMixin(ServiceBase):
-    """add_user, authenticate, get_user, create_token, user_for_token."""
+    """add_user, authenticate, set_password, sessions, get_user, create_token, user_for_token, revoke_tokens."""
 
     def add_user(self, name: str, password: str) -> UserRecord:
         """Create a user with a salted password hash; 409 if the name is taken."""
@@ -67,31 +79,81 @@ class AccountsMixin(ServiceBase):
         return self._read(work)
 
     def set_password(self, name: str, password: str) -> None:
-        """Replace a user's password."""
+        """Replace a user's password; every session of the user ends (see session_version)."""
         if not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
             raise AnnotationError(400, f"password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")
         hashed = hash_password(password)
 
         def work(session):
-            self._user_row(session, name).password_hash = hashed
+            row = self._user_row(session, name)
+            row.password_hash = hashed
+            row.session_version = (row.session_version or 0) + 1
 
         self._write(work)
 
     def authenticate(self, name: str, password: str) -> UserRecord | None:
-        """The user when name and password match, else None."""
+        """The user when name and password match, else None.
+
+        An unknown name, or an account no password opens, costs one verification against a
+        dummy hash, as a wrong password does: timing does not tell which names exist. A hash of
+        an older scheme is replaced after a successful check (best-effort: a failed write,
+        e.g. on a full disk, does not refuse the sign-in).
+        """
 
         def work(session):
             return session.scalar(select(User).where(User.name == name))
 
-        row = self._read(work) if isinstance(name, str) else None
-        if row is None or not isinstance(password, str):
-            verify_password(hash_password("timing"), "x")  # comparable time for unknown names
+        row = self._read(work) if isinstance(name, str) and len(name) <= 64 else None
+        if row is None or not is_usable(row.password_hash) or not isinstance(password, str):
+            verify_dummy(password)
             return None
-        return user_record(row) if verify_password(row.password_hash, password) else None
+        if not verify_password(row.password_hash, password):
+            return None
+        if needs_rehash(row.password_hash):
+            self._rehash(row.id, row.password_hash, password)
+        return user_record(row)
+
+    def _rehash(self, user_id: int, old_hash: str, password: str) -> None:
+        hashed = hash_password(password)
+
+        def work(session):
+            # only if nobody changed the password meanwhile
+            session.execute(
+                update(User).where(User.id == user_id, User.password_hash == old_hash).values(password_hash=hashed)
+            )
+
+        try:
+            self._write(work)
+        except Exception:  # noqa: BLE001 - the old hash still works; try again next sign-in
+            log.warning("could not store the upgraded password hash of user %s", user_id, exc_info=True)
 
     def check_password(self, name: str, password: str) -> bool:
         """True when name and password match."""
         return self.authenticate(name, password) is not None
+
+    def session_version(self, user) -> int:
+        """The user's session version: a session started under another one is over."""
+        return self._read(lambda session: self._user_row(session, user).session_version or 0)
+
+    def session_user(self, name: str, version: int) -> UserRecord | None:
+        """The named user if a session started under ``version`` is still valid, else None."""
+
+        def work(session):
+            row = session.scalar(select(User).where(User.name == name))
+            if row is None or (row.session_version or 0) != version:
+                return None
+            return user_record(row)
+
+        return self._read(work)
+
+    def end_sessions(self, user) -> None:
+        """End every session of the user (sign-out everywhere)."""
+
+        def work(session):
+            row = self._user_row(session, user)
+            row.session_version = (row.session_version or 0) + 1
+
+        self._write(work)
 
     def create_token(self, user, label: str = "") -> str:
         """A new API token for the user; the plaintext is returned once and never stored."""
@@ -115,11 +177,14 @@ class AccountsMixin(ServiceBase):
 
         return self._read(work)
 
-    def revoke_tokens(self, user) -> int:
-        """Delete every API token of the user; returns how many."""
+    def revoke_tokens(self, user, label: str | None = None) -> int:
+        """Delete the API tokens of the user (only those with ``label`` if given); returns how many."""
 
         def work(session):
-            rows = session.scalars(select(ApiToken).where(ApiToken.user_id == self._user_row(session, user).id)).all()
+            query = select(ApiToken).where(ApiToken.user_id == self._user_row(session, user).id)
+            if label is not None:
+                query = query.where(ApiToken.label == label)
+            rows = session.scalars(query).all()
             for r in rows:
                 session.delete(r)
             return len(rows)

@@ -26,6 +26,9 @@ TRANSIENT = (
 )
 
 
+DISK_FULL = "the disk holding the data is full, so the change was not saved: free some space and try again"
+
+
 class AnnotationError(Exception):
     """A request the service refuses; `status` is the HTTP-like code, `message` is for people."""
 
@@ -55,6 +58,18 @@ def is_transient(exc: OperationalError) -> bool:
     return any(t in text for t in TRANSIENT)
 
 
+def is_disk_full(exc: BaseException) -> bool:
+    """True for SQLite's 'database or disk is full' and for OSError ENOSPC / EDQUOT."""
+    import errno
+
+    for err in (exc, getattr(exc, "orig", None), exc.__cause__):
+        if isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if err is not None and "database or disk is full" in str(err).lower():
+            return True
+    return False
+
+
 class ServiceBase:
     """Holds the session factory; `_read` and `_write` run one unit of work each."""
 
@@ -76,6 +91,8 @@ class ServiceBase:
                     return result
                 except OperationalError as exc:
                     session.rollback()
+                    if is_disk_full(exc):
+                        raise AnnotationError(507, DISK_FULL) from exc
                     if not is_transient(exc) or attempt == WRITE_ATTEMPTS - 1:
                         raise AnnotationError(503, "the annotation store is busy; try again") from exc
                 except BaseException:

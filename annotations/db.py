@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -75,13 +76,25 @@ def _apply_pragmas(dbapi_conn, busy_ms: int) -> None:
         cur.close()
 
 
+def create_private(path: Path) -> None:
+    """Create the SQLite file readable by its owner only (0600) if it does not exist yet.
+
+    It holds password hashes and private annotations; SQLite gives its -wal and -shm files
+    the mode of the database file, so they are private too.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        with contextlib.suppress(FileExistsError):  # made meanwhile by another process
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def make_engine(url: str, busy_timeout_ms: int = SQLITE_BUSY_MS, **kwargs) -> Engine:
     """An engine for SQLite (WAL, foreign keys, busy timeout) or PostgreSQL (psycopg 3)."""
     url = normalize_url(url)
     if is_sqlite(url):
         db = make_url(url).database
-        if db and db != ":memory:":
-            Path(db).parent.mkdir(parents=True, exist_ok=True)
+        if db and db != ":memory:" and not db.startswith("file:"):
+            create_private(Path(db))
         kwargs.setdefault("connect_args", {"timeout": busy_timeout_ms / 1000})
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms))

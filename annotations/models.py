@@ -43,7 +43,7 @@ class UTCDateTime(TypeDecorator):
 
 
 class User(Base):
-    """A person who annotates; the password is stored only as a salted scrypt/pbkdf2 hash."""
+    """A person who annotates; the password is stored only as a salted Argon2id (or older scrypt) hash."""
 
     __tablename__ = "users"
 
@@ -51,6 +51,8 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
     created: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    #: sessions started under an older version are over (sign-out, password change)
+    session_version: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
 
 
 class ApiToken(Base):

@@ -81,16 +81,21 @@ def login():
         return redirect(_safe_next(request.values.get("next")))
     error = None
     name = ""
+    status, headers = 200, {}
     if request.method == "POST":
         name = (request.form.get("name") or "").strip()
         password = request.form.get("password") or ""
-        user = services.get_annotation_service().authenticate(name, password) if name else None
+        user, wait = auth.attempt_login(name, password) if name else (None, 0)
         if user is not None:
             auth.login_user(user)
             return redirect(_safe_next(request.form.get("next")))
-        error = "Unknown user name or wrong password."
-    status = 401 if error else 200
-    return render_template("login.html", error=error, name=name, next=request.values.get("next", "")), status
+        if wait:
+            error = f"Too many failed sign-ins for this name or from this address: try again in {wait} seconds."
+            status, headers = 429, {"Retry-After": str(wait)}
+        else:
+            error, status = "Unknown user name or wrong password.", 401
+    page = render_template("login.html", error=error, name=name, next=request.values.get("next", ""))
+    return page, status, headers
 
 
 @bp.post("/logout")

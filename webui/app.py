@@ -5,9 +5,13 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from annotations.base import DISK_FULL, is_disk_full
 
 from . import config as settings
 from .services import DatabaseUnavailable
@@ -30,12 +34,44 @@ def _secret_key(data_dir: Path) -> str:
     return key
 
 
+class InsufficientStorage(HTTPException):
+    """507: the disk is full, so a change could not be saved (Werkzeug has no class for it)."""
+
+    code = 507
+    name = "Insufficient Storage"
+    description = "The disk is full, so the change was not saved."
+
+
+#: hosts a single-user server on this machine is reached by
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def trusted_hosts(config: dict[str, Any]) -> list[str] | None:
+    """The Host names to accept (Flask's TRUSTED_HOSTS); None accepts any ('*')."""
+    hosts = config.get("TRUSTED_HOSTS")
+    if hosts is None:
+        hosts = list(LOCAL_HOSTS)
+        base = urlsplit(str(config.get("BASE_URL") or "")).hostname
+        if base and base not in hosts:
+            hosts.append(base)
+    return None if list(hosts) == ["*"] else list(hosts)
+
+
+def allow_host(app: Flask, host: str) -> None:
+    """Also accept requests addressed to ``host`` (the address the server listens on)."""
+    host = host.strip().strip("[]").lower()
+    hosts = app.extensions.get("glossa_hosts")
+    if hosts is not None and host and host not in ("0.0.0.0", "::") and host not in hosts:
+        hosts.append(host)
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Create the Glossa app.
 
     :param config: settings that win over defaults, the instance file and the environment.
     """
     app = Flask(__name__, instance_relative_config=True)
+    app.aborter.mapping[507] = InsufficientStorage  # abort(507) from AnnotationError(507)
     # Order matters: defaults, then the optional instance file, then GLOSSA_* variables,
     # then what the caller passed (so tests win).
     app.config.from_mapping(settings.defaults())
@@ -57,12 +93,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         JSON_SORT_KEYS=False,
     )
+    # Host names are checked by webui.limits (Werkzeug's own TRUSTED_HOSTS check cannot
+    # match IPv6 literals such as [::1]), so Flask's is left off
+    app.extensions["glossa_hosts"] = trusted_hosts(app.config)
+    app.config["TRUSTED_HOSTS"] = None
+    proxies = app.config.get("PROXY_FIX") or 0
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies)
 
-    from . import caches, services
+    from . import caches, health, limits, services
 
     services.init_app(app)
     caches.init_app(app)
     _register_blueprints(app)
+    limits.init_app(app)  # after the user and CSRF hooks: a write is refused before it queues
     _register_errors(app)
 
     @app.after_request
@@ -72,10 +116,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 
-    @app.get("/healthz")
-    def health():
-        return jsonify(status="ok")
-
+    app.add_url_rule("/healthz", "health", health.healthz)
     return app
 
 
@@ -118,6 +159,10 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
+        if is_disk_full(exc):  # SQLite's "database or disk is full", OSError ENOSPC
+            app.logger.error("disk full: %s", exc)
+            message = DISK_FULL[0].upper() + DISK_FULL[1:] + "."
+            return http_error(InsufficientStorage(message))
         app.logger.exception("unhandled error")
         message = "Something went wrong on our side; the error was logged."
         if wants_json():

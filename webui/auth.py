@@ -8,6 +8,11 @@ Two modes, chosen by the AUTH setting (env GLOSSA_AUTH):
   The whole site needs a signed-in user (HTML pages redirect to ``/login``, the API
   answers 401), because shared annotations and their tags are for signed-in users only.
 
+Sessions are signed cookies that also carry the user's *session version* (a number kept in
+the database): signing out, or a password change, increments it, which ends every session of
+that user, on every browser, at once. Sign-in attempts are rate limited per name and per
+client address (see :mod:`webui.limits`).
+
 Everywhere, a request carrying ``Authorization: Bearer <token>`` (``glossa token create
 NAME``) acts as that token's user; a bad token is a 401.
 
@@ -24,7 +29,9 @@ import secrets
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 
-from . import services
+from annotations.base import AnnotationError
+
+from . import limits, services
 
 LOCAL_USER = "local"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -52,18 +59,39 @@ def csrf_token() -> str:
     return token
 
 
+def attempt_login(name: str, password: str) -> tuple[object | None, int]:
+    """(user, 0) for a right password; (None, 0) for a wrong one; (None, seconds) while this
+    name or client address is locked out (then no password is checked at all)."""
+    limiter = limits.login_limiter(current_app)
+    address = limits.client_address()
+    wait = limiter.retry_after(name, address)
+    if wait:
+        return None, wait
+    user = services.get_annotation_service().authenticate(name, password)
+    if user is None:
+        limiter.failed(name, address)
+        return None, 0
+    limiter.succeeded(name)
+    return user, 0
+
+
 def login_user(user) -> None:
-    """Start a fresh session for ``user`` (new CSRF token, no fixation)."""
+    """Start a fresh session for ``user`` (new CSRF token, no fixation) under its session version."""
+    version = services.get_annotation_service().session_version(user)
     session.clear()
     session["user"] = user.name
+    session["sv"] = version
     session["csrf_token"] = secrets.token_urlsafe(32)
     g.user = user
 
 
 def logout_user() -> None:
-    """Forget the signed-in user."""
+    """Forget the signed-in user here, and end every session of that user on the server."""
+    user = g.get("user")
     session.clear()
     g.user = None
+    if user is not None and auth_mode() == "accounts" and not g.get("token_auth"):
+        services.get_annotation_service().end_sessions(user)
 
 
 def _bearer_token() -> str | None:
@@ -75,13 +103,21 @@ def _bearer_token() -> str | None:
 
 
 def _local_user():
-    return services.get_annotation_service().ensure_user(LOCAL_USER)
+    service = services.get_annotation_service()
+    user = service.get_user(LOCAL_USER)
+    if user is not None:
+        return user
+    try:  # first use: create it; a failed write (full disk) must not stop reading
+        return service.ensure_user(LOCAL_USER)
+    except AnnotationError as exc:
+        current_app.logger.warning("cannot create the local user: %s", exc.message)
+        return None
 
 
 def _load_user() -> None:
     g.user = None
     g.token_auth = False
-    if request.endpoint == "static":
+    if request.endpoint in ("static", "health"):  # no user needed (and /healthz must not need the database)
         return
     token = _bearer_token()
     if token is not None:
@@ -96,9 +132,11 @@ def _load_user() -> None:
         return
     name = session.get("user")
     if name is not None:
-        g.user = services.get_annotation_service().get_user(name)
-        if g.user is None:  # the account was removed
-            session.pop("user", None)
+        version = session.get("sv")
+        user = services.get_annotation_service().session_user(name, version) if isinstance(version, int) else None
+        if user is None:  # signed out elsewhere, password changed, or the account was removed
+            session.clear()
+        g.user = user
 
 
 def _check_csrf() -> None:

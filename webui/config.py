@@ -59,27 +59,6 @@ def _auth(value: Any) -> str:
     return mode
 
 
-def _page_size(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdecimal():
-        raise ValueError("must be a whole number from 1 to 100")
-    number = int(str(value).strip())
-    if not 1 <= number <= 100:
-        raise ValueError("must be a whole number from 1 to 100")
-    return number
-
-
-def _whole_number(low: int, high: int) -> Callable[[Any], int]:
-    def check(value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdecimal():
-            raise ValueError(f"must be a whole number from {low} to {high}")
-        number = int(str(value).strip())
-        if not low <= number <= high:
-            raise ValueError(f"must be a whole number from {low} to {high}")
-        return number
-
-    return check
-
-
 def _base_url(value: Any) -> str:
     text = _text(value)
     if not text.startswith(("http://", "https://")):
@@ -112,6 +91,49 @@ def _database_url(value: Any) -> str:
             "names a database Glossa does not support; use sqlite:///PATH or postgresql+psycopg://USER@HOST/NAME"
         )
     return text
+
+
+def _whole(low: int, high: int) -> Callable[[Any], int]:
+    def check(value: Any) -> int:
+        rule = f"must be a whole number from {low} to {high}"
+        if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdecimal():
+            raise ValueError(rule)
+        number = int(str(value).strip())
+        if not low <= number <= high:
+            raise ValueError(rule)
+        return number
+
+    return check
+
+
+_SIZE_UNITS = {"": 1, "B": 1, "K": 1024, "KB": 1024, "M": 1024**2, "MB": 1024**2, "G": 1024**3, "GB": 1024**3}
+
+
+def _byte_size(value: Any) -> int:
+    rule = "must be a size in bytes from 1K to 10G, e.g. 2000000, 512K or 10M"
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ValueError(rule)
+    text = str(value).strip().upper().replace(" ", "")
+    digits = text.rstrip("KMGB")
+    unit = text[len(digits) :]
+    if not digits.isdecimal() or unit not in _SIZE_UNITS:
+        raise ValueError(rule)
+    number = int(digits) * _SIZE_UNITS[unit]
+    if not 1024 <= number <= 10 * 1024**3:
+        raise ValueError(rule)
+    return number
+
+
+def _host_list(value: Any) -> list[str]:
+    """Host names, comma-separated text or a list; '*' alone turns the check off."""
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)):
+        raise ValueError("must be host names separated by commas, e.g. glossa.example.org,localhost (or *)")
+    hosts = [str(h).strip().lower() for h in items if str(h).strip()]
+    allowed = set("abcdefghijklmnopqrstuvwxyz0123456789.-:[]*")
+    if not hosts or any(set(h) - allowed for h in hosts) or ("*" in hosts and len(hosts) > 1):
+        raise ValueError("must be host names separated by commas, e.g. glossa.example.org,localhost (or *)")
+    return [h[1:-1] if h.startswith("[") and h.endswith("]") else h for h in hosts]
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -150,7 +172,7 @@ SETTINGS: tuple[Setting, ...] = (
         "a random key kept in DATA_DIR/secret_key",
         _text,
     ),
-    Setting("PAGE_SIZE", 10, "Search results per page.", check=_page_size),
+    Setting("PAGE_SIZE", 10, "Search results per page.", check=_whole(1, 100)),
     Setting(
         "BASE_URL",
         "http://127.0.0.1:5000",
@@ -169,14 +191,55 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds (of processor time; 5 times that of waiting) one file may take to be read and tagged by "
         "ingest (env GLOSSA_INGEST_FILE_TIMEOUT); a file over it is stopped and reported as failed, the "
         "others go in (0: no limit).",
-        check=_whole_number(0, 86_400),
+        check=_whole(0, 86_400),
     ),
     Setting(
         "INGEST_FILE_MEMORY",
         1024,
         "Megabytes of memory one file may add while it is read and tagged by ingest (env "
         "GLOSSA_INGEST_FILE_MEMORY); a file over it is stopped and reported as failed, the others go in (0: no limit).",
-        check=_whole_number(0, 1_048_576),
+        check=_whole(0, 1_048_576),
+    ),
+    Setting(
+        "TRUSTED_HOSTS",
+        None,
+        "Host names requests may be addressed to (Host header), comma-separated; others get 400, "
+        "which stops DNS rebinding. '*' allows any. Default: localhost, 127.0.0.1, ::1, the host of "
+        "BASE_URL and the host `glossa serve --host` listens on.",
+        "localhost, 127.0.0.1, ::1, the BASE_URL host and the served host",
+        _host_list,
+    ),
+    Setting(
+        "PROXY_FIX",
+        0,
+        "Behind a reverse proxy: how many proxies to trust for X-Forwarded-For/-Proto/-Host/-Prefix "
+        "(0: ignore those headers; 1: one proxy such as nginx in front of Glossa).",
+        check=_whole(0, 10),
+    ),
+    Setting(
+        "MAX_CONTENT_LENGTH",
+        "2M",
+        "Largest request body accepted, e.g. 512K or 10M; larger requests get 413 before the body is read.",
+        check=_byte_size,
+    ),
+    Setting(
+        "THREADS",
+        8,
+        "Worker threads of `glossa serve` (one process: the search caches are shared by all threads).",
+        check=_whole(1, 256),
+    ),
+    Setting(
+        "WRITE_CONCURRENCY",
+        1,
+        "Write requests (POST, PUT, PATCH, DELETE) run at once; more wait their turn, so writers "
+        "cannot starve readers of the interpreter.",
+        check=_whole(1, 64),
+    ),
+    Setting(
+        "CONNECTION_LIMIT",
+        100,
+        "Open connections `glossa serve` accepts at once; more wait in the listen queue.",
+        check=_whole(1, 10000),
     ),
 )
 #: settings whose environment variable is not simply GLOSSA_<NAME>

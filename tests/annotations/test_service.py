@@ -184,5 +184,5 @@ def test_secrets_are_not_stored_in_plain_text(service, service_url):
         pw = conn.execute(text("SELECT password_hash FROM users")).scalar()
         stored = conn.execute(text("SELECT token_hash FROM api_tokens")).scalar()
     engine.dispose()
-    assert "my secret password" not in pw and pw.startswith("scrypt$")
+    assert "my secret password" not in pw and pw.startswith("$argon2id$")
     assert stored != token and token not in stored

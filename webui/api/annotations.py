@@ -34,6 +34,7 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, abort, g, request
+from werkzeug.routing import BaseConverter
 
 from annotations import model
 from annotations.base import AnnotationError
@@ -45,6 +46,17 @@ from ..annotation_lists import base_url, export_payload, visible_annotations
 from ..params import MAX_LIMIT, int_param
 
 bp = Blueprint("api_annotations", __name__)
+
+
+class AnnotationIdConverter(BaseConverter):
+    """An annotation id: any path segment but the fixed names of sibling routes, so that
+    /annotations/export and /annotations/tags do not also match the id routes (whose
+    PATCH and DELETE an OPTIONS request would then advertise for them)."""
+
+    regex = r"(?!(?:export|tags)$)[^/]+"
+
+
+bp.record_once(lambda state: state.app.url_map.converters.setdefault("annotation_id", AnnotationIdConverter))
 
 LD_JSON = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
 MAX_BODY = 256 * 1024
@@ -138,7 +150,7 @@ def create():
     return ld_response(body, 201, headers={"Location": body["id"]})
 
 
-@bp.get("/annotations/<annotation_id>")
+@bp.get("/annotations/<annotation_id:annotation_id>")
 def get_one(annotation_id: str):
     """One annotation."""
     require_user()
@@ -162,7 +174,7 @@ def _patch_body(data: dict) -> tuple[str | None, list[str] | None]:
     return inp.comment, inp.tags
 
 
-@bp.patch("/annotations/<annotation_id>")
+@bp.patch("/annotations/<annotation_id:annotation_id>")
 def patch(annotation_id: str):
     """Change comment, tags, visibility or place of your annotation."""
     user = require_user()
@@ -190,7 +202,7 @@ def patch(annotation_id: str):
     return ld_response(model.to_jsonld(rec, base_url()))
 
 
-@bp.delete("/annotations/<annotation_id>")
+@bp.delete("/annotations/<annotation_id:annotation_id>")
 def delete(annotation_id: str):
     """Delete your annotation."""
     user = require_user()

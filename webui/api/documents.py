@@ -66,17 +66,24 @@ def search():
         _fail(exc)
 
 
+def for_readers(data: dict) -> dict:
+    """A document's data without the server's file path: only the file name (``source_name``)."""
+    path = data.pop("source_path", None) or ""
+    data["source_name"] = path.replace("\\", "/").rsplit("/", 1)[-1]
+    return data
+
+
 @bp.get("/documents")
 def documents():
     """Every document with its metadata."""
-    return jsonify(documents=presenters.document_summaries(services.get_store()))
+    return jsonify(documents=[for_readers(d) for d in presenters.document_summaries(services.get_store())])
 
 
 @bp.get("/documents/<doc_id>")
 def document(doc_id: str):
     """One document in full."""
     try:
-        return jsonify(presenters.document_detail(presenters.get_stored(services.get_store(), doc_id)))
+        return jsonify(for_readers(presenters.document_detail(presenters.get_stored(services.get_store(), doc_id))))
     except presenters.LookupFailed as exc:
         _fail(exc)
 

@@ -154,10 +154,36 @@ def _version() -> str:
         return "0.0.0"
 
 
+#: answers any operation can give, whatever its parameters (see webui.limits and webui.app)
+COMMON_ERRORS = {
+    "400": "Bad request: a malformed or out-of-range parameter, or a Host header not in TRUSTED_HOSTS.",
+    "503": "The annotation database is unavailable or busy; try again.",
+}
+#: and those of operations that change something
+WRITE_ERRORS = {
+    "413": "The request body is larger than MAX_CONTENT_LENGTH.",
+    "507": "The disk is full: nothing was saved.",
+}
+
+
+def add_common_errors(paths: dict[str, Any]) -> dict[str, Any]:
+    """Every operation lists the errors the server can give it besides its own."""
+    for item in paths.values():
+        for method, operation in item.items():
+            responses = operation.setdefault("responses", {})
+            extra = dict(COMMON_ERRORS)
+            if method in ("post", "put", "patch", "delete"):
+                extra.update(WRITE_ERRORS)
+            for status, description in extra.items():
+                responses.setdefault(status, error(description))
+    return paths
+
+
 def build_spec(app=None) -> dict[str, Any]:
     """The whole OpenAPI 3.1 document."""
     paths = core_paths()
     paths.update(annotation_paths())
+    add_common_errors(paths)
     base = (app.config.get("BASE_URL") if app is not None else None) or "/"
     return {
         "openapi": "3.1.0",

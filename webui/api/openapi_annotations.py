@@ -75,10 +75,14 @@ ANNOTATION_SCHEMAS: dict[str, Any] = {
             "id": STR,
             "type": {"const": "AnnotationCollection"},
             "total": INT,
-            "first": obj({"type": {"const": "AnnotationPage"}, "items": array(ref("Annotation"))}),
         },
-        {"label": STR},
-        description="The annotations you may see, in document order.",
+        {
+            "label": STR,
+            "first": obj({"type": {"const": "AnnotationPage"}, "items": array(ref("Annotation"))}),
+            "last": STR,
+        },
+        description="The annotations you may see, in document order; an empty collection has no "
+        "`first` page (W3C Web Annotation model).",
     ),
     "TagList": obj({"tags": array(obj({"tag": STR, "count": INT}))}),
 }

@@ -1,8 +1,10 @@
 """``glossa user``, ``glossa token`` and ``glossa annotations`` commands.
 
 glossa user add NAME [--password-stdin]   password asked twice (or one line on stdin)
+glossa user passwd NAME [--password-stdin]  new password; every session of NAME ends
 glossa user list
 glossa token create NAME [--label TEXT]   prints the new API token once
+glossa token revoke NAME [--label TEXT]   deletes NAME's tokens (only those with the label)
 glossa annotations export --format jsonld|csv|markdown [-o FILE] [--user NAME]
 glossa annotations import FILE            restore a JSON-LD AnnotationCollection
 glossa annotations reindex-tags           check tags (search reads them from the database)
@@ -61,6 +63,31 @@ def user_add(name: str, password_stdin: bool) -> None:
     click.echo(f"User {name} created.")
 
 
+@user_group.command("passwd")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the new password from the first line of standard input.")
+def user_passwd(name: str, password_stdin: bool) -> None:
+    """Change the password of NAME; every signed-in session of NAME ends.
+
+    Example: glossa user passwd alice
+    """
+    from annotations.base import AnnotationError
+
+    app = existing_app()
+    with app.app_context():
+        if _service().get_user(name) is None:
+            raise _error(f"No user {name!r}. Add one with: glossa user add {name}")
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        else:
+            password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+        try:
+            _service().set_password(name, password)
+        except AnnotationError as exc:
+            raise _error(f"Cannot change the password of {name!r}: {exc.message}") from None
+    click.echo(f"Password of {name} changed; its sessions were signed out.")
+
+
 @user_group.command("list")
 def user_list() -> None:
     """List the accounts with the number of annotations each wrote."""
@@ -100,6 +127,28 @@ def token_create(name: str, label: str) -> None:
             raise _error(exc.message) from None
     click.echo(token)
     click.echo("Keep it safe: it is not stored and cannot be shown again.", err=True)
+
+
+@token_group.command("revoke")
+@click.argument("name")
+@click.option("--label", default=None, help="Only the tokens created with this label.")
+def token_revoke(name: str, label: str | None) -> None:
+    """Revoke the API tokens of user NAME (all of them, or those with --label).
+
+    Example: glossa token revoke alice --label "export script"
+    """
+    from annotations.base import AnnotationError
+
+    app = existing_app()
+    with app.app_context():
+        if _service().get_user(name) is None:
+            raise _error(f"No user {name!r}.")
+        try:
+            count = _service().revoke_tokens(name, label)
+        except AnnotationError as exc:
+            raise _error(exc.message) from None
+    which = f" labelled {label!r}" if label is not None else ""
+    click.echo(f"Revoked {count} token{'s' if count != 1 else ''}{which} of {name}.")
 
 
 @click.group("annotations")

@@ -144,8 +144,10 @@ def show(doc_id: str, as_json: bool, with_entities: bool) -> None:
     """
     with open_app().app_context():
         data = presenters.document_detail(_lookup(presenters.get_stored, services.get_store(), doc_id))
-    if as_json:
-        _echo_json(data)
+    if as_json:  # the API's body, which names the source file but not its server path
+        from ..api.documents import for_readers
+
+        _echo_json(for_readers(dict(data)))
         return
     click.echo(f"# {safe(data['title'])}  [{safe(data['doc_id'])}]")
     click.echo(f"Source: {safe(data['source_path'])} ({data['format']}); {len(data['footnotes'])} footnotes")

@@ -40,13 +40,26 @@ def check_port(host: str, port: int) -> None:
 
 
 def run_server(host: str, port: int, debug: bool = False) -> None:
-    """Serve the app with werkzeug's server until interrupted."""
+    """Serve the app until interrupted: waitress (THREADS threads in one process), or
+    werkzeug's debugging server with ``debug``."""
+    from ..server import build_app, serve
+
     check_port(host, port)
-    app = make_app()
+    app = build_app(host=host, DATA_DIR=str(data_dir()))  # migrated before the first request
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    click.echo(f"Glossa is serving {data_dir()} on http://{shown}:{port}/ (Ctrl+C to stop).")
+    shown = f"[{shown}]" if ":" in shown else shown
+    server = "werkzeug's debug server" if debug else f"waitress, {app.config['THREADS']} threads"
+    click.echo(f"Glossa is serving {data_dir()} on http://{shown}:{port}/ ({server}; Ctrl+C to stop).")
+    hosts = app.extensions.get("glossa_hosts")
+    if hosts is not None and host in ("0.0.0.0", "::"):
+        click.echo(
+            f"Accepted host names: {', '.join(hosts)}; add others with TRUSTED_HOSTS (env GLOSSA_TRUSTED_HOSTS)."
+        )
     try:
-        app.run(host=host, port=port, debug=debug, use_reloader=False)
+        if debug:
+            app.run(host=host, port=port, debug=True, use_reloader=False)
+        else:
+            serve(app, host, port)
     except OSError as exc:
         raise CliError(
             f"Cannot listen on {host}:{port} ({exc.strerror or exc}). "
@@ -57,17 +70,21 @@ def run_server(host: str, port: int, debug: bool = False) -> None:
 @click.command(short_help="Serve the web app and the JSON API.")
 @HOST_OPTION
 @PORT_OPTION
-@click.option("--debug", is_flag=True, help="Flask debug mode: tracebacks in the browser. Never in production.")
+@click.option(
+    "--debug", is_flag=True, help="Werkzeug's debug server with tracebacks in the browser. Never in production."
+)
 def serve(host: str, port: int, debug: bool) -> None:
-    """Serve the web app and the JSON API.
+    """Serve the web app and the JSON API with waitress, a production WSGI server.
 
     \b
     Examples:
       glossa serve                          http://127.0.0.1:5000/
       glossa --data /srv/glossa serve --host 0.0.0.0 --port 8000
 
-    The development server of werkzeug is used; put a reverse proxy in front of it for
-    anything but a single user.
+    Settings (env GLOSSA_<NAME>, see `glossa settings`): THREADS, CONNECTION_LIMIT,
+    MAX_CONTENT_LENGTH, TRUSTED_HOSTS (Host names accepted: set it, or BASE_URL, when
+    serving on another name than localhost), PROXY_FIX (behind a reverse proxy) and
+    SESSION_COOKIE_SECURE (over HTTPS). Other WSGI servers can run webui.wsgi:app.
     """
     run_server(host, port, debug)
 

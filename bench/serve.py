@@ -1,0 +1,313 @@
+"""Benchmark the real server under load: readers alone, then readers with annotation writers.
+
+Starts the server in its own process on a free loopback port (waitress through
+``webui.server``, or werkzeug's threaded development server for comparison), then runs
+client threads (http.client, one keep-alive connection each) against it:
+
+* phase 1: ``--readers`` (default 8) searching, for ``--duration`` seconds (default 60);
+* phase 2: ``--load-readers`` (default 32) searching plus ``--writers`` (default 4) each
+  creating an annotation with a tag and deleting it again, for the same time.
+
+Prints requests/s, p50 and p99 latency and the count of 5xx and failed requests per kind,
+the server's RSS after each phase, and whether the bar holds (0 5xx; phase-2 read
+throughput at least half of phase 1's; phase-2 read p99 under 1 s).
+
+Run: .venv/bin/python bench/serve.py [--data DIR] [--server waitress|werkzeug] [--threads 8]
+     [--duration 60] [--root /work/main]   (--root: serve that checkout's code, for a before/after)
+     [--skip-tag-index]   (diagnostic: writes store the annotation but do not update the index)
+Without --data the bundled sample corpus is ingested into a temporary directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+QUERIES = [
+    "frontex",
+    '"european union"',
+    "migration",
+    "border AND libya",
+    "asylum",
+    "return OR readmission",
+    "smuggling",
+    '"member states"',
+    "refugees",
+    "place:Libya",
+]
+
+SERVER_CODE = textwrap.dedent(
+    """
+    import sys
+    kind, data, threads, skip_tags = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1"
+    if skip_tags:  # diagnostic: what the server does once tag indexing is off the request path
+        from webui import annotation_tags
+        annotation_tags.TagIndex.sync_for = lambda self, records: None
+    config = {"DATA_DIR": data, "THREADS": threads}
+    if kind == "waitress":
+        from webui.server import build_app, create_server
+        app = build_app(host="127.0.0.1", **config)
+        server = create_server(app, "127.0.0.1", 0)
+        print(server.effective_port, flush=True)
+        server.run()
+    else:
+        from werkzeug.serving import make_server
+        from webui.app import create_app
+        config.pop("THREADS")
+        app = create_app(config)
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        print(server.port, flush=True)
+        server.serve_forever()
+    """
+)
+
+
+def glossa(root: Path, *args: str, env: dict | None = None) -> str:
+    """Run a glossa command from ``root``'s code; its standard output."""
+    code = "import sys; from webui.cli import cli; sys.exit(cli())"
+    out = subprocess.run(
+        [sys.executable, "-c", code, *args], cwd=root, env=env, capture_output=True, text=True, check=True
+    )
+    return out.stdout
+
+
+def server_env(root: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GLOSSA_")}
+    env["PYTHONPATH"] = str(root)
+    return env
+
+
+def rss_mb(pid: int) -> tuple[float, float]:
+    """(current, peak) resident memory of a process in MB."""
+    values = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            values[key] = int(rest.split()[0]) / 1024
+    return values.get("VmRSS", 0.0), values.get("VmHWM", 0.0)
+
+
+class Stats:
+    """Latencies and failures of one kind of request, thread-safe."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.times: list[float] = []
+        self.server_errors = 0
+        self.failures = 0
+        self.other: dict[int, int] = {}
+
+    def add(self, seconds: float, status: int | None) -> None:
+        with self.lock:
+            if status is None:
+                self.failures += 1
+                return
+            self.times.append(seconds)
+            if status >= 500:
+                self.server_errors += 1
+            elif status >= 400:
+                self.other[status] = self.other.get(status, 0) + 1
+
+    def line(self, label: str, duration: float) -> str:
+        times = sorted(self.times)
+        if not times:
+            return f"{label}: no request completed; {self.failures} failed"
+        p50 = times[len(times) // 2]
+        p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
+        extra = f", 4xx {self.other}" if self.other else ""
+        return (
+            f"{label}: {len(times) / duration:7.1f} req/s  p50 {p50 * 1000:6.0f} ms  p99 {p99 * 1000:6.0f} ms  "
+            f"5xx {self.server_errors}  failed {self.failures}{extra}"
+        )
+
+    def rate(self, duration: float) -> float:
+        return len(self.times) / duration
+
+    def p99(self) -> float:
+        times = sorted(self.times)
+        return times[min(len(times) - 1, int(len(times) * 0.99))] if times else float("inf")
+
+
+class Client:
+    """One keep-alive connection, reopened after an error."""
+
+    def __init__(self, port: int, token: str | None = None) -> None:
+        self.port, self.token = port, token
+        self.conn: http.client.HTTPConnection | None = None
+
+    def request(self, method: str, path: str, body: dict | None = None) -> tuple[int | None, bytes]:
+        headers = {"Host": "127.0.0.1"}
+        data = None
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        for attempt in range(2):
+            try:
+                if self.conn is None:
+                    self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                self.conn.request(method, path, body=data, headers=headers)
+                response = self.conn.getresponse()
+                payload = response.read()
+                if response.getheader("Connection", "").lower() == "close" or response.version == 10:
+                    self.conn.close()
+                    self.conn = None
+                return response.status, payload
+            except (OSError, http.client.HTTPException):
+                if self.conn is not None:
+                    self.conn.close()
+                self.conn = None
+                if attempt == 1:
+                    return None, b""
+        return None, b""
+
+
+def reader(port: int, stop: threading.Event, stats: Stats, seed: int) -> None:
+    rnd = random.Random(seed)
+    client = Client(port)
+    while not stop.is_set():
+        q = rnd.choice(QUERIES)
+        path = "/api/search?" + urlencode({"q": q, "page": 1})
+        t0 = time.perf_counter()
+        status, _ = client.request("GET", path)
+        stats.add(time.perf_counter() - t0, status)
+
+
+def writer(port: int, token: str, quotes: list[tuple[str, str]], stop: threading.Event, stats: Stats, seed: int):
+    rnd = random.Random(seed)
+    client = Client(port, token)
+    while not stop.is_set():
+        doc_id, exact = rnd.choice(quotes)
+        body = {
+            "type": "Annotation",
+            "body": [{"type": "TextualBody", "purpose": "tagging", "value": f"bench{rnd.randrange(5)}"}],
+            "target": {
+                "source": f"http://127.0.0.1:5000/doc/{doc_id}",
+                "selector": [{"type": "TextQuoteSelector", "exact": exact}],
+            },
+        }
+        t0 = time.perf_counter()
+        status, payload = client.request("POST", "/api/annotations", body)
+        stats.add(time.perf_counter() - t0, status)
+        if status == 201:
+            ident = json.loads(payload)["id"].rsplit("/", 1)[-1]
+            t0 = time.perf_counter()
+            status, _ = client.request("DELETE", f"/api/annotations/{ident}")
+            stats.add(time.perf_counter() - t0, status)
+
+
+def run_phase(port, duration, readers, writers, token, quotes) -> tuple[Stats, Stats]:
+    stop = threading.Event()
+    reads, writes = Stats(), Stats()
+    threads = [threading.Thread(target=reader, args=(port, stop, reads, i)) for i in range(readers)]
+    threads += [
+        threading.Thread(target=writer, args=(port, token, quotes, stop, writes, 1000 + i)) for i in range(writers)
+    ]
+    for t in threads:
+        t.start()
+    time.sleep(duration)
+    stop.set()
+    for t in threads:
+        t.join()
+    return reads, writes
+
+
+def sample_quotes(port: int) -> list[tuple[str, str]]:
+    """Word runs from the served documents, to annotate."""
+    client = Client(port)
+    _, payload = client.request("GET", "/api/documents")
+    quotes = []
+    rnd = random.Random(7)
+    for doc in json.loads(payload)["documents"]:
+        _, text = client.request("GET", f"/api/documents/{doc['doc_id']}")
+        words = json.loads(text)["text"].split()
+        for _ in range(20):
+            start = rnd.randrange(0, max(1, len(words) - 8))
+            quotes.append((doc["doc_id"], " ".join(words[start : start + 6])))
+    return quotes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, help="an ingested data directory (default: the sample corpus)")
+    parser.add_argument("--server", choices=["waitress", "werkzeug"], default="waitress")
+    parser.add_argument("--threads", type=int, default=8, help="waitress threads (THREADS)")
+    parser.add_argument("--duration", type=float, default=60.0)
+    parser.add_argument("--readers", type=int, default=8)
+    parser.add_argument("--load-readers", type=int, default=32)
+    parser.add_argument("--writers", type=int, default=4)
+    parser.add_argument("--root", type=Path, default=ROOT, help="the checkout whose code serves")
+    parser.add_argument(
+        "--skip-tag-index",
+        action="store_true",
+        help="diagnostic: writes skip the search-index tag update (the annotation is still stored)",
+    )
+    args = parser.parse_args()
+
+    root = args.root.resolve()
+    env = server_env(root)
+    tmp = None
+    data = args.data
+    if data is None:
+        tmp = tempfile.TemporaryDirectory(prefix="glossa-bench-serve-")
+        data = Path(tmp.name) / "data"
+        print(f"ingesting the sample corpus into {data} ...", flush=True)
+        glossa(root, "--data", str(data), "ingest", str(ROOT / "webui" / "sample_corpus"), env=env)
+    data = data.resolve()
+    token = glossa(root, "--data", str(data), "token", "create", "local", "--label", "bench", env=env).strip()
+
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SERVER_CODE, args.server, str(data), str(args.threads), str(int(args.skip_tag_index))],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        port = int(proc.stdout.readline())
+        quotes = sample_quotes(port)
+        print(
+            f"server: {args.server} (threads {args.threads if args.server == 'waitress' else 'one per request'}), "
+            f"code {root}, data {data}, port {port}, {os.cpu_count()} cores"
+            + (", tag index updates SKIPPED (diagnostic)" if args.skip_tag_index else "")
+        )
+        run_phase(port, min(5.0, args.duration), 2, 0, token, quotes)  # warm the caches
+        reads1, _ = run_phase(port, args.duration, args.readers, 0, token, quotes)
+        rss = rss_mb(proc.pid)
+        print(reads1.line(f"{args.readers:2d} readers alone      reads ", args.duration))
+        print(f"server RSS {rss[0]:.0f} MB (peak {rss[1]:.0f} MB)")
+        reads2, writes2 = run_phase(port, args.duration, args.load_readers, args.writers, token, quotes)
+        rss = rss_mb(proc.pid)
+        label = f"{args.load_readers:2d} readers + {args.writers} writers"
+        print(reads2.line(f"{label} reads ", args.duration))
+        print(writes2.line(f"{label} writes", args.duration))
+        print(f"server RSS {rss[0]:.0f} MB (peak {rss[1]:.0f} MB)")
+        ratio = reads2.rate(args.duration) / max(reads1.rate(args.duration), 1e-9)
+        errors = reads1.server_errors + reads2.server_errors + writes2.server_errors
+        ok = errors == 0 and ratio >= 0.5 and reads2.p99() < 1.0
+        print(
+            f"bar: 5xx {errors}; loaded/alone read throughput {ratio:.2f} (>= 0.5); "
+            f"loaded read p99 {reads2.p99() * 1000:.0f} ms (< 1000): {'PASS' if ok else 'FAIL'}"
+        )
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        if tmp is not None:
+            tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()

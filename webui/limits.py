@@ -1,0 +1,222 @@
+"""Limits on what one client can make the server do: sign-in attempts and request sizes.
+
+Sign-in attempts (:class:`Backoff`): wrong passwords are counted per account name and per
+client address. The first ``free`` failures of a key cost nothing; after that the key is
+locked for a time that doubles with every further failure (1 s, 2 s, 4 s, ... up to
+``cap``). While a key is locked, ``/login`` answers 429 with ``Retry-After`` and checks no
+password at all (so a locked-out guesser also costs no hashing). A failure is forgotten
+``forget`` seconds after the last one; a successful sign-in clears the name's count (never
+the address's, so one valid account does not reset a guesser's counter). Counts live in the
+server process: ``glossa serve`` runs one process with threads, so they hold for every request.
+
+Host header (:func:`check_host`): a request must be addressed to one of the TRUSTED_HOSTS
+(a name starting with "." also allows its subdomains), else 400, so a page on another site
+cannot reach a server on localhost through DNS rebinding.
+
+Writes (:class:`WriteGate`): at most ``WRITE_CONCURRENCY`` write requests (POST, PUT, PATCH,
+DELETE) run at once; the others wait for their turn (503 with Retry-After after
+``WRITE_WAIT`` seconds). The database and the index take one writer at a time anyway, and
+an annotation write is mostly pure-Python index work: run side by side, writers take the
+interpreter lock from the readers in turn and starve them. One at a time, a writer gets
+about the share of one thread.
+
+Request size: ``MAX_CONTENT_LENGTH`` is enforced from the ``Content-Length`` header before the
+body is read (413), and Werkzeug stops reading a body without one at the same limit; waitress
+refuses larger bodies itself (``max_request_body_size``).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Flask, abort, request
+
+#: failures allowed per account name / per client address before backoff starts
+NAME_FREE, ADDRESS_FREE = 5, 20
+#: longest lockout, and how long after its last failure a key is forgotten (seconds)
+MAX_LOCK, FORGET_AFTER = 15 * 60, 60 * 60
+#: keys remembered at most (the oldest are dropped), so many names cannot exhaust memory
+MAX_KEYS = 20_000
+
+
+@dataclass
+class _Record:
+    failures: int
+    last: float
+
+
+class Backoff:
+    """Failure counts with exponential lockout, thread-safe, bounded in size."""
+
+    def __init__(
+        self,
+        free: int,
+        cap: float = MAX_LOCK,
+        forget: float = FORGET_AFTER,
+        max_keys: int = MAX_KEYS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.free, self.cap, self.forget, self.max_keys = free, cap, forget, max_keys
+        self._clock = clock
+        self._records: OrderedDict[str, _Record] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _live(self, key: str, now: float) -> _Record | None:
+        record = self._records.get(key)
+        if record is not None and now - record.last > self.forget:
+            del self._records[key]
+            return None
+        return record
+
+    def retry_after(self, key: str) -> float:
+        """Seconds until ``key`` may try again (0: now)."""
+        with self._lock:
+            now = self._clock()
+            record = self._live(key, now)
+            if record is None or record.failures < self.free:
+                return 0.0
+            lock = min(self.cap, 2.0 ** (record.failures - self.free))
+            return max(0.0, record.last + lock - now)
+
+    def failure(self, key: str) -> None:
+        """Count one failure of ``key``."""
+        with self._lock:
+            now = self._clock()
+            record = self._live(key, now)
+            if record is None:
+                record = self._records[key] = _Record(0, now)
+            record.failures += 1
+            record.last = now
+            self._records.move_to_end(key)
+            while len(self._records) > self.max_keys:
+                self._records.popitem(last=False)
+
+    def success(self, key: str) -> None:
+        """Forget the failures of ``key``."""
+        with self._lock:
+            self._records.pop(key, None)
+
+
+class LoginLimiter:
+    """Per-name and per-address backoff of sign-in attempts."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.names = Backoff(NAME_FREE, clock=clock)
+        self.addresses = Backoff(ADDRESS_FREE, clock=clock)
+
+    @staticmethod
+    def _name_key(name: str) -> str:
+        return name.strip().lower()[:64]
+
+    def retry_after(self, name: str, address: str) -> int:
+        """Whole seconds to wait before this attempt may be checked (0: check it now)."""
+        wait = max(self.names.retry_after(self._name_key(name)), self.addresses.retry_after(address))
+        return math.ceil(wait) if wait > 0 else 0
+
+    def failed(self, name: str, address: str) -> None:
+        self.names.failure(self._name_key(name))
+        self.addresses.failure(address)
+
+    def succeeded(self, name: str) -> None:
+        self.names.success(self._name_key(name))
+
+
+#: seconds a write request waits for its turn before it is refused with 503
+WRITE_WAIT = 30.0
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class WriteGate:
+    """A bounded semaphore that write requests pass one (or ``size``) at a time."""
+
+    def __init__(self, size: int, wait: float = WRITE_WAIT) -> None:
+        self._slots = threading.BoundedSemaphore(size)
+        self.wait = wait
+
+    def enter(self) -> bool:
+        return self._slots.acquire(timeout=self.wait)
+
+    def leave(self) -> None:
+        self._slots.release()
+
+
+def _enter_write() -> None:
+    from flask import current_app, g
+
+    if request.method not in WRITE_METHODS or request.endpoint in (None, "static"):
+        return
+    if not current_app.extensions["glossa_write_gate"].enter():
+        abort(503, description="The server is busy with other changes; try again in a few seconds.")
+    g.glossa_write_slot = True
+
+
+def _leave_write(_exc: BaseException | None) -> None:
+    from flask import current_app, g
+
+    if g.pop("glossa_write_slot", False):
+        current_app.extensions["glossa_write_gate"].leave()
+
+
+def login_limiter(app: Flask) -> LoginLimiter:
+    """The app's sign-in limiter."""
+    return app.extensions["glossa_login_limiter"]
+
+
+def client_address() -> str:
+    """The client's address (the proxy's X-Forwarded-For when PROXY_FIX trusts it)."""
+    return request.remote_addr or "unknown"
+
+
+def host_name(host: str) -> str:
+    """The name part of a Host header value: 'Example.org:80' -> 'example.org', '[::1]:5000' -> '::1'."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1 : host.find("]")] if "]" in host else host
+    if host.count(":") == 1:
+        host = host.split(":", 1)[0]
+    return host.rstrip(".")
+
+
+def host_allowed(host: str, trusted: list[str] | None) -> bool:
+    """True when the Host header names one of ``trusted`` (None: any host)."""
+    if trusted is None:
+        return True
+    name = host_name(host)
+    if not name:
+        return False
+    return any(name == t or (t.startswith(".") and (name == t[1:] or name.endswith(t))) for t in trusted)
+
+
+def check_host() -> None:
+    """400 for a request addressed to a host name this server does not serve."""
+    from flask import current_app
+
+    trusted = current_app.extensions.get("glossa_hosts")
+    # /healthz answers any host: load balancers call it by address, and it tells nothing private
+    if request.endpoint != "health" and not host_allowed(request.host, trusted):
+        shown = request.host[:100]
+        abort(400, description=f"This server does not serve the host {shown!r}: add it to TRUSTED_HOSTS to allow it.")
+
+
+def _check_length() -> None:
+    limit = request.max_content_length
+    if limit is not None and request.content_length is not None and request.content_length > limit:
+        abort(413, description=f"The request body is larger than the limit of {limit:,} bytes (MAX_CONTENT_LENGTH).")
+
+
+def init_app(app: Flask) -> None:
+    """The sign-in limiter, the write gate, and the host and request-size checks that run
+    before anything reads a body."""
+    app.extensions["glossa_login_limiter"] = LoginLimiter()
+    app.extensions["glossa_write_gate"] = WriteGate(app.config.get("WRITE_CONCURRENCY") or 1)
+    # first of the before_request hooks: no user lookup, CSRF check or view runs before them;
+    # the write slot is taken last, after the cheap refusals
+    hooks = app.before_request_funcs.setdefault(None, [])
+    hooks[0:0] = [check_host, _check_length]
+    app.before_request(_enter_write)
+    app.teardown_request(_leave_write)
