@@ -109,6 +109,11 @@ def _normalize(text: str) -> tuple[str, array]:
             out.append(ch)
             pos.append(i)
             continue
+        if out and unicodedata.combining(ch):
+            composed = unicodedata.normalize("NFC", out[-1] + ch)
+            if len(composed) == 1:  # e + U+0301 is é
+                out[-1] = composed
+                continue
         folded = unicodedata.normalize("NFKC", ch)
         for c in folded:
             if c.isspace():
@@ -221,10 +226,10 @@ class _Candidate:
 def quote_threshold(n: int) -> float:
     """The least quote similarity accepted: short quotes must match more closely."""
     if n < 16:
-        return 0.85
-    if n < 40:
         return 0.8
-    return 0.75
+    if n < 40:
+        return 0.75
+    return 0.7
 
 
 class Anchorer:
@@ -240,6 +245,9 @@ class Anchorer:
     def _to_orig(self, start: int, end: int) -> tuple[int, int]:
         s = self._pos[start]
         e = self._pos[end - 1] + 1 if end > start else s
+        text = self.text
+        while e < len(text) and unicodedata.combining(text[e]):
+            e += 1  # a combining mark belongs to the character before it
         return s, e
 
     # -- scoring helpers
@@ -473,7 +481,7 @@ class Anchorer:
             c.score = self._total(c, hint)
         candidates.sort(key=lambda c: -c.score)
         best = candidates[0]
-        if not self._identified(best, candidates, rival):
+        if not self._identified(best, candidates, rival, hint):
             return None
         method = "exact" if t[best.start : best.end] == nq else "fuzzy"
         return self._result(best, hint, method, nq)
@@ -491,11 +499,15 @@ class Anchorer:
 
         return sorted(hits, key=lambda h: -near(h))
 
-    def _identified(self, best: _Candidate, candidates: list[_Candidate], rival: float | None) -> bool:
+    def _identified(
+        self, best: _Candidate, candidates: list[_Candidate], rival: float | None, hint: int | None
+    ) -> bool:
         """Is there evidence that `best` is the annotated place, not just some similar text?"""
         if rival is not None and best.score <= rival + RIVAL_MARGIN:
             return False  # no better than another copy was: it may well be that copy
         unique = rival == 0.0
+        if best.quote == 1.0 and hint is not None and best.start == hint:
+            return True  # the very quote, at the very place it was
         sides = [x for x in (best.prefix, best.suffix) if x is not None]
         if sides and (max(sides) >= CONTEXT_MATCH or sum(sides) / len(sides) >= CONTEXT_MEAN):
             return True
