@@ -560,7 +560,8 @@ class AnnotationService(AccountsMixin):
             session.flush()  # the row first: the history refers to it
             if inp.history:
                 names = {h.actor for h in inp.history if h.actor}
-                ids = dict(session.execute(select(User.name, User.id).where(User.name.in_(names)))) if names else {}
+                found = session.execute(select(User.name, User.id).where(User.name.in_(names))) if names else []
+                ids = {n: i for n, i in found}
                 session.add_all(_event_row(row.id, h, ids.get(h.actor)) for h in inp.history)
             else:
                 session.add(_first_event(row, "imported"))
@@ -580,9 +581,11 @@ def _history(session: Session, ids: list[str]) -> dict[str, list[AnchorRecord]]:
     out: dict[str, list[AnchorRecord]] = {}
     if not ids:
         return out
-    names = dict(session.execute(select(User.id, User.name)))
     stmt = select(AnchorEvent).where(AnchorEvent.annotation_id.in_(ids)).order_by(AnchorEvent.id)
-    for ev in session.scalars(stmt):
+    events = list(session.scalars(stmt))
+    actors = {ev.actor_id for ev in events if ev.actor_id is not None}
+    names = {i: n for i, n in session.execute(select(User.id, User.name).where(User.id.in_(actors)))} if actors else {}
+    for ev in events:
         out.setdefault(ev.annotation_id, []).append(
             AnchorRecord(
                 event=ev.event,
