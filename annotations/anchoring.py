@@ -22,6 +22,7 @@ pieces of the quote and of its context.
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from array import array
 from bisect import bisect_left
@@ -66,8 +67,13 @@ def context_of(text: str, start: int, end: int, size: int = CONTEXT_CHARS) -> tu
     return text[max(0, start - size) : start], text[end : end + size]
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def normalize(text: str) -> str:
     """The comparable form of a piece of text (whitespace runs one space, NFKC, no soft hyphens)."""
+    if text.isascii():
+        return _SPACES.sub(" ", text)
     return _normalize(text)[0]
 
 
@@ -298,21 +304,25 @@ class Anchorer:
         # is capped at half its length (what unrelated text scores)
         pcap, scap = lp // 2, ls // 2
 
-        def end_cost(e: int, d: int) -> tuple:
-            c = d + (min(sf[sx_hi - e], scap) if sf is not None else 0)
-            return c, -_common_suffix(t[max(0, e - 8) : e], nq[-8:])
+        tail, head = nq[-8:], nq[:8]
 
-        def start_cost(s: int, d: int) -> tuple:
-            c = d + (min(pf[s - px_lo], pcap) if pf is not None else 0)
-            return c, -_common_prefix(t[s : s + 8], nq[:8])
+        def best_end(first: int, dist: list[int]) -> int | None:
+            """The end (from first+1 on) with the least quote + suffix cost; ties go to the
+            end after which the quote's own last characters match."""
+            best, best_c, best_tb = None, None, 0
+            for j in range(1, len(dist)):
+                e = first + j
+                if cut_end and inside(e):
+                    continue
+                c = dist[j] + (min(sf[sx_hi - e], scap) if sf is not None else 0)
+                if best_c is not None and c > best_c:
+                    continue
+                tb = _common_suffix(t[max(0, e - 8) : e], tail)
+                if best_c is None or c < best_c or tb > best_tb:
+                    best, best_c, best_tb = e, c, tb
+            return best
 
-        best_e, best_v = None, None
-        for j in range(1, hi - lo + 1):
-            if cut_end and inside(lo + j):
-                continue
-            v = end_cost(lo + j, qf[j])
-            if best_v is None or v < best_v:
-                best_e, best_v = lo + j, v
+        best_e = best_end(lo, qf)
         if best_e is None:
             return None
         e = best_e
@@ -320,30 +330,27 @@ class Anchorer:
         px_lo = max(0, lo - lp - lp // 2 - 1)
         qr = distances(nq[::-1], t[lo:e][::-1], anchored=True)
         pf = distances(np_, t[px_lo:e]) if lp else None
-        best_s, best_v = None, None
-        for k in range(0, e - lo + 1):
+        best_s, best_c, best_tb = None, None, 0
+        for k in range(1, e - lo + 1):
             s = e - k
-            if s >= e or (cut_start and inside(s)):
+            if cut_start and inside(s):
                 continue
-            v = start_cost(s, qr[k])
-            if best_v is None or v < best_v:
-                best_s, best_v = s, v
+            c = qr[k] + (min(pf[s - px_lo], pcap) if pf is not None else 0)
+            if best_c is not None and c > best_c:
+                continue
+            tb = _common_prefix(t[s : s + 8], head)
+            if best_c is None or c < best_c or tb > best_tb:
+                best_s, best_c, best_tb = s, c, tb
         if best_s is None:
             return None
         s = best_s
         # the start fixed, settle the end again (anchored at s)
         qa = distances(nq, t[s:hi], anchored=True)
-        best_e, best_v = None, None
-        for j in range(1, hi - s + 1):
-            if cut_end and inside(s + j):
-                continue
-            v = end_cost(s + j, qa[j])
-            if best_v is None or v < best_v:
-                best_e, best_v = s + j, v
-        if best_e is None:
+        e = best_end(s, qa)
+        if e is None:
             return None
-        e = best_e
-        if again and ((e >= hi - 1 and hi < len(t)) or (s <= lo + 1 and lo > 0) or abs(s - guess) > 2):
+        edge = slack // 2
+        if again and ((e > hi - edge and hi < len(t)) or (s < lo + edge and lo > 0)):
             wider = slack + max(0, (e - s) - m)
             return self._align(nq, np_, ns, s if s > lo + 1 else s - (e - s) // 2, wider, again - 1)
         quote = 1.0 - qa[e - s] / m

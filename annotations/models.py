@@ -159,3 +159,6 @@ class AnchorEvent(Base):
     new_text_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
     created: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+    # set when the event is made with its annotation, so one flush inserts both in order
+    annotation: Mapped[Annotation] = relationship(lazy="raise")

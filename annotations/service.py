@@ -135,6 +135,7 @@ def _event(row: Annotation, event: str, method: str = "", score=None, actor_id=N
 def _first_event(row: Annotation, event: str, actor_id=None) -> AnchorEvent:
     """The history's first row: the selector as it was made."""
     return AnchorEvent(
+        annotation=row,
         annotation_id=row.id,
         event=event,
         method="selected" if event == "created" else "",
@@ -215,7 +216,6 @@ class AnnotationService(AccountsMixin):
             )
             row.tag_rows = [AnnotationTag(tag=t, position=i) for i, t in enumerate(tags)]
             session.add(row)
-            session.flush()  # the row first: the history refers to it
             session.add(_first_event(row, "created", owner.id))
             session.flush()
             return record(row)
