@@ -445,10 +445,13 @@ class Anchorer:
 
         hits = self._exact_hits(nq, hint, np_, ns)
         perfect = [h for h in hits if t[max(0, h - len(np_)) : h] == np_ and t[h + m : h + m + len(ns)] == ns]
-        if perfect and (rival is None or rival < 1.0 or len(perfect) == 1):
+        if perfect:
             h = min(perfect, key=lambda p: abs(p - (hint or 0)))
             c = _Candidate(h, h + m, 1.0, 1.0 if np_ else None, 1.0 if ns else None)
-            return self._result(c, hint, "exact", nq)
+            c.score = self._total(c, hint)
+            if rival is None or c.score > rival + RIVAL_MARGIN:
+                return self._result(c, hint, "exact", nq)
+            # another copy had this very context: only the checks below can tell them apart
 
         candidates: list[_Candidate] = []
         for h in self._rank_exact(hits, nq, np_, ns)[:EXACT_EVALUATED]:
