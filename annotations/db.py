@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import MetaData, create_engine, event, inspect, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 DB_FILENAME = "glossa.db"
 ENV_URL = "GLOSSA_DATABASE_URL"
@@ -104,18 +105,76 @@ def alembic_config(url: str):
     return cfg
 
 
+#: key of the PostgreSQL advisory lock that serialises migrations (any constant, ours alone)
+PG_MIGRATION_LOCK = 0x61_6E_6E_6F
+
+
+class SchemaError(RuntimeError):
+    """The database holds a schema Glossa cannot migrate safely; the message says what to do."""
+
+
 def upgrade(url: str, revision: str = "head") -> None:
-    """Run the Alembic migrations up to `revision` (head by default)."""
+    """Run the Alembic migrations up to `revision` (head by default), safe to call concurrently.
+
+    The whole upgrade is one transaction under an exclusive lock: ``BEGIN IMMEDIATE`` on
+    SQLite (which otherwise commits each ``CREATE TABLE`` on its own), an advisory lock on
+    PostgreSQL. So processes and threads starting together migrate once, one after the
+    other, and a killed migration leaves the database as it was. A database half made by an
+    older Glossa that did not take these precautions (tables but no migration record) is
+    rebuilt when those tables are empty, and refused with a clear message when they are not.
+    """
     from alembic import command
 
     cfg = alembic_config(url)
-    engine = make_engine(url)
+    engine = _migration_engine(url)
     try:
         with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_MIGRATION_LOCK})
+            _repair_half_made_schema(conn)
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, revision)
     finally:
         engine.dispose()
+
+
+def _migration_engine(url: str) -> Engine:
+    if not is_sqlite(url):
+        return make_engine(url, poolclass=NullPool)
+    # Let SQLAlchemy, not the sqlite3 module, open the transaction, and open it IMMEDIATE:
+    # DDL included, write-locked from the start, so two migrators never interleave.
+    engine = make_engine(
+        url, poolclass=NullPool, connect_args={"timeout": SQLITE_BUSY_MS / 1000, "isolation_level": None}
+    )
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(conn) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def _repair_half_made_schema(conn) -> None:
+    """Drop the empty tables of a migration that was cut short before it was recorded."""
+    from alembic.runtime.migration import MigrationContext
+
+    from . import models  # noqa: F401  (fills Base.metadata)
+
+    if MigrationContext.configure(conn).get_current_revision() is not None:
+        return
+    existing = set(inspect(conn).get_table_names())
+    present = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name in existing]  # children first
+    if not present:
+        return
+    filled = [name for name in present if conn.execute(text(f'SELECT 1 FROM "{name}" LIMIT 1')).first()]
+    if filled:
+        raise SchemaError(
+            f"the annotation database has Glossa tables ({', '.join(sorted(filled))}) holding data but no "
+            "migration record, so its schema version is unknown; restore it from a backup, or point "
+            "DATABASE_URL at a new database and import an export"
+        )
+    for name in present:
+        conn.execute(text(f'DROP TABLE "{name}"'))
 
 
 def current_revision(url: str) -> str | None:

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import quote, unquote
 
+from .models import EVENTS, STATUSES, VISIBILITIES
+
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 GLOSSA_NS = "https://glossa.invalid/ns#"
 CONTEXT = [ANNO_CONTEXT, {"glossa": GLOSSA_NS}]
@@ -20,7 +22,6 @@ TEXT_HASH_KEY = "glossa:textHash"
 PREVIOUS_KEY = "glossa:previousQuote"
 RIVAL_KEY = "glossa:rivalScore"
 HISTORY_KEY = "glossa:history"
-STATUS_VALUES = ("anchored", "review", "orphaned")
 
 
 class JsonLdError(ValueError):
@@ -366,8 +367,8 @@ def from_jsonld(data) -> AnnotationInput:
         if key in data:
             inp[key] = parse_datetime(data[key], key)
     for key, attr, allowed in (
-        (VISIBILITY_KEY, "visibility", ("private", "shared")),
-        (STATUS_KEY, "status", STATUS_VALUES),
+        (VISIBILITY_KEY, "visibility", VISIBILITIES),
+        (STATUS_KEY, "status", STATUSES),
     ):
         if key in data:
             if data[key] not in allowed:
@@ -386,9 +387,6 @@ def from_jsonld(data) -> AnnotationInput:
     if HISTORY_KEY in data:
         inp["history"] = _read_history(data[HISTORY_KEY])
     return AnnotationInput(**inp)
-
-
-HISTORY_EVENTS = ("created", "recorded", "imported", "kept", "moved", "changed", "orphaned", "accepted", "replaced")
 
 
 def _read_selector(value, name: str) -> dict | None:
@@ -423,8 +421,8 @@ def _read_history(value) -> list[AnchorRecord]:
         if not isinstance(item, dict):
             raise JsonLdError(name, "must be an object")
         event = item.get("glossa:event")
-        if event not in HISTORY_EVENTS:
-            raise JsonLdError(name + ".glossa:event", f"must be one of {', '.join(HISTORY_EVENTS)}")
+        if event not in EVENTS:
+            raise JsonLdError(name + ".glossa:event", f"must be one of {', '.join(EVENTS)}")
         score = item.get("glossa:score")
         if score is not None and (isinstance(score, bool) or not isinstance(score, int | float)):
             raise JsonLdError(name + ".glossa:score", "must be a number")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from . import db
 from .accounts import AccountsMixin
 from .anchoring import Anchorer, anchorer_for, text_hash
-from .base import AnnotationError, UserRecord
+from .base import AnnotationError, UserRecord, user_record
 from .model import AnchorRecord, AnnotationInput, AnnotationRecord, JsonLdError, from_jsonld
 from .models import EVENTS, AnchorEvent, Annotation, AnnotationTag, User, utcnow
 from .validation import (
@@ -383,6 +383,30 @@ class AnnotationService(AccountsMixin):
             if limit is not None:
                 stmt = stmt.limit(limit)
             return self._records(session, session.scalars(stmt.offset(offset)).unique())
+
+        return self._read(work)
+
+    def all_annotations(self, doc_id: str | None = None) -> list[AnnotationRecord]:
+        """Every annotation (of one document, or all), whoever wrote it, in document order: for
+        the search index and administrators' exports; never shown to a user as such."""
+
+        def work(session: Session):
+            stmt = select(Annotation).order_by(Annotation.doc_id, Annotation.start, Annotation.created, Annotation.id)
+            if doc_id is not None:
+                stmt = stmt.where(Annotation.doc_id == doc_id)
+            return [record(r) for r in session.scalars(stmt).unique()]
+
+        return self._read(work)
+
+    def users_with_counts(self) -> list[tuple[UserRecord, int]]:
+        """Every user, by name, with the number of annotations each wrote."""
+
+        def work(session: Session):
+            counts = dict(
+                session.execute(select(Annotation.creator_id, func.count()).group_by(Annotation.creator_id)).all()
+            )
+            users = session.scalars(select(User).order_by(User.name)).all()
+            return [(user_record(u), counts.get(u.id, 0)) for u in users]
 
         return self._read(work)
 

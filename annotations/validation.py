@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from .anchoring import anchor
 from .base import AnnotationError
+from .models import VISIBILITIES
 
 MAX_COMMENT = 10_000
 MAX_QUOTE = 5_000
@@ -51,7 +52,7 @@ def clean_comment(comment) -> str:
 
 def clean_visibility(visibility) -> str:
     """'private' or 'shared'."""
-    if visibility not in ("private", "shared"):
+    if visibility not in VISIBILITIES:
         raise AnnotationError(400, "visibility must be 'private' or 'shared'")
     return visibility
 

@@ -17,8 +17,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from annotations import db  # noqa: E402
-from annotations.pgserver import TempPostgres, find_pg_bin  # noqa: E402
 from annotations.service import AnnotationService  # noqa: E402
+from tests.common.pgserver import TempPostgres, find_pg_bin  # noqa: E402
 
 DOC = Path(__file__).resolve().parents[1] / "webui" / "sample_corpus" / "003_b4544ddbd7f01f68.txt"
 

@@ -123,7 +123,7 @@ class FastPhrase(wq.Phrase):
 
     def matcher(self, searcher, context=None):  # type: ignore[no-untyped-def]
         """Same as Phrase.matcher, with _PhraseMatcher in place of SpanNear2's."""
-        field = searcher.schema.get(self.fieldname, None)
+        field = searcher.schema[self.fieldname] if self.fieldname in searcher.schema else None  # noqa: SIM401 (a Whoosh Schema has no get)
         if field is None or not field.format or not field.format.supports("positions"):
             return super().matcher(searcher, context)
         reader = searcher.reader()

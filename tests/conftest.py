@@ -8,15 +8,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_DIRS = (ROOT / "webui" / "sample_corpus", Path("/work/shared/corpus"))
+SAMPLE_CORPUS = ROOT / "webui" / "sample_corpus"
 
 
 def sample_corpus_dir() -> Path:
-    """The directory holding the five sample documents (in the repo if it is there)."""
-    for candidate in SAMPLE_DIRS:
-        if candidate.is_dir() and any(candidate.glob("*.txt")):
-            return candidate
-    raise FileNotFoundError("sample corpus not found in " + ", ".join(map(str, SAMPLE_DIRS)))
+    """The directory holding the five sample documents (shipped in the webui package)."""
+    return SAMPLE_CORPUS
 
 
 @pytest.fixture(scope="session")

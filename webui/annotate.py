@@ -11,14 +11,14 @@ from flask import Blueprint, Flask, current_app, g, redirect, render_template, r
 
 from annotations import model
 from annotations.base import AnnotationError
-from annotations.models import STATUSES
+from annotations.models import STATUSES, VISIBILITIES
 
-from . import annotation_tags, auth, services
+from . import auth, services
+from .params import MAX_FILTER
 
 bp = Blueprint("annotate", __name__)
 
 FILTER_KEYS = ("tag", "doc", "author", "q", "visibility", "status")
-MAX_FILTER = 200
 
 
 @bp.app_template_global()
@@ -29,9 +29,9 @@ def annotation_source_iri(doc_id: str) -> str:
 
 def _filters() -> dict:
     out = {k: (request.args.get(k) or "").strip()[:MAX_FILTER] or None for k in FILTER_KEYS}
-    if out["visibility"] not in (None, "private", "shared"):
+    if out["visibility"] not in VISIBILITIES:
         out["visibility"] = None
-    if out["status"] not in (None, "anchored", "review", "orphaned"):
+    if out["status"] not in STATUSES:
         out["status"] = None
     return out
 
@@ -41,7 +41,7 @@ def annotations():
     """Every annotation you may see, filtered, with tag counts and export links."""
     if g.get("user") is None:
         return redirect(url_for("annotate.login", next=request.full_path.rstrip("?")))
-    from .api_annotations import visible_annotations
+    from .api.annotations import visible_annotations
 
     filters = _filters()
     service = services.get_annotation_service()
@@ -68,12 +68,12 @@ def annotations():
 def _safe_next(target: str | None) -> str:
     """A same-site path to go to after login (never another host)."""
     if not target:
-        return url_for("views.search")
+        return url_for("search.search")
     parts = urlsplit(target)
     # browsers read "/\evil.example" as "//evil.example": no backslashes or control characters
     unsafe = "\\" in target or any(ord(c) < 32 for c in target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or unsafe:
-        return url_for("views.search")
+        return url_for("search.search")
     return target
 
 
@@ -100,7 +100,7 @@ def login():
 def logout():
     """Sign out (POST with the CSRF token)."""
     auth.logout_user()
-    return redirect(url_for("annotate.login") if auth.auth_mode() == "accounts" else url_for("views.search"))
+    return redirect(url_for("annotate.login") if auth.auth_mode() == "accounts" else url_for("search.search"))
 
 
 REANCHOR_KEYS = ("kept", "moved_unchanged", "moved_changed", "orphaned")
@@ -124,7 +124,7 @@ def reanchor_documents(app: Flask, doc_ids: Iterable[str]) -> dict[str, dict[str
                 app.logger.warning("re-anchoring %s failed: %s", doc_id, exc.message)
                 continue
             if summary.total:
-                annotation_tags.sync_tags(doc_id)
+                services.get_tag_index().sync_tags(doc_id)
             counts = summary.to_dict()
             out[doc_id] = {k: counts[k] for k in REANCHOR_KEYS}
     return out

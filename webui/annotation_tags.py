@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from flask import current_app, g
+from flask import g
 
 PRIVATE = "@"
 _TAG_TERM = re.compile(r"""(?<![\w@.:-])tags?:(?:"([^"]*)"|'([^']*)'|([^\s()"']*))""", re.IGNORECASE)
@@ -74,66 +74,54 @@ def index_tags(document, records: Iterable[Any]) -> dict[int, set[str]]:
     return out
 
 
-def all_annotations(doc_id: str | None = None) -> list:
-    """Every annotation (of one document, or all), whoever wrote it: for the index and
-    for administrators' exports; never shown to a user as such."""
-    from sqlalchemy import select
-    from sqlalchemy.orm import Session
+class TagIndex:
+    """The annotation tags of one app's search index, written from every annotation.
 
-    from annotations.models import Annotation
-    from annotations.service import record
+    :param store: the document store (passages of each document).
+    :param annotations: the AnnotationService (every annotation, whoever wrote it).
+    :param index_dir: the Whoosh index directory.
+    """
 
-    from . import services
+    def __init__(self, store, annotations, index_dir: str) -> None:
+        self.store = store
+        self.annotations = annotations
+        self.index_dir = index_dir
 
-    stmt = select(Annotation).order_by(Annotation.doc_id, Annotation.start, Annotation.created)
-    if doc_id is not None:
-        stmt = stmt.where(Annotation.doc_id == doc_id)
-    with Session(services.get_engine()) as session:
-        return [record(r) for r in session.scalars(stmt).unique()]
+    def _indexed_tagged_ordinals(self, doc_id: str) -> set[int]:
+        from indexer.writer import open_index
 
+        ix = open_index(self.index_dir)
+        if ix is None:
+            return set()
+        with ix.searcher() as searcher:
+            return {int(f["ordinal"]) for f in searcher.documents(doc_id=doc_id) if f.get("tags")}
 
-def _indexed_tagged_ordinals(index_dir: str, doc_id: str) -> set[int]:
-    from indexer.writer import open_index
+    def sync_tags(self, doc_id: str, ordinals: Iterable[int] | None = None) -> int:
+        """Write the tags of passages of ``doc_id`` to the index (given ordinals, else every
+        passage tagged now or before); returns how many passages were written."""
+        from indexer.writer import set_passage_tags
 
-    ix = open_index(index_dir)
-    if ix is None:
-        return set()
-    with ix.searcher() as searcher:
-        return {int(f["ordinal"]) for f in searcher.documents(doc_id=doc_id) if f.get("tags")}
+        stored = self.store.get(doc_id)
+        if stored is None:
+            return 0
+        wanted = index_tags(stored.document, self.annotations.all_annotations(doc_id))
+        todo = set(ordinals) if ordinals is not None else set(wanted) | self._indexed_tagged_ordinals(doc_id)
+        written = 0
+        for ordinal in sorted(todo):
+            written += bool(set_passage_tags(self.index_dir, doc_id, ordinal, sorted(wanted.get(ordinal, ()))))
+        return written
 
-
-def sync_tags(doc_id: str, ordinals: Iterable[int] | None = None) -> int:
-    """Write the tags of passages of ``doc_id`` to the index (given ordinals, else every
-    passage tagged now or before); returns how many passages were written."""
-    from indexer.writer import set_passage_tags
-
-    from . import services
-
-    stored = services.get_store().get(doc_id)
-    if stored is None:
-        return 0
-    index_dir = current_app.config["INDEX_DIR"]
-    wanted = index_tags(stored.document, all_annotations(doc_id))
-    todo = set(ordinals) if ordinals is not None else set(wanted) | _indexed_tagged_ordinals(index_dir, doc_id)
-    written = 0
-    for ordinal in sorted(todo):
-        written += bool(set_passage_tags(index_dir, doc_id, ordinal, sorted(wanted.get(ordinal, ()))))
-    return written
-
-
-def sync_for(records: Iterable[Any]) -> None:
-    """Update the index for the passages touched by these annotation records (old and new)."""
-    from . import services
-
-    by_doc: dict[str, set[int]] = defaultdict(set)
-    for rec in records:
-        if rec is None:
-            continue
-        stored = services.get_store().get(rec.doc_id)
-        if stored is not None:
-            by_doc[rec.doc_id].update(passage_ordinals(stored.document, rec.start, rec.end))
-    for doc_id, ordinals in by_doc.items():
-        sync_tags(doc_id, ordinals)
+    def sync_for(self, records: Iterable[Any]) -> None:
+        """Update the index for the passages touched by these annotation records (old and new)."""
+        by_doc: dict[str, set[int]] = defaultdict(set)
+        for rec in records:
+            if rec is None:
+                continue
+            stored = self.store.get(rec.doc_id)
+            if stored is not None:
+                by_doc[rec.doc_id].update(passage_ordinals(stored.document, rec.start, rec.end))
+        for doc_id, ordinals in by_doc.items():
+            self.sync_tags(doc_id, ordinals)
 
 
 class ScopedSearcher:

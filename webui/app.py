@@ -10,6 +10,7 @@ from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from . import config as settings
+from .services import DatabaseUnavailable
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -39,9 +40,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # then what the caller passed (so tests win).
     app.config.from_mapping(settings.defaults())
     app.config.from_pyfile("glossa.cfg", silent=True)
-    app.config.from_prefixed_env("GLOSSA")
+    app.config.update(settings.from_environment())
     if config:
         app.config.update(config)
+    # a setting that cannot be used stops here with a message, before anything is created
+    app.config.update(settings.check(app.config))
 
     data_dir = settings.resolve_data_dir(app.config.get("DATA_DIR"))
     app.config["DATA_DIR"] = str(data_dir)
@@ -55,9 +58,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
 
-    from . import services
+    from . import caches, services
 
     services.init_app(app)
+    caches.init_app(app)
     _register_blueprints(app)
     _register_errors(app)
 
@@ -76,13 +80,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import annotate, api, api_annotations, auth, views
+    from . import annotate, auth
+    from .api import annotations as api_annotations
+    from .api import documents as api_documents
+    from .views import catalog, helpers, reader, search
 
     auth.init_app(app)
-    app.register_blueprint(views.bp)
-    app.register_blueprint(api.bp, url_prefix="/api")
+    helpers.init_app(app)
+    for module in (search, reader, catalog, annotate):
+        app.register_blueprint(module.bp)
+    app.register_blueprint(api_documents.bp, url_prefix="/api")
     app.register_blueprint(api_annotations.bp, url_prefix="/api")
-    app.register_blueprint(annotate.bp)
 
 
 def wants_json() -> bool:
@@ -99,6 +107,14 @@ def _register_errors(app: Flask) -> None:
             return jsonify(error=exc.name, message=exc.description, status=exc.code), exc.code, headers
         page = render_template("error.html", status=exc.code, title=exc.name, message=exc.description)
         return page, exc.code, headers
+
+    @app.errorhandler(DatabaseUnavailable)
+    def database_unavailable(exc: DatabaseUnavailable):
+        app.logger.error("%s", exc)
+        message = "The annotation database is unavailable; the error was logged."
+        if wants_json():
+            return jsonify(error="Service Unavailable", message=message, status=503), 503
+        return render_template("error.html", status=503, title="Service unavailable", message=message), 503
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

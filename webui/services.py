@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+
 from flask import Flask, current_app
+
+from . import annotation_tags
 
 
 def init_app(app: Flask) -> None:
     """Give the app its registry of long-lived service objects (each created on first use)."""
-    app.extensions["glossa"] = {}
+    app.extensions["glossa"] = {"lock": threading.Lock()}
 
 
 def _registry() -> dict:
@@ -31,21 +35,58 @@ def get_searcher():
         from indexer.search import Searcher
 
         reg["searcher"] = Searcher(current_app.config["INDEX_DIR"])
-    from .annotation_tags import scoped_searcher
-
     # annotation tags: private ones only for their author (see webui/annotation_tags.py)
-    return scoped_searcher(reg["searcher"])
+    return annotation_tags.scoped_searcher(reg["searcher"])
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The annotation database cannot be opened: the message says which and what to check."""
+
+
+def _shown_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def migrate(app: Flask) -> None:
+    """Bring the annotation database to the latest schema, once per app, before it serves.
+
+    ``glossa serve`` and the WSGI entry point call this at start-up; a request that comes
+    first (an embedding that skipped it) does the same under the same lock, so concurrent
+    first requests never race (and ``annotations.db.upgrade`` locks across processes).
+    """
+    from alembic.util.exc import CommandError
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
+    from annotations import db
+
+    reg = app.extensions["glossa"]
+    with reg["lock"]:
+        if "engine" in reg:
+            return
+        url = app.config["DATABASE_URL"]
+        try:
+            db.upgrade(url)
+            reg["engine"] = db.make_engine(url)
+        except (OperationalError, ArgumentError, NoSuchModuleError, CommandError) as exc:
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise DatabaseUnavailable(
+                f"Cannot open the annotation database {_shown_url(url)}: {reason}. Check DATABASE_URL "
+                "(env GLOSSA_DATABASE_URL): the server must be running and the database must exist."
+            ) from None
 
 
 def get_engine():
-    """The annotation database engine, migrated to the latest schema on first use."""
+    """The annotation database engine, migrated to the latest schema on first use
+    (DatabaseUnavailable if the database cannot be reached or read)."""
     reg = _registry()
     if "engine" not in reg:
-        from annotations import db
-
-        url = current_app.config["DATABASE_URL"]
-        db.upgrade(url)
-        reg["engine"] = db.make_engine(url)
+        migrate(current_app._get_current_object())  # type: ignore[attr-defined]
     return reg["engine"]
 
 
@@ -58,3 +99,8 @@ def get_annotation_service():
 
         reg["annotation_service"] = AnnotationService(db.make_session_factory(get_engine()))
     return reg["annotation_service"]
+
+
+def get_tag_index() -> annotation_tags.TagIndex:
+    """The annotation tags of the search index (written from every annotation)."""
+    return annotation_tags.TagIndex(get_store(), get_annotation_service(), current_app.config["INDEX_DIR"])

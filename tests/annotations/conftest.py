@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from annotations import db
-from annotations.pgserver import TempPostgres, find_pg_bin
 from annotations.service import AnnotationService
+from tests.common.pgserver import TempPostgres, find_pg_bin
 
 CORPUS_DOC = str(Path(__file__).resolve().parents[2] / "webui" / "sample_corpus" / "003_b4544ddbd7f01f68.txt")
 

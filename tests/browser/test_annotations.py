@@ -237,8 +237,8 @@ def test_orphan_is_listed_and_can_be_replaced_by_hand(serve, new_page):
     import json as _json
 
     from indexer.store import DocumentStore, StoredDocument
-    from indexer.testing import make_document
     from indexer.writer import write_documents
+    from tests.common.indexing import make_document
     from tests.webui.anno_support import DOCS, selector_body
     from webui import services
     from webui.annotate import reanchor_documents

@@ -8,7 +8,7 @@ import pytest
 
 from corpus import read_document
 from indexer.ner import EntityTagger
-from indexer.testing import build_index
+from tests.common.indexing import build_index
 
 CORPUS = Path(__file__).resolve().parents[2] / "webui" / "sample_corpus"
 

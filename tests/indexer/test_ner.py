@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from indexer.ner import Entity, EntityTagger, canonical_name
-from indexer.testing import make_document
+from tests.common.indexing import make_document
 
 
 def _ents(tagger, text):

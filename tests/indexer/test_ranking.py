@@ -9,8 +9,8 @@ from whoosh.collectors import FilterCollector, TopCollector
 
 from indexer.query import expand_fuzzy_words, expand_partial_names
 from indexer.ranking import RankingCache, Unsupported, rank
-from indexer.testing import build_index
 from indexer.writer import set_passage_tags
+from tests.common.indexing import build_index
 
 QUERIES = [
     "Frontex",

@@ -7,8 +7,8 @@ from collections import Counter
 import pytest
 
 from indexer.search import QueryError
-from indexer.testing import make_document, temp_index
 from indexer.writer import set_passage_tags
+from tests.common.indexing import make_document, temp_index
 
 
 def _texts(results):

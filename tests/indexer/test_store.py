@@ -6,8 +6,8 @@ import json
 
 from indexer.ner import Entity
 from indexer.store import DocumentStore, StoredDocument
-from indexer.testing import make_document
 from indexer.writer import activate, new_generation
+from tests.common.indexing import make_document
 
 
 def _stored(doc_id: str, names: list[str]) -> StoredDocument:

@@ -35,8 +35,8 @@ NOTES = {
 def build_data_dir(root: Path) -> Path:
     """Write the DOCS into ``root`` as an ingested data directory (no NER: no entities)."""
     from indexer.store import DocumentStore, StoredDocument
-    from indexer.testing import make_document
     from indexer.writer import write_documents
+    from tests.common.indexing import make_document
 
     root.mkdir(parents=True, exist_ok=True)
     documents = [

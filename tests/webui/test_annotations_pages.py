@@ -59,8 +59,8 @@ def test_annotations_page_filters_counts_and_escaping(web, anno_app):
 def _reingest(app, doc_id, paragraphs):
     """Replace a document's text in store and index, as `glossa ingest` does for a changed file."""
     from indexer.store import DocumentStore, StoredDocument
-    from indexer.testing import make_document
     from indexer.writer import write_documents
+    from tests.common.indexing import make_document
 
     title = DOCS[doc_id][0]
     doc = make_document(doc_id, paragraphs, title=title)

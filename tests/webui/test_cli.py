@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from webui.cli import cli
-from webui.cli_read import safe, snippet_text
+from webui.cli.read import safe, snippet_text
 from webui.config import SETTINGS
 
 PAPER = "003-b4544ddbd7f01f68"

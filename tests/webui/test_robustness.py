@@ -439,8 +439,8 @@ def evil_app(tmp_path_factory):
     """A data directory holding one document whose text, title, note and entities are hostile."""
     from indexer.ner import Entity
     from indexer.store import DocumentStore, StoredDocument
-    from indexer.testing import make_document
     from indexer.writer import write_documents
+    from tests.common.indexing import make_document
 
     root = tmp_path_factory.mktemp("evil") / "data"
     root.mkdir()

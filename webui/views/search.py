@@ -4,23 +4,27 @@ from __future__ import annotations
 
 import time
 
-from flask import current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request
 
-from . import render, services
-from .views import MAX_PAGE, MAX_QUERY, _current_filters, _documents, _int_arg, bp, search_url
+from .. import labels, services
+from ..params import MAX_PAGE, int_param, query_too_long
+from .helpers import current_filters, documents, search_url
+
+bp = Blueprint("search", __name__)
 
 
 @bp.get("/")
 def search():
     """The search page: the box, results grouped by document, facets, pagination."""
     q = request.args.get("q", "").strip()
-    filters = _current_filters()
-    page = _int_arg("page", 1, 1, MAX_PAGE)
-    context = {"q": q, "filters": filters, "documents": _documents(), "results": None, "error": None}
+    filters = current_filters()
+    page = int_param("page", 1, 1, MAX_PAGE, clamp=True)
+    context = {"q": q, "filters": filters, "documents": documents(), "results": None, "error": None}
     if not q and not filters:
         return render_template("search.html", **context)
-    if len(q) > MAX_QUERY:
-        context["error"] = f"That query is too long ({len(q)} characters; at most {MAX_QUERY})."
+    too_long = query_too_long(q)
+    if too_long:
+        context["error"] = too_long
         return render_template("search.html", **context), 400
     from indexer.search import QueryError
 
@@ -43,18 +47,18 @@ def search():
 
 def _active_filters(filters: dict[str, list[str]], results) -> list[dict]:
     """The filters in force, each with a readable label and the URL that removes it."""
-    labels = {}
+    names = {}
     for key, facet in (("doc", "documents"), ("tag", "tags")):
         for item in results.facets.get(facet, []):
-            labels[(key, str(item["value"]))] = item.get("label") or str(item["value"])
+            names[(key, str(item["value"]))] = item.get("label") or str(item["value"])
     q = request.args.get("q", "").strip()
     active = []
     for key, values in filters.items():
         for value in values:
             rest = {k: [v for v in vs if (k, v) != (key, value)] for k, vs in filters.items()}
-            label = labels.get((key, value), value)
+            label = names.get((key, value), value)
             if key == "type":
-                label = render.label_name(value)
+                label = labels.label_name(value)
             active.append({"key": key, "value": value, "label": label, "url": search_url(q, **rest)})
     return active
 
@@ -62,7 +66,7 @@ def _active_filters(filters: dict[str, list[str]], results) -> list[dict]:
 def _pagination(results) -> dict:
     """Page links for the results (a window around the current page)."""
     q = request.args.get("q", "").strip()
-    filters = _current_filters()
+    filters = current_filters()
     pages = max(results.pages, 1)
     window = range(max(1, results.page - 3), min(pages, results.page + 3) + 1)
     link = lambda n: search_url(q, **filters, page=n if n > 1 else None)  # noqa: E731

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import click
 
-from . import presenters, services
-from .cli import CliError, open_app
+from .. import presenters, services
+from .common import CliError, open_app
 
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _SNIPPET_TOKEN = re.compile(r"(<mark\b[^>]*>|</mark>|<[^>]+>)")
@@ -76,7 +76,7 @@ def search(query: str, as_json: bool, limit: int | None, page: int) -> None:
 
     Exits 2 if the query cannot be understood.
     """
-    from .api import run_search
+    from ..api.documents import run_search
 
     app = open_app()
     with app.app_context():
@@ -226,7 +226,10 @@ def entities(type_: str | None, q: str | None, as_json: bool) -> None:
 
 @click.group(short_help="Export the works cited in footnotes (BibTeX, CSL-JSON).")
 def works() -> None:
-    """The works cited in the corpus's footnotes (list them, export them).
+    """Export the works cited in the corpus's footnotes (BibTeX, CSL-JSON).
+
+    The works are listed, with the notes citing them, on the web app's Works cited page
+    and by GET /api/works.
 
     \b
     Examples:

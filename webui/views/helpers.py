@@ -1,29 +1,14 @@
-"""HTML pages (blueprint ``views``): shared helpers here; the routes are in views_search,
-views_reader and views_catalog, imported at the end of this module to register them."""
+"""Helpers the HTML blueprints share: search URLs, the active filters, the document list,
+and the template globals (registered on the app by :func:`init_app`)."""
 
 from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
-from flask import Blueprint, current_app, request, url_for
+from flask import Flask, current_app, request, url_for
 
-from . import render, services
-
-bp = Blueprint("views", __name__)
-
-FILTER_PARAMS = ("doc", "type", "entity", "tag")
-MAX_QUERY = 1000
-MAX_PAGE = 10_000
-PANEL_LIMIT = 40  # entities listed per type in the reader's side panel
-
-
-def _int_arg(name: str, default: int, low: int, high: int) -> int:
-    """An integer query parameter, clamped; junk gives the default."""
-    try:
-        value = int(request.args.get(name, default))
-    except (TypeError, ValueError):
-        return default
-    return min(max(value, low), high)
+from .. import labels, render, services
+from ..params import FILTER_PARAMS
 
 
 def search_url(q: str | None = None, **params) -> str:
@@ -33,12 +18,12 @@ def search_url(q: str | None = None, **params) -> str:
         for item in value if isinstance(value, (list, tuple)) else [value]:
             if item not in (None, ""):
                 pairs.append((key, item))
-    return url_for("views.search") + ("?" + urlencode(pairs, quote_via=quote, safe=":*") if pairs else "")
+    return url_for("search.search") + ("?" + urlencode(pairs, quote_via=quote, safe=":*") if pairs else "")
 
 
 def facet_url(param: str, value) -> str:
     """URL of the current search narrowed by one more filter value."""
-    filters = _current_filters()
+    filters = current_filters()
     values = filters.setdefault(param, [])
     if str(value) not in values:
         values.append(str(value))
@@ -51,11 +36,11 @@ def entity_query(canonical: str) -> str:
     return f'entity:"{name}"'
 
 
-@bp.record_once
-def _register_globals(state) -> None:
-    state.app.jinja_env.globals.update(
-        LABELS=render.LABELS,
-        label_name=render.label_name,
+def init_app(app: Flask) -> None:
+    """Give the templates the helpers they call (labels, search and facet URLs)."""
+    app.jinja_env.globals.update(
+        LABELS=labels.LABELS,
+        label_name=labels.label_name,
         safe_label=render.safe_label,
         search_url=search_url,
         facet_url=facet_url,
@@ -64,7 +49,7 @@ def _register_globals(state) -> None:
     )
 
 
-def _documents() -> list:
+def documents() -> list:
     """Summaries of every stored document (for the lookup box and the landing page)."""
     try:
         return services.get_store().list()
@@ -73,9 +58,6 @@ def _documents() -> list:
         return []
 
 
-def _current_filters() -> dict[str, list[str]]:
+def current_filters() -> dict[str, list[str]]:
+    """The search filters of this request (each may be given several times)."""
     return {k: request.args.getlist(k) for k in FILTER_PARAMS if request.args.getlist(k)}
-
-
-# the routes (they import bp and the helpers above)
-from . import views_catalog, views_reader, views_search  # noqa: E402,F401

@@ -1,21 +1,24 @@
-"""The ``glossa`` command: ingest, search, read and cite documents, serve the web app.
+"""What every ``glossa`` command shares: the group, its ``--data`` option, errors, the app.
 
 Every command accepts ``--data DIR`` (also before the command name; env GLOSSA_DATA;
 default ./glossa-data), so ``glossa --data d ingest x`` and ``glossa ingest --data d x`` agree.
+The commands themselves live in the sibling modules and are registered in ``webui.cli``.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import click
 
-from . import config as settings
+from annotations.db import SchemaError
+
+from .. import config as settings
 
 DATA_KEY = "glossa.data"
-SAMPLE_CORPUS = Path(__file__).with_name("sample_corpus")
-DEV_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+SAMPLE_CORPUS = Path(__file__).resolve().parents[1] / "sample_corpus"
 
 
 class CliError(click.ClickException):
@@ -54,10 +57,20 @@ class GlossaGroup(click.Group):
 
     def invoke(self, ctx: click.Context):
         """Run the command; an unexpected error becomes one line (GLOSSA_DEBUG=1 shows the traceback)."""
+        from ..services import DatabaseUnavailable
+
         try:
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except BrokenPipeError:
+            # the reader went away (`glossa docs | head`): what it wanted, it got
+            _silence_stdout()
+            raise click.exceptions.Exit(0) from None
+        except settings.SettingsError as exc:
+            raise CliError(str(exc), exit_code=2) from None
+        except (DatabaseUnavailable, SchemaError) as exc:
+            raise CliError(str(exc)) from None
         except Exception as exc:
             if os.environ.get("GLOSSA_DEBUG"):
                 raise
@@ -65,6 +78,17 @@ class GlossaGroup(click.Group):
                 f"Unexpected error: {type(exc).__name__}: {exc}. Nothing was lost; run again with "
                 "GLOSSA_DEBUG=1 to see the traceback, and please report it."
             ) from None
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so flushing it at exit cannot fail again."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (e.g. click's test runner)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 def _add_data_option(cmd: click.Command) -> None:
@@ -81,9 +105,20 @@ def data_dir() -> Path:
 
 def make_app(**config):
     """The Flask app for the chosen data directory, so commands share the server's settings."""
-    from .app import create_app
+    from ..app import create_app
 
     return create_app({"DATA_DIR": str(data_dir()), **config})
+
+
+def existing_app():
+    """The app over an existing data directory (never creating one), else a CliError."""
+    where = data_dir()
+    if not where.is_dir():
+        raise CliError(
+            f"No data directory at {where}. Check --data (env GLOSSA_DATA), or ingest documents "
+            f"first: glossa --data {where} ingest PATH..."
+        )
+    return make_app()
 
 
 def open_app():
@@ -124,24 +159,3 @@ def cli() -> None:
     All state lives in the data directory (--data DIR, env GLOSSA_DATA, default
     ./glossa-data). Run `glossa COMMAND --help` for a command's options and examples.
     """
-
-
-def register_commands() -> None:
-    """Attach every command module's commands to :data:`cli`."""
-    from . import cli_ingest, cli_read, cli_serve
-
-    for module in (cli_ingest, cli_serve, cli_read):
-        for command in module.COMMANDS:
-            cli.add_command(command)
-    try:
-        from .cli_annotations import register
-    except ModuleNotFoundError as exc:
-        if exc.name != f"{__package__}.cli_annotations":
-            raise
-    else:
-        register(cli)
-        for command in cli.commands.values():
-            _add_data_option(command)
-
-
-register_commands()

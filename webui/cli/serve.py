@@ -8,11 +8,9 @@ from pathlib import Path
 
 import click
 
-from . import config as settings
-from .cli import DEV_CORPUS, SAMPLE_CORPUS, CliError, data_dir, make_app
+from .. import config as settings
+from .common import SAMPLE_CORPUS, CliError, data_dir, make_app
 
-#: settings whose environment variable is not simply GLOSSA_<NAME>
-ENV_NAMES = {"DATA_DIR": "GLOSSA_DATA"}
 HOST_OPTION = click.option(
     "--host", default="127.0.0.1", show_default=True, help="Interface to listen on (0.0.0.0 for every interface)."
 )
@@ -75,10 +73,9 @@ def serve(host: str, port: int, debug: bool) -> None:
 
 
 def sample_corpus() -> Path:
-    """The bundled sample corpus (or, in a source checkout without it, ../shared/corpus)."""
-    for candidate in (SAMPLE_CORPUS, DEV_CORPUS):
-        if candidate.is_dir() and any(candidate.iterdir()):
-            return candidate
+    """The sample corpus shipped in the package."""
+    if SAMPLE_CORPUS.is_dir() and any(SAMPLE_CORPUS.iterdir()):
+        return SAMPLE_CORPUS
     raise CliError(f"The sample corpus is missing (looked in {SAMPLE_CORPUS}); reinstall glossa.")
 
 
@@ -96,11 +93,13 @@ def demo(host: str, port: int, no_serve: bool) -> None:
       glossa demo
       glossa --data /tmp/glossa-demo demo --port 8000
     """
-    from .cli_ingest import run_pipeline, summary_lines
+    from .ingest import check_model, run_pipeline, summary_lines
 
     corpus = sample_corpus()
+    model = make_app().config.get("SPACY_MODEL")
+    check_model(model)
     click.echo(f"Ingesting the sample corpus from {corpus} ...")
-    report = run_pipeline([corpus], data_dir(), progress=True, model=make_app().config.get("SPACY_MODEL"))
+    report = run_pipeline([corpus], data_dir(), progress=True, model=model)
     for line in summary_lines(report, data_dir()):
         click.echo(line)
     if not no_serve:
@@ -120,15 +119,14 @@ def show_settings(as_json: bool) -> None:
       glossa settings
     """
     rows = [
-        {"name": s.name, "default": s.default, "env": ENV_NAMES.get(s.name, f"GLOSSA_{s.name}"), "help": s.help}
+        {"name": s.name, "default": s.default, "env": s.env, "help": s.help, "shown_default": s.shown_default}
         for s in settings.SETTINGS
     ]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
     for row in rows:
-        default = "see below" if row["default"] is None else repr(row["default"])
-        click.echo(f"{row['name']}  [default: {default}; env {row['env']}]")
+        click.echo(f"{row['name']}  [default: {row['shown_default']}; env {row['env']}]")
         click.echo(f"    {row['help']}")
 
 

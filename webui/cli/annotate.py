@@ -1,4 +1,4 @@
-"""``glossa user``, ``glossa token`` and ``glossa annotations`` commands (see :func:`register`).
+"""``glossa user``, ``glossa token`` and ``glossa annotations`` commands.
 
 glossa user add NAME [--password-stdin]   password asked twice (or one line on stdin)
 glossa user list
@@ -15,22 +15,19 @@ from pathlib import Path
 
 import click
 
+from .. import services
+from .common import CliError, existing_app, make_app
+
 
 def _app():
-    from .cli import make_app
-
     return make_app()
 
 
 def _error(message: str, code: int = 1) -> click.ClickException:
-    from .cli import CliError
-
     return CliError(message, code)
 
 
 def _service():
-    from . import services
-
     return services.get_annotation_service()
 
 
@@ -65,23 +62,12 @@ def user_add(name: str, password_stdin: bool) -> None:
 @user_group.command("list")
 def user_list() -> None:
     """List the accounts with the number of annotations each wrote."""
-    from sqlalchemy import func, select
-    from sqlalchemy.orm import Session
-
-    from annotations.models import Annotation, User
-
-    from . import services
-
-    app = _app()
-    with app.app_context(), Session(services.get_engine()) as session:
-        counts = dict(
-            session.execute(select(Annotation.creator_id, func.count()).group_by(Annotation.creator_id)).all()
-        )
-        users = session.scalars(select(User).order_by(User.name)).all()
-        if not users:
-            click.echo("No users yet. Add one with: glossa user add NAME")
-        for user in users:
-            click.echo(f"{user.name}\t{counts.get(user.id, 0)} annotations\tsince {user.created:%Y-%m-%d}")
+    with existing_app().app_context():
+        users = _service().users_with_counts()
+    if not users:
+        click.echo("No users yet. Add one with: glossa user add NAME")
+    for user, count in users:
+        click.echo(f"{user.name}\t{count} annotations\tsince {user.created:%Y-%m-%d}")
 
 
 @click.group("token")
@@ -125,10 +111,9 @@ def annotations_group() -> None:
 @click.option("--user", "viewer", metavar="NAME", help="Only what NAME may see (default: every annotation).")
 def annotations_export(fmt: str, output: str | None, viewer: str | None) -> None:
     """Export annotations, e.g. glossa annotations export --format csv -o notes.csv"""
-    from . import annotation_tags
-    from .api_annotations import export_payload
+    from ..api.annotations import export_payload
 
-    app = _app()
+    app = existing_app()
     with app.test_request_context("/"):  # export links are built from BASE_URL
         if viewer is not None:
             user = _service().get_user(viewer)
@@ -136,7 +121,7 @@ def annotations_export(fmt: str, output: str | None, viewer: str | None) -> None
                 raise _error(f"No user {viewer!r}.")
             items = _service().list(viewer=user)
         else:
-            items = annotation_tags.all_annotations()
+            items = _service().all_annotations()
         text, _mime, _name = export_payload(fmt, items)
     if output:
         try:
@@ -155,8 +140,6 @@ def annotations_import(file: str) -> None:
     from annotations.base import AnnotationError
     from annotations.export import import_jsonld
 
-    from . import annotation_tags
-
     try:
         data = json.loads(Path(file).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -169,8 +152,9 @@ def annotations_import(file: str) -> None:
             report = import_jsonld(data, _service())
         except AnnotationError as exc:
             raise _error(f"Cannot import {file}: {exc.message}") from None
-        for doc_id in sorted({a.doc_id for a in annotation_tags.all_annotations()}):
-            annotation_tags.sync_tags(doc_id)
+        tags = services.get_tag_index()
+        for doc_id in sorted({a.doc_id for a in _service().all_annotations()}):
+            tags.sync_tags(doc_id)
     click.echo(f"Imported {report.imported}, skipped {report.skipped} already present, {len(report.errors)} refused.")
     for index, message in report.errors[:20]:
         click.echo(f"  item {index}: {message}", err=True)
@@ -178,7 +162,4 @@ def annotations_import(file: str) -> None:
         sys.exit(2)
 
 
-def register(cli: click.Group) -> None:
-    """Add the user, token and annotations groups to the glossa command."""
-    for group in (user_group, token_group, annotations_group):
-        cli.add_command(group)
+COMMANDS = [user_group, token_group, annotations_group]

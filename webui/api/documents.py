@@ -7,32 +7,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, jsonify, request
 
-from . import presenters, services
+from .. import presenters, services
+from ..params import FILTER_PARAMS, MAX_PAGE, MAX_PAGELEN, int_param, query_too_long
 from .openapi import build_spec
 
 bp = Blueprint("api", __name__)
-
-MAX_PAGELEN = 100
-MAX_PAGE = 10_000
-#: longest query accepted (as on the search page): longer ones cost the searcher seconds to minutes
-MAX_QUERY = 1000
-#: query-string parameter -> key of the ``filters`` mapping given to Searcher.search
-FILTER_PARAMS = ("doc", "type", "entity", "tag")
-
-
-def int_arg(name: str, default: int, low: int = 1, high: int | None = None) -> int:
-    """A whole-number query parameter within bounds, else a 400 error saying what is allowed."""
-    raw = request.args.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        abort(400, description=f"Parameter {name!r} must be a whole number, not {raw!r}.")
-    if value < low or (high is not None and value > high):
-        bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
-        abort(400, description=f"Parameter {name!r} must be {bounds}, not {value}.")
-    return value
 
 
 def search_filters(args) -> dict[str, str]:
@@ -76,10 +55,11 @@ def search():
     query = (request.args.get("q") or "").strip()
     if not query:
         abort(400, description="Parameter 'q' (the query) is required, e.g. /api/search?q=frontex.")
-    if len(query) > MAX_QUERY:
-        abort(400, description=f"The query is too long ({len(query)} characters; at most {MAX_QUERY}).")
-    page = int_arg("page", 1, 1, MAX_PAGE)
-    pagelen = int_arg("pagelen", int(current_app.config.get("PAGE_SIZE") or 10), 1, MAX_PAGELEN)
+    too_long = query_too_long(query)
+    if too_long:
+        abort(400, description=too_long)
+    page = int_param("page", 1, 1, MAX_PAGE)
+    pagelen = int_param("pagelen", int(current_app.config.get("PAGE_SIZE") or 10), 1, MAX_PAGELEN)
     try:
         return jsonify(run_search(services.get_searcher(), query, page, pagelen, search_filters(request.args)))
     except presenters.LookupFailed as exc:

@@ -2,56 +2,53 @@
 
 from __future__ import annotations
 
-from collections import Counter, OrderedDict
+from collections import Counter
 from urllib.parse import quote, urlencode
 
-from flask import abort, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 
-from . import presenters, render, services
-from .views import MAX_QUERY, PANEL_LIMIT, _documents, bp, entity_query
+from annotations.validation import MAX_DOC_ID
 
-_doc_cache: OrderedDict = OrderedDict()
-_html_cache: OrderedDict = OrderedDict()
+from .. import labels, presenters, render, services
+from ..caches import cache
+from ..params import MAX_QUERY
+from .helpers import documents, entity_query
 
+bp = Blueprint("reader", __name__)
 
-def _remember(cache: OrderedDict, key, value, size: int):
-    cache[key] = value
-    cache.move_to_end(key)
-    while len(cache) > size:
-        cache.popitem(last=False)
-    return value
+PANEL_LIMIT = 40  # entities listed per type in the reader's side panel
 
 
 def _stored_or_404(doc_id: str):
     """The stored document (cached until it is re-ingested), or a 404 page."""
     store = services.get_store()
-    entry = store.manifest().get(doc_id) if len(doc_id) < 200 else None
+    entry = store.manifest().get(doc_id) if len(doc_id) <= MAX_DOC_ID else None
     stored = None
     if entry is not None:
         key = (str(store.root), doc_id, entry.get("ingested_at"), entry.get("source_hash"))
-        stored = _doc_cache.get(key)
+        documents_cache = cache("reader.documents", 8)
+        stored = documents_cache.get(key)
         if stored is None:
             stored = store.get(doc_id)
             if stored is not None:
-                _remember(_doc_cache, key, stored, 8)
+                documents_cache.put(key, stored)
     if stored is None:
         abort(404, description=f"There is no document with the id “{doc_id}”.")
     return stored
 
 
-_facts_cache: OrderedDict = OrderedDict()
-
-
 def _doc_facts(stored) -> dict:
     """What the reader shows besides the text (entity counts, notes), computed once per version."""
     key = (id(stored), stored.document.doc_id, stored.ingested_at)
-    if key in _facts_cache:
-        return _facts_cache[key]
+    return cache("reader.facts", 8).get_or_make(key, lambda: _make_facts(stored))
+
+
+def _make_facts(stored) -> dict:
     doc = stored.document
     counts = Counter((e.label, e.canonical or e.text) for e in stored.entities)
-    order = list(render.LABELS)
+    order = list(labels.LABELS)
     present = sorted({label for label, _ in counts}, key=lambda lab: (order.index(lab) if lab in order else 99, lab))
-    search_base = url_for("views.search")
+    search_base = url_for("search.search")
     top: dict[str, list] = {}
     for (label, canonical), n in counts.most_common():
         if len(top.setdefault(label, [])) < PANEL_LIMIT:
@@ -59,7 +56,7 @@ def _doc_facts(stored) -> dict:
             top[label].append(
                 {"name": canonical, "count": n, "key": f"{label}:{canonical}", "search_url": f"{search_base}?{query}"}
             )
-    note_base = url_for("views.footnote", doc_id=doc.doc_id, number="0")[:-1]
+    note_base = url_for("reader.footnote", doc_id=doc.doc_id, number="0")[:-1]
     backrefs = render.note_backrefs(doc)
     notes = [
         {
@@ -71,32 +68,27 @@ def _doc_facts(stored) -> dict:
         }
         for n in doc.footnotes
     ]
-    facts = {
+    return {
         "present": present,
         "top": top,
         "notes": notes,
         "type_counts": Counter(e.label for e in stored.entities),
         "type_distinct": Counter(label for label, _ in counts),
     }
-    return _remember(_facts_cache, key, facts, 8)
 
 
 def _passages_html(stored, entities, terms, focus, shown) -> list:
     """Rendered passages of a document, cached per document version and display options."""
     doc = stored.document
     key = (id(stored), doc.doc_id, stored.ingested_at, tuple(sorted(shown)), tuple(terms), focus)
-    cached = _html_cache.get(key)
-    if cached is not None:
-        _html_cache.move_to_end(key)
-        return cached
-    return _remember(_html_cache, key, render.render_passages(doc, entities, terms, focus), 32)
+    return cache("reader.passages", 32).get_or_make(key, lambda: render.render_passages(doc, entities, terms, focus))
 
 
 QUIET_TYPES = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "QUANTITY"})
 
 
 @bp.get("/doc/<doc_id>")
-def reader(doc_id: str):
+def document(doc_id: str):
     """The reader: cleaned text, highlighted entities and terms, footnote popovers and notes."""
     stored = _stored_or_404(doc_id)
     doc = stored.document
@@ -111,7 +103,7 @@ def reader(doc_id: str):
         shown = set(present) - QUIET_TYPES
     entities = [e for e in stored.entities if e.label in shown] if shown != set(present) else stored.entities
     focus = request.args.get("ent", "")[:300] or None
-    base = url_for("views.reader", doc_id=doc.doc_id)
+    base = url_for("reader.document", doc_id=doc.doc_id)
     by_type: dict[str, list] = {}
     for label, items in facts["top"].items():
         by_type[label] = [
@@ -137,17 +129,8 @@ def reader(doc_id: str):
         type_distinct=facts["type_distinct"],
         panel_limit=PANEL_LIMIT,
         focus=focus,
-        documents=_documents(),
+        documents=documents(),
     )
-
-
-def _note_range(doc) -> str:
-    numbers = [n.number for n in doc.footnotes]
-    ints = sorted(int(n) for n in numbers if n.isdigit())
-    others = [n for n in numbers if not n.isdigit()]
-    parts = [f"{ints[0]}-{ints[-1]}" if len(ints) > 1 else str(ints[0])] if ints else []
-    parts += others
-    return ", ".join(parts)
 
 
 @bp.get("/doc/<doc_id>/fn/<path:number>")
@@ -160,14 +143,14 @@ def footnote(doc_id: str, number: str):
         # the same data (and citing sentences) as GET /api/documents/<id>/footnotes/<n> and `glossa cite`
         note = presenters.footnote_detail(stored, number, spans=True)
     except presenters.LookupFailed:
-        valid = _note_range(doc)
+        valid = presenters.note_numbers(doc)
         shown = number if len(number) <= 20 else number[:20] + "…"
         message = (
             f"Note {shown} does not exist; this document has notes {valid}."
             if valid
             else f"Note {shown} does not exist; this document has no footnotes."
         )
-        return render_template("footnote.html", doc=doc, note=None, message=message, documents=_documents()), 404
+        return render_template("footnote.html", doc=doc, note=None, message=message, documents=documents()), 404
     nid = render.note_id(note["number"])
     citing = [
         {
@@ -188,6 +171,6 @@ def footnote(doc_id: str, number: str):
         linkify=render.linkify,
         prev=numbers[i - 1] if i > 0 else None,
         next=numbers[i + 1] if i + 1 < len(numbers) else None,
-        documents=_documents(),
+        documents=documents(),
         message=None,
     )

@@ -10,10 +10,9 @@ from pathlib import Path
 
 from corpus.builder import Block, DocumentBuilder
 from corpus.models import Document, Footnote
-
-from .ner import Entity, EntityTagger
-from .search import Searcher
-from .writer import write_documents
+from indexer.ner import Entity, EntityTagger
+from indexer.search import Searcher
+from indexer.writer import write_documents
 
 
 def make_document(

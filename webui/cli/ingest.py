@@ -9,27 +9,15 @@ from typing import Any
 
 import click
 
-from .cli import CliError, data_dir, make_app
+from indexer.pipeline import IngestReport
+
+from .common import CliError, data_dir, make_app
 
 
-def _count(value: Any) -> int:
-    if value is None:
-        return 0
-    if isinstance(value, int):
-        return value
-    return len(value)
-
-
-def _names(value: Any) -> list[str]:
-    if isinstance(value, (list, tuple, set)):
-        return [str(v) for v in value]
-    return []
-
-
-def tagger_line(report: Any) -> str:
+def tagger_line(report: IngestReport) -> str:
     """Which entity tagger ran, in words, saying so plainly when it was the rule-based fallback."""
-    tagger = str(getattr(report, "tagger", "") or "not loaded (nothing to tag)")
-    if getattr(report, "fallback", False):
+    tagger = report.tagger or "not loaded (nothing to tag)"
+    if report.fallback:
         return (
             f"Entity tagger: {tagger}.\n  WARNING: no spaCy model could be loaded, so the rule-based "
             "fallback tagged the entities (far fewer, less precise). Install en_core_web_sm "
@@ -38,21 +26,22 @@ def tagger_line(report: Any) -> str:
     return f"Entity tagger: {tagger}."
 
 
-def summary_lines(report: Any, where: Path) -> list[str]:
+def summary_lines(report: IngestReport, where: Path) -> list[str]:
     """The human summary of an IngestReport."""
     lines = [f"Ingest into {where}:"]
-    for name in ("added", "updated", "unchanged", "pruned"):
-        value = getattr(report, name, None)
-        names = _names(value)
-        shown = f" ({', '.join(names[:8])}{', ...' if len(names) > 8 else ''})" if names and name != "unchanged" else ""
-        lines.append(f"  {name:<10} {_count(value)}{shown}")
-    failed = list(getattr(report, "failed", []) or [])
-    lines.append(f"  {'failed':<10} {len(failed)}")
-    for path, reason in failed:
+    for name, ids in (
+        ("added", report.added),
+        ("updated", report.updated),
+        ("unchanged", report.unchanged),
+        ("pruned", report.pruned),
+    ):
+        shown = f" ({', '.join(ids[:8])}{', ...' if len(ids) > 8 else ''})" if ids and name != "unchanged" else ""
+        lines.append(f"  {name:<10} {len(ids)}{shown}")
+    lines.append(f"  {'failed':<10} {len(report.failed)}")
+    for path, reason in report.failed:
         lines.append(f"    {path}: {reason}")
     lines.append(
-        f"Indexed {getattr(report, 'passages', 0)} passages with {getattr(report, 'entities', 0)} "
-        f"entity mentions in {getattr(report, 'elapsed', 0.0):.1f} s."
+        f"Indexed {report.passages} passages with {report.entities} entity mentions in {report.elapsed:.1f} s."
     )
     lines.append(tagger_line(report))
     return lines
@@ -64,7 +53,25 @@ def _supported_files(paths: Iterable[Path]) -> list[Path]:
     return list(iter_files(list(paths)))
 
 
-def run_pipeline(paths: list[Path], where: Path, **options: Any):
+def check_model(name: str | None) -> None:
+    """A CliError (exit 2) if a spaCy model is named but not installed: a typo must not
+    silently tag with the rule-based fallback."""
+    if not name:
+        return
+    import spacy.util
+
+    if spacy.util.is_package(name) or Path(name).expanduser().is_dir():
+        return
+    installed = ", ".join(sorted(spacy.util.get_installed_models())) or "none"
+    raise CliError(
+        f"No spaCy model {name!r} is installed (installed: {installed}). Name an installed model "
+        "with --model or the SPACY_MODEL setting, install it (python -m spacy download NAME), or "
+        "leave both out to use the default.",
+        exit_code=2,
+    )
+
+
+def run_pipeline(paths: list[Path], where: Path, **options: Any) -> IngestReport:
     """indexer.pipeline.ingest, with its refusals turned into messages a user can act on."""
     from indexer.pipeline import IngestLocked
     from indexer.pipeline import ingest as run_ingest
@@ -86,7 +93,12 @@ def run_pipeline(paths: list[Path], where: Path, **options: Any):
     show_default=True,
     help="Processes reading and tagging documents in parallel.",
 )
-@click.option("--prune", is_flag=True, help="Also remove documents whose source file is no longer among PATHS.")
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="Also remove the documents whose source file no longer exists (deleted or moved), "
+    "whichever folder they were ingested from.",
+)
 @click.option(
     "--model",
     metavar="NAME",
@@ -109,7 +121,7 @@ def ingest(
     Examples:
       glossa ingest reports/
       glossa --data /srv/glossa ingest a.pdf b.html --workers 4
-      glossa ingest reports/ --prune        # also forget files removed from reports/
+      glossa ingest reports/ --prune        # also forget documents whose file was deleted
 
     Exits 1 if no supported file was found or every file failed, else 0.
     """
@@ -124,12 +136,13 @@ def ingest(
     where = data_dir()
     app = make_app()  # so SPACY_MODEL from the environment or instance file counts
     model = model or app.config.get("SPACY_MODEL") or None
+    check_model(model)
 
     report = run_pipeline(list(paths), where, workers=workers, prune=prune, progress=not no_progress, model=model)
 
     # Annotations on documents whose text changed are moved to the new text (or orphaned,
     # never deleted), and their tags are written back into the rewritten index records.
-    from .annotate import describe_reanchoring, reanchor_documents
+    from ..annotate import describe_reanchoring, reanchor_documents
 
     reanchored = reanchor_documents(app, list(report.added) + list(report.updated))
     if as_json:
@@ -140,8 +153,8 @@ def ingest(
         for doc_id, counts in reanchored.items():
             if any(counts.values()):
                 click.echo(describe_reanchoring(doc_id, counts))
-    failed = len(getattr(report, "failed", []) or [])
-    done = sum(_count(getattr(report, n, None)) for n in ("added", "updated", "unchanged"))
+    failed = len(report.failed)
+    done = len(report.added) + len(report.updated) + len(report.unchanged)
     if failed and not done:
         raise CliError(f"Every file failed ({failed}); nothing was ingested. See the reasons above.")
     if failed:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib import metadata
 from typing import Any
 
+from ..params import MAX_PAGE, MAX_PAGELEN, MAX_QUERY
 from .openapi_annotations import ANNOTATION_SCHEMAS, annotation_paths
 from .openapi_schemas import SCHEMAS, STR, ref
 
@@ -49,21 +50,21 @@ def core_paths() -> dict[str, Any]:
                 "parameters": [
                     query_param(
                         "q",
-                        "The query (at most 1000 characters).",
-                        {"type": "string", "maxLength": 1000},
+                        f"The query (at most {MAX_QUERY} characters).",
+                        {"type": "string", "maxLength": MAX_QUERY},
                         required=True,
                         example="frontex",
                     ),
                     query_param(
                         "page",
-                        "Result page, from 1 to the last page (at most 10000).",
-                        {"type": "integer", "minimum": 1, "maximum": 10000},
+                        f"Result page, from 1 to the last page (at most {MAX_PAGE}).",
+                        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
                         example=1,
                     ),
                     query_param(
                         "pagelen",
-                        "Hits per page (1-100; default PAGE_SIZE).",
-                        {"type": "integer", "minimum": 1, "maximum": 100},
+                        f"Hits per page (1-{MAX_PAGELEN}; default PAGE_SIZE).",
+                        {"type": "integer", "minimum": 1, "maximum": MAX_PAGELEN},
                         example=10,
                     ),
                     query_param("doc", "Only this document id.", STR),

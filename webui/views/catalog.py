@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from collections import Counter
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 
-from . import services
-from .views import _documents, bp
+from corpus.works import build_works
+
+from .. import services
+from ..caches import cache
+from ..params import MAX_FILTER
+from .helpers import documents
+
+bp = Blueprint("catalog", __name__)
 
 
 @bp.get("/cite")
@@ -17,14 +23,14 @@ def cite():
     number = request.args.get("n", "").strip().lstrip("#")
     if not doc_id or not number:
         abort(400, description="Choose a document and type a footnote number to look it up.")
-    return redirect(url_for("views.footnote", doc_id=doc_id, number=number))
+    return redirect(url_for("reader.footnote", doc_id=doc_id, number=number))
 
 
 @bp.get("/entities")
 def entities():
     """The entity index: every entity with mention and document counts, filterable."""
     label = request.args.get("type", "").strip()
-    name = request.args.get("name", "").strip()[:200]
+    name = request.args.get("name", "").strip()[:MAX_FILTER]
     rows = services.get_store().entity_index()
     types = Counter(r.label for r in rows)
     if label:
@@ -39,43 +45,24 @@ def entities():
     )
 
 
-_works_cache: dict = {}
-
-
-def _build_works_function():
-    """corpus' build_works (its module is still settling: corpus.works or corpus.references)."""
-    try:
-        from corpus.works import build_works
-    except ImportError:
-        try:
-            from corpus.references import build_works
-        except ImportError:
-            return None
-    return build_works
-
-
-def _works() -> list | None:
+def _works() -> list:
     """Works cited in the corpus, rebuilt only when the stored documents change."""
-    build_works = _build_works_function()
-    if build_works is None:
-        return None
     store = services.get_store()
     summaries = store.list()
-    key = (current_app.config["DATA_DIR"], tuple((s.doc_id, s.ingested_at, s.source_hash) for s in summaries))
-    if _works_cache.get("key") != key:
+    key = tuple((s.doc_id, s.ingested_at, s.source_hash) for s in summaries)
+
+    def make() -> list:
         docs = [stored.document for s in summaries if (stored := store.get(s.doc_id)) is not None]
-        found = sorted(build_works(docs), key=lambda w: (-len(w.citations), w.key))
-        _works_cache.update(key=key, works=found)
-    return _works_cache["works"]
+        return sorted(build_works(docs), key=lambda w: (-len(w.citations), w.key))
+
+    return cache("catalog.works", 1).get_or_make(key, make)
 
 
 @bp.get("/works")
 def works():
     """Works cited in the corpus with counts and the notes citing them."""
     items = _works()
-    if items is None:
-        abort(503, description="The works index is not available in this installation.")
-    name = request.args.get("name", "").strip()[:200]
+    name = request.args.get("name", "").strip()[:MAX_FILTER]
     if name:
         needle = name.casefold()
         items = [
@@ -83,7 +70,7 @@ def works():
             for w in items
             if needle in (w.title or "").casefold() or needle in w.key or any(needle in a.casefold() for a in w.authors)
         ]
-    titles = {s.doc_id: s.title for s in _documents()}
+    titles = {s.doc_id: s.title for s in documents()}
     return render_template("works.html", works=items, name=name, titles=titles)
 
 

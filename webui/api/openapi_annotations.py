@@ -1,9 +1,12 @@
-"""OpenAPI description of the annotation endpoints (webui/api_annotations.py): W3C Web Annotations."""
+"""OpenAPI description of the annotation endpoints (webui/api/annotations.py): W3C Web Annotations."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from annotations.models import STATUSES, VISIBILITIES
+
+from ..params import MAX_LIMIT
 from .openapi_schemas import INT, STR, array, obj, ref
 
 LD = "application/ld+json"
@@ -29,7 +32,8 @@ BODY = obj(
     {"purpose": {"enum": ["commenting", "tagging"]}},
     description="A comment (purpose commenting) or a tag (purpose tagging).",
 )
-VISIBILITY = {"enum": ["private", "shared"]}
+VISIBILITY = {"enum": list(VISIBILITIES)}
+STATUS = {"enum": list(STATUSES)}
 
 ANNOTATION_SCHEMAS: dict[str, Any] = {
     "Annotation": obj(
@@ -40,7 +44,7 @@ ANNOTATION_SCHEMAS: dict[str, Any] = {
             "created": STR,
             "modified": STR,
             "glossa:visibility": VISIBILITY,
-            "glossa:status": {"enum": ["anchored", "orphaned"]},
+            "glossa:status": STATUS,
         },
         {
             "@context": {"type": ["string", "array"]},
@@ -98,7 +102,7 @@ FILTERS = [
     _q("author", "Only annotations by this user."),
     _q("q", "Only annotations whose comment or quote contains this text."),
     _q("visibility", "private or shared.", VISIBILITY),
-    _q("status", "anchored or orphaned (lost its text after a re-ingest).", {"enum": ["anchored", "orphaned"]}),
+    _q("status", "anchored or orphaned (lost its text after a re-ingest).", STATUS),
 ]
 ANNOTATION_ID = {
     "name": "annotation_id",
@@ -134,7 +138,7 @@ def annotation_paths() -> dict[str, Any]:
                 "summary": "The annotations you may see",
                 "security": SECURITY,
                 "parameters": FILTERS
-                + [_q("limit", "At most this many (0-5000).", INT), _q("offset", "Skip this many.", INT)],
+                + [_q("limit", f"At most this many (0-{MAX_LIMIT}).", INT), _q("offset", "Skip this many.", INT)],
                 "responses": {
                     "200": _ld("AnnotationCollection", "An AnnotationCollection."),
                     "400": _err("Bad filter value."),

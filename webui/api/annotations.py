@@ -37,15 +37,16 @@ from flask import Blueprint, Response, abort, current_app, g, request
 
 from annotations import export, model
 from annotations.base import AnnotationError
-from annotations.validation import place_quote
+from annotations.models import STATUSES, VISIBILITIES
+from annotations.validation import MAX_DOC_ID, place_quote
 
-from . import annotation_tags, services
+from .. import services
+from ..params import MAX_LIMIT, int_param
 
 bp = Blueprint("api_annotations", __name__)
 
 LD_JSON = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
 MAX_BODY = 256 * 1024
-MAX_LIMIT = 5000
 EXPORT_TYPES = {
     "jsonld": ("application/ld+json", "annotations.jsonld"),
     "csv": ("text/csv; charset=utf-8", "annotations.csv"),
@@ -97,9 +98,12 @@ def read_json() -> dict:
 
 def document_text(doc_id: str) -> str:
     """The canonical text of a stored document, or a 404 naming it."""
-    stored = services.get_store().get(doc_id) if len(doc_id) <= 200 else None
+    stored = services.get_store().get(doc_id) if len(doc_id) <= MAX_DOC_ID else None
     if stored is None:
-        abort(404, description=f"Unknown document {doc_id[:200]!r}: annotate a document listed by GET /api/documents.")
+        abort(
+            404,
+            description=f"Unknown document {doc_id[:MAX_DOC_ID]!r}: annotate a document listed by GET /api/documents.",
+        )
     return stored.document.text
 
 
@@ -107,10 +111,9 @@ def list_filters() -> dict:
     """The list/export filters of the query string, checked."""
     args = request.args
     out = {k: (args.get(k) or "").strip() or None for k in ("doc", "tag", "author", "q", "visibility", "status")}
-    if out["visibility"] not in (None, "private", "shared"):
-        abort(400, description="Parameter 'visibility' must be 'private' or 'shared'.")
-    if out["status"] not in (None, "anchored", "orphaned"):
-        abort(400, description="Parameter 'status' must be 'anchored' or 'orphaned'.")
+    for name, allowed in (("visibility", VISIBILITIES), ("status", STATUSES)):
+        if out[name] not in (None, *allowed):
+            abort(400, description=f"Parameter {name!r} must be " + " or ".join(map(repr, allowed)) + ".")
     return out
 
 
@@ -131,19 +134,10 @@ def visible_annotations(filters: dict, limit: int | None = None, offset: int = 0
     return items[offset:end]
 
 
-def _int_arg(name: str, default: int, high: int) -> int:
-    raw = (request.args.get(name) or "").strip()
-    if not raw:
-        return default
-    if not raw.isdigit() or int(raw) > high:
-        abort(400, description=f"Parameter {name!r} must be a whole number from 0 to {high}.")
-    return int(raw)
-
-
 def _sync_index(*records) -> None:
     """Reflect tag changes in the search index; a failure is logged, the annotation is kept."""
     try:
-        annotation_tags.sync_for(records)
+        services.get_tag_index().sync_for(records)
     except Exception:  # noqa: BLE001 - the annotation is saved; the index can be re-synced
         current_app.logger.exception("could not update passage tags in the index")
 
@@ -153,8 +147,8 @@ def collection():
     """The annotations you may see, as an AnnotationCollection."""
     require_user()
     filters = list_filters()
-    limit = _int_arg("limit", 1000, MAX_LIMIT)
-    offset = _int_arg("offset", 0, 10**9)
+    limit = int_param("limit", 1000, 0, MAX_LIMIT)
+    offset = int_param("offset", 0, 0, 10**9)
     items = visible_annotations(filters, limit, offset)
     cid = base_url() + request.full_path.rstrip("?")
     return ld_response(model.collection_jsonld(items, base_url(), collection_id=cid))

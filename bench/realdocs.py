@@ -1,0 +1,401 @@
+"""Benchmark: Glossa's readers on the real documents of ``/work/shared/realdocs`` (prints figures).
+
+    .venv/bin/python bench/realdocs.py [--only PATTERN] [--pdf-only | --html-only] [--json OUT]
+
+Every PDF of ``pdf/`` and every page of ``html/`` is read with ``corpus.read_document`` (one
+process, one worker) and timed; a file that raises is counted as failed, with its reason, and
+the run goes on. The PDFs with a hand-corrected segmentation (``pdf-segmentation/``, read by
+``bench/realdocs_gold.py``) are scored against it; the web pages against ``html-gold/`` (human)
+and ``html-silver/`` (a reader-mode tool's expected output, a second opinion). Each figure's
+exact definition is printed under the tables (``DEFINITIONS`` below). A gold PDF that fails to
+read counts every one of its gold items as missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import json
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from realdocs_gold import GOLD_FIXES, Gold, compact, ends_sentence, read_gold, similarity, token_f1, words  # noqa: E402
+from tqdm import tqdm  # noqa: E402
+
+from corpus import read_document  # noqa: E402
+
+DATA = Path(os.environ.get("GLOSSA_REALDOCS", "/work/shared/realdocs"))
+NOTE_SIMILARITY = 0.8
+TITLE_SIMILARITY = 0.8
+MIN_LINE = 25  # letters: shorter gold lines are too common to be looked for inside other text
+PHRASE_SIDE = 3  # words taken on each side of a page break
+
+DEFINITIONS = {
+    "notes right": f"a gold note (number + text, cut from the TEI footnote areas at each leading number "
+    f"that continues the sequence) matched by a Glossa footnote with the same number whose text has "
+    f"similarity >= {NOTE_SIMILARITY}: difflib SequenceMatcher ratio over folded word tokens (NFKC, "
+    f"line-end hyphens joined, lower case, accents and punctuation dropped)",
+    "numbers found": "gold note numbers for which Glossa has a footnote with that number, whatever its text",
+    "note lines in body": f"gold note lines of >= {MIN_LINE} letters found inside one body passage (letters only, "
+    "no spaces, digits dropped, so line breaks, hyphens and marks do not matter)",
+    "note lines in notes": "gold note lines found inside one Glossa footnote text (the note text is kept, "
+    "rightly cut or not); 'in neither' = found neither there nor in a body passage",
+    "note first lines in body": "the same for the first line of each gold note only",
+    "body lines as notes": f"gold body lines of >= {MIN_LINE} letters found inside one Glossa footnote text (same folding)",
+    "body lines kept": f"gold body lines of >= {MIN_LINE} letters found inside one body passage (text not lost)",
+    "split paragraphs": "pairs of consecutive paragraph passages where the first does not end with . ! ? : ; … "
+    "(closing quotes/brackets allowed) and the next starts with a lower-case letter, or the first ends "
+    "with a hyphenated word; share = split pairs / pairs; a PDF counts as split when share >= 0.5",
+    "cross-page phrases": f"{2 * PHRASE_SIDE} words ({PHRASE_SIDE} each side) around each gold page break that falls "
+    "mid-sentence (last body line of a page not ending a sentence + first body line of the next, both of "
+    ">= 3 words, so no heading), found as consecutive words (letters only) inside one body passage",
+    "column phrases": "not measured: the segmentation TEI has no coordinates to tell where a column ends",
+    "titles": f"Glossa's title vs the TEI title (teiHeader title level=a, or docTitle/titlePart), difflib ratio of "
+    f"the folded words >= {TITLE_SIMILARITY}; files without a gold title are not counted",
+    "html F1": "bag-of-words token F1 (folded tokens) of the document text against the gold; Glossa = "
+    "read_document(page).text, trafilatura = trafilatura.extract(page bytes) with its defaults",
+}
+
+
+# --------------------------------------------------------------------------- PDFs
+def split_share(doc) -> tuple[int, int]:
+    """(split pairs, pairs) of consecutive paragraph passages (see DEFINITIONS)."""
+    paras = [doc.passage_text(p) for p in doc.passages if p.kind == "paragraph"]
+    split = 0
+    for first, second in zip(paras, paras[1:], strict=False):
+        first, second = first.rstrip(), second.lstrip()
+        if re.search(r"\w[-\u2010\u00ad]$", first) or (not ends_sentence(first) and second[:1].islower()):
+            split += 1
+    return split, max(len(paras) - 1, 0)
+
+
+def page_phrases(gold: Gold) -> list[str]:
+    """The word phrases around the gold's mid-sentence page breaks."""
+    out = []
+    for page, following in zip(gold.pages, gold.pages[1:], strict=False):
+        if not page.body or not following.body:
+            continue
+        last, first = page.body[-1], following.body[0]
+        if ends_sentence(last) or len(last.split()) < 3 or len(first.split()) < 3:
+            continue  # a paragraph or a heading ends at the break, not a sentence
+        before, after = words(last, digits=False), words(first, digits=False)
+        joined = words(last + "\n" + first, digits=False)
+        if not before or not after:
+            continue
+        junction = len(before) - (len(before) + len(after) - len(joined))  # a hyphenated word joins two
+        phrase = joined[max(0, junction - PHRASE_SIDE) : junction + PHRASE_SIDE]
+        if len(phrase) >= 4:
+            out.append(" ".join(phrase))
+    return out
+
+
+def score_pdf(doc, gold: Gold | None) -> dict:
+    """Figures for one read PDF (gold figures only when there is a gold)."""
+    out: dict = {"passages": len(doc.passages), "footnotes": len(doc.footnotes), "title": doc.title}
+    out["split_pairs"], out["pairs"] = split_share(doc)
+    if gold is None:
+        return out
+    passages = [doc.passage_text(p) for p in doc.passages]
+    body_key = "|" + "|".join(compact(t) for t in passages) + "|"
+    notes_key = "|" + "|".join(compact(n.text) for n in doc.footnotes) + "|"
+    by_number: dict[str, list] = {}
+    for note in doc.footnotes:
+        by_number.setdefault(str(note.number), []).append(note)
+    right, found, misses = 0, 0, []
+    for gnote in gold.notes:
+        candidates = by_number.get(gnote.number, [])
+        found += bool(candidates)
+        best = max((similarity(gnote.text, c.text) for c in candidates), default=0.0)
+        if best >= NOTE_SIMILARITY:
+            right += 1
+        elif len(misses) < 5:
+            misses.append({"number": gnote.number, "similarity": round(best, 2), "gold": gnote.text[:80]})
+    out.update(notes_right=right, numbers_found=found, misses=misses)
+    note_lines = [k for k in (compact(line) for line in gold.note_lines) if len(k) >= MIN_LINE]
+    body_lines = [k for k in (compact(line) for line in gold.body_lines) if len(k) >= MIN_LINE]
+    out["note_lines_in_body"] = sum(1 for k in note_lines if k in body_key)
+    out["note_lines_in_notes"] = sum(1 for k in note_lines if k in notes_key)
+    out["note_lines_lost"] = sum(1 for k in note_lines if k not in notes_key and k not in body_key)
+    firsts = [k for k in (compact(n.lines[0]) for n in gold.notes if n.lines) if len(k) >= MIN_LINE]
+    out["note_first_lines_in_body"] = sum(1 for k in firsts if k in body_key)
+    out["body_lines_as_notes"] = sum(1 for k in body_lines if k in notes_key)
+    out["body_lines_kept"] = sum(1 for k in body_lines if k in body_key)
+    body_words = " | ".join(" ".join(words(t, digits=False)) for t in passages)
+    phrases = page_phrases(gold)
+    out["page_phrases_found"] = sum(1 for p in phrases if f" {p} " in f" {body_words} ")
+    out["page_phrases_missed"] = [p for p in phrases if f" {p} " not in f" {body_words} "][:5]
+    if gold.title:
+        out["title_similarity"] = round(similarity(doc.title or "", gold.title), 3)
+    return out
+
+
+def gold_counts(gold: Gold | None) -> dict:
+    if gold is None:
+        return {}
+    return {
+        "gold_notes": len(gold.notes),
+        "gold_note_lines": sum(1 for line in gold.note_lines if len(compact(line)) >= MIN_LINE),
+        "gold_note_first_lines": sum(1 for n in gold.notes if n.lines and len(compact(n.lines[0])) >= MIN_LINE),
+        "gold_body_lines": sum(1 for line in gold.body_lines if len(compact(line)) >= MIN_LINE),
+        "gold_page_phrases": len(page_phrases(gold)),
+        "gold_title": gold.title,
+    }
+
+
+# --------------------------------------------------------------------------- HTML
+def html_text_of(path: Path) -> str:
+    import lxml.html
+
+    return lxml.html.fromstring(path.read_bytes()).text_content()
+
+
+def score_html(path: Path) -> dict:
+    import trafilatura
+
+    out: dict = {}
+    gold_path = DATA / "html-gold" / f"{path.stem}.txt"
+    silver_path = DATA / "html-silver" / f"{path.stem}.expected.html"
+    if gold_path.is_file():
+        out["reference"], reference = "gold", gold_path.read_text(encoding="utf-8", errors="replace")
+    elif silver_path.is_file():
+        out["reference"], reference = "silver", html_text_of(silver_path)
+    else:
+        out["reference"], reference = None, None
+    started = time.perf_counter()
+    try:
+        doc = read_document(path)
+    except Exception as exc:  # noqa: BLE001 - a failing file is a figure, not the end of the run
+        out["error"] = f"{type(exc).__name__}: {exc}"
+        doc = None
+    out["seconds"] = round(time.perf_counter() - started, 3)
+    baseline = trafilatura.extract(path.read_bytes()) or ""
+    if reference is not None:
+        out["f1"] = round(token_f1(doc.text if doc else "", reference)[2], 4)
+        out["trafilatura_f1"] = round(token_f1(baseline, reference)[2], 4)
+    if doc is not None:
+        out["footnotes"] = len(doc.footnotes)
+    return out
+
+
+# --------------------------------------------------------------------------- report
+def pct(n: int, total: int) -> str:
+    return f"{n}/{total} ({100 * n / total:.1f}%)" if total else f"{n}/0"
+
+
+def run_pdfs(paths: list[Path], bar) -> dict:
+    results = {}
+    for path in paths:
+        bar.set_postfix_str(path.name[:30])
+        gold_path = DATA / "pdf-segmentation" / f"{path.stem}.segmentation.tei.xml"
+        gold = None
+        row: dict = {}
+        if gold_path.is_file():
+            if path.stem in GOLD_FIXES and GOLD_FIXES[path.stem].startswith("excluded"):
+                row["gold_excluded"] = GOLD_FIXES[path.stem]
+            else:
+                gold = read_gold(gold_path)
+        row.update(gold_counts(gold))
+        started, cpu = time.perf_counter(), time.process_time()
+        try:
+            doc = read_document(path)
+        except Exception as exc:  # noqa: BLE001 - a failing file is a figure, not the end of the run
+            row["error"] = f"{type(exc).__name__}: {exc}"
+            doc = None
+        row["seconds"] = round(time.perf_counter() - started, 3)
+        row["cpu_seconds"] = round(time.process_time() - cpu, 3)
+        if doc is not None:
+            row["pages"] = doc.pages
+            row.update(score_pdf(doc, gold))
+        results[path.name] = row
+        bar.update()
+    return results
+
+
+def is_crash(error: str | None) -> bool:
+    """A failure that is a reader's exception (wrapped or not), not a reasoned rejection."""
+    return bool(error) and (not error.startswith("ReadError") or bool(re.search(r"could not be read \(\w+:", error)))
+
+
+def pdf_totals(results: dict) -> dict:
+    ok = {k: r for k, r in results.items() if "error" not in r}
+    gold = {k: r for k, r in results.items() if "gold_notes" in r}
+
+    def total(key: str, rows: dict) -> int:
+        return sum(r.get(key, 0) or 0 for r in rows.values())
+
+    pages = total("pages", ok)
+    seconds = total("seconds", ok)
+    cpu = total("cpu_seconds", ok)
+    titled = [r for r in gold.values() if r.get("gold_title")]
+    split_docs = [k for k, r in ok.items() if r.get("pairs") and r["split_pairs"] / r["pairs"] >= 0.5]
+    return {
+        "pdfs": len(results),
+        "read": len(ok),
+        "failed": {k: r["error"] for k, r in results.items() if "error" in r},
+        "crashed": sorted(k for k, r in results.items() if is_crash(r.get("error"))),
+        "pages": pages,
+        "seconds": round(seconds, 2),
+        "seconds_per_page": round(seconds / pages, 4) if pages else None,
+        "seconds_per_pdf": round(seconds / len(ok), 3) if ok else None,
+        "cpu_seconds": round(cpu, 2),
+        "cpu_seconds_per_page": round(cpu / pages, 4) if pages else None,
+        "gold_pdfs": len(gold),
+        "notes_right": total("notes_right", gold),
+        "numbers_found": total("numbers_found", gold),
+        "gold_notes": total("gold_notes", gold),
+        "note_lines_in_body": total("note_lines_in_body", gold),
+        "gold_note_lines": total("gold_note_lines", gold),
+        "note_lines_in_notes": total("note_lines_in_notes", gold),
+        "note_lines_lost": total("note_lines_lost", gold),
+        "note_first_lines_in_body": total("note_first_lines_in_body", gold),
+        "gold_note_first_lines": total("gold_note_first_lines", gold),
+        "body_lines_as_notes": total("body_lines_as_notes", gold),
+        "body_lines_kept": total("body_lines_kept", gold),
+        "gold_body_lines": total("gold_body_lines", gold),
+        "page_phrases_found": total("page_phrases_found", gold),
+        "gold_page_phrases": total("gold_page_phrases", gold),
+        "titles_right": sum(1 for r in titled if (r.get("title_similarity") or 0) >= TITLE_SIMILARITY),
+        "gold_titles": len(titled),
+        "split_pdfs": len(split_docs),
+        "split_pairs": total("split_pairs", ok),
+        "pairs": total("pairs", ok),
+    }
+
+
+def print_pdfs(results: dict, totals: dict) -> None:
+    print("PDFs (one worker; times include everything read_document does)")
+    head = f"{'file':<38} {'pages':>5} {'s/page':>6} {'notes right':>11} {'num':>4} {'lines in body':>13} {'body as notes':>13} {'kept':>9} {'split':>5} {'xpage':>5} {'title':>5}"
+    print(head)
+    for name, r in results.items():
+        label = name[:-4][:38]
+        if "error" in r:
+            print(f"{label:<38} FAILED {r['error'][:120]}")
+            continue
+        sp = f"{r['seconds'] / r['pages']:.3f}" if r.get("pages") else "-"
+        split = f"{100 * r['split_pairs'] / r['pairs']:.0f}%" if r["pairs"] else "-"
+        if "gold_notes" in r:
+            title = f"{r['title_similarity']:.2f}" if "title_similarity" in r else "-"
+            print(
+                f"{label:<38} {r['pages'] or 0:>5} {sp:>6} {r['notes_right']:>5}/{r['gold_notes']:<5} "
+                f"{r['numbers_found']:>4} {r['note_lines_in_body']:>6}/{r['gold_note_lines']:<6} "
+                f"{r['body_lines_as_notes']:>6}/{r['gold_body_lines']:<6} {r['body_lines_kept']:>4}/{r['gold_body_lines']:<4} "
+                f"{split:>5} {r['page_phrases_found']:>2}/{r['gold_page_phrases']:<2} {title:>5}"
+            )
+        else:
+            note = " (gold excluded)" if "gold_excluded" in r else " (no gold)"
+            print(
+                f"{label:<38} {r['pages'] or 0:>5} {sp:>6} {'':>11} {'':>4} {'':>13} {'':>13} {'':>9} {split:>5}{note} notes={r['footnotes']}"
+            )
+    t = totals
+    print()
+    print("PDF totals")
+    print(f"  read                          {t['read']}/{t['pdfs']}")
+    for name, reason in t["failed"].items():
+        print(f"    failed {name}: {reason[:200]}")
+    print(f"  crashes (a reader's exception, not a reasoned rejection)  {len(t['crashed'])}")
+    if t["pages"]:
+        print(
+            f"  time                          {t['seconds_per_page']:.3f} s/page, {t['seconds_per_pdf']:.2f} s/PDF ({t['pages']} pages, {t['seconds']:.1f} s)"
+        )
+        print(
+            f"  CPU time                      {t['cpu_seconds_per_page']:.3f} s/page ({t['cpu_seconds']:.1f} s; less sensitive to load)"
+        )
+    failed_gold = [k for k, r in results.items() if "error" in r and "gold_notes" in r]
+    print(
+        f"  gold PDFs                     {t['gold_pdfs']} ({len(failed_gold)} failed: their gold items count as missed)"
+    )
+    print(f"  footnotes right               {pct(t['notes_right'], t['gold_notes'])}")
+    print(f"  note numbers found            {pct(t['numbers_found'], t['gold_notes'])}")
+    print(f"  note lines left in body       {pct(t['note_lines_in_body'], t['gold_note_lines'])}")
+    print(f"  note lines in Glossa's notes  {pct(t['note_lines_in_notes'], t['gold_note_lines'])}")
+    print(f"  note lines in neither         {pct(t['note_lines_lost'], t['gold_note_lines'])}")
+    print(f"  note first lines in body      {pct(t['note_first_lines_in_body'], t['gold_note_first_lines'])}")
+    print(f"  body lines taken as notes     {pct(t['body_lines_as_notes'], t['gold_body_lines'])}")
+    print(f"  body lines kept in passages   {pct(t['body_lines_kept'], t['gold_body_lines'])}")
+    print(f"  cross-page phrases found      {t['page_phrases_found']}/{t['gold_page_phrases']}")
+    print("  column phrases                not measured (the TEI has no coordinates)")
+    print(f"  titles right                  {t['titles_right']}/{t['gold_titles']}")
+    print(
+        f"  PDFs with >= half paragraphs split mid-sentence  {t['split_pdfs']}/{t['read']} (all pairs: {pct(t['split_pairs'], t['pairs'])})"
+    )
+    for name, reason in GOLD_FIXES.items():
+        print(f"  gold note: {name}: {reason}")
+
+
+def print_html(results: dict) -> dict:
+    print("Web pages (token F1 of the document text)")
+    print(f"{'file':<30} {'ref':<6} {'Glossa':>7} {'trafil.':>7} {'notes':>5} {'s':>6}")
+    for name, r in results.items():
+        if "error" in r:
+            print(f"{name:<30} FAILED {r['error'][:120]}")
+        g = f"{r['f1']:.3f}" if "f1" in r else "-"
+        b = f"{r['trafilatura_f1']:.3f}" if "trafilatura_f1" in r else "-"
+        print(f"{name:<30} {r['reference'] or '-':<6} {g:>7} {b:>7} {r.get('footnotes', '-'):>5} {r['seconds']:>6.2f}")
+    totals: dict = {"pages": len(results), "failed": {k: r["error"] for k, r in results.items() if "error" in r}}
+    print()
+    print("Web page totals")
+    print(f"  read                          {len(results) - len(totals['failed'])}/{len(results)}")
+    for ref in ("gold", "silver"):
+        rows = [r for r in results.values() if r["reference"] == ref and "f1" in r]
+        if not rows:
+            continue
+        f1 = sum(r["f1"] for r in rows) / len(rows)
+        base = sum(r["trafilatura_f1"] for r in rows) / len(rows)
+        totals[f"{ref}_pages"] = len(rows)
+        totals[f"{ref}_f1"], totals[f"{ref}_trafilatura_f1"] = round(f1, 4), round(base, 4)
+        print(f"  mean F1 vs {ref:<6} ({len(rows):>2} pages)   Glossa {f1:.3f}   trafilatura alone {base:.3f}")
+    return totals
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", help="only files whose name matches this glob or contains this text")
+    parser.add_argument("--json", type=Path, help="write the per-file and total figures here")
+    kind = parser.add_mutually_exclusive_group()
+    kind.add_argument("--pdf-only", action="store_true")
+    kind.add_argument("--html-only", action="store_true")
+    parser.add_argument("--data", type=Path, default=DATA, help=f"the real-documents folder (default {DATA})")
+    args = parser.parse_args(argv)
+    if not (args.data / "pdf").is_dir() and not (args.data / "html").is_dir():
+        parser.error(f"{args.data}: no pdf/ or html/ folder (give the real-documents folder with --data)")
+    globals()["DATA"] = args.data
+
+    def wanted(path: Path) -> bool:
+        return not args.only or args.only in path.name or fnmatch.fnmatch(path.name, args.only)
+
+    pdfs = [] if args.html_only else [p for p in sorted((args.data / "pdf").glob("*.pdf")) if wanted(p)]
+    pages = [] if args.pdf_only else [p for p in sorted((args.data / "html").glob("*.html")) if wanted(p)]
+    report: dict = {"definitions": DEFINITIONS, "gold_fixes": GOLD_FIXES}
+    with tqdm(total=len(pdfs) + len(pages), file=sys.stderr, unit="file") as bar:
+        pdf_results = run_pdfs(pdfs, bar) if pdfs else {}
+        html_results = {}
+        for path in pages:
+            bar.set_postfix_str(path.name[:30])
+            html_results[path.name] = score_html(path)
+            bar.update()
+    if pdf_results:
+        totals = pdf_totals(pdf_results)
+        print_pdfs(pdf_results, totals)
+        report["pdf"], report["pdf_totals"] = pdf_results, totals
+        print()
+    if html_results:
+        report["html"], report["html_totals"] = html_results, print_html(html_results)
+        print()
+    print("Definitions")
+    for name, text in DEFINITIONS.items():
+        print(f"  {name}: {text}")
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
+        print(f"figures written to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

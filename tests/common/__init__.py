@@ -1,0 +1,1 @@
+"""Test helpers shared by the test packages: a temporary Whoosh index, a throwaway PostgreSQL."""

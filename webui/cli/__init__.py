@@ -1,0 +1,17 @@
+"""The ``glossa`` command: the one place where every command module's commands are registered.
+
+Each sibling module is one command group (``ingest``, ``serve``, ``read``, ``annotate``)
+and lists its commands in ``COMMANDS``; what they share (the group, ``--data``, errors, the
+app) is in :mod:`webui.cli.common`.
+"""
+
+from __future__ import annotations
+
+from . import annotate, ingest, read, serve
+from .common import cli
+
+for _module in (ingest, serve, read, annotate):
+    for _command in _module.COMMANDS:
+        cli.add_command(_command)
+
+__all__ = ["cli"]

@@ -1,0 +1,65 @@
+"""Query-string parameters, read one way for the HTML pages and the JSON API, with the
+limits both share.
+
+The pages are forgiving (a junk page number shows the first page, a huge one the last);
+the API says what is wrong with a 400. Both read a number by the same rule: an optional
+sign and ASCII digits, surrounding spaces ignored.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import abort, request
+
+#: longest query accepted: longer ones cost the searcher seconds to minutes
+MAX_QUERY = 1000
+#: highest result page asked for
+MAX_PAGE = 10_000
+#: query-string parameters that narrow a search (keys of Searcher.search's ``filters``)
+FILTER_PARAMS = ("doc", "type", "entity", "tag")
+#: longest filter value kept by the pages (longer ones are cut)
+MAX_FILTER = 200
+#: most search hits per API page
+MAX_PAGELEN = 100
+#: most annotations per API page
+MAX_LIMIT = 5000
+
+_WHOLE = re.compile(r"[+-]?[0-9]{1,18}")
+_DIGITS = re.compile(r"[+-]?[0-9]+")
+
+
+def _shown(raw: str, limit: int = 40) -> str:
+    return repr(raw if len(raw) <= limit else raw[:limit] + "…")
+
+
+def int_param(name: str, default: int, low: int, high: int, *, clamp: bool = False) -> int:
+    """The whole-number query parameter ``name`` (absent or blank: ``default``).
+
+    :param clamp: for pages: junk gives ``default`` and a number out of bounds the nearest
+        bound. Otherwise (the API) either is a 400 error saying what is allowed.
+    """
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return default
+    if _WHOLE.fullmatch(raw):
+        value = int(raw)
+    elif _DIGITS.fullmatch(raw):  # more digits than any bound: out of range, not junk
+        value = low - 1 if raw.startswith("-") else high + 1
+    else:
+        if clamp:
+            return default
+        abort(400, description=f"Parameter {name!r} must be a whole number, not {_shown(raw)}.")
+    if low <= value <= high:
+        return value
+    if clamp:
+        return min(max(value, low), high)
+    shown = value if abs(value) <= 10**18 else _shown(raw)
+    abort(400, description=f"Parameter {name!r} must be between {low} and {high}, not {shown}.")
+
+
+def query_too_long(query: str) -> str | None:
+    """What is wrong with a query longer than :data:`MAX_QUERY`, else None."""
+    if len(query) <= MAX_QUERY:
+        return None
+    return f"The query is too long ({len(query)} characters; at most {MAX_QUERY})."
