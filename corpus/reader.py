@@ -64,7 +64,8 @@ def make_doc_id(stem: str, taken: set[str]) -> str:
 
 
 def decode_text(data: bytes, name: str = "file", declared: str | None = None) -> str:
-    """Decode text bytes (UTF-8, UTF-8 with BOM, UTF-16 with BOM, a declared charset, else clean Windows-1252)."""
+    """Decode text bytes: UTF-8 (with or without BOM), UTF-16 with BOM, a declared charset, else the
+    legacy encoding charset-normalizer detects, else clean Windows-1252."""
     if not data.strip():
         raise ReadError(f"{name} is empty")
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
@@ -90,10 +91,14 @@ def decode_text(data: bytes, name: str = "file", declared: str | None = None) ->
         return text
     if declared:
         try:
-            codecs.lookup(declared)
-            return data.decode(declared)
+            encoding = codecs.lookup(declared).name
+            # as browsers do (WHATWG): a page labelled Latin-1 or ASCII is read as its superset Windows-1252
+            return data.decode("cp1252" if encoding in ("latin-1", "iso8859-1", "ascii") else encoding)
         except (LookupError, UnicodeDecodeError):
             pass
+    text = _detected(data)
+    if text is not None:
+        return text
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError:
@@ -101,9 +106,65 @@ def decode_text(data: bytes, name: str = "file", declared: str | None = None) ->
     if text is not None and _looks_like_text(text):
         return text
     raise ReadError(
-        f"{name} is not readable text: tried UTF-8, UTF-8 with BOM, UTF-16 (with BOM) and Windows-1252; "
-        "re-save it as UTF-8 and ingest it again"
+        f"{name} is not readable text: tried UTF-8, UTF-8 with BOM, UTF-16 (with BOM), a detected legacy "
+        "encoding and Windows-1252; re-save it as UTF-8 and ingest it again"
     )
+
+
+def _detected(data: bytes) -> str | None:
+    """The text in the legacy encoding most likely by charset-normalizer, or None.
+
+    Candidates whose decoding holds C1 control characters (U+0080-U+009F, never text) are passed
+    over. Among the candidates charset-normalizer finds about as likely, the one whose accented
+    letters all belong to one language's alphabet wins ("Župarić": ž and ć are both Croatian;
+    "Župariæ" mixes Croatian ž with Danish æ); on a tie, Windows-1252, the commonest legacy encoding.
+    """
+    try:
+        from charset_normalizer import from_bytes
+    except ImportError:  # pragma: no cover - a pinned dependency
+        return None
+    try:
+        matches = list(from_bytes(data))
+    except Exception:  # noqa: BLE001 - detection is a best effort; the fallback below still runs
+        return None
+    kept: list[tuple[float, float, str, str]] = []
+    for match in matches:
+        encoding = match.encoding
+        if not encoding or encoding.replace("-", "_").startswith(("utf_16", "utf_32")):
+            continue
+        try:
+            text = data.decode(encoding)
+        except (LookupError, UnicodeDecodeError):
+            continue
+        if any("\x80" <= c <= "\x9f" for c in text) or not _looks_like_text(text):
+            continue
+        if match.chaos >= 0.1 and _alphabet_fit(text) < 0.5:  # noisy and no language's letters: not text
+            continue
+        kept.append((match.chaos, match.coherence, encoding, text))
+    if not kept:
+        return None
+    chaos, coherence = kept[0][0], kept[0][1]
+    near = [k for k in kept if k[0] <= chaos + 0.01 and k[1] >= coherence - 0.1]
+    ranked = sorted(
+        enumerate(near),
+        key=lambda item: (-_alphabet_fit(item[1][3]), item[1][2].replace("_", "") != "cp1252", item[0]),
+    )
+    return ranked[0][1][3]
+
+
+def _alphabet_fit(text: str) -> float:
+    """Share of the accented letters of ``text`` that one language's common letters account for."""
+    from charset_normalizer.constant import FREQUENCIES
+
+    counts: dict[str, int] = {}
+    for c in text:
+        if ord(c) > 127 and c.isalpha():
+            counts[c.lower()] = counts.get(c.lower(), 0) + 1
+    total = sum(counts.values())
+    if not total:
+        return 1.0
+    best = max(sum(n for c, n in counts.items() if c in set(letters)) for letters in FREQUENCIES.values())
+    return best / total
 
 
 def _control_share(text: str) -> float:
@@ -185,5 +246,7 @@ def read_document(path: str | Path, doc_id: str | None = None) -> Document:
     doc.content_hash = hashlib.sha256(data).hexdigest()
     from . import references
 
-    references.annotate_footnotes(doc.footnotes)
+    failures = references.annotate_footnotes(doc.footnotes)
+    if failures:
+        doc.metadata["reference_parse_failures"] = failures  # kept as commentary notes, counted here
     return doc

@@ -20,15 +20,103 @@ URL = re.compile(r"(?:https?://|www\.)[^\s<>\"]+")
 URL_LEAD = re.compile(
     r"\b(?:available\s+(?:at|on|from)|retrieved\s+(?:from|on)|accessed\s+at|online\s+at)\s*:?\s*$", re.I
 )
-YEAR_PAREN = re.compile(r"\(\s*((?:1[6-9]|20)\d\d[a-z]?|n\.\s?d\.)\s*\)\s*[.,:]?")
+YEAR_PAREN = re.compile(r"\(\s*((?:1[6-9]|20)\d\d[a-z]?|n\.\s?d\.)(?:,\s*[A-Z][a-z]+\.?(?:\s+\d{1,2})?)?\s*\)\s*[.,:]?")
 YEAR = re.compile(r"\b(?:1[6-9]|20)\d\d\b")
 IBID = re.compile(
-    r"^\s*(?:ibid(?:em)?|id)\b\.?\s*,?\s*(?P<pages>(?:pp?\.|at)?\s*[\divxlc]+(?:\s*[–-]\s*\d+)?)?\s*\.?\s*$", re.I
+    r"^\s*(?:ibid(?:em)?|ibíd(?:em)?|id(?:em)?|ebd|ebenda|ivi)\.?(?=[\s,]|$)\s*,?\s*(?P<pages>(?:(?:pp?|paras?|par|S|at|n|nn|fn|note)\.?\s*)?"
+    r"[\divxlc]+(?:\.\d+)*(?:\s*(?:[–-]|and|,)\s*\d+(?:\.\d+)*)*(?:\s*f{1,2}\.?)?)?\s*\.?\s*$",
+    re.I,
+)
+#: an Ibid. followed by a remark: "Ibid. See infra, section 4.1." / "Id. at 5. The court then held ..."
+IBID_LEAD = re.compile(
+    r"^\s*(?i:ibid(?:em)?|ibíd(?:em)?|id(?:em)?|ebd|ebenda|ivi)\.(?:,?\s*(?P<pages>(?i:pp?\.|paras?\.?|par\.|S\.|at)"
+    r"\s*[\divxlc]+(?:\s*[–-]\s*\d+)?))?[.;,]?\s+(?P<rest>[A-Z(„“\"].*)$",
+    re.S,
 )
 OPCIT = re.compile(
     r"^\s*(?P<who>.+?),?\s+(?:op\.?\s*cit|loc\.?\s*cit)\.?\s*,?\s*(?P<pages>(?:pp?\.)?\s*\d+(?:\s*[–-]\s*\d+)?)?\s*\.?\s*$",
     re.I,
 )
+#: a short form pointing back: "Smith, supra note 3, at 12." / "Smith (n 3) 45." / "Smith, Title, cit., p. 4."
+SUPRA = re.compile(
+    r"^\s*(?P<who>[^;]{2,120}?)(?:,\s*|\s+)(?:supra|above|oben)(?:,?\s*(?:notes?|nn?\.|fn\.?|Fn\.?)\s*(?P<n>\d+))?"
+    r"(?P<rest>[^;]{0,80})$|^\s*(?P<who2>[^;]{2,120}?)\s+\((?:n|note)\.?\s*(?P<n2>\d+)\)(?P<rest2>[^;]{0,80})$",
+    re.I,
+)
+CIT = re.compile(
+    r"^\s*(?P<who>[^;]{2,200}?),\s*(?:cit|op\.\s*cit|loc\.\s*cit|a\.\s?a\.\s?O)\.(?P<rest>[^;]{0,80})$", re.I
+)
+SIGNAL = re.compile(
+    r"^(?:(?:see(?:\s+also|\s+generally)?|cf|vgl|siehe|compare|also|e\.\s?g|z\.\s?b|ex\s+multis|for\s+example|"
+    r"for\s+instance|dazu(?:\s+etwa)?|etwa|nur|auch|more\s+on\s+this(?:\s+in)?|ver(?:\s+ainda)?|véase|vid|"
+    r"si\s+veda|voir|cfr|vd)\.?\s*[,:]?\s+)+",
+    re.I,
+)
+REF_START = re.compile(
+    r":\s+|\s[-–—]\s?(?=(?:cf|see|vgl)\b)|\b(?:see(?:\s+also)?|cf|cfr|vgl|siehe|ver|véase|si\s+veda|voir)\b\.?(?:\s+e\.\s?g\.)?,?:?\s+|(?<=[a-z)]\.)\s+(?=[A-Z])",
+    re.I,
+)
+NOT_NAMES = {
+    "or",
+    "and",
+    "but",
+    "see",
+    "also",
+    "in",
+    "on",
+    "for",
+    "the",
+    "this",
+    "that",
+    "as",
+    "at",
+    "so",
+    "thus",
+    "however",
+    "moreover",
+    "further",
+    "similarly",
+    "compare",
+    "here",
+    "there",
+    "yet",
+    "still",
+    "then",
+    "thereby",
+}
+PARTICLES = {
+    "de",
+    "da",
+    "del",
+    "della",
+    "di",
+    "dos",
+    "das",
+    "du",
+    "van",
+    "von",
+    "der",
+    "den",
+    "la",
+    "le",
+    "ten",
+    "ter",
+    "zu",
+    "al",
+    "el",
+    "y",
+    "e",
+}
+INITIAL_TOKEN = re.compile(r"^(?:[^\W\d_]{1,2}\.-?)+$")
+NAME_TOKEN = re.compile(r"^[^\W\d_a-z][^\W\d_]*(?:['’-][^\W\d_]+)*\.?$")
+TITLE_STOP = re.compile(r"^(?:in\b|in:|\[in:?\]|eds?\.|hrsg|übers|trans|pp?\.|vol\.|no\.|nr\.|s\.\s*\d|cit\b|\d)", re.I)
+YEAR_ANY = re.compile(r"(?<![\d/–-])(?<!pp\.\s)(?<!p\.\s)((?:1[6-9]|20)\d\d)(?![\d/])")
+CASE = re.compile(r"^(?P<title>.{2,200}?\sv\.?\s.{2,200}?),\s+\d{1,4}\s+[A-Z][^,;]{0,30}?\s\d")
+ABNT = re.compile(
+    r"^(?P<who>[A-ZÀ-Þ][A-ZÀ-Þ'’-]+(?:\s+[A-ZÀ-Þ][A-ZÀ-Þ'’-]+)*,\s+[A-ZÀ-Þ][^\W\d_]*\.?"
+    r"(?:\s+(?:[A-ZÀ-Þ][^\W\d_]*\.?|d[aeo]s?|d[ae]l|van|von)){0,4})\.\s+"
+)
+LEGAL_TITLE = re.compile(r"\b(?:Act|Code|Statute|Regulation|Directive|Convention|Treaty|Law|Constitution)\b")
 QUOTED = re.compile(r"[“\"‘]([^”\"’]{4,})[”\"’]")
 NOTES_STYLE = re.compile(
     r"(?:^|(?<=[.:]\s))(?P<who>[A-Z][^,()]{2,60}),\s+(?P<title>[^()]{4,200}?)\s*"
@@ -57,6 +145,12 @@ CONTAINER_WORDS = {
     "proceedings",
     "magazine",
     "gazette",
+    "publishing",
+    "publishers",
+    "verlag",
+    "books",
+    "editora",
+    "editorial",
 }
 ABBREVIATIONS = {
     "no.",
@@ -79,11 +173,24 @@ ABBREVIATIONS = {
 STOP = {"the", "a", "an", "of", "and", "in", "on", "for", "to", "at", "by", "with", "from", "et", "al"}
 
 
-def annotate_footnotes(footnotes: list[Footnote]) -> None:
-    """Fill ``references``, ``commentary``, ``kind`` and ``refers_to`` of each footnote in place."""
+def annotate_footnotes(footnotes: list[Footnote]) -> int:
+    """Fill ``references``, ``commentary``, ``kind`` and ``refers_to`` of each footnote in place.
+
+    Never raises: a note the parser cannot read is kept as a commentary note with no reference.
+    Returns how many notes could not be parsed (0 when all went well).
+    """
+    failures = 0
     for note in footnotes:
-        _parse_note(note)
-    _resolve(footnotes)
+        try:
+            _parse_note(note)
+        except Exception:  # noqa: BLE001 - one odd note must never take its document down
+            failures += 1
+            note.kind, note.references, note.commentary, note.refers_to = "note", [], note.text.strip(), None
+    try:
+        _resolve(footnotes)
+    except Exception:  # noqa: BLE001
+        failures += 1
+    return failures
 
 
 def parse_reference_text(text: str) -> tuple[list[Reference], str]:
@@ -113,10 +220,16 @@ def parse_reference_text(text: str) -> tuple[list[Reference], str]:
 
 def _parse_note(note: Footnote) -> None:
     text = note.text.strip()
+    note.refers_to = None
     ibid = IBID.match(text)
     if ibid:
         note.kind, note.commentary = "ibid", ""
         note.references = [Reference(raw=text, pages=_clean_pages(ibid.group("pages")))]
+        return
+    lead = IBID_LEAD.match(text)
+    if lead:
+        note.kind, note.commentary = "ibid", lead.group("rest").strip()
+        note.references = [Reference(raw=text, pages=_clean_pages(lead.group("pages")))]
         return
     opcit = OPCIT.match(text)
     if opcit and len(opcit.group("who")) < 80:
@@ -124,27 +237,69 @@ def _parse_note(note: Footnote) -> None:
         who = _authors(opcit.group("who"))
         note.references = [Reference(raw=text, authors=who, pages=_clean_pages(opcit.group("pages")))]
         return
+    short = _short_form(text)
+    if short is not None:
+        note.kind, note.commentary = "opcit", ""
+        note.references = [short]
+        return
     note.kind = "note"
     note.references, note.commentary = parse_reference_text(text)
 
 
+def _short_form(text: str) -> Reference | None:
+    """A "supra note N" / "(n N)" / ", cit." back-reference, as a Reference whose raw names the target.
+
+    The target note's number (when given) is kept in ``container`` until ``_resolve`` replaces the
+    reference with a copy of the cited one.
+    """
+    body = SIGNAL.sub("", text.strip())
+    m = SUPRA.match(body)
+    if m:
+        who, number, rest = (
+            (m.group("who"), m.group("n"), m.group("rest"))
+            if m.group("who")
+            else (m.group("who2"), m.group("n2"), m.group("rest2"))
+        )
+    else:
+        m = CIT.match(body)
+        if not m:
+            return None
+        who, number, rest = m.group("who"), None, m.group("rest")
+    who = who.split(", ")[0] if not re.search(r"\s[A-Z]\.$", who.split(", ")[0]) else who
+    pages = re.search(r"(?:pp?\.|at|paras?\.?|par\.|S\.)?\s*(\d+(?:\s*[–-]\s*\d+)?)", rest or "")
+    authors = _authors(re.sub(r"\s*\((?:eds?|hrsg)\.?\)\s*$", "", who, flags=re.I))
+    ref = Reference(raw=text, authors=authors, pages=_clean_pages(pages.group(1)) if pages else None)
+    ref.container = f"#note:{number}" if number else None
+    return ref
+
+
 def _resolve(footnotes: list[Footnote]) -> None:
-    """Point Ibid. notes at the previous cited work, op. cit. notes at the same author's."""
+    """Point Ibid. at the previous cited work, op. cit./supra at the note named or the same author's."""
     last: Footnote | None = None
     seen: list[Footnote] = []
+    by_number = {n.number: n for n in footnotes}
     for note in footnotes:
         if note.kind == "ibid":
             target = last
         elif note.kind == "opcit":
-            wanted = _surname(note.references[0].authors[0]) if note.references[0].authors else ""
-            target = next(
-                (
-                    n
-                    for n in reversed(seen)
-                    if n.references[-1].authors and _surname(n.references[-1].authors[0]) == wanted
-                ),
-                None,
-            )
+            cited = note.references[0]
+            number = cited.container[6:] if (cited.container or "").startswith("#note:") else None
+            cited.container = None
+            wanted = _surname(cited.authors[0]) if cited.authors else ""
+            target = by_number.get(number) if number else None
+            while target is not None and target.kind != "note" and target.refers_to in by_number:
+                target = by_number[target.refers_to]  # "supra note 5" where note 5 is itself an Ibid.
+            if target is not None and not target.references:
+                target = None
+            if target is None and wanted:
+                target = next(
+                    (
+                        n
+                        for n in reversed(seen)
+                        if any(_surname(a) == wanted for r in n.references for a in r.authors[:1])
+                    ),
+                    None,
+                )
         else:
             if note.references:
                 last = note
@@ -155,10 +310,15 @@ def _resolve(footnotes: list[Footnote]) -> None:
         note.refers_to = target.number
         cited = note.references[0]
         source = target.references[-1]
+        if cited.authors and note.kind == "opcit":
+            wanted = _surname(cited.authors[0])
+            source = next((r for r in target.references if r.authors and _surname(r.authors[0]) == wanted), source)
         ref = copy.deepcopy(source)
         ref.raw = cited.raw
         ref.pages = cited.pages or None
         note.references = [ref]
+        if note.kind == "opcit":
+            last = target  # a following Ibid. repeats the work this short form named
 
 
 def _segments(text: str) -> list[str]:
@@ -171,17 +331,36 @@ def _segments(text: str) -> list[str]:
 
 def _parse_segment(text: str) -> tuple[Reference | None, str]:
     """One reference (or None) and the leading commentary of one segment."""
-    body = URL.sub(" ", text)
+    body = re.sub(r"\b([A-Z])\s+\.", r"\1.", URL.sub(" ", text))  # "D .S . Smith" (spaced initials)
     year_match = YEAR_PAREN.search(body)
     quoted = QUOTED.search(body)
+    apa = False
+    if year_match and not (quoted and quoted.end() <= year_match.start()):
+        comment, who = _split_head(body[: year_match.start()])
+        after = re.findall(r"[^\W\d_]{3,}", body[year_match.end() :])
+        apa = _names(who) and len(after) >= 2  # "Author (2019). Title...", not "Author, Title (2019), 12."
+    if not apa:
+        found = _comma_style_anywhere(body)
+        if found:
+            ref, comment = found
+            ref.raw = text.strip()
+            return ref, comment
+    statute = re.match(r"^\s*([^()§;]{2,120}?§[^;§]{1,80}?)\s*\((?:[^()]*\s)?((?:1[6-9]|20)\d\d)\)", body)
+    if statute:  # "ARIZ. REV. STAT. § 15-154(A) (2021)": a statute, its section as the title
+        return Reference(raw=text.strip(), year=statute.group(2), title=_tidy(statute.group(1))), ""
     if year_match and not (quoted and quoted.end() <= year_match.start()):
         head, rest = body[: year_match.start()], body[year_match.end() :]  # Author (2019). Title.
         year = year_match.group(1) if year_match.group(1)[0].isdigit() else None
         comment, who = _split_head(head)
-        title, tail = _title(rest)
+        if year_match.group(0).rstrip().endswith(",") and ", " in rest:  # Author (2019), Title, Journal
+            title, _, tail = rest.strip().partition(", ")
+            title = _tidy(title)
+        else:
+            title, tail = _title(rest)
     elif quoted:  # Author, "Title," Container, Month Day, Year.
         tail = body[quoted.end() :]
         late = YEAR_PAREN.search(tail)
+        late = late if late and late.group(1)[0].isdigit() else None
         years = [late.group(1)] if late else YEAR.findall(tail[:40])
         comment, who = _split_head(body[: quoted.start()])
         if not years or len(who.split()) > 8:
@@ -207,6 +386,146 @@ def _parse_segment(text: str) -> tuple[Reference | None, str]:
         pages=_pages(tail),
     )
     return ref, comment
+
+
+def _name_like(piece: str) -> bool:
+    """Could ``piece`` be one person's name ("J. Smith", "Capra Fritjof", "k. Mucha-kuś", "De Spiegeleir")?"""
+    piece = re.sub(r"\s+et\s+al\.?$", "", piece.strip())
+    tokens = piece.replace(".", ". ").split()
+    if not tokens or len(tokens) > 6 or re.search(r"\d|\sv\.?\s|[()\[\]\"“”:;]", f" {piece} "):
+        return False
+    initials = sum(bool(INITIAL_TOKEN.match(t)) for t in tokens)
+    words = [t for t in tokens if not INITIAL_TOKEN.match(t)]
+    if not words or len(words) > 3 or (len(tokens) == 1 and tokens[0].lower() in NOT_NAMES):
+        return False
+    for word in words:
+        if word.lower() in PARTICLES and word is not words[-1]:
+            continue
+        if NAME_TOKEN.match(word) or (initials and re.fullmatch(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*", word)):
+            continue
+        return False
+    return True
+
+
+def _names(who: str) -> bool:
+    """Is ``who`` a list of person names (an author part), not a title or prose?"""
+    who = re.sub(r"^(?:see(?: also)?|cf\.|e\.g\.,?)\s+", "", who.strip(" ,;:."), flags=re.I)
+    who = re.sub(r"\s+et\s+al\.?$", "", who)
+    parts = [p for p in re.split(r",|\s&\s|\sand\s|/", who) if p.strip()]
+    return bool(parts) and all(_name_like(p) or INITIALS.match(p.strip()) for p in parts)
+
+
+def _comma_style_anywhere(body: str) -> tuple[Reference, str] | None:
+    """Try the comma-separated styles at the start of the note and after commentary or a signal."""
+    chicago = NOTES_STYLE.search(body)
+    if chicago and ":" in chicago.group("pub"):  # "Title (Place: Publisher, 2003)": the notes path reads it
+        return None
+    starts = [0] + [m.end() for m in REF_START.finditer(body[:240])]
+    for start in dict.fromkeys(starts):
+        ref = _comma_style(body[start:])
+        if ref:
+            return ref, body[:start].strip(" -–—")
+    return None
+
+
+def _comma_style(body: str) -> Reference | None:
+    """Bluebook, Chicago/Oxford notes and European styles: "Author, Title, ..., Year" (no APA year).
+
+    "A. Author, Title, Place: Publisher 2003", "Author: Title, Place 2003", "Jane Doe, Title,
+    12 HARV. L. REV. 345 (2003)", "SURNAME, Given. Title. Container, 2003", case names
+    ("Roe v. Wade, 410 U.S. 113 (1973)") and statutes without an author.
+    """
+    body = SIGNAL.sub("", body.strip())
+    if not body:
+        return None
+    case = CASE.match(body)
+    if case and not _names(case.group("title")):
+        return _finish([], case.group("title"), body[case.end("title") :])
+    abnt = ABNT.match(body)
+    if abnt:
+        rest = body[abnt.end() :]
+        pieces = _sentences(rest)
+        if pieces:
+            return _finish([abnt.group("who")], pieces[0], rest[len(pieces[0]) :])
+    colon = re.match(r"^([^,:;]{2,60}?)\s?:\s+(?=\S)", body)
+    full = colon and all(len(p.split()) >= 2 for p in re.split(r"/|\s&\s|\sand\s|,", colon.group(1)) if p.strip())
+    if colon and full and _names(colon.group(1)):
+        authors, rest = _authors(colon.group(1)), body[colon.end() :]
+    else:
+        pieces = body.split(", ")
+        first = pieces[0]
+        if not _names(first):
+            if LEGAL_TITLE.search(first) and len(pieces) > 1 and len(first.split()) <= 15:
+                return _finish([], first, ", ".join(pieces[1:]))
+            return None
+        used = 1
+        names = [first]
+        while used < len(pieces) - 1:
+            nxt = pieces[used]
+            if INITIALS.match(nxt.strip()):  # "Surname, I."
+                names[-1] = f"{names[-1]}, {nxt}"
+            elif INITIAL_TOKEN.match(nxt.split()[0] if nxt.split() else "") and _name_like(nxt):
+                names.append(nxt)
+            else:
+                break
+            used += 1
+        if used >= len(pieces):
+            return None
+        authors = []
+        for name in names:
+            for part in name.split("/"):  # "Keller/Bornemann": German-style co-authors
+                authors.extend(_authors(part))
+        rest = ", ".join(pieces[used:])
+    if not authors:
+        return None
+    title, after = _lead_title(rest)
+    return _finish(authors, title, after) if title else None
+
+
+def _lead_title(rest: str) -> tuple[str, str]:
+    """The title at the start of ``rest`` (quoted, or up to the next piece that is not part of it)."""
+    rest = rest.strip()
+    if rest and rest[0] in QUOTES:
+        close = {"“": "”", "‘": "’", "«": "»", "„": "“"}.get(rest[0], rest[0])
+        for m in re.finditer(re.escape(close), rest[1:]):
+            end = m.start() + 1
+            if rest[end - 1] in ".,?!" or rest[end + 1 : end + 2] in (",", ".", ";", ":", " ", ""):
+                return rest[1:end].strip(" ,."), rest[end + 1 :]
+    pieces = rest.split(", ")
+    title, used = pieces[0], 1
+    while used < len(pieces) and re.match(r"(?:and|or|und|et|y|e)\s|[a-zà-ž]", pieces[used]):
+        if TITLE_STOP.match(pieces[used]) or YEAR_ANY.search(pieces[used]):
+            break
+        title, used = f"{title}, {pieces[used]}", used + 1
+    # "Surname, Title, Subtitle (1985), 252": a year in parentheses closes a title that has commas
+    for extra in range(used, min(used + 2, len(pieces))):
+        piece = pieces[extra]
+        if TITLE_STOP.match(piece) or YEAR_ANY.search(title) or re.search(r"\d", piece.split("(")[0]):
+            break
+        if re.search(r"\s\((?:1[6-9]|20)\d\d[a-z]?\)[.;]?$", piece):
+            title, used = ", ".join(pieces[: extra + 1]), extra + 1
+            break
+    after = ", ".join(pieces[used:])
+    inner = re.search(r"\s+\[in:?\]|\s+in:\s|\.\s+(?=[A-Z][^\s:,.]*(?:/[A-Z]?\w*)?(?:\s[a-zA-Z.]+){0,2}:\s)", title)
+    if inner:  # "Title [in:] Book" or "Title. Eine Archäologie. Frankfurt/M: Suhrkamp 1974"
+        title, after = title[: inner.start()], title[inner.start() :] + ", " + after
+    cut = re.search(r"\s*\((?:1[6-9]|20)\d\d[a-z]?\)|,?\s+\d+(?:st|nd|rd|th)\s+ed\.", title)
+    if cut:
+        title, after = title[: cut.start()], title[cut.start() :] + ", " + after
+    title = re.sub(r"\s*\[[^\]]*\]\s*$", "", title.strip()).strip(" ,.;")
+    if len(title.split()) <= 3 and YEAR_ANY.search(title):  # "EuZA 2008": a journal, not a title
+        return "", rest
+    return title, after
+
+
+def _finish(authors: list[str], title: str, after: str) -> Reference | None:
+    year = YEAR_ANY.search(after)
+    if not year or not title:
+        return None
+    title = _tidy(re.sub(r"\s*\[[^\]]*\]\s*$", "", title.rstrip(" .")))  # a translation or "[online]" after it
+    return Reference(
+        raw="", authors=authors, year=year.group(1), title=title, container=_container(after), pages=_pages(after)
+    )
 
 
 def _split_head(head: str) -> tuple[str, str]:
@@ -241,7 +560,7 @@ def _title(rest: str) -> tuple[str, str]:
     """The title at the start of ``rest`` and what follows it."""
     rest = rest.strip()
     rest = URL_LEAD.sub("", rest).strip()
-    if rest[:1] in QUOTES:
+    if rest and rest[0] in QUOTES:
         close = {"“": "”", "‘": "’", "«": "»"}.get(rest[0], rest[0])
         end = rest.find(close, 1)
         if end > 0 and (rest[end - 1] in ".,?!" or rest[end + 1 : end + 2] in (".", ",", "")):
@@ -337,7 +656,7 @@ def _pages(tail: str) -> str | None:
 def _clean_pages(pages: str | None) -> str | None:
     if not pages:
         return None
-    pages = re.sub(r"^(?:pp?\.|at)\s*", "", pages.strip())
+    pages = re.sub(r"^(?:pp?\.|at|paras?\.?|par\.|S\.|nn?\.|fn\.|note)\s*", "", pages.strip(), flags=re.I)
     return re.sub(r"\s*[–-]\s*", "–", pages) or None
 
 
@@ -368,7 +687,9 @@ def _authors(who: str) -> list[str]:
 
 
 def _surname(author: str) -> str:
-    return _fold(author.split(",")[0].split()[0] if "," in author else author).lower()
+    """The family name, folded: "Smith, J." and "J. Smith" both give "smith"."""
+    name = author.split(",")[0].split()[0] if "," in author else (author.split() or [""])[-1]
+    return _fold(name).lower().strip(".")
 
 
 def _fold(text: str) -> str:

@@ -113,7 +113,7 @@ def test_several_references_in_one_note_keep_their_own_urls():
             "2010",
             "The Title of the Article",
             "Journal of Things",
-            None,
+            "1–20",
         ),
         (
             "See also Jane Roe, Borders and Walls (Oxford: Oxford University Press, 2015), 12–14.",
