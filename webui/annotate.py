@@ -55,6 +55,8 @@ def annotations_page():
         titles=titles,
         authors=sorted({a.creator for a in service.list(viewer=g.user)}),
         tag_counts=service.tag_counts(viewer=g.user, doc_id=filters["doc"]),
+        # anchored / review (moved with changes, to accept or re-place) / orphaned
+        status_counts={s: service.count(viewer=g.user, doc_id=filters["doc"], status=s) for s in STATUSES},
         export_links=[
             (label, url_for("api_annotations.export_annotations", format=fmt, **export_args))
             for fmt, label in (("jsonld", "JSON-LD"), ("csv", "CSV"), ("markdown", "Markdown"))
@@ -100,10 +102,14 @@ def logout():
     return redirect(url_for("annotate.login") if auth.auth_mode() == "accounts" else url_for("search.search"))
 
 
+REANCHOR_KEYS = ("kept", "moved_unchanged", "moved_changed", "orphaned")
+
+
 def reanchor_documents(app: Flask, doc_ids: Iterable[str]) -> dict[str, dict[str, int]]:
     """Re-anchor the annotations of re-ingested documents to their new text (their tags
-    follow: search reads them from the database); returns doc_id -> {"kept", "moved",
-    "orphaned"}. Call after ingest."""
+    follow: search reads them from the database); returns doc_id -> {"kept",
+    "moved_unchanged", "moved_changed", "orphaned"} for the documents that have annotations.
+    Call after ingest."""
     out: dict[str, dict[str, int]] = {}
     with app.app_context():
         service = services.get_annotation_service()
@@ -117,5 +123,20 @@ def reanchor_documents(app: Flask, doc_ids: Iterable[str]) -> dict[str, dict[str
             except AnnotationError as exc:
                 app.logger.warning("re-anchoring %s failed: %s", doc_id, exc.message)
                 continue
-            out[doc_id] = {"kept": summary.kept, "moved": summary.moved, "orphaned": summary.orphaned}
+            counts = summary.to_dict()
+            out[doc_id] = {k: counts[k] for k in REANCHOR_KEYS}
     return out
+
+
+def describe_reanchoring(doc_id: str, counts: dict[str, int]) -> str:
+    """One line for the ingest summary: what happened to a document's annotations."""
+    line = (
+        f"Annotations of {doc_id}: {counts['kept']} kept, {counts['moved_unchanged']} moved unchanged, "
+        f"{counts['moved_changed']} moved with changes, {counts['orphaned']} orphaned."
+    )
+    todo = []
+    if counts["moved_changed"]:
+        todo.append("moved with changes: to review (/annotations?status=review)")
+    if counts["orphaned"]:
+        todo.append("orphaned: to re-place (/annotations?status=orphaned)")
+    return line + (f" ({'; '.join(todo)})" if todo else "")

@@ -13,11 +13,18 @@ def test_upgrade_empty_database(db_url):
     assert db.current_revision(db_url) is None
     db.upgrade(db_url)
     db.upgrade(db_url)  # idempotent
-    assert db.current_revision(db_url) == "0001"
+    assert db.current_revision(db_url) == "0002"
     engine = db.make_engine(db_url)
     try:
         names = set(inspect(engine).get_table_names())
-        assert {"users", "api_tokens", "annotations", "annotation_tags", "alembic_version"} <= names
+        assert {
+            "users",
+            "api_tokens",
+            "annotations",
+            "annotation_tags",
+            "annotation_anchors",
+            "alembic_version",
+        } <= names
         with engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.Base.metadata)
         assert diff == []
