@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, current_app, g, redirect, render_template, request, url_for
 
 from annotations import model
 from annotations.base import AnnotationError
@@ -20,6 +20,8 @@ from .params import MAX_FILTER
 bp = Blueprint("annotate", __name__)
 
 FILTER_KEYS = ("tag", "doc", "author", "q", "visibility", "status")
+#: how /annotations names each status
+STATUS_LABELS = {"anchored": "anchored", "review": "needs review", "orphaned": "orphaned"}
 
 
 @bp.app_template_global()
@@ -57,11 +59,25 @@ def annotations_page():
         tag_counts=service.tag_counts(viewer=g.user, doc_id=filters["doc"]),
         # anchored / review (moved with changes, to accept or re-place) / orphaned
         status_counts={s: service.count(viewer=g.user, doc_id=filters["doc"], status=s) for s in STATUSES},
+        status_labels=STATUS_LABELS,
         export_links=[
             (label, url_for("api_annotations.export_annotations", format=fmt, **export_args))
             for fmt, label in (("jsonld", "JSON-LD"), ("csv", "CSV"), ("markdown", "Markdown"))
         ],
     )
+
+
+@bp.post("/annotations/<annotation_id>/accept", endpoint="accept")
+def accept_page(annotation_id: str):
+    """Accept where re-anchoring put your annotation under review, then back to the list."""
+    if g.get("user") is None:
+        return redirect(url_for("annotate.login", next=url_for("annotate.annotations")))
+    try:
+        services.get_annotation_service().accept_anchor(annotation_id, g.user)
+    except AnnotationError as exc:
+        abort(exc.status, description=exc.message)
+    target = request.form.get("next")
+    return redirect(_safe_next(target) if target else url_for("annotate.annotations"))
 
 
 def _safe_next(target: str | None) -> str:
