@@ -1,17 +1,60 @@
-"""Re-find a quoted passage in a (possibly edited) text: positions, exact quote, then fuzzy."""
+"""Re-find a quoted passage in a (possibly edited) text.
+
+Every place the quote may now be is scored as the best anchoring code does (Hypothesis's
+``match-quote``): how closely the quote matches (edit distance), how closely the stored
+prefix and suffix match next to it (edit distance too, so a reworded neighbour costs only
+its edits), and how far it is from the old position, weighted 50 / 20 / 20 / 2.
+
+Unlike a search that stops at the first exact copy, an exact copy elsewhere competes with
+close matches at the old place: a typo inside the annotated copy of a repeated phrase stays
+put. A place is accepted only with evidence that it is the annotated one: matching context,
+or a quote that was unique in the document and is unique now. Otherwise the annotation is
+orphaned, never moved to an unrelated copy.
+
+Matching runs on a normalised view of both texts (whitespace runs are one space, NFKC
+compatibility forms, soft hyphens and zero-width characters dropped), so text re-read from
+a PDF matches; positions are mapped back to the original text. The edit distances come from
+Myers' bit-parallel algorithm (Python integers as bit vectors), run on small windows around
+candidate places: the stored position, every exact copy, and places voted for by exact
+pieces of the quote and of its context.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from difflib import SequenceMatcher
+import re
+import unicodedata
+from array import array
+from bisect import bisect_left
+from dataclasses import dataclass
+from functools import lru_cache
 
 CONTEXT_CHARS = 32
-FUZZY_THRESHOLD = 0.75
-CONTEXT_THRESHOLD = 0.8
-LONG_QUOTE = 60
-GOOD_ENOUGH = 0.92
-MAX_EXACT_HITS = 200
-MAX_FUZZY_CANDIDATES = 12
+MAX_CONTEXT_CHARS = 256  # context grows (doubling) until it tells the quote from its copies
+
+# Hypothesis's weights: quote, prefix, suffix, position.
+QUOTE_WEIGHT = 50.0
+PREFIX_WEIGHT = 20.0
+SUFFIX_WEIGHT = 20.0
+POSITION_WEIGHT = 2.0
+
+# A side of the context "matches" when this similar (random English text scores ~0.3-0.5).
+CONTEXT_MATCH = 0.7
+# ... or both sides together, on average.
+CONTEXT_MEAN = 0.6
+# A quote alone identifies its place only when it was unique and matches this closely.
+UNIQUE_QUOTE = 0.9
+# A new place must score this much better than the best other copy did when anchored.
+RIVAL_MARGIN = 0.01
+
+MAX_EXACT_HITS = 2000  # exact copies looked at (the nearest to the old position first)
+EXACT_EVALUATED = 6  # exact copies aligned in full (best context first)
+SEED_HITS = 64  # a quote piece found more often than this says nothing
+RIVALS_SCORED = 12  # other copies scored when a selector is described
+MAX_CANDIDATES = 10  # places aligned in full per quote
+GOOD_ENOUGH = 0.9  # a place scoring this well is not looked past
+
+_DROP = {"\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"}
 
 
 def text_hash(text: str) -> str:
@@ -22,6 +65,509 @@ def text_hash(text: str) -> str:
 def context_of(text: str, start: int, end: int, size: int = CONTEXT_CHARS) -> tuple[str, str]:
     """The prefix and suffix (up to `size` characters) around text[start:end]."""
     return text[max(0, start - size) : start], text[end : end + size]
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def normalize(text: str) -> str:
+    """The comparable form of a piece of text (whitespace runs one space, NFKC, no soft hyphens)."""
+    if text.isascii():
+        return _SPACES.sub(" ", text)
+    return _normalize(text)[0]
+
+
+def _normalize(text: str) -> tuple[str, array]:
+    """Normalised text and, for each of its characters, the index of the original character."""
+    if text.isascii():
+        out: list[str] = []
+        pos = array("i")
+        i, n = 0, len(text)
+        while i < n:
+            ch = text[i]
+            if ch.isspace():
+                j = i + 1
+                while j < n and text[j].isspace():
+                    j += 1
+                out.append(" ")
+                pos.append(i)
+                i = j
+                continue
+            out.append(ch)
+            pos.append(i)
+            i += 1
+        pos.append(n)
+        return "".join(out), pos
+    out = []
+    pos = array("i")
+    in_space = False
+    for i, ch in enumerate(text):
+        if ch in _DROP:
+            continue
+        if ch.isspace():
+            if not in_space:
+                out.append(" ")
+                pos.append(i)
+                in_space = True
+            continue
+        in_space = False
+        if ch.isascii():
+            out.append(ch)
+            pos.append(i)
+            continue
+        if out and unicodedata.combining(ch):
+            composed = unicodedata.normalize("NFC", out[-1] + ch)
+            if len(composed) == 1:  # e + U+0301 is é
+                out[-1] = composed
+                continue
+        folded = unicodedata.normalize("NFKC", ch)
+        for c in folded:
+            if c.isspace():
+                continue
+            out.append(c)
+            pos.append(i)
+    pos.append(len(text))
+    return "".join(out), pos
+
+
+# --- Myers' bit-parallel edit distance -------------------------------------------------
+
+
+@lru_cache(maxsize=64)
+def _peq(pattern: str) -> dict[str, int]:
+    masks: dict[str, int] = {}
+    bit = 1
+    for ch in pattern:
+        masks[ch] = masks.get(ch, 0) | bit
+        bit <<= 1
+    return masks
+
+
+def distances(pattern: str, text: str, anchored: bool = False) -> list[int]:
+    """Edit distances of `pattern` to text ending at each position 0..len(text).
+
+    Free start (``anchored=False``): d[j] = min over i of lev(pattern, text[i:j]), the
+    approximate-search row of Myers (1999). Anchored: d[j] = lev(pattern, text[:j]).
+    """
+    m = len(pattern)
+    if m == 0:
+        return list(range(len(text) + 1)) if anchored else [0] * (len(text) + 1)
+    peq = _peq(pattern)
+    full = (1 << m) - 1
+    top = 1 << (m - 1)
+    pv, mv, score = full, 0, m
+    out = [m]
+    append = out.append
+    carry = 1 if anchored else 0
+    get = peq.get
+    for ch in text:
+        eq = get(ch, 0)
+        xv = eq | mv
+        xh = (((eq & pv) + pv) ^ pv) | eq
+        ph = mv | (~(xh | pv) & full)
+        mh = pv & xh
+        if ph & top:
+            score += 1
+        elif mh & top:
+            score -= 1
+        ph = ((ph << 1) | carry) & full
+        mh = (mh << 1) & full
+        pv = mh | (~(xv | ph) & full)
+        mv = ph & xv
+        append(score)
+    return out
+
+
+def levenshtein(a: str, b: str) -> int:
+    """The edit distance of two strings."""
+    if len(a) < len(b):
+        a, b = b, a
+    return distances(b, a, anchored=True)[-1] if b else len(a)
+
+
+# --- matching ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Match:
+    """Where a quote was found: original-text offsets, how, and how well (scores 0..1)."""
+
+    start: int
+    end: int
+    method: str  # "position" (stored offsets hold), "exact" (an exact copy), "fuzzy"
+    score: float
+    quote_score: float
+    prefix_score: float
+    suffix_score: float
+    changed: bool  # the text at the new place differs from the quote (beyond whitespace)
+
+    @property
+    def span(self) -> tuple[int, int]:
+        """(start, end)."""
+        return self.start, self.end
+
+
+@dataclass(frozen=True)
+class Selector:
+    """How an annotation is stored: quote, context, offsets, and its best rival's score."""
+
+    exact: str
+    prefix: str
+    suffix: str
+    start: int
+    end: int
+    rival: float
+
+
+@dataclass
+class _Candidate:
+    start: int  # normalised offsets
+    end: int
+    quote: float
+    prefix: float | None
+    suffix: float | None
+    score: float = 0.0
+
+
+def quote_threshold(n: int) -> float:
+    """The least quote similarity accepted: short quotes must match more closely."""
+    if n < 16:
+        return 0.8
+    if n < 40:
+        return 0.75
+    return 0.7
+
+
+class Anchorer:
+    """Finds quotes in one text; build it once per text and call `find` for each annotation."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.norm, self._pos = _normalize(text)
+
+    def _to_norm(self, offset: int) -> int:
+        return bisect_left(self._pos, offset, 0, len(self.norm))
+
+    def _to_orig(self, start: int, end: int) -> tuple[int, int]:
+        s = self._pos[start]
+        e = self._pos[end - 1] + 1 if end > start else s
+        text = self.text
+        while e < len(text) and unicodedata.combining(text[e]):
+            e += 1  # a combining mark belongs to the character before it
+        return s, e
+
+    # -- scoring helpers
+
+    def _side_scores(self, nq: str, np_: str, ns: str, s: int, e: int) -> tuple[float | None, float | None]:
+        t = self.norm
+        p = None
+        if np_:
+            lo = max(0, s - len(np_) - len(np_) // 2)
+            p = 1.0 - distances(np_, t[lo:s])[-1] / len(np_)
+        x = None
+        if ns:
+            hi = e + len(ns) + len(ns) // 2
+            x = 1.0 - distances(ns[::-1], t[e:hi][::-1])[-1] / len(ns)
+        return p, x
+
+    def _total(self, c: _Candidate, hint: int | None) -> float:
+        pos = 1.0
+        if hint is not None and self.norm:
+            pos = 1.0 - abs(c.start - hint) / len(self.norm)
+        p = 1.0 if c.prefix is None else c.prefix
+        s = 1.0 if c.suffix is None else c.suffix
+        raw = QUOTE_WEIGHT * c.quote + PREFIX_WEIGHT * p + SUFFIX_WEIGHT * s + POSITION_WEIGHT * pos
+        return raw / (QUOTE_WEIGHT + PREFIX_WEIGHT + SUFFIX_WEIGHT + POSITION_WEIGHT)
+
+    def _align(self, nq: str, np_: str, ns: str, guess: int, slack: int, again: int = 2) -> _Candidate | None:
+        """Best span for the quote near `guess`, its boundaries fixed jointly with the context.
+
+        When the span runs into the edge of the window looked at, the window is moved to it
+        and the alignment done again (the guess was off, or text was inserted in the quote).
+        """
+        t, m = self.norm, len(nq)
+        lp, ls = len(np_), len(ns)
+        lo = max(0, guess - slack)
+        hi = min(len(t), guess + m + slack)
+        if hi <= lo:
+            return None
+        # distance of the quote to text ending at each e (free start), and of the suffix
+        # to text starting at each e (free far end): pick the end that fits both best
+        qf = distances(nq, t[lo:hi])
+        sx_hi = min(len(t), hi + ls + ls // 2 + 1)
+        sf = distances(ns[::-1], t[lo:sx_hi][::-1]) if ls else None
+        # a quote that began (ended) at a word boundary begins (ends) at one again
+        cut_start = not (nq[0].isalnum() and np_[-1:].isalnum())
+        cut_end = not (nq[-1].isalnum() and ns[:1].isalnum())
+        inside = self._inside_word
+        # context that no longer matches says nothing about where the quote ends: its cost
+        # is capped at half its length (what unrelated text scores)
+        pcap, scap = lp // 2, ls // 2
+
+        tail, head = nq[-8:], nq[:8]
+
+        def best_end(first: int, dist: list[int]) -> int | None:
+            """The end (from first+1 on) with the least quote + suffix cost; ties go to the
+            end after which the quote's own last characters match."""
+            best, best_c, best_tb = None, None, 0
+            for j in range(1, len(dist)):
+                e = first + j
+                if cut_end and inside(e):
+                    continue
+                c = dist[j] + (min(sf[sx_hi - e], scap) if sf is not None else 0)
+                if best_c is not None and c > best_c:
+                    continue
+                tb = _common_suffix(t[max(0, e - 8) : e], tail)
+                if best_c is None or c < best_c or tb > best_tb:
+                    best, best_c, best_tb = e, c, tb
+            return best
+
+        best_e = best_end(lo, qf)
+        if best_e is None:
+            return None
+        e = best_e
+        # for that end, every start: quote distance (anchored at e) and prefix distance
+        px_lo = max(0, lo - lp - lp // 2 - 1)
+        qr = distances(nq[::-1], t[lo:e][::-1], anchored=True)
+        pf = distances(np_, t[px_lo:e]) if lp else None
+        best_s, best_c, best_tb = None, None, 0
+        for k in range(1, e - lo + 1):
+            s = e - k
+            if cut_start and inside(s):
+                continue
+            c = qr[k] + (min(pf[s - px_lo], pcap) if pf is not None else 0)
+            if best_c is not None and c > best_c:
+                continue
+            tb = _common_prefix(t[s : s + 8], head)
+            if best_c is None or c < best_c or tb > best_tb:
+                best_s, best_c, best_tb = s, c, tb
+        if best_s is None:
+            return None
+        s = best_s
+        # the start fixed, settle the end again (anchored at s)
+        qa = distances(nq, t[s:hi], anchored=True)
+        e = best_end(s, qa)
+        if e is None:
+            return None
+        edge = slack // 2
+        if again and ((e > hi - edge and hi < len(t)) or (s < lo + edge and lo > 0)):
+            wider = slack + max(0, (e - s) - m)
+            return self._align(nq, np_, ns, s if s > lo + 1 else s - (e - s) // 2, wider, again - 1)
+        quote = 1.0 - qa[e - s] / m
+        prefix = 1.0 - pf[s - px_lo] / lp if pf is not None else None
+        suffix = 1.0 - sf[sx_hi - e] / ls if sf is not None else None
+        return _Candidate(s, e, quote, prefix, suffix)
+
+    def _inside_word(self, i: int) -> bool:
+        """Does normalised offset i fall between two letters or digits?"""
+        t = self.norm
+        return 0 < i < len(t) and t[i - 1].isalnum() and t[i].isalnum()
+
+    def _exact_hits(self, nq: str, hint: int | None, np_: str = "", ns: str = "") -> list[int]:
+        t, hits = self.norm, []
+        cut_start = not (nq[0].isalnum() and np_[-1:].isalnum())
+        cut_end = not (nq[-1].isalnum() and ns[:1].isalnum())
+        pos = t.find(nq)
+        while pos != -1:
+            if not (cut_start and self._inside_word(pos)) and not (cut_end and self._inside_word(pos + len(nq))):
+                hits.append(pos)
+            pos = t.find(nq, pos + 1)
+        if len(hits) > MAX_EXACT_HITS:
+            h = hint or 0
+            hits = sorted(sorted(hits, key=lambda p: abs(p - h))[:MAX_EXACT_HITS])
+        return hits
+
+    def _seeds(self, nq: str, np_: str, ns: str, allowed: int) -> list[tuple[int, int]]:
+        """(votes, start) of places where exact pieces of the quote or its context point."""
+        t, m = self.norm, len(nq)
+        votes: dict[int, int] = {}
+        size = max(5, min(24, m // (allowed + 1) if allowed else m))
+        pieces: list[tuple[str, int]] = []
+        if m >= size:
+            step = max(size, (m - size) // 7 or size)
+            offs = sorted(set(range(0, m - size + 1, step)) | {m - size})
+            pieces = [(nq[o : o + size], -o) for o in offs]
+        tail, head = np_[-16:], ns[:16]
+        if len(tail) >= 6:
+            pieces.append((tail, len(tail)))
+        if len(head) >= 6:
+            pieces.append((head, -m))
+        bucket = max(4, m // 8)
+        for piece, shift in pieces:
+            found, p = [], t.find(piece)
+            while p != -1 and len(found) <= SEED_HITS:
+                found.append(p)
+                p = t.find(piece, p + 1)
+            if len(found) > SEED_HITS:
+                continue
+            for p in found:
+                key = max(0, p + shift) // bucket
+                votes[key] = votes.get(key, 0) + 1
+        return [(v, k * bucket) for k, v in votes.items()]
+
+    def find(
+        self,
+        exact: str,
+        prefix: str = "",
+        suffix: str = "",
+        start: int | None = None,
+        end: int | None = None,
+        rival: float | None = None,
+    ) -> Match | None:
+        """The best place for the quote, or None when no place is good enough.
+
+        `rival` is how well the best other copy of the quote scored in the text it was
+        anchored to (0.0: the quote was unique; None: not known). A place must beat it; and
+        only a quote that was unique may move to a place whose context does not match.
+        """
+        text = self.text
+        if not exact:
+            return None
+        prefix, suffix = prefix or "", suffix or ""
+        if (
+            start is not None
+            and end is not None
+            and 0 <= start <= end <= len(text)
+            and text[start:end] == exact
+            and text[max(0, start - len(prefix)) : start] == prefix
+            and text[end : end + len(suffix)] == suffix
+        ):
+            return Match(start, end, "position", 1.0, 1.0, 1.0, 1.0, False)
+        nq, np_, ns = normalize(exact), normalize(prefix), normalize(suffix)
+        if not nq.strip():
+            return None
+        np_, ns = np_[-MAX_CONTEXT_CHARS:], ns[:MAX_CONTEXT_CHARS]
+        m = len(nq)
+        hint = self._to_norm(start) if start is not None and 0 <= start <= len(text) else None
+        threshold = quote_threshold(m)
+        allowed = int(m * (1.0 - threshold))
+        t = self.norm
+
+        hits = self._exact_hits(nq, hint, np_, ns)
+        perfect = [h for h in hits if t[max(0, h - len(np_)) : h] == np_ and t[h + m : h + m + len(ns)] == ns]
+        if perfect:
+            h = min(perfect, key=lambda p: abs(p - (hint or 0)))
+            c = _Candidate(h, h + m, 1.0, 1.0 if np_ else None, 1.0 if ns else None)
+            c.score = self._total(c, hint)
+            if rival is None or c.score > rival + RIVAL_MARGIN:
+                return self._result(c, hint, "exact", nq)
+            # another copy had this very context: only the checks below can tell them apart
+
+        candidates: list[_Candidate] = []
+        for h in self._rank_exact(hits, nq, np_, ns)[:EXACT_EVALUATED]:
+            p, s = self._side_scores(nq, np_, ns, h, h + m)
+            candidates.append(_Candidate(h, h + m, 1.0, p, s))
+        guesses: list[int] = []
+        if hint is not None:
+            guesses.append(hint)
+        seeds = self._seeds(nq, np_, ns, allowed)
+        near = hint or 0
+        guesses += [g for _, g in sorted(seeds, key=lambda x: (-x[0], abs(x[1] - near)))]
+        slack = allowed + 8
+        done: list[int] = [c.start for c in candidates]
+        tried = 0
+        best_so_far = max((self._total(c, hint) for c in candidates), default=0.0)
+        for g in guesses:
+            if tried and best_so_far >= GOOD_ENOUGH:
+                break
+            if any(abs(g - d) <= max(4, m // 8) for d in done):
+                continue
+            done.append(g)
+            tried += 1
+            if tried > MAX_CANDIDATES:
+                break
+            c = self._align(nq, np_, ns, g, slack)
+            if c is None or c.quote < threshold:
+                continue
+            if any(c.start == o.start and c.end == o.end for o in candidates):
+                continue
+            done.append(c.start)
+            candidates.append(c)
+            best_so_far = max(best_so_far, self._total(c, hint))
+        candidates = [c for c in candidates if c.quote >= threshold]
+        if not candidates:
+            return None
+        for c in candidates:
+            c.score = self._total(c, hint)
+        candidates.sort(key=lambda c: -c.score)
+        best = candidates[0]
+        if not self._identified(best, candidates, rival, hint):
+            return None
+        method = "exact" if t[best.start : best.end] == nq else "fuzzy"
+        return self._result(best, hint, method, nq)
+
+    def _rank_exact(self, hits: list[int], nq: str, np_: str, ns: str) -> list[int]:
+        """Exact copies, best context first (a cheap look at the few characters next to them)."""
+        if len(hits) <= EXACT_EVALUATED:
+            return hits
+        t, m = self.norm, len(nq)
+
+        def near(h: int) -> int:
+            before = _common_suffix(t[max(0, h - len(np_)) : h], np_)
+            after = _common_prefix(t[h + m : h + m + len(ns)], ns)
+            return before + after
+
+        return sorted(hits, key=lambda h: -near(h))
+
+    def _identified(
+        self, best: _Candidate, candidates: list[_Candidate], rival: float | None, hint: int | None
+    ) -> bool:
+        """Is there evidence that `best` is the annotated place, not just some similar text?"""
+        if rival is not None and best.score <= rival + RIVAL_MARGIN:
+            return False  # no better than another copy was: it may well be that copy
+        unique = rival == 0.0
+        if best.quote == 1.0 and hint is not None and best.start == hint:
+            return True  # the very quote, at the very place it was
+        sides = [x for x in (best.prefix, best.suffix) if x is not None]
+        if sides and (max(sides) >= CONTEXT_MATCH or sum(sides) / len(sides) >= CONTEXT_MEAN):
+            return True
+        others = [c for c in candidates if c is not best and (c.end <= best.start or c.start >= best.end)]
+        return bool(unique) and best.quote >= UNIQUE_QUOTE and not others
+
+    def _result(self, c: _Candidate, hint: int | None, method: str, nq: str) -> Match:
+        s, e = self._to_orig(c.start, c.end)
+        score = c.score or self._total(c, hint)
+        p = 1.0 if c.prefix is None else c.prefix
+        x = 1.0 if c.suffix is None else c.suffix
+        changed = self.norm[c.start : c.end] != nq
+        return Match(s, e, method, round(score, 4), round(c.quote, 4), round(p, 4), round(x, 4), changed)
+
+    def describe(self, start: int, end: int) -> Selector:
+        """The selector of text[start:end]: quote, a context long enough to tell it from
+        other copies (32 characters, doubled up to 256 while a copy has the same context),
+        and the score the best other copy gets (0.0 when the quote occurs once)."""
+        text, t = self.text, self.norm
+        exact = text[start:end]
+        ns_, ne_ = self._to_norm(start), self._to_norm(end)
+        nq = t[ns_:ne_]
+        if not nq:
+            pre, post = context_of(text, start, end)
+            return Selector(exact, pre, post, start, end, 0.0)
+        others = [h for h in self._exact_hits(nq, ns_, t[max(0, ns_ - 1) : ns_], t[ne_ : ne_ + 1]) if h != ns_]
+        size = CONTEXT_CHARS
+        while True:
+            pre, post = context_of(text, start, end, size)
+            np_, nx = normalize(pre), normalize(post)
+            same = [
+                h for h in others if t[max(0, h - len(np_)) : h] == np_ and t[h + len(nq) : h + len(nq) + len(nx)] == nx
+            ]
+            if not same or size >= MAX_CONTEXT_CHARS or (len(pre) < size and len(post) < size):
+                break
+            size *= 2
+        rival = 0.0
+        m = len(nq)
+        for h in self._rank_exact(others, nq, np_[-MAX_CONTEXT_CHARS:], nx[:MAX_CONTEXT_CHARS])[:RIVALS_SCORED]:
+            p, x = self._side_scores(nq, np_, nx, h, h + m)
+            rival = max(rival, self._total(_Candidate(h, h + m, 1.0, p, x), ns_))
+        return Selector(exact, pre, post, start, end, round(rival, 4))
+
+    def count(self, exact: str) -> int:
+        """How often the (normalised) quote occurs in the text, counting up to 2."""
+        nq = normalize(exact)
+        first = self.norm.find(nq) if nq else -1
+        if first == -1:
+            return 0
+        return 1 if self.norm.find(nq, first + 1) == -1 else 2
 
 
 def _common_suffix(a: str, b: str) -> int:
@@ -42,154 +588,40 @@ def _common_prefix(a: str, b: str) -> int:
     return n
 
 
-def _context_score(text: str, start: int, end: int, prefix: str, suffix: str) -> float:
-    """0..1: how much of the stored prefix/suffix surrounds text[start:end]."""
-    total = len(prefix) + len(suffix)
-    if total == 0:
-        return 0.0
-    got = _common_suffix(text[max(0, start - len(prefix)) : start], prefix)
-    got += _common_prefix(text[end : end + len(suffix)], suffix)
-    return got / total
+_RECENT: dict[str, Anchorer] = {}
 
 
-def _occurrences(text: str, needle: str, limit: int) -> list[int]:
-    hits, pos = [], text.find(needle)
-    while pos != -1 and len(hits) < limit:
-        hits.append(pos)
-        pos = text.find(needle, pos + 1)
-    return hits
+def anchorer_for(text: str) -> Anchorer:
+    """An Anchorer for `text`, reused while the same text is asked for again."""
+    got = _RECENT.get(text)
+    if got is None:
+        if len(_RECENT) >= 2:
+            _RECENT.pop(next(iter(_RECENT)))
+        got = _RECENT[text] = Anchorer(text)
+    return got
 
 
-def _best_exact(text: str, exact: str, prefix: str, suffix: str, old: int) -> tuple[int, int] | None:
-    hits = _occurrences(text, exact, MAX_EXACT_HITS)
-    if not hits:
-        return None
-    size = max(len(text), 1)
-
-    def score(pos: int) -> float:
-        ctx = _context_score(text, pos, pos + len(exact), prefix, suffix)
-        return 2.0 * ctx - abs(pos - old) / size
-
-    best = max(hits, key=score)
-    return best, best + len(exact)
-
-
-def _candidate_starts(text: str, exact: str, prefix: str, suffix: str) -> dict[int, int]:
-    """Votes for where the quote may now start, from exact pieces of quote and context."""
-    n = len(exact)
-    k = max(5, min(24, n // 4))
-    votes: dict[int, int] = {}
-
-    def vote(pos: int) -> None:
-        bucket = max(0, pos)
-        votes[bucket] = votes.get(bucket, 0) + 1
-
-    if n >= k:
-        for off in sorted({0, n // 4, n // 2, (3 * n) // 4, n - k}):
-            for p in _occurrences(text, exact[off : off + k], 100):
-                vote(p - off)
-    tail = prefix[-16:]
-    if len(tail) >= 6:
-        for p in _occurrences(text, tail, 50):
-            vote(p + len(tail))
-    head = suffix[:16]
-    if len(head) >= 6:
-        for p in _occurrences(text, head, 50):
-            vote(p - n)
-    return votes
+def find_anchor(
+    text: str,
+    exact: str,
+    prefix: str = "",
+    suffix: str = "",
+    start: int | None = None,
+    end: int | None = None,
+    rival: float | None = None,
+) -> Match | None:
+    """Where `exact` lies in `text` now, with method and scores; None when it is gone."""
+    return anchorer_for(text).find(exact, prefix, suffix, start, end, rival)
 
 
-def _align(text: str, exact: str, guess: int) -> tuple[int, int, float] | None:
-    """Best span for `exact` in a window around `guess`, with its similarity ratio."""
-    n = len(exact)
-    lo = max(0, guess - n // 2 - 8)
-    hi = min(len(text), guess + 2 * n + 8)
-    window = text[lo:hi]
-    sm = SequenceMatcher(None, window, exact, autojunk=False)
-    blocks = all_blocks = [b for b in sm.get_matching_blocks() if b.size]
-    solid = [b for b in blocks if b.size >= min(4, n)]
-    if solid:
-        blocks = solid
-    if not blocks:
-        return None
-    main = max(blocks, key=lambda b: b.size)
-    drift = max(10, n // 3)
-    blocks = [b for b in blocks if abs((b.a - b.b) - (main.a - main.b)) <= drift]
-    first, last = blocks[0], blocks[-1]
-    start = lo + first.a - first.b
-    end = lo + last.a + last.size + (n - last.b - last.size)
-    start, end = max(lo, start), min(hi, end)
-    if end <= start:
-        return None
-    matched = sum(b.size for b in all_blocks if start <= lo + b.a and lo + b.a + b.size <= end)
-    return start, end, 2.0 * matched / (end - start + n)
-
-
-def _ratio(a: str, b: str) -> float:
-    if not a and not b:
-        return 1.0
-    return SequenceMatcher(None, a, b, autojunk=False).ratio()
-
-
-def _quote_threshold(n: int) -> float:
-    """Short quotes must match more closely: few characters say little."""
-    if n < 20:
-        return 0.9
-    if n < LONG_QUOTE:
-        return 0.8
-    return FUZZY_THRESHOLD
-
-
-def _with_context(text: str, start: int, end: int, ratio: float, exact: str, prefix: str, suffix: str) -> float:
-    """Similarity of prefix + quote + suffix, weighted by length."""
-    before = text[max(0, start - len(prefix)) : start]
-    after = text[end : end + len(suffix)]
-    lp, ls, n = len(prefix), len(suffix), len(exact)
-    total = ratio * n + _ratio(before, prefix) * lp + _ratio(after, suffix) * ls
-    return total / (n + lp + ls)
-
-
-def _fuzzy(text: str, exact: str, prefix: str, suffix: str, old: int) -> tuple[int, int] | None:
-    votes = _candidate_starts(text, exact, prefix, suffix)
-    size = max(len(text), 1)
-    ranked = sorted(votes, key=lambda p: (-votes[p], abs(p - old)))
-    if 0 <= old < len(text):
-        ranked.insert(0, old)
-    threshold = _quote_threshold(len(exact))
-    seen: list[int] = []
-    best, best_score = None, -1.0
-    for guess in ranked:
-        if any(abs(guess - s) <= max(4, len(exact) // 8) for s in seen):
-            continue
-        seen.append(guess)
-        if len(seen) > MAX_FUZZY_CANDIDATES:
-            break
-        found = _align(text, exact, guess)
-        if not found or found[2] < threshold:
-            continue
-        start, end, ratio = found
-        combined = _with_context(text, start, end, ratio, exact, prefix, suffix)
-        if len(exact) < LONG_QUOTE and combined < CONTEXT_THRESHOLD:
-            continue
-        score = combined - 0.5 * abs(start - old) / size
-        if score > best_score:
-            best, best_score = (start, end), score
-        if combined >= GOOD_ENOUGH:
-            break  # candidates come nearest-first: a near-perfect match will not be beaten
-    return best
+def describe(text: str, start: int, end: int) -> Selector:
+    """The selector to store for text[start:end] (see `Anchorer.describe`)."""
+    return anchorer_for(text).describe(start, end)
 
 
 def anchor(
     text: str, exact: str, prefix: str = "", suffix: str = "", start: int | None = None, end: int | None = None
 ) -> tuple[int, int] | None:
-    """Where `exact` lies in `text` now: stored positions, nearest exact hit, fuzzy match, or None."""
-    if not exact:
-        return None
-    prefix, suffix = prefix or "", suffix or ""
-    if start is not None and end is not None and 0 <= start <= end <= len(text) and text[start:end] == exact:
-        return start, end
-    old = start if start is not None else 0
-    hit = _best_exact(text, exact, prefix, suffix, old)
-    if hit is not None:
-        return hit
-    return _fuzzy(text, exact, prefix, suffix, old)
+    """Where `exact` lies in `text` now: (start, end), or None when it is gone."""
+    found = find_anchor(text, exact, prefix, suffix, start, end)
+    return None if found is None else found.span

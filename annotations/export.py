@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from .base import AnnotationError
 from .model import (
+    AnchorRecord,
     AnnotationRecord,
     JsonLdError,
     collection_jsonld,
@@ -28,9 +29,15 @@ def annotation_link(base_url: str, a: AnnotationRecord) -> str:
     return f"{document_iri(base_url, a.doc_id)}#anno-{a.id}"
 
 
-def export_jsonld(items: list[AnnotationRecord], base_url: str, label: str = "Glossa annotations") -> dict:
-    """An AnnotationCollection of the given annotations."""
-    return collection_jsonld(items, base_url, label=label)
+def export_jsonld(
+    items: list[AnnotationRecord],
+    base_url: str,
+    label: str = "Glossa annotations",
+    histories: dict[str, list[AnchorRecord]] | None = None,
+) -> dict:
+    """An AnnotationCollection of the given annotations; `histories` (annotation id -> its
+    anchor history, as `AnnotationService.histories` gives) adds `glossa:history`."""
+    return collection_jsonld(items, base_url, label=label, histories=histories)
 
 
 def _cell(value: str) -> str:
@@ -102,6 +109,9 @@ def export_markdown(
         note = f"*{md_escape(a.creator)}, {format_datetime(a.created)}"
         if a.status == "orphaned":
             note += " (orphaned: the quote is no longer found in the document)"
+        elif a.status == "review":
+            was = f": it was “{md_escape(a.previous_exact)}”" if a.previous_exact is not None else ""
+            note += f" (moved onto changed text, to review{was})"
         lines += [note + "*", "", "---", ""]
     return "\n".join(lines)
 

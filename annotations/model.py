@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import quote, unquote
 
-from .models import STATUSES, VISIBILITIES
+from .models import EVENTS, STATUSES, VISIBILITIES
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 GLOSSA_NS = "https://glossa.invalid/ns#"
@@ -19,6 +19,9 @@ DOC_PATH = "/doc/"
 VISIBILITY_KEY = "glossa:visibility"
 STATUS_KEY = "glossa:status"
 TEXT_HASH_KEY = "glossa:textHash"
+PREVIOUS_KEY = "glossa:previousQuote"
+RIVAL_KEY = "glossa:rivalScore"
+HISTORY_KEY = "glossa:history"
 
 
 class JsonLdError(ValueError):
@@ -50,6 +53,31 @@ class AnnotationRecord:
     status: str
     text_hash: str
     creator_id: int | None = None
+    # status "review": the quote as last confirmed (made, accepted or re-placed), to be
+    # shown next to the text the annotation was moved onto
+    previous_exact: str | None = None
+    # the best other copy's score when last anchored (0.0: unique; None: unknown)
+    rival_score: float | None = None
+
+
+@dataclass
+class AnchorRecord:
+    """One step of an annotation's anchor history.
+
+    `event`: created / recorded (history began with this selector) / imported / kept /
+    moved / changed (moved onto text that differs: review) / orphaned / accepted /
+    replaced; `old` and `new` are selectors {exact, prefix, suffix, start, end} or None.
+    """
+
+    event: str
+    method: str
+    score: float | None
+    old: dict | None
+    new: dict | None
+    old_text_hash: str | None
+    new_text_hash: str | None
+    actor: str | None
+    at: datetime | None
 
 
 @dataclass
@@ -71,6 +99,8 @@ class AnnotationInput:
     modified: datetime | None = None
     status: str | None = None
     text_hash: str | None = None
+    rival_score: float | None = None
+    history: list[AnchorRecord] = field(default_factory=list)
 
 
 def format_datetime(dt: datetime) -> str:
@@ -113,8 +143,44 @@ def user_iri(base_url: str, name: str) -> str:
     return base_url.rstrip("/") + USER_PATH + quote(name, safe="")
 
 
-def to_jsonld(annotation: AnnotationRecord, base_url: str) -> dict:
-    """One annotation as a W3C Web Annotation (JSON-LD, compacted with anno.jsonld)."""
+def _selectors(sel: dict) -> list[dict]:
+    return [
+        {"type": "TextQuoteSelector", "exact": sel["exact"], "prefix": sel["prefix"], "suffix": sel["suffix"]},
+        {"type": "TextPositionSelector", "start": sel["start"], "end": sel["end"]},
+    ]
+
+
+def history_jsonld(history: list[AnchorRecord], base_url: str) -> list[dict]:
+    """The anchor history in Glossa's extension: each step's selectors before and after."""
+    out = []
+    for h in history:
+        item: dict = {"glossa:event": h.event}
+        if h.method:
+            item["glossa:method"] = h.method
+        if h.score is not None:
+            item["glossa:score"] = h.score
+        if h.at is not None:
+            item["created"] = format_datetime(h.at)
+        if h.actor:
+            item["creator"] = {"id": user_iri(base_url, h.actor), "type": "Person", "name": h.actor}
+        if h.old is not None:
+            item["glossa:from"] = {"selector": _selectors(h.old)}
+        if h.old_text_hash:
+            item["glossa:fromTextHash"] = h.old_text_hash
+        if h.new is not None:
+            item["glossa:to"] = {"selector": _selectors(h.new)}
+        if h.new_text_hash:
+            item["glossa:toTextHash"] = h.new_text_hash
+        out.append(item)
+    return out
+
+
+def to_jsonld(annotation: AnnotationRecord, base_url: str, history: list[AnchorRecord] | None = None) -> dict:
+    """One annotation as a W3C Web Annotation (JSON-LD, compacted with anno.jsonld).
+
+    The target carries the current selectors; an annotation under review names the quote
+    it had before (`glossa:previousQuote`); `history` adds every step (`glossa:history`).
+    """
     a = annotation
     body: list[dict] = []
     if a.comment:
@@ -143,13 +209,25 @@ def to_jsonld(annotation: AnnotationRecord, base_url: str) -> dict:
     data[STATUS_KEY] = a.status
     if a.text_hash:
         data[TEXT_HASH_KEY] = a.text_hash
+    if a.status == "review" and a.previous_exact is not None:
+        data[PREVIOUS_KEY] = {"type": "TextQuoteSelector", "exact": a.previous_exact}
+    if a.rival_score is not None:
+        data[RIVAL_KEY] = a.rival_score
+    if history:
+        data[HISTORY_KEY] = history_jsonld(history, base_url)
     return data
 
 
 def collection_jsonld(
-    items: list[AnnotationRecord], base_url: str, label: str = "Glossa annotations", collection_id: str | None = None
+    items: list[AnnotationRecord],
+    base_url: str,
+    label: str = "Glossa annotations",
+    collection_id: str | None = None,
+    histories: dict[str, list[AnchorRecord]] | None = None,
 ) -> dict:
-    """An AnnotationCollection whose embedded `first` AnnotationPage holds every item."""
+    """An AnnotationCollection whose embedded `first` AnnotationPage holds every item
+    (with its anchor history when `histories` maps annotation ids to it)."""
+    histories = histories or {}
     cid = collection_id or base_url.rstrip("/") + ANNOTATION_PATH.rstrip("/")
     data = {
         "@context": CONTEXT,
@@ -164,7 +242,7 @@ def collection_jsonld(
             "id": page_id,
             "type": "AnnotationPage",
             "startIndex": 0,
-            "items": [_without_context(to_jsonld(a, base_url)) for a in items],
+            "items": [_without_context(to_jsonld(a, base_url, histories.get(a.id))) for a in items],
         }
         data["last"] = page_id
     return data
@@ -301,7 +379,76 @@ def from_jsonld(data) -> AnnotationInput:
         if not re.fullmatch(r"[0-9a-f]{64}|", value):
             raise JsonLdError(TEXT_HASH_KEY, "must be a SHA-256 hex digest")
         inp["text_hash"] = value
+    if RIVAL_KEY in data:
+        value = data[RIVAL_KEY]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise JsonLdError(RIVAL_KEY, "must be a number from 0 to 1")
+        inp["rival_score"] = float(value)
+    if HISTORY_KEY in data:
+        inp["history"] = _read_history(data[HISTORY_KEY])
     return AnnotationInput(**inp)
+
+
+def _read_selector(value, name: str) -> dict | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise JsonLdError(name, "must be an object with selectors")
+    out: dict = {}
+    for i, sel in enumerate(_as_list(value.get("selector"))):
+        if not isinstance(sel, dict):
+            raise JsonLdError(f"{name}.selector[{i}]", "must be an object")
+        if sel.get("type") == "TextQuoteSelector":
+            out["exact"] = _string(sel.get("exact"), f"{name}.exact")
+            out["prefix"] = _string(sel.get("prefix", ""), f"{name}.prefix")
+            out["suffix"] = _string(sel.get("suffix", ""), f"{name}.suffix")
+        elif sel.get("type") == "TextPositionSelector":
+            out["start"] = _int(sel.get("start"), f"{name}.start")
+            out["end"] = _int(sel.get("end"), f"{name}.end")
+    if "exact" not in out:
+        raise JsonLdError(name, "a TextQuoteSelector is required")
+    out.setdefault("start", None)
+    out.setdefault("end", None)
+    return out
+
+
+def _read_history(value) -> list[AnchorRecord]:
+    if not isinstance(value, list):
+        raise JsonLdError(HISTORY_KEY, "must be a list")
+    out = []
+    for i, item in enumerate(value):
+        name = f"{HISTORY_KEY}[{i}]"
+        if not isinstance(item, dict):
+            raise JsonLdError(name, "must be an object")
+        event = item.get("glossa:event")
+        if event not in EVENTS:
+            raise JsonLdError(name + ".glossa:event", f"must be one of {', '.join(EVENTS)}")
+        score = item.get("glossa:score")
+        if score is not None and (isinstance(score, bool) or not isinstance(score, int | float)):
+            raise JsonLdError(name + ".glossa:score", "must be a number")
+        hashes = {}
+        for key in ("glossa:fromTextHash", "glossa:toTextHash"):
+            if key in item:
+                h = _string(item[key], f"{name}.{key}")
+                if not re.fullmatch(r"[0-9a-f]{64}|", h):
+                    raise JsonLdError(f"{name}.{key}", "must be a SHA-256 hex digest")
+                hashes[key] = h
+        creator = item.get("creator")
+        actor = creator.get("name") if isinstance(creator, dict) and isinstance(creator.get("name"), str) else None
+        out.append(
+            AnchorRecord(
+                event=event,
+                method=_string(item.get("glossa:method", ""), name + ".glossa:method")[:12],
+                score=None if score is None else float(score),
+                old=_read_selector(item.get("glossa:from"), name + ".glossa:from"),
+                new=_read_selector(item.get("glossa:to"), name + ".glossa:to"),
+                old_text_hash=hashes.get("glossa:fromTextHash"),
+                new_text_hash=hashes.get("glossa:toTextHash"),
+                actor=actor,
+                at=parse_datetime(item["created"], name + ".created") if "created" in item else None,
+            )
+        )
+    return out
 
 
 def items_from_collection(data) -> list[dict]:

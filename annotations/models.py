@@ -5,14 +5,18 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import CheckConstraint, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from .db import Base
 
 VISIBILITIES = ("private", "shared")
-STATUSES = ("anchored", "orphaned")
+# anchored; review: re-anchored onto text that differs from the quote, for its author to
+# accept or re-place; orphaned: not found in the current text (kept, never deleted)
+STATUSES = ("anchored", "review", "orphaned")
+# what happened to an annotation's anchor (AnchorEvent.event)
+EVENTS = ("created", "recorded", "imported", "kept", "moved", "changed", "orphaned", "accepted", "replaced")
 
 
 def utcnow() -> datetime:
@@ -76,7 +80,7 @@ class Annotation(Base):
     __tablename__ = "annotations"
     __table_args__ = (
         CheckConstraint("visibility IN ('private', 'shared')", name="visibility"),
-        CheckConstraint("status IN ('anchored', 'orphaned')", name="status"),
+        CheckConstraint("status IN ('anchored', 'review', 'orphaned')", name="status"),
         CheckConstraint("start_offset >= 0 AND end_offset >= start_offset", name="offsets"),
     )
 
@@ -94,6 +98,9 @@ class Annotation(Base):
     modified: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     status: Mapped[str] = mapped_column(String(10), nullable=False, default="anchored")
     text_hash: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    # how well the best other copy of the quote matched the selector when it was last
+    # anchored (0.0: the quote was unique; NULL: not known, e.g. before history was kept)
+    rival_score: Mapped[float | None] = mapped_column(Float, nullable=True)
 
     creator: Mapped[User] = relationship(lazy="joined")
     tag_rows: Mapped[list[AnnotationTag]] = relationship(
@@ -114,3 +121,46 @@ class AnnotationTag(Base):
     annotation_id: Mapped[str] = mapped_column(ForeignKey("annotations.id", ondelete="CASCADE"), primary_key=True)
     tag: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class AnchorEvent(Base):
+    """One step of an annotation's anchor history: never updated, never overwritten.
+
+    `old_*` is the selector before the step, `new_*` after it (NULL when orphaned); the
+    first event ("created", "imported", or "recorded" for annotations older than the
+    history) holds the original selector.
+    """
+
+    __tablename__ = "annotation_anchors"
+    __table_args__ = (
+        CheckConstraint(
+            "event IN ('created', 'recorded', 'imported', 'kept', 'moved', 'changed', 'orphaned', "
+            "'accepted', 'replaced')",
+            name="event",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    annotation_id: Mapped[str] = mapped_column(
+        ForeignKey("annotations.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    event: Mapped[str] = mapped_column(String(12), nullable=False)
+    method: Mapped[str] = mapped_column(String(12), nullable=False, default="")
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    old_exact: Mapped[str | None] = mapped_column(Text, nullable=True)
+    old_prefix: Mapped[str | None] = mapped_column(Text, nullable=True)
+    old_suffix: Mapped[str | None] = mapped_column(Text, nullable=True)
+    old_start: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    old_end: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    old_text_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    new_exact: Mapped[str | None] = mapped_column(Text, nullable=True)
+    new_prefix: Mapped[str | None] = mapped_column(Text, nullable=True)
+    new_suffix: Mapped[str | None] = mapped_column(Text, nullable=True)
+    new_start: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    new_end: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    new_text_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    created: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+    # set when the event is made with its annotation, so one flush inserts both in order
+    annotation: Mapped[Annotation] = relationship(lazy="raise")

@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from . import db
 from .accounts import AccountsMixin
-from .anchoring import anchor, context_of, text_hash
+from .anchoring import Anchorer, anchorer_for, text_hash
 from .base import AnnotationError, UserRecord, user_record
-from .model import AnnotationInput, AnnotationRecord, JsonLdError, from_jsonld
-from .models import Annotation, AnnotationTag, User, utcnow
+from .model import AnchorRecord, AnnotationInput, AnnotationRecord, JsonLdError, from_jsonld
+from .models import EVENTS, AnchorEvent, Annotation, AnnotationTag, User, utcnow
 from .validation import (
     MAX_COMMENT,
     MAX_DOC_ID,
@@ -33,6 +33,7 @@ from .validation import (
 __all__ = [
     "AnnotationService",
     "AnnotationError",
+    "AnchorRecord",
     "ReanchorSummary",
     "UserRecord",
     "record",
@@ -63,11 +64,24 @@ _VISIBLE_TAG_SPANS = (
 
 @dataclass
 class ReanchorSummary:
-    """What re-anchoring did: kept in place, moved, orphaned (nothing is deleted)."""
+    """What re-anchoring did (nothing is deleted):
+
+    - kept: at the same place, same text;
+    - moved_unchanged: found elsewhere with the same text (whitespace aside);
+    - moved_changed: found, but the text there differs from the quote: status "review",
+      for the author to accept or re-place;
+    - orphaned: not found (the quote and its context are gone).
+    """
 
     kept: int = 0
-    moved: int = 0
+    moved_unchanged: int = 0
+    moved_changed: int = 0
     orphaned: int = 0
+
+    @property
+    def moved(self) -> int:
+        """Moved, with or without changes."""
+        return self.moved_unchanged + self.moved_changed
 
     @property
     def total(self) -> int:
@@ -76,11 +90,20 @@ class ReanchorSummary:
 
     def to_dict(self) -> dict:
         """JSON-ready counts."""
-        return {"kept": self.kept, "moved": self.moved, "orphaned": self.orphaned, "total": self.total}
+        return {
+            "kept": self.kept,
+            "moved_unchanged": self.moved_unchanged,
+            "moved_changed": self.moved_changed,
+            "orphaned": self.orphaned,
+            "total": self.total,
+        }
 
 
-def record(a: Annotation) -> AnnotationRecord:
-    """Plain copy of an Annotation row."""
+CONFIRMING = ("created", "recorded", "imported", "accepted", "replaced")
+
+
+def record(a: Annotation, previous_exact: str | None = None) -> AnnotationRecord:
+    """Plain copy of an Annotation row (`previous_exact`: the quote before an unreviewed move)."""
     return AnnotationRecord(
         id=a.id,
         doc_id=a.doc_id,
@@ -98,7 +121,57 @@ def record(a: Annotation) -> AnnotationRecord:
         modified=a.modified,
         status=a.status,
         text_hash=a.text_hash,
+        previous_exact=previous_exact,
+        rival_score=a.rival_score,
     )
+
+
+def _event(row: Annotation, event: str, method: str = "", score=None, actor_id=None, **new) -> AnchorEvent:
+    """A history row: the annotation's selector now (old) and `new` (new_exact=... etc.)."""
+    return AnchorEvent(
+        annotation_id=row.id,
+        event=event,
+        method=method,
+        score=score,
+        old_exact=row.exact,
+        old_prefix=row.prefix,
+        old_suffix=row.suffix,
+        old_start=row.start,
+        old_end=row.end,
+        old_text_hash=row.text_hash,
+        actor_id=actor_id,
+        created=utcnow(),
+        **new,
+    )
+
+
+def _first_event(row: Annotation, event: str, actor_id=None) -> AnchorEvent:
+    """The history's first row: the selector as it was made."""
+    return AnchorEvent(
+        annotation=row,
+        annotation_id=row.id,
+        event=event,
+        method="selected" if event == "created" else "",
+        new_exact=row.exact,
+        new_prefix=row.prefix,
+        new_suffix=row.suffix,
+        new_start=row.start,
+        new_end=row.end,
+        new_text_hash=row.text_hash,
+        actor_id=actor_id,
+        created=row.modified,
+    )
+
+
+def _new_selector(row: Annotation) -> dict:
+    return {
+        "new_exact": row.exact,
+        "new_prefix": row.prefix,
+        "new_suffix": row.suffix,
+        "new_start": row.start,
+        "new_end": row.end,
+        "new_text_hash": row.text_hash,
+    }
 
 
 class AnnotationService(AccountsMixin):
@@ -131,7 +204,7 @@ class AnnotationService(AccountsMixin):
         s, e = place_quote(doc_text, exact, start, end, prefix, suffix)
         comment, tags = clean_comment(comment), clean_tags(tags)
         visibility = clean_visibility(visibility)
-        pre, post = context_of(doc_text, s, e)
+        selector = anchorer_for(doc_text).describe(s, e)
         digest = text_hash(doc_text)
 
         def work(session: Session) -> AnnotationRecord:
@@ -143,8 +216,8 @@ class AnnotationService(AccountsMixin):
                 creator=owner,
                 visibility=visibility,
                 exact=doc_text[s:e],
-                prefix=pre,
-                suffix=post,
+                prefix=selector.prefix,
+                suffix=selector.suffix,
                 start=s,
                 end=e,
                 comment=comment,
@@ -152,9 +225,11 @@ class AnnotationService(AccountsMixin):
                 modified=now,
                 status="anchored",
                 text_hash=digest,
+                rival_score=selector.rival,
             )
             row.tag_rows = [AnnotationTag(tag=t, position=i) for i, t in enumerate(tags)]
             session.add(row)
+            session.add(_first_event(row, "created", owner.id))
             session.flush()
             return record(row)
 
@@ -210,9 +285,50 @@ class AnnotationService(AccountsMixin):
             raise AnnotationError(403, "only the author may change this annotation")
         return row
 
+    @staticmethod
+    def _records(session: Session, rows) -> list[AnnotationRecord]:
+        """Records of rows; those under review carry the quote as last confirmed."""
+        rows = list(rows)
+        review = [r.id for r in rows if r.status == "review"]
+        previous: dict[str, str] = {}
+        if review:
+            stmt = (
+                select(AnchorEvent.annotation_id, AnchorEvent.new_exact)
+                .where(AnchorEvent.annotation_id.in_(review), AnchorEvent.event.in_(CONFIRMING))
+                .order_by(AnchorEvent.id)
+            )
+            for annotation_id, exact in session.execute(stmt):
+                previous[annotation_id] = exact  # the last one wins
+        return [record(r, previous.get(r.id)) for r in rows]
+
     def get(self, annotation_id: str, viewer=None) -> AnnotationRecord:
         """One annotation the viewer may see (404 otherwise)."""
-        return self._read(lambda s: record(self._visible(s, annotation_id, viewer)))
+        return self._read(lambda s: self._records(s, [self._visible(s, annotation_id, viewer)])[0])
+
+    def history(self, annotation_id: str, viewer=None) -> list[AnchorRecord]:
+        """Every step of the annotation's anchor, oldest first (the first is the original)."""
+
+        def work(session: Session) -> list[AnchorRecord]:
+            row = self._visible(session, annotation_id, viewer)
+            return _history(session, [row.id]).get(row.id, [])
+
+        return self._read(work)
+
+    def histories(self, annotation_ids, viewer=None, everyone: bool = False) -> dict[str, list[AnchorRecord]]:
+        """History of each of the given annotations the viewer may see (for export); with
+        `everyone`, of each of them whoever may see it (administrators' exports)."""
+        ids = [i for i in annotation_ids if isinstance(i, str)]
+
+        def work(session: Session) -> dict[str, list[AnchorRecord]]:
+            if everyone:
+                return _history(
+                    session, sorted(set(session.scalars(select(Annotation.id).where(Annotation.id.in_(ids)))))
+                )
+            visible = self._filtered(session, select(Annotation.id), viewer, None, None, None, None, None)
+            allowed = set(session.scalars(visible.where(Annotation.id.in_(ids)))) if ids else set()
+            return _history(session, sorted(allowed))
+
+        return self._read(work)
 
     def update(
         self, annotation_id: str, user, comment: str | None = None, tags=None, visibility: str | None = None
@@ -234,7 +350,7 @@ class AnnotationService(AccountsMixin):
                 row.tag_rows.extend(AnnotationTag(tag=t, position=i) for i, t in enumerate(tags))
             row.modified = utcnow()
             session.flush()
-            return record(row)
+            return self._records(session, [row])[0]
 
         return self._write(work)
 
@@ -284,7 +400,7 @@ class AnnotationService(AccountsMixin):
             stmt = stmt.order_by(Annotation.doc_id, Annotation.start, Annotation.created, Annotation.id)
             if limit is not None:
                 stmt = stmt.limit(limit)
-            return [record(r) for r in session.scalars(stmt.offset(offset)).unique()]
+            return self._records(session, session.scalars(stmt.offset(offset)).unique())
 
         return self._read(work)
 
@@ -355,44 +471,109 @@ class AnnotationService(AccountsMixin):
         return self._read(work)
 
     def reanchor(self, doc_id: str, new_text: str) -> ReanchorSummary:
-        """Re-find every annotation of a document in its new text; misses become orphaned, never deleted."""
+        """Re-find every annotation of a document in its new text.
+
+        Each attempt is added to the history (old and new selector, method, score, the
+        text's hash); the annotation keeps its current selector. Moves onto changed text
+        get the status "review"; misses become orphaned, never deleted.
+        """
         digest = text_hash(new_text)
+        anchorer = Anchorer(new_text)
 
         def work(session: Session) -> ReanchorSummary:
             summary = ReanchorSummary()
             rows = session.scalars(select(Annotation).where(Annotation.doc_id == doc_id)).unique()
             for row in rows:
-                found = anchor(new_text, row.exact, row.prefix, row.suffix, row.start, row.end)
-                if found is None:
-                    row.status = "orphaned"
-                    summary.orphaned += 1
-                    continue
-                if found == (row.start, row.end) and row.status == "anchored":
+                if row.text_hash == digest and row.status != "orphaned":  # anchored to this very text
                     summary.kept += 1
-                else:
-                    summary.moved += 1
-                row.start, row.end = found
-                row.exact = new_text[found[0] : found[1]]
-                row.prefix, row.suffix = context_of(new_text, *found)
-                row.status, row.text_hash = "anchored", digest
+                    continue
+                session.add(self._reanchor_row(row, anchorer, new_text, digest, summary))
             return summary
 
         return self._write(work)
 
+    @staticmethod
+    def _reanchor_row(
+        row: Annotation, anchorer: Anchorer, text: str, digest: str, summary: ReanchorSummary
+    ) -> AnchorEvent:
+        found = anchorer.find(row.exact, row.prefix, row.suffix, row.start, row.end, rival=row.rival_score)
+        if found is None:
+            summary.orphaned += 1
+            event = _event(row, "orphaned", "none", new_text_hash=digest)
+            row.status = "orphaned"
+            return event
+        same_place = (found.start, found.end) == (row.start, row.end) and row.status != "orphaned"
+        if found.changed:
+            summary.moved_changed += 1
+            kind, status = "changed", "review"
+        elif same_place:
+            summary.kept += 1
+            kind, status = "kept", row.status
+        else:
+            summary.moved_unchanged += 1
+            kind, status = "moved", "review" if row.status == "review" else "anchored"
+        selector = anchorer.describe(found.start, found.end)
+        event = _event(
+            row,
+            kind,
+            found.method,
+            found.score,
+            new_exact=selector.exact,
+            new_prefix=selector.prefix,
+            new_suffix=selector.suffix,
+            new_start=found.start,
+            new_end=found.end,
+            new_text_hash=digest,
+        )
+        row.start, row.end, row.exact = found.start, found.end, selector.exact
+        row.prefix, row.suffix, row.rival_score = selector.prefix, selector.suffix, selector.rival
+        row.status, row.text_hash = status, digest
+        return event
+
+    def accept_anchor(self, annotation_id: str, user) -> AnnotationRecord:
+        """Accept where re-anchoring put an annotation under review (author only)."""
+
+        def work(session: Session) -> AnnotationRecord:
+            row = self._own(session, annotation_id, user)
+            if row.status != "review":
+                raise AnnotationError(409, f"the annotation is {row.status}, not under review")
+            session.add(_event(row, "accepted", "manual", actor_id=row.creator_id, **_new_selector(row)))
+            row.status, row.modified = "anchored", utcnow()
+            session.flush()
+            return self._records(session, [row])[0]
+
+        return self._write(work)
+
     def replace_anchor(self, annotation_id: str, user, start: int, end: int, text: str) -> AnnotationRecord:
-        """Re-place an annotation (e.g. an orphan) by hand on text[start:end] (author only)."""
+        """Re-place an annotation (an orphan, or one under review) by hand on text[start:end] (author only)."""
         if not isinstance(start, int) or not isinstance(end, int) or not 0 <= start < end <= len(text):
             raise AnnotationError(400, f"selector {start}..{end} is outside the document text (0..{len(text)})")
         if end - start > MAX_QUOTE:
             raise AnnotationError(413, f"quote too long (max {MAX_QUOTE} characters)")
+        selector = anchorer_for(text).describe(start, end)
+        digest = text_hash(text)
 
         def work(session: Session) -> AnnotationRecord:
             row = self._own(session, annotation_id, user)
-            row.start, row.end, row.exact = start, end, text[start:end]
-            row.prefix, row.suffix = context_of(text, start, end)
-            row.status, row.text_hash, row.modified = "anchored", text_hash(text), utcnow()
+            session.add(
+                _event(
+                    row,
+                    "replaced",
+                    "manual",
+                    actor_id=row.creator_id,
+                    new_exact=selector.exact,
+                    new_prefix=selector.prefix,
+                    new_suffix=selector.suffix,
+                    new_start=start,
+                    new_end=end,
+                    new_text_hash=digest,
+                )
+            )
+            row.start, row.end, row.exact = start, end, selector.exact
+            row.prefix, row.suffix, row.rival_score = selector.prefix, selector.suffix, selector.rival
+            row.status, row.text_hash, row.modified = "anchored", digest, utcnow()
             session.flush()
-            return record(row)
+            return self._records(session, [row])[0]
 
         return self._write(work)
 
@@ -424,9 +605,77 @@ class AnnotationService(AccountsMixin):
                 modified=inp.modified or inp.created or now,
                 status=inp.status or "anchored",
                 text_hash=inp.text_hash or "",
+                rival_score=inp.rival_score,
             )
             row.tag_rows = [AnnotationTag(tag=t, position=i) for i, t in enumerate(tags)]
             session.add(row)
+            session.flush()  # the row first: the history refers to it
+            if inp.history:
+                names = {h.actor for h in inp.history if h.actor}
+                found = session.execute(select(User.name, User.id).where(User.name.in_(names))) if names else []
+                ids = {n: i for n, i in found}
+                session.add_all(_event_row(row.id, h, ids.get(h.actor)) for h in inp.history)
+            else:
+                session.add(_first_event(row, "imported"))
             return True
 
         return self._write(work)
+
+
+def _selector(exact, prefix, suffix, start, end) -> dict | None:
+    if exact is None:
+        return None
+    return {"exact": exact, "prefix": prefix or "", "suffix": suffix or "", "start": start, "end": end}
+
+
+def _history(session: Session, ids: list[str]) -> dict[str, list[AnchorRecord]]:
+    """annotation id -> its history records, oldest first."""
+    out: dict[str, list[AnchorRecord]] = {}
+    if not ids:
+        return out
+    stmt = select(AnchorEvent).where(AnchorEvent.annotation_id.in_(ids)).order_by(AnchorEvent.id)
+    events = list(session.scalars(stmt))
+    actors = {ev.actor_id for ev in events if ev.actor_id is not None}
+    names = {i: n for i, n in session.execute(select(User.id, User.name).where(User.id.in_(actors)))} if actors else {}
+    for ev in events:
+        out.setdefault(ev.annotation_id, []).append(
+            AnchorRecord(
+                event=ev.event,
+                method=ev.method,
+                score=ev.score,
+                old=_selector(ev.old_exact, ev.old_prefix, ev.old_suffix, ev.old_start, ev.old_end),
+                new=_selector(ev.new_exact, ev.new_prefix, ev.new_suffix, ev.new_start, ev.new_end),
+                old_text_hash=ev.old_text_hash,
+                new_text_hash=ev.new_text_hash,
+                actor=names.get(ev.actor_id),
+                at=ev.created,
+            )
+        )
+    return out
+
+
+def _event_row(annotation_id: str, h: AnchorRecord, actor_id: int | None) -> AnchorEvent:
+    """An imported history record as a row."""
+    if h.event not in EVENTS:
+        raise AnnotationError(400, f"unknown history event {h.event!r}")
+    old, new = h.old or {}, h.new or {}
+    return AnchorEvent(
+        annotation_id=annotation_id,
+        event=h.event,
+        method=h.method or "",
+        score=h.score,
+        old_exact=old.get("exact"),
+        old_prefix=old.get("prefix"),
+        old_suffix=old.get("suffix"),
+        old_start=old.get("start"),
+        old_end=old.get("end"),
+        old_text_hash=h.old_text_hash,
+        new_exact=new.get("exact"),
+        new_prefix=new.get("prefix"),
+        new_suffix=new.get("suffix"),
+        new_start=new.get("start"),
+        new_end=new.get("end"),
+        new_text_hash=h.new_text_hash,
+        actor_id=actor_id,
+        created=h.at or utcnow(),
+    )

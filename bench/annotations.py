@@ -1,6 +1,6 @@
 """Benchmark the annotation service: create/list throughput (SQLite, PostgreSQL) and re-anchoring.
 
-Run: .venv/bin/python bench/annotations.py [--n 500] [--pg-url URL] [--no-pg]
+Run: .venv/bin/python bench/annotations.py [--n 500] [--pg-url URL] [--no-pg] [--reanchor-only]
 PostgreSQL: --pg-url, else $GLOSSA_TEST_PG_URL, else a temporary local server (initdb/pg_ctl).
 """
 
@@ -142,6 +142,13 @@ def bench_api(label: str, url: str, data: str, doc_id: str, text: str, n: int) -
     )
 
 
+def _counts(summary) -> str:
+    return (
+        f"kept {summary.kept}, moved unchanged {summary.moved_unchanged}, "
+        f"moved with changes {summary.moved_changed}, orphaned {summary.orphaned}"
+    )
+
+
 def bench_reanchor(text: str, n: int = 1000) -> None:
     """Re-anchor n annotations after realistic edits, and after an edit touching every quote."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -149,8 +156,12 @@ def bench_reanchor(text: str, n: int = 1000) -> None:
         db.upgrade(url)
         service = AnnotationService(db.make_session_factory(db.make_engine(url)))
         user = service.add_user("reanchor", "bench-password")
-        for s, e in spans(text, n, seed=2):
+        todo = spans(text, n, seed=2)
+        t0 = time.perf_counter()
+        for s, e in todo:
             service.create(user, "paper", text, text[s:e], s, e)
+        made = time.perf_counter() - t0
+        print(f"create {n} on the paper (selector, rival score, history row): {made * 1000 / n:.2f} ms each")
         cut = text.index("\n\n", len(text) // 3)
         edited = (text[:500] + "An inserted paragraph at the start.\n\n" + text[500:cut] + text[cut + 800 :]).replace(
             "Frontex", "FRONTEX"
@@ -160,7 +171,7 @@ def bench_reanchor(text: str, n: int = 1000) -> None:
         took, cpu = time.perf_counter() - t0, time.process_time() - c0
         print(
             f"reanchor {summary.total} on {len(text) / 1000:.0f} KB after insert+delete+renames: "
-            f"{took:.2f} s wall, {cpu:.2f} s CPU (kept {summary.kept}, moved {summary.moved}, orphaned {summary.orphaned})"
+            f"{took:.2f} s wall, {cpu:.2f} s CPU ({_counts(summary)})"
         )
         everywhere = "".join(c.upper() if i % 37 == 0 else c for i, c in enumerate(text))
         t0, c0 = time.perf_counter(), time.process_time()
@@ -168,9 +179,24 @@ def bench_reanchor(text: str, n: int = 1000) -> None:
         took, cpu = time.perf_counter() - t0, time.process_time() - c0
         print(
             f"reanchor {summary.total} when every quote was edited (fuzzy path for all): "
-            f"{took:.2f} s wall, {cpu:.2f} s CPU "
-            f"(kept {summary.kept}, moved {summary.moved}, orphaned {summary.orphaned})"
+            f"{took:.2f} s wall, {cpu:.2f} s CPU ({_counts(summary)})"
         )
+
+
+def bench_scenarios(text: str) -> None:
+    """The edit scenarios of issue 12 (tests/annotations/scenarios.py): counts and time."""
+    from corpus.reader import read_document
+    from tests.annotations.scenarios import standard_scenarios
+
+    root = Path(__file__).resolve().parents[1]
+    pair = (read_document(DOC).text, read_document(root / "tests" / "data" / "paper003.pdf").text)
+    t0 = time.process_time()
+    outcomes = standard_scenarios(text, pair)
+    cpu = time.process_time() - t0
+    for o in outcomes:
+        print("scenario " + o.line())
+    total = sum(o.total for o in outcomes)
+    print(f"scenarios: {total} annotations judged in {cpu:.1f} s CPU ({cpu * 1000 / total:.1f} ms each, with set-up)")
 
 
 def main(argv=None) -> int:
@@ -179,8 +205,13 @@ def main(argv=None) -> int:
     ap.add_argument("--n", type=int, default=500, help="annotations to create per database")
     ap.add_argument("--pg-url", default=os.environ.get("GLOSSA_TEST_PG_URL"))
     ap.add_argument("--no-pg", action="store_true")
+    ap.add_argument("--reanchor-only", action="store_true", help="only the re-anchoring figures and scenarios")
     args = ap.parse_args(argv)
     text = DOC.read_text(encoding="utf-8")
+    if args.reanchor_only:
+        bench_reanchor(text)
+        bench_scenarios(text)
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         bench_crud("sqlite", db.default_url(tmp), text, args.n)
         data, doc_id, canonical = ingest_sample(tmp)
@@ -196,6 +227,7 @@ def main(argv=None) -> int:
             else:
                 print("postgresql: skipped (no server binaries and no --pg-url)")
     bench_reanchor(text)
+    bench_scenarios(text)
     return 0
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, current_app, g, redirect, render_template, request, url_for
 
 from annotations import model
 from annotations.base import AnnotationError
@@ -20,6 +20,8 @@ from .params import MAX_FILTER
 bp = Blueprint("annotate", __name__)
 
 FILTER_KEYS = ("tag", "doc", "author", "q", "visibility", "status")
+#: how /annotations names each status
+STATUS_LABELS = {"anchored": "anchored", "review": "needs review", "orphaned": "orphaned"}
 
 
 @bp.app_template_global()
@@ -55,11 +57,27 @@ def annotations_page():
         titles=titles,
         authors=sorted({a.creator for a in service.list(viewer=g.user)}),
         tag_counts=service.tag_counts(viewer=g.user, doc_id=filters["doc"]),
+        # anchored / review (moved with changes, to accept or re-place) / orphaned
+        status_counts={s: service.count(viewer=g.user, doc_id=filters["doc"], status=s) for s in STATUSES},
+        status_labels=STATUS_LABELS,
         export_links=[
             (label, url_for("api_annotations.export_annotations", format=fmt, **export_args))
             for fmt, label in (("jsonld", "JSON-LD"), ("csv", "CSV"), ("markdown", "Markdown"))
         ],
     )
+
+
+@bp.post("/annotations/<annotation_id>/accept", endpoint="accept")
+def accept_page(annotation_id: str):
+    """Accept where re-anchoring put your annotation under review, then back to the list."""
+    if g.get("user") is None:
+        return redirect(url_for("annotate.login", next=url_for("annotate.annotations")))
+    try:
+        services.get_annotation_service().accept_anchor(annotation_id, g.user)
+    except AnnotationError as exc:
+        abort(exc.status, description=exc.message)
+    target = request.form.get("next")
+    return redirect(_safe_next(target) if target else url_for("annotate.annotations"))
 
 
 def _safe_next(target: str | None) -> str:
@@ -105,10 +123,14 @@ def logout():
     return redirect(url_for("annotate.login") if auth.auth_mode() == "accounts" else url_for("search.search"))
 
 
+REANCHOR_KEYS = ("kept", "moved_unchanged", "moved_changed", "orphaned")
+
+
 def reanchor_documents(app: Flask, doc_ids: Iterable[str]) -> dict[str, dict[str, int]]:
     """Re-anchor the annotations of re-ingested documents to their new text (their tags
-    follow: search reads them from the database); returns doc_id -> {"kept", "moved",
-    "orphaned"}. Call after ingest."""
+    follow: search reads them from the database); returns doc_id -> {"kept",
+    "moved_unchanged", "moved_changed", "orphaned"} for the documents that have annotations.
+    Call after ingest."""
     out: dict[str, dict[str, int]] = {}
     with app.app_context():
         service = services.get_annotation_service()
@@ -122,5 +144,20 @@ def reanchor_documents(app: Flask, doc_ids: Iterable[str]) -> dict[str, dict[str
             except AnnotationError as exc:
                 app.logger.warning("re-anchoring %s failed: %s", doc_id, exc.message)
                 continue
-            out[doc_id] = {"kept": summary.kept, "moved": summary.moved, "orphaned": summary.orphaned}
+            counts = summary.to_dict()
+            out[doc_id] = {k: counts[k] for k in REANCHOR_KEYS}
     return out
+
+
+def describe_reanchoring(doc_id: str, counts: dict[str, int]) -> str:
+    """One line for the ingest summary: what happened to a document's annotations."""
+    line = (
+        f"Annotations of {doc_id}: {counts['kept']} kept, {counts['moved_unchanged']} moved unchanged, "
+        f"{counts['moved_changed']} moved with changes, {counts['orphaned']} orphaned."
+    )
+    todo = []
+    if counts["moved_changed"]:
+        todo.append("moved with changes: to review (/annotations?status=review)")
+    if counts["orphaned"]:
+        todo.append("orphaned: to re-place (/annotations?status=orphaned)")
+    return line + (f" ({'; '.join(todo)})" if todo else "")

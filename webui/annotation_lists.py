@@ -64,13 +64,14 @@ def doc_info(doc_id: str) -> dict | None:
     return {"title": doc.title, "page_for": page_for}
 
 
-def export_payload(fmt: str, items: list) -> tuple[str, str, str]:
-    """(text, content type, file name) of the annotations in one export format."""
+def export_payload(fmt: str, items: list, histories: dict | None = None) -> tuple[str, str, str]:
+    """(text, content type, file name) of the annotations in one export format; JSON-LD
+    carries `histories` (annotation id -> anchor history) as ``glossa:history``."""
     if fmt not in EXPORT_TYPES:
         abort(400, description="Parameter 'format' must be jsonld, csv or markdown.")
     mime, name = EXPORT_TYPES[fmt]
     if fmt == "jsonld":
-        text = json.dumps(export.export_jsonld(items, base_url()), ensure_ascii=False, indent=2)
+        text = json.dumps(export.export_jsonld(items, base_url(), histories=histories), ensure_ascii=False, indent=2)
     elif fmt == "csv":
         text = export.export_csv(items, base_url(), passage_for)
     else:

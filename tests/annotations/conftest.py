@@ -96,7 +96,11 @@ def service_url(request, tmp_path):
     url = request.getfixturevalue("pg_migrated_url")
     engine = db.make_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("TRUNCATE annotation_tags, annotations, api_tokens, users RESTART IDENTITY CASCADE"))
+        conn.execute(
+            text(
+                "TRUNCATE annotation_anchors, annotation_tags, annotations, api_tokens, users RESTART IDENTITY CASCADE"
+            )
+        )
     engine.dispose()
     return url
 

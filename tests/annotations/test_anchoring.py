@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 
 from annotations.anchoring import anchor, context_of
 
@@ -81,24 +80,21 @@ def _random_quotes(text, n, seed):
     return out
 
 
-def test_reanchoring_1000_on_the_paper_is_fast(corpus_text):
+def test_reanchoring_1000_on_the_paper(corpus_text):
+    # (how long it takes is measured by bench/annotations.py)
     anns = _random_quotes(corpus_text, 1000, seed=7)
     cut = corpus_text.index("\n\n", 40_000)
     new = ("Inserted paragraph.\n\n" + corpus_text[:cut] + corpus_text[cut + 600 :]).replace("Frontex", "FRONTEX")
-    t0 = time.process_time()  # CPU time: other processes on the machine do not count
     results = [anchor(new, *a) for a in anns]
-    assert time.process_time() - t0 < 5
     untouched = [r for a, r in zip(anns, results, strict=False) if a[4] < cut and "Frontex" not in a[0] + a[1] + a[2]]
     assert untouched and all(r is not None for r in untouched)
     assert sum(r is None for r in results) < 50
 
 
-def test_fuzzy_path_for_every_quote_is_accurate_and_bounded(corpus_text):
+def test_fuzzy_path_for_every_quote_is_accurate(corpus_text):
     anns = _random_quotes(corpus_text, 300, seed=8)
     # every 37th character changes case: no quote is found verbatim, all go the fuzzy way
     new = "".join(c.upper() if i % 37 == 0 else c for i, c in enumerate(corpus_text))
-    t0 = time.process_time()
     results = [anchor(new, *a) for a in anns]
-    assert time.process_time() - t0 < 10
     close = sum(1 for a, r in zip(anns, results, strict=False) if r and abs(r[0] - a[3]) <= 2 and abs(r[1] - a[4]) <= 2)
     assert close >= 0.95 * len(anns), close

@@ -19,7 +19,14 @@ def test_upgrade_empty_database(db_url):
     engine = db.make_engine(db_url)
     try:
         names = set(inspect(engine).get_table_names())
-        assert {"users", "api_tokens", "annotations", "annotation_tags", "alembic_version"} <= names
+        assert {
+            "users",
+            "api_tokens",
+            "annotations",
+            "annotation_tags",
+            "annotation_anchors",
+            "alembic_version",
+        } <= names
         with engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.Base.metadata)
         assert diff == []

@@ -83,7 +83,7 @@ def test_reanchor_after_reingest_moves_and_orphans(web, anno_app):
     )
 
     summary = reanchor_documents(anno_app, ["alpha", "no-such-doc"])
-    assert summary == {"alpha": {"kept": 0, "moved": 1, "orphaned": 1}}
+    assert summary == {"alpha": {"kept": 0, "moved_unchanged": 1, "moved_changed": 0, "orphaned": 1}}
     got = json.loads(web.get(f"/api/annotations/{moved}").data)
     pos = next(s for s in got["target"]["selector"] if s["type"] == "TextPositionSelector")
     assert new_doc.text[pos["start"] : pos["end"]] == "pushbacks at the Greek border"

@@ -73,6 +73,8 @@ ANNOTATION_OPERATIONS = {
     ("/api/annotations/{annotation_id}", "get"),
     ("/api/annotations/{annotation_id}", "patch"),
     ("/api/annotations/{annotation_id}", "delete"),
+    ("/api/annotations/{annotation_id}/accept", "post"),
+    ("/api/annotations/{annotation_id}/history", "get"),
     ("/api/annotations/tags", "get"),
     ("/api/annotations/export", "get"),
 }
@@ -122,7 +124,7 @@ def response_schema(spec: dict, path: str, method: str, status: str, media: str)
 
 
 def test_annotation_round_trip_matches_the_spec(client, spec):
-    """POST, GET, PATCH, list, tags, export, DELETE: each body validates against the spec."""
+    """POST, GET, PATCH, list, tags, export, history, accept, DELETE: each body validates against the spec."""
     with client.session_transaction() as session:
         session["csrf_token"] = "t0ken"
     headers = {"X-CSRF-Token": "t0ken"}
@@ -167,6 +169,17 @@ def test_annotation_round_trip_matches_the_spec(client, spec):
         response = client.get(f"/api/annotations/export?format={fmt}")
         assert response.mimetype == media and "EuMigraTool" in response.get_data(as_text=True)
         assert media in spec["paths"]["/api/annotations/export"]["get"]["responses"]["200"]["content"]
+
+    history = client.get(url + "/history")
+    assert history.status_code == 200
+    history_schema = response_schema(spec, one + "/history", "get", "200", "application/ld+json")
+    validate(spec, history_schema, history.get_json(force=True))
+    assert [s["glossa:event"] for s in history.get_json(force=True)["glossa:history"]] == ["created"]
+    not_review = client.post(url + "/accept", headers=headers)  # anchored, not under review
+    assert not_review.status_code == 409
+    validate(spec, response_schema(spec, one + "/accept", "post", "409", "application/json"), not_review.get_json())
+    exported_one = exported.get_json(force=True)["first"]["items"][0]
+    assert exported_one["glossa:history"][0]["glossa:event"] == "created"
 
     deleted = client.delete(url, headers=headers)
     assert deleted.status_code == 204 and "204" in spec["paths"][one]["delete"]["responses"]

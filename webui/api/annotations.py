@@ -5,7 +5,7 @@ Responses have the content type
 ``{"error", "message", "status"}`` saying what is wrong. Who you are: see webui/auth.py
 (session cookie + ``X-CSRF-Token`` header for writes, or ``Authorization: Bearer <token>``).
 
-* ``GET /api/annotations?doc=&tag=&author=&q=&visibility=private|shared&status=anchored|orphaned&limit=&offset=``
+* ``GET /api/annotations?doc=&tag=&author=&q=&visibility=private|shared&status=anchored|review|orphaned&limit=&offset=``
   -> 200 AnnotationCollection ``{"@context", "id", "type": "AnnotationCollection", "label",
   "total", "first": {"type": "AnnotationPage", "items": [Annotation...]}}`` of the
   annotations you may see (yours and shared ones), in document order.
@@ -23,10 +23,17 @@ Responses have the content type
   ``glossa:visibility``, ``target`` (re-places the annotation, e.g. an orphan) -> 200
   Annotation; 403 not the author; 404 unknown or invisible.
 * ``DELETE /api/annotations/<id>`` -> 204; 403 not the author.
+* ``POST /api/annotations/<id>/accept`` (no body) -> 200 Annotation, now ``anchored``: the
+  author accepts where re-anchoring put an annotation under ``review`` (moved onto text
+  that differs from its quote, ``glossa:previousQuote``); 403 not the author; 404 unknown
+  or invisible; 409 not under review.
+* ``GET /api/annotations/<id>/history`` -> 200 ``{"id", "glossa:status", "glossa:history":
+  [{"glossa:event", "glossa:method", "glossa:score", "created", "creator", "glossa:from",
+  "glossa:to", ...}]}`` (every step of its anchor, oldest first); 404 unknown or invisible.
 * ``GET /api/annotations/tags?doc=`` -> 200 ``{"tags": [{"tag", "count"}]}`` (tags you can
   see, most used first; feeds autocomplete).
 * ``GET /api/annotations/export?format=jsonld|csv|markdown`` (same filters as the list) ->
-  a download of the annotations you may see.
+  a download of the annotations you may see (JSON-LD with each one's ``glossa:history``).
 """
 
 from __future__ import annotations
@@ -214,6 +221,37 @@ def delete(annotation_id: str):
     return Response(status=204)
 
 
+@bp.post("/annotations/<annotation_id>/accept")
+def accept(annotation_id: str):
+    """Accept the place re-anchoring gave your annotation under review."""
+    user = require_user()
+    try:
+        rec = services.get_annotation_service().accept_anchor(annotation_id, user)
+    except AnnotationError as exc:
+        fail(exc)
+    return ld_response(model.to_jsonld(rec, base_url()))
+
+
+@bp.get("/annotations/<annotation_id>/history")
+def history(annotation_id: str):
+    """Every step of an annotation's anchor, oldest first."""
+    require_user()
+    service = services.get_annotation_service()
+    try:
+        rec = service.get(annotation_id, viewer=g.user)
+        steps = service.history(annotation_id, viewer=g.user)
+    except AnnotationError as exc:
+        fail(exc)
+    return ld_response(
+        {
+            "@context": model.CONTEXT,
+            "id": model.annotation_iri(base_url(), rec.id),
+            model.STATUS_KEY: rec.status,
+            model.HISTORY_KEY: model.history_jsonld(steps, base_url()),
+        }
+    )
+
+
 @bp.get("/annotations/tags")
 def tags():
     """Tags in use that you can see, most used first (for autocomplete)."""
@@ -228,5 +266,9 @@ def export_annotations():
     """Download the annotations you may see (jsonld, csv or markdown)."""
     require_user()
     fmt = (request.args.get("format") or "jsonld").strip().lower()
-    text, mime, name = export_payload(fmt, visible_annotations(list_filters()))
+    items = visible_annotations(list_filters())
+    histories = None
+    if fmt == "jsonld":
+        histories = services.get_annotation_service().histories([a.id for a in items], g.user)
+    text, mime, name = export_payload(fmt, items, histories)
     return Response(text, content_type=mime, headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from annotations.models import STATUSES, VISIBILITIES
+from annotations.models import EVENTS, STATUSES, VISIBILITIES
 
 from ..params import MAX_LIMIT
 from .openapi_schemas import INT, STR, array, obj, ref
@@ -33,7 +33,36 @@ BODY = obj(
     description="A comment (purpose commenting) or a tag (purpose tagging).",
 )
 VISIBILITY = {"enum": list(VISIBILITIES)}
-STATUS = {"enum": list(STATUSES)}
+STATUS = {
+    "enum": list(STATUSES),
+    "description": "anchored; review (re-anchoring moved it onto text that differs from its quote: "
+    "glossa:previousQuote is the quote as last confirmed; accept or re-place it); orphaned (its text "
+    "was not found after a re-ingest; re-place it).",
+}
+PREVIOUS_QUOTE = obj(
+    {"type": {"const": "TextQuoteSelector"}, "exact": STR},
+    description="Only with status review: the quote as last confirmed (made, accepted or re-placed).",
+)
+RIVAL_SCORE = {
+    "type": "number",
+    "description": "Score (0-1) of the best other place the quote could match; a re-anchoring must beat it.",
+}
+HISTORY_SELECTORS = obj({"selector": array(SELECTOR)})
+HISTORY_STEP = obj(
+    {"glossa:event": {"enum": list(EVENTS)}},
+    {
+        "glossa:method": STR,
+        "glossa:score": {"type": "number"},
+        "created": STR,
+        "creator": {"type": ["object", "string"]},
+        "glossa:from": HISTORY_SELECTORS,
+        "glossa:fromTextHash": STR,
+        "glossa:to": HISTORY_SELECTORS,
+        "glossa:toTextHash": STR,
+    },
+    description="One step of the anchor: the selectors before (glossa:from) and after (glossa:to).",
+)
+HISTORY = array(HISTORY_STEP)
 
 ANNOTATION_SCHEMAS: dict[str, Any] = {
     "Annotation": obj(
@@ -51,8 +80,17 @@ ANNOTATION_SCHEMAS: dict[str, Any] = {
             "body": {"oneOf": [BODY, array(BODY)]},
             "motivation": STR,
             "creator": {"type": ["object", "string"]},
+            "glossa:textHash": STR,
+            "glossa:previousQuote": PREVIOUS_QUOTE,
+            "glossa:rivalScore": RIVAL_SCORE,
+            "glossa:history": HISTORY,
         },
-        description="A stored W3C Web Annotation (JSON-LD).",
+        description="A stored W3C Web Annotation (JSON-LD); glossa:history only in JSON-LD exports.",
+    ),
+    "AnnotationHistory": obj(
+        {"id": STR, "glossa:status": STATUS, "glossa:history": HISTORY},
+        {"@context": {"type": ["string", "array"]}},
+        description="Every step of an annotation's anchor, oldest first (the first is the original).",
     ),
     "AnnotationInput": obj(
         {"type": {"const": "Annotation"}, "target": TARGET},
@@ -106,7 +144,7 @@ FILTERS = [
     _q("author", "Only annotations by this user."),
     _q("q", "Only annotations whose comment or quote contains this text."),
     _q("visibility", "private or shared.", VISIBILITY),
-    _q("status", "anchored or orphaned (lost its text after a re-ingest).", STATUS),
+    _q("status", "anchored, review (moved onto changed text) or orphaned (lost its text after a re-ingest).", STATUS),
 ]
 ANNOTATION_ID = {
     "name": "annotation_id",
@@ -198,6 +236,35 @@ def annotation_paths() -> dict[str, Any]:
                     "204": {"description": "Deleted."},
                     "401": UNAUTHORIZED,
                     "403": FORBIDDEN,
+                    "404": MISSING,
+                },
+            },
+        },
+        "/api/annotations/{annotation_id}/accept": {
+            "post": {
+                "operationId": "acceptAnnotationAnchor",
+                "summary": "Accept where re-anchoring put your annotation",
+                "description": "For an annotation under review: it becomes anchored where it is." + WRITE_NOTE,
+                "security": SECURITY,
+                "parameters": [ANNOTATION_ID],
+                "responses": {
+                    "200": _ld("Annotation", "The annotation, now anchored."),
+                    "401": UNAUTHORIZED,
+                    "403": FORBIDDEN,
+                    "404": MISSING,
+                    "409": _err("The annotation is not under review."),
+                },
+            },
+        },
+        "/api/annotations/{annotation_id}/history": {
+            "get": {
+                "operationId": "annotationHistory",
+                "summary": "The anchor history of an annotation",
+                "security": SECURITY,
+                "parameters": [ANNOTATION_ID],
+                "responses": {
+                    "200": _ld("AnnotationHistory", "Every step of its anchor, oldest first."),
+                    "401": UNAUTHORIZED,
                     "404": MISSING,
                 },
             },

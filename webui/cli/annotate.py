@@ -170,8 +170,13 @@ def annotations_export(fmt: str, output: str | None, viewer: str | None) -> None
                 raise _error(f"No user {viewer!r}.")
             items = _service().list(viewer=user)
         else:
+            user = None
             items = _service().all_annotations()
-        text, _mime, _name = export_payload(fmt, items)
+        histories = None
+        if fmt == "jsonld":
+            ids = [a.id for a in items]
+            histories = _service().histories(ids, user, everyone=user is None)
+        text, _mime, _name = export_payload(fmt, items, histories)
     if output:
         try:
             Path(output).write_text(text, encoding="utf-8")

@@ -142,7 +142,7 @@ def ingest(
 
     # Annotations on documents whose text changed are moved to the new text (or orphaned,
     # never deleted), and their tags are written back into the rewritten index records.
-    from ..annotate import reanchor_documents
+    from ..annotate import describe_reanchoring, reanchor_documents
 
     reanchored = reanchor_documents(app, list(report.added) + list(report.updated))
     if as_json:
@@ -152,10 +152,7 @@ def ingest(
             click.echo(line)
         for doc_id, counts in reanchored.items():
             if any(counts.values()):
-                click.echo(
-                    f"Annotations of {doc_id}: {counts['kept']} kept, {counts['moved']} moved, "
-                    f"{counts['orphaned']} orphaned (listed on /annotations for re-placing)."
-                )
+                click.echo(describe_reanchoring(doc_id, counts))
     failed = len(report.failed)
     done = len(report.added) + len(report.updated) + len(report.unchanged)
     if failed and not done:

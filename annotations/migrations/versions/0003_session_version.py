@@ -3,16 +3,16 @@
 A signed-in session remembers the version it was started under; signing out or changing the
 password increments it, which ends every session of that user at once.
 
-Revision ID: 0002_session_version
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-12-01
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_session_version"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
