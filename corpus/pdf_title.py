@@ -37,6 +37,8 @@ ISSUE_WORD = re.compile(
     r"\b(vol|volume|tom|t|nr|no|n|num|issue|heft|bd|band|jg|jahrgang|pp|s|p|anno|fasc|rok)\b\.?\s*\d",
     re.I,
 )
+#: the numbering of a section heading ("1.", "I.", "A)")
+SECTION_NUMBER = re.compile(r"^(\d{1,2}|[IVX]{1,4}|[A-H])[.)]\s")
 #: lower-case words an author line may hold between names
 NAME_PARTICLES = {"and", "und", "et", "y", "e", "de", "la", "le", "van", "von", "der", "den", "dos", "da", "di", "del"}
 
@@ -165,11 +167,14 @@ def _subtitle(lines: list[Line], at: int, title: list[Line], body_size: float, l
         return ""
     line, last = lines[at], title[-1]
     above_body = line.size >= body_size * 1.08 or (title and _text(title).endswith(":") and line.size >= body_size)
-    close = 0 < last.base - line.base <= max(2.2 * last.size, 1.15 * leading)
+    close = 0 < last.base - line.base <= max(1.8 * last.size, 1.15 * leading)
     if not (above_body and line.size < last.size - 0.3 and close) or is_author_line(line.text):
         return ""
     block = _block(lines, at, lambda a, b: abs(a.size - b.size) < 0.3, max(1.8 * line.size, 1.15 * leading), 4)
-    return " " + _text(block)
+    text = _text(block)
+    if len(text.split()) < 2 or SECTION_NUMBER.match(text):
+        return ""  # a first section heading ("Introduction", "1. Scope"), not a subtitle
+    return " " + text
 
 
 def _printed(text: str, pages: list[Page]) -> bool:

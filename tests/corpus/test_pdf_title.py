@@ -147,3 +147,9 @@ def test_line_classes():
 )
 def test_real_pdf_titles(name, expected):
     assert read_pdf(DATA / name).title.startswith(expected)
+
+
+def test_first_section_heading_is_not_a_subtitle():
+    for heading in ("Introduction", "1. The scope of the study", "I. Einleitung"):
+        first = [line("Transit countries and their notes", 760, 20, bold=True), line(heading, 730, 15), *body(700)]
+        assert title(first) == "Transit countries and their notes"
