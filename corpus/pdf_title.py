@@ -53,8 +53,8 @@ def _words(text: str) -> list[str]:
 
 def is_issue_line(text: str) -> bool:
     """A journal issue/volume line: a year and a volume, issue or page number."""
-    if not YEAR.search(text):
-        return False
+    if not YEAR.search(text) or len([w for w in re.findall(r"\b[a-z]{4,}", text)]) >= 3:
+        return False  # no year, or running prose ("Law No. 5 of 2019 on the protection of data")
     return bool(ISSUE_WORD.search(text)) or len(re.findall(r"\d+", text)) >= 2 and len(_words(text)) <= 6
 
 

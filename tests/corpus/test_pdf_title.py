@@ -129,6 +129,7 @@ def test_line_classes():
     assert is_issue_line("Dogmatyka Prawa • 2024, t. 1, nr 2, s. 27–37")
     assert is_issue_line("2025, n. 1")
     assert not is_issue_line("The evolution of energy policy since 1990")
+    assert not is_issue_line("Law No. 5 of 2019 on the protection of personal data")
     assert is_author_line("Max Gutbrod, Steffen Hindelang & Yun-I Kim*")
     assert is_author_line("Katharina de la Durantaye und Benjamin Raue")
     assert not is_author_line("Foucault im Kontext Neuer Materialismen")
