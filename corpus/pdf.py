@@ -19,6 +19,7 @@ from .models import Document, ReadError
 from .pdf_layout import Line, Page, read_layout
 from .pdf_notes import NoteState, split_page
 from .pdf_paragraphs import paragraphs, vocabulary
+from .pdf_title import pdf_title
 from .references import annotate_footnotes
 
 PAGE_NUMBER = re.compile(r"^(page\s+)?(\d{1,4}|[ivxlcdm]{1,6})(\s*(/|of)\s*\d{1,4})?$", re.I)
@@ -61,7 +62,7 @@ def read_pdf(path: str | Path, doc_id: str | None = None, data: bytes | None = N
         metadata["reference_parse_failures"] = failures  # kept as commentary notes, counted here
     return builder.build(
         doc_id=doc_id or path.stem,
-        title=_title(info, pages, body_size, drop) or path.stem,
+        title=pdf_title(info, pages, body_size, drop) or path.stem,
         footnotes=notes,
         source_path=str(path),
         format="pdf",
@@ -111,63 +112,3 @@ def _running_lines(pages: list[Page]) -> set[int]:
         if PAGE_NUMBER.match(line.text) or (seen[key] >= need and len(pages) > 1):
             drop.add(id(line))
     return drop
-
-
-JUNK_TITLE = re.compile(
-    r"^(untitled|microsoft word - .*|.*\.(docx?|odt|pdf|tex|rtf|indd|qxd|qxp|p65|pm\d|fm|eps|ai|dvi|ps)|"
-    r"[\d\s._/-]+|(doi:?\s*)?10\.\d+/\S+|.*\$.*|cover\b.*)$",
-    re.I,
-)
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"[\W_]+", "", text.lower())
-
-
-def _repeated(pages: list[Page]) -> set[str]:
-    """Normalised texts of lines that appear on many pages (journal names, running heads)."""
-    counts: Counter[str] = Counter()
-    for page in pages:
-        counts.update({_norm(ln.text) for ln in page.lines})
-    need = max(2, len(pages) * 0.3)
-    return {text for text, n in counts.items() if n >= need and len(pages) > 2 and text}
-
-
-def _title(info: dict[str, str], pages: list[Page], body_size: float, drop: set[int]) -> str:
-    """The metadata title if it is a title, else the first page's largest type.
-
-    A metadata title is not one when it is a file name, a number or DOI, or a running
-    head or journal name repeated on the pages.
-    """
-    repeated = _repeated(pages)
-    meta = re.sub(r"\s+", " ", info.get("title", "")).strip()
-    key = _norm(meta)
-    if len(key) > 3 and not JUNK_TITLE.match(meta) and not any(key in text for text in repeated):
-        return meta
-    first = [
-        ln
-        for page in pages[:2]
-        for ln in page.lines
-        if id(ln) not in drop
-        and _norm(ln.text) not in repeated
-        and re.search(r"[^\W\d_]{2}", ln.text)
-        and not re.search(r"https?://|www\.|doi", ln.text, re.I)
-    ]
-    first = [ln for ln in first if ln.page == first[0].page] if first else []
-    if not first:
-        return ""
-    for big in sorted({ln.size for ln in first}, reverse=True):
-        if big < body_size * 1.08:
-            return ""
-        at = [i for i, ln in enumerate(first) if abs(ln.size - big) < 0.3]
-        taken: list[Line] = []
-        for line in first[at[0] :]:
-            if abs(line.size - big) >= 0.3 or len(taken) == 4:
-                break
-            if taken and taken[-1].base - line.base > 1.8 * big:
-                break
-            taken.append(line)
-        title = re.sub(r"\s+", " ", " ".join(ln.text for ln in taken)).strip()
-        if len(title.split()) >= 3 or len(title) >= 20:  # not a lone word ("Contents", a series name)
-            return title
-    return ""
