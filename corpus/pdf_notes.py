@@ -7,6 +7,14 @@ the marks already seen in the body predict that number. Inside a block a line st
 new note only when its number continues the sequence, so "1789" or "2830-34 (Oct. 27,
 1998)" at a line start stays text. A block without a number under a rule, or in small type
 after an unfinished note, continues the last note (notes running onto the next page).
+
+Typewritten papers mark their notes in the line, in parentheses ("France( 1) .", "works(11)"):
+such a mark counts when it continues the sequence of those marks, so "(1975)" or an issue
+number stays text. Their notes, in body-size type, start "(1)" or "1" at the left with the
+next lines hanging under the number; a run of them that continues the marked sequence to the
+region's end is a note block (a page-bottom block, or endnotes under a "Notes" heading), and
+endnotes go on over the following pages while each page starts with the next number or with
+an indented line of an unfinished note.
 """
 
 from __future__ import annotations
@@ -32,7 +40,7 @@ class NoteState:
         self.notes: list[Footnote] = []
         self.marks: set[str] = set()  # mark numbers seen in the body so far
         self.paren_last = 0  # the last mark typed in parentheses that continued their sequence
-        self.tail_page = 0  # the last page whose notes ran to the page's end (endnotes go on)
+        self.tail_page = 0  # the last page whose body-size notes ran to its end (endnotes go on)
 
     @property
     def last(self) -> int:
@@ -93,8 +101,8 @@ def split_page(page_lines: list[Line], page: Page, body_size: float, state: Note
         body.extend(lines[:start])
         if start < len(lines):
             _collect(lines[start:], state)
-            if number == len(regions) - 1:
-                state.tail_page = page.number
+            if number == len(regions) - 1 and all(ln.size >= body_size * 0.95 for ln in lines[start:]):
+                state.tail_page = page.number  # body-size notes to the page end: endnotes may go on
     return body
 
 
@@ -141,7 +149,8 @@ def _block_start(lines: list[Line], page: Page, body_size: float, state: NoteSta
         found = number_of(lines[0])
         if found and found[0].isdigit() and found[0] in state.marks and int(found[0]) == state.last + 1:
             return 0
-        if not found and lines[0].x0 > left + 0.8 * body_size and _unfinished(state):
+        ahead = str(state.last + 1) in state.marks  # the body has marked the next note already
+        if not found and ahead and lines[0].x0 > left + 0.8 * body_size and _unfinished(state):
             return 0
     # body-size notes: a line at the left edge with the number the body's marks predict
     for i in range(1, len(lines)):

@@ -116,3 +116,18 @@ def test_a_page_after_endnotes_that_starts_a_new_paragraph_is_body():
     page2 = body_lines(["A new section begins at the left margin of", "the next page with body text."], 500, page=2)
     kept = split_page(reading_order(page2), page_of(2, page2), BODY, state)
     assert len(kept) == 2 and [n.number for n in state.notes] == ["1"]
+
+
+def test_an_indented_paragraph_after_an_unfinished_note_is_body_while_the_next_note_is_unmarked():
+    body = body_lines(["The archives have done much (1) . Since then", "the work went on (2) ."], 500)
+    notes = hanging_notes(
+        [("(1) A note that ends here.",), ("(2) A note that breaks off at the page end, as in",)], 470
+    )
+    state = NoteState(set())
+    split_page(reading_order(body + notes), page_of(1, body + notes), BODY, state)
+    assert [n.number for n in state.notes] == ["1", "2"]
+    # an indented first line, but the body has not marked note 3 yet: a new paragraph, not note 2
+    page2 = [line("This article will look at six challenges", 68, 500, page=2)]
+    page2 += body_lines(["posed by administrative acts to investors."], 491, page=2)
+    kept = split_page(reading_order(page2), page_of(2, page2), BODY, state)
+    assert len(kept) == 2 and state.notes[1].text.endswith("as in")
