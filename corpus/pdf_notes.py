@@ -7,6 +7,14 @@ the marks already seen in the body predict that number. Inside a block a line st
 new note only when its number continues the sequence, so "1789" or "2830-34 (Oct. 27,
 1998)" at a line start stays text. A block without a number under a rule, or in small type
 after an unfinished note, continues the last note (notes running onto the next page).
+
+Typewritten papers mark their notes in the line, in parentheses ("France( 1) .", "works(11)"):
+such a mark counts when it continues the sequence of those marks, so "(1975)" or an issue
+number stays text. Their notes, in body-size type, start "(1)" or "1" at the left with the
+next lines hanging under the number; a run of them that continues the marked sequence to the
+region's end is a note block (a page-bottom block, or endnotes under a "Notes" heading), and
+endnotes go on over the following pages while each page starts with the next number or with
+an indented line of an unfinished note.
 """
 
 from __future__ import annotations
@@ -18,6 +26,10 @@ from .pdf_layout import Line, Page
 from .pdf_paragraphs import join
 
 NOTE_START = re.compile(r"^(\d{1,4}|[*†‡§]{1,3})(?:[.)]\s*|\s+|(?=[^\W\d_]))(?=\S)")
+#: a note number in parentheses at a line start, as typewritten notes have it: "(1) ", "( 12 ) "
+PAREN_START = re.compile(r"^\(\s?(\d{1,3})\s?\)\s*(?=\S)")
+#: a mark typed in parentheses on the line ("France( 1) .", "works(11)"), not raised
+PAREN_MARK = re.compile(r"\(\s?(\d{1,3})\s?\)")
 
 
 class NoteState:
@@ -27,6 +39,8 @@ class NoteState:
         self.vocab = vocab
         self.notes: list[Footnote] = []
         self.marks: set[str] = set()  # mark numbers seen in the body so far
+        self.paren_last = 0  # the last mark typed in parentheses that continued their sequence
+        self.tail_page = 0  # the last page whose body-size notes ran to its end (endnotes go on)
 
     @property
     def last(self) -> int:
@@ -50,10 +64,23 @@ def number_of(line: Line) -> tuple[str, str] | None:
     """(note number, rest of the text) if the line starts like a note."""
     if line.lead:
         return line.lead, line.text
-    match = NOTE_START.match(line.text)
+    match = NOTE_START.match(line.text) or PAREN_START.match(line.text)
     if match:
         return match.group(1), line.text[match.end() :]
     return None
+
+
+def paren_marks(line: Line, last: int) -> tuple[list[str], int]:
+    """The marks typed in parentheses on a body line that continue the sequence after ``last``
+    (so "(1975)" or an issue number "(6)" out of sequence stays text); and the new last one.
+    A number in parentheses at the line start is a note's own number, not a mark."""
+    found: list[str] = []
+    for match in PAREN_MARK.finditer(line.text):
+        n = int(match.group(1))
+        if match.start() > 0 and last < n <= last + 2:
+            found.append(str(n))
+            last = n
+    return found, last
 
 
 def split_page(page_lines: list[Line], page: Page, body_size: float, state: NoteState) -> list[Line]:
@@ -65,21 +92,28 @@ def split_page(page_lines: list[Line], page: Page, body_size: float, state: Note
         else:
             regions.append([line])
     body: list[Line] = []
-    for lines in regions:
+    for number, lines in enumerate(regions):
         start = _block_start(lines, page, body_size, state)
         for line in lines[:start]:
             state.marks.update(n for _, n in line.marks)
+            found, state.paren_last = paren_marks(line, state.paren_last)
+            state.marks.update(found)
         body.extend(lines[:start])
         if start < len(lines):
             _collect(lines[start:], state)
+            if number == len(regions) - 1 and all(ln.size >= body_size * 0.95 for ln in lines[start:]):
+                state.tail_page = page.number  # body-size notes to the page end: endnotes may go on
     return body
 
 
 def _block_start(lines: list[Line], page: Page, body_size: float, state: NoteState) -> int:
     """Index of the first note line of a region (len(lines) when it has none)."""
     marks = set(state.marks)
+    last = state.paren_last
     for line in lines:
         marks.update(n for _, n in line.marks)
+        found, last = paren_marks(line, last)
+        marks.update(found)
     left = min(ln.x0 for ln in lines)
     right = max(ln.x1 for ln in lines)
     # under a rule: the lines below a rule that starts at the region's left edge
@@ -109,6 +143,15 @@ def _block_start(lines: list[Line], page: Page, body_size: float, state: NoteSta
             found = number_of(lines[i])
             if found and lines[i].x0 <= left + 3 * body_size and _expected(found[0], state, marks, strict=False):
                 return i
+    # endnotes going on from the page before: the page starts with the next note, or with an
+    # indented line of an unfinished one
+    if state.notes and state.tail_page == page.number - 1:
+        found = number_of(lines[0])
+        if found and found[0].isdigit() and found[0] in state.marks and int(found[0]) == state.last + 1:
+            return 0
+        ahead = str(state.last + 1) in state.marks  # the body has marked the next note already
+        if not found and ahead and lines[0].x0 > left + 0.8 * body_size and _unfinished(state):
+            return 0
     # body-size notes: a line at the left edge with the number the body's marks predict
     for i in range(1, len(lines)):
         found = number_of(lines[i])
@@ -116,9 +159,27 @@ def _block_start(lines: list[Line], page: Page, body_size: float, state: NoteSta
             continue
         if not _expected(found[0], state, marks, strict=True):
             continue
-        if _sequence_continues(lines[i:], int(found[0]), marks) and lines[i - 1].base - lines[i].base > 0:
+        if lines[i - 1].base - lines[i].base <= 0:
+            continue
+        if _sequence_continues(lines[i:], int(found[0]), marks) or _hanging_run(lines[i:], int(found[0]), state):
             return i
     return len(lines)
+
+
+def _hanging_run(lines: list[Line], first: int, state: NoteState) -> bool:
+    """Endnotes in body-size type: from ``first`` (the next note, marked in the body) to the region's end every line is either a note starting with the next number at the
+    left or a line indented under it (hanging indent), with at least two notes in the run."""
+    if first != state.last + 1:
+        return False
+    left = lines[0].x0
+    n = first
+    for line in lines[1:]:
+        found = number_of(line)
+        if found and found[0].isdigit() and int(found[0]) == n + 1 and line.x0 <= left + line.size:
+            n += 1
+        elif line.x0 < left + 0.6 * line.size:
+            return False
+    return n > first
 
 
 def _expected(number: str, state: NoteState, marks: set[str], strict: bool) -> bool:
