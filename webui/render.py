@@ -228,13 +228,17 @@ def _by_passage(items: Sequence, passages: Sequence, key) -> list[list]:
 def render_passages(
     document, entities: Sequence = (), terms: Sequence[str] = (), focus: str | None = None
 ) -> list[Markup]:
-    """One HTML element per passage: ``<p id="p-N" class="passage" data-start data-end>``."""
+    """One HTML element per passage: ``<p id="p-N" class="passage" data-start data-end>``, the
+    first passage of each page preceded by its page marker (:func:`page_marker`)."""
     notes = {n.number: n.text for n in document.footnotes}
     counters: dict[str, int] = {}
     ents = _by_passage(entities, document.passages, key=lambda e: e.start)
     marks = _by_passage(document.marks, document.passages, key=lambda m: m.offset)
     out = []
+    page = None
     for passage, p_ents, p_marks in zip(document.passages, ents, marks, strict=False):
+        marker = page_marker(passage.page) if passage.page and passage.page != page else Markup("")
+        page = passage.page or page
         inner = render_span(document.text, passage.start, passage.end, p_ents, p_marks, terms, notes, counters, focus)
         if passage.kind == "heading":
             tag, kind = f"h{min(max(passage.level, 1) + 1, 6)}", "heading"
@@ -242,7 +246,7 @@ def render_passages(
             tag, kind = "p", passage.kind if passage.kind in ("item", "caption") else "paragraph"
         out.append(
             Markup(
-                '<{0} id="p-{1}" class="passage {2}" data-start="{3}" data-end="{4}"{5}>{6}'
+                '{7}<{0} id="p-{1}" class="passage {2}" data-start="{3}" data-end="{4}"{5}>{6}'
                 '<a class="plink" href="#p-{1}" data-glossa-skip aria-label="Link to passage {1}">¶</a></{0}>'
             ).format(
                 tag,
@@ -252,9 +256,16 @@ def render_passages(
                 passage.end,
                 Markup(' data-page="{}"').format(passage.page) if passage.page else "",
                 inner,
+                marker,
             )
         )
     return out
+
+
+def page_marker(page: int) -> Markup:
+    """The boundary before the first passage of a page: "p. 6", the target of ``#page-6``
+    (outside every passage element, so the passages' text and offsets are untouched)."""
+    return Markup('<div class="page-mark" id="page-{0}" data-glossa-skip><span>p. {0}</span></div>').format(page)
 
 
 def note_backrefs(document) -> dict[str, list[tuple[str, int]]]:

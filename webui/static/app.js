@@ -27,10 +27,23 @@
   var popover = null;
   var popoverFor = null;
 
+  var hideTimer = null;
+
   function noteFor(link) {
     var id = (link.getAttribute("href") || "").slice(1);
     var item = id ? document.getElementById(id) : null;
     return item ? item.querySelector(".note-text") : null;
+  }
+
+  function cancelHide() {
+    if (hideTimer) clearTimeout(hideTimer);
+    hideTimer = null;
+  }
+
+  // a short grace period lets the pointer travel from the mark into the popover
+  function hideSoon() {
+    cancelHide();
+    hideTimer = setTimeout(hidePopover, 300);
   }
 
   function showPopover(link) {
@@ -46,6 +59,10 @@
     num.textContent = link.textContent + ".";
     popover.appendChild(num);
     popover.appendChild(note.cloneNode(true));
+    var refers = note.parentNode.querySelector(".note-refers");
+    if (refers) popover.appendChild(refers.cloneNode(true));
+    popover.addEventListener("mouseenter", cancelHide);
+    popover.addEventListener("mouseleave", hideSoon);
     document.body.appendChild(popover);
     if (link.title) {
       link.setAttribute("data-title", link.title);
@@ -60,6 +77,7 @@
   }
 
   function hidePopover() {
+    cancelHide();
     if (popover) popover.remove();
     if (popoverFor && popoverFor.hasAttribute("data-title")) {
       popoverFor.title = popoverFor.getAttribute("data-title");
@@ -75,18 +93,24 @@
 
   document.addEventListener("mouseover", function (ev) {
     var link = fnLink(ev.target);
-    if (link && link !== popoverFor) showPopover(link);
+    if (link) {
+      if (link !== popoverFor) showPopover(link);
+      else cancelHide();
+    }
   });
   document.addEventListener("mouseout", function (ev) {
     var link = fnLink(ev.target);
-    if (link && !link.contains(ev.relatedTarget) && document.activeElement !== link) hidePopover();
+    if (link && !link.contains(ev.relatedTarget) && document.activeElement !== link) {
+      if (popover && popover.contains(ev.relatedTarget)) return;
+      hideSoon();
+    }
   });
   document.addEventListener("focusin", function (ev) {
     var link = fnLink(ev.target);
     if (link) showPopover(link);
   });
   document.addEventListener("focusout", function (ev) {
-    if (fnLink(ev.target)) hidePopover();
+    if (fnLink(ev.target) && !(popover && popover.contains(ev.relatedTarget))) hidePopover();
   });
   document.addEventListener("click", function (ev) {
     if (fnLink(ev.target)) hidePopover();
@@ -94,6 +118,23 @@
 
   // Entity type toggles in the reader: switch highlighting on and off in place.
   var body = document.getElementById("doc-body");
+
+  // the first passage at the top of the window: where the reader is
+  function readingPlace() {
+    var passages = body ? body.querySelectorAll(".passage") : [];
+    for (var i = 0; i < passages.length; i++) {
+      if (passages[i].getBoundingClientRect().bottom > 0) return passages[i].id;
+    }
+    return "";
+  }
+
+  // a type the server left out needs the page again: come back to the same passage
+  function reloadAtPlace(form) {
+    var params = new URLSearchParams();
+    new FormData(form).forEach(function (value, key) { params.append(key, value); });
+    var place = readingPlace();
+    window.location.assign(form.action.split("?")[0].split("#")[0] + "?" + params.toString() + (place ? "#" + place : ""));
+  }
   document.querySelectorAll(".ent-toggles input[type=checkbox]").forEach(function (box) {
     var apply = function () {
       if (body) body.classList.toggle("hide-ent-" + box.getAttribute("data-label"), !box.checked);
@@ -101,7 +142,7 @@
     box.addEventListener("change", function () {
       // a type the server left out needs a reload with the form; otherwise toggle in place
       if (box.checked && body && !body.querySelector(".ent-" + box.getAttribute("data-label"))) {
-        box.form.submit();
+        reloadAtPlace(box.form);
         return;
       }
       apply();

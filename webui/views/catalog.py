@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
+from functools import lru_cache
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from corpus.works import build_works
+from indexer import gazetteer
+from indexer.gazetteer import fold
 
 from .. import services
 from ..caches import cache
@@ -26,6 +29,24 @@ def cite():
     return redirect(url_for("reader.footnote", doc_id=doc_id, number=number))
 
 
+@lru_cache(maxsize=1)
+def _alias_names() -> dict[tuple[str, str], tuple[str, ...]]:
+    """(label, canonical) -> the folded names the gazetteer knows it by (as search does)."""
+    names: dict[tuple[str, str], set[str]] = {}
+    for entry in gazetteer.entries():
+        key = (entry["label"], entry["canonical"])
+        names.setdefault(key, set()).update(fold(a) for a in [entry["canonical"], *entry["aliases"]])
+    return {key: tuple(sorted(found)) for key, found in names.items()}
+
+
+def _name_matches(needle: str, label: str, canonical: str) -> bool:
+    """The entity index filter: the folded text in the canonical name or in one of its aliases
+    ("zuparic" finds "Župarić", "BiH" finds "Bosnia and Herzegovina")."""
+    if needle in fold(canonical):
+        return True
+    return any(needle in alias for alias in _alias_names().get((label, canonical), ()))
+
+
 @bp.get("/entities")
 def entities():
     """The entity index: every entity with mention and document counts, filterable."""
@@ -36,8 +57,7 @@ def entities():
     if label:
         rows = [r for r in rows if r.label == label]
     if name:
-        needle = name.casefold()
-        rows = [r for r in rows if needle in r.canonical.casefold()]
+        rows = [r for r in rows if _name_matches(fold(name), r.label, r.canonical)]
     rows = sorted(rows, key=lambda r: (-r.mentions, r.canonical.casefold()))
     limit = 500
     return render_template(

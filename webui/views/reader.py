@@ -58,9 +58,20 @@ def _make_facts(stored) -> dict:
             )
     note_base = url_for("reader.footnote", doc_id=doc.doc_id, number="0")[:-1]
     backrefs = render.note_backrefs(doc)
+    by_number = {n.number: n for n in doc.footnotes}
+
+    def refers(n) -> dict | None:
+        """The note an Ibid./op. cit. repeats (shown with it, as on the note page)."""
+        target = by_number.get(n.refers_to) if n.refers_to and n.refers_to != n.number else None
+        if target is None:
+            return None
+        return {"number": target.number, "nid": render.note_id(target.number), "html": render.linkify(target.text)}
+
     notes = [
         {
             "number": n.number,
+            "kind": n.kind,
+            "refers": refers(n),
             "nid": render.note_id(n.number),
             "html": render.linkify(n.text),
             "backrefs": backrefs.get(n.number, []),
@@ -155,6 +166,7 @@ def footnote(doc_id: str, number: str):
     citing = [
         {
             "passage": c["passage"],
+            "page": c["page"],
             "anchor": f"fnref-{nid}-{i}",
             "sentence": render.sentence_with_mark(doc.text, c["start"], c["end"], c["offset"], note["number"]),
         }
@@ -162,12 +174,17 @@ def footnote(doc_id: str, number: str):
     ]
     numbers = [n.number for n in doc.footnotes]
     i = numbers.index(note["number"])
+    # the page a reader cites: where the text cites the note, else where the note is printed
+    page = next((c["page"] for c in citing if c["page"]), None) or note.get("page")
+    cite_as = f"{doc.title}, " + (f"p. {page}, " if page else "") + f"n. {note['number']}"
     return render_template(
         "footnote.html",
         doc=doc,
         note=note,
         citing=citing,
         target=note["ibid_target"],
+        page=page,
+        cite_as=cite_as,
         linkify=render.linkify,
         prev=numbers[i - 1] if i > 0 else None,
         next=numbers[i + 1] if i + 1 < len(numbers) else None,
