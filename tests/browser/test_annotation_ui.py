@@ -97,6 +97,38 @@ def test_toolbar_buttons_have_readable_contrast(tab):
         assert result["ratio"] >= 4.5, (buttons.nth(i).inner_text(), result)
 
 
+def test_place_here_button_has_readable_contrast(tab, server):
+    """The re-place toolbar of an orphaned annotation (orphaned by a real re-ingest)."""
+    from indexer.store import DocumentStore, StoredDocument
+    from indexer.writer import write_documents
+    from tests.common.indexing import make_document
+    from tests.webui.anno_support import DOCS
+    from webui.annotate import reanchor_documents
+
+    select(tab, "p-1", "pushbacks at the Greek border")
+    tab.keyboard.press("t")
+    tab.keyboard.type("gone")
+    tab.keyboard.press("Enter")
+    tab.keyboard.press("Enter")
+    expect(tab.locator("#anno-panel .anno-item")).to_have_count(1)
+    app = server.app
+    title, paras = DOCS["alpha"]
+    new = make_document("alpha", [paras[0], "Nothing of that sentence is left here.", paras[2]], title=title)
+    write_documents(app.config["INDEX_DIR"], [(new, [])])
+    DocumentStore(app.config["DATA_DIR"]).put(StoredDocument(new, [], "2026-02-01T00:00:00Z", "y"))
+    assert reanchor_documents(app, ["alpha"])["alpha"]["orphaned"] == 1
+    tab.reload()
+    tab.locator("#anno-panel .anno-replace").click()
+    select(tab, "p-1", "Nothing of that sentence")
+    place = tab.locator(".anno-toolbar button", has_text="Place here")
+    expect(place).to_have_count(1)
+    result = place.evaluate(CONTRAST_JS)
+    assert result["ratio"] >= 4.5, result
+    tab.keyboard.press("p")  # the shortcut places it
+    expect(tab.locator("#anno-panel .anno-item.anno-orphaned")).to_have_count(0)
+    assert tab.locator("mark.anno").all_inner_texts() == ["Nothing of that sentence"]
+
+
 def test_keyboard_only_tagging(tab):
     select(tab, "p-1", "pushbacks at the Greek border")
     # the toolbar follows the selected passage in focus order: one Tab from the selection reaches it
