@@ -340,8 +340,16 @@
     return Array.prototype.map.call(chips.querySelectorAll(".anno-chip"), function (c) { return c.dataset.tag; });
   }
 
+  /* A tag as the server accepts it: letters or digits first, then letters, digits and
+     "_-:./"; spaces and other characters become "-" (shown as typed), at most 40 long. */
+  function normaliseTag(tag) {
+    return String(tag).normalize("NFC").trim().replace(/^#+/, "")
+      .replace(/[^\p{L}\p{N}_\-:./]+/gu, "-").replace(/-{2,}/g, "-")
+      .replace(/^[^\p{L}\p{N}]+/u, "").replace(/-+$/, "").slice(0, 40);
+  }
+
   function addChip(tag) {
-    tag = tag.trim().replace(/^#/, "");
+    tag = normaliseTag(tag);
     if (!tag || chipValues().indexOf(tag) !== -1) return;
     var chip = el("span", "anno-chip", tag);
     chip.dataset.tag = tag;
@@ -349,22 +357,80 @@
     chips.appendChild(chip);
   }
 
+  /* ---- drafts: a half-written annotation survives another selection and a reload ----
+     sessionStorage, one entry per document and target (or annotation being edited). */
+  var DRAFTS = "glossa-drafts:" + cfg.docId;
+
+  function draftKey(target, anno) {
+    return anno ? "anno:" + anno.id : (target ? target.start + "-" + target.end : "");
+  }
+
+  function readDrafts() {
+    try { return JSON.parse(window.sessionStorage.getItem(DRAFTS) || "{}") || {}; } catch (e) { return {}; }
+  }
+
+  function writeDrafts(drafts) {
+    try { window.sessionStorage.setItem(DRAFTS, JSON.stringify(drafts)); } catch (e) { /* storage full or off */ }
+  }
+
+  function keepDraft() {
+    var ed = state.editing;
+    if (!ed) return;
+    var key = draftKey(ed.target, ed.anno);
+    if (!key) return;
+    var drafts = readDrafts();
+    var form = {
+      tags: chipValues(), pending: tagInput.value, comment: editor.querySelector("[name=comment]").value,
+      visibility: editor.querySelector("[name=visibility]").value, target: ed.target, annoId: ed.anno ? ed.anno.id : null
+    };
+    if (form.tags.length || form.pending.trim() || form.comment.trim()) drafts[key] = form;
+    else delete drafts[key];
+    drafts._open = key;
+    writeDrafts(drafts);
+  }
+
+  function dropDraft(ed) {
+    var drafts = readDrafts();
+    delete drafts[draftKey(ed.target, ed.anno)];
+    delete drafts._open;
+    writeDrafts(drafts);
+  }
+
   function openEditor(target, anno, focus) {
+    keepDraft();
     state.editing = { target: target, anno: anno };
+    var draft = readDrafts()[draftKey(target, anno)];
     chips.replaceChildren();
-    tagInput.value = "";
-    editor.querySelector("[name=comment]").value = anno ? anno.comment : "";
-    editor.querySelector("[name=visibility]").value = anno ? anno.visibility : (cfg.defaultVisibility || "private");
-    (anno ? anno.tags : []).forEach(addChip);
+    tagInput.value = draft ? draft.pending || "" : "";
+    editor.querySelector("[name=comment]").value = draft ? draft.comment : (anno ? anno.comment : "");
+    editor.querySelector("[name=visibility]").value = draft ? draft.visibility
+      : (anno ? anno.visibility : (cfg.defaultVisibility || "private"));
+    (draft ? draft.tags : (anno ? anno.tags : [])).forEach(addChip);
+    if (draft) say("Your unsaved draft of this annotation is restored.");
+    keepDraft();
     editor.querySelector(".anno-editor-quote").textContent = target ? target.exact : (anno ? anno.exact : "");
     editor.hidden = false;
     hideToolbar();
-    (focus === "comment" ? editor.querySelector("[name=comment]") : tagInput).focus();
+    if (focus !== "none") (focus === "comment" ? editor.querySelector("[name=comment]") : tagInput).focus();
   }
 
   function closeEditor() {
+    if (state.editing) dropDraft(state.editing);
     editor.hidden = true;
     state.editing = null;
+  }
+
+  /* Reopen the editor a reload interrupted. */
+  function restoreDraft() {
+    var drafts = readDrafts();
+    var draft = drafts[drafts._open];
+    if (!draft || cfg.canAnnotate !== "true") return;
+    var anno = null;
+    if (draft.annoId) {
+      anno = state.annotations.filter(function (a) { return a.id === draft.annoId; })[0] || null;
+      if (!anno) return;
+    }
+    openEditor(anno ? null : draft.target, anno, "none");
   }
 
   function save() {
@@ -379,7 +445,8 @@
       ? request("PATCH", cfg.api + "/" + encodeURIComponent(ed.anno.id), payload(ed.target, form))
       : request("POST", cfg.api, payload(ed.target, form));
     done.then(function () {
-      closeEditor();
+      dropDraft(ed);
+      if (state.editing === ed) closeEditor();
       say(ed.anno ? "Annotation updated." : "Annotation saved.");
       window.getSelection().removeAllRanges();
       loadTags();
@@ -420,15 +487,66 @@
     state.selection = target;
     toolbar.replaceChildren();
     if (state.replacing) {
-      toolbar.appendChild(button("Place here", "anno-place", function () { place(state.selection); }));
+      toolbar.appendChild(shortcutButton("Place here", "p", "anno-place", function () { place(state.selection); }));
     } else {
-      toolbar.appendChild(button("Tag", "anno-tag-btn", function () { openEditor(state.selection, null, "tag"); }));
-      toolbar.appendChild(button("Comment", "anno-comment-btn", function () { openEditor(state.selection, null, "comment"); }));
+      toolbar.appendChild(shortcutButton("Tag", "t", "anno-tag-btn", function () { openEditor(state.selection, null, "tag"); }));
+      toolbar.appendChild(shortcutButton("Comment", "a", "anno-comment-btn", function () { openEditor(state.selection, null, "comment"); }));
     }
-    var rect = window.getSelection().getRangeAt(0).getBoundingClientRect();
-    toolbar.style.top = (window.scrollY + rect.top - 40) + "px";
-    toolbar.style.left = (window.scrollX + rect.left) + "px";
+    var range = window.getSelection().getRangeAt(0);
+    // Right after the selected passage in the document, so Tab from the selection reaches it.
+    var node = range.endContainer.nodeType === 1 ? range.endContainer : range.endContainer.parentElement;
+    var host = node.closest(".passage, .note") || node;
+    var anchor = host.closest("li.note") || host;
+    if (anchor.nextSibling !== toolbar) anchor.parentNode.insertBefore(toolbar, anchor.nextSibling);
     toolbar.hidden = false;
+    var rect = range.getBoundingClientRect();
+    var parent = toolbar.offsetParent || document.body;
+    var base = parent.getBoundingClientRect();
+    toolbar.style.top = (rect.top - base.top + parent.scrollTop - toolbar.offsetHeight - 6) + "px";
+    toolbar.style.left = (rect.left - base.left + parent.scrollLeft) + "px";
+  }
+
+  function shortcutButton(label, key, cls, onClick) {
+    var b = button(label + " ", cls, onClick);
+    b.setAttribute("aria-keyshortcuts", key);
+    b.title = label + " (shortcut: " + key + ")";
+    b.appendChild(el("kbd", null, key));
+    return b;
+  }
+
+  function isTyping(node) {
+    if (!node) return false;
+    var tag = node.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || node.isContentEditable;
+  }
+
+  /* After a selection: "a" (or "c") comments, "t" (or "h") tags, "p" places, Escape hides. */
+  function onShortcut(ev) {
+    if (ev.ctrlKey || ev.metaKey || ev.altKey || isTyping(document.activeElement)) return;
+    if (toolbar.hidden || !state.selection) return;
+    var key = ev.key.toLowerCase();
+    if (key === "escape") { hideToolbar(); return; }
+    if (state.replacing) {
+      if (key === "p") { ev.preventDefault(); place(state.selection); }
+      return;
+    }
+    if (key === "a" || key === "c") { ev.preventDefault(); openEditor(state.selection, null, "comment"); }
+    else if (key === "t" || key === "h") { ev.preventDefault(); openEditor(state.selection, null, "tag"); }
+  }
+
+  var selectTimer = null;
+
+  /* A selection made with the keyboard, by script or by assistive technology. */
+  function onSelectionChange() {
+    window.clearTimeout(selectTimer);
+    selectTimer = window.setTimeout(function () {
+      var active = document.activeElement;
+      if (active && (panel.contains(active) || toolbar.contains(active))) return;
+      var target = selectionTarget();
+      if (target) {
+        if (!state.selection || toolbar.hidden || target.start !== state.selection.start || target.end !== state.selection.end) showToolbar(target);
+      } else if (!toolbar.contains(active)) hideToolbar();
+    }, 150);
   }
 
   function onSelect(ev) {
@@ -447,10 +565,26 @@
     if (cfg.canAnnotate === "true") {
       document.addEventListener("mouseup", onSelect);
       document.addEventListener("keyup", function (ev) { if (ev.shiftKey || ev.key === "Shift") onSelect(ev); });
+      document.addEventListener("selectionchange", onSelectionChange);
+      document.addEventListener("keydown", onShortcut);
     }
+    // Enter adds the typed tag; Enter on an empty tag field saves; spaces show as "-" at once.
     tagInput.addEventListener("keydown", function (ev) {
-      if (ev.key === "Enter" || ev.key === ",") { ev.preventDefault(); addChip(tagInput.value); tagInput.value = ""; }
+      if (ev.key === "Enter" && !tagInput.value.trim()) { ev.preventDefault(); save(); return; }
+      if (ev.key === "Enter" || ev.key === ",") { ev.preventDefault(); addChip(tagInput.value); tagInput.value = ""; keepDraft(); }
     });
+    tagInput.addEventListener("input", function () {
+      var v = tagInput.value;
+      var shown = v.replace(/\s+/g, "-").replace(/-{2,}/g, "-").replace(/^-+/, "");
+      if (shown !== v) tagInput.value = shown;
+      keepDraft();
+    });
+    editor.querySelector("[name=comment]").addEventListener("keydown", function (ev) {
+      if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); save(); }
+    });
+    editor.addEventListener("input", keepDraft);
+    editor.addEventListener("change", keepDraft);
+    chips.addEventListener("click", function () { window.setTimeout(keepDraft, 0); });
     editor.addEventListener("submit", function (ev) { ev.preventDefault(); save(); });
     editor.querySelector(".anno-cancel").addEventListener("click", closeEditor);
     document.addEventListener("click", function (ev) {
@@ -460,7 +594,7 @@
       if (item) { item.scrollIntoView({ block: "nearest", behavior: "smooth" }); flash(item); }
     });
     loadTags();
-    load();
+    load().then(restoreDraft);
   }
 
   init();
