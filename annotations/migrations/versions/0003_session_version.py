@@ -17,11 +17,13 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ALTER TABLE ADD/DROP COLUMN, not a batch (which on SQLite copies the table and drops
+# the old one: refused while annotations refer to its users, with foreign keys on).
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("users") as batch:
-        batch.add_column(sa.Column("session_version", sa.Integer(), nullable=False, server_default="0"))
+    op.add_column("users", sa.Column("session_version", sa.Integer(), nullable=False, server_default="0"))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("session_version")
+    op.drop_column("users", "session_version")
