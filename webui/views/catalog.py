@@ -110,8 +110,8 @@ def works_export():
     items = _filter_works(_works(), name)
     doc_id = request.args.get("doc", "").strip()
     if doc_id:
-        if services.get_store().get(doc_id) is None:
-            abort(404, description=f"No document {doc_id!r}.")
+        if not any(s.doc_id == doc_id for s in documents()):
+            abort(404, description=f"No document {doc_id[:MAX_FILTER]!r}.")
         items = [w for w in items if any(cited_in == doc_id for cited_in, _ in w.citations)]
     as_csl = fmt == "csl-json"
     text = json.dumps(to_csl_json(items), ensure_ascii=False, indent=2) + "\n" if as_csl else to_bibtex(items)
