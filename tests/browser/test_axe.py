@@ -45,7 +45,16 @@ def paper_url(page) -> str:
 
 @pytest.mark.parametrize(
     "url",
-    ["/", "/?q=Frontex", "/?q=Frontex&type=PERSON", "/?q=%22unbalanced", "/entities", "/works", "/help", "/annotations"],
+    [
+        "/",
+        "/?q=Frontex",
+        "/?q=Frontex&type=PERSON",
+        "/?q=%22unbalanced",
+        "/entities",
+        "/works",
+        "/help",
+        "/annotations",
+    ],
 )
 def test_pages_have_no_serious_accessibility_violations(page, axe_source, url):
     response = page.goto(url)
