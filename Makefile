@@ -31,6 +31,7 @@ system-test-deps:
 lint: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 # The coverage floor is the measured statement coverage of the non-browser suite (93.97%),
 # rounded down; the browser tests only add to it.

@@ -145,6 +145,7 @@ def tokenizer_safe(text: str) -> str:
 def _load(model: str | None) -> tuple[Language, str, bool]:
     """Load the named model (or the defaults); fall back to a rule-only pipeline."""
     import spacy  # imported here: reading the store or searching must not pay for spaCy
+    from spacy.pipeline import EntityRuler
 
     names = [model] if model else list(DEFAULT_MODELS)
     for name in names:
@@ -159,11 +160,13 @@ def _load(model: str | None) -> tuple[Language, str, bool]:
         if tok2vec is not None and not getattr(tok2vec, "listening_components", []):
             nlp.disable_pipe("tok2vec")
         ruler = nlp.add_pipe("entity_ruler", before="ner", config={"overwrite_ents": True})
+        assert isinstance(ruler, EntityRuler)  # add_pipe is typed as returning any pipe
         ruler.add_patterns(ruler_patterns())
         version = nlp.meta.get("version", "?")
         return nlp, f"spaCy {name} {version} (ner + domain gazetteer)", False
     nlp = spacy.blank("en")
     ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True})
+    assert isinstance(ruler, EntityRuler)
     ruler.add_patterns(ruler_patterns())
     wanted = " or ".join(names)
     return nlp, f"rule-based fallback (gazetteer and money patterns only; model {wanted} not found)", True
