@@ -35,6 +35,7 @@ browser-test-tools:
 lint: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 # The coverage floor is the measured statement coverage of the non-browser suite (93.97%),
 # rounded down; the browser tests only add to it.

@@ -56,7 +56,10 @@ class AccountsMixin(ServiceBase):
         try:
             return self._insert_user(name, unusable_password())
         except IntegrityError:  # created meanwhile by another writer
-            return self.get_user(name)
+            found = self.get_user(name)
+            if found is None:  # and removed again: the conflict stands
+                raise
+            return found
 
     def _insert_user(self, name: str, password_hash: str) -> UserRecord:
         """Insert one user row and commit; the unique name raises IntegrityError when taken."""

@@ -346,9 +346,10 @@ class Anchorer:
         s = best_s
         # the start fixed, settle the end again (anchored at s)
         qa = distances(nq, t[s:hi], anchored=True)
-        e = best_end(s, qa)
-        if e is None:
+        best_e = best_end(s, qa)
+        if best_e is None:
             return None
+        e = best_e
         edge = slack // 2
         if again and ((e > hi - edge and hi < len(t)) or (s < lo + edge and lo > 0)):
             wider = slack + max(0, (e - s) - m)
@@ -394,7 +395,8 @@ class Anchorer:
             pieces.append((head, -m))
         bucket = max(4, m // 8)
         for piece, shift in pieces:
-            found, p = [], t.find(piece)
+            found: list[int] = []
+            p = t.find(piece)
             while p != -1 and len(found) <= SEED_HITS:
                 found.append(p)
                 p = t.find(piece, p + 1)
@@ -447,10 +449,10 @@ class Anchorer:
         perfect = [h for h in hits if t[max(0, h - len(np_)) : h] == np_ and t[h + m : h + m + len(ns)] == ns]
         if perfect:
             h = min(perfect, key=lambda p: abs(p - (hint or 0)))
-            c = _Candidate(h, h + m, 1.0, 1.0 if np_ else None, 1.0 if ns else None)
-            c.score = self._total(c, hint)
-            if rival is None or c.score > rival + RIVAL_MARGIN:
-                return self._result(c, hint, "exact", nq)
+            whole = _Candidate(h, h + m, 1.0, 1.0 if np_ else None, 1.0 if ns else None)
+            whole.score = self._total(whole, hint)
+            if rival is None or whole.score > rival + RIVAL_MARGIN:
+                return self._result(whole, hint, "exact", nq)
             # another copy had this very context: only the checks below can tell them apart
 
         candidates: list[_Candidate] = []

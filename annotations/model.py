@@ -6,6 +6,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import quote, unquote
 
 from .models import EVENTS, STATUSES, VISIBILITIES
@@ -187,7 +188,7 @@ def to_jsonld(annotation: AnnotationRecord, base_url: str, history: list[AnchorR
         body.append({"type": "TextualBody", "purpose": "commenting", "value": a.comment, "format": "text/plain"})
     for tag in a.tags:
         body.append({"type": "TextualBody", "purpose": "tagging", "value": tag})
-    data = {
+    data: dict[str, Any] = {
         "@context": CONTEXT,
         "id": annotation_iri(base_url, a.id),
         "type": "Annotation",

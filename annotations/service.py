@@ -202,6 +202,7 @@ class AnnotationService(AccountsMixin):
         if not isinstance(doc_id, str) or not doc_id or len(doc_id) > MAX_DOC_ID:
             raise AnnotationError(400, "doc_id must be a non-empty id")
         s, e = place_quote(doc_text, exact, start, end, prefix, suffix)
+        assert doc_text is not None  # place_quote answers 404 for an unknown document
         comment, tags = clean_comment(comment), clean_tags(tags)
         visibility = clean_visibility(visibility)
         selector = anchorer_for(doc_text).describe(s, e)
@@ -290,7 +291,7 @@ class AnnotationService(AccountsMixin):
         """Records of rows; those under review carry the quote as last confirmed."""
         rows = list(rows)
         review = [r.id for r in rows if r.status == "review"]
-        previous: dict[str, str] = {}
+        previous: dict[str, str | None] = {}
         if review:
             stmt = (
                 select(AnchorEvent.annotation_id, AnchorEvent.new_exact)
@@ -382,7 +383,7 @@ class AnnotationService(AccountsMixin):
             )
         return stmt
 
-    def list(
+    def find(
         self,
         viewer=None,
         doc_id: str | None = None,
@@ -612,9 +613,10 @@ class AnnotationService(AccountsMixin):
             session.flush()  # the row first: the history refers to it
             if inp.history:
                 names = {h.actor for h in inp.history if h.actor}
-                found = session.execute(select(User.name, User.id).where(User.name.in_(names))) if names else []
-                ids = {n: i for n, i in found}
-                session.add_all(_event_row(row.id, h, ids.get(h.actor)) for h in inp.history)
+                ids: dict[str, int] = {}
+                if names:
+                    ids = {n: i for n, i in session.execute(select(User.name, User.id).where(User.name.in_(names)))}
+                session.add_all(_event_row(row.id, h, ids.get(h.actor) if h.actor else None) for h in inp.history)
             else:
                 session.add(_first_event(row, "imported"))
             return True
@@ -647,7 +649,7 @@ def _history(session: Session, ids: list[str]) -> dict[str, list[AnchorRecord]]:
                 new=_selector(ev.new_exact, ev.new_prefix, ev.new_suffix, ev.new_start, ev.new_end),
                 old_text_hash=ev.old_text_hash,
                 new_text_hash=ev.new_text_hash,
-                actor=names.get(ev.actor_id),
+                actor=names.get(ev.actor_id) if ev.actor_id is not None else None,
                 at=ev.created,
             )
         )

@@ -58,10 +58,10 @@ def bench_crud(label: str, url: str, text: str, n: int) -> None:
     t0 = time.perf_counter()
     rounds = 20
     for _ in range(rounds):
-        items = service.list(user, doc_id="bench-doc")
+        items = service.find(user, doc_id="bench-doc")
     listed = (time.perf_counter() - t0) / rounds
     t0 = time.perf_counter()
-    page = service.list(None, doc_id="bench-doc", tag="tag3", limit=50)
+    page = service.find(None, doc_id="bench-doc", tag="tag3", limit=50)
     filtered = time.perf_counter() - t0
     print(f"{label:10s} create: {n / created:8.0f} annotations/s ({created * 1000 / n:.2f} ms each)")
     print(
@@ -77,7 +77,7 @@ def ingest_sample(root: str) -> tuple[str, str, str]:
 
     data = os.path.join(root, "data")
     ingest([DOC], data, progress=False)
-    summary = DocumentStore(data).list()[0]
+    summary = DocumentStore(data).summaries()[0]
     return data, summary.doc_id, DocumentStore(data).get(summary.doc_id).document.text
 
 

@@ -157,7 +157,7 @@ def main() -> None:
 
         store = DocumentStore(data)
         searcher = Searcher(data / "index")
-        ids = {Path(s.source_path).name: s.doc_id for s in store.list()}
+        ids = {Path(s.source_path).name: s.doc_id for s in store.summaries()}
         searchable = [n for n in good if n in ids and searcher.search("", filters={"doc": ids[n]}).total > 0]
         failed = {Path(f["path"]).name: f["reason"] for f in report["failed"]}
         load = os.getloadavg()[0]

@@ -78,7 +78,7 @@ def main() -> int:
             {"DATA_DIR": str(data_dir), "DATABASE_URL": f"sqlite:///{tmp}/bench.db", "SECRET_KEY": "bench"}
         )
         client = app.test_client()
-        docs = DocumentStore(data_dir).list()
+        docs = DocumentStore(data_dir).summaries()
         largest = max(docs, key=lambda d: d.word_count)
         samples = {"search": [], "reader": []}
         print(f"{'page':<46} {'p50 ms':>8} {'p95 ms':>8} {'of which index p50':>19}")

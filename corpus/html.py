@@ -171,12 +171,12 @@ def _cite_notes(tree) -> list[tuple[str, str]]:
             lists.append(parent)
         li.drop_tree()
     for link in tree.xpath("//a[starts-with(@href, '#cite_note')]"):
-        label = labels.get(link.get("href")[1:])
+        mark = labels.get(link.get("href")[1:])
         sup = next((a for a in link.iterancestors("sup")), None)
-        if label and sup is not None and sup.getparent() is not None:
+        if mark and sup is not None and sup.getparent() is not None:
             tail = sup.tail
             sup.clear()
-            sup.tag, sup.text, sup.tail = "span", f"[^{label}]", tail
+            sup.tag, sup.text, sup.tail = "span", f"[^{mark}]", tail
     for ol in lists:
         box = ol
         while box.getparent() is not None and not _text(box.getparent()) and box.getparent().tag != "body":

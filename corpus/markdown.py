@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import clean
 from .builder import Block
@@ -142,6 +143,7 @@ def _group(lines: list[str]) -> list[_Raw]:
             fenced = not fenced
             continue
         if fenced:
+            assert cur is not None  # opening a fence starts a block
             cur.lines.append(line)
             continue
         if not line.strip():
@@ -276,7 +278,7 @@ def parse_markdown(source: str) -> clean.Parsed:
             crossed = False
             continue
         crossed = False
-        entry = {"kind": raw.kind, "level": raw.level, "raw": joined, "page": page if paged else None}
+        entry: dict[str, Any] = {"kind": raw.kind, "level": raw.level, "raw": joined, "page": page if paged else None}
         if raw.kind == "table":
             entry["text"] = _table_text(raw.lines)
         body.append(entry)
@@ -291,8 +293,9 @@ def parse_markdown(source: str) -> clean.Parsed:
     if front.get("title"):
         parsed.title = clean.collapse_spaces(front["title"])
     for entry in body:
+        marks: list[tuple[int, str]] = []
         if "text" in entry:
-            text, marks = entry["text"], []
+            text = entry["text"]
         else:
             text, marks = decode_marks(render_inline(entry["raw"]))
         kind = "paragraph" if entry["kind"] in ("para", "table") else entry["kind"]

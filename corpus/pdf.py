@@ -13,6 +13,7 @@ import hashlib
 import re
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from .builder import DocumentBuilder
 from .models import Document, ReadError
@@ -56,7 +57,7 @@ def read_pdf(path: str | Path, doc_id: str | None = None, data: bytes | None = N
     notes = state.notes
     for note in notes:
         note.text = re.sub(r"\s+", " ", note.text).strip()
-    metadata = {k: v for k, v in info.items() if v}
+    metadata: dict[str, Any] = {k: v for k, v in info.items() if v}
     failures = annotate_footnotes(notes)
     if failures:
         metadata["reference_parse_failures"] = failures  # kept as commentary notes, counted here

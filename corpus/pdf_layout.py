@@ -319,10 +319,8 @@ def _gutter(lines: list[Line], unit: float) -> float | None:
 def _joins(group: list[Line], band: list[Line], theirs: float | None, unit: float) -> bool:
     """Whether a band belongs to the region above it: both one column, or sharing its gutter."""
     mine = _gutter(group, unit)
-    if mine is None and theirs is None:
-        return True
     if theirs is None:  # lines under a column region: they belong to it if they keep to one side
-        return all(ln.x1 <= mine for ln in band) or all(ln.x0 >= mine for ln in band)
+        return mine is None or all(ln.x1 <= mine for ln in band) or all(ln.x0 >= mine for ln in band)
     if mine is None:
         return False
     return _gutter(group + band, unit) is not None

@@ -112,8 +112,8 @@ def _block_start(lines: list[Line], page: Page, body_size: float, state: NoteSta
     last = state.paren_last
     for line in lines:
         marks.update(n for _, n in line.marks)
-        found, last = paren_marks(line, last)
-        marks.update(found)
+        paren, last = paren_marks(line, last)
+        marks.update(paren)
     left = min(ln.x0 for ln in lines)
     right = max(ln.x1 for ln in lines)
     # under a rule: the lines below a rule that starts at the region's left edge
@@ -136,7 +136,8 @@ def _block_start(lines: list[Line], page: Page, body_size: float, state: NoteSta
     while k > 0 and lines[k - 1].size < body_size * 0.92:
         k -= 1
     if k < len(lines):
-        carried = state.notes and state.notes[-1].page < page.number and _unfinished(state)
+        last_page = state.notes[-1].page if state.notes else None
+        carried = last_page is not None and last_page < page.number and _unfinished(state)
         if number_of(lines[k]) is None and carried:
             return k  # the last note runs on from the page before
         for i in range(k, len(lines)):
@@ -226,7 +227,7 @@ def _collect(lines: list[Line], state: NoteState) -> None:
                 )
             else:
                 starts = True
-        if starts:
+        if starts and found:
             state.notes.append(Footnote(number=found[0], text=found[1], page=line.page))
         elif state.notes:
             state.notes[-1].text = join(state.notes[-1].text, line.text, state.vocab)

@@ -127,15 +127,16 @@ def decode_text(data: bytes, name: str = "file", declared: str | None = None) ->
             return data.decode("cp1252" if encoding in ("latin-1", "iso8859-1", "ascii") else encoding)
         except (LookupError, UnicodeDecodeError):
             pass
-    text = _detected(data)
-    if text is not None:
-        return text
+    detected = _detected(data)
+    if detected is not None:
+        return detected
+    legacy: str | None
     try:
-        text = data.decode("cp1252")
+        legacy = data.decode("cp1252")
     except UnicodeDecodeError:
-        text = None
-    if text is not None and _looks_like_text(text):
-        return text
+        legacy = None
+    if legacy is not None and _looks_like_text(legacy):
+        return legacy
     raise ReadError(
         f"{name} is not readable text: tried UTF-8, UTF-8 with BOM, UTF-16 (with BOM), a detected legacy "
         "encoding and Windows-1252; re-save it as UTF-8 and ingest it again"

@@ -283,7 +283,8 @@ def _resolve(footnotes: list[Footnote]) -> None:
             target = last
         elif note.kind == "opcit":
             cited = note.references[0]
-            number = cited.container[6:] if (cited.container or "").startswith("#note:") else None
+            container = cited.container or ""
+            number = container[6:] if container.startswith("#note:") else None
             cited.container = None
             wanted = _surname(cited.authors[0]) if cited.authors else ""
             target = by_number.get(number) if number else None

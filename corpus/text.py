@@ -186,8 +186,9 @@ def _emit(body: list[dict], parsed: clean.Parsed, star: bool, paged: bool) -> No
             kind, level = "heading", 2 if _SECTION.match(text) or not has_sections else 3
         elif _ITEM_START.match(text):
             kind = "item"
-            if _BULLET.match(text):
-                cut = len(_BULLET.match(text).group(0))
+            bullet = _BULLET.match(text)
+            if bullet:
+                cut = len(bullet.group(0))
                 text, marks = text[cut:], [(max(o - cut, 0), n) for o, n in marks]
         elif clean.is_caption(text):
             kind = "caption"

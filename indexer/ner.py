@@ -187,11 +187,13 @@ def drop_qualified_aliases(doc: Any) -> Any:
 def _add_gazetteer(nlp: Any, before: str | None = None) -> None:
     """The gazetteer's entity ruler, then the step that drops its bare aliases inside longer names."""
     from spacy.language import Language
+    from spacy.pipeline import EntityRuler
 
     if not Language.has_factory(QUALIFIED_NAMES):
         Language.component(QUALIFIED_NAMES, func=drop_qualified_aliases)
     where = {"before": before} if before else {}
     ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True}, **where)
+    assert isinstance(ruler, EntityRuler)  # add_pipe is typed as returning any pipe
     ruler.add_patterns(ruler_patterns())
     nlp.add_pipe(QUALIFIED_NAMES, after="entity_ruler")
 

@@ -403,6 +403,7 @@ def _phrase(seg: _Segment, q: wq.Phrase, only: np.ndarray | None = None) -> _Res
             common = common[keys[at] == common] if len(keys) else keys
         if not len(common):
             return out
+    assert common is not None  # a phrase has words
     matched = candidates[np.unique(common >> 32)]
     out.mask[matched] = True
     # the words' intersection, as Whoosh's binary tree adds it: w0 + (w1 + w2) ...

@@ -230,6 +230,7 @@ class Searcher:
                     self._vocab = Vocabulary(self._searcher.reader(), self._ix.schema)
                 else:  # the same generation: same words, a newer reader
                     self._vocab.reader = self._searcher.reader()
+            assert self._facets is not None and self._vocab is not None  # made with the searcher
             return self._searcher, self._facets, self._parser, self._vocab
 
     def parse(self, text: str) -> wq.Query:

@@ -193,7 +193,7 @@ class DocumentStore:
         except FileNotFoundError:
             return None
 
-    def list(self) -> list[DocumentSummary]:
+    def summaries(self) -> list[DocumentSummary]:
         """Summaries of all documents, by doc_id."""
         names = DocumentSummary.__dataclass_fields__
         rows = []

@@ -338,7 +338,7 @@ class TagResolver:
         with self._lock:
             if self._spans is None:
                 source = self._source() if callable(self._source) else self._source
-                self._spans = [span if type(span) is tuple else tuple(span) for span in source]
+                self._spans = [(doc_id, start, end, tag) for doc_id, start, end, tag in source]
             return self._spans
 
     def bind(self, searcher: Any) -> BoundTags:

@@ -258,7 +258,7 @@ def _worker_main(conn: Connection, tagger: EntityTagger, budget: Budget) -> None
     started = _statm(1)
     while True:
         try:
-            item = conn.recv()
+            item: PlanItem | None = conn.recv()
         except (EOFError, OSError):
             return
         if item is None:

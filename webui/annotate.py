@@ -48,14 +48,14 @@ def annotations_page():
     service = services.get_annotation_service()
     items = visible_annotations(filters)
     store = services.get_store()
-    titles = {s.doc_id: s.title for s in store.list()}
+    titles = {s.doc_id: s.title for s in store.summaries()}
     export_args = {k: v for k, v in filters.items() if v}
     return render_template(
         "annotations.html",
         items=items,
         filters=filters,
         titles=titles,
-        authors=sorted({a.creator for a in service.list(viewer=g.user)}),
+        authors=sorted({a.creator for a in service.find(viewer=g.user)}),
         tag_counts=service.tag_counts(viewer=g.user, doc_id=filters["doc"]),
         # anchored / review (moved with changes, to accept or re-place) / orphaned
         status_counts={s: service.count(viewer=g.user, doc_id=filters["doc"], status=s) for s in STATUSES},

@@ -26,7 +26,7 @@ def base_url() -> str:
 def visible_annotations(filters: dict, limit: int | None = None, offset: int = 0) -> list:
     """The annotations the current user may see, filtered."""
     service = services.get_annotation_service()
-    items = service.list(
+    items = service.find(
         viewer=g.user,
         doc_id=filters["doc"],
         tag=filters["tag"],

@@ -99,7 +99,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config["TRUSTED_HOSTS"] = None
     proxies = app.config.get("PROXY_FIX") or 0
     if proxies:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies)
+        # Flask's documented way to wrap the WSGI app, which its type hints do not allow for
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies
+        )
 
     from . import caches, health, limits, services
 

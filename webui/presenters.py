@@ -43,7 +43,7 @@ def plain(obj: Any) -> Any:
 
 def document_summaries(store) -> list[dict[str, Any]]:
     """Every stored document's metadata, in the store's order."""
-    return [plain(s) for s in store.list()]
+    return [plain(s) for s in store.summaries()]
 
 
 def get_stored(store, doc_id: str):
@@ -193,7 +193,7 @@ def entity_index(store, type_: str | None = None, q: str | None = None) -> list[
 def all_documents(store) -> list:
     """Every stored document (the Document objects), for the works index."""
     docs = []
-    for summary in store.list():
+    for summary in store.summaries():
         stored = store.get(summary.doc_id)
         if stored is not None:
             docs.append(stored.document)

@@ -51,7 +51,7 @@ def check_two_processes(service: AnnotationService, service_url: str) -> None:
         p.join(timeout=60)
     assert results == {"p1": "ok", "p2": "ok"}
     assert service.count(None, doc_id="doc") == 2 * WRITES
-    comments = {a.comment for a in service.list(None)}
+    comments = {a.comment for a in service.find(None)}
     assert comments == {f"p{k} {i}" for k in (1, 2) for i in range(WRITES)}
     assert sum(n for _, n in service.tag_counts(None)) == 2 * WRITES
 

@@ -54,7 +54,7 @@ def filled(service):
 def all_items(service, users):
     seen = {}
     for u in users:
-        for a in service.list(u):
+        for a in service.find(u):
             seen[a.id] = a
     return sorted(seen.values(), key=lambda a: a.id)
 
@@ -119,7 +119,7 @@ def test_csv_export(filled):
 
 def test_markdown_export(filled):
     service, users, (a1, a2, a3) = filled
-    items = service.list(users[0])
+    items = service.find(users[0])
     md = export_markdown(
         items, BASE, doc_info=lambda d: {"title": "Paper *one*", "page_for": lambda off: 1 if off < 60 else 2}
     )

@@ -65,7 +65,7 @@ def test_review_accept_and_replace(service, alice):
     got = service.get(a.id, alice)
     assert got.status == "review" and got.previous_exact == "buffer zone for Europe"
     assert got.exact == new[got.start : got.end] == "buffer zones for Europe"
-    assert [x.id for x in service.list(alice, status="review")] == [
+    assert [x.id for x in service.find(alice, status="review")] == [
         x.id for x in (service.get(a.id, alice), service.get(b.id, alice)) if x.status == "review"
     ]
     bob = service.add_user("bob", "bob-password")
@@ -109,7 +109,7 @@ def test_export_carries_current_selectors_and_history_and_imports_back(service, 
     a = make(service, alice, "buffer zone for Europe")
     new = TEXT.replace("buffer zone for Europe", "buffer zones for Europe")
     service.reanchor("paper", new)
-    items = service.list(alice)
+    items = service.find(alice)
     histories = service.histories([x.id for x in items], alice)
     data = export_jsonld(items, BASE, histories=histories)
     item = data["first"]["items"][0]
@@ -129,7 +129,7 @@ def test_export_carries_current_selectors_and_history_and_imports_back(service, 
     report = import_jsonld(data, fresh)
     assert (report.imported, report.errors) == (1, [])
     user = fresh.get_user("alice")
-    again = fresh.list(user)
+    again = fresh.find(user)
     assert export_jsonld(again, BASE, histories=fresh.histories([x.id for x in again], user)) == data
     assert fresh.history(a.id, user)[0].new["exact"] == "buffer zone for Europe"
 
@@ -177,7 +177,7 @@ def test_migration_0002_keeps_annotations_and_tags(db_url):
     assert db.current_revision(db_url) == ScriptDirectory.from_config(db.alembic_config(db_url)).get_current_head()
     engine = db.make_engine(db_url)
     service = AnnotationService(db.make_session_factory(engine))
-    items = service.list("old")
+    items = service.find("old")
     assert [(a.exact, a.status, a.tags) for a in items] == [
         ("quote0", "anchored", ["kept-tag"]),
         ("quote1", "orphaned", ["kept-tag"]),
@@ -195,6 +195,6 @@ def test_migration_0002_keeps_annotations_and_tags(db_url):
     assert db.current_revision(db_url) == "0001"
     db.upgrade(db_url)
     engine = db.make_engine(db_url)
-    again = AnnotationService(db.make_session_factory(engine)).list("old")
+    again = AnnotationService(db.make_session_factory(engine)).find("old")
     engine.dispose()
     assert [(a.exact, a.tags) for a in again] == [("quote0", ["kept-tag"]), ("quote1", ["kept-tag"])]

@@ -45,7 +45,7 @@ def test_reanchor_insertion_edit_and_deletion(service, alice):
     g = service.get(gone.id, alice)
     assert g.status == "orphaned" and g.exact == gone.exact  # kept, never deleted
     assert service.get(kept.id, alice).status == "anchored"
-    assert [a.id for a in service.list(alice, status="orphaned")] == [gone.id]
+    assert [a.id for a in service.find(alice, status="orphaned")] == [gone.id]
     assert service.count(alice, doc_id="paper") == 4
     assert m.text_hash != moved.text_hash
 

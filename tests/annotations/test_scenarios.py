@@ -99,7 +99,7 @@ def test_service_reanchor_reports_the_four_kinds(tmp_path, corpus_text):
     new = new.replace(gone.prefix[-12:] + gone.exact + gone.suffix[:12], " [removed] ", 1)
     summary = service.reanchor("paper", new)
     assert summary.total == 60
-    got = {a.id: a for a in service.list(user, doc_id="paper")}
+    got = {a.id: a for a in service.find(user, doc_id="paper")}
     review = [a for a in got.values() if a.status == "review"]
     orphans = [a for a in got.values() if a.status == "orphaned"]
     assert summary.moved_changed == len(review) >= 5

@@ -92,9 +92,9 @@ def test_visibility_rules(service, users):
     private = make(service, alice, visibility="private")
     shared = make(service, alice, quote="Serbia signed", visibility="shared")
     bobs = make(service, bob, quote="transit region", visibility="private")
-    assert {a.id for a in service.list(alice)} == {private.id, shared.id}
-    assert {a.id for a in service.list(bob)} == {shared.id, bobs.id}
-    assert [a.id for a in service.list(None)] == [shared.id]
+    assert {a.id for a in service.find(alice)} == {private.id, shared.id}
+    assert {a.id for a in service.find(bob)} == {shared.id, bobs.id}
+    assert [a.id for a in service.find(None)] == [shared.id]
     with pytest.raises(AnnotationError) as err:
         service.get(private.id, bob)
     assert err.value.status == 404
@@ -135,20 +135,20 @@ def test_list_filters_and_tag_counts(service, users):
     service.create(
         alice, "doc-2", "Other text about Frontex.", "Frontex", 17, 24, tags=["frontex"], visibility="shared"
     )
-    assert len(service.list(None, doc_id=DOC)) == 3
-    assert [a.exact for a in service.list(None, doc_id=DOC)] == [
+    assert len(service.find(None, doc_id=DOC)) == 3
+    assert [a.exact for a in service.find(None, doc_id=DOC)] == [
         "Frontex operates",
         "Serbia signed",
         "Western Balkans remain",
     ]
-    assert len(service.list(None, tag="frontex")) == 3
-    assert {a.creator for a in service.list(None, author="bob")} == {"bob"}
-    assert [a.exact for a in service.list(None, q="serbia")] == ["Serbia signed"]
-    assert len(service.list(None, q="100%")) == 1 and service.list(None, q="1_0") == []
+    assert len(service.find(None, tag="frontex")) == 3
+    assert {a.creator for a in service.find(None, author="bob")} == {"bob"}
+    assert [a.exact for a in service.find(None, q="serbia")] == ["Serbia signed"]
+    assert len(service.find(None, q="100%")) == 1 and service.find(None, q="1_0") == []
     assert service.tag_counts(None) == [("frontex", 3), ("balkans", 1), ("eu", 1)]
     assert ("secret", 1) in service.tag_counts(bob)
     assert service.tag_counts(None, doc_id="doc-2") == [("frontex", 1)]
-    assert len(service.list(alice, limit=2)) == 2
+    assert len(service.find(alice, limit=2)) == 2
 
 
 def test_users_and_tokens(service):

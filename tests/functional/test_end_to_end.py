@@ -51,7 +51,7 @@ def test_ingest_reports_the_corrupt_file_and_keeps_the_good_ones(ingested):
     data, result = ingested
     assert result.exit_code == 0, result.output
     assert "broken.pdf" in result.output
-    docs = {d.doc_id for d in DocumentStore(data).list()}
+    docs = {d.doc_id for d in DocumentStore(data).summaries()}
     assert len(docs) == 5
     assert any(d.startswith("003") for d in docs)
 
@@ -86,7 +86,7 @@ def test_entity_prefixes(searcher):
 
 def test_footnote_bodies_are_not_passages(ingested, searcher):
     data, _ = ingested
-    stored = next(d for d in DocumentStore(data).list() if d.doc_id.startswith("003"))
+    stored = next(d for d in DocumentStore(data).summaries() if d.doc_id.startswith("003"))
     doc = DocumentStore(data).get(stored.doc_id).document
     assert len(doc.footnotes) == 109
     body = "\n".join(doc.passage_text(p) for p in doc.passages)

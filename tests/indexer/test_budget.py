@@ -67,7 +67,7 @@ def test_hostile_files_fail_alone_and_the_rest_goes_in(tmp_path):
 
     searcher = Searcher(tmp_path / "data" / "index")
     store = DocumentStore(tmp_path / "data")
-    by_name = {Path(s.source_path).name: s.doc_id for s in store.list()}
+    by_name = {Path(s.source_path).name: s.doc_id for s in store.summaries()}
     for name in GOOD:
         assert by_name[name] in {h.doc_id for h in searcher.search("migration", pagelen=200).hits}
     long_doc = store.get(by_name["paragraph.md"])

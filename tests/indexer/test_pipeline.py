@@ -37,7 +37,7 @@ def test_incremental_bad_files_and_prune(tmp_path):
     assert first.failed[0][1] and "Traceback" not in first.failed[0][1]
     assert first.tagger.startswith("spaCy") and not first.fallback
     store = DocumentStore(data)
-    ids = {s.doc_id: s.source_path for s in store.list()}
+    ids = {s.doc_id: s.source_path for s in store.summaries()}
     assert set(ids) == set(first.added)
     searcher = Searcher(data / "index")
     before = searcher.search("Frontex").total
@@ -58,10 +58,10 @@ def test_incremental_bad_files_and_prune(tmp_path):
 
     (src / "004_14094fff2b1dbb4b.txt").unlink()
     kept = ingest([src], data, progress=False)
-    assert not kept.pruned and len(DocumentStore(data).list()) == 2
+    assert not kept.pruned and len(DocumentStore(data).summaries()) == 2
     pruned = ingest([src], data, progress=False, prune=True)
     assert len(pruned.pruned) == 1
-    assert [s.doc_id for s in DocumentStore(data).list()] == changed.updated
+    assert [s.doc_id for s in DocumentStore(data).summaries()] == changed.updated
     assert DocumentStore(data).get(pruned.pruned[0]) is None
     assert {h.doc_id for h in searcher.search("migration", pagelen=100).hits} == set(changed.updated)
 
@@ -103,16 +103,16 @@ def test_killed_ingest_leaves_old_index(tmp_path, marker):
     if (data / "index" / "CURRENT").read_text() == "gen-000001":
         # the previous index and documents are intact and usable
         assert searcher.search("Frontex").total == old_total
-        assert len(DocumentStore(data).list()) == 1
+        assert len(DocumentStore(data).summaries()) == 1
     else:  # killed just after the swap: documents are rolled forward, all consistent
         assert searcher.search("Frontex").total > old_total
-        assert len(DocumentStore(data).list()) == 4
+        assert len(DocumentStore(data).summaries()) == 4
         return
     # and the next run completes the work
     report = ingest([src], data, progress=False)
     assert len(report.added) == 3 and len(report.unchanged) == 1
     assert searcher.search("Frontex").total > old_total
-    assert len(DocumentStore(data).list()) == 4
+    assert len(DocumentStore(data).summaries()) == 4
     assert sorted(p.name for p in (data / "index").glob("gen-*"))[-1] == (data / "index" / "CURRENT").read_text()
 
 
@@ -169,7 +169,7 @@ def test_ingest_and_reindex_remove_tags_older_versions_left_in_the_index(tmp_pat
 def _snapshot(data: Path) -> dict:
     store = DocumentStore(data)
     out = {}
-    for summary in store.list():
+    for summary in store.summaries():
         stored = store.get(summary.doc_id)
         out[summary.doc_id] = (
             stored.document.text,
@@ -213,7 +213,7 @@ def test_dead_worker_fails_its_file_alone(tmp_path, monkeypatch):
     report = ingest([src], tmp_path / "data", workers=2, progress=False)
     assert [Path(p).name for p, _ in report.failed] == ["000_c7d6b90c2e1462b7.txt"]
     assert "died" in report.failed[0][1]
-    assert len(report.added) == 2 and len(DocumentStore(tmp_path / "data").list()) == 2
+    assert len(report.added) == 2 and len(DocumentStore(tmp_path / "data").summaries()) == 2
 
 
 def test_file_name_that_is_not_utf8(tmp_path):
@@ -227,7 +227,7 @@ def test_file_name_that_is_not_utf8(tmp_path):
     first = ingest([src], data, progress=False)
     assert not first.failed and len(first.added) == 2
     store = DocumentStore(data)
-    rows = {Path(s.source_path).name: s for s in store.list()}
+    rows = {Path(s.source_path).name: s for s in store.summaries()}
     assert set(rows) == {"004_14094fff2b1dbb4b.txt", "caf\\xe9.txt"}  # shown readably
     shown = rows["caf\\xe9.txt"]
     json.dumps(shown.to_dict(), ensure_ascii=False).encode("utf-8")  # displayable anywhere

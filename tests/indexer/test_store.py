@@ -27,8 +27,8 @@ def test_put_get_list_and_entity_index(tmp_path):
     store.put(_stored("b", ["Frontex"]))
     got = store.get("a")
     assert got.document.text == "Frontex and Europol met." and got.entities[1].text == "Europol"
-    assert [s.doc_id for s in store.list()] == ["a", "b"]
-    assert store.list()[0].entities == 2 and store.list()[0].passages == 1
+    assert [s.doc_id for s in store.summaries()] == ["a", "b"]
+    assert store.summaries()[0].entities == 2 and store.summaries()[0].passages == 1
     top = store.entity_index()[0]
     assert (top.canonical, top.mentions, top.documents) == ("Frontex", 2, ["a", "b"])
     assert store.get("../etc/passwd") is None and store.get("missing") is None
@@ -47,7 +47,7 @@ def test_staged_changes_apply_only_when_generation_is_live(tmp_path):
     activate(tmp_path / "index", gen)
     fresh = DocumentStore(tmp_path)  # rolls the staged changes forward
     assert fresh.get("b").entities[0].canonical == "IOM" and fresh.get("a") is None
-    assert [s.doc_id for s in fresh.list()] == ["b"]
+    assert [s.doc_id for s in fresh.summaries()] == ["b"]
     assert json.loads((tmp_path / "manifest.json").read_text())["documents"].keys() == {"b"}
 
 

@@ -14,7 +14,7 @@ from webui.views import catalog
 @pytest.fixture(scope="module")
 def paper(sample_data_dir):
     store = DocumentStore(sample_data_dir)
-    return next(store.get(s.doc_id) for s in store.list() if s.doc_id.startswith("003")).document
+    return next(store.get(s.doc_id) for s in store.summaries() if s.doc_id.startswith("003")).document
 
 
 def page(client, url, status=200):

@@ -146,7 +146,7 @@ def doc_id(app):
     with app.app_context():
         from webui import services
 
-        return next(s.doc_id for s in services.get_store().list() if s.footnotes)
+        return next(s.doc_id for s in services.get_store().summaries() if s.footnotes)
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from indexer.store import DocumentStore
 
 @pytest.fixture(scope="module")
 def ids(sample_data_dir) -> dict[str, str]:
-    return {s.doc_id[:3]: s.doc_id for s in DocumentStore(sample_data_dir).list()}
+    return {s.doc_id[:3]: s.doc_id for s in DocumentStore(sample_data_dir).summaries()}
 
 
 def _marks(html: str, cls: str = "") -> list[str]:

@@ -14,7 +14,7 @@ from .htmlcheck import INLINE_HANDLER, handler_attributes, passage_texts
 @pytest.fixture(scope="module")
 def ids(sample_data_dir) -> dict[str, str]:
     """Sample doc ids by their three-digit prefix ("003" -> the research paper)."""
-    return {s.doc_id[:3]: s.doc_id for s in DocumentStore(sample_data_dir).list()}
+    return {s.doc_id[:3]: s.doc_id for s in DocumentStore(sample_data_dir).summaries()}
 
 
 def page(client, url, status=200):

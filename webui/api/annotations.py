@@ -41,6 +41,7 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, abort, g, request
+from flask.blueprints import BlueprintSetupState
 from werkzeug.routing import BaseConverter
 
 from annotations import model
@@ -63,7 +64,12 @@ class AnnotationIdConverter(BaseConverter):
     regex = r"(?!(?:export|tags)$)[^/]+"
 
 
-bp.record_once(lambda state: state.app.url_map.converters.setdefault("annotation_id", AnnotationIdConverter))
+def _add_converter(state: BlueprintSetupState) -> None:
+    state.app.url_map.converters.setdefault("annotation_id", AnnotationIdConverter)
+
+
+bp.record_once(_add_converter)
+
 
 LD_JSON = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
 MAX_BODY = 256 * 1024

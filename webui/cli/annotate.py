@@ -169,7 +169,7 @@ def annotations_export(fmt: str, output: str | None, viewer: str | None) -> None
             user = _service().get_user(viewer)
             if user is None:
                 raise _error(f"No user {viewer!r}.")
-            items = _service().list(viewer=user)
+            items = _service().find(viewer=user)
         else:
             user = None
             items = _service().all_annotations()

@@ -70,7 +70,7 @@ def entities():
 def _works() -> list:
     """Works cited in the corpus, rebuilt only when the stored documents change."""
     store = services.get_store()
-    summaries = store.list()
+    summaries = store.summaries()
     key = tuple((s.doc_id, s.ingested_at, s.source_hash) for s in summaries)
 
     def make() -> list:

@@ -52,7 +52,7 @@ def init_app(app: Flask) -> None:
 def documents() -> list:
     """Summaries of every stored document (for the lookup box and the landing page)."""
     try:
-        return services.get_store().list()
+        return services.get_store().summaries()
     except Exception:  # an empty or missing data directory is not an error for the UI
         current_app.logger.exception("cannot list documents")
         return []

@@ -81,8 +81,9 @@ def _status_check_name() -> str:
     if op.get_bind().dialect.name == "sqlite":
         return "ck_annotations_status"
     for check in sa.inspect(op.get_bind()).get_check_constraints("annotations"):
-        if "status" in (check.get("sqltext") or "") and check.get("name"):
-            return check["name"]
+        name = check.get("name")
+        if "status" in (check.get("sqltext") or "") and name:
+            return name
     return "ck_annotations_status"
 
 
