@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-import importlib
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -211,13 +210,10 @@ def _looks_like_text(text: str) -> bool:
 
 def _parse(path: Path, fmt: str, doc_id: str, data: bytes) -> tuple[clean.Parsed | Document, str]:
     if fmt == "pdf":
-        try:
-            module = importlib.import_module(".pdf", __package__)
-        except ImportError as exc:
+        try:  # imported here: reading the other formats does not load pdfminer
+            from .pdf import read_pdf
+        except ImportError as exc:  # a broken installation (pdfminer.six missing)
             raise ReadError(f"PDF support is not available ({exc})") from None
-        read_pdf = getattr(module, "read_pdf", None)
-        if read_pdf is None:
-            raise ReadError("PDF support is not available yet in this installation")
         return read_pdf(path, doc_id, data=data), "pdf"  # parsed once, its notes annotated there
     declared = None
     if fmt == "html":

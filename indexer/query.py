@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import re
 import threading
-from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from functools import lru_cache
 from typing import Any
 
-from whoosh import matching
 from whoosh import query as wq
 from whoosh.fields import Schema
 from whoosh.qparser import (
@@ -23,10 +21,10 @@ from whoosh.qparser import (
     PlusMinusPlugin,
     QueryParser,
 )
-from whoosh.query.spans import Span, SpanNear2
 
 from .gazetteer import clean_surface, fold
 from .gazetteer import entries as gazetteer_entries
+from .whoosh_internals import FastPhrase
 
 #: prefix users type -> schema field
 PREFIXES = {
@@ -84,70 +82,6 @@ def make_parser(schema: Schema) -> QueryParser:
     # "+" and "-" only at the start of a word, so doc ids and EU-Turkey stay whole
     parser.add_plugin(PlusMinusPlugin(r"(?<![^\s(])\+", r"(?<![^\s(])-"))
     return parser
-
-
-class _PhraseMatcher(SpanNear2.SpanNear2Matcher):
-    """SpanNear2's matcher (ordered, mindist 1) checking positions as plain ints.
-
-    Whoosh builds a Span object per position of every word of every candidate passage;
-    this keeps (start, end) pairs and builds Spans only for the passages that match.
-    Same matches, same scores (those of the intersection of the words).
-    """
-
-    def skip_to_quality(self, minquality):  # type: ignore[no-untyped-def]
-        """Skip low-quality blocks, then on to a passage that holds the phrase.
-
-        (Whoosh's span matchers inherit a skip that can stop on a passage holding the words
-        but not the phrase, so a quality-optimised search could list it.)
-        """
-        skipped = self.child.skip_to_quality(minquality)
-        self._find_next()
-        return skipped
-
-    def _get_spans(self):
-        slop = self.slop
-        first = self.ms[0].value_as("positions")
-        spans = {(p, p) for p in first}
-        for m in self.ms[1:]:
-            if not spans:
-                return []
-            nxt = m.value_as("positions")
-            if slop == 1:
-                there = set(nxt)
-                spans = {(a, e + 1) for a, e in spans if e + 1 in there}
-            else:
-                found = set()
-                for a, e in spans:
-                    i = bisect_right(nxt, e)
-                    while i < len(nxt) and nxt[i] <= e + slop:
-                        found.add((a, nxt[i]))
-                        i += 1
-                spans = found
-        return [Span(a, e) for a, e in sorted(spans)]
-
-
-class FastPhrase(wq.Phrase):
-    """A Phrase whose matcher checks word positions without per-position objects."""
-
-    def matcher(self, searcher, context=None):  # type: ignore[no-untyped-def]
-        """Same as Phrase.matcher, with _PhraseMatcher in place of SpanNear2's."""
-        field = searcher.schema[self.fieldname] if self.fieldname in searcher.schema else None  # noqa: SIM401 (a Whoosh Schema has no get)
-        if field is None or not field.format or not field.format.supports("positions"):
-            return super().matcher(searcher, context)
-        reader = searcher.reader()
-        terms = []
-        for word in self.words:
-            try:
-                word = field.to_bytes(word)
-            except ValueError:
-                return matching.NullMatcher()
-            if (self.fieldname, word) not in reader:
-                return matching.NullMatcher()
-            terms.append(wq.Term(self.fieldname, word))
-        m = _PhraseMatcher([t.matcher(searcher, context) for t in terms], slop=self.slop)
-        if self.boost != 1.0:
-            m = matching.WrappingMatcher(m, boost=self.boost)
-        return m
 
 
 def _fast_phrases(q: wq.Query) -> wq.Query:

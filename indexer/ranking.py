@@ -20,7 +20,6 @@ module does not know (ranges, slop phrases, ``Every`` on one field...) raises
 from __future__ import annotations
 
 import logging
-import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -29,11 +28,10 @@ from typing import Any
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.filedb.structfile import StructFile
-from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query.terms import MultiTerm
 from whoosh.scoring import BM25F
+
+from . import whoosh_internals
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +72,9 @@ class RankingCache:
     array and the segment's :attr:`_Segment.key`: its id and its document count, which
     together name content that is never rewritten (Whoosh writes a new segment for new
     records; a deletion only marks records, and deletions are applied from each reader's
-    own deleted set, never from the cache). Arrays are read-only, an entry is put once and
+    own deleted set, never from the cache; read through Whoosh's public matcher, postings
+    leave deleted records out, so the key names the deletions too:
+    :func:`indexer.whoosh_internals.postings_key`). Arrays are read-only, an entry is put once and
     never replaced, and :meth:`forget` drops a segment's entries if they prove inconsistent.
     """
 
@@ -120,60 +120,6 @@ class RankingCache:
             return len(gone)
 
 
-class _Cursor(StructFile):
-    """A read position of its own over a segment file's shared (memory-mapped) buffer.
-
-    Whoosh's leaf matchers seek and read the reader's one postings file object, so two
-    threads decoding at once read each other's blocks (the arrays so cached were wrong
-    until a restart). Each decoding here reads through its own cursor instead.
-    """
-
-    def __init__(self, buf: Any) -> None:  # no StructFile.__init__: there is no file object
-        self._buf = buf
-        self._pos = 0
-        self._name = None
-        self.onclose = None
-        self.is_real = False
-        self.is_closed = False
-
-    def seek(self, position: int, whence: int = 0) -> int:
-        base = {0: 0, 1: self._pos, 2: len(self._buf)}[whence]
-        self._pos = base + position
-        return self._pos
-
-    def tell(self) -> int:
-        return self._pos
-
-    def read(self, size: int | None = -1) -> bytes:
-        end = len(self._buf) if size is None or size < 0 else self._pos + size
-        data = bytes(self._buf[self._pos : end])
-        self._pos += len(data)
-        return data
-
-    def readline(self) -> bytes:
-        data = bytes(self._buf[self._pos : self._pos + 4096])
-        cut = data.find(b"\n")
-        return self.read(len(data) if cut < 0 else cut + 1)
-
-    def read_pickle(self) -> Any:
-        return pickle.load(self)  # reads exactly the pickle's bytes (no peek): the position stays right
-
-    def get(self, position: int, length: int) -> bytes:
-        return bytes(self._buf[position : position + length])
-
-    def close(self) -> None:
-        self.is_closed = True
-
-
-def _leaf(m: Any) -> Any:
-    """The Whoosh3 leaf matcher under a reader's postings (deletions: see _Segment.live)."""
-    if isinstance(m, FilterMatcher) and m._exclude:
-        m = m.child
-    if type(m) is not W3LeafMatcher:
-        raise Unsupported(f"postings of type {type(m).__name__}")
-    return m
-
-
 class _Segment:
     """One segment searcher's arrays: live documents, field lengths, term postings."""
 
@@ -186,13 +132,14 @@ class _Segment:
         self.weighting = weighting
         self.size = self.reader.doc_count_all()
         self.schema = searcher.schema
-        segment = getattr(self.reader, "segment", None)
+        deleted = whoosh_internals.deleted_docnums(self.reader)
         # a segment's postings and lengths never change (see RankingCache); without a name,
         # cache per reader object, which lives as long as this searcher's use of it
-        self.key = (segment().segment_id(), self.size) if segment is not None else ("reader", id(self.reader))
+        key = whoosh_internals.postings_key(self.reader, deleted)
+        self.key = key if key is not None else ("reader", id(self.reader))
         live = np.ones(self.size, dtype=bool)
-        if self.reader.has_deletions():
-            gone = np.fromiter(self.reader.deleted_docs_set, dtype=np.int64)
+        if deleted:
+            gone = np.fromiter(deleted, dtype=np.int64)
             live[gone[gone < self.size]] = False
         self.live = live
 
@@ -209,30 +156,13 @@ class _Segment:
         return found[0]
 
     def _blocks(self, fieldname: str, btext: bytes, values: bool) -> Iterator[tuple[Any, Any, Any]]:
-        """(ids, weights, values or None) per postings block of a term, deleted documents included.
-
-        Reads through a private :class:`_Cursor` when the segment file is memory-mapped (as
-        Whoosh maps it), so concurrent searches cannot mix up their reads.
-        """
-        info = self.reader.term_info(fieldname, btext)
-        if info.is_inlined():  # a rare word: its postings sit in the term dictionary
-            ids, weights, vals = info.inlined_postings()
-            yield ids, weights, vals if values else None
-            return
-        terms = getattr(self.reader, "_terms", None)
-        buf = getattr(getattr(terms, "_postfile", None), "_buf", None)
-        if buf is not None:
-            offset, length = info.extent()
-            m = W3LeafMatcher(_Cursor(buf), offset, length, self.schema[fieldname].format)
-        else:  # not memory-mapped: Whoosh's own matcher (the consistency checks still apply)
-            m = _leaf(self.reader.postings(fieldname, btext))
-        while m.is_active():
-            m._read_ids()
-            m._read_weights()
-            if values:
-                m._read_values()
-            yield m._ids, m._weights, m._values if values else None
-            m._next_block()
+        """(ids, weights, values or None) per postings block of a term: whoosh_internals reads
+        them (its private block reader when the start-up check passed, else Whoosh's public
+        matcher); a term it cannot read goes to Whoosh's matcher."""
+        try:
+            yield from whoosh_internals.postings_blocks(self.reader, self.schema, fieldname, btext, values)
+        except whoosh_internals.PrivatePathUnavailable as exc:
+            raise Unsupported(str(exc)) from exc
 
     def postings(self, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
         """(ids, weights) of a term in this segment; deleted documents included."""
@@ -286,9 +216,7 @@ class _Segment:
         field = self.schema[fieldname]
         if not field.scorable:
             return ids, weights  # WeightScorer: the weight is the score
-        w = self.weighting
-        B = w._field_B.get(fieldname, w.B)
-        K1 = w.K1
+        B, K1 = whoosh_internals.bm25f_parameters(self.searcher, self.weighting, fieldname, btext)
         idf = self.parent.idf(fieldname, btext)
         avgfl = self.parent.avg_field_length(fieldname) or 1
         fl = self.lengths(fieldname)[ids]
@@ -462,7 +390,7 @@ def _evaluate(q: wq.Query, seg: _Segment) -> _Result:
         a, b = _evaluate(q.a, seg), _evaluate(q.b, seg)
         return _Result(a.mask, np.where(a.mask, a.scores + b.scores, 0.0))
     if isinstance(q, MultiTerm) and q.field() in seg.schema:
-        words = [w for w in q._btexts(seg.reader) if w]
+        words = whoosh_internals.multiterm_words(q, seg.reader)
         if not words:
             return _empty(seg)
         if len(words) == 1:

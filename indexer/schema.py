@@ -13,8 +13,10 @@ from whoosh.analysis import (
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.support.charset import accent_map
 
-from . import _whoosh_fixes  # noqa: F401  (speed fix applied on import)
 from .gazetteer import canonical_name, fold
+from .whoosh_internals import apply_column_cache_fix
+
+apply_column_cache_fix()  # a speed fix of Whoosh's column reader, when its check passes
 
 #: entity search fields and the labels they hold ("entity" holds every label)
 ENTITY_FIELDS: dict[str, tuple[str, ...]] = {

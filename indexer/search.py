@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 from whoosh import index as whoosh_index
 from whoosh import query as wq
-from whoosh.collectors import FilterCollector, TopCollector
 from whoosh.query.terms import MultiTerm
 
 from .facets import FacetCache
@@ -37,6 +36,7 @@ from .ranking import RankingCache, Unsupported, rank, rank_coordinated
 from .schema import ENTITY_FIELDS
 from .snippets import Highlighter, analyze, snippet_html
 from .tagfilter import NO_TAGS, BoundTags, TagResolver
+from .whoosh_internals import check_at_start, multiterm_words
 from .writer import current_generation
 
 __all__ = ["Searcher", "SearchResults", "Hit", "DocGroup", "QueryError", "Highlighter"]
@@ -163,21 +163,6 @@ class SearchResults:
         return data
 
 
-class _TopAndAllCollector(TopCollector):
-    """Keeps the top N like TopCollector and also every matching docnum (for totals, facets).
-
-    One pass over the matches; for the query types indexer.ranking does not handle.
-    """
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(limit=limit, usequality=False, replace=0)  # no pruning: see every match
-        self.matched: list[int] = []
-
-    def _collect(self, global_docnum: int, score: float) -> float:
-        self.matched.append(global_docnum)
-        return super()._collect(global_docnum, score)
-
-
 class Searcher:
     """Searches the live index generation of ``index_dir``; reopens when it changes."""
 
@@ -210,6 +195,7 @@ class Searcher:
                     if gen is None:
                         return None
                     ix = whoosh_index.open_dir(str(gen))
+                check_at_start()  # Whoosh's private parts checked once; says when they fell back
                 self._ix = ix
                 self._searcher = ix.searcher()
                 self._parser = make_parser(ix.schema)
@@ -378,11 +364,11 @@ class Searcher:
 
     @staticmethod
     def _whoosh_search(searcher: Any, q: wq.Query, limit: int, fq: wq.Query | None) -> tuple[Any, list]:
-        collector = _TopAndAllCollector(limit)
-        searcher.search_with_collector(q, FilterCollector(collector, allow=fq) if fq is not None else collector)
-        docnums = np.sort(np.asarray(collector.matched, dtype=np.int64))
-        results = collector.results()
-        return docnums, [(results.docnum(i), results.score(i)) for i in range(results.scored_length())]
+        """(every matching docnum, sorted; the top ``limit`` (docnum, score)) from Whoosh's own
+        matcher: every match seen once and scored, higher scores first, then lower docnums."""
+        ranked = list(searcher.search(q, limit=None, filter=fq).items())
+        docnums = np.sort(np.asarray([docnum for docnum, _ in ranked], dtype=np.int64))
+        return docnums, ranked[:limit]
 
     def highlighter(self, query: str) -> Highlighter:
         """The highlighter of a query as :meth:`search` reads it (for the reader's marks)."""
@@ -422,7 +408,7 @@ class Searcher:
             if isinstance(sub, MultiTerm):
                 if sub.field() == "text":
                     try:
-                        words = [w for w in sub._btexts(reader) if w]
+                        words = multiterm_words(sub, reader)
                     except Exception:  # a pattern Whoosh cannot expand
                         words = []
                     terms.update(w.decode("utf-8") if isinstance(w, bytes) else str(w) for w in words)

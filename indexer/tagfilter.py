@@ -32,6 +32,8 @@ from whoosh import matching
 from whoosh import query as wq
 from whoosh.support.levenshtein import distance
 
+from .whoosh_internals import subsearcher_offset
+
 __all__ = ["TAG_FIELD", "Span", "TagResolver", "BoundTags", "PassageSet", "NO_TAGS", "matching_tags"]
 
 #: the index field ``tag:`` (and ``tags:``) queries name
@@ -157,9 +159,10 @@ class PassageSet(wq.Query):
                 raise RuntimeError("a PassageSet is used with a searcher it was not resolved on")
             offset = 0
         else:
-            offset = parent._offset_for_subsearcher(searcher)
-            if offset is None or parent.doc_count_all() != self.doc_count:
+            found = subsearcher_offset(parent, searcher)
+            if found is None or parent.doc_count_all() != self.doc_count:
                 raise RuntimeError("a PassageSet is used with a searcher it was not resolved on")
+            offset = found
         ids = self.segment_matches(offset, searcher.doc_count_all())
         if not len(ids):
             return matching.NullMatcher()

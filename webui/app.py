@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from annotations.base import DISK_FULL, is_disk_full
+from indexer.whoosh_internals import check_at_start
 
 from . import config as settings
 from .services import DatabaseUnavailable
@@ -106,6 +107,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from . import caches, health, limits, services
 
+    check_at_start()  # Whoosh's private parts checked once per process (said when they fall back)
     services.init_app(app)
     caches.init_app(app)
     _register_blueprints(app)

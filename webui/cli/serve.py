@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from indexer import whoosh_internals
+
 from .. import config as settings
 from .common import SAMPLE_CORPUS, CliError, data_dir, make_app
 
@@ -145,6 +147,7 @@ def show_settings(as_json: bool) -> None:
     for row in rows:
         click.echo(f"{row['name']}  [default: {row['shown_default']}; env {row['env']}]")
         click.echo(f"    {row['help']}")
+    click.echo(f"\nSearch engine: {whoosh_internals.status().summary()}")
 
 
 COMMANDS = [serve, demo, show_settings]
