@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -87,8 +87,9 @@ class Hit:
     score: float
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able dict."""
-        return asdict(self)
+        """JSON-able dict. Shallow: its lists are the hit's own, made for this search (a deep
+        copy, ``dataclasses.asdict``, took 40% of a search request's time)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 @dataclass
