@@ -1,20 +1,30 @@
-"""Benchmark the real server under load: readers alone, then readers with annotation writers.
+"""Benchmark the real server: readers alone, then readers with annotation writers; or
+search throughput by number of clients.
 
-Starts the server in its own process on a free loopback port (waitress through
-``webui.server``, or werkzeug's threaded development server for comparison), then runs
-client threads (http.client, one keep-alive connection each) against it:
+Starts the server in its own process on a free loopback port (``glossa serve``'s waitress
+through ``webui.server``: WORKERS processes of THREADS threads; or werkzeug's threaded
+development server for comparison), then runs client threads (http.client, one keep-alive
+connection each) against ``/api/search``:
 
-* phase 1: ``--readers`` (default 8) searching, for ``--duration`` seconds (default 60);
-* phase 2: ``--load-readers`` (default 32) searching plus ``--writers`` (default 4) each
-  creating an annotation with a tag and deleting it again, for the same time.
+* load (the default): phase 1, ``--readers`` (default: as many as phase 2) searching for
+  ``--duration`` seconds (default 60); phase 2, ``--load-readers`` (default 32) searching
+  plus ``--writers`` (default 4) each creating an annotation with a tag and deleting it
+  again, for the same time. Prints requests/s, p50 and p99 latency and the 5xx and failed
+  requests per kind, then the three figures of the bar: 5xx (0), phase-2 read throughput
+  over phase 1's (at least 0.5), phase-2 read p99 (under 1 s).
+* ``--clients 1,8``: search only, each number of clients in turn for ``--duration``
+  seconds; prints requests/s and latency per count and each count's throughput over the
+  first's (the bar: at least 1.7 at 8 clients over 1, on 2 cores, at 100,000 passages).
 
-Prints requests/s, p50 and p99 latency and the count of 5xx and failed requests per kind,
-the server's RSS after each phase, and whether the bar holds (0 5xx; phase-2 read
-throughput at least half of phase 1's; phase-2 read p99 under 1 s).
+``--passages N`` serves an index of the sample corpus replicated to N passages
+(bench/query.py's build; kept in ``--data DIR`` and reused on later runs when given).
+After each phase it prints the memory of the server's processes from
+/proc/PID/smaps_rollup: Rss, Pss (shared pages split between the processes that map
+them) and Uss (pages no other process shares), so N workers can be checked for N copies.
 
-Run: .venv/bin/python bench/serve.py [--data DIR] [--server waitress|werkzeug] [--threads 8]
-     [--duration 60] [--root /work/main]   (--root: serve that checkout's code, for a before/after)
-     [--skip-tag-index]   (diagnostic: writes store the annotation but do not update the index)
+Run: .venv/bin/python bench/serve.py [--data DIR] [--passages 100000] [--workers 2]
+     [--threads 8] [--clients 1,8] [--duration 60] [--server waitress|werkzeug]
+     [--root /work/main]   (--root: serve that checkout's code, for a before/after)
 Without --data the bundled sample corpus is ingested into a temporary directory.
 """
 
@@ -51,12 +61,14 @@ QUERIES = [
 SERVER_CODE = textwrap.dedent(
     """
     import sys
-    kind, data, threads, skip_tags = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1"
-    if skip_tags:  # diagnostic: what the server does once tag indexing is off the request path
-        from webui import annotation_tags
-        annotation_tags.TagIndex.sync_for = lambda self, records: None
+    kind, data, threads, workers = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     config = {"DATA_DIR": data, "THREADS": threads}
-    if kind == "waitress":
+    if kind == "waitress" and workers > 1:
+        from webui.server import Prefork, build_app
+        app = build_app(host="127.0.0.1", WORKERS=workers, **config)
+        server = Prefork(app, "127.0.0.1", 0, workers)
+        server.run(ready=lambda s: print(s.port, s.warmed, flush=True))
+    elif kind == "waitress":
         from webui.server import build_app, create_server
         app = build_app(host="127.0.0.1", **config)
         server = create_server(app, "127.0.0.1", 0)
@@ -89,14 +101,49 @@ def server_env(root: Path) -> dict:
     return env
 
 
-def rss_mb(pid: int) -> tuple[float, float]:
-    """(current, peak) resident memory of a process in MB."""
-    values = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+def smaps_mb(pid: int) -> dict[str, float]:
+    """Rss, Pss and Uss (private) memory of a process in MB, from /proc/PID/smaps_rollup."""
+    values: dict[str, float] = {}
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return values
+    for line in text.splitlines():
         key, _, rest = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
+        if key in ("Rss", "Pss", "Private_Clean", "Private_Dirty"):
             values[key] = int(rest.split()[0]) / 1024
-    return values.get("VmRSS", 0.0), values.get("VmHWM", 0.0)
+    values["Uss"] = values.get("Private_Clean", 0.0) + values.get("Private_Dirty", 0.0)
+    return values
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return sorted(found)
+
+
+def memory_lines(pid: int) -> list[str]:
+    """The memory of the server process and of each of its workers."""
+    lines = []
+    procs = [("server", pid)] + [(f"worker {i + 1}", child) for i, child in enumerate(children(pid))]
+    total_pss = 0.0
+    for label, each in procs:
+        m = smaps_mb(each)
+        total_pss += m.get("Pss", 0.0)
+        lines.append(
+            f"  {label:9s} pid {each}: Rss {m.get('Rss', 0):6.0f} MB  Pss {m.get('Pss', 0):6.0f} MB  "
+            f"Uss {m.get('Uss', 0):6.0f} MB"
+        )
+    lines.append(f"  all processes: Pss {total_pss:.0f} MB")
+    return lines
 
 
 class Stats:
@@ -240,21 +287,66 @@ def sample_quotes(port: int) -> list[tuple[str, str]]:
     return quotes
 
 
+def build_scaled(data: Path, passages: int) -> None:
+    """An index of the sample corpus replicated to ``passages`` passages in ``data``/index
+    (bench/query.py's build), unless one is there already."""
+    index_dir = data / "index"
+    if (index_dir / "CURRENT").exists():
+        print(f"reusing the index in {index_dir}", flush=True)
+        return
+    sys.path.insert(0, str(ROOT))
+    from bench.query import build
+
+    began = time.perf_counter()
+    count = build(index_dir, passages, procs=2)
+    print(f"indexed {count} passages into {index_dir} in {time.perf_counter() - began:.0f} s", flush=True)
+
+
+def load_bar(args, port, token, quotes, pid) -> None:
+    readers = args.readers or args.load_readers
+    reads1, _ = run_phase(port, args.duration, readers, 0, token, quotes)
+    print(reads1.line(f"{readers:2d} readers alone      reads ", args.duration))
+    print("\n".join(memory_lines(pid)))
+    reads2, writes2 = run_phase(port, args.duration, args.load_readers, args.writers, token, quotes)
+    label = f"{args.load_readers:2d} readers + {args.writers} writers"
+    print(reads2.line(f"{label} reads ", args.duration))
+    print(writes2.line(f"{label} writes", args.duration))
+    print("\n".join(memory_lines(pid)))
+    ratio = reads2.rate(args.duration) / max(reads1.rate(args.duration), 1e-9)
+    errors = reads1.server_errors + reads2.server_errors + writes2.server_errors
+    ok = errors == 0 and ratio >= 0.5 and reads2.p99() < 1.0
+    print(
+        f"bar: 5xx {errors} (0); loaded/alone read throughput {reads2.rate(args.duration):.1f}/"
+        f"{reads1.rate(args.duration):.1f} = {ratio:.2f} (>= 0.5); loaded read p99 "
+        f"{reads2.p99() * 1000:.0f} ms (< 1000): {'PASS' if ok else 'FAIL'}"
+    )
+
+
+def scaling(args, port, token, quotes, pid) -> None:
+    counts = [int(c) for c in args.clients.split(",") if c.strip()]
+    rates = []
+    for count in counts:
+        reads, _ = run_phase(port, args.duration, count, 0, token, quotes)
+        rates.append(reads.rate(args.duration))
+        print(reads.line(f"{count:2d} clients searching", args.duration), flush=True)
+    print("\n".join(memory_lines(pid)))
+    for count, rate in zip(counts[1:], rates[1:], strict=True):
+        print(f"throughput at {count} clients / at {counts[0]}: {rate / max(rates[0], 1e-9):.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, help="an ingested data directory (default: the sample corpus)")
+    parser.add_argument("--passages", type=int, help="serve the sample corpus replicated to this many passages")
     parser.add_argument("--server", choices=["waitress", "werkzeug"], default="waitress")
-    parser.add_argument("--threads", type=int, default=8, help="waitress threads (THREADS)")
+    parser.add_argument("--threads", type=int, default=8, help="waitress threads per worker (THREADS)")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (WORKERS)")
     parser.add_argument("--duration", type=float, default=60.0)
-    parser.add_argument("--readers", type=int, default=8)
+    parser.add_argument("--readers", type=int, help="phase 1 readers (default: --load-readers)")
     parser.add_argument("--load-readers", type=int, default=32)
     parser.add_argument("--writers", type=int, default=4)
+    parser.add_argument("--clients", help="search throughput at these numbers of clients, e.g. 1,8 (no writers)")
     parser.add_argument("--root", type=Path, default=ROOT, help="the checkout whose code serves")
-    parser.add_argument(
-        "--skip-tag-index",
-        action="store_true",
-        help="diagnostic: writes skip the search-index tag update (the annotation is still stored)",
-    )
     args = parser.parse_args()
 
     root = args.root.resolve()
@@ -264,44 +356,37 @@ def main() -> None:
     if data is None:
         tmp = tempfile.TemporaryDirectory(prefix="glossa-bench-serve-")
         data = Path(tmp.name) / "data"
+    data = data.resolve()
+    if args.passages:
+        data.mkdir(parents=True, exist_ok=True)
+        build_scaled(data, args.passages)
+    elif not (data / "index" / "CURRENT").exists():
         print(f"ingesting the sample corpus into {data} ...", flush=True)
         glossa(root, "--data", str(data), "ingest", str(ROOT / "webui" / "sample_corpus"), env=env)
-    data = data.resolve()
     token = glossa(root, "--data", str(data), "token", "create", "local", "--label", "bench", env=env).strip()
 
     proc = subprocess.Popen(
-        [sys.executable, "-c", SERVER_CODE, args.server, str(data), str(args.threads), str(int(args.skip_tag_index))],
+        [sys.executable, "-c", SERVER_CODE, args.server, str(data), str(args.threads), str(args.workers)],
         cwd=root,
         env=env,
         stdout=subprocess.PIPE,
         text=True,
     )
     try:
-        port = int(proc.stdout.readline())
-        quotes = sample_quotes(port)
+        first = proc.stdout.readline().split(maxsplit=1)
+        port = int(first[0])
+        quotes = sample_quotes(port) if not args.clients else []
         print(
-            f"server: {args.server} (threads {args.threads if args.server == 'waitress' else 'one per request'}), "
-            f"code {root}, data {data}, port {port}, {os.cpu_count()} cores"
-            + (", tag index updates SKIPPED (diagnostic)" if args.skip_tag_index else "")
+            f"server: {args.server} (workers {args.workers}, threads "
+            f"{args.threads if args.server == 'waitress' else 'one per request'}), code {root}, data {data}, "
+            f"port {port}, {os.cpu_count()} cores"
+            + (f"; warmed before the fork: {first[1].strip()}" if first[1:] else "")
         )
         run_phase(port, min(5.0, args.duration), 2, 0, token, quotes)  # warm the caches
-        reads1, _ = run_phase(port, args.duration, args.readers, 0, token, quotes)
-        rss = rss_mb(proc.pid)
-        print(reads1.line(f"{args.readers:2d} readers alone      reads ", args.duration))
-        print(f"server RSS {rss[0]:.0f} MB (peak {rss[1]:.0f} MB)")
-        reads2, writes2 = run_phase(port, args.duration, args.load_readers, args.writers, token, quotes)
-        rss = rss_mb(proc.pid)
-        label = f"{args.load_readers:2d} readers + {args.writers} writers"
-        print(reads2.line(f"{label} reads ", args.duration))
-        print(writes2.line(f"{label} writes", args.duration))
-        print(f"server RSS {rss[0]:.0f} MB (peak {rss[1]:.0f} MB)")
-        ratio = reads2.rate(args.duration) / max(reads1.rate(args.duration), 1e-9)
-        errors = reads1.server_errors + reads2.server_errors + writes2.server_errors
-        ok = errors == 0 and ratio >= 0.5 and reads2.p99() < 1.0
-        print(
-            f"bar: 5xx {errors}; loaded/alone read throughput {ratio:.2f} (>= 0.5); "
-            f"loaded read p99 {reads2.p99() * 1000:.0f} ms (< 1000): {'PASS' if ok else 'FAIL'}"
-        )
+        if args.clients:
+            scaling(args, port, token, quotes, proc.pid)
+        else:
+            load_bar(args, port, token, quotes, proc.pid)
     finally:
         proc.terminate()
         proc.wait(timeout=30)

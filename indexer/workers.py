@@ -48,7 +48,9 @@ log = logging.getLogger(__name__)
 #: one planned file: (source path, content hash, doc id)
 PlanItem = tuple[str, str, str]
 
-#: the settings (environment variables) of the per-file budget, and their defaults
+#: the environment variables of the per-file budget (the settings INGEST_FILE_TIMEOUT and
+#: INGEST_FILE_MEMORY: ``glossa ingest`` passes their checked values from the app's settings,
+#: glossa.cfg included; library callers that pass none get these variables), and the defaults
 TIMEOUT_SETTING = "GLOSSA_INGEST_FILE_TIMEOUT"
 MEMORY_SETTING = "GLOSSA_INGEST_FILE_MEMORY"
 DEFAULT_TIMEOUT = 120.0
@@ -86,7 +88,7 @@ class Budget:
     def timeout_reason(self) -> str:
         return (
             f"took longer than {self.seconds:g} s to read and tag, so it was stopped "
-            f"(the limit is the setting {TIMEOUT_SETTING})"
+            f"(the limit is the setting INGEST_FILE_TIMEOUT, env {TIMEOUT_SETTING})"
         )
 
     @property
@@ -97,7 +99,7 @@ class Budget:
     def memory_reason(self) -> str:
         return (
             f"needed more than {self.megabytes} MB to read and tag, so it was stopped "
-            f"(the limit is the setting {MEMORY_SETTING})"
+            f"(the limit is the setting INGEST_FILE_MEMORY, env {MEMORY_SETTING})"
         )
 
 

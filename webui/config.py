@@ -191,15 +191,14 @@ SETTINGS: tuple[Setting, ...] = (
         "INGEST_FILE_TIMEOUT",
         120,
         "Seconds (of processor time; 5 times that of waiting) one file may take to be read and tagged by "
-        "ingest (env GLOSSA_INGEST_FILE_TIMEOUT); a file over it is stopped and reported as failed, the "
+        "ingest; a file over it is stopped and reported as failed, the "
         "others go in (0: no limit).",
         check=_whole(0, 86_400),
     ),
     Setting(
         "INGEST_FILE_MEMORY",
         1024,
-        "Megabytes of memory one file may add while it is read and tagged by ingest (env "
-        "GLOSSA_INGEST_FILE_MEMORY); a file over it is stopped and reported as failed, the others go in (0: no limit).",
+        "Megabytes of memory one file may add while it is read and tagged by ingest; a file over it is stopped and reported as failed, the others go in (0: no limit).",
         check=_whole(0, 1_048_576),
     ),
     Setting(
@@ -231,16 +230,25 @@ SETTINGS: tuple[Setting, ...] = (
         check=_whole(1, 256),
     ),
     Setting(
+        "WORKERS",
+        1,
+        "Worker processes of `glossa serve`, each with THREADS threads. 1: one process, whose "
+        "threads share every cache, but searches use one core. More (up to the number of cores): "
+        "the index's big read-only arrays are built once and shared by the workers, forked after; "
+        "each worker also keeps its own bounded cache of what its queries decode.",
+        check=_whole(1, 64),
+    ),
+    Setting(
         "WRITE_CONCURRENCY",
         1,
-        "Write requests (POST, PUT, PATCH, DELETE) run at once; more wait their turn, so writers "
-        "cannot starve readers of the interpreter.",
+        "Write requests (POST, PUT, PATCH, DELETE) run at once in each worker process; more wait "
+        "their turn, so writers cannot starve readers of the interpreter.",
         check=_whole(1, 64),
     ),
     Setting(
         "CONNECTION_LIMIT",
         100,
-        "Open connections `glossa serve` accepts at once; more wait in the listen queue.",
+        "Open connections each worker of `glossa serve` accepts at once; more wait in the listen queue.",
         check=_whole(1, 10000),
     ),
 )

@@ -6,8 +6,9 @@ locked for a time that doubles with every further failure (1 s, 2 s, 4 s, ... up
 ``cap``). While a key is locked, ``/login`` answers 429 with ``Retry-After`` and checks no
 password at all (so a locked-out guesser also costs no hashing). A failure is forgotten
 ``forget`` seconds after the last one; a successful sign-in clears the name's count (never
-the address's, so one valid account does not reset a guesser's counter). Counts live in the
-server process: ``glossa serve`` runs one process with threads, so they hold for every request.
+the address's, so one valid account does not reset a guesser's counter). Counts live in
+memory shared by the processes forked after the app was made: the worker processes of
+``glossa serve`` with WORKERS > 1 count every attempt together, whichever worker answers it.
 
 Host header (:func:`check_host`): a request must be addressed to one of the TRUSTED_HOSTS
 (a name starting with "." also allows its subdomains), else 400, so a page on another site
@@ -27,13 +28,15 @@ refuses larger bodies itself (``max_request_body_size``).
 
 from __future__ import annotations
 
+import hashlib
 import math
+import mmap
+import multiprocessing
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 
+import numpy as np
 from flask import Flask, abort, request
 
 #: failures allowed per account name / per client address before backoff starts
@@ -44,14 +47,18 @@ MAX_LOCK, FORGET_AFTER = 15 * 60, 60 * 60
 MAX_KEYS = 20_000
 
 
-@dataclass
-class _Record:
-    failures: int
-    last: float
+#: one remembered key: its hash (0: a free slot), its failures, when the last one was
+_SLOT = np.dtype([("key", "<u8"), ("failures", "<u4"), ("last", "<f8")])
 
 
 class Backoff:
-    """Failure counts with exponential lockout, thread-safe, bounded in size."""
+    """Failure counts with exponential lockout, bounded in size, safe across threads and
+    across the processes forked after it is made.
+
+    The counts are a fixed table of ``max_keys`` slots in an anonymous shared memory map
+    (keys are kept as 64-bit hashes, never as text), guarded by a process-shared lock; when
+    the table is full, the key whose last failure is the oldest is dropped.
+    """
 
     def __init__(
         self,
@@ -63,43 +70,57 @@ class Backoff:
     ) -> None:
         self.free, self.cap, self.forget, self.max_keys = free, cap, forget, max_keys
         self._clock = clock
-        self._records: OrderedDict[str, _Record] = OrderedDict()
-        self._lock = threading.Lock()
+        self._memory = mmap.mmap(-1, max_keys * _SLOT.itemsize)  # MAP_SHARED: forked children see it
+        self._slots = np.frombuffer(self._memory, dtype=_SLOT)
+        self._lock = multiprocessing.Lock()
 
-    def _live(self, key: str, now: float) -> _Record | None:
-        record = self._records.get(key)
-        if record is not None and now - record.last > self.forget:
-            del self._records[key]
+    @staticmethod
+    def _hash(key: str) -> int:
+        digest = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+        return int.from_bytes(digest, "little") or 1
+
+    def _live(self, key: int, now: float) -> int | None:
+        """The slot of ``key``, or None (a key not failed for ``forget`` seconds is dropped)."""
+        found = np.flatnonzero(self._slots["key"] == key)
+        if not len(found):
             return None
-        return record
+        slot = int(found[0])
+        if now - float(self._slots["last"][slot]) > self.forget:
+            self._slots[slot] = (0, 0, 0.0)
+            return None
+        return slot
 
     def retry_after(self, key: str) -> float:
         """Seconds until ``key`` may try again (0: now)."""
         with self._lock:
             now = self._clock()
-            record = self._live(key, now)
-            if record is None or record.failures < self.free:
+            slot = self._live(self._hash(key), now)
+            if slot is None:
                 return 0.0
-            lock = min(self.cap, 2.0 ** (record.failures - self.free))
-            return max(0.0, record.last + lock - now)
+            failures, last = int(self._slots["failures"][slot]), float(self._slots["last"][slot])
+            if failures < self.free:
+                return 0.0
+            lock = min(self.cap, 2.0 ** (failures - self.free))
+            return max(0.0, last + lock - now)
 
     def failure(self, key: str) -> None:
         """Count one failure of ``key``."""
+        hashed = self._hash(key)
         with self._lock:
             now = self._clock()
-            record = self._live(key, now)
-            if record is None:
-                record = self._records[key] = _Record(0, now)
-            record.failures += 1
-            record.last = now
-            self._records.move_to_end(key)
-            while len(self._records) > self.max_keys:
-                self._records.popitem(last=False)
+            slot = self._live(hashed, now)
+            if slot is None:  # a free slot, else the one failed longest ago
+                keys = self._slots["key"]
+                slot = int(np.argmin(np.where(keys == 0, -np.inf, self._slots["last"])))
+                self._slots[slot] = (hashed, 0, now)
+            self._slots["failures"][slot] += 1
+            self._slots["last"][slot] = now
 
     def success(self, key: str) -> None:
         """Forget the failures of ``key``."""
+        hashed = self._hash(key)
         with self._lock:
-            self._records.pop(key, None)
+            self._slots[self._slots["key"] == hashed] = (0, 0, 0.0)
 
 
 class LoginLimiter:

@@ -6,10 +6,14 @@ before any request is served. A setting that cannot be used stops the import wit
 message saying which one. Examples::
 
     GLOSSA_DATA=/srv/glossa waitress-serve --threads 8 --listen 127.0.0.1:8000 webui.wsgi:app
-    GLOSSA_DATA=/srv/glossa gunicorn --workers 1 --threads 8 --bind 127.0.0.1:8000 webui.wsgi:app
+    GLOSSA_DATA=/srv/glossa gunicorn --preload --workers 2 --threads 8 --bind 127.0.0.1:8000 webui.wsgi:app
 
-Use one worker process with threads: each process holds its own copy of the search caches.
-Requests must name a trusted host (TRUSTED_HOSTS; by default localhost and the BASE_URL host).
+``glossa serve`` does the same itself (settings WORKERS and THREADS). With several worker
+processes, build the app once before they fork (gunicorn ``--preload``): the sign-in
+backoff counts are then shared by every worker (webui.limits), and pages of the search
+caches built before the fork are shared too. Without ``--preload`` each worker has its
+own counts and caches. Requests must name a trusted host (TRUSTED_HOSTS; by default
+localhost and the BASE_URL host).
 """
 
 from __future__ import annotations

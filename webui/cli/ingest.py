@@ -71,6 +71,12 @@ def check_model(name: str | None) -> None:
     )
 
 
+def budget_options(config: Any) -> dict[str, Any]:
+    """The per-file ingest budget of the app's settings (INGEST_FILE_TIMEOUT, INGEST_FILE_MEMORY:
+    checked, from the defaults, glossa.cfg or the environment), as ``ingest`` options."""
+    return {"file_timeout": config["INGEST_FILE_TIMEOUT"], "file_memory": config["INGEST_FILE_MEMORY"]}
+
+
 def run_pipeline(paths: list[Path], where: Path, **options: Any) -> IngestReport:
     """indexer.pipeline.ingest, with its refusals turned into messages a user can act on."""
     from indexer.pipeline import IngestLocked
@@ -138,7 +144,15 @@ def ingest(
     model = model or app.config.get("SPACY_MODEL") or None
     check_model(model)
 
-    report = run_pipeline(list(paths), where, workers=workers, prune=prune, progress=not no_progress, model=model)
+    report = run_pipeline(
+        list(paths),
+        where,
+        workers=workers,
+        prune=prune,
+        progress=not no_progress,
+        model=model,
+        **budget_options(app.config),
+    )
 
     # Annotations on documents whose text changed are moved to the new text (or orphaned,
     # never deleted), and their tags are written back into the rewritten index records.

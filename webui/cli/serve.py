@@ -112,13 +112,14 @@ def demo(host: str, port: int, no_serve: bool) -> None:
       glossa demo
       glossa --data /tmp/glossa-demo demo --port 8000
     """
-    from .ingest import check_model, run_pipeline, summary_lines
+    from .ingest import budget_options, check_model, run_pipeline, summary_lines
 
     corpus = sample_corpus()
-    model = make_app().config.get("SPACY_MODEL")
+    config = make_app().config
+    model = config.get("SPACY_MODEL")
     check_model(model)
     click.echo(f"Ingesting the sample corpus from {corpus} ...")
-    report = run_pipeline([corpus], data_dir(), progress=True, model=model)
+    report = run_pipeline([corpus], data_dir(), progress=True, model=model, **budget_options(config))
     for line in summary_lines(report, data_dir()):
         click.echo(line)
     if not no_serve:

@@ -1,0 +1,280 @@
+"""The production server's own parts: waitress's refusals in JSON, the WORKERS pre-fork
+(workers share one socket, are replaced when they die, stop with the parent) and sign-in
+backoff counted across worker processes. Throughput is measured by bench/serve.py."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from webui import limits
+from webui.config import SettingsError
+
+from .anno_support import build_data_dir, make_test_app
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def settings(data: Path, **extra) -> dict:
+    return {
+        "DATA_DIR": str(data),
+        "SECRET_KEY": "test",
+        "DATABASE_URL": f"sqlite:///{data / 'glossa.db'}",
+        "BASE_URL": "http://glossa.test",
+        **extra,
+    }
+
+
+@pytest.fixture
+def data(tmp_path):
+    return build_data_dir(tmp_path / "data")
+
+
+@pytest.fixture
+def live(data):
+    """The port of the app served by waitress (create_server) in a thread."""
+    from webui.server import build_app, create_server
+
+    app = build_app(host="127.0.0.1", **settings(data, MAX_CONTENT_LENGTH="64K", THREADS=2))
+    server = create_server(app, "127.0.0.1", 0)
+    stop = threading.Event()
+
+    def run():
+        while not stop.is_set():
+            server.asyncore.loop(timeout=0.1, map=server._map, count=1)
+        server.close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    yield server.effective_port
+    stop.set()
+    thread.join(timeout=10)
+
+
+def raw(port: int, data: bytes) -> tuple[int, dict, bytes]:
+    """Send ``data`` as it is; the status, headers and body of the answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(data)
+        chunks = []
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
+    return int(lines[0].split()[1]), {k.lower(): v for k, v in headers.items()}, body
+
+
+def request(port: int, method: str, path: str, body: bytes = b"", headers: dict | None = None):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request(method, path, body=body or None, headers={"Host": f"127.0.0.1:{port}", **(headers or {})})
+        response = conn.getresponse()
+        return response.status, response, response.read()
+    finally:
+        conn.close()
+
+
+# waitress's refusals -------------------------------------------------------------------
+
+
+def test_a_declared_body_over_the_limit_gets_the_json_413_unread(live):
+    head = (
+        "POST /api/annotations HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {300 * 1024 * 1024}\r\n\r\n"
+    ).encode()
+    status, headers, body = raw(live, head)  # not one byte of the 300 MB is sent or awaited
+    assert status == 413
+    assert headers["content-type"] == "application/json"
+    answer = json.loads(body)
+    assert answer["status"] == 413 and answer["error"] == "Request Entity Too Large"
+    assert "65,536 bytes (MAX_CONTENT_LENGTH)" in answer["message"]
+
+
+def test_a_chunked_body_over_the_limit_gets_the_json_413(live):
+    chunk = b"x" * 8192
+    body = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(10)) + b"0\r\n\r\n"
+    head = b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+    status, headers, answer = raw(live, head + body)
+    assert status == 413 and headers["content-type"] == "application/json"
+    assert "MAX_CONTENT_LENGTH" in json.loads(answer)["message"]
+
+
+def test_a_malformed_request_gets_a_json_400(live):
+    status, headers, body = raw(live, b"POST /api/annotations HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n")
+    assert status == 400 and headers["content-type"] == "application/json"
+    assert json.loads(body)["status"] == 400
+
+
+def test_a_body_at_the_limit_reaches_the_app(live):
+    body = b"{" + b" " * (64 * 1024 - 2) + b"}"
+    assert len(body) == 64 * 1024
+    status, response, answer = request(live, "POST", "/api/annotations", body, {"Content-Type": "application/json"})
+    assert status != 413  # the app read it and answered for itself, in JSON
+    assert response.getheader("Content-Type") == "application/json" and json.loads(answer)["status"] == status
+    status, _, answer = request(live, "POST", "/api/annotations", body + b" ", {"Content-Type": "application/json"})
+    assert status == 413 and "MAX_CONTENT_LENGTH" in json.loads(answer)["message"]
+
+
+# WORKERS ------------------------------------------------------------------------------
+
+SERVER = textwrap.dedent(
+    """
+    import json, sys
+    from webui.server import Prefork, build_app
+    config = json.loads(sys.argv[1])
+    app = build_app(host="127.0.0.1", **config)
+    server = Prefork(app, "127.0.0.1", 0, app.config["WORKERS"])
+    server.run(ready=lambda s: print(s.port, flush=True))
+    """
+)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found.append(int(entry.name))
+    return sorted(found)
+
+
+def _wait_for(check, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.1)
+    raise AssertionError("timed out")
+
+
+@pytest.fixture
+def prefork(data):
+    """Start a WORKERS server in a process of its own: a function of the settings giving
+    (process, port); stopped (SIGTERM) after the test."""
+    started = []
+
+    def start(**extra):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GLOSSA_")}
+        env["PYTHONPATH"] = str(ROOT)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", SERVER, json.dumps(settings(data, **extra))],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        started.append(proc)
+        port = int(proc.stdout.readline())
+        return proc, port
+
+    yield start
+    for proc in started:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=30)
+        proc.stdout.close()
+
+
+def test_workers_share_the_socket_are_replaced_and_stop_with_the_parent(prefork):
+    proc, port = prefork(WORKERS=2, THREADS=2)
+    workers = _wait_for(lambda: len(_children(proc.pid)) == 2 and _children(proc.pid))
+    results = []
+
+    def search():
+        status, _, body = request(port, "GET", "/api/search?q=border")
+        results.append((status, json.loads(body)["total"]))
+
+    threads = [threading.Thread(target=search) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(results) == 12 and all(status == 200 and total >= 1 for status, total in results)
+
+    os.kill(workers[0], signal.SIGKILL)  # a worker dies: another takes its place
+    replaced = _wait_for(lambda: (now := _children(proc.pid)) and len(now) == 2 and workers[0] not in now and now)
+    assert workers[1] in replaced
+    assert request(port, "GET", "/api/search?q=border")[0] == 200
+
+    proc.terminate()  # SIGTERM: the workers stop with it
+    assert proc.wait(timeout=90) == 0
+    for pid in replaced:
+        assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+
+
+def _login_attempt(port: int, password: str) -> int:
+    """One sign-in over a connection of its own (so any worker may answer it)."""
+    status, response, page = request(port, "GET", "/login")
+    assert status == 200
+    cookie = response.getheader("Set-Cookie").split(";", 1)[0]
+    token = re.search(rb'name="csrf_token" value="([^"]+)"', page).group(1).decode()
+    form = f"name=alice&password={password}&csrf_token={token}&next=/".encode()
+    headers = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
+    return request(port, "POST", "/login", form, headers)[0]
+
+
+def test_sign_in_backoff_counts_across_workers(data, prefork):
+    app = make_test_app(data, AUTH="accounts")
+    with app.app_context():
+        from webui import services
+
+        services.get_annotation_service().add_user("alice", "alice's password")
+    proc, port = prefork(WORKERS=3, THREADS=2, AUTH="accounts")
+    _wait_for(lambda: len(_children(proc.pid)) == 3)
+    statuses = [_login_attempt(port, f"wrong{i}") for i in range(30)]
+    assert 429 in statuses[:9], statuses  # one worker alone would allow 5 per name: 3 workers, 15
+    first = statuses.index(429)
+    assert all(s == 401 for s in statuses[:first]), statuses  # the form again, with "wrong password"
+
+
+def test_backoff_counts_are_shared_with_forked_processes():
+    backoff = limits.Backoff(free=2, max_keys=64)
+    pid = os.fork()
+    if pid == 0:  # the child fails three times; the parent must see it
+        for _ in range(3):
+            backoff.failure("alice")
+        os._exit(0)
+    os.waitpid(pid, 0)
+    assert backoff.retry_after("alice") > 0
+    assert backoff.retry_after("bob") == 0
+    backoff.success("alice")
+    assert backoff.retry_after("alice") == 0
+
+
+def test_backoff_table_drops_the_oldest_key_when_full():
+    now = [0.0]
+    backoff = limits.Backoff(free=1, max_keys=4, clock=lambda: now[0])
+    for i in range(5):
+        now[0] = float(i)
+        backoff.failure(f"name{i}")
+    assert backoff.retry_after("name0") == 0  # dropped: the oldest
+    assert all(backoff.retry_after(f"name{i}") > 0 for i in range(1, 5))
+
+
+@pytest.mark.parametrize("bad", ["0", "two", "65", "-1"])
+def test_workers_is_checked(data, bad):
+    with pytest.raises(SettingsError, match="WORKERS"):
+        make_test_app(data, WORKERS=bad)
