@@ -309,7 +309,7 @@ class Searcher:
         reads every query strictly, as written (the behaviour before natural queries).
         """
         with self._lease() as state:
-            return self._search(state, query, page, pagelen, filters, relax, tag_resolver)
+            return self._search(state, query, page, pagelen, filters, relax, tag_resolver, quiet_labels)
 
     def _search(
         self,
@@ -320,6 +320,7 @@ class Searcher:
         filters: Mapping[str, Any] | None,
         relax: bool,
         tag_resolver: TagResolver | None,
+        quiet_labels: frozenset[str] = frozenset(),
     ) -> SearchResults:
         """:meth:`search` on a leased state."""
         began = time.perf_counter()
