@@ -50,16 +50,21 @@ def _cell(value: str) -> str:
 def export_csv(
     items: list[AnnotationRecord], base_url: str, passage_for: Callable[[str, int], int | None] | None = None
 ) -> str:
-    """CSV with one row per annotation; `passage_for(doc_id, offset)` gives the passage ordinal."""
+    """CSV with one row per annotation; `passage_for(doc_id, offset)` gives the passage ordinal
+    (an annotation on a footnote has "note N" there: its offsets count in the note)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for a in items:
-        ordinal = passage_for(a.doc_id, a.start) if passage_for else None
+        if a.note is not None:
+            where = f"note {a.note}"
+        else:
+            ordinal = passage_for(a.doc_id, a.start) if passage_for else None
+            where = "" if ordinal is None else ordinal
         writer.writerow(
             [
                 _cell(a.doc_id),
-                "" if ordinal is None else ordinal,
+                _cell(where) if isinstance(where, str) else where,
                 _cell(a.exact),
                 _cell("; ".join(a.tags)),
                 _cell(a.comment),
@@ -94,12 +99,14 @@ def export_markdown(
         info = (doc_info(a.doc_id) if doc_info else None) or {}
         title = info.get("title") or a.doc_id
         page_for = info.get("page_for")
-        page = page_for(a.start) if callable(page_for) else None
+        page = page_for(a.start) if callable(page_for) and a.note is None else None
         for line in a.exact.splitlines() or [""]:
             lines.append("> " + md_escape(line) if line.strip() else ">")
         source = f"— *{md_escape(title)}*"
         if page is not None:
             source += f", p. {md_escape(str(page))}"
+        if a.note is not None:
+            source += f", note {md_escape(a.note)}"
         source += f", [link]({_md_url(annotation_link(base_url, a))})"
         lines += [">", "> " + source, ""]
         if a.tags:
