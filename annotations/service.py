@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import db
@@ -231,20 +232,31 @@ class AnnotationService(AccountsMixin):
         selector = anchorer_for(doc_text).describe(s, e) if stream is None else stream.describe(note, s, e)
         digest = text_hash(doc_text)
 
+        exact = doc_text[s:e]
+
+        # Three plain INSERTs (the row, its tags, the first history step): the ORM's unit of
+        # work cost more than the rest of an API create together. A UserRecord is taken at
+        # its word (the foreign key refuses a removed user) instead of being read again.
         def work(session: Session) -> AnnotationRecord:
-            owner = self._user_row(session, user)
+            if isinstance(user, UserRecord):
+                owner_id, owner_name = user.id, user.name
+            else:
+                owner = self._user_row(session, user)
+                owner_id, owner_name = owner.id, owner.name
             now = utcnow()
-            row = Annotation(
+            rec = AnnotationRecord(
                 id=str(uuid.uuid4()),
                 doc_id=doc_id,
-                creator=owner,
+                creator=owner_name,
+                creator_id=owner_id,
                 visibility=visibility,
-                exact=doc_text[s:e],
+                exact=exact,
                 prefix=selector.prefix,
                 suffix=selector.suffix,
                 start=s,
                 end=e,
                 comment=comment,
+                tags=list(tags),
                 created=now,
                 modified=now,
                 status="anchored",
@@ -252,11 +264,18 @@ class AnnotationService(AccountsMixin):
                 rival_score=selector.rival,
                 note=note,
             )
-            row.tag_rows = [AnnotationTag(tag=t, position=i) for i, t in enumerate(tags)]
-            session.add(row)
-            session.add(_first_event(row, "created", owner.id))
-            session.flush()
-            return record(row)
+            try:
+                session.execute(_INSERT_ANNOTATION, _annotation_params(rec))
+                if tags:
+                    session.execute(
+                        _INSERT_TAG, [{"annotation_id": rec.id, "tag": t, "position": i} for i, t in enumerate(tags)]
+                    )
+                session.execute(_INSERT_EVENT, _created_event_params(rec, owner_id))
+            except IntegrityError as exc:
+                if isinstance(user, UserRecord) and self.get_user(user.name) is None:
+                    raise AnnotationError(401, "unknown user") from None
+                raise exc
+            return rec
 
         return self._write(work)
 
@@ -720,6 +739,51 @@ class AnnotationService(AccountsMixin):
             return True
 
         return self._write(work)
+
+
+_INSERT_ANNOTATION = Annotation.__table__.insert()
+_INSERT_TAG = AnnotationTag.__table__.insert()
+_INSERT_EVENT = AnchorEvent.__table__.insert()
+
+
+def _annotation_params(rec: AnnotationRecord) -> dict:
+    """The `annotations` row of a new annotation (column names)."""
+    return {
+        "id": rec.id,
+        "doc_id": rec.doc_id,
+        "creator_id": rec.creator_id,
+        "visibility": rec.visibility,
+        "exact": rec.exact,
+        "prefix": rec.prefix,
+        "suffix": rec.suffix,
+        "start_offset": rec.start,
+        "end_offset": rec.end,
+        "comment": rec.comment,
+        "created": rec.created,
+        "modified": rec.modified,
+        "status": rec.status,
+        "text_hash": rec.text_hash,
+        "rival_score": rec.rival_score,
+        "note": rec.note,
+    }
+
+
+def _created_event_params(rec: AnnotationRecord, actor_id: int) -> dict:
+    """The first history row of a new annotation: the selector as it was made."""
+    return {
+        "annotation_id": rec.id,
+        "event": "created",
+        "method": "selected",
+        "new_exact": rec.exact,
+        "new_prefix": rec.prefix,
+        "new_suffix": rec.suffix,
+        "new_start": rec.start,
+        "new_end": rec.end,
+        "new_text_hash": rec.text_hash,
+        "new_note": rec.note,
+        "actor_id": actor_id,
+        "created": rec.modified,
+    }
 
 
 def _target(doc_text: str | None, note, notes) -> tuple[NoteStream | None, str | None, str | None]:

@@ -21,28 +21,27 @@ from flask import g
 from indexer.tagfilter import TagResolver
 
 
-def resolver_for(service, user) -> TagResolver:
+def resolver_for(service, user, store=None) -> TagResolver:
     """The tags ``user`` (a UserRecord, or None for anonymous: shared tags only) may search,
     fetched from the annotation ``service`` when a search first needs them. A tag on a
-    footnote's text is found on the passages that cite the note."""
+    footnote's text is found on the passages that cite the note (read from the document
+    ``store``; without one, tags on notes are not searchable)."""
 
     def fetch():
         spans = service.visible_tag_spans(viewer=user)
-        on_notes = service.visible_note_tags(viewer=user)
-        return spans + note_tag_spans(on_notes) if on_notes else spans
+        on_notes = service.visible_note_tags(viewer=user) if store is not None else None
+        return spans + note_tag_spans(store, on_notes) if on_notes else spans
 
     return TagResolver(fetch)
 
 
-def _citing_passages(doc_id: str) -> dict[str, list[tuple[int, int]]]:
+def _citing_passages(store, doc_id: str) -> dict[str, list[tuple[int, int]]]:
     """note number -> (start, end) of each passage citing it, kept while the document's
     file is unchanged."""
     import os
 
-    from . import services
     from .caches import cache
 
-    store = services.get_store()
     try:
         st = os.stat(store.docs_dir / f"{doc_id}.json")
         stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
@@ -64,13 +63,13 @@ def _citing_passages(doc_id: str) -> dict[str, list[tuple[int, int]]]:
     return out
 
 
-def note_tag_spans(note_tags) -> list[tuple[str, int, int, str]]:
+def note_tag_spans(store, note_tags) -> list[tuple[str, int, int, str]]:
     """(doc_id, note, tag) of tags on notes as spans of the passages citing each note."""
     out = []
     citing: dict[str, dict] = {}
     for doc_id, note, tag in note_tags:
         if doc_id not in citing:
-            citing[doc_id] = _citing_passages(doc_id)
+            citing[doc_id] = _citing_passages(store, doc_id)
         out.extend((doc_id, s, e, tag) for s, e in citing[doc_id].get(note, ()))
     return out
 
@@ -78,9 +77,10 @@ def note_tag_spans(note_tags) -> list[tuple[str, int, int, str]]:
 class ScopedSearcher:
     """A Searcher seen by one user: tag clauses, hit tags and tag facets are theirs only."""
 
-    def __init__(self, searcher, service, user):
+    def __init__(self, searcher, service, user, store=None):
         self._searcher = searcher
         self._service = service
+        self._store = store
         self.user = user
 
     def __getattr__(self, name: str):
@@ -89,14 +89,19 @@ class ScopedSearcher:
     def search(self, query: str, page: int = 1, pagelen: int = 10, filters=None):
         """Search like ``Searcher.search``, with the tags this user may see."""
         return self._searcher.search(
-            query, page=page, pagelen=pagelen, filters=filters, tag_resolver=resolver_for(self._service, self.user)
+            query,
+            page=page,
+            pagelen=pagelen,
+            filters=filters,
+            tag_resolver=resolver_for(self._service, self.user, self._store),
         )
 
 
-def scoped_searcher(searcher, service) -> ScopedSearcher:
-    """Wrap the app's searcher for the user of this request (anonymous outside one)."""
+def scoped_searcher(searcher, service, store=None) -> ScopedSearcher:
+    """Wrap the app's searcher for the user of this request (anonymous outside one); the
+    document ``store`` places tags on notes where the text cites them."""
     user = g.get("user") if g else None
-    return ScopedSearcher(searcher, service, user)
+    return ScopedSearcher(searcher, service, user, store)
 
 
 @dataclass
