@@ -158,3 +158,15 @@ def test_note_stream_cuts_matches_at_the_note_end():
     sel = stream.describe("2", 0, 5)
     assert sel.prefix == "" and sel.suffix == " epsilon" and sel.exact == "delta"
     assert stream.text_of("3") is None
+
+
+def test_create_for_a_user_that_is_gone_is_401(service, alice):
+    from datetime import UTC, datetime
+
+    from annotations.base import UserRecord
+
+    ghost = UserRecord(id=alice.id + 1000, name="ghost", created=datetime.now(UTC))
+    with pytest.raises(AnnotationError) as err:
+        service.create(ghost, "paper", BODY, "cites a report", 9, 23, tags=["x"])
+    assert err.value.status == 401
+    assert service.list(alice) == [] and service.count() == 0
