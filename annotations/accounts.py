@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .base import AnnotationError, ServiceBase, UserRecord, user_record
@@ -25,6 +25,13 @@ log = logging.getLogger(__name__)
 
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
 MIN_PASSWORD, MAX_PASSWORD = 8, 1024
+
+# Read on every request (who is asking): plain column rows, built once, not ORM objects.
+_USER_COLUMNS = (User.id, User.name, User.created, User.session_version)
+_USER_BY_NAME = select(*_USER_COLUMNS).where(User.name == bindparam("name"))
+_USER_BY_TOKEN = (
+    select(*_USER_COLUMNS).join(ApiToken, ApiToken.user_id == User.id).where(ApiToken.token_hash == bindparam("digest"))
+)
 
 
 def check_user_name(name) -> str:
@@ -76,8 +83,8 @@ class AccountsMixin(ServiceBase):
         """The user with this name, or None."""
 
         def work(session):
-            row = session.scalar(select(User).where(User.name == name))
-            return user_record(row) if row else None
+            row = session.execute(_USER_BY_NAME, {"name": name}).first()
+            return UserRecord(id=row.id, name=row.name, created=row.created) if row else None
 
         return self._read(work)
 
@@ -142,10 +149,10 @@ class AccountsMixin(ServiceBase):
         """The named user if a session started under ``version`` is still valid, else None."""
 
         def work(session):
-            row = session.scalar(select(User).where(User.name == name))
+            row = session.execute(_USER_BY_NAME, {"name": name}).first()
             if row is None or (row.session_version or 0) != version:
                 return None
-            return user_record(row)
+            return UserRecord(id=row.id, name=row.name, created=row.created)
 
         return self._read(work)
 
@@ -175,8 +182,8 @@ class AccountsMixin(ServiceBase):
             return None
 
         def work(session):
-            row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
-            return user_record(row.user) if row else None
+            row = session.execute(_USER_BY_TOKEN, {"digest": token_digest(token)}).first()
+            return UserRecord(id=row.id, name=row.name, created=row.created) if row else None
 
         return self._read(work)
 

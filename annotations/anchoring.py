@@ -627,3 +627,129 @@ def anchor(
     """Where `exact` lies in `text` now: (start, end), or None when it is gone."""
     found = find_anchor(text, exact, prefix, suffix, start, end)
     return None if found is None else found.span
+
+
+# --- a document's notes: several texts searched as one ----------------------------------
+
+NOTE_SEPARATOR = "\n\n"
+
+
+@dataclass(frozen=True)
+class NoteMatch:
+    """Where a quote on a note was found: the note and offsets in that note's text."""
+
+    note: str
+    match: Match
+
+
+class NoteStream:
+    """A document's footnotes as one text stream for anchoring, in the document's order.
+
+    A note's text is not part of the document's canonical text: an annotation on it names
+    the note and counts its offsets in the note's own text, with a quote and a context taken
+    from that text. Finding and describing run on every note joined by a blank line, so a
+    quote is found again when its note was renumbered, and a copy of the quote in another
+    note counts as a rival (as a copy elsewhere in the text does for the body).
+    """
+
+    def __init__(self, notes):
+        self.numbers: list[str] = []
+        self.texts: list[str] = []
+        self.starts: list[int] = []
+        self._index: dict[str, int] = {}
+        pos = 0
+        for number, text in notes:
+            if number in self._index:  # a repeated number: the first note keeps it
+                continue
+            self._index[number] = len(self.numbers)
+            self.numbers.append(number)
+            self.texts.append(text)
+            self.starts.append(pos)
+            pos += len(text) + len(NOTE_SEPARATOR)
+        self.text = NOTE_SEPARATOR.join(self.texts)
+        self._anchorer: Anchorer | None = None
+
+    @property
+    def anchorer(self) -> Anchorer:
+        """The Anchorer of the joined text (built when first needed)."""
+        if self._anchorer is None:
+            self._anchorer = Anchorer(self.text)
+        return self._anchorer
+
+    def text_of(self, note: str) -> str | None:
+        """The text of one note, or None when the document has no note with that number."""
+        i = self._index.get(note)
+        return None if i is None else self.texts[i]
+
+    def _part(self, offset: int) -> int:
+        return max(0, bisect_left(self.starts, offset + 1) - 1)
+
+    def describe(self, note: str, start: int, end: int) -> Selector:
+        """The selector of note `note`'s text[start:end]: context from that note only, the
+        rival scored over every note."""
+        i = self._index[note]
+        base = self.starts[i]
+        sel = self.anchorer.describe(base + start, base + end)
+        prefix = sel.prefix[len(sel.prefix) - min(len(sel.prefix), start) :]
+        suffix = sel.suffix[: max(0, len(self.texts[i]) - end)]
+        return Selector(sel.exact, prefix, suffix, start, end, sel.rival)
+
+    def find(
+        self,
+        exact: str,
+        prefix: str = "",
+        suffix: str = "",
+        note: str | None = None,
+        start: int | None = None,
+        end: int | None = None,
+        rival: float | None = None,
+    ) -> NoteMatch | None:
+        """The best place for a quote last seen at `start`..`end` of note `note` (hint: that
+        note's place now, if it still exists), or None. A match running into the next note
+        is cut at its note's end (and then counts as changed)."""
+        i = self._index.get(note) if note is not None else None
+        g_start: int | None
+        g_end: int | None
+        if i is not None and start is not None and end is not None:
+            base = self.starts[i]
+            g_start, g_end = base + start, base + end
+        else:
+            g_start = g_end = None
+        found = self.anchorer.find(exact, prefix, suffix, g_start, g_end, rival)
+        if found is None:
+            return None
+        j = self._part(found.start)
+        base = self.starts[j]
+        s, e = found.start - base, min(found.end - base, len(self.texts[j]))
+        if s < 0 or e <= s:
+            return None
+        if e != found.end - base:
+            changed_text = self.texts[j][s:e]
+            found = Match(
+                s + base,
+                e + base,
+                found.method,
+                found.score,
+                found.quote_score,
+                found.prefix_score,
+                found.suffix_score,
+                normalize(changed_text) != normalize(exact),
+            )
+        local = Match(
+            s, e, found.method, found.score, found.quote_score, found.prefix_score, found.suffix_score, found.changed
+        )
+        return NoteMatch(self.numbers[j], local)
+
+
+_RECENT_NOTES: dict[tuple, NoteStream] = {}
+
+
+def note_stream_for(notes) -> NoteStream:
+    """A NoteStream for `notes` ((number, text) pairs), reused while the same notes are asked for."""
+    key = tuple((str(n), str(t)) for n, t in notes)
+    got = _RECENT_NOTES.get(key)
+    if got is None:
+        if len(_RECENT_NOTES) >= 2:
+            _RECENT_NOTES.pop(next(iter(_RECENT_NOTES)))
+        got = _RECENT_NOTES[key] = NoteStream(key)
+    return got

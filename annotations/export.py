@@ -72,19 +72,24 @@ def export_csv(
     doc_info: Callable[[str], dict | None] | None = None,
 ) -> str:
     """CSV with one row per annotation; `passage_for(doc_id, offset)` gives the passage ordinal
-    and `doc_info` (as for `export_markdown`) the document title and the quote's page."""
+    (an annotation on a footnote has "note N" there: its offsets count in the note), and
+    `doc_info` (as for `export_markdown`) the document title and the quote's page."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for a in items:
-        ordinal = passage_for(a.doc_id, a.start) if passage_for else None
+        if a.note is not None:
+            where: str | int = f"note {a.note}"
+        else:
+            ordinal = passage_for(a.doc_id, a.start) if passage_for else None
+            where = "" if ordinal is None else ordinal
         title, page = _title_and_page(a, doc_info)
         writer.writerow(
             [
                 _cell(a.doc_id),
                 _cell(title or ""),
                 "" if page is None else page,
-                "" if ordinal is None else ordinal,
+                _cell(where) if isinstance(where, str) else where,
                 _cell(a.exact),
                 _cell("; ".join(a.tags)),
                 _cell(a.comment),
@@ -98,10 +103,11 @@ def export_csv(
 
 
 def _title_and_page(a: AnnotationRecord, doc_info: Callable[[str], dict | None] | None) -> tuple[str | None, object]:
-    """The document title and the page of the annotation's start, when `doc_info` knows them."""
+    """The document title and the page of the annotation's start, when `doc_info` knows them
+    (none for an annotation on a footnote: its offsets count in the note, not the text)."""
     info = (doc_info(a.doc_id) if doc_info else None) or {}
     page_for = info.get("page_for")
-    return info.get("title"), (page_for(a.start) if callable(page_for) else None)
+    return info.get("title"), (page_for(a.start) if callable(page_for) and a.note is None else None)
 
 
 def _escape_line_start(m: re.Match) -> str:
@@ -140,6 +146,8 @@ def export_markdown(
         source = f"— *{md_escape(title)}*"
         if page is not None:
             source += f", p. {md_escape(str(page))}"
+        if a.note is not None:
+            source += f", note {md_escape(a.note)}"
         source += f", [link]({_md_url(annotation_link(base_url, a))})"
         lines += [">", "> " + source, ""]
         if a.tags:

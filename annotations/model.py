@@ -17,6 +17,10 @@ CONTEXT = [ANNO_CONTEXT, {"glossa": GLOSSA_NS}]
 ANNOTATION_PATH = "/api/annotations/"
 USER_PATH = "/users/"
 DOC_PATH = "/doc/"
+#: a footnote of a document: BASE/doc/<doc_id>/fn/<number> (the reader's note page), the
+#: target source of an annotation on the note's text (its selectors count in that text)
+NOTE_PATH = "/fn/"
+MAX_NOTE = 20
 VISIBILITY_KEY = "glossa:visibility"
 STATUS_KEY = "glossa:status"
 TEXT_HASH_KEY = "glossa:textHash"
@@ -59,6 +63,8 @@ class AnnotationRecord:
     previous_exact: str | None = None
     # the best other copy's score when last anchored (0.0: unique; None: unknown)
     rival_score: float | None = None
+    # the footnote (number) whose text the annotation is on; None: the document's text
+    note: str | None = None
 
 
 @dataclass
@@ -67,7 +73,8 @@ class AnchorRecord:
 
     `event`: created / recorded (history began with this selector) / imported / kept /
     moved / changed (moved onto text that differs: review) / orphaned / accepted /
-    replaced; `old` and `new` are selectors {exact, prefix, suffix, start, end} or None.
+    replaced; `old` and `new` are selectors {exact, prefix, suffix, start, end, note} or
+    None (`note`: the footnote whose text the offsets count in, None for the document's text).
     """
 
     event: str
@@ -101,6 +108,7 @@ class AnnotationInput:
     status: str | None = None
     text_hash: str | None = None
     rival_score: float | None = None
+    note: str | None = None
     history: list[AnchorRecord] = field(default_factory=list)
 
 
@@ -139,6 +147,16 @@ def document_iri(base_url: str, doc_id: str) -> str:
     return base_url.rstrip("/") + DOC_PATH + quote(doc_id, safe="")
 
 
+def note_iri(base_url: str, doc_id: str, note: str) -> str:
+    """The IRI of one footnote of a document (the target source of an annotation on it)."""
+    return document_iri(base_url, doc_id) + NOTE_PATH + quote(note, safe="")
+
+
+def source_iri(base_url: str, doc_id: str, note: str | None = None) -> str:
+    """The target source of an annotation: the document, or one of its notes."""
+    return document_iri(base_url, doc_id) if note is None else note_iri(base_url, doc_id, note)
+
+
 def user_iri(base_url: str, name: str) -> str:
     """The IRI of a user (the annotation creator)."""
     return base_url.rstrip("/") + USER_PATH + quote(name, safe="")
@@ -149,6 +167,14 @@ def _selectors(sel: dict) -> list[dict]:
         {"type": "TextQuoteSelector", "exact": sel["exact"], "prefix": sel["prefix"], "suffix": sel["suffix"]},
         {"type": "TextPositionSelector", "start": sel["start"], "end": sel["end"]},
     ]
+
+
+def _step(sel: dict) -> dict:
+    """A history step's selector (`glossa:note`: the footnote its offsets count in)."""
+    out: dict = {"selector": _selectors(sel)}
+    if sel.get("note") is not None:
+        out["glossa:note"] = sel["note"]
+    return out
 
 
 def history_jsonld(history: list[AnchorRecord], base_url: str) -> list[dict]:
@@ -165,11 +191,11 @@ def history_jsonld(history: list[AnchorRecord], base_url: str) -> list[dict]:
         if h.actor:
             item["creator"] = {"id": user_iri(base_url, h.actor), "type": "Person", "name": h.actor}
         if h.old is not None:
-            item["glossa:from"] = {"selector": _selectors(h.old)}
+            item["glossa:from"] = _step(h.old)
         if h.old_text_hash:
             item["glossa:fromTextHash"] = h.old_text_hash
         if h.new is not None:
-            item["glossa:to"] = {"selector": _selectors(h.new)}
+            item["glossa:to"] = _step(h.new)
         if h.new_text_hash:
             item["glossa:toTextHash"] = h.new_text_hash
         out.append(item)
@@ -179,7 +205,9 @@ def history_jsonld(history: list[AnchorRecord], base_url: str) -> list[dict]:
 def to_jsonld(annotation: AnnotationRecord, base_url: str, history: list[AnchorRecord] | None = None) -> dict:
     """One annotation as a W3C Web Annotation (JSON-LD, compacted with anno.jsonld).
 
-    The target carries the current selectors; an annotation under review names the quote
+    The target carries the current selectors; its source is the document, or for an
+    annotation on a footnote the note (`BASE/doc/<doc_id>/fn/<number>`, the selectors
+    counting in the note's text); an annotation under review names the quote
     it had before (`glossa:previousQuote`); `history` adds every step (`glossa:history`).
     """
     a = annotation
@@ -200,7 +228,7 @@ def to_jsonld(annotation: AnnotationRecord, base_url: str, history: list[AnchorR
     if body:
         data["body"] = body
     data["target"] = {
-        "source": document_iri(base_url, a.doc_id),
+        "source": source_iri(base_url, a.doc_id, a.note),
         "selector": [
             {"type": "TextQuoteSelector", "exact": a.exact, "prefix": a.prefix, "suffix": a.suffix},
             {"type": "TextPositionSelector", "start": a.start, "end": a.end},
@@ -275,14 +303,30 @@ def _int(value, name: str) -> int:
     return value
 
 
-def _doc_id_from(source, name: str) -> str:
+def _doc_id_from(source, name: str) -> tuple[str, str | None]:
+    """(doc_id, note number or None) of a target source: a document or one of its notes."""
     source = _string(source, name, allow_empty=False)
     if DOC_PATH not in source:
         raise JsonLdError(name, f"must be a Glossa document IRI ending in {DOC_PATH}<doc_id>")
-    doc_id = unquote(source.rsplit(DOC_PATH, 1)[1]).strip("/")
+    rest = source.rsplit(DOC_PATH, 1)[1]
+    note = None
+    if NOTE_PATH in rest:
+        rest, raw_note = rest.split(NOTE_PATH, 1)
+        note = check_note(unquote(raw_note).strip("/"), name)
+    doc_id = unquote(rest).strip("/")
     if not doc_id:
         raise JsonLdError(name, "names no document")
-    return doc_id
+    return doc_id, note
+
+
+def check_note(value, name: str = "note") -> str:
+    """A footnote number as an annotation names it (non-empty, at most MAX_NOTE characters)."""
+    if not isinstance(value, str) or not value.strip():
+        raise JsonLdError(name, f"names no note (a note is {DOC_PATH}<doc_id>{NOTE_PATH}<number>)")
+    value = value.strip()
+    if len(value) > MAX_NOTE or any(ord(c) < 32 for c in value):
+        raise JsonLdError(name, f"the note number must be at most {MAX_NOTE} printable characters")
+    return value
 
 
 def _read_target(data: dict, inp: dict) -> None:
@@ -290,7 +334,7 @@ def _read_target(data: dict, inp: dict) -> None:
     if len(targets) != 1 or not isinstance(targets[0], dict):
         raise JsonLdError("target", "must be one object with source and selector")
     target = targets[0]
-    inp["doc_id"] = _doc_id_from(target.get("source"), "target.source")
+    inp["doc_id"], inp["note"] = _doc_id_from(target.get("source"), "target.source")
     quote_sel = position_sel = None
     for i, sel in enumerate(_as_list(target.get("selector"))):
         if not isinstance(sel, dict):
@@ -408,6 +452,8 @@ def _read_selector(value, name: str) -> dict | None:
             out["end"] = _int(sel.get("end"), f"{name}.end")
     if "exact" not in out:
         raise JsonLdError(name, "a TextQuoteSelector is required")
+    if value.get("glossa:note") is not None:
+        out["note"] = check_note(value["glossa:note"], f"{name}.glossa:note")
     out.setdefault("start", None)
     out.setdefault("end", None)
     return out

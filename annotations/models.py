@@ -101,6 +101,9 @@ class Annotation(Base):
     # how well the best other copy of the quote matched the selector when it was last
     # anchored (0.0: the quote was unique; NULL: not known, e.g. before history was kept)
     rival_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # the footnote (its number) whose text the annotation is on; NULL: the document's text.
+    # Offsets, quote and context then count in that note's text.
+    note: Mapped[str | None] = mapped_column(String(20), nullable=True)
 
     creator: Mapped[User] = relationship(lazy="joined")
     tag_rows: Mapped[list[AnnotationTag]] = relationship(
@@ -159,6 +162,9 @@ class AnchorEvent(Base):
     new_start: Mapped[int | None] = mapped_column(Integer, nullable=True)
     new_end: Mapped[int | None] = mapped_column(Integer, nullable=True)
     new_text_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # the footnote before and after the step (NULL: the document's text)
+    old_note: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    new_note: Mapped[str | None] = mapped_column(String(20), nullable=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
     created: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 

@@ -6,15 +6,17 @@ import builtins
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import Table, bindparam, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import db
 from .accounts import AccountsMixin
-from .anchoring import Anchorer, anchorer_for, text_hash
+from .anchoring import Anchorer, NoteStream, anchorer_for, note_stream_for, text_hash
 from .base import AnnotationError, UserRecord, user_record
-from .model import AnchorRecord, AnnotationInput, AnnotationRecord, JsonLdError, from_jsonld
+from .model import AnchorRecord, AnnotationInput, AnnotationRecord, JsonLdError, check_note, from_jsonld
 from .models import EVENTS, AnchorEvent, Annotation, AnnotationTag, User, utcnow
 from .validation import (
     MAX_COMMENT,
@@ -57,8 +59,21 @@ _VISIBLE_TAG_SPANS = (
     .join(AnnotationTag, AnnotationTag.annotation_id == Annotation.id)
     .where(
         Annotation.status == "anchored",
+        Annotation.note.is_(None),  # a note's offsets count in the note, not in the passages
         or_(Annotation.visibility == "shared", Annotation.creator_id == bindparam("viewer")),
     )
+)
+
+#: (doc_id, note, tag) of the anchored annotations on notes that a viewer may see
+_VISIBLE_NOTE_TAGS = (
+    select(Annotation.doc_id, Annotation.note, AnnotationTag.tag)
+    .join(AnnotationTag, AnnotationTag.annotation_id == Annotation.id)
+    .where(
+        Annotation.status == "anchored",
+        Annotation.note.is_not(None),
+        or_(Annotation.visibility == "shared", Annotation.creator_id == bindparam("viewer")),
+    )
+    .distinct()
 )
 
 
@@ -123,6 +138,7 @@ def record(a: Annotation, previous_exact: str | None = None) -> AnnotationRecord
         text_hash=a.text_hash,
         previous_exact=previous_exact,
         rival_score=a.rival_score,
+        note=a.note,
     )
 
 
@@ -139,6 +155,7 @@ def _event(row: Annotation, event: str, method: str = "", score=None, actor_id=N
         old_start=row.start,
         old_end=row.end,
         old_text_hash=row.text_hash,
+        old_note=row.note,
         actor_id=actor_id,
         created=utcnow(),
         **new,
@@ -158,6 +175,7 @@ def _first_event(row: Annotation, event: str, actor_id=None) -> AnchorEvent:
         new_start=row.start,
         new_end=row.end,
         new_text_hash=row.text_hash,
+        new_note=row.note,
         actor_id=actor_id,
         created=row.modified,
     )
@@ -171,6 +189,7 @@ def _new_selector(row: Annotation) -> dict:
         "new_start": row.start,
         "new_end": row.end,
         "new_text_hash": row.text_hash,
+        "new_note": row.note,
     }
 
 
@@ -197,47 +216,75 @@ class AnnotationService(AccountsMixin):
         comment: str = "",
         tags=(),
         visibility: str = "private",
+        note: str | None = None,
+        notes=None,
     ) -> AnnotationRecord:
-        """Validate and store a new annotation; `doc_text` is None when the document is unknown."""
+        """Validate and store a new annotation; `doc_text` is None when the document is unknown.
+
+        On a footnote: `note` is its number and `notes` the document's notes, (number, text)
+        pairs in order (`doc_text` is not used); offsets count in that note's text.
+        """
         if not isinstance(doc_id, str) or not doc_id or len(doc_id) > MAX_DOC_ID:
             raise AnnotationError(400, "doc_id must be a non-empty id")
+        stream, doc_text, note = _target(doc_text, note, notes)
         s, e = place_quote(doc_text, exact, start, end, prefix, suffix)
         assert doc_text is not None  # place_quote answers 404 for an unknown document
         comment, tags = clean_comment(comment), clean_tags(tags)
         visibility = clean_visibility(visibility)
-        selector = anchorer_for(doc_text).describe(s, e)
+        assert stream is None or note is not None  # _target gives a note stream only with its note
+        selector = anchorer_for(doc_text).describe(s, e) if stream is None else stream.describe(str(note), s, e)
         digest = text_hash(doc_text)
 
+        exact = doc_text[s:e]
+
+        # Three plain INSERTs (the row, its tags, the first history step): the ORM's unit of
+        # work cost more than the rest of an API create together. A UserRecord is taken at
+        # its word (the foreign key refuses a removed user) instead of being read again.
         def work(session: Session) -> AnnotationRecord:
-            owner = self._user_row(session, user)
+            if isinstance(user, UserRecord):
+                owner_id, owner_name = user.id, user.name
+            else:
+                owner = self._user_row(session, user)
+                owner_id, owner_name = owner.id, owner.name
             now = utcnow()
-            row = Annotation(
+            rec = AnnotationRecord(
                 id=str(uuid.uuid4()),
                 doc_id=doc_id,
-                creator=owner,
+                creator=owner_name,
+                creator_id=owner_id,
                 visibility=visibility,
-                exact=doc_text[s:e],
+                exact=exact,
                 prefix=selector.prefix,
                 suffix=selector.suffix,
                 start=s,
                 end=e,
                 comment=comment,
+                tags=list(tags),
                 created=now,
                 modified=now,
                 status="anchored",
                 text_hash=digest,
                 rival_score=selector.rival,
+                note=note,
             )
-            row.tag_rows = [AnnotationTag(tag=t, position=i) for i, t in enumerate(tags)]
-            session.add(row)
-            session.add(_first_event(row, "created", owner.id))
-            session.flush()
-            return record(row)
+            try:
+                session.execute(_INSERT_ANNOTATION, _annotation_params(rec))
+                if tags:
+                    session.execute(
+                        _INSERT_TAG, [{"annotation_id": rec.id, "tag": t, "position": i} for i, t in enumerate(tags)]
+                    )
+                session.execute(_INSERT_EVENT, _created_event_params(rec, owner_id))
+            except IntegrityError as exc:
+                if isinstance(user, UserRecord) and self.get_user(user.name) is None:
+                    raise AnnotationError(401, "unknown user") from None
+                raise exc
+            return rec
 
         return self._write(work)
 
-    def create_input(self, user, inp: AnnotationInput, doc_text: str | None) -> AnnotationRecord:
-        """Create from fields read by `model.from_jsonld`."""
+    def create_input(self, user, inp: AnnotationInput, doc_text: str | None, notes=None) -> AnnotationRecord:
+        """Create from fields read by `model.from_jsonld` (`notes`: the document's notes, for
+        an annotation whose target is a note)."""
         return self.create(
             user,
             inp.doc_id,
@@ -250,6 +297,8 @@ class AnnotationService(AccountsMixin):
             inp.comment,
             inp.tags,
             inp.visibility or "private",
+            note=inp.note,
+            notes=notes,
         )
 
     def create_jsonld(self, user, data, doc_text_for: Callable[[str], str | None]) -> AnnotationRecord:
@@ -461,6 +510,16 @@ class AnnotationService(AccountsMixin):
 
         return self._read(work)
 
+    def visible_note_tags(self, viewer=None) -> builtins.list[tuple[str, str, str]]:
+        """(doc_id, note, tag) of the tags on notes of the anchored annotations the viewer may
+        see: ``tag:`` search finds them where the text cites the note."""
+
+        def work(session: Session):
+            rows = session.connection().execute(_VISIBLE_NOTE_TAGS, {"viewer": self._viewer_id(session, viewer)})
+            return [(d, n, t) for d, n, t in rows]
+
+        return self._read(work)
+
     def visible_tag_spans(self, viewer=None) -> list[tuple[str, int, int, str]]:
         """(doc_id, start, end, tag) of every tag of the anchored annotations the viewer may
         see (own + shared; anonymous: shared): what ``tag:`` search may match for them."""
@@ -471,8 +530,9 @@ class AnnotationService(AccountsMixin):
 
         return self._read(work)
 
-    def reanchor(self, doc_id: str, new_text: str) -> ReanchorSummary:
-        """Re-find every annotation of a document in its new text.
+    def reanchor(self, doc_id: str, new_text: str, notes=None) -> ReanchorSummary:
+        """Re-find every annotation of a document in its new text (and those on its notes in
+        `notes`, its (number, text) pairs in order; None: leave them as they are).
 
         Each attempt is added to the history (old and new selector, method, score, the
         text's hash); the annotation keeps its current selector. Moves onto changed text
@@ -480,11 +540,18 @@ class AnnotationService(AccountsMixin):
         """
         digest = text_hash(new_text)
         anchorer = Anchorer(new_text)
+        stream = None if notes is None else NoteStream(notes)
 
         def work(session: Session) -> ReanchorSummary:
             summary = ReanchorSummary()
             rows = session.scalars(select(Annotation).where(Annotation.doc_id == doc_id)).unique()
             for row in rows:
+                if row.note is not None:
+                    if stream is not None:
+                        event = self._reanchor_note_row(row, stream, summary)
+                        if event is not None:
+                            session.add(event)
+                    continue
                 if row.text_hash == digest and row.status != "orphaned":  # anchored to this very text
                     summary.kept += 1
                     continue
@@ -492,6 +559,51 @@ class AnnotationService(AccountsMixin):
             return summary
 
         return self._write(work)
+
+    @staticmethod
+    def _reanchor_note_row(row: Annotation, stream: NoteStream, summary: ReanchorSummary) -> AnchorEvent | None:
+        """Re-find an annotation on a note among the document's notes now (it may be renumbered)."""
+        assert row.note is not None  # only rows on a note come here
+        current = stream.text_of(row.note)
+        if current is not None and row.text_hash == text_hash(current) and row.status != "orphaned":
+            summary.kept += 1
+            return None
+        found = stream.find(row.exact, row.prefix, row.suffix, row.note, row.start, row.end, rival=row.rival_score)
+        if found is None:
+            summary.orphaned += 1
+            digest = text_hash(current) if current is not None else text_hash(stream.text)
+            row.status = "orphaned"
+            return _event(row, "orphaned", "none", new_text_hash=digest, new_note=row.note)
+        m = found.match
+        same_place = (found.note, m.start, m.end) == (row.note, row.start, row.end) and row.status != "orphaned"
+        if m.changed:
+            summary.moved_changed += 1
+            kind, status = "changed", "review"
+        elif same_place:
+            summary.kept += 1
+            kind, status = "kept", row.status
+        else:
+            summary.moved_unchanged += 1
+            kind, status = "moved", "review" if row.status == "review" else "anchored"
+        selector = stream.describe(found.note, m.start, m.end)
+        digest = text_hash(stream.text_of(found.note) or "")
+        event = _event(
+            row,
+            kind,
+            m.method,
+            m.score,
+            new_exact=selector.exact,
+            new_prefix=selector.prefix,
+            new_suffix=selector.suffix,
+            new_start=m.start,
+            new_end=m.end,
+            new_text_hash=digest,
+            new_note=found.note,
+        )
+        row.start, row.end, row.exact, row.note = m.start, m.end, selector.exact, found.note
+        row.prefix, row.suffix, row.rival_score = selector.prefix, selector.suffix, selector.rival
+        row.status, row.text_hash = status, digest
+        return event
 
     @staticmethod
     def _reanchor_row(
@@ -502,7 +614,7 @@ class AnnotationService(AccountsMixin):
             summary.orphaned += 1
             event = _event(row, "orphaned", "none", new_text_hash=digest)
             row.status = "orphaned"
-            return event
+            return event  # new_note stays NULL: a body annotation
         same_place = (found.start, found.end) == (row.start, row.end) and row.status != "orphaned"
         if found.changed:
             summary.moved_changed += 1
@@ -545,13 +657,22 @@ class AnnotationService(AccountsMixin):
 
         return self._write(work)
 
-    def replace_anchor(self, annotation_id: str, user, start: int, end: int, text: str) -> AnnotationRecord:
-        """Re-place an annotation (an orphan, or one under review) by hand on text[start:end] (author only)."""
+    def replace_anchor(
+        self, annotation_id: str, user, start: int, end: int, text: str | None, note: str | None = None, notes=None
+    ) -> AnnotationRecord:
+        """Re-place an annotation (an orphan, or one under review) by hand on text[start:end]
+        (author only); on a note: `note` and the document's `notes` ((number, text) pairs),
+        the offsets counting in that note's text. An annotation may move between the text
+        and its notes."""
+        stream, text, note = _target(text, note, notes)
+        if text is None:
+            raise AnnotationError(404, "unknown document")
         if not isinstance(start, int) or not isinstance(end, int) or not 0 <= start < end <= len(text):
             raise AnnotationError(400, f"selector {start}..{end} is outside the document text (0..{len(text)})")
         if end - start > MAX_QUOTE:
             raise AnnotationError(413, f"quote too long (max {MAX_QUOTE} characters)")
-        selector = anchorer_for(text).describe(start, end)
+        assert stream is None or note is not None
+        selector = anchorer_for(text).describe(start, end) if stream is None else stream.describe(str(note), start, end)
         digest = text_hash(text)
 
         def work(session: Session) -> AnnotationRecord:
@@ -568,9 +689,10 @@ class AnnotationService(AccountsMixin):
                     new_start=start,
                     new_end=end,
                     new_text_hash=digest,
+                    new_note=note,
                 )
             )
-            row.start, row.end, row.exact = start, end, selector.exact
+            row.start, row.end, row.exact, row.note = start, end, selector.exact, note
             row.prefix, row.suffix, row.rival_score = selector.prefix, selector.suffix, selector.rival
             row.status, row.text_hash, row.modified = "anchored", digest, utcnow()
             session.flush()
@@ -607,6 +729,7 @@ class AnnotationService(AccountsMixin):
                 status=inp.status or "anchored",
                 text_hash=inp.text_hash or "",
                 rival_score=inp.rival_score,
+                note=inp.note,
             )
             row.tag_rows = [AnnotationTag(tag=t, position=i) for i, t in enumerate(tags)]
             session.add(row)
@@ -624,10 +747,76 @@ class AnnotationService(AccountsMixin):
         return self._write(work)
 
 
-def _selector(exact, prefix, suffix, start, end) -> dict | None:
+# Core inserts of the mapped tables (a mapped class's __table__ is typed as a FromClause).
+_INSERT_ANNOTATION = cast(Table, Annotation.__table__).insert()
+_INSERT_TAG = cast(Table, AnnotationTag.__table__).insert()
+_INSERT_EVENT = cast(Table, AnchorEvent.__table__).insert()
+
+
+def _annotation_params(rec: AnnotationRecord) -> dict:
+    """The `annotations` row of a new annotation (column names)."""
+    return {
+        "id": rec.id,
+        "doc_id": rec.doc_id,
+        "creator_id": rec.creator_id,
+        "visibility": rec.visibility,
+        "exact": rec.exact,
+        "prefix": rec.prefix,
+        "suffix": rec.suffix,
+        "start_offset": rec.start,
+        "end_offset": rec.end,
+        "comment": rec.comment,
+        "created": rec.created,
+        "modified": rec.modified,
+        "status": rec.status,
+        "text_hash": rec.text_hash,
+        "rival_score": rec.rival_score,
+        "note": rec.note,
+    }
+
+
+def _created_event_params(rec: AnnotationRecord, actor_id: int) -> dict:
+    """The first history row of a new annotation: the selector as it was made."""
+    return {
+        "annotation_id": rec.id,
+        "event": "created",
+        "method": "selected",
+        "new_exact": rec.exact,
+        "new_prefix": rec.prefix,
+        "new_suffix": rec.suffix,
+        "new_start": rec.start,
+        "new_end": rec.end,
+        "new_text_hash": rec.text_hash,
+        "new_note": rec.note,
+        "actor_id": actor_id,
+        "created": rec.modified,
+    }
+
+
+def _target(doc_text: str | None, note, notes) -> tuple[NoteStream | None, str | None, str | None]:
+    """(the notes' stream or None, the text an annotation's offsets count in, the note checked)."""
+    if note is None:
+        return None, doc_text, None
+    try:
+        note = check_note(note)
+    except JsonLdError as exc:
+        raise AnnotationError(400, exc.message) from None
+    if notes is None:
+        raise AnnotationError(404, "unknown document")
+    stream = note_stream_for(notes)
+    text = stream.text_of(note)
+    if text is None:
+        raise AnnotationError(404, f"the document has no note {note!r}")
+    return stream, text, note
+
+
+def _selector(exact, prefix, suffix, start, end, note=None) -> dict | None:
     if exact is None:
         return None
-    return {"exact": exact, "prefix": prefix or "", "suffix": suffix or "", "start": start, "end": end}
+    out = {"exact": exact, "prefix": prefix or "", "suffix": suffix or "", "start": start, "end": end}
+    if note is not None:
+        out["note"] = note
+    return out
 
 
 def _history(session: Session, ids: list[str]) -> dict[str, list[AnchorRecord]]:
@@ -645,8 +834,8 @@ def _history(session: Session, ids: list[str]) -> dict[str, list[AnchorRecord]]:
                 event=ev.event,
                 method=ev.method,
                 score=ev.score,
-                old=_selector(ev.old_exact, ev.old_prefix, ev.old_suffix, ev.old_start, ev.old_end),
-                new=_selector(ev.new_exact, ev.new_prefix, ev.new_suffix, ev.new_start, ev.new_end),
+                old=_selector(ev.old_exact, ev.old_prefix, ev.old_suffix, ev.old_start, ev.old_end, ev.old_note),
+                new=_selector(ev.new_exact, ev.new_prefix, ev.new_suffix, ev.new_start, ev.new_end, ev.new_note),
                 old_text_hash=ev.old_text_hash,
                 new_text_hash=ev.new_text_hash,
                 actor=names.get(ev.actor_id) if ev.actor_id is not None else None,
@@ -678,6 +867,8 @@ def _event_row(annotation_id: str, h: AnchorRecord, actor_id: int | None) -> Anc
         new_start=new.get("start"),
         new_end=new.get("end"),
         new_text_hash=h.new_text_hash,
+        old_note=old.get("note"),
+        new_note=new.get("note"),
         actor_id=actor_id,
         created=h.at or utcnow(),
     )

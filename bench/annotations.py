@@ -116,19 +116,30 @@ def bench_api(label: str, url: str, data: str, doc_id: str, text: str, n: int) -
         if response.status_code != 201:
             raise SystemExit(f"{label}: POST failed with {response.status_code}: {response.get_data(as_text=True)}")
     created, cpu = time.perf_counter() - t0, time.process_time() - c0
-    # a tag new to the index: how long until search finds it after its create returned
-    s, e = todo[0]
-    body["body"] = [{"type": "TextualBody", "purpose": "tagging", "value": "brand-new-tag"}]
-    body["target"]["selector"] = [
-        {"type": "TextQuoteSelector", "exact": text[s:e]},
-        {"type": "TextPositionSelector", "start": s, "end": e},
-    ]
-    client.post("/api/annotations", data=json.dumps(body), content_type="application/ld+json", headers=headers)
-    t1 = time.perf_counter()
-    while not client.get("/api/search?q=tag:brand-new-tag").get_json()["total"]:
-        if time.perf_counter() - t1 > 60:
-            raise SystemExit(f"{label}: a new tag was not found by search within 60 s")
-    seen = time.perf_counter() - t1
+    # a tag no annotation had: how long until `tag:` search finds it after its create
+    # returned, and in how many searches (1: the first search after the create). The search
+    # is warmed up first (index opened, caches filled), so this is the tag's delay plus one
+    # search's time, not the first search's start-up.
+    client.get("/api/search?q=tag:tag1")
+    seen_all, rounds_all = [], []
+    for k in range(5):
+        s, e = todo[k]
+        body["body"] = [{"type": "TextualBody", "purpose": "tagging", "value": f"brand-new-tag-{k}"}]
+        body["target"]["selector"] = [
+            {"type": "TextQuoteSelector", "exact": text[s:e]},
+            {"type": "TextPositionSelector", "start": s, "end": e},
+        ]
+        client.post("/api/annotations", data=json.dumps(body), content_type="application/ld+json", headers=headers)
+        t1, rounds = time.perf_counter(), 0
+        while True:
+            rounds += 1
+            if client.get(f"/api/search?q=tag:brand-new-tag-{k}").get_json()["total"]:
+                break
+            if time.perf_counter() - t1 > 60:
+                raise SystemExit(f"{label}: a new tag was not found by search within 60 s")
+        seen_all.append(time.perf_counter() - t1)
+        rounds_all.append(rounds)
+    seen = max(seen_all)
     rounds = 10
     t0 = time.perf_counter()
     for _ in range(rounds):
@@ -138,7 +149,8 @@ def bench_api(label: str, url: str, data: str, doc_id: str, text: str, n: int) -
         f"{label:10s} API create: {n / created:8.0f} annotations/s ({created * 1000 / n:.2f} ms each, "
         f"{cpu * 1000 / n:.2f} ms CPU); "
         f"API list {listed['total']}: {per_list * 1000:.1f} ms; a new tag found by search "
-        f"{seen * 1000:.0f} ms after its create returned"
+        f"{seen * 1000:.0f} ms after its create returned (worst of 5; searches needed: "
+        f"{', '.join(map(str, rounds_all))})"
     )
 
 

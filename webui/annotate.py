@@ -140,7 +140,8 @@ def reanchor_documents(app: Flask, doc_ids: Iterable[str]) -> dict[str, dict[str
             if stored is None:
                 continue
             try:
-                summary = service.reanchor(doc_id, stored.document.text)
+                notes = [(n.number, n.text) for n in stored.document.footnotes]
+                summary = service.reanchor(doc_id, stored.document.text, notes)
             except AnnotationError as exc:
                 app.logger.warning("re-anchoring %s failed: %s", doc_id, exc.message)
                 continue

@@ -21,18 +21,66 @@ from flask import g
 from indexer.tagfilter import TagResolver
 
 
-def resolver_for(service, user) -> TagResolver:
+def resolver_for(service, user, store=None) -> TagResolver:
     """The tags ``user`` (a UserRecord, or None for anonymous: shared tags only) may search,
-    fetched from the annotation ``service`` when a search first needs them."""
-    return TagResolver(lambda: service.visible_tag_spans(viewer=user))
+    fetched from the annotation ``service`` when a search first needs them. A tag on a
+    footnote's text is found on the passages that cite the note (read from the document
+    ``store``; without one, tags on notes are not searchable)."""
+
+    def fetch():
+        spans = service.visible_tag_spans(viewer=user)
+        on_notes = service.visible_note_tags(viewer=user) if store is not None else None
+        return spans + note_tag_spans(store, on_notes) if on_notes else spans
+
+    return TagResolver(fetch)
+
+
+def _citing_passages(store, doc_id: str) -> dict[str, list[tuple[int, int]]]:
+    """note number -> (start, end) of each passage citing it, kept while the document's
+    file is unchanged."""
+    import os
+
+    from .caches import cache
+
+    try:
+        st = os.stat(store.docs_dir / f"{doc_id}.json")
+        stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+    except (OSError, ValueError):
+        return {}
+    kept = cache("note_citing_passages", 64)
+    found = kept.get(doc_id)
+    if found is not None and found[0] == stamp:
+        return found[1]
+    stored = store.get(doc_id)
+    out: dict[str, list[tuple[int, int]]] = {}
+    if stored is not None:
+        by_ordinal = {p.ordinal: p for p in stored.document.passages}
+        for mark in stored.document.marks:
+            p = by_ordinal.get(mark.passage)
+            if p is not None and (p.start, p.end) not in out.setdefault(mark.number, []):
+                out[mark.number].append((p.start, p.end))
+    kept.put(doc_id, (stamp, out))
+    return out
+
+
+def note_tag_spans(store, note_tags) -> list[tuple[str, int, int, str]]:
+    """(doc_id, note, tag) of tags on notes as spans of the passages citing each note."""
+    out: list[tuple[str, int, int, str]] = []
+    citing: dict[str, dict] = {}
+    for doc_id, note, tag in note_tags:
+        if doc_id not in citing:
+            citing[doc_id] = _citing_passages(store, doc_id)
+        out.extend((doc_id, s, e, tag) for s, e in citing[doc_id].get(note, ()))
+    return out
 
 
 class ScopedSearcher:
     """A Searcher seen by one user: tag clauses, hit tags and tag facets are theirs only."""
 
-    def __init__(self, searcher, service, user):
+    def __init__(self, searcher, service, user, store=None):
         self._searcher = searcher
         self._service = service
+        self._store = store
         self.user = user
 
     def __getattr__(self, name: str):
@@ -45,15 +93,16 @@ class ScopedSearcher:
             page=page,
             pagelen=pagelen,
             filters=filters,
-            tag_resolver=resolver_for(self._service, self.user),
+            tag_resolver=resolver_for(self._service, self.user, self._store),
             **options,
         )
 
 
-def scoped_searcher(searcher, service) -> ScopedSearcher:
-    """Wrap the app's searcher for the user of this request (anonymous outside one)."""
+def scoped_searcher(searcher, service, store=None) -> ScopedSearcher:
+    """Wrap the app's searcher for the user of this request (anonymous outside one); the
+    document ``store`` places tags on notes where the text cites them."""
     user = g.get("user") if g else None
-    return ScopedSearcher(searcher, service, user)
+    return ScopedSearcher(searcher, service, user, store)
 
 
 @dataclass
@@ -90,7 +139,11 @@ def check_tags(index_dir, store, service) -> TagCheck:
             stored = store.get(rec.doc_id)
             documents[rec.doc_id] = stored.document if stored is not None else None
         doc = documents[rec.doc_id]
-        if doc is not None and any(p.start < rec.end and p.end > rec.start for p in doc.passages):
+        if rec.note is not None:  # found where the text cites the note
+            searchable = doc is not None and any(m.number == rec.note for m in doc.marks)
+        else:
+            searchable = doc is not None and any(p.start < rec.end and p.end > rec.start for p in doc.passages)
+        if searchable:
             check.on_passages += 1
         else:
             check.unindexed += 1

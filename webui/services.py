@@ -37,7 +37,7 @@ def get_searcher():
 
         reg["searcher"] = Searcher(current_app.config["INDEX_DIR"])
     # annotation tags come from the database, each user's own (see webui/annotation_tags.py)
-    return annotation_tags.scoped_searcher(reg["searcher"], get_annotation_service())
+    return annotation_tags.scoped_searcher(reg["searcher"], get_annotation_service(), get_store())
 
 
 #: documents whose text get_document_text keeps (annotation writes check quotes against it)

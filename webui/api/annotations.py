@@ -15,6 +15,9 @@ Responses have the content type
   "target": {"source": "<BASE_URL>/doc/<doc_id>", "selector": [
   {"type": "TextQuoteSelector", "exact", "prefix", "suffix"},
   {"type": "TextPositionSelector", "start", "end"}]}, "glossa:visibility": "private"|"shared"}``
+  An annotation on a footnote's text has the note as source,
+  ``"<BASE_URL>/doc/<doc_id>/fn/<number>"``, its selectors counting in the note's text
+  (as ``GET /api/documents/<doc_id>/footnotes/<number>`` gives it); 404 unknown note.
   -> 201 the stored Annotation (with ``id``, ``creator``, ``created``, ``modified``,
   ``glossa:status``), ``Location`` header. 400 malformed JSON or bad field, 404 unknown
   document, 400/422 selector outside the text or quote not in the text, 413 too large.
@@ -123,6 +126,26 @@ def document_text(doc_id: str) -> str:
     return text
 
 
+def document_notes(doc_id: str) -> list[tuple[str, str]]:
+    """The notes of a stored document as (number, text) pairs in order, or a 404 naming it."""
+    stored = services.get_store().get(doc_id) if len(doc_id) <= MAX_DOC_ID else None
+    if stored is None:
+        abort(
+            404,
+            description=f"Unknown document {doc_id[:MAX_DOC_ID]!r}: annotate a document listed by GET /api/documents.",
+        )
+    return [(n.number, n.text) for n in stored.document.footnotes]
+
+
+def note_text(notes: list[tuple[str, str]], number: str) -> str:
+    """The text of note `number`, or a 404 naming the notes there are."""
+    for n, text in notes:
+        if n == number:
+            return text
+    have = ", ".join(n for n, _ in notes[:20]) or "none"
+    abort(404, description=f"The document has no note {number[:20]!r} (its notes: {have}).")
+
+
 def list_filters() -> dict:
     """The list/export filters of the query string, checked."""
     args = request.args
@@ -154,9 +177,15 @@ def create():
         inp = model.from_jsonld(data)
     except model.JsonLdError as exc:
         abort(400, description=f"Invalid annotation: {exc}")
-    text = document_text(inp.doc_id)
+    notes = None
+    if inp.note is not None:
+        notes = document_notes(inp.doc_id)
+        note_text(notes, inp.note)
+        text = None
+    else:
+        text = document_text(inp.doc_id)
     try:
-        rec = services.get_annotation_service().create_input(user, inp, text)
+        rec = services.get_annotation_service().create_input(user, inp, text, notes)
     except AnnotationError as exc:
         fail(exc)
     body = model.to_jsonld(rec, base_url())
@@ -203,9 +232,17 @@ def patch(annotation_id: str):
             inp = model.from_jsonld({"type": "Annotation", "target": data["target"]})
             if inp.doc_id != old.doc_id:
                 abort(400, description="target.source: an annotation cannot move to another document.")
-            text = document_text(old.doc_id)
+            notes = None
+            if inp.note is not None:
+                notes = document_notes(old.doc_id)
+                text = note_text(notes, inp.note)
+            else:
+                text = document_text(old.doc_id)
             start, end = place_quote(text, inp.exact, inp.start, inp.end, inp.prefix, inp.suffix)
-            rec = service.replace_anchor(annotation_id, user, start, end, text)
+            if notes is None:
+                rec = service.replace_anchor(annotation_id, user, start, end, text)
+            else:
+                rec = service.replace_anchor(annotation_id, user, start, end, None, note=inp.note, notes=notes)
         if comment is not None or visibility is not None:
             rec = service.update(annotation_id, user, comment=comment, tags=tags, visibility=visibility)
     except model.JsonLdError as exc:

@@ -3,8 +3,13 @@
  * Configuration comes from data- attributes of #annotation-panel (no inline script).
  * A passage is an element `.passage[data-start][data-end]`; its text is the concatenation
  * of its text nodes that are not inside a [data-glossa-skip] element, and equals the
- * canonical text slice [data-start, data-end). Highlights are <mark class="anno"> elements,
- * which hold text nodes themselves, so they do not change that mapping.
+ * canonical text slice [data-start, data-end). A footnote's text is an element
+ * `[data-anno-note=NUMBER]` (in the notes list, on the note page, in a popover's copy): its
+ * text is the note's own text, from offset 0, and an annotation on it has the note as its
+ * target source (DOC_IRI/fn/NUMBER). Highlights are <mark class="anno"> elements, which
+ * hold text nodes themselves, so they do not change that mapping. An annotation under
+ * review (moved onto changed text) gets a marker button before its highlight, and its list
+ * item shows the quote as last confirmed with Accept and Re-place.
  * User text is only ever inserted with textContent / createTextNode.
  */
 (function () {
@@ -23,9 +28,23 @@
   var editor = panel.querySelector(".anno-editor");
   var toolbar = document.createElement("div");
 
-  function passages() {
-    return Array.prototype.slice.call(document.querySelectorAll(".passage[data-start][data-end]"));
+  var CONTAINERS = ".passage[data-start][data-end], [data-anno-note]";
+
+  /* Text containers of one scope ("" the document's text, else a note number); with
+     `all`, popover copies too (they can be selected, never highlighted). */
+  function containers(scope, all) {
+    return Array.prototype.slice.call(document.querySelectorAll(CONTAINERS)).filter(function (c) {
+      return scopeOf(c) === scope && (all || !c.closest(".popover"));
+    });
   }
+
+  function passages() { return containers(""); }
+
+  function scopeOf(c) {
+    return c.hasAttribute("data-anno-note") ? c.getAttribute("data-anno-note") : "";
+  }
+
+  function startOf(c) { return c.hasAttribute("data-anno-note") ? 0 : Number(c.dataset.start); }
 
   function skipped(node, root) {
     var el = node.parentElement ? node.parentElement.closest("[data-glossa-skip]") : null;
@@ -48,7 +67,7 @@
   function boundaryOffset(p, container, offset) {
     var probe = document.createRange();
     probe.setStart(container, offset);
-    var total = Number(p.dataset.start);
+    var total = startOf(p);
     var nodes = textNodes(p);
     for (var i = 0; i < nodes.length; i++) {
       var node = nodes[i];
@@ -77,13 +96,28 @@
     return out;
   }
 
-  /* The canonical target of the current selection, or null. */
+  /* The canonical target of the current selection, or null: in the document's text, or
+     in one note (a selection from a note on into the next is cut at the note's end). */
   function selectionTarget() {
     var sel = window.getSelection();
     if (!sel || sel.rangeCount === 0 || sel.isCollapsed) return null;
     var range = sel.getRangeAt(0);
-    var hit = passages().filter(function (p) { return range.intersectsNode(p); });
+    var all = Array.prototype.slice.call(document.querySelectorAll(CONTAINERS));
+    var hit = all.filter(function (c) { return range.intersectsNode(c); });
     if (hit.length === 0) return null;
+    var scope = scopeOf(hit[0]);
+    if (scope !== "") {
+      var note = hit[0];
+      var text = passageText(note);
+      var ns = note.contains(range.startContainer) ? boundaryOffset(note, range.startContainer, range.startOffset) : 0;
+      var ne = note.contains(range.endContainer) ? boundaryOffset(note, range.endContainer, range.endOffset) : text.length;
+      if (ne <= ns) return null;
+      return {
+        note: scope, start: ns, end: ne, exact: text.slice(ns, ne),
+        prefix: text.slice(Math.max(0, ns - CONTEXT), ns), suffix: text.slice(ne, ne + CONTEXT)
+      };
+    }
+    hit = hit.filter(function (c) { return scopeOf(c) === ""; });
     var first = hit[0], last = hit[hit.length - 1];
     var start = first.contains(range.startContainer)
       ? boundaryOffset(first, range.startContainer, range.startOffset) : Number(first.dataset.start);
@@ -91,7 +125,7 @@
       ? boundaryOffset(last, range.endContainer, range.endOffset) : Number(last.dataset.end);
     if (end <= start) return null;
     return {
-      start: start, end: end, exact: textSlice(start, end),
+      note: null, start: start, end: end, exact: textSlice(start, end),
       prefix: textSlice(Math.max(0, start - CONTEXT), start), suffix: textSlice(end, end + CONTEXT)
     };
   }
@@ -118,12 +152,23 @@
       .map(function (x) { return String(x.value || ""); });
   }
 
+  /* The note an annotation is on (its target source is DOC_IRI/fn/NUMBER), or null. */
+  function noteOf(anno) {
+    var target = Array.isArray(anno.target) ? anno.target[0] : anno.target;
+    var source = String((target && target.source) || "");
+    if (source.indexOf(cfg.source + "/fn/") !== 0) return null;
+    try { return decodeURIComponent(source.slice(cfg.source.length + 4)); } catch (e) { return null; }
+  }
+
   function view(anno) {
     var pos = selectorOf(anno, "TextPositionSelector") || {};
     var quote = selectorOf(anno, "TextQuoteSelector") || {};
     var creator = anno.creator || {};
+    var status = anno["glossa:status"] || anno.status || "anchored";
+    var previous = anno["glossa:previousQuote"];
     return {
-      id: shortId(anno), raw: anno, start: Number(pos.start), end: Number(pos.end),
+      id: shortId(anno), raw: anno, start: Number(pos.start), end: Number(pos.end), note: noteOf(anno),
+      review: status === "review", previous: previous && typeof previous.exact === "string" ? previous.exact : null,
       exact: quote.exact || "", tags: bodies(anno, "tagging"),
       comment: bodies(anno, "commenting").join("\n"),
       author: creator.name || creator.nickname || "", created: anno.created || "",
@@ -138,8 +183,8 @@
   function highlight(a) {
     if (a.orphaned || !(a.end > a.start)) return;
     var pieces = [];
-    passages().forEach(function (p) {
-      var ps = Number(p.dataset.start), pe = Number(p.dataset.end);
+    containers(a.note === null ? "" : a.note).forEach(function (p) {
+      var ps = startOf(p), pe = a.note === null ? Number(p.dataset.end) : Infinity;
       if (pe <= a.start || ps >= a.end) return;
       var pos = ps;
       textNodes(p).forEach(function (node) {
@@ -149,19 +194,42 @@
         if (e > s) pieces.push([node, s - ns, e - ns]);
       });
     });
+    var flagged = {};
     pieces.forEach(function (piece) {
       var node = piece[0];
       if (piece[2] < node.length) node.splitText(piece[2]);
       if (piece[1] > 0) node = node.splitText(piece[1]);
       var mark = document.createElement("mark");
-      mark.className = "anno" + (a.mine ? " anno-mine" : " anno-other") + " anno-" + a.visibility;
+      mark.className = "anno" + (a.mine ? " anno-mine" : " anno-other") + " anno-" + a.visibility +
+        (a.review ? " anno-review" : "");
       mark.dataset.annoId = a.id;
       node.parentNode.insertBefore(mark, node);
       mark.appendChild(node);
+      // the first piece in each copy of the text gets the review marker
+      var host = mark.closest(CONTAINERS);
+      var key = host ? Array.prototype.indexOf.call(document.querySelectorAll(CONTAINERS), host) : -1;
+      if (a.review && !flagged[key]) {
+        flagged[key] = true;
+        mark.parentNode.insertBefore(reviewFlag(a), mark);
+      }
     });
   }
 
+  /* The marker before a highlight under review: a button (keyboard reachable, skipped by
+     the offset mapping and by copying) that leads to the list item's Accept / Re-place. */
+  function reviewFlag(a) {
+    var flag = el("button", "anno-review-flag", "review");
+    flag.type = "button";
+    flag.setAttribute("data-glossa-skip", "");
+    flag.dataset.annoId = a.id;
+    flag.setAttribute("aria-label", "Annotation moved onto changed text: review it" +
+      (a.previous !== null ? " (it was \u201c" + a.previous.slice(0, 80) + "\u201d)" : ""));
+    flag.title = "Moved with changes: review it";
+    return flag;
+  }
+
   function unhighlightAll() {
+    document.querySelectorAll(".anno-review-flag").forEach(function (flag) { flag.remove(); });
     document.querySelectorAll("mark.anno").forEach(function (mark) {
       var parent = mark.parentNode;
       while (mark.firstChild) parent.insertBefore(mark.firstChild, mark);
@@ -205,16 +273,28 @@
   }
 
   function renderItem(a) {
-    var li = el("li", "anno-item" + (a.orphaned ? " anno-orphaned" : ""));
+    var li = el("li", "anno-item" + (a.orphaned ? " anno-orphaned" : "") + (a.review ? " anno-under-review" : ""));
     li.id = "anno-" + a.id;
+    li.tabIndex = -1;
     li.dataset.annoId = a.id;
     var meta = el("div", "anno-meta");
     meta.appendChild(el("span", "anno-author", a.author));
     meta.appendChild(el("time", "anno-date", a.created.slice(0, 10)));
+    if (a.note !== null) meta.appendChild(el("span", "anno-on-note", "note " + a.note));
     meta.appendChild(el("span", "anno-visibility anno-" + a.visibility, a.visibility));
     li.appendChild(meta);
     if (a.orphaned) li.appendChild(el("p", "anno-orphan-note", "Orphaned: the quoted text was not found after the document changed."));
-    li.appendChild(el("blockquote", "anno-quote", a.exact));
+    if (a.review) {
+      li.appendChild(el("p", "anno-review-note", "Needs review: the document changed and this annotation was moved onto text that differs from its quote."));
+      var cmp = el("dl", "anno-compare");
+      cmp.appendChild(el("dt", null, "Was"));
+      cmp.appendChild(el("dd", "anno-previous", a.previous !== null ? a.previous : "(not known)"));
+      cmp.appendChild(el("dt", null, "Now"));
+      cmp.appendChild(el("dd", "anno-current", a.exact));
+      li.appendChild(cmp);
+    } else {
+      li.appendChild(el("blockquote", "anno-quote", a.exact));
+    }
     if (a.tags.length) {
       var tags = el("ul", "anno-tags");
       a.tags.forEach(function (t) {
@@ -234,7 +314,8 @@
     if (a.mine) {
       var actions = el("div", "anno-actions");
       actions.appendChild(button("Edit", "anno-edit", function (ev) { ev.stopPropagation(); openEditor(null, a); }));
-      if (a.orphaned) actions.appendChild(button("Re-place", "anno-replace", function (ev) { ev.stopPropagation(); startReplacing(a); }));
+      if (a.review) actions.appendChild(button("Accept", "anno-accept", function (ev) { ev.stopPropagation(); accept(a); }));
+      if (a.orphaned || a.review) actions.appendChild(button("Re-place", "anno-replace", function (ev) { ev.stopPropagation(); startReplacing(a); }));
       actions.appendChild(button("Delete", "anno-delete", function (ev) { ev.stopPropagation(); remove(a); }));
       li.appendChild(actions);
     }
@@ -251,13 +332,26 @@
     window.setTimeout(function () { node.classList.remove("anno-flash"); }, 1500);
   }
 
+  /* Document order: the text first, then the notes in the order they are shown. */
+  function noteOrder() {
+    var order = {};
+    Array.prototype.forEach.call(document.querySelectorAll("[data-anno-note]"), function (c, i) {
+      var n = c.getAttribute("data-anno-note");
+      if (!(n in order)) order[n] = i;
+    });
+    return order;
+  }
+
   function render() {
     unhighlightAll();
-    state.annotations.sort(function (x, y) { return (x.start - y.start) || (x.end - y.end); });
+    var order = noteOrder();
+    var rank = function (a) { return a.note === null ? -1 : (a.note in order ? order[a.note] : 1e9); };
+    state.annotations.sort(function (x, y) { return (rank(x) - rank(y)) || (x.start - y.start) || (x.end - y.end); });
     state.annotations.forEach(highlight);
     list.replaceChildren();
-    state.annotations.forEach(function (a) { list.appendChild(renderItem(a)); });
-    panel.querySelector(".anno-empty").hidden = state.annotations.length > 0;
+    var shown = state.annotations.filter(function (a) { return !cfg.note || a.note === cfg.note; });
+    shown.forEach(function (a) { list.appendChild(renderItem(a)); });
+    panel.querySelector(".anno-empty").hidden = shown.length > 0;
   }
 
   function say(message, isError) {
@@ -321,7 +415,7 @@
     };
     if (target) {
       anno.target = {
-        source: cfg.source,
+        source: target.note ? cfg.source + "/fn/" + encodeURIComponent(target.note) : cfg.source,
         selector: [
           { type: "TextQuoteSelector", exact: target.exact, prefix: target.prefix, suffix: target.suffix },
           { type: "TextPositionSelector", start: target.start, end: target.end }
@@ -362,7 +456,9 @@
   var DRAFTS = "glossa-drafts:" + cfg.docId;
 
   function draftKey(target, anno) {
-    return anno ? "anno:" + anno.id : (target ? target.start + "-" + target.end : "");
+    if (anno) return "anno:" + anno.id;
+    if (!target) return "";
+    return (target.note ? "note:" + target.note + ":" : "") + target.start + "-" + target.end;
   }
 
   function readDrafts() {
@@ -462,6 +558,16 @@
     }).catch(function (err) { say("Not deleted: " + err.message, true); });
   }
 
+  function accept(a) {
+    request("POST", cfg.api + "/" + encodeURIComponent(a.id) + "/accept").then(function () {
+      say("Accepted: the annotation stays on the text it was moved onto.");
+      return load();
+    }).then(function () {
+      var item = document.getElementById("anno-" + a.id);
+      if (item) item.focus();
+    }).catch(function (err) { say("Not accepted: " + err.message, true); });
+  }
+
   function startReplacing(a) {
     state.replacing = a;
     say("Select the new place of this annotation in the text, then press \u201cPlace here\u201d.");
@@ -495,9 +601,15 @@
     var range = window.getSelection().getRangeAt(0);
     // Right after the selected passage in the document, so Tab from the selection reaches it.
     var node = range.endContainer.nodeType === 1 ? range.endContainer : range.endContainer.parentElement;
-    var host = node.closest(".passage, .note") || node;
+    var host = node.closest(".passage, .note, [data-anno-note]") || node;
     var anchor = host.closest("li.note") || host;
-    if (anchor.nextSibling !== toolbar) anchor.parentNode.insertBefore(toolbar, anchor.nextSibling);
+    if (anchor.closest(".popover")) {
+      // a popover goes away: the toolbar follows its note in the list (or the page's end)
+      var original = containers(state.selection.note || "")[0];
+      anchor = original ? (original.closest("li.note") || original) : null;
+    }
+    if (anchor === null) document.body.appendChild(toolbar);
+    else if (anchor.nextSibling !== toolbar) anchor.parentNode.insertBefore(toolbar, anchor.nextSibling);
     toolbar.hidden = false;
     var rect = range.getBoundingClientRect();
     var parent = toolbar.offsetParent || document.body;
@@ -544,7 +656,8 @@
       if (active && (panel.contains(active) || toolbar.contains(active))) return;
       var target = selectionTarget();
       if (target) {
-        if (!state.selection || toolbar.hidden || target.start !== state.selection.start || target.end !== state.selection.end) showToolbar(target);
+        if (!state.selection || toolbar.hidden || target.start !== state.selection.start ||
+            target.end !== state.selection.end || target.note !== state.selection.note) showToolbar(target);
       } else if (!toolbar.contains(active)) hideToolbar();
     }, 150);
   }
@@ -588,6 +701,17 @@
     editor.addEventListener("submit", function (ev) { ev.preventDefault(); save(); });
     editor.querySelector(".anno-cancel").addEventListener("click", closeEditor);
     document.addEventListener("click", function (ev) {
+      var flag = ev.target.closest ? ev.target.closest(".anno-review-flag") : null;
+      if (flag) {
+        var entry = document.getElementById("anno-" + flag.dataset.annoId);
+        if (entry) {
+          entry.scrollIntoView({ block: "nearest" });
+          flash(entry);
+          var next = entry.querySelector(".anno-accept, .anno-replace") || entry;
+          next.focus();
+        }
+        return;
+      }
       var mark = ev.target.closest ? ev.target.closest("mark.anno") : null;
       if (!mark) return;
       var item = document.getElementById("anno-" + mark.dataset.annoId);
