@@ -16,11 +16,12 @@ from pathlib import Path
 
 from .builder import DocumentBuilder
 from .models import Document, ReadError
+from .pdf_bibliography import mark_references
 from .pdf_layout import Line, Page, read_layout
 from .pdf_notes import NoteState, split_page
 from .pdf_paragraphs import paragraphs, vocabulary
 from .pdf_title import pdf_title
-from .references import annotate_footnotes
+from .references import annotate_footnotes, parse_list_entry
 
 PAGE_NUMBER = re.compile(r"^(page\s+)?(\d{1,4}|[ivxlcdm]{1,6})(\s*(/|of)\s*\d{1,4})?$", re.I)
 
@@ -51,13 +52,18 @@ def read_pdf(path: str | Path, doc_id: str | None = None, data: bytes | None = N
         kept = [ln for ln in page.lines if id(ln) not in drop]
         body.extend(split_page(kept, page, body_size, state))
     builder = DocumentBuilder()
-    for block in paragraphs(body, body_size, vocab):
+    failures = 0
+    for block in mark_references(paragraphs(body, body_size, vocab), body_size, vocab):
+        if block.kind == "reference":
+            refs = parse_list_entry(block.text)
+            failures += refs is None
+            block.references = refs or []
         builder.add(block)
     notes = state.notes
     for note in notes:
         note.text = re.sub(r"\s+", " ", note.text).strip()
     metadata = {k: v for k, v in info.items() if v}
-    failures = annotate_footnotes(notes)
+    failures += annotate_footnotes(notes)
     if failures:
         metadata["reference_parse_failures"] = failures  # kept as commentary notes, counted here
     return builder.build(
