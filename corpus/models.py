@@ -124,3 +124,7 @@ class Document:
 
 class ReadError(Exception):
     """A file could not be read as a document; the message says why, for a person."""
+
+
+class NoTextLayer(ReadError):
+    """A PDF with no text to read (a scan): OCR (``glossa ingest --ocr``) may read it."""

@@ -15,7 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 from .builder import DocumentBuilder
-from .models import Document, ReadError
+from .models import Document, NoTextLayer, ReadError
 from .pdf_bibliography import mark_references
 from .pdf_layout import Line, Page, read_layout
 from .pdf_notes import NoteState, split_page
@@ -39,9 +39,10 @@ def read_pdf(path: str | Path, doc_id: str | None = None, data: bytes | None = N
     pages, info = read_layout(path.name, data)
     lines = [line for page in pages for line in page.lines]
     if not any(line.text.strip() for line in lines):
-        raise ReadError(
-            f"{path.name}: the PDF has no text layer (probably a scan); "
-            "run OCR first (for example `ocrmypdf in.pdf out.pdf`) and add the result"
+        raise NoTextLayer(
+            f"{path.name}: the PDF has no text layer (probably a scan); ingest it with --ocr "
+            "(needs ocrmypdf: apt-get install ocrmypdf tesseract-ocr-eng), or run OCR first "
+            "(for example `ocrmypdf in.pdf out.pdf`) and add the result"
         )
     body_size = _body_size(pages)
     drop = _running_lines(pages)

@@ -15,6 +15,9 @@ and note styles LibreOffice does not make:
 ``tex-endnotes.pdf``
     notes set as endnotes (the ``endnotes`` package: a "Notes" section at the end), followed
     by a flush author-year reference list that has no heading of its own.
+``tex-scanned.pdf``
+    a page typeset by LaTeX and then rendered to a grey image by Ghostscript's ``pdfimage8``
+    device (needs ``gs``): a PDF with no text layer, as a scanner makes, for the OCR path.
 
 Every sentence is written here; the text of each document is built from them in a fixed order,
 and PDF dates and IDs are left out so a rebuild gives the same files.
@@ -168,10 +171,26 @@ def endnotes_doc() -> str:
     return "".join(body)
 
 
+def scanned_doc() -> str:
+    return (
+        r"""\pdfinfoomitdate=1 \pdftrailerid{}
+\documentclass[12pt]{article}
+\usepackage[paperwidth=15cm,paperheight=10cm,margin=1.5cm]{geometry}
+\pagestyle{empty}
+\begin{document}
+\section*{The Summit Reservoirs}
+"""
+        + prose(2, 4)
+        + "\n\\end{document}\n"
+    )
+
+
 DOCUMENTS = {"tex-twocolumn.pdf": twocolumn, "tex-notes.pdf": notes_doc, "tex-endnotes.pdf": endnotes_doc}
+#: typeset, then rendered to an image-only PDF
+SCANS = {"tex-scanned.pdf": scanned_doc}
 
 
-def build(name: str, source: str, work: Path) -> None:
+def build(name: str, source: str, work: Path, scan: bool = False) -> None:
     tex = work / (Path(name).stem + ".tex")
     tex.write_text(source, encoding="utf-8")
     env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000", FORCE_SOURCE_DATE="1")
@@ -183,7 +202,13 @@ def build(name: str, source: str, work: Path) -> None:
             check=True,
             capture_output=True,
         )
-    shutil.copy(work / (tex.stem + ".pdf"), HERE / name)
+    if scan:  # the page as a 150 dpi grey image, no text
+        subprocess.run(
+            ["gs", "-q", "-sDEVICE=pdfimage8", "-r150", "-o", str(HERE / name), str(work / (tex.stem + ".pdf"))],
+            check=True,
+        )
+    else:
+        shutil.copy(work / (tex.stem + ".pdf"), HERE / name)
     print(f"wrote {HERE / name}")
 
 
@@ -194,6 +219,11 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for name, make in DOCUMENTS.items():
             build(name, make(), Path(tmp))
+        if shutil.which("gs") is None:
+            print("gs not found (apt-get install ghostscript): tex-scanned.pdf not rebuilt")
+            return 1
+        for name, make in SCANS.items():
+            build(name, make(), Path(tmp), scan=True)
     return 0
 
 
