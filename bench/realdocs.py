@@ -44,11 +44,14 @@ DEFINITIONS = {
     f"line-end hyphens joined, lower case, accents and punctuation dropped)",
     "numbers found": "gold note numbers for which Glossa has a footnote with that number, whatever its text",
     "note lines in body": f"gold note lines of >= {MIN_LINE} letters found inside one body passage (letters only, "
-    "no spaces, digits dropped, so line breaks, hyphens and marks do not matter)",
-    "note lines in notes": "gold note lines found inside one Glossa footnote text (the note text is kept, "
-    "rightly cut or not); 'in neither' = found neither there nor in a body passage",
+    "no spaces, digits dropped, so line breaks, hyphens and marks do not matter); a body passage is any "
+    "passage but a reference-list entry (kind 'reference')",
+    "note lines in notes": "gold note lines found inside one Glossa footnote text or reference-list entry (the gold "
+    "sets a reference list as a footnote area; the note text is kept, rightly cut or not); 'in neither' = "
+    "found neither there nor in a body passage",
     "note first lines in body": "the same for the first line of each gold note only",
-    "body lines as notes": f"gold body lines of >= {MIN_LINE} letters found inside one Glossa footnote text (same folding)",
+    "body lines as notes": f"gold body lines of >= {MIN_LINE} letters found inside one Glossa footnote text or "
+    "reference-list entry (same folding)",
     "body lines kept": f"gold body lines of >= {MIN_LINE} letters found inside one body passage (text not lost)",
     "split paragraphs": "pairs of consecutive paragraph passages where the first does not end with . ! ? : ; … "
     "(closing quotes/brackets allowed) and the next starts with a lower-case letter, or the first ends "
@@ -100,11 +103,14 @@ def score_pdf(doc, gold: Gold | None) -> dict:
     """Figures for one read PDF (gold figures only when there is a gold)."""
     out: dict = {"passages": len(doc.passages), "footnotes": len(doc.footnotes), "title": doc.title}
     out["split_pairs"], out["pairs"] = split_share(doc)
+    out["reference_entries"] = sum(1 for p in doc.passages if p.kind == "reference")
     if gold is None:
         return out
-    passages = [doc.passage_text(p) for p in doc.passages]
+    passages = [doc.passage_text(p) for p in doc.passages if p.kind != "reference"]
+    entries = [doc.passage_text(p) for p in doc.passages if p.kind == "reference"]
     body_key = "|" + "|".join(compact(t) for t in passages) + "|"
-    notes_key = "|" + "|".join(compact(n.text) for n in doc.footnotes) + "|"
+    # the gold sets a reference list as a footnote area: its entries count with the notes
+    notes_key = "|" + "|".join([compact(n.text) for n in doc.footnotes] + [compact(t) for t in entries]) + "|"
     by_number: dict[str, list] = {}
     for note in doc.footnotes:
         by_number.setdefault(str(note.number), []).append(note)
@@ -257,6 +263,7 @@ def pdf_totals(results: dict) -> dict:
         "note_first_lines_in_body": total("note_first_lines_in_body", gold),
         "gold_note_first_lines": total("gold_note_first_lines", gold),
         "body_lines_as_notes": total("body_lines_as_notes", gold),
+        "reference_entries": total("reference_entries", ok),
         "body_lines_kept": total("body_lines_kept", gold),
         "gold_body_lines": total("gold_body_lines", gold),
         "page_phrases_found": total("page_phrases_found", gold),
@@ -319,6 +326,7 @@ def print_pdfs(results: dict, totals: dict) -> None:
     print(f"  note first lines in body      {pct(t['note_first_lines_in_body'], t['gold_note_first_lines'])}")
     print(f"  body lines taken as notes     {pct(t['body_lines_as_notes'], t['gold_body_lines'])}")
     print(f"  body lines kept in passages   {pct(t['body_lines_kept'], t['gold_body_lines'])}")
+    print(f"  reference-list entries        {t['reference_entries']} (all PDFs read)")
     print(f"  cross-page phrases found      {t['page_phrases_found']}/{t['gold_page_phrases']}")
     print("  column phrases                not measured (the TEI has no coordinates)")
     print(f"  titles right                  {t['titles_right']}/{t['gold_titles']}")

@@ -19,6 +19,10 @@ class Block:
     page: int | None = None
     #: (offset inside ``text``, footnote number) for every footnote mark removed from it
     marks: list[tuple[int, str]] = field(default_factory=list)
+    #: the PDF lines the block was made of (PDF reader only; never part of the document)
+    lines: list = field(default_factory=list, repr=False, compare=False)
+    #: for ``reference`` blocks (a reference-list entry): the works it cites, parsed
+    references: list = field(default_factory=list)
 
 
 class DocumentBuilder:
@@ -61,6 +65,7 @@ class DocumentBuilder:
                     kind=block.kind,
                     level=block.level,
                     footnotes=cited,
+                    references=list(block.references),
                 )
             )
             parts.append(text)

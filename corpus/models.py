@@ -58,9 +58,12 @@ class Passage:
     start: int
     end: int
     page: int | None = None
-    kind: str = "paragraph"  # "paragraph" | "heading" | "item" | "caption"
+    kind: str = "paragraph"  # "paragraph" | "heading" | "item" | "caption" | "reference"
     level: int = 0  # heading level (1-6) for headings, else 0
     footnotes: list[str] = field(default_factory=list)  # numbers cited in this passage
+    #: for a "reference" passage (an entry of the document's reference list): the works it
+    #: lists, parsed as footnote references are (empty when the entry does not parse)
+    references: list[Reference] = field(default_factory=list)
 
 
 @dataclass
@@ -103,7 +106,12 @@ class Document:
     def from_dict(cls, data: dict[str, Any]) -> Document:
         """Rebuild a document from :meth:`to_dict` output."""
         data = dict(data)
-        data["passages"] = [Passage(**p) for p in data.get("passages", [])]
+        passages = []
+        for p in data.get("passages", []):
+            p = dict(p)
+            p["references"] = [Reference(**r) for r in p.get("references", [])]
+            passages.append(Passage(**p))
+        data["passages"] = passages
         notes = []
         for n in data.get("footnotes", []):
             n = dict(n)
@@ -116,3 +124,7 @@ class Document:
 
 class ReadError(Exception):
     """A file could not be read as a document; the message says why, for a person."""
+
+
+class NoTextLayer(ReadError):
+    """A PDF with no text to read (a scan): OCR (``glossa ingest --ocr``) may read it."""

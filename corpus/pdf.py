@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from .builder import DocumentBuilder
-from .models import Document, ReadError
+from .models import Document, NoTextLayer, ReadError
+from .pdf_bibliography import mark_references
 from .pdf_layout import Line, Page, read_layout
 from .pdf_notes import NoteState, split_page
 from .pdf_paragraphs import paragraphs, vocabulary
 from .pdf_title import pdf_title
-from .references import annotate_footnotes
+from .references import annotate_footnotes, parse_list_entry
 
 PAGE_NUMBER = re.compile(r"^(page\s+)?(\d{1,4}|[ivxlcdm]{1,6})(\s*(/|of)\s*\d{1,4})?$", re.I)
 
@@ -39,9 +40,10 @@ def read_pdf(path: str | Path, doc_id: str | None = None, data: bytes | None = N
     pages, info = read_layout(path.name, data)
     lines = [line for page in pages for line in page.lines]
     if not any(line.text.strip() for line in lines):
-        raise ReadError(
-            f"{path.name}: the PDF has no text layer (probably a scan); "
-            "run OCR first (for example `ocrmypdf in.pdf out.pdf`) and add the result"
+        raise NoTextLayer(
+            f"{path.name}: the PDF has no text layer (probably a scan); ingest it with --ocr "
+            "(needs ocrmypdf: apt-get install ocrmypdf tesseract-ocr-eng), or run OCR first "
+            "(for example `ocrmypdf in.pdf out.pdf`) and add the result"
         )
     body_size = _body_size(pages)
     drop = _running_lines(pages)
@@ -52,13 +54,18 @@ def read_pdf(path: str | Path, doc_id: str | None = None, data: bytes | None = N
         kept = [ln for ln in page.lines if id(ln) not in drop]
         body.extend(split_page(kept, page, body_size, state))
     builder = DocumentBuilder()
-    for block in paragraphs(body, body_size, vocab):
+    failures = 0
+    for block in mark_references(paragraphs(body, body_size, vocab), body_size, vocab):
+        if block.kind == "reference":
+            refs = parse_list_entry(block.text)
+            failures += refs is None
+            block.references = refs or []
         builder.add(block)
     notes = state.notes
     for note in notes:
         note.text = re.sub(r"\s+", " ", note.text).strip()
     metadata: dict[str, Any] = {k: v for k, v in info.items() if v}
-    failures = annotate_footnotes(notes)
+    failures += annotate_footnotes(notes)
     if failures:
         metadata["reference_parse_failures"] = failures  # kept as commentary notes, counted here
     return builder.build(

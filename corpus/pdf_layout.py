@@ -319,8 +319,9 @@ def _gutter(lines: list[Line], unit: float) -> float | None:
 def _joins(group: list[Line], band: list[Line], theirs: float | None, unit: float) -> bool:
     """Whether a band belongs to the region above it: both one column, or sharing its gutter."""
     mine = _gutter(group, unit)
-    if theirs is None:  # lines under a column region: they belong to it if they keep to one side
-        return mine is None or all(ln.x1 <= mine for ln in band) or all(ln.x0 >= mine for ln in band)
+    if theirs is None:  # lines under a column region: they belong to it if none crosses its gutter
+        # (a heading in one column beside a line of the other shares one baseline: no gutter of its own)
+        return mine is None or all(ln.x1 <= mine or ln.x0 >= mine for ln in band)
     if mine is None:
         return False
     return _gutter(group + band, unit) is not None

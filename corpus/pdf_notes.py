@@ -98,6 +98,14 @@ def split_page(page_lines: list[Line], page: Page, body_size: float, state: Note
             state.marks.update(n for _, n in line.marks)
             found, state.paren_last = paren_marks(line, state.paren_last)
             state.marks.update(found)
+        inner = _inner_block(lines, body_size, state) if start == len(lines) else None
+        if inner is not None:  # small-type notes inside the region (endnotes, then a reference list)
+            first, end = inner
+            body.extend(lines[:first])
+            _collect(lines[first:end], state)
+            lines, start = lines[end:], len(lines) - end
+            for line in lines:
+                state.marks.update(n for _, n in line.marks)
         body.extend(lines[:start])
         if start < len(lines):
             _collect(lines[start:], state)
@@ -165,6 +173,31 @@ def _block_start(lines: list[Line], page: Page, body_size: float, state: NoteSta
         if _sequence_continues(lines[i:], int(found[0]), marks) or _hanging_run(lines[i:], int(found[0]), state):
             return i
     return len(lines)
+
+
+def _inner_block(lines: list[Line], body_size: float, state: NoteState) -> tuple[int, int] | None:
+    """A run of notes in small type followed by more body-size text in the same region
+    (endnotes under a "Notes" heading, then a reference list): (first, end) or None.
+
+    The run must start with the next note the body has marked and hold at least two notes
+    in sequence, so a small-type quotation or caption that starts with a number stays text.
+    """
+    for i, line in enumerate(lines):
+        if line.size >= body_size * 0.92:
+            continue
+        found = number_of(line)
+        if not found or not found[0].isdigit() or int(found[0]) != state.last + 1 or found[0] not in state.marks:
+            continue
+        end = i
+        while end < len(lines) and lines[end].size < body_size * 0.92:
+            end += 1
+        if end == len(lines):
+            return None
+        numbers = [number_of(ln) for ln in lines[i:end]]
+        seq = [int(f[0]) for f in numbers if f and f[0].isdigit()]
+        if len(seq) >= 2 and seq[:2] == [state.last + 1, state.last + 2]:
+            return i, end
+    return None
 
 
 def _hanging_run(lines: list[Line], first: int, state: NoteState) -> bool:

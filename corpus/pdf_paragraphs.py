@@ -121,8 +121,11 @@ def paragraphs(lines: list[Line], body_size: float, vocab: set[str]) -> list[Blo
             block.marks = [(min(o, len(joined)), n) for o, n in block.marks]
             block.marks += [(o + shift, n) for o, n in line.marks]
             block.text = joined
+            block.lines.append(line)
         else:
-            blocks.append(Block(line.text, kind=kind, level=min(level, 6), page=line.page, marks=list(line.marks)))
+            block = Block(line.text, kind=kind, level=min(level, 6), page=line.page, marks=list(line.marks))
+            block.lines.append(line)
+            blocks.append(block)
         prev = line
     return blocks
 

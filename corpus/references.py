@@ -193,6 +193,17 @@ def annotate_footnotes(footnotes: list[Footnote]) -> int:
     return failures
 
 
+def parse_list_entry(text: str) -> list[Reference] | None:
+    """The works an entry of a reference list names (its leading "[12]" / "12." left out);
+    None when the parser fails on it (never raises: the entry is kept as text)."""
+    text = re.sub(r"^\s*(?:\[\d{1,3}\]|\d{1,3}\.)\s+", "", text)
+    try:
+        refs, _ = parse_reference_text(text)
+    except Exception:  # noqa: BLE001 - one odd entry must never take its document down
+        return None
+    return refs
+
+
 def parse_reference_text(text: str) -> tuple[list[Reference], str]:
     """Split one note's text into its references and the commentary around them."""
     urls = [u.rstrip(".,;:)]»”’") for u in URL.findall(text)]

@@ -39,23 +39,36 @@ class Work:
     urls: list[str] = field(default_factory=list)
     #: (doc_id, footnote number) of every citation, in reading order
     citations: list[tuple[str, str]] = field(default_factory=list)
+    #: (doc_id, passage ordinal) of every reference-list entry naming the work
+    listed: list[tuple[str, int]] = field(default_factory=list)
     type: str = "document"  # a CSL type: article-journal, chapter, book, webpage, legislation, ...
 
 
 def build_works(documents: Iterable[Document]) -> list[Work]:
-    """Group the parsed references of all documents by work key (sorted by key)."""
+    """Group the parsed references of all documents by work key (sorted by key): those of
+    the footnotes (``citations``) and those of reference-list entries (``listed``)."""
     works: dict[str, Work] = {}
+
+    def work_of(ref: Reference) -> Work | None:
+        if not ref.work_key or not (ref.title or ref.authors):
+            return None
+        work = works.get(ref.work_key)
+        if work is None:
+            work = works[ref.work_key] = Work(key=ref.work_key)
+        _merge(work, ref)
+        return work
+
     for doc in documents:
         for note in doc.footnotes:
             for ref in note.references:
-                if not ref.work_key or not (ref.title or ref.authors):
-                    continue
-                work = works.get(ref.work_key)
-                if work is None:
-                    work = works[ref.work_key] = Work(key=ref.work_key)
-                _merge(work, ref)
-                if (doc.doc_id, note.number) not in work.citations:
+                work = work_of(ref)
+                if work is not None and (doc.doc_id, note.number) not in work.citations:
                     work.citations.append((doc.doc_id, note.number))
+        for passage in doc.passages:
+            for ref in passage.references:
+                work = work_of(ref)
+                if work is not None and (doc.doc_id, passage.ordinal) not in work.listed:
+                    work.listed.append((doc.doc_id, passage.ordinal))
     for work in works.values():
         work.type = work_type(work)
     return sorted(works.values(), key=lambda w: w.key)

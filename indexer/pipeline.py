@@ -135,15 +135,17 @@ def ingest(
     model: str | None = None,
     file_timeout: float | None = None,
     file_memory: int | None = None,
+    ocr: bool | None = None,
 ) -> IngestReport:
     """Bring the index and document store of ``data_dir`` up to date with ``paths``.
 
     ``file_timeout`` (seconds) and ``file_memory`` (MB) bound what one file may cost; None
     takes GLOSSA_INGEST_FILE_TIMEOUT / GLOSSA_INGEST_FILE_MEMORY, else 120 s and 1024 MB;
-    0 means no limit. A bad value raises ValueError naming the setting.
+    0 means no limit. ``ocr``: read scanned PDFs with ocrmypdf (None takes GLOSSA_INGEST_OCR,
+    else no). A bad value raises ValueError naming the setting.
     """
     began = time.perf_counter()
-    budget = Budget.from_settings(file_timeout, file_memory)
+    budget = Budget.from_settings(file_timeout, file_memory, ocr=ocr)
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     data = Path(data_dir)
@@ -238,7 +240,7 @@ def _outcomes(
     if "fork" in multiprocessing.get_all_start_methods():
         pool = Pool(plan, tagger, min(workers, len(plan)), inherited, budget)
         return iter(pool), pool.close
-    return in_process(plan, tagger), lambda: None
+    return in_process(plan, tagger, budget), lambda: None
 
 
 def _run(

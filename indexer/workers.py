@@ -16,6 +16,10 @@ starts any thread, that holds the model and forks a fresh worker whenever the pa
 worker is ever forked from the multi-threaded ingesting process, and every worker shares the
 model's memory with the others. :func:`in_process` does it all in the calling process (no
 ``fork`` on this platform: then there is no budget). Outcomes come back in plan order.
+
+With ``Budget.ocr`` (``glossa ingest --ocr``, setting INGEST_OCR) a PDF with no text layer is
+run through ``ocrmypdf`` (corpus.pdf_ocr) in a temporary directory and the result is read; the
+OCR child gets the worker's memory limit (inherited) and the time the budget allows.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import corpus
-from corpus.models import Document
+from corpus.models import Document, NoTextLayer
 
 from .ner import Entity, EntityTagger
 from .store import display_path
@@ -53,6 +57,7 @@ PlanItem = tuple[str, str, str]
 #: glossa.cfg included; library callers that pass none get these variables), and the defaults
 TIMEOUT_SETTING = "GLOSSA_INGEST_FILE_TIMEOUT"
 MEMORY_SETTING = "GLOSSA_INGEST_FILE_MEMORY"
+OCR_SETTING = "GLOSSA_INGEST_OCR"
 DEFAULT_TIMEOUT = 120.0
 DEFAULT_MEMORY = 1024
 #: a worker whose resident memory grew this much over its start after a file is replaced by
@@ -66,24 +71,37 @@ WALL_FACTOR = 5
 
 @dataclass(frozen=True)
 class Budget:
-    """What one file may cost in its worker: seconds of processor time, megabytes of address space.
+    """What one file may cost in its worker: seconds of processor time, megabytes of address space;
+    and whether a scanned PDF may be read by OCR (which then runs within those limits).
 
     ``None`` (or 0 in the settings) means no limit.
     """
 
     seconds: float | None = DEFAULT_TIMEOUT
     megabytes: int | None = DEFAULT_MEMORY
+    ocr: bool = False
 
     @classmethod
     def from_settings(
-        cls, seconds: float | None = None, megabytes: int | None = None, environ: Mapping[str, str] | None = None
+        cls,
+        seconds: float | None = None,
+        megabytes: int | None = None,
+        environ: Mapping[str, str] | None = None,
+        ocr: bool | None = None,
     ) -> Budget:
         """The given limits, else the environment's, else the defaults; ValueError names a bad setting."""
         environ = os.environ if environ is None else environ
         return cls(
             _limit(seconds, environ, TIMEOUT_SETTING, DEFAULT_TIMEOUT, float, "seconds"),
             _limit(megabytes, environ, MEMORY_SETTING, DEFAULT_MEMORY, int, "megabytes"),
+            _flag(ocr, environ, OCR_SETTING),
         )
+
+    @property
+    def ocr_seconds(self) -> float | None:
+        """Wall-clock seconds the OCR child may take: under the worker's own backstop, so the
+        child is stopped (not orphaned) before the worker is."""
+        return None if self.seconds is None else 0.9 * WALL_FACTOR * self.seconds
 
     def timeout_reason(self) -> str:
         return (
@@ -116,6 +134,17 @@ def _limit(given: Any, environ: Mapping[str, str], name: str, default: Any, kind
     return value or None
 
 
+def _flag(given: bool | None, environ: Mapping[str, str], name: str) -> bool:
+    if given is not None:
+        return bool(given)
+    raw = (environ.get(name) or "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise ValueError(f"{name} must be true or false, not {raw!r}")
+
+
 @dataclass
 class Outcome:
     """What became of one planned file: a tagged document, or the reason it failed."""
@@ -130,10 +159,15 @@ class Outcome:
     retire: bool = False
 
 
-def read_one(path: Path, doc_id: str) -> Document:
-    """Read one document, mapping any failure to corpus.ReadError with a reason."""
+def read_one(path: Path, doc_id: str, budget: Budget | None = None) -> Document:
+    """Read one document, mapping any failure to corpus.ReadError with a reason (a scan is
+    read by OCR when ``budget.ocr``)."""
     try:
         document = corpus.read_document(path, doc_id)
+    except NoTextLayer:
+        if budget is None or not budget.ocr:
+            raise
+        document = _read_by_ocr(path, doc_id, budget)
     except (corpus.ReadError, MemoryError):
         raise
     except Exception as exc:  # reader bugs fail this file alone
@@ -142,6 +176,25 @@ def read_one(path: Path, doc_id: str) -> Document:
     # a file name that is not UTF-8 (surrogate escapes) is shown, stored and indexed readably
     document.source_path = display_path(document.source_path)
     document.title = display_path(document.title)
+    return document
+
+
+def _read_by_ocr(path: Path, doc_id: str, budget: Budget) -> Document:
+    """A scanned PDF read from the text layer ``ocrmypdf`` adds (in a temporary directory)."""
+    import hashlib
+
+    from corpus.pdf import read_pdf
+    from corpus.pdf_ocr import missing_message, ocr_available, ocr_pdf
+
+    if not ocr_available():
+        raise corpus.ReadError(missing_message(path.name))
+    data = ocr_pdf(path, timeout=budget.ocr_seconds)
+    try:
+        document = read_pdf(path, doc_id, data=data)
+    except NoTextLayer:
+        raise corpus.ReadError(f"{path.name}: OCR (ocrmypdf) found no text in the scan") from None
+    document.content_hash = hashlib.sha256(path.read_bytes()).hexdigest()  # the source's, not the OCR output's
+    document.metadata["ocr"] = "ocrmypdf"
     return document
 
 
@@ -161,15 +214,16 @@ def _out_of_memory(exc: BaseException) -> bool:
     return False
 
 
-def in_process(plan: Sequence[PlanItem], tagger: EntityTagger) -> Iterator[Outcome]:
-    """Read lazily and tag in this process (spaCy batches passages across documents); no budget."""
+def in_process(plan: Sequence[PlanItem], tagger: EntityTagger, budget: Budget | None = None) -> Iterator[Outcome]:
+    """Read lazily and tag in this process (spaCy batches passages across documents); no
+    budget is enforced (``budget`` only says whether to OCR scans)."""
     failures: list[Outcome] = []
     items: dict[str, PlanItem] = {}
 
     def documents() -> Iterator[Document]:
         for item in plan:
             try:
-                document = read_one(Path(item[0]), item[2])
+                document = read_one(Path(item[0]), item[2], budget)
             except corpus.ReadError as exc:
                 failures.append(_failed(item, exc))
                 continue
@@ -184,13 +238,14 @@ def in_process(plan: Sequence[PlanItem], tagger: EntityTagger) -> Iterator[Outco
 
 
 _TAGGER: EntityTagger | None = None
+_BUDGET: Budget | None = None  # the worker's budget (set in the worker)
 
 
 def read_and_tag(item: PlanItem) -> Outcome:
     """Read and tag one file with the worker's model (in a worker)."""
     assert _TAGGER is not None
     try:
-        document = read_one(Path(item[0]), item[2])
+        document = read_one(Path(item[0]), item[2], _BUDGET)
     except corpus.ReadError as exc:
         if _out_of_memory(exc):
             raise MemoryError(str(exc)) from exc
@@ -254,8 +309,8 @@ def _run_budgeted(item: PlanItem, budget: Budget) -> Outcome:
 
 def _worker_main(conn: Connection, tagger: EntityTagger, budget: Budget) -> None:
     """A worker: take a file, read and tag it on the budget, send the outcome; until told to stop."""
-    global _TAGGER
-    _TAGGER = tagger
+    global _TAGGER, _BUDGET
+    _TAGGER, _BUDGET = tagger, budget
     _die_with_parent()
     started = _statm(1)
     while True:

@@ -124,6 +124,7 @@ def passage_records(document: Document, entities: Sequence[Entity]) -> list[dict
                 continue
             notes.append({"number": note.number, "text": note.text})
             cites.extend(r.work_key for r in note.references if r.work_key)
+        cites.extend(r.work_key for r in passage.references if r.work_key)  # a reference-list entry
         base = {
             "pid": f"{document.doc_id}:{passage.ordinal}",
             "doc_id": document.doc_id,

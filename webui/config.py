@@ -202,6 +202,14 @@ SETTINGS: tuple[Setting, ...] = (
         check=_whole(0, 1_048_576),
     ),
     Setting(
+        "INGEST_OCR",
+        False,
+        "Read scanned PDFs (no text layer) on ingest with Debian's ocrmypdf (Tesseract), on a temporary "
+        "copy within the per-file budget; like `glossa ingest --ocr` (needs apt-get install ocrmypdf "
+        "tesseract-ocr-eng).",
+        check=_boolean,
+    ),
+    Setting(
         "TRUSTED_HOSTS",
         None,
         "Host names requests may be addressed to (Host header), comma-separated; others get 400, "

