@@ -16,6 +16,7 @@ from .anchoring import Anchorer, anchorer_for, text_hash
 from .base import AnnotationError, UserRecord, user_record
 from .model import AnchorRecord, AnnotationInput, AnnotationRecord, JsonLdError, from_jsonld
 from .models import EVENTS, AnchorEvent, Annotation, AnnotationTag, User, utcnow
+from .removed import RemovedDocumentsMixin
 from .validation import (
     MAX_COMMENT,
     MAX_DOC_ID,
@@ -174,7 +175,7 @@ def _new_selector(row: Annotation) -> dict:
     }
 
 
-class AnnotationService(AccountsMixin):
+class AnnotationService(AccountsMixin, RemovedDocumentsMixin):
     """The annotation store; give it a session factory (see annotations.db)."""
 
     @classmethod

@@ -20,6 +20,7 @@ from flask import Flask
 
 from . import services
 from .app import allow_host, create_app
+from .intake import upload_body_limit
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,8 @@ def create_server(app: Flask, host: str, port: int, **options: Any):
     settings = {
         "threads": app.config["THREADS"],
         "connection_limit": app.config["CONNECTION_LIMIT"],
-        "max_request_body_size": app.config["MAX_CONTENT_LENGTH"],
+        # the upload routes take up to UPLOAD_MAX_TOTAL_SIZE; the app checks each route's own limit
+        "max_request_body_size": max(app.config["MAX_CONTENT_LENGTH"], upload_body_limit(app.config)),
         # Glossa reads forwarded headers itself when PROXY_FIX says how many proxies to trust
         "trusted_proxy": None,
         "clear_untrusted_proxy_headers": False,
