@@ -268,9 +268,8 @@ def check_upload(files: list[tuple[str, IO[bytes]]], limits: Limits) -> Checked:
                 413, f"The upload is larger than {size_text(limits.max_total)} in all (UPLOAD_MAX_TOTAL_SIZE)."
             )
         head = _head(stream)
-        if suffix(name) == "zip" or (head.startswith(ZIP_MAGIC) and suffix(name) not in limits.types):
-            prefix = str(PurePosixPath(name).with_suffix("")) if suffix(name) == "zip" else name
-            checked.items.extend(_zip_items(raw, stream, limits, prefix))
+        if suffix(name) == "zip":
+            checked.items.extend(_zip_items(raw, stream, limits, str(PurePosixPath(name).with_suffix(""))))
         else:
             if size > limits.max_file:
                 raise UploadRefused(

@@ -302,6 +302,7 @@ def _run_upload(app, jobs: JobStore, job: dict[str, Any]) -> None:
     manifest = store.manifest()
     by_hash = {entry.get("source_hash"): doc_id for doc_id, entry in manifest.items() if entry.get("source_hash")}
     todo: dict[str, dict[str, Any]] = {}
+    in_job: dict[str, str] = {}  # content hash -> the file of this upload that has it
     for entry in job["files"]:
         if entry.get("status") in FILE_RESULTS:
             continue
@@ -318,6 +319,11 @@ def _run_upload(app, jobs: JobStore, job: dict[str, Any]) -> None:
             # the same content is already in the corpus (under another name): one document
             entry.update(status="unchanged", doc_id=same, reason=f"same content as the document {same}")
             continue
+        twin = in_job.get(digest)
+        if twin is not None:
+            entry.update(status="unchanged", reason=f"same content as {twin} in this upload")
+            continue
+        in_job[digest] = entry["name"]
         if source is staged:
             target.parent.mkdir(parents=True, exist_ok=True)
             if target.exists():  # kept until the new version is in: a failed update keeps the old
