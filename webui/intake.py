@@ -357,7 +357,8 @@ def upload_body_limit(config) -> int:
 
 def body_limits(app) -> tuple[int, int, str]:
     """(body limit, form parts limit, setting name) of the upload routes (see webui.limits)."""
-    return upload_body_limit(app.config), int(app.config["UPLOAD_MAX_FILES"]) + 16, "UPLOAD_MAX_TOTAL_SIZE"
+    # each file may come with its relative name (a folder upload): two parts per file
+    return upload_body_limit(app.config), 2 * int(app.config["UPLOAD_MAX_FILES"]) + 16, "UPLOAD_MAX_TOTAL_SIZE"
 
 
 def register_upload_endpoint(app, endpoint: str) -> None:
@@ -374,16 +375,23 @@ def upload_from_request() -> dict[str, Any]:
     :raises UploadRefused: for an upload refused as a whole (nothing written).
     """
     from flask import current_app, g, request
+    from werkzeug.exceptions import RequestEntityTooLarge
 
     from . import jobs
 
-    sent = [f for f in request.files.getlist("files") if f and (f.filename or "").strip()]
-    paths = request.form.getlist("paths")
+    limits = Limits.from_config(current_app.config)
+    try:
+        sent = [f for f in request.files.getlist("files") if f and (f.filename or "").strip()]
+        paths = request.form.getlist("paths")
+    except RequestEntityTooLarge:  # more form parts than files allowed
+        raise UploadRefused(
+            413, f"The upload holds more than {limits.max_files:,} files (UPLOAD_MAX_FILES); send fewer at once."
+        ) from None
     named = []
     for number, storage in enumerate(sent):
         given = paths[number].strip() if number < len(paths) and paths[number].strip() else storage.filename
         named.append((given, storage.stream))
-    checked = check_upload(named, Limits.from_config(current_app.config))
+    checked = check_upload(named, limits)
     user = getattr(g.get("user"), "name", "") or ""
     job = stage_upload(current_app.config["DATA_DIR"], checked, user)
     jobs.start_runner(current_app._get_current_object())

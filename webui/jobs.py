@@ -204,8 +204,25 @@ def start_runner(app) -> None:
     procs[:] = [p for p in procs if p.poll() is None]  # reap the finished ones
     data = Path(app.config["DATA_DIR"])
     uploads_dir(data).mkdir(parents=True, exist_ok=True)
+    try:
+        proc = _spawn(data)
+    except OSError as exc:  # the job stays queued; the next look at it (ensure_runner) tries again
+        log.error("cannot start the job runner: %s", exc)
+        return
+    assert proc.stdin is not None
+    try:
+        proc.stdin.write(json.dumps(runner_config(app)).encode())
+        proc.stdin.close()
+    except OSError as exc:
+        log.error("cannot configure the job runner: %s", exc)
+    procs.append(proc)
+    # reaped by a thread of its own: no zombie, and no request waits for it
+    threading.Thread(target=proc.wait, name=f"glossa-job-runner-{proc.pid}", daemon=True).start()
+
+
+def _spawn(data: Path) -> subprocess.Popen:
     with open(uploads_dir(data) / "runner.log", "ab") as log_file:
-        proc = subprocess.Popen(
+        return subprocess.Popen(
             [sys.executable, "-m", "webui.job_runner"],
             stdin=subprocess.PIPE,
             stdout=log_file,
@@ -214,12 +231,6 @@ def start_runner(app) -> None:
             close_fds=True,
             cwd=str(Path(__file__).resolve().parents[1]),
         )
-    assert proc.stdin is not None
-    proc.stdin.write(json.dumps(runner_config(app)).encode())
-    proc.stdin.close()
-    procs.append(proc)
-    # reaped by a thread of its own: no zombie, and no request waits for it
-    threading.Thread(target=proc.wait, name=f"glossa-job-runner-{proc.pid}", daemon=True).start()
 
 
 def ensure_runner(app) -> None:

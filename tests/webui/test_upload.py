@@ -368,3 +368,44 @@ def test_a_document_ingested_from_elsewhere_keeps_its_file(client, upload_app):
     assert done["files"][0]["status"] == "removed"
     assert source.exists()  # not under DATA/corpus: not ours to delete
     assert doc_id not in DocumentStore(data).manifest()
+
+
+def test_too_many_parts_is_a_clear_413(tmp_path):
+    data = tmp_path / "d"
+    data.mkdir()
+    client = client_of(make_app(data, tmp_path / "g.db", UPLOAD_MAX_FILES=3))
+    many = post(client, [(f"f{i}.txt", TEXT) for i in range(30)], paths=[f"x/f{i}.txt" for i in range(30)])
+    assert many.status_code == 413 and "UPLOAD_MAX_FILES" in many.get_json()["message"]
+    # a folder upload of the allowed number, each file with its relative name, gets through the parser
+    ok = post(client, [(f"f{i}.txt", b"\x89PNG") for i in range(3)], paths=[f"x/f{i}.txt" for i in range(3)])
+    assert ok.status_code == 415
+
+
+def test_one_job_at_a_time_and_a_waiting_job_is_picked_up(client, upload_app):
+    """While a runner holds the queue, a new job waits; looking at it starts a runner once it is free."""
+    from webui import jobs
+
+    data = Path(upload_app.config["DATA_DIR"])
+    with jobs._runner_lock(data) as got:
+        assert got
+        job_id = post(client, [("queued.txt", TEXT)]).get_json()["id"]
+        time.sleep(3)  # the runner the upload started found the lock taken and left
+        assert client.get(f"/api/jobs/{job_id}").get_json()["status"] == "queued"
+    assert results(wait(client, job_id))["queued.txt"][0] == "added"
+
+
+def test_a_job_cut_off_while_running_is_run_again(upload_app):
+    """A runner that finds a job 'running' (its runner died) runs it again, in this process here."""
+    from webui import jobs
+    from webui.intake import Limits, check_upload, stage_upload
+
+    data = Path(upload_app.config["DATA_DIR"])
+    checked = check_upload([("again.txt", io.BytesIO(TEXT))], Limits.from_config(upload_app.config))
+    job = stage_upload(data, checked, "local")
+    job["status"] = "running"
+    job["started"] = "2026-01-01T00:00:00+00:00"
+    jobs.JobStore(data).write(job)
+    assert jobs.run_queue(upload_app) == 1
+    done = jobs.JobStore(data).get(job["id"])
+    assert done["status"] == "done" and done["files"][0]["status"] == "added"
+    assert not (data / "uploads" / "incoming" / job["id"]).exists()

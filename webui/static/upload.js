@@ -32,9 +32,12 @@
     return meta ? meta.getAttribute("content") : "";
   }
 
+  var holder = document.querySelector("[data-doc-url]");
+  var docUrl = holder ? holder.getAttribute("data-doc-url") : "/doc/DOC";
+
   function docLink(id) {
     var a = el("a", null, id);
-    a.href = "/doc/" + encodeURIComponent(id);
+    a.href = docUrl.replace("DOC", encodeURIComponent(id));
     return a;
   }
 
