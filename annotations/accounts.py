@@ -25,6 +25,18 @@ log = logging.getLogger(__name__)
 
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
 MIN_PASSWORD, MAX_PASSWORD = 8, 1024
+#: the roles, each including the ones before it: reader (search, read, annotate), editor (also
+#: upload, remove documents, correct entities), admin (also manage users)
+ROLES = ("reader", "editor", "admin")
+DEFAULT_ROLE = "reader"
+
+
+def check_role_name(role) -> str:
+    """A valid role name, or AnnotationError(400)."""
+    if not isinstance(role, str) or role.strip().lower() not in ROLES:
+        raise AnnotationError(400, f"role must be one of {', '.join(ROLES)}")
+    return role.strip().lower()
+
 
 # Read on every request (who is asking): plain column rows, built once, not ORM objects.
 _USER_COLUMNS = (User.id, User.name, User.created, User.session_version)
@@ -42,17 +54,39 @@ def check_user_name(name) -> str:
 
 
 class AccountsMixin(ServiceBase):
-    """add_user, authenticate, set_password, sessions, get_user, create_token, user_for_token, revoke_tokens."""
+    """add_user, set_role, authenticate, set_password, sessions, get_user, create_token, user_for_token,
+    revoke_tokens."""
 
-    def add_user(self, name: str, password: str) -> UserRecord:
-        """Create a user with a salted password hash; 409 if the name is taken."""
+    def add_user(self, name: str, password: str, role: str | None = None) -> UserRecord:
+        """Create a user with a salted password hash; 409 if the name is taken.
+
+        Without ``role``, the first account anyone can sign in to becomes ``admin`` (users with
+        no usable password, such as the demo's ``local`` user or imported authors, do not
+        count); every later one becomes ``reader``.
+        """
         check_user_name(name)
+        chosen = check_role_name(role) if role is not None else None
         if not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
             raise AnnotationError(400, f"password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")
         try:
-            return self._insert_user(name, hash_password(password))
+            return self._insert_user(name, hash_password(password), chosen, first_is_admin=chosen is None)
         except IntegrityError:
             raise AnnotationError(409, f"user {name!r} already exists") from None
+
+    def set_role(self, name: str, role: str) -> UserRecord:
+        """Give the named user ``role``; 404 for an unknown name. Sessions stay valid: the role
+        is read from the database on every request, so the change applies at the next one."""
+        chosen = check_role_name(role)
+
+        def work(session):
+            row = session.scalar(select(User).where(User.name == name)) if isinstance(name, str) else None
+            if row is None:
+                raise AnnotationError(404, f"no user {name!r}")
+            row.role = chosen
+            session.flush()
+            return user_record(row)
+
+        return self._write(work)
 
     def ensure_user(self, name: str) -> UserRecord:
         """The named user, created with an unusable password if missing (used by imports)."""
@@ -68,11 +102,21 @@ class AccountsMixin(ServiceBase):
                 raise
             return found
 
-    def _insert_user(self, name: str, password_hash: str) -> UserRecord:
-        """Insert one user row and commit; the unique name raises IntegrityError when taken."""
+    def _insert_user(
+        self, name: str, password_hash: str, role: str | None = None, first_is_admin: bool = False
+    ) -> UserRecord:
+        """Insert one user row and commit; the unique name raises IntegrityError when taken.
+
+        ``first_is_admin``: the role is ``admin`` when no user with a usable password exists yet
+        (decided in the same transaction as the insert)."""
 
         def work(session):
-            row = User(name=name, password_hash=password_hash)
+            chosen = role or DEFAULT_ROLE
+            if first_is_admin:
+                hashes = session.scalars(select(User.password_hash)).all()
+                if not any(is_usable(h) for h in hashes):
+                    chosen = "admin"
+            row = User(name=name, password_hash=password_hash, role=chosen)
             session.add(row)
             session.flush()
             return user_record(row)

@@ -45,11 +45,13 @@ class UserRecord:
     id: int
     name: str
     created: datetime
+    #: reader, editor or admin (see annotations.accounts.ROLES)
+    role: str = "reader"
 
 
 def user_record(row: User) -> UserRecord:
     """Plain copy of a User row."""
-    return UserRecord(id=row.id, name=row.name, created=row.created)
+    return UserRecord(id=row.id, name=row.name, created=row.created, role=row.role or "reader")
 
 
 def is_transient(exc: OperationalError) -> bool:

@@ -57,6 +57,8 @@ class User(Base):
     created: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     #: sessions started under an older version are over (sign-out, password change)
     session_version: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    #: reader, editor or admin (annotations.accounts.ROLES); what the web layer lets the user do
+    role: Mapped[str] = mapped_column(String(16), nullable=False, default="reader", server_default="reader")
 
 
 class ApiToken(Base):
@@ -170,3 +172,17 @@ class AnchorEvent(Base):
 
     # set when the event is made with its annotation, so one flush inserts both in order
     annotation: Mapped[Annotation] = relationship(lazy="raise")
+
+
+class RemovedDocument(Base):
+    """A document taken out of the corpus; its annotations are kept and shown as belonging to a
+    removed document until a file with the same id or content is added again."""
+
+    __tablename__ = "removed_documents"
+
+    doc_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    title: Mapped[str] = mapped_column(Text, nullable=False, default="", server_default="")
+    source_hash: Mapped[str] = mapped_column(String(64), nullable=False, default="", server_default="", index=True)
+    source_name: Mapped[str] = mapped_column(Text, nullable=False, default="", server_default="")
+    removed_by: Mapped[str] = mapped_column(String(64), nullable=False, default="", server_default="")
+    removed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)

@@ -18,6 +18,7 @@ from .anchoring import Anchorer, NoteStream, anchorer_for, note_stream_for, text
 from .base import AnnotationError, UserRecord, user_record
 from .model import AnchorRecord, AnnotationInput, AnnotationRecord, JsonLdError, check_note, from_jsonld
 from .models import EVENTS, AnchorEvent, Annotation, AnnotationTag, User, utcnow
+from .removed import RemovedDocumentsMixin
 from .validation import (
     MAX_COMMENT,
     MAX_DOC_ID,
@@ -193,7 +194,7 @@ def _new_selector(row: Annotation) -> dict:
     }
 
 
-class AnnotationService(AccountsMixin):
+class AnnotationService(AccountsMixin, RemovedDocumentsMixin):
     """The annotation store; give it a session factory (see annotations.db)."""
 
     @classmethod

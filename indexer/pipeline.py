@@ -18,7 +18,7 @@ import shutil
 import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -136,8 +136,13 @@ def ingest(
     file_timeout: float | None = None,
     file_memory: int | None = None,
     ocr: bool | None = None,
+    on_file: Callable[[str, str | None, str, str], None] | None = None,
 ) -> IngestReport:
     """Bring the index and document store of ``data_dir`` up to date with ``paths``.
+
+    ``on_file(path, doc_id, result, reason)`` is called as each planned file is done (result
+    ``added``, ``updated`` or ``failed``; files found unchanged are only in the report), before
+    the new index is switched in (what the upload page shows while it happens).
 
     ``file_timeout`` (seconds) and ``file_memory`` (MB) bound what one file may cost; None
     takes GLOSSA_INGEST_FILE_TIMEOUT / GLOSSA_INGEST_FILE_MEMORY, else 120 s and 1024 MB;
@@ -164,9 +169,29 @@ def ingest(
                 if source_key(entry) not in seen and not Path(source_key(entry)).exists()
             )
         if plan or report.pruned:
-            _run(data, store, manifest, plan, workers, model, progress, report, lock, budget)
+            _run(data, store, manifest, plan, workers, model, progress, report, lock, budget, on_file)
         else:
             report.tagger = "not loaded (nothing to tag)"
+    report.elapsed = round(time.perf_counter() - began, 3)
+    return report
+
+
+def remove_documents(doc_ids: Iterable[str], data_dir: str | os.PathLike) -> IngestReport:
+    """Take documents out of the index and the document store (their source files are left
+    alone), in a new index generation switched in atomically, as ingest does; ids not in the
+    store are ignored. ``report.pruned`` lists the ids removed. Raises IngestLocked while an
+    ingest runs."""
+    began = time.perf_counter()
+    data = Path(data_dir)
+    report = IngestReport()
+    with _Lock(data) as lock:
+        store = DocumentStore(data)
+        store.recover(discard=True)
+        manifest = store.manifest()
+        report.pruned = sorted({d for d in doc_ids if d in manifest})
+        if report.pruned:
+            _run(data, store, manifest, [], 1, None, False, report, lock, Budget.from_settings(None, None))
+    report.tagger = "not loaded (nothing to tag)"
     report.elapsed = round(time.perf_counter() - began, 3)
     return report
 
@@ -226,7 +251,7 @@ class _IndexWriter(threading.Thread):
 
 
 def _outcomes(
-    plan: list[PlanItem], tagger: EntityTagger, workers: int, inherited: list[int], budget: Budget
+    plan: list[PlanItem], tagger: EntityTagger | None, workers: int, inherited: list[int], budget: Budget
 ) -> tuple[Iterator[Outcome], Any]:
     """Outcomes in plan order and a closer.
 
@@ -254,12 +279,15 @@ def _run(
     report: IngestReport,
     lock: _Lock,
     budget: Budget,
+    on_file: Callable[[str, str | None, str, str], None] | None = None,
 ) -> None:
     """Read, tag and index the planned files into a new generation, then swap it in."""
-    tagger = EntityTagger(model, workers=workers)
-    report.tagger, report.fallback = tagger.description, tagger.fallback
-    if progress:
-        print(f"entity tagger: {tagger.description}", file=sys.stderr)
+    tagger = None
+    if plan:  # a removal only (remove_documents) needs no model
+        tagger = EntityTagger(model, workers=workers)
+        report.tagger, report.fallback = tagger.description, tagger.fallback
+        if progress:
+            print(f"entity tagger: {tagger.description}", file=sys.stderr)
     # forks (if it does) before any thread starts or the index writer takes its lock
     outcomes, close = _outcomes(plan, tagger, workers, [lock.handle.fileno()], budget)
     try:
@@ -280,6 +308,8 @@ def _run(
             bar.update(1)
             if outcome.document is None:
                 report.failed.append((display_path(outcome.key), outcome.reason))
+                if on_file is not None:
+                    on_file(outcome.key, None, "failed", outcome.reason)
                 continue
             document, found = outcome.document, outcome.entities
             is_new = document.doc_id not in manifest
@@ -291,6 +321,8 @@ def _run(
             manifest[document.doc_id] = entry
             (report.added if is_new else report.updated).append(document.doc_id)
             report.entities += len(found)
+            if on_file is not None:
+                on_file(outcome.key, document.doc_id, "added" if is_new else "updated", "")
             if thread.error is not None:
                 break
     finally:

@@ -49,12 +49,15 @@ def annotations_page():
     items = visible_annotations(filters)
     store = services.get_store()
     titles = {s.doc_id: s.title for s in store.summaries()}
+    # documents taken out of the corpus: their annotations are kept and marked (webui.jobs)
+    removed = {r.doc_id: r for r in service.removed_documents() if r.doc_id not in titles}
     export_args = {k: v for k, v in filters.items() if v}
     return render_template(
         "annotations.html",
         items=items,
         filters=filters,
         titles=titles,
+        removed=removed,
         authors=sorted({a.creator for a in service.find(viewer=g.user)}),
         tag_counts=service.tag_counts(viewer=g.user, doc_id=filters["doc"]),
         # anchored / review (moved with changes, to accept or re-place) / orphaned

@@ -126,17 +126,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import annotate, auth
+    from . import annotate, auth, roles
     from .api import annotations as api_annotations
     from .api import documents as api_documents
-    from .views import catalog, helpers, reader, search
+    from .api import jobs as api_jobs
+    from .views import catalog, helpers, reader, search, upload
 
     auth.init_app(app)
+    roles.init_app(app)
     helpers.init_app(app)
-    for module in (search, reader, catalog, annotate):
+    for module in (search, reader, catalog, annotate, upload):
         app.register_blueprint(module.bp)
     app.register_blueprint(api_documents.bp, url_prefix="/api")
     app.register_blueprint(api_annotations.bp, url_prefix="/api")
+    app.register_blueprint(api_jobs.bp, url_prefix="/api")
 
 
 def wants_json() -> bool:

@@ -136,6 +136,26 @@ def _host_list(value: Any) -> list[str]:
     return [h[1:-1] if h.startswith("[") and h.endswith("]") else h for h in hosts]
 
 
+# --- upload settings (issue 15): checks ------------------------------------------------
+#: the file types an upload may hold (corpus.reader.SUPPORTED_SUFFIXES without the dot)
+UPLOADABLE_TYPES = ("txt", "md", "markdown", "html", "htm", "pdf")
+
+
+def _upload_types(value: Any) -> tuple[str, ...]:
+    """File types (extensions) separated by commas, each one Glossa can read."""
+    items = value.split(",") if isinstance(value, str) else value
+    rule = f"must be file types separated by commas, from {', '.join(UPLOADABLE_TYPES)}"
+    if not isinstance(items, (list, tuple)):
+        raise ValueError(rule)
+    types = [str(t).strip().lower().lstrip(".") for t in items if str(t).strip()]
+    if not types or any(t not in UPLOADABLE_TYPES for t in types):
+        raise ValueError(rule)
+    return tuple(dict.fromkeys(types))
+
+
+# --- end of upload setting checks ------------------------------------------------------
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting(
         "DATA_DIR",
@@ -259,6 +279,48 @@ SETTINGS: tuple[Setting, ...] = (
         "Open connections each worker of `glossa serve` accepts at once; more wait in the listen queue.",
         check=_whole(1, 10000),
     ),
+    # --- upload settings (issue 15) -------------------------------------------------------
+    Setting(
+        "UPLOAD_MAX_FILE_SIZE",
+        "50M",
+        "Largest file an upload may hold (a file in a zip counts expanded), e.g. 512K or 50M; an "
+        "upload with a larger one is refused before anything is written.",
+        check=_byte_size,
+    ),
+    Setting(
+        "UPLOAD_MAX_TOTAL_SIZE",
+        "200M",
+        "Largest upload (all its files together, as sent): the request body limit of the upload "
+        "routes, which MAX_CONTENT_LENGTH does not bound.",
+        check=_byte_size,
+    ),
+    Setting(
+        "UPLOAD_MAX_FILES",
+        1000,
+        "Most files one upload may hold (a zip's entries counted one by one).",
+        check=_whole(1, 100_000),
+    ),
+    Setting(
+        "UPLOAD_TYPES",
+        "pdf,html,htm,md,markdown,txt",
+        "File types an upload may hold, by extension; each file's content must also look like its "
+        "type (a PDF starts with %PDF-, text has no binary bytes).",
+        check=_upload_types,
+    ),
+    Setting(
+        "UPLOAD_ZIP_MAX_ENTRIES",
+        1000,
+        "Most entries a zip in an upload may have (folders included); more is refused as a zip bomb.",
+        check=_whole(1, 100_000),
+    ),
+    Setting(
+        "UPLOAD_ZIP_MAX_EXPANDED",
+        "500M",
+        "Largest total a zip in an upload may expand to; more, or an entry expanding over 200 times "
+        "its compressed size, is refused as a zip bomb.",
+        check=_byte_size,
+    ),
+    # --- end of upload settings ----------------------------------------------------------
 )
 #: settings whose environment variable is not simply GLOSSA_<NAME>
 ENV_NAMES = {"DATA_DIR": "GLOSSA_DATA"}

@@ -21,7 +21,7 @@ an annotation write is mostly pure-Python index work: run side by side, writers 
 interpreter lock from the readers in turn and starve them. One at a time, a writer gets
 about the share of one thread.
 
-Request size: ``MAX_CONTENT_LENGTH`` is enforced from the ``Content-Length`` header before the
+Request size: ``MAX_CONTENT_LENGTH`` (the upload routes: their own limit, :data:`BODY_LIMITS`) is enforced from the ``Content-Length`` header before the
 body is read (413), and Werkzeug stops reading a body without one at the same limit; waitress
 refuses larger bodies itself (``max_request_body_size``).
 """
@@ -224,10 +224,21 @@ def check_host() -> None:
         abort(400, description=f"This server does not serve the host {shown!r}: add it to TRUSTED_HOSTS to allow it.")
 
 
+#: app.extensions key: endpoint -> function(app) -> (body limit, form parts limit, setting name), for
+#: the routes that take larger bodies than MAX_CONTENT_LENGTH (uploads, see webui.views.upload)
+BODY_LIMITS = "glossa_body_limits"
+
+
 def _check_length() -> None:
+    from flask import current_app
+
+    setting = "MAX_CONTENT_LENGTH"
+    own = current_app.extensions.get(BODY_LIMITS, {}).get(request.endpoint)
+    if own is not None:
+        request.max_content_length, request.max_form_parts, setting = own(current_app)
     limit = request.max_content_length
     if limit is not None and request.content_length is not None and request.content_length > limit:
-        abort(413, description=f"The request body is larger than the limit of {limit:,} bytes (MAX_CONTENT_LENGTH).")
+        abort(413, description=f"The request body is larger than the limit of {limit:,} bytes ({setting}).")
 
 
 def init_app(app: Flask) -> None:

@@ -39,6 +39,7 @@ from indexer.query import QueryError
 
 from . import services
 from .app import allow_host, create_app
+from .intake import upload_body_limit
 
 log = logging.getLogger(__name__)
 
@@ -119,8 +120,9 @@ def create_server(app: Flask, host: str | None = None, port: int | None = None, 
         "threads": app.config["THREADS"],
         "connection_limit": app.config["CONNECTION_LIMIT"],
         # waitress refuses a body of this size or more without reading it (413, in JSON:
-        # _error_task_class); the app answers the same for what passes (webui.limits)
-        "max_request_body_size": app.config["MAX_CONTENT_LENGTH"] + 1,
+        # _error_task_class); the app answers the same for what passes (webui.limits). The
+        # upload routes take up to UPLOAD_MAX_TOTAL_SIZE: the app checks each route's own limit.
+        "max_request_body_size": max(app.config["MAX_CONTENT_LENGTH"], upload_body_limit(app.config)) + 1,
         # Glossa reads forwarded headers itself when PROXY_FIX says how many proxies to trust
         "trusted_proxy": None,
         "clear_untrusted_proxy_headers": False,

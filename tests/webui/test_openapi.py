@@ -82,7 +82,7 @@ ANNOTATION_OPERATIONS = {
 
 def test_every_operation_is_exercised_here(spec):
     described = {(p, m) for p, item in spec["paths"].items() for m in item}
-    assert described == set(EXAMPLES) | ANNOTATION_OPERATIONS
+    assert described == set(EXAMPLES) | ANNOTATION_OPERATIONS | UPLOAD_OPERATIONS
 
 
 @pytest.mark.parametrize("key", sorted(EXAMPLES))
@@ -186,3 +186,61 @@ def test_annotation_round_trip_matches_the_spec(client, spec):
     missing = client.get(url)
     assert missing.status_code == 404
     validate(spec, response_schema(spec, one, "get", "404", "application/json"), missing.get_json())
+
+
+UPLOAD_OPERATIONS = {
+    ("/api/documents", "post"),
+    ("/api/documents/{doc_id}", "delete"),
+    ("/api/jobs", "get"),
+    ("/api/jobs/{job_id}", "get"),
+}
+
+
+def wait_for(client, job_id: str, timeout: float = 120.0) -> dict:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = client.get(f"/api/jobs/{job_id}").get_json()
+        if job["status"] in ("done", "failed"):
+            return job
+        time.sleep(0.3)
+    raise AssertionError(f"job {job_id} did not finish: {job}")
+
+
+def test_upload_and_removal_match_the_spec(client, spec):
+    """POST /api/documents, the job, the job list and DELETE: each body validates against the spec."""
+    import io
+
+    with client.session_transaction() as session:
+        session["csrf_token"] = "t0ken"
+    headers = {"X-CSRF-Token": "t0ken"}
+    sent = client.post(
+        "/api/documents",
+        data={"files": [(io.BytesIO(b"A note on Frontex and the European Commission."), "spec-note.txt")]},
+        headers=headers,
+        content_type="multipart/form-data",
+    )
+    assert sent.status_code == 202, sent.get_data(as_text=True)
+    validate(spec, response_schema(spec, "/api/documents", "post", "202", "application/json"), sent.get_json())
+    assert sent.headers["Location"].endswith("/api/jobs/" + sent.get_json()["id"])
+    job = wait_for(client, sent.get_json()["id"])
+    validate(spec, response_schema(spec, "/api/jobs/{job_id}", "get", "200", "application/json"), job)
+    assert [f["status"] for f in job["files"]] == ["added"]
+    listed = client.get("/api/jobs").get_json()
+    validate(spec, response_schema(spec, "/api/jobs", "get", "200", "application/json"), listed)
+
+    removal = client.delete("/api/documents/" + job["files"][0]["doc_id"], headers=headers)
+    assert removal.status_code == 202
+    validate(
+        spec, response_schema(spec, "/api/documents/{doc_id}", "delete", "202", "application/json"), removal.get_json()
+    )
+    assert wait_for(client, removal.get_json()["id"])["files"][0]["status"] == "removed"
+
+    for response, path, method, status in (
+        (client.post("/api/documents", data={}, headers=headers), "/api/documents", "post", "400"),
+        (client.delete("/api/documents/nope", headers=headers), "/api/documents/{doc_id}", "delete", "404"),
+        (client.get("/api/jobs/nope"), "/api/jobs/{job_id}", "get", "404"),
+    ):
+        assert str(response.status_code) == status
+        validate(spec, response_schema(spec, path, method, status, "application/json"), response.get_json())

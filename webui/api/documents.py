@@ -1,17 +1,22 @@
-"""The JSON API for scripts (mounted at /api): search, documents, footnotes, entities, works.
+"""The JSON API for scripts (mounted at /api): search, documents, footnotes, entities, works;
+uploading (``POST /api/documents``, multipart, 202 with a job: see ``/api/jobs/<id>``) and removing
+(``DELETE /api/documents/<id>``, 202 with a job) documents, for editors.
 
 Errors are JSON ``{"error", "message", "status"}`` (see app.py's handlers), never HTML.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, request, url_for
 
-from .. import presenters, services
+from .. import intake, jobs, presenters, services
 from ..params import FILTER_PARAMS, MAX_PAGE, MAX_PAGELEN, int_param, query_too_long
+from ..roles import require_role
 from .openapi import build_spec
 
 bp = Blueprint("api", __name__)
+# an upload may be larger than MAX_CONTENT_LENGTH (UPLOAD_MAX_TOTAL_SIZE bounds it instead)
+bp.record_once(lambda state: intake.register_upload_endpoint(state.app, "api.upload_documents"))
 
 
 def search_filters(args) -> dict[str, str]:
@@ -86,6 +91,34 @@ def document(doc_id: str):
         return jsonify(for_readers(presenters.document_detail(presenters.get_stored(services.get_store(), doc_id))))
     except presenters.LookupFailed as exc:
         _fail(exc)
+
+
+def accepted(job: dict):
+    """202 with the job and where to follow it."""
+    response = jsonify(jobs.public(job))
+    response.status_code = 202
+    response.headers["Location"] = url_for("api_jobs.job", job_id=job["id"])
+    return response
+
+
+@bp.post("/documents")
+@require_role("editor")
+def upload_documents():
+    """Upload files (multipart field ``files``; a zip is expanded): 202 with the ingest job."""
+    try:
+        return accepted(intake.upload_from_request())
+    except intake.UploadRefused as exc:
+        abort(exc.status, description=exc.message)
+
+
+@bp.delete("/documents/<doc_id>")
+@require_role("editor")
+def remove_document(doc_id: str):
+    """Remove a document (its annotations are kept): 202 with the removal job."""
+    try:
+        return accepted(intake.removal_from_request(doc_id))
+    except LookupError:
+        abort(404, description=f"There is no document {doc_id!r}; see /api/documents.")
 
 
 @bp.get("/documents/<doc_id>/footnotes/<number>")

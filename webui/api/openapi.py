@@ -7,6 +7,7 @@ from typing import Any
 
 from ..params import MAX_PAGE, MAX_PAGELEN, MAX_QUERY
 from .openapi_annotations import ANNOTATION_SCHEMAS, annotation_paths
+from .openapi_jobs import JOB_SCHEMAS, job_paths
 from .openapi_schemas import SCHEMAS, STR, ref
 
 
@@ -161,7 +162,7 @@ COMMON_ERRORS = {
 }
 #: and those of operations that change something
 WRITE_ERRORS = {
-    "413": "The request body is larger than MAX_CONTENT_LENGTH.",
+    "413": "The request body is larger than MAX_CONTENT_LENGTH (an upload: UPLOAD_MAX_TOTAL_SIZE).",
     "507": "The disk is full: nothing was saved.",
 }
 
@@ -182,6 +183,8 @@ def add_common_errors(paths: dict[str, Any]) -> dict[str, Any]:
 def build_spec(app=None) -> dict[str, Any]:
     """The whole OpenAPI 3.1 document."""
     paths = core_paths()
+    for path, item in job_paths(DOC_ID).items():
+        paths.setdefault(path, {}).update(item)
     paths.update(annotation_paths())
     add_common_errors(paths)
     base = (app.config.get("BASE_URL") if app is not None else None) or "/"
@@ -191,12 +194,12 @@ def build_spec(app=None) -> dict[str, Any]:
             "title": "Glossa API",
             "version": _version(),
             "description": "Search, read and cite a footnoted document corpus; annotate it with W3C "
-            "Web Annotations. Every error is JSON: {error, message, status}.",
+            "Web Annotations; editors upload and remove documents (jobs). Every error is JSON: {error, message, status}.",
         },
         "servers": [{"url": base}],
         "paths": paths,
         "components": {
-            "schemas": {**SCHEMAS, **ANNOTATION_SCHEMAS},
+            "schemas": {**SCHEMAS, **ANNOTATION_SCHEMAS, **JOB_SCHEMAS},
             "securitySchemes": {
                 "bearerToken": {
                     "type": "http",

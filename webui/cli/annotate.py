@@ -1,6 +1,8 @@
 """``glossa user``, ``glossa token`` and ``glossa annotations`` commands.
 
-glossa user add NAME [--password-stdin]   password asked twice (or one line on stdin)
+glossa user add NAME [--password-stdin] [--role reader|editor|admin]   password asked twice (or
+                                          one line on stdin); the first account is admin, later ones reader
+glossa user role NAME reader|editor|admin what NAME may do (applies at NAME's next request)
 glossa user passwd NAME [--password-stdin]  new password; every session of NAME ends
 glossa user list
 glossa token create NAME [--label TEXT]   prints the new API token once
@@ -40,13 +42,23 @@ def user_group() -> None:
     """Manage the local accounts that sign in when AUTH=accounts."""
 
 
+ROLE_CHOICE = click.Choice(["reader", "editor", "admin"])
+
+
 @user_group.command("add")
 @click.argument("name")
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
-def user_add(name: str, password_stdin: bool) -> None:
+@click.option(
+    "--role",
+    type=ROLE_CHOICE,
+    default=None,
+    help="reader (search, read, annotate), editor (also upload, remove, correct entities) or admin "
+    "(also users). Default: admin for the first account, reader after that.",
+)
+def user_add(name: str, password_stdin: bool, role: str | None) -> None:
     """Create the account NAME (the password is asked twice, never echoed).
 
-    Example: glossa user add alice
+    Example: glossa user add alice --role editor
     """
     from annotations.base import AnnotationError
 
@@ -57,10 +69,30 @@ def user_add(name: str, password_stdin: bool) -> None:
     app = _app()
     with app.app_context():
         try:
-            _service().add_user(name, password)
+            user = _service().add_user(name, password, role=role)
         except AnnotationError as exc:
             raise _error(f"Cannot add user {name!r}: {exc.message}") from None
-    click.echo(f"User {name} created.")
+    click.echo(f"User {name} created, with the {user.role} role.")
+
+
+@user_group.command("role")
+@click.argument("name")
+@click.argument("role", type=ROLE_CHOICE)
+def user_role(name: str, role: str) -> None:
+    """Give NAME the ROLE: reader (search, read, annotate), editor (also upload, remove documents,
+    correct entities) or admin (also users). It applies from NAME's next request.
+
+    Example: glossa user role alice editor
+    """
+    from annotations.base import AnnotationError
+
+    with existing_app().app_context():
+        try:
+            user = _service().set_role(name, role)
+        except AnnotationError as exc:
+            hint = f" Add one with: glossa user add {name} --role {role}" if exc.status == 404 else ""
+            raise _error(f"Cannot change the role of {name!r}: {exc.message}.{hint}") from None
+    click.echo(f"User {name} now has the {user.role} role.")
 
 
 @user_group.command("passwd")
@@ -90,13 +122,13 @@ def user_passwd(name: str, password_stdin: bool) -> None:
 
 @user_group.command("list")
 def user_list() -> None:
-    """List the accounts with the number of annotations each wrote."""
+    """List the accounts with the number of annotations each wrote and their role."""
     with existing_app().app_context():
         users = _service().users_with_counts()
     if not users:
         click.echo("No users yet. Add one with: glossa user add NAME")
     for user, count in users:
-        click.echo(f"{user.name}\t{count} annotations\tsince {user.created:%Y-%m-%d}")
+        click.echo(f"{user.name}\t{count} annotations\tsince {user.created:%Y-%m-%d}\t{user.role}")
 
 
 @click.group("token")
