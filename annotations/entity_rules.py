@@ -51,7 +51,7 @@ class RuleRecord:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able dict (times in ISO 8601, UTC)."""
-        data: dict[str, Any] = {"id": self.id, **self.fields(), "author": self.author}
+        data: dict[str, Any] = {"id": self.id, **{k: v for k, v in self.fields().items() if v}, "author": self.author}
         data["created"] = self.created.isoformat(timespec="seconds")
         if self.deleted is not None:
             data["deleted"] = self.deleted.isoformat(timespec="seconds")

@@ -21,10 +21,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
-from .gazetteer import clean_surface, fold
+from .gazetteer import clean_surface
+from .gazetteer import fold as _fold
 from .ner import Entity
+
+
+@lru_cache(maxsize=1 << 16)
+def fold(text: str) -> str:
+    """gazetteer.fold, remembered (the same names come back in every document)."""
+    return _fold(text)
+
 
 ACTIONS = ("retype", "rename", "merge", "split", "hide")
 #: what each action needs besides the entity (label and name)
@@ -199,8 +208,13 @@ class RuleSet:
         if not self.rules:
             return list(entities)
         out = []
+        seen: dict[tuple[str, str, str], tuple[str, str] | None] = {}
         for entity in entities:
-            found = self.resolve(entity.label, entity.canonical, entity.text)
+            key = (entity.label, entity.canonical, entity.text)
+            if key in seen:
+                found = seen[key]
+            else:
+                found = seen[key] = self.resolve(entity.label, entity.canonical, entity.text)
             if found is None:
                 continue
             if found == (entity.label, entity.canonical):

@@ -369,7 +369,11 @@ def reindex_entities(
     ((label, canonical) pairs, found through the index's ``entity`` field) or listed in
     ``doc_ids``; only passages whose entities change are written. Waits up to ``wait``
     seconds for a running ingest (IngestLocked after that)."""
-    from .writer import passage_records, replace_passages
+    import json
+    from bisect import bisect_left
+    from dataclasses import replace
+
+    from .writer import _entity_rows, passage_records, replace_passages
 
     began = time.perf_counter()
     data = Path(data_dir)
@@ -404,11 +408,19 @@ def reindex_entities(
                     if reader.doc_frequency("doc_id", doc_id)
                     else {}
                 )
-                records = passage_records(stored.document, rules.apply(stored.entities))
-                mine = [r for r in records if r["pid"] in current and current[r["pid"]] != r["entities"]]
-                if mine:
+                document = stored.document
+                corrected = sorted(rules.apply(stored.entities), key=lambda e: e.start)
+                starts = [e.start for e in corrected]
+                redo = []
+                for passage in document.passages:  # only passages whose entities change
+                    lo, hi = bisect_left(starts, passage.start), bisect_left(starts, passage.end)
+                    rows = _entity_rows(corrected[lo:hi], passage.start, passage.end)
+                    pid = f"{document.doc_id}:{passage.ordinal}"
+                    if pid in current and current[pid] != json.dumps(rows):
+                        redo.append(passage)
+                if redo:
                     report.documents += 1
-                    changed.extend(mine)
+                    changed.extend(passage_records(replace(document, passages=redo), corrected))
         generation = replace_passages(index_dir, changed)
         report.passages = len(changed)
         report.generation = generation.name if generation else None

@@ -105,6 +105,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     services.init_app(app)
     caches.init_app(app)
+    from .entity_corrections import CorrectedStore
+
+    app.extensions["glossa"]["store_view"] = CorrectedStore  # entity corrections on every page and route
     _register_blueprints(app)
     limits.init_app(app)  # after the user and CSRF hooks: a write is refused before it queues
     _register_errors(app)
@@ -124,6 +127,7 @@ def _register_blueprints(app: Flask) -> None:
     from . import annotate, auth
     from .api import annotations as api_annotations
     from .api import documents as api_documents
+    from .api import entity_rules as api_entity_rules
     from .views import catalog, helpers, reader, search
 
     auth.init_app(app)
@@ -132,6 +136,7 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(module.bp)
     app.register_blueprint(api_documents.bp, url_prefix="/api")
     app.register_blueprint(api_annotations.bp, url_prefix="/api")
+    app.register_blueprint(api_entity_rules.bp, url_prefix="/api")
 
 
 def wants_json() -> bool:

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..params import MAX_PAGE, MAX_PAGELEN, MAX_QUERY
 from .openapi_annotations import ANNOTATION_SCHEMAS, annotation_paths
+from .openapi_entity_rules import ENTITY_RULE_SCHEMAS, entity_rule_paths
 from .openapi_schemas import SCHEMAS, STR, ref
 
 
@@ -183,6 +184,7 @@ def build_spec(app=None) -> dict[str, Any]:
     """The whole OpenAPI 3.1 document."""
     paths = core_paths()
     paths.update(annotation_paths())
+    paths.update(entity_rule_paths())
     add_common_errors(paths)
     base = (app.config.get("BASE_URL") if app is not None else None) or "/"
     return {
@@ -196,7 +198,7 @@ def build_spec(app=None) -> dict[str, Any]:
         "servers": [{"url": base}],
         "paths": paths,
         "components": {
-            "schemas": {**SCHEMAS, **ANNOTATION_SCHEMAS},
+            "schemas": {**SCHEMAS, **ANNOTATION_SCHEMAS, **ENTITY_RULE_SCHEMAS},
             "securitySchemes": {
                 "bearerToken": {
                     "type": "http",
