@@ -77,10 +77,11 @@ def run_pipeline(paths: list[Path], where: Path, **options: Any) -> IngestReport
     from indexer.pipeline import IngestLocked
     from indexer.pipeline import ingest as run_ingest
 
-    if "entity_rules" not in options:
+    if "entity_rules" not in options:  # the entity corrections in force (webui/entity_corrections.py)
+        from ..app import create_app
         from ..entity_corrections import rules_for_ingest
 
-        options["entity_rules"] = rules_for_ingest(make_app(DATA_DIR=str(where)))
+        options["entity_rules"] = rules_for_ingest(create_app({"DATA_DIR": str(where)}))
     try:
         return run_ingest(paths, where, **options)
     except IngestLocked as exc:
