@@ -256,3 +256,24 @@ def test_reader_shows_corrected_entities(api):
     )
     after = api.get(f"/doc/{doc_id}").get_data(as_text=True)
     assert 'data-canonical="Frontex"' not in after and 'data-canonical="EBCG Agency"' in after
+
+
+def test_split_detaches_one_alias_of_a_merge(api):
+    easo = org_passages(api, "EASO")
+    api.post("/api/entity-rules", json=MERGE, headers=HEADERS)
+    assert not org_passages(api, "EASO")
+    split = api.post(
+        "/api/entity-rules",
+        json={"action": "split", "label": "ORG", "name": "EUAA", "surface": "EASO"},
+        headers=HEADERS,
+    )
+    assert split.status_code == 201, split.get_json()
+    assert split.get_json()["reindex"]["passages"] == len(easo)
+    assert org_passages(api, "EASO") == easo
+    assert "EASO" in entity_names(api, "ORG")
+    again = api.post(
+        "/api/entity-rules",
+        json={"action": "split", "label": "ORG", "name": "euaa", "surface": "easo"},
+        headers=HEADERS,
+    )
+    assert again.status_code == 409
