@@ -186,3 +186,28 @@ class RemovedDocument(Base):
     source_name: Mapped[str] = mapped_column(Text, nullable=False, default="", server_default="")
     removed_by: Mapped[str] = mapped_column(String(64), nullable=False, default="", server_default="")
     removed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+# entity corrections (indexer.entity_rules applies them; annotations.entity_rules stores them)
+RULE_ACTIONS = ("retype", "rename", "merge", "split", "hide")
+
+
+class EntityRuleRow(Base):
+    """One entity correction, with who made it and when; undoing it marks it deleted (kept)."""
+
+    __tablename__ = "entity_rules"
+    __table_args__ = (CheckConstraint("action IN ('retype', 'rename', 'merge', 'split', 'hide')", name="action"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    action: Mapped[str] = mapped_column(String(10), nullable=False)
+    label: Mapped[str] = mapped_column(String(32), nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    #: the folded name (case and accents ignored), as rules match it
+    name_key: Mapped[str] = mapped_column(String(200), nullable=False, index=True)
+    new_label: Mapped[str] = mapped_column(String(32), nullable=False, default="")
+    new_name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    surface: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    author: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    created: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    deleted: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    deleted_by: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -30,6 +30,7 @@ from whoosh import index as whoosh_index
 import corpus
 from corpus.models import Document
 
+from .entity_rules import RuleSet
 from .ner import EntityTagger
 from .store import DocumentStore, StoredDocument, display_path, source_fields, source_key
 from .workers import Budget, Outcome, PlanItem, Pool, in_process
@@ -137,12 +138,16 @@ def ingest(
     file_memory: int | None = None,
     ocr: bool | None = None,
     on_file: Callable[[str, str | None, str, str], None] | None = None,
+    entity_rules: RuleSet | None = None,
 ) -> IngestReport:
     """Bring the index and document store of ``data_dir`` up to date with ``paths``.
 
     ``on_file(path, doc_id, result, reason)`` is called as each planned file is done (result
     ``added``, ``updated`` or ``failed``; files found unchanged are only in the report), before
     the new index is switched in (what the upload page shows while it happens).
+
+    ``entity_rules`` (editors' entity corrections) are applied to what the tagger found
+    before it is indexed; the document store keeps the tagger's own entities.
 
     ``file_timeout`` (seconds) and ``file_memory`` (MB) bound what one file may cost; None
     takes GLOSSA_INGEST_FILE_TIMEOUT / GLOSSA_INGEST_FILE_MEMORY, else 120 s and 1024 MB;
@@ -169,7 +174,7 @@ def ingest(
                 if source_key(entry) not in seen and not Path(source_key(entry)).exists()
             )
         if plan or report.pruned:
-            _run(data, store, manifest, plan, workers, model, progress, report, lock, budget, on_file)
+            _run(data, store, manifest, plan, workers, model, progress, report, lock, budget, on_file, entity_rules)
         else:
             report.tagger = "not loaded (nothing to tag)"
     report.elapsed = round(time.perf_counter() - began, 3)
@@ -222,9 +227,10 @@ def _plan(files: list[Path], manifest: dict[str, dict[str, Any]], report: Ingest
 class _IndexWriter(threading.Thread):
     """Indexes and stages tagged documents in a thread, overlapping with reading and NER."""
 
-    def __init__(self, writer: Any, store: DocumentStore, generation: str) -> None:
+    def __init__(self, writer: Any, store: DocumentStore, generation: str, rules: RuleSet | None = None) -> None:
         super().__init__(daemon=True)
         self.writer, self.store, self.generation = writer, store, generation
+        self.rules = rules or RuleSet()
         self.queue: queue.Queue = queue.Queue(maxsize=8)
         self.error: BaseException | None = None
         self.passages = 0
@@ -247,7 +253,7 @@ class _IndexWriter(threading.Thread):
         # no annotation tags: they stay in the annotation database (indexer.tagfilter)
         if not is_new:
             delete_document(self.writer, document.doc_id)
-        return add_document(self.writer, document, found)
+        return add_document(self.writer, document, self.rules.apply(found))  # entity corrections
 
 
 def _outcomes(
@@ -280,6 +286,7 @@ def _run(
     lock: _Lock,
     budget: Budget,
     on_file: Callable[[str, str | None, str, str], None] | None = None,
+    entity_rules: RuleSet | None = None,
 ) -> None:
     """Read, tag and index the planned files into a new generation, then swap it in."""
     tagger = None
@@ -299,7 +306,7 @@ def _run(
         close()
         raise
     bar = tqdm(total=len(plan), desc="ingesting", unit="file", file=sys.stderr, disable=not progress)
-    thread = _IndexWriter(writer, store, generation.name)
+    thread = _IndexWriter(writer, store, generation.name, entity_rules)
     thread.start()
     now = datetime.now(UTC).isoformat(timespec="seconds")
     changed: list[str] = []
@@ -351,3 +358,107 @@ def _run(
         activate(index_dir, generation)
         clear_journal(index_dir)
     store.recover(discard=True)
+
+
+# entity corrections ---------------------------------------------------------------------
+# A change to the rules re-indexes only the passages it changes, from the stored tagged
+# documents (never tagging again), in a new generation switched in atomically.
+
+
+@dataclass
+class ReindexReport:
+    """What re-indexing after an entity rule change did."""
+
+    documents: int = 0
+    passages: int = 0
+    elapsed: float = 0.0
+    generation: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able dict."""
+        return asdict(self)
+
+
+def _wait_lock(data: Path, wait: float) -> _Lock:
+    deadline = time.monotonic() + wait
+    while True:
+        lock = _Lock(data)
+        try:
+            lock.__enter__()
+            return lock
+        except IngestLocked:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.2)
+
+
+def reindex_entities(
+    data_dir: str | os.PathLike,
+    rules: RuleSet,
+    names: Iterable[tuple[str, str]],
+    doc_ids: Iterable[str] = (),
+    wait: float = 600.0,
+) -> ReindexReport:
+    """Re-index, under ``rules``, the passages of the documents naming one of ``names``
+    ((label, canonical) pairs, found through the index's ``entity`` field) or listed in
+    ``doc_ids``; only passages whose entities change are written. Waits up to ``wait``
+    seconds for a running ingest (IngestLocked after that)."""
+    import json
+    from bisect import bisect_left
+    from dataclasses import replace
+
+    from .writer import _entity_rows, passage_records, replace_passages
+
+    began = time.perf_counter()
+    data = Path(data_dir)
+    report = ReindexReport()
+    lock = _wait_lock(data, wait)
+    try:
+        store = DocumentStore(data)
+        store.recover(discard=True)
+        index_dir = data / "index"
+        ix = open_index(index_dir)
+        if ix is None:
+            return report
+        changed: list[dict[str, Any]] = []
+        with ix.searcher() as searcher:
+            reader = searcher.reader()
+            wanted = dict.fromkeys(doc_ids)
+            field = ix.schema["entity"]
+            for _label, name in names:
+                for term in field.process_text(name, mode="index"):
+                    if reader.doc_frequency("entity", term):
+                        for docnum in reader.postings("entity", term).all_ids():
+                            wanted.setdefault(searcher.stored_fields(docnum)["doc_id"], None)
+            for doc_id in wanted:
+                stored = store.get(doc_id)
+                if stored is None:
+                    continue
+                current = (
+                    {
+                        fields["pid"]: fields.get("entities")
+                        for fields in (searcher.stored_fields(n) for n in reader.postings("doc_id", doc_id).all_ids())
+                    }
+                    if reader.doc_frequency("doc_id", doc_id)
+                    else {}
+                )
+                document = stored.document
+                corrected = sorted(rules.apply(stored.entities), key=lambda e: e.start)
+                starts = [e.start for e in corrected]
+                redo = []
+                for passage in document.passages:  # only passages whose entities change
+                    lo, hi = bisect_left(starts, passage.start), bisect_left(starts, passage.end)
+                    rows = _entity_rows(corrected[lo:hi], passage.start, passage.end)
+                    pid = f"{document.doc_id}:{passage.ordinal}"
+                    if pid in current and current[pid] != json.dumps(rows):
+                        redo.append(passage)
+                if redo:
+                    report.documents += 1
+                    changed.extend(passage_records(replace(document, passages=redo), corrected))
+        generation = replace_passages(index_dir, changed)
+        report.passages = len(changed)
+        report.generation = generation.name if generation else None
+    finally:
+        lock.__exit__(None, None, None)
+    report.elapsed = round(time.perf_counter() - began, 4)
+    return report

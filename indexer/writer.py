@@ -255,3 +255,25 @@ def write_documents(
         activate(index_dir, generation)
         clear_journal(index_dir)
     return generation
+
+
+def replace_passages(index_dir: str | os.PathLike, records: Sequence[dict[str, Any]]) -> Path | None:
+    """Replace passage records (matched by ``pid``) in a new generation and make it live
+    atomically, as an ingest does; the generation, or None when there was nothing to write.
+    (Entity corrections re-index only the passages they change this way.)"""
+    if not records:
+        return None
+    generation = new_generation(index_dir, copy=True)
+    ix = whoosh_index.open_dir(str(generation))
+    writer = ix.writer()
+    try:
+        for record in records:
+            writer.update_document(**record)
+    except BaseException:
+        writer.cancel()
+        shutil.rmtree(generation, ignore_errors=True)
+        raise
+    writer.commit()
+    with swap_lock(index_dir):
+        activate(index_dir, generation)
+    return generation

@@ -110,6 +110,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     check_at_start()  # Whoosh's private parts checked once per process (said when they fall back)
     services.init_app(app)
     caches.init_app(app)
+    from .entity_corrections import CorrectedStore
+
+    app.extensions["glossa"]["store_view"] = CorrectedStore  # entity corrections on every page and route
     _register_blueprints(app)
     limits.init_app(app)  # after the user and CSRF hooks: a write is refused before it queues
     _register_errors(app)
@@ -129,6 +132,7 @@ def _register_blueprints(app: Flask) -> None:
     from . import annotate, auth, roles
     from .api import annotations as api_annotations
     from .api import documents as api_documents
+    from .api import entity_rules as api_entity_rules
     from .api import jobs as api_jobs
     from .views import catalog, helpers, reader, search, upload
 
@@ -140,6 +144,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_documents.bp, url_prefix="/api")
     app.register_blueprint(api_annotations.bp, url_prefix="/api")
     app.register_blueprint(api_jobs.bp, url_prefix="/api")
+    app.register_blueprint(api_entity_rules.bp, url_prefix="/api")
 
 
 def wants_json() -> bool:

@@ -26,7 +26,9 @@ def get_store():
         from indexer.store import DocumentStore
 
         reg["store"] = DocumentStore(current_app.config["DATA_DIR"])
-    return reg["store"]
+    # the view the app puts on it (entity corrections: webui/entity_corrections.py, set in webui/app.py)
+    view = reg.get("store_view")
+    return view(reg["store"]) if view is not None else reg["store"]
 
 
 def get_searcher():

@@ -58,6 +58,8 @@ def leaf_commands(group: click.Group, prefix: str = "glossa") -> dict[str, click
     for name, command in group.commands.items():
         if isinstance(command, click.Group):
             found.update(leaf_commands(command, f"{prefix} {name}"))
+            if command.invoke_without_command:  # a group that also runs (glossa entities)
+                found[f"{prefix} {name}"] = command
         else:
             found[f"{prefix} {name}"] = command
     return found

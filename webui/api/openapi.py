@@ -7,6 +7,7 @@ from typing import Any
 
 from ..params import MAX_PAGE, MAX_PAGELEN, MAX_QUERY
 from .openapi_annotations import ANNOTATION_SCHEMAS, annotation_paths
+from .openapi_entity_rules import ENTITY_RULE_SCHEMAS, entity_rule_paths
 from .openapi_jobs import JOB_SCHEMAS, job_paths
 from .openapi_schemas import SCHEMAS, STR, ref
 
@@ -186,6 +187,7 @@ def build_spec(app=None) -> dict[str, Any]:
     for path, item in job_paths(DOC_ID).items():
         paths.setdefault(path, {}).update(item)
     paths.update(annotation_paths())
+    paths.update(entity_rule_paths())
     add_common_errors(paths)
     base = (app.config.get("BASE_URL") if app is not None else None) or "/"
     return {
@@ -199,7 +201,7 @@ def build_spec(app=None) -> dict[str, Any]:
         "servers": [{"url": base}],
         "paths": paths,
         "components": {
-            "schemas": {**SCHEMAS, **ANNOTATION_SCHEMAS, **JOB_SCHEMAS},
+            "schemas": {**SCHEMAS, **ANNOTATION_SCHEMAS, **JOB_SCHEMAS, **ENTITY_RULE_SCHEMAS},
             "securitySchemes": {
                 "bearerToken": {
                     "type": "http",

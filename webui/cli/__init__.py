@@ -7,8 +7,10 @@ app) is in :mod:`webui.cli.common`.
 
 from __future__ import annotations
 
-from . import annotate, ingest, read, serve
+from . import annotate, entities, ingest, read, serve
 from .common import cli
+
+read.entities.add_command(entities.rules)  # glossa entities rules export|import|reindex
 
 for _module in (ingest, serve, read, annotate):
     for _command in _module.COMMANDS:

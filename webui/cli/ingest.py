@@ -78,10 +78,16 @@ def budget_options(config: Any) -> dict[str, Any]:
 
 
 def run_pipeline(paths: list[Path], where: Path, **options: Any) -> IngestReport:
-    """indexer.pipeline.ingest, with its refusals turned into messages a user can act on."""
+    """indexer.pipeline.ingest, with its refusals turned into messages a user can act on,
+    and the entity corrections in force applied to what it tags."""
     from indexer.pipeline import IngestLocked
     from indexer.pipeline import ingest as run_ingest
 
+    if "entity_rules" not in options:  # the entity corrections in force (webui/entity_corrections.py)
+        from ..app import create_app
+        from ..entity_corrections import rules_for_ingest
+
+        options["entity_rules"] = rules_for_ingest(create_app({"DATA_DIR": str(where)}))
     try:
         return run_ingest(paths, where, **options)
     except IngestLocked as exc:

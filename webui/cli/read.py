@@ -206,18 +206,23 @@ def cite(doc_id: str, number: str, as_json: bool) -> None:
         click.echo(f"  - {safe(reference.get('raw'))}")
 
 
-@click.command(short_help="List the entity index with mention counts.")
+@click.group(short_help="List the entity index with mention counts.", invoke_without_command=True)
 @click.option("--type", "type_", metavar="TYPE", help="Only this label (PERSON, ORG, GPE, ...) or person/org/place.")
 @click.option("-q", "--query", "q", metavar="TEXT", help="Only names containing TEXT.")
 @click.option("--json", "as_json", is_flag=True, help="Print exactly what GET /api/entities returns.")
-def entities(type_: str | None, q: str | None, as_json: bool) -> None:
-    """List the entity index: every person, organisation, place... with mention counts.
+@click.pass_context
+def entities(ctx: click.Context, type_: str | None, q: str | None, as_json: bool) -> None:
+    """List the entity index: every person, organisation, place... with mention counts
+    (as corrected by the entity rules: `glossa entities rules --help`).
 
     \b
     Examples:
       glossa entities --type person
       glossa entities --type ORG -q frontex --json
+      glossa entities rules export -o rules.json
     """
+    if ctx.invoked_subcommand is not None:
+        return
     with open_app().app_context():
         rows = _lookup(presenters.entity_index, services.get_store(), type_, q)
     if as_json:

@@ -26,6 +26,7 @@ def _stored_or_404(doc_id: str):
     stored = None
     if entry is not None:
         key = (str(store.root), doc_id, entry.get("ingested_at"), entry.get("source_hash"))
+        key += (getattr(store, "rules_version", None),)  # entity corrections
         documents_cache = cache("reader.documents", 8)
         stored = documents_cache.get(key)
         if stored is None:

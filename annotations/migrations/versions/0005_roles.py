@@ -10,16 +10,16 @@ removed_documents: documents taken out of the corpus from the web or the API; th
 annotations are kept and shown as belonging to a removed document until the same file is
 added again.
 
-Revision ID: 0004_roles
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-01
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_roles"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

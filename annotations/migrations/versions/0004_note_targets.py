@@ -5,7 +5,7 @@ note (its number) and counts its offsets in that note's text. NULL: the document
 The history records the note before and after each step (a re-anchoring may find the quote
 in a renumbered note).
 
-Revision ID: 0004_annoreader
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-01
 """
@@ -13,7 +13,7 @@ Create Date: 2026-12-01
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_annoreader"
+revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None
