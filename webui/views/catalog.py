@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from functools import lru_cache
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 
 from corpus.works import build_works
 from indexer import gazetteer
@@ -13,20 +13,45 @@ from indexer.gazetteer import fold
 
 from .. import services
 from ..caches import cache
-from ..params import MAX_FILTER
-from .helpers import documents
+from ..params import MAX_FILTER, MAX_PAGE, int_param
 
 bp = Blueprint("catalog", __name__)
 
 
+#: documents /cite lists when the words typed name several; /documents/pick answers at most
+PICK_LIMIT = 50
+
+
 @bp.get("/cite")
 def cite():
-    """The footnote lookup form's target: redirect to the footnote page."""
-    doc_id = request.args.get("doc", "").strip()
+    """The footnote lookup form's target: redirect to the footnote page.
+
+    ``doc`` is a document id, or (without a script, when the form shows a text field) words
+    of a title: one document holding them is taken, several are listed to choose from.
+    """
+    doc_id = request.args.get("doc", "").strip()[:MAX_FILTER]
     number = request.args.get("n", "").strip().lstrip("#")
     if not doc_id or not number:
         abort(400, description="Choose a document and type a footnote number to look it up.")
+    store = services.get_store()
+    if store.entry(doc_id) is None:
+        found, total = store.find(doc_id, limit=PICK_LIMIT)
+        if len(found) == 1:
+            doc_id = found[0].doc_id
+        elif found:
+            return render_template("pick.html", words=doc_id, number=number, found=found, total=total)
     return redirect(url_for("reader.footnote", doc_id=doc_id, number=number))
+
+
+@bp.get("/documents/pick")
+def pick_documents():
+    """Documents whose title, id or file name hold every word of ``q`` (JSON, for the lookup
+    form's picker): ``{"documents": [{doc_id, title, footnotes}], "total": n}``, at most ``limit``."""
+    words = request.args.get("q", "").strip()[:MAX_FILTER]
+    limit = int_param("limit", 20, 1, PICK_LIMIT, clamp=True)
+    found, total = services.get_store().find(words, limit=limit)
+    rows = [{"doc_id": d.doc_id, "title": d.title, "footnotes": d.footnotes} for d in found]
+    return jsonify(documents=rows, total=total)
 
 
 @lru_cache(maxsize=1)
@@ -65,33 +90,57 @@ def entities():
     )
 
 
+#: works listed per page of /works
+WORKS_PER_PAGE = 50
+
+
 def _works() -> list:
-    """Works cited in the corpus, rebuilt only when the stored documents change."""
+    """(work, folded text the filter looks in) for every work cited in the corpus, most cited
+    first; rebuilt only when the document list changes (a new manifest version)."""
     store = services.get_store()
-    summaries = store.list()
-    key = tuple((s.doc_id, s.ingested_at, s.source_hash) for s in summaries)
 
     def make() -> list:
-        docs = [stored.document for s in summaries if (stored := store.get(s.doc_id)) is not None]
-        return sorted(build_works(docs), key=lambda w: (-len(w.citations), w.key))
+        docs = [stored.document for s in store.list() if (stored := store.get(s.doc_id)) is not None]
+        works = sorted(build_works(docs), key=lambda w: (-len(w.citations), w.key))
+        return [(w, "\n".join([(w.title or "").casefold(), w.key, *(a.casefold() for a in w.authors)])) for w in works]
 
-    return cache("catalog.works", 1).get_or_make(key, make)
+    return cache("catalog.works", 1).get_or_make((str(store.root), store.version()), make)
 
 
 @bp.get("/works")
 def works():
-    """Works cited in the corpus with counts and the notes citing them."""
+    """Works cited in the corpus with counts and the notes citing them, a page at a time."""
     items = _works()
     name = request.args.get("name", "").strip()[:MAX_FILTER]
     if name:
         needle = name.casefold()
-        items = [
-            w
-            for w in items
-            if needle in (w.title or "").casefold() or needle in w.key or any(needle in a.casefold() for a in w.authors)
-        ]
-    titles = {s.doc_id: s.title for s in documents()}
-    return render_template("works.html", works=items, name=name, titles=titles)
+        items = [(w, hay) for w, hay in items if needle in hay]
+    pages = max(1, -(-len(items) // WORKS_PER_PAGE))
+    page = min(int_param("page", 1, 1, MAX_PAGE, clamp=True), pages)
+    shown = [w for w, _ in items[(page - 1) * WORKS_PER_PAGE : page * WORKS_PER_PAGE]]
+    store = services.get_store()
+    titles = {}
+    for w in shown:
+        for doc_id, _number in w.citations:
+            if doc_id not in titles:
+                titles[doc_id] = (store.entry(doc_id) or {}).get("title") or doc_id
+    link = lambda n: url_for("catalog.works", name=name or None, page=n if n > 1 else None)  # noqa: E731
+    pagination = {
+        "page": page,
+        "pages": pages,
+        "prev": link(page - 1) if page > 1 else None,
+        "next": link(page + 1) if page < pages else None,
+        "window": [(n, link(n)) for n in range(max(1, page - 3), min(pages, page + 3) + 1)],
+    }
+    return render_template(
+        "works.html",
+        works=shown,
+        total=len(items),
+        name=name,
+        titles=titles,
+        pagination=pagination,
+        start=(page - 1) * WORKS_PER_PAGE + 1,
+    )
 
 
 @bp.get("/help")
