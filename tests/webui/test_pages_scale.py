@@ -194,3 +194,21 @@ def test_store_find_folds_case_and_accents(data_dir):
     assert store.find("")[1] == len(documents)
     rows, total = store.find("", offset=1, limit=2)
     assert [r.doc_id for r in rows] == sorted(documents)[1:3] and total == len(documents)
+
+
+def test_works_index_after_one_document_changes_reads_only_that_document(app, client, ids, data_dir, monkeypatch):
+    first = page(client, "/works")
+    with app.app_context():
+        store = services.get_store()
+    read: list[str] = []
+    real_get = store.get
+    monkeypatch.setattr(store, "get", lambda doc_id: read.append(doc_id) or real_get(doc_id))
+    assert page(client, "/works") == first and not read  # the same manifest: nothing read
+    documents = store.manifest()
+    doc_id = ids["003"]
+    changed = dict(documents[doc_id], ingested_at="2099-01-01T00:00:00+00:00")
+    write_json(data_dir / "manifest.json", {"version": 1, "documents": {**documents, doc_id: changed}})
+    again = page(client, "/works")
+    assert read == [doc_id]
+    count = lambda html: re.search(r"(\d+) works? cited", html).group(1)  # noqa: E731
+    assert count(again) == count(first)

@@ -94,14 +94,42 @@ def entities():
 WORKS_PER_PAGE = 50
 
 
+class _Cited:
+    """What the works index reads of a document: its id and its notes (their references)."""
+
+    __slots__ = ("doc_id", "footnotes")
+
+    def __init__(self, doc_id: str, footnotes: list) -> None:
+        self.doc_id = doc_id
+        self.footnotes = footnotes
+
+
+def _cited_documents(store) -> list[_Cited]:
+    """Every document's notes, in doc_id order; a document is read again only when it was
+    re-ingested, so the works index after an ingest of one document reads one document."""
+    held = cache("catalog.cited", 1)
+    previous: dict = held.get(str(store.root)) or {}
+    current: dict = {}
+    for summary in store.list():
+        version = (summary.ingested_at, summary.source_hash)
+        found = previous.get(summary.doc_id)
+        if found is None or found[0] != version:
+            stored = store.get(summary.doc_id)
+            if stored is None:
+                continue
+            found = (version, _Cited(summary.doc_id, stored.document.footnotes))
+        current[summary.doc_id] = found
+    held.put(str(store.root), current)
+    return [cited for _version, cited in current.values()]
+
+
 def _works() -> list:
     """(work, folded text the filter looks in) for every work cited in the corpus, most cited
     first; rebuilt only when the document list changes (a new manifest version)."""
     store = services.get_store()
 
     def make() -> list:
-        docs = [stored.document for s in store.list() if (stored := store.get(s.doc_id)) is not None]
-        works = sorted(build_works(docs), key=lambda w: (-len(w.citations), w.key))
+        works = sorted(build_works(_cited_documents(store)), key=lambda w: (-len(w.citations), w.key))
         return [(w, "\n".join([(w.title or "").casefold(), w.key, *(a.casefold() for a in w.authors)])) for w in works]
 
     return cache("catalog.works", 1).get_or_make((str(store.root), store.version()), make)
