@@ -5,9 +5,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from .models import Document, Reference
+from .models import Footnote, Passage, Reference
+
+
+class Citing(Protocol):
+    """What the works index reads of a document (a Document, or a lighter copy of these)."""
+
+    doc_id: str
+    footnotes: list[Footnote]
+    passages: list[Passage]
+
 
 #: characters LaTeX treats specially, and their escaped forms for BibTeX field values
 BIBTEX_ESCAPES = {
@@ -44,7 +53,7 @@ class Work:
     type: str = "document"  # a CSL type: article-journal, chapter, book, webpage, legislation, ...
 
 
-def build_works(documents: Iterable[Document]) -> list[Work]:
+def build_works(documents: Iterable[Citing]) -> list[Work]:
     """Group the parsed references of all documents by work key (sorted by key): those of
     the footnotes (``citations``) and those of reference-list entries (``listed``)."""
     works: dict[str, Work] = {}

@@ -41,6 +41,7 @@ from .writer import (
     delete_document,
     new_generation,
     open_index,
+    optimize_index,
     strip_tags,
     swap_lock,
 )
@@ -199,6 +200,20 @@ def remove_documents(doc_ids: Iterable[str], data_dir: str | os.PathLike) -> Ing
     report.tagger = "not loaded (nothing to tag)"
     report.elapsed = round(time.perf_counter() - began, 3)
     return report
+
+
+def optimize(data_dir: str | os.PathLike) -> tuple[int, int] | None:
+    """Merge the index's segments into one (under the ingest lock, in a new generation swapped
+    in atomically); (segments before, after), or None when there is no index yet.
+
+    Ingest adds a segment per run and merges the small ones as it goes; after many small
+    ingests a full merge makes searches read fewer, larger postings lists. Raises
+    IngestLocked while an ingest runs.
+    """
+    data = Path(data_dir)
+    data.mkdir(parents=True, exist_ok=True)
+    with _Lock(data):
+        return optimize_index(data / "index")
 
 
 def _plan(files: list[Path], manifest: dict[str, dict[str, Any]], report: IngestReport) -> list[PlanItem]:

@@ -20,6 +20,7 @@ module does not know (ranges, slop phrases, ``Every`` on one field...) raises
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -64,6 +65,27 @@ class Ranked:
         return int(len(self.docnums))
 
 
+#: the environment variable bounding the postings cache (megabytes; 0 or unset: from memory)
+CACHE_SETTING = "GLOSSA_RANKING_CACHE_MB"
+
+
+def default_max_items(environ: Any = None) -> int:
+    """The postings cache bound, in array items (8 bytes each): GLOSSA_RANKING_CACHE_MB if set
+    (and not 0), else an eighth of the machine's memory, between 512 MB and 4 GB."""
+    env = os.environ if environ is None else environ
+    raw = str(env.get(CACHE_SETTING, "") or "0").strip()
+    if not raw.isdecimal():
+        raise ValueError(f"{CACHE_SETTING} must be a whole number of megabytes (0: from memory), not {raw!r}")
+    megabytes = int(raw)
+    if not megabytes:
+        try:
+            memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        except (ValueError, OSError, AttributeError):
+            memory = 8 << 30
+        megabytes = min(max(memory // 8 >> 20, 512), 4096)
+    return megabytes * (1 << 20) // 8
+
+
 class RankingCache:
     """Decoded postings and field lengths per segment, bounded; entries are never changed.
 
@@ -78,8 +100,8 @@ class RankingCache:
     never replaced, and :meth:`forget` drops a segment's entries if they prove inconsistent.
     """
 
-    def __init__(self, max_items: int = 8_000_000) -> None:
-        self.max_items = max_items
+    def __init__(self, max_items: int | None = None) -> None:
+        self.max_items = default_max_items() if max_items is None else max_items
         self.held = 0
         self._items: OrderedDict[Any, tuple[np.ndarray, ...]] = OrderedDict()
         self._lock = threading.Lock()

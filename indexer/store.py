@@ -12,6 +12,8 @@ import json
 import os
 import re
 import shutil
+import threading
+import unicodedata
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -163,6 +165,43 @@ def write_json(path: Path, data: Any) -> None:
     os.replace(tmp, path)
 
 
+def _fold(text: str) -> str:
+    """Lower case without accents, for matching titles."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+class _ManifestView:
+    """One version of the manifest, parsed, with the document list made from it on first use."""
+
+    def __init__(self, stamp: Any, documents: dict[str, dict[str, Any]]) -> None:
+        self.stamp = stamp
+        self.documents = documents
+        self._lock = threading.Lock()
+        self._summaries: list[DocumentSummary] | None = None
+        self._haystacks: list[str] | None = None
+
+    def summaries(self) -> list[DocumentSummary]:
+        with self._lock:
+            if self._summaries is None:
+                names = DocumentSummary.__dataclass_fields__
+                self._summaries = [
+                    DocumentSummary(**{k: v for k, v in entry.items() if k in names})
+                    for _doc_id, entry in sorted(self.documents.items())
+                ]
+            return self._summaries
+
+    def haystacks(self) -> list[str]:
+        """Per summary, the folded text a document search looks in: title, id, file name."""
+        rows = self.summaries()
+        with self._lock:
+            if self._haystacks is None:
+                self._haystacks = [
+                    _fold(f"{s.title}\n{s.doc_id}\n{os.path.basename(s.source_path or '')}") for s in rows
+                ]
+            return self._haystacks
+
+
 class DocumentStore:
     """Reads and writes the documents of a data directory."""
 
@@ -171,17 +210,80 @@ class DocumentStore:
         self.docs_dir = self.root / "docs"
         self.manifest_path = self.root / "manifest.json"
         self.staging_dir = self.root / ".staging"
-        self._entity_cache: tuple[float, list[EntityCount]] | None = None
+        self._entity_cache: tuple[Any, list[EntityCount]] | None = None
+        self._lock = threading.Lock()
+        #: the parsed manifest and what is derived from it, for the file version it was read from
+        self._cached: _ManifestView | None = None
         self.recover(discard=False)
 
     # reading -----------------------------------------------------------------
-    def manifest(self) -> dict[str, dict[str, Any]]:
-        """doc_id -> summary fields (source_path, source_hash, ingested_at, title, ...)."""
+    def _stamp(self) -> tuple[int, int, int, int] | None:
+        """What identifies the manifest file's version: device, inode, size, mtime (ns).
+
+        Every write replaces the file (``os.replace`` of a new one), so its inode changes
+        even when the clock is too coarse for the mtime to.
+        """
         try:
-            with open(self.manifest_path, encoding="utf-8") as handle:
-                return json.load(handle).get("documents", {})
+            info = os.stat(self.manifest_path)
         except FileNotFoundError:
-            return {}
+            return None
+        return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+
+    def _view(self) -> _ManifestView:
+        """The parsed manifest of the file as it is now, read only when the file changed."""
+        stamp = self._stamp()
+        with self._lock:
+            cached = self._cached
+            if cached is not None and cached.stamp == stamp:
+                return cached
+        documents: dict[str, dict[str, Any]] = {}
+        if stamp is not None:
+            try:
+                with open(self.manifest_path, encoding="utf-8") as handle:
+                    documents = json.load(handle).get("documents", {})
+            except FileNotFoundError:  # replaced between the stat and the open: read it next time
+                stamp = None
+        view = _ManifestView(stamp, documents)
+        with self._lock:
+            self._cached = view
+        return view
+
+    def invalidate(self) -> None:
+        """Forget the parsed manifest (the next read parses the file again)."""
+        with self._lock:
+            self._cached = None
+
+    def manifest(self) -> dict[str, dict[str, Any]]:
+        """doc_id -> summary fields (source_path, source_hash, ingested_at, title, ...).
+
+        Parsed once per version of the file; the mapping is the caller's own (a shallow
+        copy), the entries are shared and must not be changed in place.
+        """
+        return dict(self._view().documents)
+
+    def entry(self, doc_id: str) -> dict[str, Any] | None:
+        """The manifest entry of one document (shared: do not change it), or None."""
+        return self._view().documents.get(doc_id)
+
+    def count(self) -> int:
+        """How many documents the store holds."""
+        return len(self._view().documents)
+
+    def version(self) -> Any:
+        """A value that changes whenever the document list does (for caches built on it)."""
+        return self._view().stamp
+
+    def find(self, text: str, offset: int = 0, limit: int = 20) -> tuple[builtins.list[DocumentSummary], int]:
+        """(summaries of the documents whose title, id or source file name contain every word
+        of ``text``, case and accents ignored, by doc_id, from ``offset``, at most ``limit``;
+        how many match in all). Empty ``text`` lists every document."""
+        view = self._view()
+        words = _fold(text).split()
+        if not words:
+            rows = view.summaries()
+            return rows[offset : offset + limit], len(rows)
+        found = [s for s, hay in zip(view.summaries(), view.haystacks(), strict=True) if all(w in hay for w in words)]
+        return found[offset : offset + limit], len(found)
 
     def get(self, doc_id: str) -> StoredDocument | None:
         """The stored document, or None if there is none with this id."""
@@ -193,17 +295,13 @@ class DocumentStore:
         except FileNotFoundError:
             return None
 
-    def summaries(self) -> list[DocumentSummary]:
-        """Summaries of all documents, by doc_id."""
-        names = DocumentSummary.__dataclass_fields__
-        rows = []
-        for _doc_id, entry in sorted(self.manifest().items()):
-            rows.append(DocumentSummary(**{k: v for k, v in entry.items() if k in names}))
-        return rows
+    def summaries(self) -> builtins.list[DocumentSummary]:
+        """Summaries of all documents, by doc_id (made once per manifest version; shared)."""
+        return builtins.list(self._view().summaries())
 
     def entity_index(self) -> builtins.list[EntityCount]:
         """Every (label, canonical) entity with mentions and documents, most mentioned first."""
-        stamp = self.manifest_path.stat().st_mtime if self.manifest_path.exists() else 0.0
+        stamp = self._stamp()
         if self._entity_cache and self._entity_cache[0] == stamp:
             return self._entity_cache[1]
         mentions: dict[tuple[str, str], int] = defaultdict(int)
@@ -227,6 +325,7 @@ class DocumentStore:
         manifest = self.manifest()
         manifest[doc_id] = stored.summary().to_dict()
         write_json(self.manifest_path, {"version": 1, "documents": manifest})
+        self.invalidate()
 
     def stage(
         self,
@@ -279,4 +378,5 @@ class DocumentStore:
             os.replace(staged / "manifest.json", self.manifest_path)
         except FileNotFoundError:
             pass
+        self.invalidate()
         shutil.rmtree(staged, ignore_errors=True)

@@ -1,8 +1,17 @@
 """Writing passages to the index; index generations swapped atomically through a CURRENT file.
 
 Layout of ``index_dir``: ``CURRENT`` names the live generation directory (``gen-000042``),
-each generation is a complete Whoosh index. Writers copy the live generation, change the
-copy, then :func:`activate` it with one ``os.replace``; a killed writer leaves the old one.
+each generation is a complete Whoosh index. Writers make the next generation from the live
+one, change it, then :func:`activate` it with one ``os.replace``; a killed writer leaves the
+old one.
+
+The next generation is made with hard links, not copies: a Whoosh segment's files are written
+once and never changed (a deletion is recorded in the table of contents, ``_MAIN_N.toc``, which
+each commit writes anew under a new name), so the new generation shares the live one's segment
+files and a commit only adds its own new segment and table of contents there. Ingesting one
+document into a big index then writes that document, not a copy of the corpus, and the
+previous generation kept beside the live one costs only what the commit replaced. Where the
+file system cannot link (another device, no hard links), the file is copied.
 """
 
 from __future__ import annotations
@@ -46,15 +55,25 @@ def open_index(index_dir: str | os.PathLike) -> Index | None:
     return whoosh_index.open_dir(str(gen)) if gen is not None else None
 
 
+def _link_or_copy(source: str, target: str) -> str:
+    """Hard-link ``source`` as ``target`` (the files are never written again); copy if linking fails."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+    return target
+
+
 def new_generation(index_dir: str | os.PathLike, copy: bool = True) -> Path:
-    """Create the next generation directory: a copy of the live one, or an empty index."""
+    """Create the next generation directory: the live one's files hard-linked (see the module
+    docstring; ``copy`` names what it holds, not how), or an empty index."""
     root = Path(index_dir)
     root.mkdir(parents=True, exist_ok=True)
     numbers = [int(p.name[4:]) for p in root.glob("gen-*") if p.name[4:].isdigit()]
     path = root / f"gen-{max(numbers, default=0) + 1:06d}"
     live = current_generation(root)
     if copy and live is not None:
-        shutil.copytree(live, path, ignore=shutil.ignore_patterns("*.lock", "*_LOCK"))
+        shutil.copytree(live, path, ignore=shutil.ignore_patterns("*.lock", "*_LOCK"), copy_function=_link_or_copy)
     else:
         path.mkdir()
         whoosh_index.create_in(str(path), make_schema())
@@ -228,6 +247,27 @@ def remove_index_tags(index_dir: str | os.PathLike) -> int:
     with swap_lock(root):
         clear_journal(root)
     return count
+
+
+def optimize_index(index_dir: str | os.PathLike) -> tuple[int, int] | None:
+    """Merge every segment of the live index into one, in a new generation swapped in
+    atomically (a kill leaves the index as it was); returns (segments before, after), or
+    None when there is no index. Ingest merges small segments as it goes (Whoosh's
+    ``MERGE_SMALL``); this is the occasional full merge, e.g. after many small ingests."""
+    root = Path(index_dir)
+    ix = open_index(root)
+    if ix is None:
+        return None
+    before = len(ix._segments())
+    if before <= 1 and not any(s.has_deletions() for s in ix._segments()):
+        return before, before
+    generation = new_generation(root, copy=True)
+    new_ix = whoosh_index.open_dir(str(generation))
+    new_ix.writer().commit(optimize=True)
+    after = len(new_ix._segments())
+    with swap_lock(root):
+        activate(root, generation)
+    return before, after
 
 
 def clear_journal(index_dir: str | os.PathLike) -> None:

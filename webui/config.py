@@ -221,6 +221,21 @@ SETTINGS: tuple[Setting, ...] = (
         "Megabytes of memory one file may add while it is read and tagged by ingest; a file over it is stopped and reported as failed, the others go in (0: no limit).",
         check=_whole(0, 1_048_576),
     ),
+    # pages and caches at scale (issue 16)
+    Setting(
+        "DOC_SELECT_MAX",
+        50,
+        "Largest corpus whose footnote lookup lists every document in a drop-down; above it the lookup "
+        "is a field that searches the titles (0: always the field).",
+        check=_whole(0, 10_000),
+    ),
+    Setting(
+        "RANKING_CACHE_MB",
+        0,
+        "Megabytes of decoded postings the searcher keeps (env GLOSSA_RANKING_CACHE_MB, read when the "
+        "searcher starts); 0: an eighth of the machine's memory, between 512 and 4096.",
+        check=_whole(0, 1_048_576),
+    ),
     Setting(
         "INGEST_OCR",
         False,

@@ -344,7 +344,7 @@ def reindex_all(app: Flask) -> dict[str, Any]:
 
     with app.app_context():
         store = services.get_store()
-        docs = [s.doc_id for s in store.list()]
+        docs = [s.doc_id for s in store.summaries()]
         return reindex_entities(Path(app.config["DATA_DIR"]), rule_set(rule_store().active()), [], docs).to_dict()
 
 

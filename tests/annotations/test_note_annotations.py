@@ -82,7 +82,7 @@ def test_reanchor_notes_unchanged_renumbered_edited_and_removed(service, alice):
     summary = service.reanchor("paper", BODY, new_notes)
     # kept: the unchanged note 1 and the body text; moved: note 3's quote now in note 4
     assert summary.to_dict() == {"kept": 2, "moved_unchanged": 1, "moved_changed": 1, "orphaned": 1, "total": 5}
-    got = {a.id: a for a in service.list(alice)}
+    got = {a.id: a for a in service.find(alice)}
     assert got[kept.id].note == "1" and got[kept.id].status == "anchored"
     assert got[body.id].note is None and got[body.id].status == "anchored"
     m = got[moved.id]
@@ -169,4 +169,4 @@ def test_create_for_a_user_that_is_gone_is_401(service, alice):
     with pytest.raises(AnnotationError) as err:
         service.create(ghost, "paper", BODY, "cites a report", 9, 23, tags=["x"])
     assert err.value.status == 401
-    assert service.list(alice) == [] and service.count() == 0
+    assert service.find(alice) == [] and service.count() == 0

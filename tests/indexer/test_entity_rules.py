@@ -200,7 +200,7 @@ def test_reindex_hide_and_undo_finds_hidden_passages_through_the_store(data_dir)
     reindex_entities(data_dir, rules, lookup_names(RuleSet(), rules, rule))
     searcher = Searcher(index_dir)
     assert not _org_docs(searcher, "Frontex")
-    docs = [s.doc_id for s in DocumentStore(data_dir).list()]
+    docs = [s.doc_id for s in DocumentStore(data_dir).summaries()]
     undo = reindex_entities(data_dir, RuleSet(), [], doc_ids=docs)
     assert undo.passages > 0
     assert _org_docs(Searcher(index_dir), "Frontex")

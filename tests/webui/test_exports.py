@@ -17,7 +17,7 @@ from .anno_support import browser_client, build_data_dir, selector_body, stored_
 @pytest.fixture(scope="module")
 def paper(sample_data_dir) -> str:
     """The research paper with 109 notes."""
-    return next(s.doc_id for s in DocumentStore(sample_data_dir).list() if s.doc_id.startswith("003"))
+    return next(s.doc_id for s in DocumentStore(sample_data_dir).summaries() if s.doc_id.startswith("003"))
 
 
 def test_works_export_bibtex_and_csl_json(client):

@@ -7,7 +7,7 @@ import re
 from collections import Counter
 from functools import lru_cache
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
 
 from corpus.works import build_works, to_bibtex, to_csl_json
 from indexer import gazetteer
@@ -17,21 +17,47 @@ from .. import entity_corrections as corrections
 from .. import services
 from ..caches import cache
 from ..labels import LABELS, label_name
-from ..params import MAX_FILTER
+from ..params import MAX_FILTER, MAX_PAGE, int_param
 from ..roles import check_role
 from .helpers import documents
 
 bp = Blueprint("catalog", __name__)
 
 
+#: documents /cite lists when the words typed name several; /documents/pick answers at most
+PICK_LIMIT = 50
+
+
 @bp.get("/cite")
 def cite():
-    """The footnote lookup form's target: redirect to the footnote page."""
-    doc_id = request.args.get("doc", "").strip()
+    """The footnote lookup form's target: redirect to the footnote page.
+
+    ``doc`` is a document id, or (without a script, when the form shows a text field) words
+    of a title: one document holding them is taken, several are listed to choose from.
+    """
+    doc_id = request.args.get("doc", "").strip()[:MAX_FILTER]
     number = request.args.get("n", "").strip().lstrip("#")
     if not doc_id or not number:
         abort(400, description="Choose a document and type a footnote number to look it up.")
+    store = services.get_store()
+    if store.entry(doc_id) is None:
+        found, total = store.find(doc_id, limit=PICK_LIMIT)
+        if len(found) == 1:
+            doc_id = found[0].doc_id
+        elif found:
+            return render_template("pick.html", words=doc_id, number=number, found=found, total=total)
     return redirect(url_for("reader.footnote", doc_id=doc_id, number=number))
+
+
+@bp.get("/documents/pick")
+def pick_documents():
+    """Documents whose title, id or file name hold every word of ``q`` (JSON, for the lookup
+    form's picker): ``{"documents": [{doc_id, title, footnotes}], "total": n}``, at most ``limit``."""
+    words = request.args.get("q", "").strip()[:MAX_FILTER]
+    limit = int_param("limit", 20, 1, PICK_LIMIT, clamp=True)
+    found, total = services.get_store().find(words, limit=limit)
+    rows = [{"doc_id": d.doc_id, "title": d.title, "footnotes": d.footnotes} for d in found]
+    return jsonify(documents=rows, total=total)
 
 
 @lru_cache(maxsize=1)
@@ -83,29 +109,58 @@ def entities():
     )
 
 
+#: works listed per page of /works
+WORKS_PER_PAGE = 50
+
+
+class _Cited:
+    """What the works index reads of a document (corpus.works.Citing): its id, its notes and
+    the passages holding references (reference-list entries)."""
+
+    __slots__ = ("doc_id", "footnotes", "passages")
+
+    def __init__(self, doc_id: str, footnotes: list, passages: list) -> None:
+        self.doc_id = doc_id
+        self.footnotes = footnotes
+        self.passages = [p for p in passages if p.references]
+
+
+def _cited_documents(store) -> list[_Cited]:
+    """Every document's notes, in doc_id order; a document is read again only when it was
+    re-ingested, so the works index after an ingest of one document reads one document."""
+    held = cache("catalog.cited", 1)
+    previous: dict = held.get(str(store.root)) or {}
+    current: dict = {}
+    for summary in store.summaries():
+        version = (summary.ingested_at, summary.source_hash)
+        found = previous.get(summary.doc_id)
+        if found is None or found[0] != version:
+            stored = store.get(summary.doc_id)
+            if stored is None:
+                continue
+            found = (version, _Cited(summary.doc_id, stored.document.footnotes, stored.document.passages))
+        current[summary.doc_id] = found
+    held.put(str(store.root), current)
+    return [cited for _version, cited in current.values()]
+
+
 def _works() -> list:
-    """Works cited in the corpus, rebuilt only when the stored documents change."""
+    """(work, folded text the filter looks in) for every work cited in the corpus, most cited
+    first; rebuilt only when the document list changes (a new manifest version)."""
     store = services.get_store()
-    summaries = store.summaries()
-    key = tuple((s.doc_id, s.ingested_at, s.source_hash) for s in summaries)
 
     def make() -> list:
-        docs = [stored.document for s in summaries if (stored := store.get(s.doc_id)) is not None]
-        return sorted(build_works(docs), key=lambda w: (-len(w.citations), w.key))
+        works = sorted(build_works(_cited_documents(store)), key=lambda w: (-len(w.citations), w.key))
+        return [(w, "\n".join([(w.title or "").casefold(), w.key, *(a.casefold() for a in w.authors)])) for w in works]
 
-    return cache("catalog.works", 1).get_or_make(key, make)
+    return cache("catalog.works", 1).get_or_make((str(store.root), store.version()), make)
 
 
-def _filter_works(items: list, name: str) -> list:
-    """The works whose title, key or an author contains `name` (case-insensitive)."""
-    if not name:
-        return items
+def _matching_works(name: str) -> list:
+    """The works (most cited first) whose title, key or an author contains ``name``
+    (case-insensitive; all of them for an empty ``name``)."""
     needle = name.casefold()
-    return [
-        w
-        for w in items
-        if needle in (w.title or "").casefold() or needle in w.key or any(needle in a.casefold() for a in w.authors)
-    ]
+    return [w for w, hay in _works() if needle in hay]
 
 
 #: format parameter -> (content type, file extension) of the works export
@@ -123,7 +178,7 @@ def works_export():
     if fmt not in WORKS_EXPORTS:
         abort(400, description="Parameter 'format' must be bibtex or csl-json.")
     name = request.args.get("name", "").strip()[:MAX_FILTER]
-    items = _filter_works(_works(), name)
+    items = _matching_works(name)
     doc_id = request.args.get("doc", "").strip()
     if doc_id:
         if not any(s.doc_id == doc_id for s in documents()):
@@ -140,11 +195,35 @@ def works_export():
 
 @bp.get("/works")
 def works():
-    """Works cited in the corpus with counts and the notes citing them."""
+    """Works cited in the corpus with counts and the notes citing them, a page at a time."""
     name = request.args.get("name", "").strip()[:MAX_FILTER]
-    items = _filter_works(_works(), name)
-    titles = {s.doc_id: s.title for s in documents()}
-    return render_template("works.html", works=items, name=name, titles=titles)
+    items = _matching_works(name)
+    pages = max(1, -(-len(items) // WORKS_PER_PAGE))
+    page = min(int_param("page", 1, 1, MAX_PAGE, clamp=True), pages)
+    shown = items[(page - 1) * WORKS_PER_PAGE : page * WORKS_PER_PAGE]
+    store = services.get_store()
+    titles = {}
+    for w in shown:
+        for doc_id, _number in w.citations:
+            if doc_id not in titles:
+                titles[doc_id] = (store.entry(doc_id) or {}).get("title") or doc_id
+    link = lambda n: url_for("catalog.works", name=name or None, page=n if n > 1 else None)  # noqa: E731
+    pagination = {
+        "page": page,
+        "pages": pages,
+        "prev": link(page - 1) if page > 1 else None,
+        "next": link(page + 1) if page < pages else None,
+        "window": [(n, link(n)) for n in range(max(1, page - 3), min(pages, page + 3) + 1)],
+    }
+    return render_template(
+        "works.html",
+        works=shown,
+        total=len(items),
+        name=name,
+        titles=titles,
+        pagination=pagination,
+        start=(page - 1) * WORKS_PER_PAGE + 1,
+    )
 
 
 @bp.get("/help")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, g, request, url_for
 
 from .. import labels, render, services
 from ..params import FILTER_PARAMS
@@ -22,12 +22,25 @@ def search_url(q: str | None = None, **params) -> str:
 
 
 def facet_url(param: str, value) -> str:
-    """URL of the current search narrowed by one more filter value."""
-    filters = current_filters()
-    values = filters.setdefault(param, [])
-    if str(value) not in values:
-        values.append(str(value))
-    return search_url(request.args.get("q", "").strip(), **filters)
+    """URL of the current search narrowed by one more filter value.
+
+    The page's own part of the URL (path, query, filters) is encoded once per request; each
+    facet entry adds only its own pair, so a page of facets costs what it shows.
+    """
+    base = getattr(g, "_glossa_facet_base", None)
+    if base is None:
+        q = request.args.get("q", "").strip()
+        filters = current_filters()
+        pairs = [("q", q)] if q else []
+        pairs += [(k, v) for k, vs in filters.items() for v in vs if v not in (None, "")]
+        encoded = urlencode(pairs, quote_via=quote, safe=":*")
+        base = g._glossa_facet_base = (url_for("search.search"), encoded, filters)
+    path, encoded, filters = base
+    text = str(value)
+    if text in ("",) or text in filters.get(param, []):
+        return path + ("?" + encoded if encoded else "")
+    extra = urlencode([(param, text)], quote_via=quote, safe=":*")
+    return f"{path}?{encoded}&{extra}" if encoded else f"{path}?{extra}"
 
 
 def entity_query(canonical: str) -> str:
@@ -50,12 +63,35 @@ def init_app(app: Flask) -> None:
 
 
 def documents() -> list:
-    """Summaries of every stored document (for the lookup box and the landing page)."""
+    """Summaries of every stored document (parsed once per manifest version, see
+    indexer.store); pages show a bounded part of it (:func:`doc_picker`, the landing list)."""
     try:
         return services.get_store().summaries()
     except Exception:  # an empty or missing data directory is not an error for the UI
         current_app.logger.exception("cannot list documents")
         return []
+
+
+def doc_picker(selected: str | None = None) -> dict:
+    """What the footnote lookup's document field shows: every document in a ``<select>``
+    while there are at most DOC_SELECT_MAX, else a text field (a document id or words of
+    its title, resolved by ``/cite``) that ``picker.js`` turns into a search of the titles
+    through ``/documents/pick``; ``selected`` (default: the document with most notes)."""
+    docs = documents()
+    limit = current_app.config.get("DOC_SELECT_MAX")
+    limit = 50 if limit is None else int(limit)
+    if selected is None and docs:
+        selected = max(reversed(docs), key=lambda d: d.footnotes).doc_id
+    title = ""
+    if selected:
+        entry = services.get_store().entry(selected) or {}
+        title = entry.get("title") or ""
+    return {
+        "options": docs if len(docs) <= limit else None,
+        "count": len(docs),
+        "selected": selected,
+        "selected_title": title,
+    }
 
 
 def current_filters() -> dict[str, list[str]]:

@@ -12,7 +12,7 @@ from annotations.validation import MAX_DOC_ID
 from .. import labels, presenters, render, services
 from ..caches import cache
 from ..params import MAX_QUERY
-from .helpers import documents, entity_query
+from .helpers import doc_picker, entity_query
 
 bp = Blueprint("reader", __name__)
 
@@ -22,7 +22,7 @@ PANEL_LIMIT = 40  # entities listed per type in the reader's side panel
 def _stored_or_404(doc_id: str):
     """The stored document (cached until it is re-ingested), or a 404 page."""
     store = services.get_store()
-    entry = store.manifest().get(doc_id) if len(doc_id) <= MAX_DOC_ID else None
+    entry = store.entry(doc_id) if len(doc_id) <= MAX_DOC_ID else None
     stored = None
     if entry is not None:
         key = (str(store.root), doc_id, entry.get("ingested_at"), entry.get("source_hash"))
@@ -138,7 +138,7 @@ def document(doc_id: str):
         type_distinct=facts["type_distinct"],
         panel_limit=PANEL_LIMIT,
         focus=focus,
-        documents=documents(),
+        picker=doc_picker(doc.doc_id),
     )
 
 
@@ -159,7 +159,7 @@ def footnote(doc_id: str, number: str):
             if valid
             else f"Note {shown} does not exist; this document has no footnotes."
         )
-        return render_template("footnote.html", doc=doc, note=None, message=message, documents=documents()), 404
+        return render_template("footnote.html", doc=doc, note=None, message=message, picker=doc_picker(doc.doc_id)), 404
     nid = render.note_id(note["number"])
     citing = [
         {
@@ -186,6 +186,6 @@ def footnote(doc_id: str, number: str):
         linkify=render.linkify,
         prev=numbers[i - 1] if i > 0 else None,
         next=numbers[i + 1] if i + 1 < len(numbers) else None,
-        documents=documents(),
+        picker=doc_picker(doc.doc_id),
         message=None,
     )

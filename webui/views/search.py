@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, render_template, request
 
 from .. import labels, services
 from ..params import MAX_PAGE, int_param, query_too_long
-from .helpers import current_filters, documents, search_url
+from .helpers import current_filters, doc_picker, documents, search_url
 
 bp = Blueprint("search", __name__)
 
@@ -19,8 +19,9 @@ def search():
     q = request.args.get("q", "").strip()
     filters = current_filters()
     page = int_param("page", 1, 1, MAX_PAGE, clamp=True)
-    context = {"q": q, "filters": filters, "documents": documents(), "results": None, "error": None}
+    context = {"q": q, "filters": filters, "documents": [], "results": None, "error": None}
     if not q and not filters:
+        context.update(_landing_documents())
         return render_template("search.html", **context)
     too_long = query_too_long(q)
     if too_long:
@@ -51,6 +52,30 @@ def search():
         server_ms=(time.perf_counter() - started) * 1000,
     )
     return render_template("search.html", **context)
+
+
+#: documents listed per page of the landing page's document list
+LANDING_DOCS = 50
+
+
+def _landing_documents() -> dict:
+    """One page of the document list (``?docs=N``), its page links, and the lookup's picker."""
+    every = documents()
+    pages = max(1, -(-len(every) // LANDING_DOCS))
+    page = int_param("docs", 1, 1, MAX_PAGE, clamp=True)
+    page = min(page, pages)
+    link = lambda n: search_url(docs=n if n > 1 else None) + "#documents"  # noqa: E731
+    return {
+        "documents": every[(page - 1) * LANDING_DOCS : page * LANDING_DOCS],
+        "doc_total": len(every),
+        "doc_pages": {
+            "page": page,
+            "pages": pages,
+            "prev": link(page - 1) if page > 1 else None,
+            "next": link(page + 1) if page < pages else None,
+        },
+        "picker": doc_picker() if every else None,
+    }
 
 
 def _active_filters(filters: dict[str, list[str]], results) -> list[dict]:

@@ -1,0 +1,236 @@
+"""Benchmark: the pages and writes around the engine on the sample corpus scaled up (prints figures).
+
+Builds (or reuses, ``--data DIR``) a data directory holding the sample documents replicated
+under distinct ids until ``--passages`` passages (100,000: 2,555 documents), with the document
+store, the manifest and the index as an ingest leaves them. Then, through the WSGI app:
+
+- the search page (server-side ms, p50/p95, and bytes), the landing page, the reader and
+  ``/works`` (first request and warm);
+- what one request pays for the document list (``DocumentStore.manifest()``);
+- the next search after an annotation write, and after an ingest of one document;
+- ingesting one document into the big index: seconds, and the index's size on disk before
+  and after (a block shared by two generations through a hard link counts once).
+
+Usage: python bench/pages.py [--passages N] [--data DIR] [--repeat N]
+Bars at 100,000 passages: search page < 50 ms server-side and < 150 KB, /works < 200 ms,
+one document ingested in < 2 s without doubling the index on disk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CORPUS = ROOT / "webui" / "sample_corpus"
+QUERIES = ["Frontex", "migration policy", "place:Serbia visa", 'org:"European Commission"', "border* AND NOT Croatia"]
+BARS = {"search_ms": 50.0, "search_kb": 150.0, "works_ms": 200.0, "ingest_s": 2.0}
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """The pct-th percentile (nearest rank) of values."""
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, round(pct / 100 * len(ordered) + 0.5) - 1))
+    return ordered[rank]
+
+
+def build(data: Path, target: int) -> int:
+    """A data directory of replicated sample documents until ``target`` passages; documents."""
+    from whoosh import index as whoosh_index
+
+    from corpus import read_document
+    from indexer.ner import EntityTagger
+    from indexer.store import StoredDocument, write_json
+    from indexer.writer import activate, add_document, new_generation
+
+    docs = [read_document(p) for p in sorted(CORPUS.glob("0*.txt"))]
+    entities = EntityTagger().tag(docs)
+    per_round = sum(len(d.passages) for d in docs)
+    rounds = -(-target // per_round)
+    index_dir = data / "index"
+    generation = new_generation(index_dir, copy=False)
+    writer = whoosh_index.open_dir(str(generation)).writer(limitmb=256)
+    manifest = {}
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    (data / "docs").mkdir(parents=True, exist_ok=True)
+    for r in range(rounds):
+        for doc, ents in zip(docs, entities, strict=True):
+            copy = replace(doc, doc_id=f"{doc.doc_id}-r{r:04d}", title=f"{doc.title} (copy {r})")
+            add_document(writer, copy, ents)
+            stored = StoredDocument(copy, ents, now, f"{r:04d}{doc.doc_id}")
+            write_json(data / "docs" / f"{copy.doc_id}.json", stored.to_dict())
+            entry = stored.summary().to_dict()
+            entry["source_path"] = str(data / "gone" / f"{copy.doc_id}.txt")
+            manifest[copy.doc_id] = entry
+    writer.commit()
+    write_json(data / "manifest.json", {"version": 1, "documents": manifest})
+    activate(index_dir, generation)
+    return len(manifest)
+
+
+def disk_bytes(path: Path) -> int:
+    """Bytes of the files under ``path``, each inode once (hard links share their blocks)."""
+    seen: set[tuple[int, int]] = set()
+    total = 0
+    for item in path.rglob("*"):
+        try:
+            info = item.lstat()
+        except FileNotFoundError:
+            continue
+        if item.is_file() and (info.st_dev, info.st_ino) not in seen:
+            seen.add((info.st_dev, info.st_ino))
+            total += info.st_size
+    return total
+
+
+def get(client, url: str) -> tuple[float, int, str]:
+    """(ms, bytes, html) of one GET."""
+    began = time.perf_counter()
+    response = client.get(url)
+    body = response.get_data()
+    ms = (time.perf_counter() - began) * 1000
+    if response.status_code != 200:
+        raise SystemExit(f"{url} answered {response.status_code}")
+    return ms, len(body), body.decode("utf-8", "replace")
+
+
+def row(label: str, times: list[float], size: int) -> None:
+    print(f"{label:<44} {statistics.median(times):8.1f} {percentile(times, 95):8.1f} {size / 1024:9.1f}")
+
+
+def main() -> int:
+    """Run the benchmark and print the figures; exit 1 if a bar is missed."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--passages", type=int, default=100_000)
+    parser.add_argument("--data", type=Path, help="keep the built data directory here and reuse it later")
+    parser.add_argument("--repeat", type=int, default=20, help="requests per URL (default 20)")
+    parser.add_argument("--no-ingest", action="store_true", help="skip the one-document ingest")
+    args = parser.parse_args()
+    from indexer.store import DocumentStore
+    from webui.app import create_app
+
+    tmp = Path(tempfile.mkdtemp(prefix="glossa-bench-pages-"))
+    try:
+        data = args.data or tmp / "data"
+        if (data / "manifest.json").exists():
+            print(f"reusing {data}")
+        else:
+            began = time.perf_counter()
+            n = build(data, args.passages)
+            print(f"built {n} documents in {time.perf_counter() - began:.1f} s")
+        store = DocumentStore(data)
+        ndocs = len(store.manifest())
+        began = time.perf_counter()
+        for _ in range(20):
+            store.manifest()
+        manifest_ms = (time.perf_counter() - began) * 1000 / 20
+        print(f"{ndocs} documents; DocumentStore.manifest(): {manifest_ms:.2f} ms per call")
+        app = create_app({"DATA_DIR": str(data), "DATABASE_URL": f"sqlite:///{tmp}/bench.db", "SECRET_KEY": "bench"})
+        client = app.test_client()
+        print(f"{'page':<44} {'p50 ms':>8} {'p95 ms':>8} {'KB':>9}")
+        missed: list[str] = []
+        search_times: list[float] = []
+        search_sizes: list[int] = []
+        for q in QUERIES:
+            url = "/?" + urlencode({"q": q})
+            get(client, url)
+            times, size = [], 0
+            for _ in range(args.repeat):
+                ms, size, _html = get(client, url)
+                times.append(ms)
+            search_times += times
+            search_sizes.append(size)
+            row(f"search {q}", times, size)
+        for label, url in (("landing page", "/"), ("reader", f"/doc/{sorted(store.manifest())[0]}")):
+            get(client, url)
+            times = []
+            for _ in range(max(3, args.repeat // 4)):
+                ms, size, _html = get(client, url)
+                times.append(ms)
+            row(label, times, size)
+        first, size, _html = get(client, "/works")
+        print(f"{'/works first request':<44} {first:8.1f} {'':>8} {size / 1024:9.1f}")
+        works: list[float] = []
+        for url in ("/works", "/works?page=2", "/works?name=commission"):
+            times = []
+            for _ in range(max(3, args.repeat // 4)):
+                ms, size, _html = get(client, url)
+                times.append(ms)
+            works += times
+            row(url, times, size)
+        _after_annotation(app, client, store)
+        p95, kb = percentile(search_times, 95), max(search_sizes) / 1024
+        for name, value, ok in (
+            ("search page p95 ms", p95, p95 < BARS["search_ms"]),
+            ("search page KB (largest)", kb, kb < BARS["search_kb"]),
+            ("/works p95 ms (warm)", percentile(works, 95), percentile(works, 95) < BARS["works_ms"]),
+        ):
+            print(f"{name}: {value:.1f} ({'met' if ok else 'MISSED'})")
+            if not ok:
+                missed.append(name)
+        if not args.no_ingest:
+            missed += _ingest_one(data, tmp, client)
+        return 1 if missed else 0
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _after_annotation(app, client, store) -> None:
+    """The next search after an annotation write (a shared tag), then once more."""
+    from webui import services
+
+    doc_id = sorted(store.manifest())[0]
+    text = store.get(doc_id).document.text
+    url = "/?" + urlencode({"q": "Frontex"})
+    get(client, url)
+    with app.app_context():
+        service = services.get_annotation_service()
+        user = service.add_user("bench", "bench-password-123")
+        start = max(0, text.find("Frontex"))
+        service.create(
+            user, doc_id, text, text[start : start + 7], start, start + 7, tags=["bench"], visibility="shared"
+        )
+    times = [get(client, url)[0] for _ in range(2)]
+    print(f"{'search after an annotation write (next, again)':<44} {times[0]:8.1f} {times[1]:8.1f}")
+
+
+def _ingest_one(data: Path, tmp: Path, client) -> list[str]:
+    """Ingest one new document into the big index: seconds, disk before and after, next search."""
+    from indexer.pipeline import ingest
+
+    source = tmp / "new-report.txt"
+    text = (CORPUS / sorted(p.name for p in CORPUS.glob("0*.txt"))[1]).read_text(encoding="utf-8")
+    source.write_text(f"A new report written at {time.time()}.\n\n{text}", encoding="utf-8")
+    before = disk_bytes(data / "index")
+    began = time.perf_counter()
+    report = ingest([source], data, progress=False)
+    took = time.perf_counter() - began
+    after = disk_bytes(data / "index")
+    url = "/?" + urlencode({"q": "Frontex"})
+    times = [get(client, url)[0] for _ in range(2)]
+    print(
+        f"ingest of one document ({report.passages} passages): {took:.2f} s; index on disk "
+        f"{before / 1e6:.1f} MB before, {after / 1e6:.1f} MB after ({after / before:.2f}x)"
+    )
+    print(f"{'search after the ingest (next, again)':<44} {times[0]:8.1f} {times[1]:8.1f}")
+    missed = []
+    if took >= BARS["ingest_s"]:
+        missed.append("ingest one document")
+    if after >= 1.5 * before:
+        missed.append("index on disk after one ingest")
+    print(f"ingest of one document: {'met' if not missed else 'MISSED'}")
+    return missed
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
