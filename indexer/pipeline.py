@@ -14,7 +14,6 @@ import hashlib
 import multiprocessing
 import os
 import queue
-import shutil
 import sys
 import threading
 import time
@@ -25,24 +24,16 @@ from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
-from whoosh import index as whoosh_index
 
 import corpus
 from corpus.models import Document
 
+from . import backend as backends
+from .backend import GenerationWriter
 from .ner import EntityTagger
 from .store import DocumentStore, StoredDocument, display_path, source_fields, source_key
 from .workers import Budget, Outcome, PlanItem, Pool, in_process
-from .writer import (
-    activate,
-    add_document,
-    clear_journal,
-    delete_document,
-    new_generation,
-    open_index,
-    strip_tags,
-    swap_lock,
-)
+from .writer import activate, clear_journal, swap_lock
 
 
 class IngestLocked(RuntimeError):
@@ -135,15 +126,18 @@ def ingest(
     model: str | None = None,
     file_timeout: float | None = None,
     file_memory: int | None = None,
+    backend: str | None = None,
 ) -> IngestReport:
     """Bring the index and document store of ``data_dir`` up to date with ``paths``.
 
     ``file_timeout`` (seconds) and ``file_memory`` (MB) bound what one file may cost; None
     takes GLOSSA_INGEST_FILE_TIMEOUT / GLOSSA_INGEST_FILE_MEMORY, else 120 s and 1024 MB;
-    0 means no limit. A bad value raises ValueError naming the setting.
+    0 means no limit. ``backend`` (None: GLOSSA_SEARCH_BACKEND, else whoosh) is the search
+    backend written (indexer.backend). A bad value raises ValueError naming the setting.
     """
     began = time.perf_counter()
     budget = Budget.from_settings(file_timeout, file_memory)
+    backend = backends.from_settings(backend)
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     data = Path(data_dir)
@@ -162,7 +156,7 @@ def ingest(
                 if source_key(entry) not in seen and not Path(source_key(entry)).exists()
             )
         if plan or report.pruned:
-            _run(data, store, manifest, plan, workers, model, progress, report, lock, budget)
+            _run(data, store, manifest, plan, workers, model, progress, report, lock, budget, backend)
         else:
             report.tagger = "not loaded (nothing to tag)"
     report.elapsed = round(time.perf_counter() - began, 3)
@@ -195,7 +189,7 @@ def _plan(files: list[Path], manifest: dict[str, dict[str, Any]], report: Ingest
 class _IndexWriter(threading.Thread):
     """Indexes and stages tagged documents in a thread, overlapping with reading and NER."""
 
-    def __init__(self, writer: Any, store: DocumentStore, generation: str) -> None:
+    def __init__(self, writer: GenerationWriter, store: DocumentStore, generation: str) -> None:
         super().__init__(daemon=True)
         self.writer, self.store, self.generation = writer, store, generation
         self.queue: queue.Queue = queue.Queue(maxsize=8)
@@ -219,8 +213,8 @@ class _IndexWriter(threading.Thread):
     def _index(self, document: Document, found: list[Any], is_new: bool) -> int:
         # no annotation tags: they stay in the annotation database (indexer.tagfilter)
         if not is_new:
-            delete_document(self.writer, document.doc_id)
-        return add_document(self.writer, document, found)
+            self.writer.delete_document(document.doc_id)
+        return self.writer.add_document(document, found)
 
 
 def _outcomes(
@@ -252,6 +246,7 @@ def _run(
     report: IngestReport,
     lock: _Lock,
     budget: Budget,
+    backend: str = backends.DEFAULT,
 ) -> None:
     """Read, tag and index the planned files into a new generation, then swap it in."""
     tagger = EntityTagger(model, workers=workers)
@@ -262,9 +257,8 @@ def _run(
     outcomes, close = _outcomes(plan, tagger, workers, [lock.handle.fileno()], budget)
     try:
         index_dir = data / "index"
-        old = open_index(index_dir)
-        generation = new_generation(index_dir, copy=True)
-        writer = whoosh_index.open_dir(str(generation)).writer(limitmb=128)
+        writer = backends.open_writer(index_dir, backend, copy=True)
+        generation = writer.generation
     except BaseException:
         close()
         raise
@@ -301,19 +295,64 @@ def _run(
         raise thread.error
     report.passages = thread.passages
     for doc_id in report.pruned:
-        delete_document(writer, doc_id)
+        writer.delete_document(doc_id)
         manifest.pop(doc_id, None)
-    if old is not None:  # tags an older version left in the index go (replaced records have none)
-        with old.searcher() as searcher:
-            strip_tags(writer, searcher, set(changed) | set(report.pruned))
     if not changed and not report.pruned:
         writer.cancel()
-        shutil.rmtree(generation, ignore_errors=True)
         store.discard_stage(generation.name)
         return
-    writer.commit()
+    writer.commit()  # (Whoosh: tags an older version left in the copied records go first)
     store.finish_stage(generation.name, report.pruned, manifest)
     with swap_lock(index_dir):
         activate(index_dir, generation)
         clear_journal(index_dir)
     store.recover(discard=True)
+
+
+@dataclass
+class ReindexReport:
+    """What a reindex did: the backend written, documents and passages indexed."""
+
+    backend: str
+    documents: int = 0
+    passages: int = 0
+    previous: str | None = None  # backend of the generation it replaced
+    elapsed: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able dict."""
+        return asdict(self)
+
+
+def reindex(data_dir: str | os.PathLike, backend: str | None = None, progress: bool = False) -> ReindexReport:
+    """Rebuild the index of ``data_dir`` for ``backend`` (None: GLOSSA_SEARCH_BACKEND, else
+    whoosh) from the document store: the documents and entities as stored, nothing read or
+    tagged again. Written as a new generation and swapped in atomically, like an ingest, under
+    the ingest lock (IngestLocked while an ingest runs)."""
+    began = time.perf_counter()
+    name = backends.from_settings(backend)
+    data = Path(data_dir)
+    data.mkdir(parents=True, exist_ok=True)
+    index_dir = data / "index"
+    report = ReindexReport(name, previous=backends.live_backend(index_dir))
+    with _Lock(data):
+        store = DocumentStore(data)
+        store.recover(discard=True)
+        doc_ids = sorted(store.manifest())
+        writer = backends.open_writer(index_dir, name, copy=False)
+        try:
+            for doc_id in tqdm(doc_ids, desc="reindexing", unit="doc", file=sys.stderr, disable=not progress):
+                stored = store.get(doc_id)
+                if stored is None:
+                    continue
+                report.passages += writer.add_document(stored.document, stored.entities)
+                report.documents += 1
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        with swap_lock(index_dir):
+            activate(index_dir, writer.generation)
+            clear_journal(index_dir)
+    report.elapsed = round(time.perf_counter() - began, 3)
+    return report

@@ -27,6 +27,7 @@ __all__ = [
     "check_name",
     "from_settings",
     "live_backend",
+    "live_passages",
     "open_searcher",
     "open_writer",
 ]
@@ -87,3 +88,24 @@ def open_writer(index_dir: str | os.PathLike, name: str | None = None, copy: boo
     from .whoosh_backend import WhooshGenerationWriter
 
     return WhooshGenerationWriter(index_dir, copy=copy)
+
+
+def live_passages(index_dir: str | os.PathLike, name: str | None = None) -> int | None:
+    """Passages in the live generation, opened as cheaply as each backend can (None: no index);
+    BackendMismatch when it was written by another backend than ``name``, OSError and others
+    when it cannot be opened. For health checks."""
+    name = check_name(name)
+    gen = current_generation(index_dir)
+    if gen is None:
+        return None
+    found = backend_of(gen)
+    if found != name:
+        raise BackendMismatch(mismatch_message(found, name))
+    if name == "tantivy":
+        import tantivy
+
+        return int(tantivy.Index.open(str(gen)).searcher().num_docs)
+    from whoosh import index as whoosh_index
+
+    with whoosh_index.open_dir(str(gen)).reader() as reader:
+        return int(reader.doc_count())
