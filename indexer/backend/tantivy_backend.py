@@ -36,6 +36,7 @@ import contextlib
 import json
 import math
 import os
+import re
 import shutil
 import threading
 import time
@@ -47,6 +48,7 @@ from typing import Any
 import numpy as np
 import tantivy
 from whoosh import query as wq
+from whoosh.codec.base import Automata
 from whoosh.query.terms import MultiTerm
 from whoosh.reading import IndexReader
 
@@ -113,64 +115,78 @@ def tantivy_schema() -> tantivy.Schema:
 
 
 class Analysis:
-    """Whoosh's text analysis, once per distinct word: (stemmed tokens, unstemmed tokens).
+    """Whoosh's text analysis, once per distinct word.
 
     The text analyzer's filters (lowercase, accent folding, stop words, stems) act on each word
     the tokenizer finds alone, so a word's tokens do not depend on its neighbours, and the
     position of a token is its index among the kept ones (the stop filter renumbers), as in
-    Whoosh.
+    Whoosh. Each distinct word is analysed once; a text is then its words looked up. (Tokens
+    never hold whitespace: they are word characters, dots and asterisks, accents folded.)
     """
 
-    #: distinct words remembered (a corpus's vocabulary, case variants included, fits)
+    #: distinct words (and keyword values) remembered; a corpus's vocabulary fits
     MAX_WORDS = 1_000_000
 
     def __init__(self) -> None:
         self._analyzer = SCHEMA["text"].analyzer
-        self._words = self._analyzer.items[0].expression
-        self._memo: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        pattern = self._analyzer.items[0].expression.pattern
+        # the tokenizer's expression without capturing groups, so findall gives whole words
+        self._findall = re.compile(re.sub(r"(?<!\\)\((?!\?)", "(?:", pattern)).findall
+        self._stems: dict[str, str] = {}
+        self._plain: dict[str, str] = {}
+        self._keywords: dict[tuple[str, str], tuple[str, ...]] = {}
 
-    def word(self, word: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """(stems, unstemmed forms) of one word: empty for a stop word."""
-        found = self._memo.get(word)
-        if found is None:
-            stems = tuple(t.text for t in self._analyzer(word, mode="index"))
-            plain = tuple(t.text for t in self._analyzer(word, no_morph=True))
-            found = (stems, plain)
-            if len(self._memo) >= self.MAX_WORDS:
-                self._memo.clear()
-            self._memo[word] = found
-        return found
+    def _learn(self, words: list[str]) -> None:
+        new = set(words).difference(self._stems)
+        if not new:
+            return
+        if len(self._stems) + len(new) > self.MAX_WORDS:
+            self._stems.clear()
+            self._plain.clear()
+            new = set(words)
+        for word in new:
+            self._stems[word] = " ".join(t.text for t in self._analyzer(word, mode="index"))
+            self._plain[word] = " ".join(t.text for t in self._analyzer(word, no_morph=True))
+
+    def joined(self, text: str) -> tuple[str, str]:
+        """(stemmed tokens, unstemmed tokens) of a text, each joined by spaces, in order."""
+        words = self._findall(text or "")
+        if not words:
+            return "", ""
+        self._learn(words)
+        stems = " ".join(filter(None, map(self._stems.__getitem__, words)))
+        return stems, " ".join(filter(None, map(self._plain.__getitem__, words)))
 
     def tokens(self, text: str) -> tuple[list[str], list[str]]:
         """(stemmed tokens, unstemmed tokens) of a text, in order."""
-        stems: list[str] = []
-        plain: list[str] = []
-        memo = self._memo
-        for match in self._words.finditer(text or ""):
-            word = match.group()
-            found = memo.get(word) or self.word(word)
-            stems.extend(found[0])
-            plain.extend(found[1])
-        return stems, plain
+        stems, plain = self.joined(text)
+        return stems.split(), plain.split()
 
-
-def _keyword_terms(field: str, value: Any) -> list[str]:
-    if value in (None, ""):
-        return []
-    return [t for t in SCHEMA[field].process_text(str(value), mode="index") if t]
+    def keywords(self, field: str, value: Any) -> tuple[str, ...]:
+        """The terms the Whoosh field ``field`` makes of ``value`` (remembered: values repeat)."""
+        if value in (None, ""):
+            return ()
+        key = (field, str(value))
+        found = self._keywords.get(key)
+        if found is None:
+            found = tuple(t for t in SCHEMA[field].process_text(key[1], mode="index") if t)
+            if len(self._keywords) >= self.MAX_WORDS:
+                self._keywords.clear()
+            self._keywords[key] = found
+        return found
 
 
 def make_document(record: Mapping[str, Any], num: int, analysis: Analysis) -> tantivy.Document:
     """The tantivy document of one passage record (:func:`indexer.writer.passage_records`)."""
     doc = tantivy.Document()
-    stems, plain = analysis.tokens(record.get("text", ""))
-    doc.add_text("text", " ".join(stems))
-    doc.add_text("spell_text", " ".join(plain))
+    stems, plain = analysis.joined(record.get("text", ""))
+    doc.add_text("text", stems)
+    doc.add_text("spell_text", plain)
     for name in ("notes_text", "title"):
         if record.get(name):
-            doc.add_text(name, " ".join(analysis.tokens(record[name])[0]))
+            doc.add_text(name, analysis.joined(record[name])[0])
     for name in KEYWORDS:
-        for term in _keyword_terms(name, record.get(name)):
+        for term in analysis.keywords(name, record.get(name)):
             doc.add_text(name, term)
     if record.get("page") is not None:
         doc.add_integer("page", int(record["page"]))
@@ -278,19 +294,20 @@ class TantivyGenerationWriter(GenerationWriter):
 # --- reading ---------------------------------------------------------------------------------
 
 
-def _levenshtein(a: str, b: str, limit: int) -> int:
-    """Levenshtein distance of a and b, or limit + 1 once it exceeds limit."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        if min(cur) > limit:
-            return limit + 1
-        prev = cur
-    return prev[-1]
+class _Cursor:
+    """A cursor over a sorted word list, as Whoosh's automata walk a field's terms."""
+
+    def __init__(self, terms: list[str]) -> None:
+        self._terms = terms
+        self._at = 0
+
+    def text(self) -> str | None:
+        """The current term, or None past the end."""
+        return self._terms[self._at] if self._at < len(self._terms) else None
+
+    def find(self, term: str) -> None:
+        """Move to the first term at or after ``term``."""
+        self._at = bisect_left(self._terms, term, self._at)
 
 
 class _Lexicon(IndexReader):
@@ -363,13 +380,12 @@ class _Lexicon(IndexReader):
             yield term.encode("utf-8")
 
     def terms_within(self, fieldname: str, text: str, maxdist: int, prefix: int = 0) -> Iterator[str]:
-        """Words within ``maxdist`` edits (Levenshtein) sharing the first ``prefix`` letters;
-        for a field with a spelling field (``text``), its unstemmed words, as Whoosh reads them."""
+        """Words within ``maxdist`` edits sharing the first ``prefix`` letters, found as Whoosh's
+        reader finds them (its Levenshtein automaton skipping through the sorted terms); for a
+        field with a spelling field (``text``), among its unstemmed words."""
         spelling = SCHEMA[fieldname].spelling_fieldname(fieldname) if fieldname in SCHEMA else fieldname
-        for btext in self.expand_prefix(spelling, text[:prefix]):
-            word = btext.decode("utf-8")
-            if _levenshtein(word, text, maxdist) <= maxdist:
-                yield word
+        dfa = Automata.levenshtein_dfa(text, maxdist, prefix)
+        return Automata.find_matches(dfa, _Cursor(self._sorted(spelling)))
 
     def doc_count(self) -> int:
         """Live passages."""
@@ -767,13 +783,16 @@ class TantivyBackend(SearchBackend):
         """The document, entity-type and entity facets, as :meth:`FacetCache.facets_and_more`."""
         if not total:
             return {"documents": [], "entity_types": [], "entities": []}, {"documents": 0, "entities": 0}
-        spec = {f: {"terms": {"field": f, "size": ALL_BUCKETS, "segment_size": ALL_BUCKETS}} for f in FACETED}
+        spec = {}
+        for f in FACETED:  # every bucket: as many as the field has terms (tantivy's limit aside)
+            size = max(1, min(ALL_BUCKETS, len(state.view.lexicon._sorted(f))))
+            spec[f] = {"terms": {"field": f, "size": size, "segment_size": size}}
         result = state.searcher.aggregate(matching, spec)
 
         def counts(field: str) -> list[tuple[str, int]]:
             buckets = result.get(field, {}).get("buckets", [])
             pairs = [(str(b["key"]), int(b["doc_count"])) for b in buckets if int(b["doc_count"])]
-            return sorted(pairs, key=lambda p: (-p[1], p[0].encode("utf-8")))
+            return sorted(pairs, key=lambda p: (-p[1], p[0]))  # str order is UTF-8 byte order
 
         doc_counts = counts("doc_id")
         docs = [{"value": d, "label": state.title(d), "count": n} for d, n in doc_counts[:top]]

@@ -315,3 +315,15 @@ def test_an_uncommitted_or_cancelled_generation_is_never_seen(tmp_path, sample_d
         open_searcher(index_dir, name).matching_passages("frontex", filters={"doc": sample_docs[2].doc_id})
     )
     assert searcher.passage_count() == len(sample_docs[0].passages) + len(sample_docs[2].passages)
+
+
+def test_tantivy_terms_are_the_whoosh_analyzers_terms(sample_docs):
+    from indexer.backend.tantivy_backend import SCHEMA, Analysis
+
+    analysis = Analysis()
+    analyzer = SCHEMA["text"].analyzer
+    for doc in sample_docs:
+        for text in [doc.title, *(doc.text[p.start : p.end] for p in doc.passages), *(n.text for n in doc.footnotes)]:
+            stems, plain = analysis.tokens(text)
+            assert stems == [t.text for t in analyzer(text, mode="index")]  # same order: same positions
+            assert sorted(set(plain)) == list(SCHEMA["text"].spellable_words(text))
