@@ -327,3 +327,24 @@ def test_tantivy_terms_are_the_whoosh_analyzers_terms(sample_docs):
             stems, plain = analysis.tokens(text)
             assert stems == [t.text for t in analyzer(text, mode="index")]  # same order: same positions
             assert sorted(set(plain)) == list(SCHEMA["text"].spellable_words(text))
+
+
+def test_known_item_queries_rank_as_well_on_both_backends(backends):
+    """bench/relevance.py's known-item queries on the sample corpus: MRR@10 within 0.02."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "bench" / "relevance.py"
+    spec = importlib.util.spec_from_file_location("bench_relevance", path)
+    relevance = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(relevance)
+    sample = [q for q in relevance.QUERIES if q[1].startswith("00")]  # documents of the sample corpus
+    assert len(sample) >= 30
+    mrr = {}
+    for name, searcher in backends.items():
+        ranks = [
+            relevance.rank_of(searcher.search(text, pagelen=10), doc, needles) for text, doc, needles, *_ in sample
+        ]
+        mrr[name] = sum(1 / r for r in ranks if r) / len(ranks)
+    assert mrr["whoosh"] > 0.8, mrr
+    assert abs(mrr["tantivy"] - mrr["whoosh"]) <= 0.02, mrr
