@@ -13,7 +13,8 @@ phrases), and the process's peak memory. Printed per backend:
 
 * build: passages per CPU-second (the process's CPU time, all threads and children);
 * index bytes per passage (the live generation on disk);
-* first query after open (ms), p50/p95 per kind (ms), peak RSS of the query process (MB);
+* first query after open (ms), p50/p95 per kind (ms: wall time, and the query process's CPU
+  time, which a loaded machine changes less), peak RSS of the query process (MB);
 * whether both backends gave the same total for every query of the mix.
 
 With ``--index-root DIR`` the indexes are kept there and reused by later runs of the same size.
@@ -140,21 +141,24 @@ def run_queries(backend: str, index_dir: Path, queries: list[tuple[str, str]], p
     times: dict[str, list[float]] = {}
     totals: list[int | str] = []
     load = os.getloadavg()[0]
+    cpu: dict[str, list[float]] = {}
     for kind, text in queries:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         try:
             total: int | str = searcher.search(text, pagelen=pagelen).total
         except QueryError as exc:
             total = f"error: {exc.message}"
-        elapsed = time.perf_counter() - t0
+        elapsed, used = time.perf_counter() - t0, time.process_time() - c0
         totals.append(total)
-        times.setdefault(kind, []).append(elapsed)
-        times.setdefault("all", []).append(elapsed)
+        for key in (kind, "all"):
+            times.setdefault(key, []).append(elapsed)
+            cpu.setdefault(key, []).append(used)
     return {
         "backend": backend,
         "passages": searcher.passage_count(),
         "first_query_ms": round(first_ms, 1),
         "kinds": {k: [round(pct(v, 50), 2), round(pct(v, 95), 2), len(v)] for k, v in times.items()},
+        "cpu": {k: [round(pct(v, 50), 2), round(pct(v, 95), 2), len(v)] for k, v in cpu.items()},
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "load": [round(load, 2), round(os.getloadavg()[0], 2)],
         "queries": [text for _kind, text in queries],
@@ -214,13 +218,14 @@ def main() -> None:
             results[backend] = json.loads(out.strip().splitlines()[-1])
             results[backend]["bytes_per_passage"] = round(index_bytes(index_dir) / max(1, results[backend]["passages"]))
         print()
-        print(f"{'':16s}" + "".join(f" | {b:>21s}" for b in backends))
-        for kind in (*KINDS, "all"):
-            row = ""
-            for b in backends:
-                p50, p95, _n = results[b]["kinds"].get(kind, [0.0, 0.0, 0])
-                row += f" | {p50:8.2f} / {p95:8.2f} ms"
-            print(f"{kind:16s}{row}")
+        for title, key in (("wall p50 / p95", "kinds"), ("CPU p50 / p95", "cpu")):
+            print(f"{title:16s}" + "".join(f" | {b:>21s}" for b in backends))
+            for kind in (*KINDS, "all"):
+                row = ""
+                for b in backends:
+                    p50, p95, _n = results[b][key].get(kind, [0.0, 0.0, 0])
+                    row += f" | {p50:8.2f} / {p95:8.2f} ms"
+                print(f"{kind:16s}{row}")
         rows = (
             ("first query ms", "first_query_ms"),
             ("peak RSS MB", "peak_rss_mb"),

@@ -138,8 +138,6 @@ class Analysis:
 
     def _learn(self, words: list[str]) -> None:
         new = set(words).difference(self._stems)
-        if not new:
-            return
         if len(self._stems) + len(new) > self.MAX_WORDS:
             self._stems.clear()
             self._plain.clear()
@@ -153,8 +151,11 @@ class Analysis:
         words = self._findall(text or "")
         if not words:
             return "", ""
-        self._learn(words)
-        stems = " ".join(filter(None, map(self._stems.__getitem__, words)))
+        try:  # most texts hold only words seen before
+            stems = " ".join(filter(None, map(self._stems.__getitem__, words)))
+        except KeyError:
+            self._learn(words)
+            stems = " ".join(filter(None, map(self._stems.__getitem__, words)))
         return stems, " ".join(filter(None, map(self._plain.__getitem__, words)))
 
     def tokens(self, text: str) -> tuple[list[str], list[str]]:
@@ -651,6 +652,22 @@ class TantivyBackend(SearchBackend):
     ) -> SearchResults:
         """Run a query as :meth:`indexer.search.Searcher.search` does (same arguments, same results
         but the scores); raises QueryError for a query that cannot be parsed or run."""
+        try:
+            return self._search(query, page, pagelen, filters, relax, tag_resolver)
+        except QueryError:
+            raise
+        except ValueError as exc:  # tantivy refusing a query it was given: say so, never a 500
+            raise QueryError(f"The search engine could not run this query: {str(exc)[:200]}") from None
+
+    def _search(
+        self,
+        query: str,
+        page: int,
+        pagelen: int,
+        filters: Mapping[str, Any] | None,
+        relax: bool,
+        tag_resolver: TagResolver | None,
+    ) -> SearchResults:
         began = time.perf_counter()
         filters = {k: v for k, v in (filters or {}).items() if v not in (None, "", [])}
         page = max(1, int(page))
