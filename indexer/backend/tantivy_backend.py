@@ -759,16 +759,19 @@ class TantivyBackend(SearchBackend):
             return q
 
         of = len(clauses)
-        best = 0
-        for k in range(of, 0, -1):  # the most clauses any allowed passage holds
-            if searcher.search(_filtered(holding(k), base), limit=1, count=True).count:
-                best = k
-                break
+        counted: dict[int, int] = {of + 1: 0}
+
+        def count(k: int) -> int:  # allowed passages holding at least k clauses
+            if k not in counted:
+                counted[k] = int(searcher.search(_filtered(holding(k), base), limit=1, count=True).count)
+            return counted[k]
+
+        best = next((k for k in range(of, 0, -1) if count(k)), 0)  # the most clauses any passage holds
         least = max(min_should_match(of, best), 1)
         matching = _filtered(holding(least), base)
         if best == 0:
             return matching, 0, [], None
-        total = int(searcher.search(matching, limit=1, count=True).count)
+        total = count(least)
         relaxed = {"matched_words": best, "of": of, "min_words": least} if least < of else None
         if least >= best:
             found = searcher.search(scored(holding(least)), limit=pagelen, count=False, offset=first)
@@ -776,15 +779,15 @@ class TantivyBackend(SearchBackend):
         top: list[tuple[float, Any]] = []
         skip, want = first, pagelen
         for k in range(best, least - 1, -1):  # tiers: passages holding exactly k clauses
+            size = count(k) - count(k + 1)
+            if skip >= size:
+                skip -= size
+                continue
             tier = (
                 holding(k)
                 if k == best
                 else tantivy.Query.boolean_query([(occur.Must, holding(k)), (occur.MustNot, holding(k + 1))])
             )
-            size = int(searcher.search(_filtered(tier, base), limit=1, count=True).count)
-            if skip >= size:
-                skip -= size
-                continue
             found = searcher.search(scored(tier), limit=want, count=False, offset=skip)
             top.extend(found.hits)
             skip = 0

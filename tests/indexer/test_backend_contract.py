@@ -185,6 +185,11 @@ def test_pages_partition_the_matches(backend):
     assert len(whole) > 14 and sorted(paged) == sorted(whole) and len(set(paged)) == len(paged)
     res = backend.search("border", page=3, pagelen=7)
     assert res.page == 3 and res.pages == -(-len(whole) // 7) and len(res.hits) == 7
+    relaxed = "migration policy libya turkey greece zzyzzyva"  # tiers of passages holding 5, 4... words
+    whole = backend.matching_passages(relaxed, pagelen=200)
+    paged = backend.matching_passages(relaxed, pagelen=3)
+    assert len(whole) > 6 and sorted(paged) == sorted(whole)
+    assert len(set(paged)) == len(paged) == len(whole)
 
 
 def test_relaxed_reading_lists_passages_with_most_words_first(backend):
