@@ -188,7 +188,7 @@ def test_pages_partition_the_matches(backend):
     relaxed = "migration policy libya turkey greece zzyzzyva"  # tiers of passages holding 5, 4... words
     whole = backend.matching_passages(relaxed, pagelen=200)
     paged = backend.matching_passages(relaxed, pagelen=3)
-    assert len(whole) > 6 and sorted(paged) == sorted(whole)
+    assert len(whole) > 3 and sorted(paged) == sorted(whole)  # more than one page of 3
     assert len(set(paged)) == len(paged) == len(whole)
 
 
