@@ -649,11 +649,13 @@ class TantivyBackend(SearchBackend):
         filters: Mapping[str, Any] | None = None,
         relax: bool = True,
         tag_resolver: TagResolver | None = None,
+        quiet_labels: frozenset[str] = frozenset(),
     ) -> SearchResults:
         """Run a query as :meth:`indexer.search.Searcher.search` does (same arguments, same results
-        but the scores); raises QueryError for a query that cannot be parsed or run."""
+        but the scores); raises QueryError for a query that cannot be parsed or run. Entities of
+        ``quiet_labels`` are left out of the top-entities facet and its "more" count."""
         try:
-            return self._search(query, page, pagelen, filters, relax, tag_resolver)
+            return self._search(query, page, pagelen, filters, relax, tag_resolver, frozenset(quiet_labels))
         except QueryError:
             raise
         except ValueError as exc:  # tantivy refusing a query it was given: say so, never a 500
@@ -667,6 +669,7 @@ class TantivyBackend(SearchBackend):
         filters: Mapping[str, Any] | None,
         relax: bool,
         tag_resolver: TagResolver | None,
+        quiet_labels: frozenset[str] = frozenset(),
     ) -> SearchResults:
         began = time.perf_counter()
         filters = {k: v for k, v in (filters or {}).items() if v not in (None, "", [])}
@@ -711,7 +714,7 @@ class TantivyBackend(SearchBackend):
         groups: dict[str, DocGroup] = {}
         for hit in hits:
             groups.setdefault(hit.doc_id, DocGroup(hit.doc_id, hit.title)).hits.append(hit)
-        facets, more = self._facets(state, matching, total)
+        facets, more = self._facets(state, matching, total, quiet=quiet_labels)
         facets["tags"] = self._tag_facet(state, tags, matching)
         suggestion = None
         if total == 0 or relaxed is not None:
@@ -798,7 +801,7 @@ class TantivyBackend(SearchBackend):
 
     @staticmethod
     def _facets(
-        state: _State, matching: tantivy.Query, total: int, top: int = 20
+        state: _State, matching: tantivy.Query, total: int, top: int = 20, quiet: frozenset[str] = frozenset()
     ) -> tuple[dict[str, Any], dict[str, int]]:
         """The document, entity-type and entity facets, as :meth:`FacetCache.facets_and_more`."""
         if not total:
@@ -820,6 +823,8 @@ class TantivyBackend(SearchBackend):
         merged: dict[tuple[str, str], dict[str, Any]] = {}
         for term, n in counts("ent_facet"):
             label, _, name = term.partition("\t")
+            if label in quiet:
+                continue
             key = (label, name.casefold())
             if key in merged:
                 merged[key]["count"] += n

@@ -353,3 +353,15 @@ def test_known_item_queries_rank_as_well_on_both_backends(backends):
         mrr[name] = sum(1 / r for r in ranks if r) / len(ranks)
     assert mrr["whoosh"] > 0.8, mrr
     assert abs(mrr["tantivy"] - mrr["whoosh"]) <= 0.02, mrr
+
+
+def test_quiet_labels_leave_the_top_entities_facet(backends):
+    """Entities of quiet labels (dates, numbers) are not among the top entities, nor in its
+    "more" count (the tantivy side of Searcher.search's ``quiet_labels``)."""
+    searcher = backends["tantivy"]
+    loud = searcher.search("border", pagelen=10)
+    quiet = searcher.search("border", pagelen=10, quiet_labels=frozenset({"DATE", "CARDINAL", "ORG"}))
+    assert {e["label"] for e in loud.facets["entities"]} & {"ORG"}
+    assert not {e["label"] for e in quiet.facets["entities"]} & {"DATE", "CARDINAL", "ORG"}
+    assert quiet.facets["entity_types"] == loud.facets["entity_types"] and quiet.total == loud.total
+    assert quiet.facet_more["entities"] < loud.facet_more["entities"]
