@@ -14,7 +14,6 @@ import hashlib
 import multiprocessing
 import os
 import queue
-import shutil
 import sys
 import threading
 import time
@@ -25,26 +24,17 @@ from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
-from whoosh import index as whoosh_index
 
 import corpus
 from corpus.models import Document
 
+from . import backend as backends
+from .backend import GenerationWriter
 from .entity_rules import RuleSet
 from .ner import EntityTagger
 from .store import DocumentStore, StoredDocument, display_path, source_fields, source_key
 from .workers import Budget, Outcome, PlanItem, Pool, in_process
-from .writer import (
-    activate,
-    add_document,
-    clear_journal,
-    delete_document,
-    new_generation,
-    open_index,
-    optimize_index,
-    strip_tags,
-    swap_lock,
-)
+from .writer import activate, clear_journal, open_index, optimize_index, swap_lock
 
 
 class IngestLocked(RuntimeError):
@@ -140,6 +130,7 @@ def ingest(
     ocr: bool | None = None,
     on_file: Callable[[str, str | None, str, str], None] | None = None,
     entity_rules: RuleSet | None = None,
+    backend: str | None = None,
 ) -> IngestReport:
     """Bring the index and document store of ``data_dir`` up to date with ``paths``.
 
@@ -153,10 +144,12 @@ def ingest(
     ``file_timeout`` (seconds) and ``file_memory`` (MB) bound what one file may cost; None
     takes GLOSSA_INGEST_FILE_TIMEOUT / GLOSSA_INGEST_FILE_MEMORY, else 120 s and 1024 MB;
     0 means no limit. ``ocr``: read scanned PDFs with ocrmypdf (None takes GLOSSA_INGEST_OCR,
-    else no). A bad value raises ValueError naming the setting.
+    else no). ``backend`` (None: GLOSSA_SEARCH_BACKEND, else whoosh) is the search backend
+    written (indexer.backend). A bad value raises ValueError naming the setting.
     """
     began = time.perf_counter()
     budget = Budget.from_settings(file_timeout, file_memory, ocr=ocr)
+    backend = backends.from_settings(backend)
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     data = Path(data_dir)
@@ -175,7 +168,21 @@ def ingest(
                 if source_key(entry) not in seen and not Path(source_key(entry)).exists()
             )
         if plan or report.pruned:
-            _run(data, store, manifest, plan, workers, model, progress, report, lock, budget, on_file, entity_rules)
+            _run(
+                data,
+                store,
+                manifest,
+                plan,
+                workers,
+                model,
+                progress,
+                report,
+                lock,
+                budget,
+                on_file=on_file,
+                entity_rules=entity_rules,
+                backend=backend,
+            )
         else:
             report.tagger = "not loaded (nothing to tag)"
     report.elapsed = round(time.perf_counter() - began, 3)
@@ -242,7 +249,9 @@ def _plan(files: list[Path], manifest: dict[str, dict[str, Any]], report: Ingest
 class _IndexWriter(threading.Thread):
     """Indexes and stages tagged documents in a thread, overlapping with reading and NER."""
 
-    def __init__(self, writer: Any, store: DocumentStore, generation: str, rules: RuleSet | None = None) -> None:
+    def __init__(
+        self, writer: GenerationWriter, store: DocumentStore, generation: str, rules: RuleSet | None = None
+    ) -> None:
         super().__init__(daemon=True)
         self.writer, self.store, self.generation = writer, store, generation
         self.rules = rules or RuleSet()
@@ -267,8 +276,8 @@ class _IndexWriter(threading.Thread):
     def _index(self, document: Document, found: list[Any], is_new: bool) -> int:
         # no annotation tags: they stay in the annotation database (indexer.tagfilter)
         if not is_new:
-            delete_document(self.writer, document.doc_id)
-        return add_document(self.writer, document, self.rules.apply(found))  # entity corrections
+            self.writer.delete_document(document.doc_id)
+        return self.writer.add_document(document, self.rules.apply(found))  # entity corrections
 
 
 def _outcomes(
@@ -302,6 +311,7 @@ def _run(
     budget: Budget,
     on_file: Callable[[str, str | None, str, str], None] | None = None,
     entity_rules: RuleSet | None = None,
+    backend: str = backends.DEFAULT,
 ) -> None:
     """Read, tag and index the planned files into a new generation, then swap it in."""
     tagger = None
@@ -314,9 +324,8 @@ def _run(
     outcomes, close = _outcomes(plan, tagger, workers, [lock.handle.fileno()], budget)
     try:
         index_dir = data / "index"
-        old = open_index(index_dir)
-        generation = new_generation(index_dir, copy=True)
-        writer = whoosh_index.open_dir(str(generation)).writer(limitmb=128)
+        writer = backends.open_writer(index_dir, backend, copy=True)
+        generation = writer.generation
     except BaseException:
         close()
         raise
@@ -357,22 +366,74 @@ def _run(
         raise thread.error
     report.passages = thread.passages
     for doc_id in report.pruned:
-        delete_document(writer, doc_id)
+        writer.delete_document(doc_id)
         manifest.pop(doc_id, None)
-    if old is not None:  # tags an older version left in the index go (replaced records have none)
-        with old.searcher() as searcher:
-            strip_tags(writer, searcher, set(changed) | set(report.pruned))
     if not changed and not report.pruned:
         writer.cancel()
-        shutil.rmtree(generation, ignore_errors=True)
         store.discard_stage(generation.name)
         return
-    writer.commit()
+    writer.commit()  # (Whoosh: tags an older version left in the copied records go first)
     store.finish_stage(generation.name, report.pruned, manifest)
     with swap_lock(index_dir):
         activate(index_dir, generation)
         clear_journal(index_dir)
     store.recover(discard=True)
+
+
+@dataclass
+class ReindexReport:
+    """What a reindex did: the backend written, documents and passages indexed."""
+
+    backend: str
+    documents: int = 0
+    passages: int = 0
+    previous: str | None = None  # backend of the generation it replaced
+    elapsed: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able dict."""
+        return asdict(self)
+
+
+def reindex(
+    data_dir: str | os.PathLike,
+    backend: str | None = None,
+    progress: bool = False,
+    entity_rules: RuleSet | None = None,
+) -> ReindexReport:
+    """Rebuild the index of ``data_dir`` for ``backend`` (None: GLOSSA_SEARCH_BACKEND, else
+    whoosh) from the document store: the documents and entities as stored (with the editors'
+    ``entity_rules`` applied, as ingest applies them), nothing read or tagged again. Written as
+    a new generation and swapped in atomically, like an ingest, under the ingest lock
+    (IngestLocked while an ingest runs)."""
+    began = time.perf_counter()
+    name = backends.from_settings(backend)
+    data = Path(data_dir)
+    data.mkdir(parents=True, exist_ok=True)
+    index_dir = data / "index"
+    report = ReindexReport(name, previous=backends.live_backend(index_dir))
+    rules = entity_rules or RuleSet()
+    with _Lock(data):
+        store = DocumentStore(data)
+        store.recover(discard=True)
+        doc_ids = sorted(store.manifest())
+        writer = backends.open_writer(index_dir, name, copy=False)
+        try:
+            for doc_id in tqdm(doc_ids, desc="reindexing", unit="doc", file=sys.stderr, disable=not progress):
+                stored = store.get(doc_id)
+                if stored is None:
+                    continue
+                report.passages += writer.add_document(stored.document, rules.apply(stored.entities))
+                report.documents += 1
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        with swap_lock(index_dir):
+            activate(index_dir, writer.generation)
+            clear_journal(index_dir)
+    report.elapsed = round(time.perf_counter() - began, 3)
+    return report
 
 
 # entity corrections ---------------------------------------------------------------------
@@ -381,7 +442,7 @@ def _run(
 
 
 @dataclass
-class ReindexReport:
+class EntityReindexReport:
     """What re-indexing after an entity rule change did."""
 
     documents: int = 0
@@ -413,7 +474,7 @@ def reindex_entities(
     names: Iterable[tuple[str, str]],
     doc_ids: Iterable[str] = (),
     wait: float = 600.0,
-) -> ReindexReport:
+) -> EntityReindexReport:
     """Re-index, under ``rules``, the passages of the documents naming one of ``names``
     ((label, canonical) pairs, found through the index's ``entity`` field) or listed in
     ``doc_ids``; only passages whose entities change are written. Waits up to ``wait``
@@ -426,7 +487,13 @@ def reindex_entities(
 
     began = time.perf_counter()
     data = Path(data_dir)
-    report = ReindexReport()
+    live = backends.live_backend(data / "index")
+    if live is not None and live != "whoosh":
+        # passage-level replacement is Whoosh's; another backend rebuilds its index from the
+        # store with the rules (no tagging), still in a new generation switched in atomically
+        full = reindex(data, live, entity_rules=rules)
+        return EntityReindexReport(documents=full.documents, passages=full.passages, elapsed=full.elapsed)
+    report = EntityReindexReport()
     lock = _wait_lock(data, wait)
     try:
         store = DocumentStore(data)

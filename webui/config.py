@@ -93,6 +93,12 @@ def _database_url(value: Any) -> str:
     return text
 
 
+def _search_backend(value: Any) -> str:
+    from indexer.backend import check_name
+
+    return check_name(str(value))
+
+
 def _whole(low: int, high: int) -> Callable[[Any], int]:
     def check(value: Any) -> int:
         rule = f"must be a whole number from {low} to {high}"
@@ -336,6 +342,14 @@ SETTINGS: tuple[Setting, ...] = (
         check=_byte_size,
     ),
     # --- end of upload settings ----------------------------------------------------------
+    Setting(
+        "SEARCH_BACKEND",
+        "whoosh",
+        "Search engine that ingest writes and search reads: 'whoosh' (embedded, for small corpora) or "
+        "'tantivy' (for hundreds of thousands of passages). After changing it, run "
+        "`glossa reindex --backend NAME` (rebuilds the index from the stored documents, no re-tagging).",
+        check=_search_backend,
+    ),
 )
 #: settings whose environment variable is not simply GLOSSA_<NAME>
 ENV_NAMES = {"DATA_DIR": "GLOSSA_DATA"}

@@ -35,9 +35,10 @@ def get_searcher():
     """The searcher over the index (opened once, reopened when the index changes)."""
     reg = _registry()
     if "searcher" not in reg:
-        from indexer.search import Searcher
+        from indexer.backend import open_searcher
 
-        reg["searcher"] = Searcher(current_app.config["INDEX_DIR"])
+        # the backend the SEARCH_BACKEND setting names (indexer.backend): Whoosh or tantivy
+        reg["searcher"] = open_searcher(current_app.config["INDEX_DIR"], current_app.config.get("SEARCH_BACKEND"))
     # annotation tags come from the database, each user's own (see webui/annotation_tags.py)
     return annotation_tags.scoped_searcher(reg["searcher"], get_annotation_service(), get_store())
 

@@ -1,4 +1,5 @@
-"""``glossa ingest``: read files into the index and say what happened."""
+"""``glossa ingest``: read files into the index and say what happened; ``glossa reindex``:
+rebuild the index (for a search backend) from the stored documents."""
 
 from __future__ import annotations
 
@@ -77,20 +78,26 @@ def budget_options(config: Any) -> dict[str, Any]:
     return {"file_timeout": config["INGEST_FILE_TIMEOUT"], "file_memory": config["INGEST_FILE_MEMORY"]}
 
 
+def _entity_rules(where: Path):
+    """The editors' entity corrections in force for the data directory ``where``."""
+    from ..app import create_app
+    from ..entity_corrections import rules_for_ingest
+
+    return rules_for_ingest(create_app({"DATA_DIR": str(where)}))
+
+
 def run_pipeline(paths: list[Path], where: Path, **options: Any) -> IngestReport:
     """indexer.pipeline.ingest, with its refusals turned into messages a user can act on,
     and the entity corrections in force applied to what it tags."""
+    from indexer.backend import BackendMismatch
     from indexer.pipeline import IngestLocked
     from indexer.pipeline import ingest as run_ingest
 
     if "entity_rules" not in options:  # the entity corrections in force (webui/entity_corrections.py)
-        from ..app import create_app
-        from ..entity_corrections import rules_for_ingest
-
-        options["entity_rules"] = rules_for_ingest(create_app({"DATA_DIR": str(where)}))
+        options["entity_rules"] = _entity_rules(where)
     try:
         return run_ingest(paths, where, **options)
-    except IngestLocked as exc:
+    except (IngestLocked, BackendMismatch) as exc:
         raise CliError(str(exc)) from None
     except OSError as exc:
         raise CliError(f"Cannot write to the data directory {where}: {exc.strerror or exc}") from None
@@ -183,6 +190,7 @@ def ingest(
         progress=not no_progress,
         model=model,
         ocr=ocr,
+        backend=app.config.get("SEARCH_BACKEND"),
         **budget_options(app.config),
     )
 
@@ -232,4 +240,52 @@ def optimize() -> None:
         click.echo(f"Merged {before} segments into {after}.")
 
 
-COMMANDS = [ingest, optimize]
+@click.command(short_help="Rebuild the index from the stored documents (e.g. for another search backend).")
+@click.option(
+    "--backend",
+    type=click.Choice(["whoosh", "tantivy"]),
+    default=None,
+    help="Search backend to build the index for (default: the SEARCH_BACKEND setting, else whoosh).",
+)
+@click.option("--no-progress", is_flag=True, help="Do not show the progress bar.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of a summary.")
+def reindex(backend: str | None, no_progress: bool, as_json: bool) -> None:
+    """Rebuild the search index from the stored documents, without reading or tagging them again.
+
+    The new index is built beside the live one and swapped in atomically when complete, so
+    searches go on meanwhile and a stopped reindex leaves the old index. Set SEARCH_BACKEND
+    (env GLOSSA_SEARCH_BACKEND) to the same backend so the server reads what was built.
+
+    \b
+    Examples:
+      glossa reindex --backend tantivy
+      GLOSSA_SEARCH_BACKEND=tantivy glossa serve
+    """
+    from indexer.pipeline import IngestLocked
+    from indexer.pipeline import reindex as run_reindex
+
+    where = data_dir()
+    app = make_app()
+    chosen = backend or app.config.get("SEARCH_BACKEND") or "whoosh"
+    try:
+        report = run_reindex(where, chosen, progress=not no_progress, entity_rules=_entity_rules(where))
+    except IngestLocked as exc:
+        raise CliError(str(exc)) from None
+    except OSError as exc:
+        raise CliError(f"Cannot write to the data directory {where}: {exc.strerror or exc}") from None
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2))
+        return
+    click.echo(
+        f"Reindexed {report.documents} document(s), {report.passages} passage(s) for the {report.backend} "
+        f"backend in {report.elapsed:.1f} s (from {where})."
+    )
+    if chosen != (app.config.get("SEARCH_BACKEND") or "whoosh"):
+        click.echo(
+            f"The SEARCH_BACKEND setting is {app.config.get('SEARCH_BACKEND') or 'whoosh'}: set "
+            f"GLOSSA_SEARCH_BACKEND={chosen} so search reads this index.",
+            err=True,
+        )
+
+
+COMMANDS = [ingest, optimize, reindex]

@@ -1,0 +1,256 @@
+"""Benchmark: both search backends on the sample corpus scaled up (prints figures, asserts nothing).
+
+Usage: python bench/scale.py [--passages 100000] [--backends whoosh,tantivy] [--queries 300]
+                             [--index-root DIR] [--pagelen 10] [--warmup 1]
+
+The sample corpus is tagged once (real spaCy model), then its documents are copied under new
+ids until there are ``--passages`` passages, and each backend builds its index from the same
+records through its own generation writer (what ``glossa ingest`` and ``glossa reindex`` use;
+tagging is not part of the build time). Each backend's queries then run in a fresh process, so
+its figures are its own: the first query after opening the index, p50/p95 per query kind over
+a reproducible mix (bench/query.py's kinds, plus fuzzy words, natural questions and slop
+phrases), and the process's peak memory. Printed per backend:
+
+* build: passages per CPU-second (the process's CPU time, all threads and children);
+* index bytes per passage (the live generation on disk);
+* first query after open (ms), p50/p95 per kind (ms: wall time, and the query process's CPU
+  time, which a loaded machine changes less), peak RSS of the query process (MB);
+* whether both backends gave the same total for every query of the mix.
+
+With ``--index-root DIR`` the indexes are kept there and reused by later runs of the same size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib.util
+import json
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+#: bench/query.py's kinds, then ours
+KINDS = ("term", "two terms", "phrase", "field", "doc", "wildcard", "fuzzy", "natural", "slop phrase")
+FUZZY = ["migraton~", "frontx~", "asylym~", "readmision~", "smugling~", "serbai~"]
+NATURAL = [
+    "what did frontex do at the serbian border",
+    "returns of rejected asylum seekers to the western balkans",
+    "EU funding for border surveillance equipment",
+    "pushed back migrants in bosnia",
+    "visa policy alignment of serbia",
+    "biometric data of migrants in eurodac",
+]
+SLOP = ['"border control"~3', '"migration management"~2', '"asylum seekers"~3', '"status agreement"~2']
+
+
+def bench_query():
+    """bench/query.py as a module (imported by the parent only: it loads spaCy, which would
+    count in the query process's memory)."""
+    spec = importlib.util.spec_from_file_location("bench_query", ROOT / "bench" / "query.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def mix(n: int, doc_ids: list[str]) -> list[tuple[str, str]]:
+    """bench/query.py's reproducible mix, with fuzzy, natural and slop-phrase queries added."""
+    base = bench_query().queries(n, doc_ids)
+    rng = random.Random(11)
+    extra = []
+    for i in range(n // 6):
+        kind = ("fuzzy", "natural", "slop phrase")[i % 3]
+        pool = {"fuzzy": FUZZY, "natural": NATURAL, "slop phrase": SLOP}[kind]
+        extra.append((kind, rng.choice(pool)))
+    return base + extra
+
+
+def records(target: int) -> tuple[list, list]:
+    """(documents, entities) of the sample corpus, tagged once."""
+    from corpus import read_document
+    from indexer.ner import EntityTagger
+
+    docs = [read_document(p) for p in sorted((ROOT / "webui" / "sample_corpus").glob("0*.txt"))]
+    return docs, EntityTagger().tag(docs)
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process (every thread) and its finished children."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def build(index_dir: Path, backend: str, target: int, docs: list, entities: list) -> dict:
+    """Index copies of the tagged sample documents until ``target`` passages; the figures."""
+    from indexer.backend import open_writer
+    from indexer.writer import activate
+
+    per_round = sum(len(d.passages) for d in docs)
+    rounds = -(-target // per_round)
+    wall, cpu = time.perf_counter(), cpu_seconds()
+    writer = open_writer(index_dir, backend, copy=False)
+    count = 0
+    for r in range(rounds):
+        for doc, ents in zip(docs, entities, strict=True):
+            count += writer.add_document(replace(doc, doc_id=f"{doc.doc_id}-r{r:04d}"), ents)
+    writer.commit()
+    activate(index_dir, writer.generation)
+    cpu = cpu_seconds() - cpu
+    wall = time.perf_counter() - wall
+    return {"passages": count, "cpu_s": round(cpu, 1), "wall_s": round(wall, 1), "per_cpu_s": round(count / cpu)}
+
+
+def index_bytes(index_dir: Path) -> int:
+    """Bytes of the live generation."""
+    from indexer.writer import current_generation
+
+    gen = current_generation(index_dir)
+    return sum(f.stat().st_size for f in gen.rglob("*") if f.is_file()) if gen else 0
+
+
+def pct(values: list[float], p: float) -> float:
+    """The p-th percentile (nearest rank), in ms."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
+
+
+def run_queries(backend: str, index_dir: Path, queries: list[tuple[str, str]], pagelen: int, warmup: int) -> dict:
+    """In this (fresh) process: open, first query, warm-up, one timed pass; the figures."""
+    from indexer.backend import open_searcher
+    from indexer.query import QueryError
+
+    began = time.perf_counter()
+    searcher = open_searcher(index_dir, backend)
+    searcher.search("migration", pagelen=pagelen)
+    first_ms = (time.perf_counter() - began) * 1000
+    for _ in range(warmup):
+        for _kind, text in queries:
+            with contextlib.suppress(QueryError):
+                searcher.search(text, pagelen=pagelen)
+    times: dict[str, list[float]] = {}
+    totals: list[int | str] = []
+    load = os.getloadavg()[0]
+    cpu: dict[str, list[float]] = {}
+    for kind, text in queries:
+        t0, c0 = time.perf_counter(), time.process_time()
+        try:
+            total: int | str = searcher.search(text, pagelen=pagelen).total
+        except QueryError as exc:
+            total = f"error: {exc.message}"
+        elapsed, used = time.perf_counter() - t0, time.process_time() - c0
+        totals.append(total)
+        for key in (kind, "all"):
+            times.setdefault(key, []).append(elapsed)
+            cpu.setdefault(key, []).append(used)
+    return {
+        "backend": backend,
+        "passages": searcher.passage_count(),
+        "first_query_ms": round(first_ms, 1),
+        "kinds": {k: [round(pct(v, 50), 2), round(pct(v, 95), 2), len(v)] for k, v in times.items()},
+        "cpu": {k: [round(pct(v, 50), 2), round(pct(v, 95), 2), len(v)] for k, v in cpu.items()},
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "load": [round(load, 2), round(os.getloadavg()[0], 2)],
+        "queries": [text for _kind, text in queries],
+        "totals": totals,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--passages", type=int, default=100_000)
+    parser.add_argument("--backends", default="whoosh,tantivy")
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--pagelen", type=int, default=10)
+    parser.add_argument("--warmup", type=int, default=1, help="untimed passes over the mix before the timed one")
+    parser.add_argument("--index-root", type=Path, help="keep the indexes here and reuse them")
+    parser.add_argument("--query-run", nargs=3, metavar=("BACKEND", "INDEX_DIR", "MIX"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.query_run:
+        backend, index_dir, mix_file = args.query_run
+        queries = [tuple(q) for q in json.loads(Path(mix_file).read_text(encoding="utf-8"))]
+        print(json.dumps(run_queries(backend, Path(index_dir), queries, args.pagelen, args.warmup)))
+        return
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    root = args.index_root or Path(tempfile.mkdtemp(prefix="glossa-bench-scale-"))
+    print(
+        f"{args.passages} passages; backends {', '.join(backends)}; {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}"
+    )
+    try:
+        docs = entities = None
+        builds = {}
+        for backend in backends:
+            index_dir = root / f"{backend}-{args.passages}" / "index"
+            if (index_dir / "CURRENT").exists():
+                print(f"{backend}: reusing {index_dir}")
+                continue
+            if docs is None:
+                docs, entities = records(args.passages)
+            builds[backend] = build(index_dir, backend, args.passages, docs, entities)
+            b = builds[backend]
+            print(
+                f"{backend}: built {b['passages']} passages in {b['wall_s']} s wall, {b['cpu_s']} s CPU: "
+                f"{b['per_cpu_s']} passages per CPU-second"
+            )
+        results = {}
+        from indexer.backend import open_searcher
+
+        probe = open_searcher(root / f"{backends[0]}-{args.passages}" / "index", backends[0])
+        doc_ids = sorted({d["value"] for d in probe.search("migration").facets["documents"]})
+        probe.close()
+        mix_file = root / "mix.json"
+        mix_file.write_text(json.dumps(mix(args.queries, doc_ids)), encoding="utf-8")
+        for backend in backends:
+            index_dir = root / f"{backend}-{args.passages}" / "index"
+            command = [sys.executable, __file__, "--query-run", backend, str(index_dir), str(mix_file)]
+            command += ["--pagelen", str(args.pagelen), "--warmup", str(args.warmup)]
+            out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+            results[backend] = json.loads(out.strip().splitlines()[-1])
+            results[backend]["bytes_per_passage"] = round(index_bytes(index_dir) / max(1, results[backend]["passages"]))
+        print()
+        for title, key in (("wall p50 / p95", "kinds"), ("CPU p50 / p95", "cpu")):
+            print(f"{title:16s}" + "".join(f" | {b:>21s}" for b in backends))
+            for kind in (*KINDS, "all"):
+                row = ""
+                for b in backends:
+                    p50, p95, _n = results[b][key].get(kind, [0.0, 0.0, 0])
+                    row += f" | {p50:8.2f} / {p95:8.2f} ms"
+                print(f"{kind:16s}{row}")
+        rows = (
+            ("first query ms", "first_query_ms"),
+            ("peak RSS MB", "peak_rss_mb"),
+            ("bytes/passage", "bytes_per_passage"),
+        )
+        for label, key in rows:
+            print(f"{label:16s}" + "".join(f" | {results[b][key]:>21}" for b in backends))
+        if builds:
+            print(
+                f"{'passages/CPU-s':16s}"
+                + "".join(f" | {builds.get(b, {}).get('per_cpu_s', 'reused'):>21}" for b in backends)
+            )
+        print("load average during the timed pass: " + ", ".join(f"{b} {results[b]['load']}" for b in backends))
+        if len(backends) > 1:
+            ref = results[backends[0]]
+            for other in backends[1:]:
+                same = sum(a == b for a, b in zip(ref["totals"], results[other]["totals"], strict=True))
+                print(f"totals {backends[0]} = {other}: {same} of {len(ref['totals'])} queries")
+                for q, a, b in zip(ref["queries"], ref["totals"], results[other]["totals"], strict=True):
+                    if a != b:
+                        print(f"  differs: {q!r}: {a} vs {b}")
+    finally:
+        if not args.index_root:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,883 @@
+"""The tantivy backend: the same passages, analysis and query language as the Whoosh index, on
+tantivy (Rust, through the ``tantivy`` package), for corpora of hundreds of thousands of passages.
+
+Same analysis: the terms put into tantivy are the ones the Whoosh schema's own analyzers make
+(:mod:`indexer.schema`: words lowercased, accents folded, stop words dropped, Porter stems;
+entity names canonicalised and folded; footnote numbers, work keys, entity labels), computed in
+Python once per distinct word and handed to tantivy as whitespace-separated tokens, so the
+positions are Whoosh's too and every term, phrase, prefix, wildcard or fuzzy term of a parsed
+query means the same passages on both backends. The unstemmed words (``spell_text``) are
+indexed as well: they are the vocabulary fuzzy terms, natural queries and spelling
+suggestions read, through :class:`_Lexicon` (tantivy's term dictionary).
+
+Same query language: a query is parsed by :mod:`indexer.query` into its one query tree
+(natural queries into their clauses), ``tag:`` clauses are resolved against the reader's
+visible tags by :mod:`indexer.tagfilter` (into passage numbers, the ``num`` field here), and
+:class:`_Translator` turns the tree into tantivy queries; a node it does not know raises a
+QueryError rather than matching something else. Natural queries keep their semantics: the most
+clauses any passage holds is found with tantivy's minimum-should-match, then the passages with
+at least :func:`indexer.ranking.min_should_match` of them are listed, more clauses first.
+
+Totals are tantivy's exact counts; the document, entity-type and entity facets are terms
+aggregations over the matching passages (every bucket asked for, so the counts are exact).
+Scores are tantivy's BM25 (with the same field and clause weights), not Whoosh's BM25F.
+
+Same safety: each ingest writes a new generation directory beside the live one, made of hard
+links to the live generation's segment files (tantivy never changes a segment file once
+written; its small JSON files are copied), so it costs what changes, not the corpus; the
+generation is committed, then made live by the atomic ``CURRENT`` rename of
+:mod:`indexer.writer`. A killed ingest leaves the live generation as it was, and readers open a
+generation only once it is live.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import re
+import shutil
+import threading
+import time
+from bisect import bisect_left
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import tantivy
+from whoosh import query as wq
+from whoosh.codec.base import Automata
+from whoosh.query.terms import MultiTerm
+from whoosh.reading import IndexReader
+
+from corpus.models import Document
+
+from ..gazetteer import fold
+from ..ner import Entity
+from ..query import _FIELD_VALUE_RE, NaturalQuery, QueryError, Vocabulary, filter_query, make_parser
+from ..ranking import min_should_match
+from ..schema import make_schema
+from ..search import _OPERATORS, _SUGGEST_WORD_RE, DocGroup, Searcher, SearchResults, _nearest_word
+from ..snippets import Highlighter, analyze
+from ..tagfilter import NO_TAGS, BoundTags, PassageSet, TagResolver
+from ..writer import current_generation, passage_records
+from .base import MARKER, BackendMismatch, GenerationWriter, SearchBackend, backend_of, mismatch_message
+
+#: the Whoosh schema: its analyzers make the terms, its parser reads the queries
+SCHEMA = make_schema()
+#: analysed text fields with positions (phrases), as whitespace-joined tokens
+POSITIONAL = ("text", "notes_text", "title")
+#: fields whose values are whole terms (the Whoosh field's own analyzer makes them)
+KEYWORDS = ("pid", "doc_id", "kind", "fn", "cites", "person", "org", "place", "entity", "entity_types", "ent_facet")
+#: keyword fields aggregated for the facets
+FACETED = ("doc_id", "entity_types", "ent_facet")
+#: stored fields of a passage, as Whoosh stores them (one JSON value per passage)
+STORED = (
+    "pid",
+    "doc_id",
+    "title",
+    "ordinal",
+    "start",
+    "end",
+    "page",
+    "kind",
+    "text",
+    "entities",
+    "fn",
+    "notes",
+    "cites",
+)
+#: a terms aggregation returning every bucket (tantivy's bucket limit is 65,000)
+ALL_BUCKETS = 65_000
+#: more expanded terms than this are matched as one set (constant score) rather than OR-ed
+MAX_SCORED_TERMS = 1024
+#: version of the layout below, written into each generation's marker
+LAYOUT = 1
+_WS = "whitespace"
+
+
+def tantivy_schema() -> tantivy.Schema:
+    """The tantivy schema of a passage (see the module doc)."""
+    sb = tantivy.SchemaBuilder()
+    for name in POSITIONAL:
+        sb.add_text_field(name, tokenizer_name=_WS, index_option="position")
+    sb.add_text_field("spell_text", tokenizer_name=_WS, index_option="basic")
+    for name in KEYWORDS:
+        sb.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=name in FACETED)
+    sb.add_integer_field("page", indexed=True, fast=True)
+    sb.add_unsigned_field("num", indexed=True, fast=True)
+    sb.add_integer_field("start", fast=True)
+    sb.add_integer_field("end", fast=True)
+    sb.add_bytes_field("stored", stored=True)
+    return sb.build()
+
+
+class Analysis:
+    """Whoosh's text analysis, once per distinct word.
+
+    The text analyzer's filters (lowercase, accent folding, stop words, stems) act on each word
+    the tokenizer finds alone, so a word's tokens do not depend on its neighbours, and the
+    position of a token is its index among the kept ones (the stop filter renumbers), as in
+    Whoosh. Each distinct word is analysed once; a text is then its words looked up. (Tokens
+    never hold whitespace: they are word characters, dots and asterisks, accents folded.)
+    """
+
+    #: distinct words (and keyword values) remembered; a corpus's vocabulary fits
+    MAX_WORDS = 1_000_000
+
+    def __init__(self) -> None:
+        self._analyzer = SCHEMA["text"].analyzer
+        pattern = self._analyzer.items[0].expression.pattern
+        # the tokenizer's expression without capturing groups, so findall gives whole words
+        self._findall = re.compile(re.sub(r"(?<!\\)\((?!\?)", "(?:", pattern)).findall
+        self._stems: dict[str, str] = {}
+        self._plain: dict[str, str] = {}
+        self._keywords: dict[tuple[str, str], tuple[str, ...]] = {}
+
+    def _learn(self, words: list[str]) -> None:
+        new = set(words).difference(self._stems)
+        if len(self._stems) + len(new) > self.MAX_WORDS:
+            self._stems.clear()
+            self._plain.clear()
+            new = set(words)
+        for word in new:
+            self._stems[word] = " ".join(t.text for t in self._analyzer(word, mode="index"))
+            self._plain[word] = " ".join(t.text for t in self._analyzer(word, no_morph=True))
+
+    def joined(self, text: str) -> tuple[str, str]:
+        """(stemmed tokens, unstemmed tokens) of a text, each joined by spaces, in order."""
+        words = self._findall(text or "")
+        if not words:
+            return "", ""
+        try:  # most texts hold only words seen before
+            stems = " ".join(filter(None, map(self._stems.__getitem__, words)))
+        except KeyError:
+            self._learn(words)
+            stems = " ".join(filter(None, map(self._stems.__getitem__, words)))
+        return stems, " ".join(filter(None, map(self._plain.__getitem__, words)))
+
+    def tokens(self, text: str) -> tuple[list[str], list[str]]:
+        """(stemmed tokens, unstemmed tokens) of a text, in order."""
+        stems, plain = self.joined(text)
+        return stems.split(), plain.split()
+
+    def keywords(self, field: str, value: Any) -> tuple[str, ...]:
+        """The terms the Whoosh field ``field`` makes of ``value`` (remembered: values repeat)."""
+        if value in (None, ""):
+            return ()
+        key = (field, str(value))
+        found = self._keywords.get(key)
+        if found is None:
+            found = tuple(t for t in SCHEMA[field].process_text(key[1], mode="index") if t)
+            if len(self._keywords) >= self.MAX_WORDS:
+                self._keywords.clear()
+            self._keywords[key] = found
+        return found
+
+
+def make_document(record: Mapping[str, Any], num: int, analysis: Analysis) -> tantivy.Document:
+    """The tantivy document of one passage record (:func:`indexer.writer.passage_records`)."""
+    doc = tantivy.Document()
+    stems, plain = analysis.joined(record.get("text", ""))
+    doc.add_text("text", stems)
+    doc.add_text("spell_text", plain)
+    for name in ("notes_text", "title"):
+        if record.get(name):
+            doc.add_text(name, analysis.joined(record[name])[0])
+    for name in KEYWORDS:
+        for term in analysis.keywords(name, record.get(name)):
+            doc.add_text(name, term)
+    if record.get("page") is not None:
+        doc.add_integer("page", int(record["page"]))
+    doc.add_unsigned("num", num)
+    doc.add_integer("start", int(record["start"]))
+    doc.add_integer("end", int(record["end"]))
+    stored = {k: record[k] for k in STORED if record.get(k) is not None}
+    doc.add_bytes("stored", json.dumps(stored, ensure_ascii=False).encode("utf-8"))
+    return doc
+
+
+def _next_generation(root: Path) -> Path:
+    numbers = [int(p.name[4:]) for p in root.glob("gen-*") if p.name[4:].isdigit()]
+    return root / f"gen-{max(numbers, default=0) + 1:06d}"
+
+
+def _read_marker(generation: Path) -> dict[str, Any]:
+    try:
+        lines = (generation / MARKER).read_text(encoding="utf-8").splitlines()
+        return json.loads(lines[1]) if len(lines) > 1 else {}
+    except (FileNotFoundError, ValueError):
+        return {}
+
+
+def _write_marker(generation: Path, info: Mapping[str, Any]) -> None:
+    """Write the marker by a rename (the file may be a hard link shared with the live generation)."""
+    tmp = generation / f".{MARKER}.tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write("tantivy\n" + json.dumps(dict(info)) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, generation / MARKER)
+
+
+class TantivyGenerationWriter(GenerationWriter):
+    """A new tantivy generation: hard links to the live one's segments (``copy``), or empty."""
+
+    name = "tantivy"
+
+    def __init__(
+        self, index_dir: str | os.PathLike, copy: bool = True, heap_size: int = 256_000_000, threads: int = 0
+    ) -> None:
+        root = Path(index_dir)
+        root.mkdir(parents=True, exist_ok=True)
+        live = current_generation(root)
+        self.generation = _next_generation(root)
+        self.generation.mkdir()
+        self._next = 0
+        try:
+            if copy and live is not None and backend_of(live) == self.name:
+                for path in live.iterdir():
+                    if not path.is_file() or path.name.endswith(".lock") or path.name.startswith(f".{MARKER}"):
+                        continue
+                    if path.suffix == ".json" or path.name == MARKER:
+                        shutil.copy2(path, self.generation / path.name)  # small; rewritten by tantivy
+                    else:
+                        os.link(path, self.generation / path.name)  # segment files never change
+                self._next = int(_read_marker(live).get("next_num", 0))
+                self._index = tantivy.Index.open(str(self.generation))
+            else:
+                self._index = tantivy.Index(tantivy_schema(), path=str(self.generation), reuse=False)
+            self._writer = self._index.writer(heap_size, threads)
+        except BaseException:
+            shutil.rmtree(self.generation, ignore_errors=True)
+            raise
+        self._analysis = Analysis()
+        self._lock = threading.Lock()
+
+    def add_document(self, document: Document, entities: Sequence[Entity]) -> int:
+        """Add a document's passages (numbered on from the highest number ever given)."""
+        records = passage_records(document, entities)
+        with self._lock:
+            first = self._next
+            self._next += len(records)
+        for i, record in enumerate(records):
+            self._writer.add_document(make_document(record, first + i, self._analysis))
+        return len(records)
+
+    def add_records(self, records: Sequence[Mapping[str, Any]]) -> int:
+        """Add ready passage records (the benchmark's copies); return how many."""
+        with self._lock:
+            first = self._next
+            self._next += len(records)
+        for i, record in enumerate(records):
+            self._writer.add_document(make_document(record, first + i, self._analysis))
+        return len(records)
+
+    def delete_document(self, doc_id: str) -> None:
+        """Delete a document's passages."""
+        self._writer.delete_documents_by_term("doc_id", doc_id)
+
+    def commit(self) -> None:
+        """Commit, wait for merges, and mark the generation as tantivy's."""
+        self._writer.commit()
+        self._writer.wait_merging_threads()
+        _write_marker(self.generation, {"layout": LAYOUT, "next_num": self._next})
+
+    def cancel(self) -> None:
+        """Drop the generation (nothing of it was live)."""
+        with contextlib.suppress(ValueError, RuntimeError):  # already consumed
+            self._writer.rollback()
+        shutil.rmtree(self.generation, ignore_errors=True)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+class _Cursor:
+    """A cursor over a sorted word list, as Whoosh's automata walk a field's terms."""
+
+    def __init__(self, terms: list[str]) -> None:
+        self._terms = terms
+        self._at = 0
+
+    def text(self) -> str | None:
+        """The current term, or None past the end."""
+        return self._terms[self._at] if self._at < len(self._terms) else None
+
+    def find(self, term: str) -> None:
+        """Move to the first term at or after ``term``."""
+        self._at = bisect_left(self._terms, term, self._at)
+
+
+class _Lexicon(IndexReader):
+    """Whoosh's reader interface over a tantivy searcher's term dictionary.
+
+    What the query layer reads from an index (doc frequencies, a field's terms, prefix
+    expansion, terms within an edit distance, terms from a point on) comes from tantivy's own
+    terms, so wildcards, fuzzy terms, ranges over words, partial names, natural queries'
+    word forms and spelling suggestions are expanded exactly as over the Whoosh index.
+    """
+
+    def __init__(self, searcher: tantivy.Searcher, fields: frozenset[str]) -> None:
+        self._searcher = searcher
+        self._fields = fields
+        self.schema = SCHEMA
+        self._terms: dict[str, list[str]] = {}
+        self._lock = threading.Lock()
+
+    def _sorted(self, fieldname: str) -> list[str]:
+        with self._lock:
+            found = self._terms.get(fieldname)
+            if found is None:
+                if fieldname in self._fields and fieldname not in ("page", "num", "start", "end", "stored"):
+                    found = sorted(t for t, _n in self._searcher.terms_with_prefix(fieldname, ""))
+                else:
+                    found = []
+                self._terms[fieldname] = found
+            return found
+
+    @staticmethod
+    def _str(text: Any) -> str:
+        return text.decode("utf-8") if isinstance(text, bytes) else str(text)
+
+    def doc_frequency(self, fieldname: str, text: Any) -> int:
+        """Passages holding the term (as tantivy counts them: deleted ones until a merge)."""
+        if fieldname not in self._fields:
+            return 0
+        return int(self._searcher.doc_freq(fieldname, self._str(text)))
+
+    def __contains__(self, term: Any) -> bool:
+        fieldname, text = term
+        return self.doc_frequency(fieldname, text) > 0
+
+    def term_info(self, fieldname: str, text: Any) -> Any:
+        """Not kept: the query layer reads frequencies only."""
+        raise NotImplementedError("term statistics are tantivy's")
+
+    def lexicon(self, fieldname: str) -> Iterator[bytes]:
+        """The field's terms as bytes, in order."""
+        for term in self._sorted(fieldname):
+            yield term.encode("utf-8")
+
+    def field_terms(self, fieldname: str) -> Iterator[str]:
+        """The field's terms, in order."""
+        yield from self._sorted(fieldname)
+
+    def terms_from(self, fieldname: str, prefix: Any) -> Iterator[tuple[str, bytes]]:
+        """(field, term) from ``prefix`` on, in order."""
+        terms = self._sorted(fieldname)
+        for term in terms[bisect_left(terms, self._str(prefix)) :]:
+            yield fieldname, term.encode("utf-8")
+
+    def expand_prefix(self, fieldname: str, prefix: Any) -> Iterator[bytes]:
+        """The field's terms starting with ``prefix``."""
+        start = self._str(prefix)
+        terms = self._sorted(fieldname)
+        for term in terms[bisect_left(terms, start) :]:
+            if not term.startswith(start):
+                return
+            yield term.encode("utf-8")
+
+    def terms_within(self, fieldname: str, text: str, maxdist: int, prefix: int = 0) -> Iterator[str]:
+        """Words within ``maxdist`` edits sharing the first ``prefix`` letters, found as Whoosh's
+        reader finds them (its Levenshtein automaton skipping through the sorted terms); for a
+        field with a spelling field (``text``), among its unstemmed words."""
+        spelling = SCHEMA[fieldname].spelling_fieldname(fieldname) if fieldname in SCHEMA else fieldname
+        dfa = Automata.levenshtein_dfa(text, maxdist, prefix)
+        return Automata.find_matches(dfa, _Cursor(self._sorted(spelling)))
+
+    def doc_count(self) -> int:
+        """Live passages."""
+        return int(self._searcher.num_docs)
+
+    doc_count_all = doc_count
+
+
+class _View:
+    """One opened generation as the query layer and :mod:`indexer.tagfilter` see it."""
+
+    schema = SCHEMA
+
+    def __init__(self, searcher: tantivy.Searcher, lexicon: _Lexicon, tschema: tantivy.Schema) -> None:
+        self.searcher = searcher
+        self.lexicon = lexicon
+        self.tschema = tschema
+        self._offsets: dict[int, dict[str, int]] = {}
+        self._lock = threading.Lock()
+
+    def reader(self) -> _Lexicon:
+        """The term dictionary."""
+        return self.lexicon
+
+    def doc_count_all(self) -> int:
+        """Live passages."""
+        return int(self.searcher.num_docs)
+
+    def document_numbers(self, doc_id: str) -> list[int]:
+        """Passage numbers of a document (their offsets kept for :meth:`stored_fields`)."""
+        q = tantivy.Query.term_query(self.tschema, "doc_id", doc_id)
+        found = self.searcher.search(q, limit=max(1, self.doc_count_all()), count=False).hits
+        addrs = [addr for _score, addr in found]
+        if not addrs:
+            return []
+        nums = self.searcher.fast_field_values("num", addrs)
+        starts = self.searcher.fast_field_values("start", addrs)
+        ends = self.searcher.fast_field_values("end", addrs)
+        with self._lock:
+            for num, start, end in zip(nums, starts, ends, strict=True):
+                self._offsets[int(num)] = {"start": int(start), "end": int(end)}
+        return [int(n) for n in nums]
+
+    def stored_fields(self, num: int) -> dict[str, int]:
+        """The offsets of a passage listed by :meth:`document_numbers`."""
+        return self._offsets[int(num)]
+
+
+class _Translator:
+    """The parsed query tree (Whoosh query objects) as a tantivy query."""
+
+    def __init__(self, view: _View) -> None:
+        self.view = view
+        self.schema = view.tschema
+        self.fields = view.lexicon._fields
+
+    def __call__(self, q: wq.Query) -> tantivy.Query:
+        out = self._node(q)
+        boost = float(getattr(q, "boost", 1.0) or 1.0)
+        if boost != 1.0 and not isinstance(q, PassageSet):
+            out = tantivy.Query.boost_query(out, boost)
+        return out
+
+    def _bool(self, parts: list[tuple[Any, tantivy.Query]], msm: int | None = None) -> tantivy.Query:
+        return tantivy.Query.boolean_query(parts, msm) if msm else tantivy.Query.boolean_query(parts)
+
+    def _terms(self, field: str, terms: list[str]) -> tantivy.Query:
+        if not terms or field not in self.fields:
+            return tantivy.Query.empty_query()
+        if len(terms) == 1:
+            return tantivy.Query.term_query(self.schema, field, terms[0])
+        if len(terms) > MAX_SCORED_TERMS:
+            return tantivy.Query.term_set_query(self.schema, field, terms)
+        return self._bool([(tantivy.Occur.Should, tantivy.Query.term_query(self.schema, field, t)) for t in terms])
+
+    def _node(self, q: wq.Query) -> tantivy.Query:
+        occur = tantivy.Occur
+        if isinstance(q, PassageSet):
+            if not len(q.docnums):
+                return tantivy.Query.empty_query()
+            nums = [int(n) for n in q.docnums.tolist()]
+            return tantivy.Query.const_score_query(tantivy.Query.term_set_query(self.schema, "num", nums), q.boost)
+        if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
+            return tantivy.Query.empty_query()
+        if isinstance(q, wq.Every):
+            if q.fieldname in (None, "", "*"):
+                return tantivy.Query.all_query()
+            return self._terms(q.fieldname, list(self.view.lexicon.field_terms(q.fieldname)))
+        if isinstance(q, wq.AndNot):
+            return self._bool([(occur.Must, self(q.a)), (occur.MustNot, self(q.b))])
+        if isinstance(q, wq.AndMaybe):
+            return self._bool([(occur.Must, self(q.a)), (occur.Should, self(q.b))])
+        if isinstance(q, wq.Require):
+            return self._bool([(occur.Must, self(q.a)), (occur.Must, tantivy.Query.const_score_query(self(q.b), 0.0))])
+        if isinstance(q, wq.Not):
+            return self._bool([(occur.Must, tantivy.Query.all_query()), (occur.MustNot, self(q.query))])
+        if isinstance(q, wq.And):
+            return self._bool([(occur.Must, self(sub)) for sub in q.subqueries])
+        if isinstance(q, (wq.Or, wq.DisjunctionMax)):
+            msm = int(getattr(q, "minmatch", 0) or 0)
+            return self._bool([(occur.Should, self(sub)) for sub in q.subqueries], msm or None)
+        if isinstance(q, wq.ConstantScoreQuery):
+            return tantivy.Query.const_score_query(self(q.child), float(q.score))
+        if isinstance(q, wq.Phrase):
+            return self._phrase(q)
+        if isinstance(q, wq.NumericRange):
+            return self._range(q)
+        if isinstance(q, MultiTerm):
+            words = [w.decode("utf-8") if isinstance(w, bytes) else str(w) for w in q._btexts(self.view.lexicon)]
+            return self._terms(q.fieldname, sorted(set(words)))
+        if type(q) is wq.Term:
+            return self._term(q)
+        raise QueryError(f"The tantivy search backend cannot run this kind of query part yet: {q}")
+
+    def _term(self, q: wq.Term) -> tantivy.Query:
+        field = q.fieldname
+        if field not in self.fields:
+            return tantivy.Query.empty_query()
+        if field == "page":
+            try:
+                value = SCHEMA["page"].from_bytes(q.text) if isinstance(q.text, bytes) else int(q.text)
+            except (TypeError, ValueError):
+                return tantivy.Query.empty_query()
+            return tantivy.Query.term_query(self.schema, "page", int(value))
+        text = q.text.decode("utf-8") if isinstance(q.text, bytes) else str(q.text)
+        return tantivy.Query.term_query(self.schema, field, text)
+
+    def _phrase(self, q: wq.Phrase) -> tantivy.Query:
+        words = [str(w) for w in q.words]
+        if q.fieldname not in POSITIONAL:
+            if q.fieldname not in self.fields:
+                return tantivy.Query.empty_query()
+            raise QueryError(f'Phrase search: the "{q.fieldname}" field has no word positions')
+        if not words:
+            return tantivy.Query.empty_query()
+        if len(words) == 1:
+            return tantivy.Query.term_query(self.schema, q.fieldname, words[0])
+        # Whoosh's slop counts positions from one word to the next (1: side by side), tantivy's
+        # the words between them
+        return tantivy.Query.phrase_query(self.schema, q.fieldname, words, max(0, int(q.slop) - 1))
+
+    def _range(self, q: wq.NumericRange) -> tantivy.Query:
+        if q.fieldname != "page":
+            return tantivy.Query.empty_query()
+        low = None if q.start is None else int(q.start)
+        high = None if q.end is None else int(q.end)
+        if low is None and high is None:
+            return tantivy.Query.exists_query("page")
+        return tantivy.Query.range_query(
+            self.schema,
+            "page",
+            tantivy.FieldType.Integer,
+            low,
+            high,
+            include_lower=low is None or not q.startexcl,
+            include_upper=high is None or not q.endexcl,
+        )
+
+
+def _filtered(q: tantivy.Query, allow: tantivy.Query | None) -> tantivy.Query:
+    """``q`` restricted to ``allow`` (which adds nothing to the scores)."""
+    if allow is None:
+        return q
+    occur = tantivy.Occur
+    return tantivy.Query.boolean_query([(occur.Must, q), (occur.Must, tantivy.Query.const_score_query(allow, 0.0))])
+
+
+class _State:
+    """One opened generation: tantivy's searcher, the view, the parser and the vocabulary."""
+
+    def __init__(self, name: str, index: tantivy.Index) -> None:
+        self.name = name
+        self.index = index
+        self.searcher = index.searcher()
+        fields = frozenset((*POSITIONAL, "spell_text", *KEYWORDS, "page", "num"))
+        self.view = _View(self.searcher, _Lexicon(self.searcher, fields), index.schema)
+        self.translate = _Translator(self.view)
+        self.parser = make_parser(SCHEMA)
+        self.vocab = Vocabulary(self.view.lexicon, SCHEMA)
+        self.titles: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def title(self, doc_id: str) -> str:
+        """A document's title (read once per generation)."""
+        with self._lock:
+            found = self.titles.get(doc_id)
+        if found is None:
+            q = tantivy.Query.term_query(self.view.tschema, "doc_id", doc_id)
+            hits = self.searcher.search(q, limit=1, count=False).hits
+            found = self.stored(hits[0][1]).get("title", doc_id) if hits else doc_id
+            with self._lock:
+                self.titles[doc_id] = found
+        return found
+
+    def stored(self, addr: Any) -> dict[str, Any]:
+        """The stored fields of a passage, as Whoosh stores them."""
+        return json.loads(bytes(self.searcher.doc(addr).get_first("stored")).decode("utf-8"))
+
+
+class TantivyBackend(SearchBackend):
+    """Searches the live tantivy generation of ``index_dir``; reopens when it changes."""
+
+    name = "tantivy"
+
+    def __init__(self, index_dir: str | os.PathLike) -> None:
+        self.index_dir = Path(index_dir)
+        self._lock = threading.Lock()
+        self._state: _State | None = None
+
+    def _current(self) -> _State | None:
+        with self._lock:
+            gen = current_generation(self.index_dir)
+            if gen is None:
+                return None
+            if self._state is None or self._state.name != gen.name:
+                found = backend_of(gen)
+                if found != self.name:
+                    raise BackendMismatch(mismatch_message(found, self.name))
+                try:
+                    index = tantivy.Index.open(str(gen))
+                except (OSError, ValueError):
+                    # swapped and removed between reading CURRENT and opening: read it again
+                    gen = current_generation(self.index_dir)
+                    if gen is None:
+                        return None
+                    index = tantivy.Index.open(str(gen))
+                self._state = _State(gen.name, index)
+            return self._state
+
+    def passage_count(self) -> int:
+        """Passages in the live generation."""
+        state = self._current()
+        return 0 if state is None else int(state.searcher.num_docs)
+
+    def close(self) -> None:
+        """Forget the opened generation (tantivy releases its files with the objects)."""
+        with self._lock:
+            self._state = None
+
+    def parse(self, text: str) -> wq.Query:
+        """The strict query tree :meth:`search` runs for ``text`` (as :meth:`Searcher.parse`)."""
+        state = self._current()
+        if state is None:
+            raise QueryError("The index is empty: ingest some documents first")
+        return Searcher._read(state.view, state.parser, state.vocab, text, True)[0]
+
+    def highlighter(self, query: str) -> Highlighter:
+        """What ``query`` marks in a passage's text."""
+        state = self._current()
+        if state is None:
+            return Highlighter()
+        q = Searcher._read(state.view, state.parser, state.vocab, query, True)[0]
+        return Searcher._highlighter(q, state.view)[0]
+
+    def search(
+        self,
+        query: str,
+        page: int = 1,
+        pagelen: int = 10,
+        filters: Mapping[str, Any] | None = None,
+        relax: bool = True,
+        tag_resolver: TagResolver | None = None,
+        quiet_labels: frozenset[str] = frozenset(),
+    ) -> SearchResults:
+        """Run a query as :meth:`indexer.search.Searcher.search` does (same arguments, same results
+        but the scores); raises QueryError for a query that cannot be parsed or run. Entities of
+        ``quiet_labels`` are left out of the top-entities facet and its "more" count."""
+        try:
+            return self._search(query, page, pagelen, filters, relax, tag_resolver, frozenset(quiet_labels))
+        except QueryError:
+            raise
+        except ValueError as exc:  # tantivy refusing a query it was given: say so, never a 500
+            raise QueryError(f"The search engine could not run this query: {str(exc)[:200]}") from None
+
+    def _search(
+        self,
+        query: str,
+        page: int,
+        pagelen: int,
+        filters: Mapping[str, Any] | None,
+        relax: bool,
+        tag_resolver: TagResolver | None,
+        quiet_labels: frozenset[str] = frozenset(),
+    ) -> SearchResults:
+        began = time.perf_counter()
+        filters = {k: v for k, v in (filters or {}).items() if v not in (None, "", [])}
+        page = max(1, int(page))
+        pagelen = min(max(1, int(pagelen)), 200)
+        state = self._current()
+        if state is None:
+            empty = {"documents": [], "entity_types": [], "entities": [], "tags": []}
+            return SearchResults(query, 0, page, pagelen, 0, 0.0, [], [], empty, None, dict(filters))
+        view, translate = state.view, state.translate
+        tags = (tag_resolver or NO_TAGS).bind(view)
+        fq = tags.rewrite(filter_query(SCHEMA, filters))
+        allow = translate(fq) if fq is not None else None
+        natural: NaturalQuery | None = None
+        if not (query or "").strip() and fq is not None:
+            q: wq.Query = wq.Every()
+        else:
+            q, natural = Searcher._read(view, state.parser, state.vocab, query, relax)
+            q = tags.rewrite(q)
+            if natural is not None:
+                for clause in natural.clauses:
+                    clause.query = tags.rewrite(clause.query)
+                if natural.required is not None:
+                    natural.required = tags.rewrite(natural.required)
+        first = (page - 1) * pagelen
+        relaxed = None
+        if natural is not None and natural.clauses:
+            matching, total, top, relaxed = self._coordinated(state, natural, allow, first, pagelen)
+        else:
+            matching = _filtered(translate(q), allow)
+            found = state.searcher.search(matching, limit=pagelen, count=True, offset=first)
+            total, top = int(found.count), list(found.hits)
+        pages = max(1, math.ceil(total / pagelen))
+        highlighter, ent_terms = Searcher._highlighter(q, view)
+        addrs = [addr for _score, addr in top]
+        nums = state.searcher.fast_field_values("num", addrs) if addrs else []
+        hits = []
+        for (score, addr), num in zip(top, nums, strict=True):
+            hit = Searcher._hit(state.stored(addr), score, highlighter, ent_terms)
+            hit.tags = tags.tags_of(int(num))  # the reader's visible tags, never the index's
+            hits.append(hit)
+        groups: dict[str, DocGroup] = {}
+        for hit in hits:
+            groups.setdefault(hit.doc_id, DocGroup(hit.doc_id, hit.title)).hits.append(hit)
+        facets, more = self._facets(state, matching, total, quiet=quiet_labels)
+        facets["tags"] = self._tag_facet(state, tags, matching)
+        suggestion = None
+        if total == 0 or relaxed is not None:
+            suggestion = self._suggest(state, query, allow, 0 if relaxed else total, tags)
+        elapsed = (time.perf_counter() - began) * 1000
+        return SearchResults(
+            query,
+            total,
+            page,
+            pagelen,
+            pages,
+            round(elapsed, 2),
+            hits,
+            list(groups.values()),
+            facets,
+            suggestion,
+            dict(filters),
+            relaxed,
+            more,
+        )
+
+    @staticmethod
+    def _coordinated(
+        state: _State, natural: NaturalQuery, allow: tantivy.Query | None, first: int, pagelen: int
+    ) -> tuple[tantivy.Query, int, list[tuple[float, Any]], dict[str, int] | None]:
+        """(matching query, total, the page's (score, address), relaxed) of a natural query:
+        passages with every clause, else with most (:func:`indexer.ranking.min_should_match`),
+        more clauses first, then by score (proximity phrases add to the score)."""
+        occur = tantivy.Occur
+        translate, searcher = state.translate, state.searcher
+        clauses = [translate(c.query) for c in natural.clauses]
+        base = allow
+        if natural.required is not None:
+            required = tantivy.Query.const_score_query(translate(natural.required), 0.0)
+            base = required if base is None else _filtered(required, base)
+        bonus = [translate(p) for p in natural.proximity]
+
+        def holding(k: int) -> tantivy.Query:
+            return tantivy.Query.boolean_query([(occur.Should, c) for c in clauses], k)
+
+        def scored(q: tantivy.Query) -> tantivy.Query:
+            q = _filtered(q, base)
+            if bonus:
+                q = tantivy.Query.boolean_query([(occur.Must, q), *((occur.Should, b) for b in bonus)])
+            return q
+
+        of = len(clauses)
+        counted: dict[int, int] = {of + 1: 0}
+
+        def count(k: int) -> int:  # allowed passages holding at least k clauses
+            if k not in counted:
+                counted[k] = int(searcher.search(_filtered(holding(k), base), limit=1, count=True).count)
+            return counted[k]
+
+        best = next((k for k in range(of, 0, -1) if count(k)), 0)  # the most clauses any passage holds
+        least = max(min_should_match(of, best), 1)
+        matching = _filtered(holding(least), base)
+        if best == 0:
+            return matching, 0, [], None
+        total = count(least)
+        relaxed = {"matched_words": best, "of": of, "min_words": least} if least < of else None
+        if least >= best:
+            found = searcher.search(scored(holding(least)), limit=pagelen, count=False, offset=first)
+            return matching, total, list(found.hits), relaxed
+        top: list[tuple[float, Any]] = []
+        skip, want = first, pagelen
+        for k in range(best, least - 1, -1):  # tiers: passages holding exactly k clauses
+            size = count(k) - count(k + 1)
+            if skip >= size:
+                skip -= size
+                continue
+            tier = (
+                holding(k)
+                if k == best
+                else tantivy.Query.boolean_query([(occur.Must, holding(k)), (occur.MustNot, holding(k + 1))])
+            )
+            found = searcher.search(scored(tier), limit=want, count=False, offset=skip)
+            top.extend(found.hits)
+            skip = 0
+            want = pagelen - len(top)
+            if want <= 0:
+                break
+        return matching, total, top, relaxed
+
+    @staticmethod
+    def _facets(
+        state: _State, matching: tantivy.Query, total: int, top: int = 20, quiet: frozenset[str] = frozenset()
+    ) -> tuple[dict[str, Any], dict[str, int]]:
+        """The document, entity-type and entity facets, as :meth:`FacetCache.facets_and_more`."""
+        if not total:
+            return {"documents": [], "entity_types": [], "entities": []}, {"documents": 0, "entities": 0}
+        spec = {}
+        for f in FACETED:  # every bucket: as many as the field has terms (tantivy's limit aside)
+            size = max(1, min(ALL_BUCKETS, len(state.view.lexicon._sorted(f))))
+            spec[f] = {"terms": {"field": f, "size": size, "segment_size": size}}
+        result = state.searcher.aggregate(matching, spec)
+
+        def counts(field: str) -> list[tuple[str, int]]:
+            buckets = result.get(field, {}).get("buckets", [])
+            pairs = [(str(b["key"]), int(b["doc_count"])) for b in buckets if int(b["doc_count"])]
+            return sorted(pairs, key=lambda p: (-p[1], p[0]))  # str order is UTF-8 byte order
+
+        doc_counts = counts("doc_id")
+        docs = [{"value": d, "label": state.title(d), "count": n} for d, n in doc_counts[:top]]
+        types = [{"value": t, "label": t, "count": n} for t, n in counts("entity_types")]
+        merged: dict[tuple[str, str], dict[str, Any]] = {}
+        for term, n in counts("ent_facet"):
+            label, _, name = term.partition("\t")
+            if label in quiet:
+                continue
+            key = (label, name.casefold())
+            if key in merged:
+                merged[key]["count"] += n
+            else:
+                merged[key] = {"value": name, "label": label, "count": n}
+        ranked = sorted(merged.values(), key=lambda e: (-e["count"], e["value"]))
+        facets = {"documents": docs, "entity_types": types, "entities": ranked[:top]}
+        more = {"documents": max(0, len(doc_counts) - top), "entities": max(0, len(ranked) - top)}
+        return facets, more
+
+    @staticmethod
+    def _tag_facet(state: _State, tags: BoundTags, matching: tantivy.Query) -> list[dict[str, Any]]:
+        """The reader's visible tags on the matching passages (:meth:`BoundTags.facet`)."""
+        tagged = tags.passages(tags.tags)
+        if not len(tagged):
+            return []
+        nums = [int(n) for n in tagged.tolist()]
+        within = _filtered(matching, tantivy.Query.term_set_query(state.view.tschema, "num", nums))
+        hits = state.searcher.search(within, limit=len(nums), count=False).hits
+        addrs = [addr for _score, addr in hits]
+        held = state.searcher.fast_field_values("num", addrs) if addrs else []
+        return tags.facet(np.asarray(sorted(int(n) for n in held), dtype=np.int64))
+
+    @staticmethod
+    def _suggest(state: _State, text: str, allow: tantivy.Query | None, found: int, tags: BoundTags) -> str | None:
+        """The query with misspelt words respelt, when that finds more passages holding every
+        word than ``found`` (the rules of :meth:`indexer.search.Searcher._suggest`)."""
+        if not text or "@" in text:
+            return None
+        reader = state.view.lexicon
+        protected = [m.span() for m in _FIELD_VALUE_RE.finditer(text)]
+        pieces: list[str] = []
+        pos = 0
+        for match in _SUGGEST_WORD_RE.finditer(text):
+            start, end = match.span()
+            word = match.group()
+            if word in _OPERATORS or any(a <= start < b for a, b in protected):
+                continue
+            if not analyze(word) or state.vocab.known_word(word):
+                continue
+            better = _nearest_word(reader, fold(word))
+            if better is None:
+                continue
+            if word[:1].isupper():
+                better = better[:1].upper() + better[1:]
+            pieces.append(text[pos:start] + better)
+            pos = end
+        if not pieces:
+            return None
+        corrected = "".join(pieces) + text[pos:]
+        try:
+            q = tags.rewrite(Searcher._read(state.view, state.parser, state.vocab, corrected, True)[0])
+            more = int(state.searcher.search(_filtered(state.translate(q), allow), limit=1, count=True).count)
+        except QueryError:
+            return None
+        return corrected if more > found else None
