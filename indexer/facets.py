@@ -48,12 +48,12 @@ class _SegmentFacets:
             self.fields[field] = (terms, own[order], indptr)
         #: doc_id -> title, from the document's first record in this segment
         self.titles: dict[str, str] = {}
-        terms, owners, indptr = self.fields["doc_id"]
-        if terms:
-            held, first = np.unique(owners, return_index=True)
-            docnums = np.searchsorted(indptr, first, side="right") - 1
+        doc_terms, doc_owners, doc_indptr = self.fields["doc_id"]
+        if doc_terms:
+            held, first = np.unique(doc_owners, return_index=True)
+            docnums = np.searchsorted(doc_indptr, first, side="right") - 1
             for owner, docnum in zip(held.tolist(), docnums.tolist(), strict=True):
-                self.titles[terms[owner]] = reader.stored_fields(docnum).get("title", "")
+                self.titles[doc_terms[owner]] = reader.stored_fields(docnum).get("title", "")
 
     def tally(self, field: str, local: np.ndarray) -> np.ndarray:
         """How many of the passages ``local`` (segment docnums) hold each of the field's terms."""

@@ -292,6 +292,7 @@ def _outcomes(
     """
     if not plan:
         return iter(()), lambda: None
+    assert tagger is not None  # made whenever there is a plan (a removal alone has none)
     if "fork" in multiprocessing.get_all_start_methods():
         pool = Pool(plan, tagger, min(workers, len(plan)), inherited, budget)
         return iter(pool), pool.close

@@ -97,7 +97,7 @@ def _no_database() -> bool:
     if not db.is_sqlite(url):
         return False
     name = make_url(db.normalize_url(url)).database
-    return bool(name) and name != ":memory:" and not Path(name).exists()
+    return name is not None and name not in ("", ":memory:") and not Path(name).exists()
 
 
 def forget_current() -> None:
@@ -206,7 +206,7 @@ def parse(data: Mapping[str, Any]) -> EntityRule:
     return parse_rule(data, labels=LABEL_NAMES)
 
 
-def _check(active: list[RuleRecord], fields: Mapping[str, str]) -> str | None:
+def _check(active: list[RuleRecord], fields: Mapping[str, Any]) -> str | None:
     return rule_set(active).conflict(EntityRule(**fields))
 
 

@@ -325,8 +325,9 @@ def stage_upload(data_dir: str | os.PathLike, checked: Checked, user: str) -> di
             if item.reason:
                 entry.update(status="failed", reason=item.reason)
             else:
-                entry["staged"] = f"{number:05d}{Path(item.name).suffix.lower()}"
-                _copy(item, staging / entry["staged"])
+                staged = f"{number:05d}{Path(item.name).suffix.lower()}"
+                entry["staged"] = staged
+                _copy(item, staging / staged)
             entries.append(entry)
     except (zipfile.BadZipFile, EOFError, RuntimeError) as exc:
         shutil.rmtree(staging, ignore_errors=True)
@@ -390,11 +391,11 @@ def upload_from_request() -> dict[str, Any]:
     named = []
     for number, storage in enumerate(sent):
         given = paths[number].strip() if number < len(paths) and paths[number].strip() else storage.filename
-        named.append((given, storage.stream))
+        named.append((given or "", storage.stream))
     checked = check_upload(named, limits)
     user = getattr(g.get("user"), "name", "") or ""
     job = stage_upload(current_app.config["DATA_DIR"], checked, user)
-    jobs.start_runner(current_app._get_current_object())
+    jobs.start_runner(current_app._get_current_object())  # type: ignore[attr-defined]
     return job
 
 
@@ -409,5 +410,5 @@ def removal_from_request(doc_id: str) -> dict[str, Any]:
         raise LookupError(doc_id)
     user = getattr(g.get("user"), "name", "") or ""
     job = queue_removal(current_app.config["DATA_DIR"], [doc_id], {doc_id: stored.document.title or doc_id}, user)
-    jobs.start_runner(current_app._get_current_object())
+    jobs.start_runner(current_app._get_current_object())  # type: ignore[attr-defined]
     return job

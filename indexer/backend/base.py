@@ -62,12 +62,11 @@ class SearchBackend(abc.ABC):
         filters: Mapping[str, Any] | None = None,
         relax: bool = True,
         tag_resolver: TagResolver | None = None,
-        **options: Any,
+        quiet_labels: frozenset[str] = frozenset(),
     ) -> Any:
         """One page of results (an :class:`indexer.search.SearchResults`); QueryError for a bad query.
 
-        ``options``: what :meth:`indexer.search.Searcher.search` takes besides (such as
-        ``quiet_labels``, entity labels left out of the top-entities facet)."""
+        ``quiet_labels``: entity labels left out of the top-entities facet (and its "more")."""
 
     @abc.abstractmethod
     def highlighter(self, query: str) -> Highlighter:

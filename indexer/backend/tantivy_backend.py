@@ -677,7 +677,7 @@ class TantivyBackend(SearchBackend):
         pagelen = min(max(1, int(pagelen)), 200)
         state = self._current()
         if state is None:
-            empty = {"documents": [], "entity_types": [], "entities": [], "tags": []}
+            empty: dict[str, list[dict[str, Any]]] = {"documents": [], "entity_types": [], "entities": [], "tags": []}
             return SearchResults(query, 0, page, pagelen, 0, 0.0, [], [], empty, None, dict(filters))
         view, translate = state.view, state.translate
         tags = (tag_resolver or NO_TAGS).bind(view)

@@ -30,5 +30,5 @@ def job(job_id: str):
     if found is None:
         abort(404, description=f"There is no job {job_id!r}; see /api/jobs.")
     if found["status"] in ("queued", "running"):
-        jobs.ensure_runner(current_app._get_current_object())  # e.g. after a server restart
+        jobs.ensure_runner(current_app._get_current_object())  # type: ignore[attr-defined]  # e.g. after a server restart
     return jsonify(jobs.public(found))

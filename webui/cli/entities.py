@@ -72,6 +72,8 @@ def import_rules(file) -> None:
     except (ValueError, UnicodeDecodeError) as exc:
         raise CliError(f"{file.name} is not valid JSON: {exc}") from None
     items = data.get("rules") if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        raise CliError(f"{file.name} holds no list of rules: export one with `glossa entities rules export`.")
     app = existing_app()
     with app.app_context():
         try:

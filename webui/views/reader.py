@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from flask import Blueprint, abort, render_template, request, url_for
@@ -25,7 +26,7 @@ def _stored_or_404(doc_id: str):
     entry = store.entry(doc_id) if len(doc_id) <= MAX_DOC_ID else None
     stored = None
     if entry is not None:
-        key = (str(store.root), doc_id, entry.get("ingested_at"), entry.get("source_hash"))
+        key: tuple[Any, ...] = (str(store.root), doc_id, entry.get("ingested_at"), entry.get("source_hash"))
         key += (getattr(store, "rules_version", None),)  # entity corrections
         documents_cache = cache("reader.documents", 8)
         stored = documents_cache.get(key)

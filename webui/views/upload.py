@@ -69,7 +69,7 @@ def job_page(job_id: str):
     if found is None:
         abort(404, description=f"There is no upload or removal job {job_id!r}.")
     if found["status"] in ("queued", "running"):
-        jobs.ensure_runner(current_app._get_current_object())
+        jobs.ensure_runner(current_app._get_current_object())  # type: ignore[attr-defined]
     return render_template("upload_job.html", job=jobs.public(found), labels=RESULT_LABELS)
 
 
