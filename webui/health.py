@@ -54,7 +54,7 @@ def healthz():
     """The health check view."""
     checks = {"index": check_index(), "database": check_database()}
     healthy = all(v == "ok" for v in checks.values())
-    body: dict = {"status": "ok" if healthy else "unavailable", "checks": checks}
+    body = {"status": "ok" if healthy else "unavailable", "checks": checks}
     engine = whoosh_internals.status()
     if not engine.ok:  # search works through Whoosh's public API: said, not a failure
         body["warnings"] = [engine.public_summary()]
