@@ -298,7 +298,8 @@ def run_pdfs(paths: list[Path], bar, keep: dict | None = None) -> dict:
 
 def is_crash(error: str | None) -> bool:
     """A failure that is a reader's exception (wrapped or not), not a reasoned rejection."""
-    return bool(error) and (not error.startswith("ReadError") or bool(re.search(r"could not be read \(\w+:", error)))
+    reasoned = re.match(r"(ReadError|NoTextLayer|UnsupportedFormat):", error or "")  # corpus.ReadError and its kinds
+    return bool(error) and (not reasoned or bool(re.search(r"could not be read \(\w+:", error)))
 
 
 def pdf_totals(results: dict) -> dict:
