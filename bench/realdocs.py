@@ -36,6 +36,8 @@ NOTE_SIMILARITY = 0.8
 TITLE_SIMILARITY = 0.8
 MIN_LINE = 25  # letters: shorter gold lines are too common to be looked for inside other text
 PHRASE_SIDE = 3  # words taken on each side of a page break
+KNOWN_LINES = 3  # known-item queries per document made from its reference text
+KNOWN_WORDS = 6  # words in each of them
 
 DEFINITIONS = {
     "notes right": f"a gold note (number + text, cut from the TEI footnote areas at each leading number "
@@ -62,6 +64,11 @@ DEFINITIONS = {
     "column phrases": "not measured: the segmentation TEI has no coordinates to tell where a column ends",
     "titles": f"Glossa's title vs the TEI title (teiHeader title level=a, or docTitle/titlePart), difflib ratio of "
     f"the folded words >= {TITLE_SIMILARITY}; files without a gold title are not counted",
+    "known-item MRR@10": f"every document read goes into one Whoosh index (on disk, no entity tagging); per document "
+    f"{KNOWN_LINES} queries made from its reference text alone (gold body lines of PDFs, human gold or silver "
+    f"text of web pages): the {KNOWN_WORDS} middle words of the lines at 1/{KNOWN_LINES + 1}, 2/{KNOWN_LINES + 1}, ... of "
+    "the lines of >= 10 words, typed as plain words; and, for PDFs with a gold title, the title's words; "
+    "reciprocal rank of the document among the distinct documents of the first hits (0 past 10)",
     "html F1": "bag-of-words token F1 (folded tokens) of the document text against the gold; Glossa = "
     "read_document(page).text, trafilatura = trafilatura.extract(page bytes) with its defaults",
 }
@@ -162,7 +169,7 @@ def html_text_of(path: Path) -> str:
     return lxml.html.fromstring(path.read_bytes()).text_content()
 
 
-def score_html(path: Path) -> dict:
+def score_html(path: Path, keep: dict | None = None) -> dict:
     import trafilatura
 
     out: dict = {}
@@ -187,7 +194,70 @@ def score_html(path: Path) -> dict:
         out["trafilatura_f1"] = round(token_f1(baseline, reference)[2], 4)
     if doc is not None:
         out["footnotes"] = len(doc.footnotes)
+        if keep is not None and reference is not None:
+            keep[path.name] = (doc, reference.splitlines(), None)
     return out
+
+
+# --------------------------------------------------------------------------- known-item search
+def known_queries(lines: list[str], title: str | None) -> list[str]:
+    """Queries made from a document's reference text only (see DEFINITIONS)."""
+    long = [w for w in (words(line, digits=False) for line in lines) if len(w) >= 10]
+    out = []
+    for k in range(1, KNOWN_LINES + 1):
+        if long:
+            line = long[k * len(long) // (KNOWN_LINES + 1)]
+            mid = (len(line) - KNOWN_WORDS) // 2
+            out.append(" ".join(line[mid : mid + KNOWN_WORDS]))
+    if title:
+        out.append(" ".join(words(title, digits=False)[:10]))
+    return list(dict.fromkeys(q for q in out if q))
+
+
+def known_item(kept: dict) -> dict:
+    """MRR@10 of known-item queries, for the PDFs and for the web pages (see DEFINITIONS)."""
+    import shutil
+    import tempfile
+
+    from indexer.search import Searcher
+    from indexer.writer import write_documents
+
+    root = Path(tempfile.mkdtemp(prefix="glossa-realdocs-"))
+    try:
+        docs = {name: item[0] for name, item in kept.items()}
+        write_documents(root / "index", [(doc, []) for doc in docs.values()])
+        searcher = Searcher(root / "index")
+        out: dict = {}
+        for kind, suffix in (("pdf", ".pdf"), ("html", ".html")):
+            ranks, misses = [], []
+            for name, (doc, lines, title) in kept.items():
+                if not name.endswith(suffix):
+                    continue
+                for query in known_queries(lines, title):
+                    seen: list[str] = []
+                    for hit in searcher.search(query, pagelen=50).hits:
+                        if hit.doc_id not in seen:
+                            seen.append(hit.doc_id)
+                    rank = seen.index(doc.doc_id) + 1 if doc.doc_id in seen[:10] else None
+                    ranks.append(rank)
+                    if rank is None and len(misses) < 8:
+                        misses.append(f"{name[:30]}: {query}")
+            mrr = sum(1 / r for r in ranks if r) / len(ranks) if ranks else None
+            out[kind] = {"queries": len(ranks), "mrr10": round(mrr, 4) if mrr is not None else None, "misses": misses}
+        searcher.close()
+        return out
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def print_known(figures: dict) -> None:
+    print("Known-item search (queries made from the reference text, one index of every document read)")
+    for kind, row in figures.items():
+        if row["mrr10"] is None:
+            continue
+        print(f"  MRR@10 {kind:<5} {row['mrr10']:.3f} ({row['queries']} queries)")
+        for miss in row["misses"]:
+            print(f"    not in the first 10: {miss}")
 
 
 # --------------------------------------------------------------------------- report
@@ -195,7 +265,7 @@ def pct(n: int, total: int) -> str:
     return f"{n}/{total} ({100 * n / total:.1f}%)" if total else f"{n}/0"
 
 
-def run_pdfs(paths: list[Path], bar) -> dict:
+def run_pdfs(paths: list[Path], bar, keep: dict | None = None) -> dict:
     results = {}
     for path in paths:
         bar.set_postfix_str(path.name[:30])
@@ -219,6 +289,8 @@ def run_pdfs(paths: list[Path], bar) -> dict:
         if doc is not None:
             row["pages"] = doc.pages
             row.update(score_pdf(doc, gold))
+            if keep is not None:
+                keep[path.name] = (doc, gold.body_lines if gold else [], gold.title if gold else None)
         results[path.name] = row
         bar.update()
     return results
@@ -226,7 +298,8 @@ def run_pdfs(paths: list[Path], bar) -> dict:
 
 def is_crash(error: str | None) -> bool:
     """A failure that is a reader's exception (wrapped or not), not a reasoned rejection."""
-    return bool(error) and (not error.startswith("ReadError") or bool(re.search(r"could not be read \(\w+:", error)))
+    reasoned = re.match(r"(ReadError|NoTextLayer|UnsupportedFormat):", error or "")  # corpus.ReadError and its kinds
+    return bool(error) and (not reasoned or bool(re.search(r"could not be read \(\w+:", error)))
 
 
 def pdf_totals(results: dict) -> dict:
@@ -369,6 +442,7 @@ def main(argv: list[str] | None = None) -> int:
     kind = parser.add_mutually_exclusive_group()
     kind.add_argument("--pdf-only", action="store_true")
     kind.add_argument("--html-only", action="store_true")
+    parser.add_argument("--no-known-item", action="store_true", help="skip the known-item search figures")
     parser.add_argument("--data", type=Path, default=DATA, help=f"the real-documents folder (default {DATA})")
     args = parser.parse_args(argv)
     if not (args.data / "pdf").is_dir() and not (args.data / "html").is_dir():
@@ -381,12 +455,13 @@ def main(argv: list[str] | None = None) -> int:
     pdfs = [] if args.html_only else [p for p in sorted((args.data / "pdf").glob("*.pdf")) if wanted(p)]
     pages = [] if args.pdf_only else [p for p in sorted((args.data / "html").glob("*.html")) if wanted(p)]
     report: dict = {"definitions": DEFINITIONS, "gold_fixes": GOLD_FIXES}
+    kept: dict = {}
     with tqdm(total=len(pdfs) + len(pages), file=sys.stderr, unit="file") as bar:
-        pdf_results = run_pdfs(pdfs, bar) if pdfs else {}
+        pdf_results = run_pdfs(pdfs, bar, kept) if pdfs else {}
         html_results = {}
         for path in pages:
             bar.set_postfix_str(path.name[:30])
-            html_results[path.name] = score_html(path)
+            html_results[path.name] = score_html(path, kept)
             bar.update()
     if pdf_results:
         totals = pdf_totals(pdf_results)
@@ -395,6 +470,10 @@ def main(argv: list[str] | None = None) -> int:
         print()
     if html_results:
         report["html"], report["html_totals"] = html_results, print_html(html_results)
+        print()
+    if kept and not args.no_known_item:
+        report["known_item"] = known_item(kept)
+        print_known(report["known_item"])
         print()
     print("Definitions")
     for name, text in DEFINITIONS.items():

@@ -8,6 +8,12 @@ running heads or journal names, with the next block in smaller but still above-b
 subtitle) appended; lines that are journal, issue, volume, DOI, ISSN, URL or date lines are
 never part of it. A title set in body-size (or smaller) capitals or bold at the top of the
 page is taken when there is no larger type. A parallel title after `` | `` is left out.
+
+A journal issue may come before the article: a cover (a few lines naming the journal and the
+issue), a masthead (the editorial board in small type), a table of contents (lines ending in
+page numbers). When the first page is such front matter, the title is read from the first
+page after it that starts an article (an author line, or an abstract, summary, keywords or
+introduction heading, near its top).
 """
 
 from __future__ import annotations
@@ -39,6 +45,18 @@ ISSUE_WORD = re.compile(
 )
 #: the numbering of a section heading ("1.", "I.", "A)")
 SECTION_NUMBER = re.compile(r"^(\d{1,2}|[IVX]{1,4}|[A-H])[.)]\s")
+#: a line of a table of contents: it ends with a page number ("... p. 45", "Title ....... 12")
+TOC_LINE = re.compile(r"(?:(?:\.\s?){3,}|…)\s*\d{1,4}\s*$|(?:^|\s)p(?:p|ag)?\.\s*\d{1,4}\s*$", re.I)
+TOC_HEADING = re.compile(
+    r"^\s*(?:table\s+of\s+)?contents?\b|^\s*(?:indice|sommario|inhalt(?:sverzeichnis)?|sommaire|spis\s+treści|índice)\b",
+    re.I,
+)
+#: a heading or lead-in that starts an article's text
+ARTICLE_START = re.compile(
+    r"^\s*(?:\d+\.?\s*)?(?:abstract|summary|keywords?|key\s+words|introduction|zusammenfassung|einleitung|"
+    r"résumé|riassunto|sommario|resumen|resumo|streszczenie|sumário)\b",
+    re.I,
+)
 #: lower-case words an author line may hold between names
 NAME_PARTICLES = {"and", "und", "et", "y", "e", "de", "la", "le", "van", "von", "der", "den", "dos", "da", "di", "del"}
 
@@ -184,10 +202,64 @@ def _printed(text: str, pages: list[Page]) -> bool:
     return bool(words) and sum(w in seen for w in words) >= 0.8 * len(words)
 
 
+def _above_author(page: Page) -> str:
+    """The lines at the top of an article's first page above its author line (a title set
+    in body type), or ""."""
+    top = [
+        ln
+        for ln in sorted(page.lines, key=lambda ln: -ln.y1)[:8]
+        if re.search(r"[^\W\d_]{2}", ln.text) and not is_furniture(ln.text)
+    ]  # (the title is often printed on the cover too: "repeated" lines are not left out here)
+    for k, line in enumerate(top[1:5], 1):
+        if is_author_line(line.text):
+            text = _text(top[:k])
+            return _clean(text) if _long_enough(text) and len(text.split()) <= 40 else ""
+    return ""
+
+
+def is_front_matter(page: Page, body_size: float) -> bool:
+    """A journal's cover, masthead or table of contents (see the module docstring)."""
+    lines = [ln for ln in page.lines if re.search(r"[^\W\d_]{2}", ln.text)]
+    if not lines:
+        return True
+    if any(ARTICLE_START.match(ln.text) for ln in sorted(page.lines, key=lambda ln: -ln.y1)[:15]):
+        return False  # an abstract or introduction: the article itself
+    letters = sum(len(ln.text) for ln in lines)
+    if len(lines) <= 8 and letters < 400 and any(is_issue_line(ln.text) for ln in page.lines):
+        return True  # a cover: the journal and its issue
+    small = sum(len(ln.text) for ln in lines if ln.size < 0.8 * body_size)
+    if small >= 0.6 * letters and len(lines) >= 6:
+        return True  # a masthead: the editorial board in small type
+    tops = sorted(page.lines, key=lambda ln: -ln.y1)[:3]
+    listed = sum(1 for ln in page.lines if TOC_LINE.search(ln.text))
+    return listed >= 4 and (listed >= 0.25 * len(page.lines) or any(TOC_HEADING.match(ln.text) for ln in tops))
+
+
+def starts_article(page: Page) -> bool:
+    """Whether a page opens an article: an author line or an abstract/introduction near its top."""
+    top = sorted(page.lines, key=lambda ln: -ln.y1)[:15]
+    return any(is_author_line(ln.text) or ARTICLE_START.match(ln.text) for ln in top)
+
+
+def article_pages(pages: list[Page], body_size: float, most: int = 8) -> list[Page]:
+    """The pages from the article's first page on: past the front matter of a journal issue
+    when the first page is front matter and an article start follows within ``most`` pages."""
+    if not pages or not is_front_matter(pages[0], body_size):
+        return pages
+    for k in range(1, min(most, len(pages))):
+        if is_front_matter(pages[k], body_size):
+            continue
+        return pages[k:] if starts_article(pages[k]) else pages
+    return pages
+
+
 def pdf_title(info: dict[str, str], pages: list[Page], body_size: float, drop: set[int]) -> str:
     """The document's title ("" when neither the metadata nor the first page gives one)."""
     repeated = repeated_texts(pages)
-    typo = typographic_title(pages, body_size, drop, repeated)
+    article = article_pages(pages, body_size)
+    typo = typographic_title(article, body_size, drop, repeated)
+    if not typo and article is not pages:  # past a cover: the lines above the author line
+        typo = _above_author(article[0])
     meta = re.sub(r"\s+", " ", info.get("title", "")).strip()
     key = norm(meta)
     good = (

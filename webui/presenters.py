@@ -208,5 +208,6 @@ def works_index(store) -> list[dict[str, Any]]:
     for work in build_works(all_documents(store)):
         row = plain(work)
         row["citations"] = [{"doc_id": doc_id, "number": number} for doc_id, number in work.citations]
+        row["listed"] = [{"doc_id": doc_id, "passage": ordinal} for doc_id, ordinal in work.listed]
         rows.append(row)
     return rows

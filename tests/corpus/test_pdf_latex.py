@@ -181,3 +181,19 @@ def test_endnotes_in_small_type_before_a_reference_list(endnotes):
     body = " ".join(kinds(endnotes, "paragraph"))
     assert "See Smith" not in body
     assert [m.number for m in endnotes.marks] == ["1", "2", "3", "4"]
+
+
+def test_title_past_a_journal_cover_masthead_and_contents():
+    from corpus.pdf import _body_size
+    from corpus.pdf_title import article_pages, is_front_matter
+
+    doc = read_pdf(DATA / "tex-issue.pdf")
+    assert doc.title == "Ledgers of the Northern Reach: Tolls and Trade on an Inland Canal"
+    pages, _ = read_layout("tex-issue.pdf", (DATA / "tex-issue.pdf").read_bytes())
+    size = _body_size(pages)
+    assert [is_front_matter(p, size) for p in pages] == [True, True, True, False]
+    assert article_pages(pages, size)[0].number == 4
+    # an article whose first page is the article keeps its own title (no page is skipped)
+    for name in ("tex-twocolumn.pdf", "tex-notes.pdf"):
+        pages, _ = read_layout(name, (DATA / name).read_bytes())
+        assert article_pages(pages, _body_size(pages)) is pages

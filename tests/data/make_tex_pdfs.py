@@ -15,6 +15,10 @@ and note styles LibreOffice does not make:
 ``tex-endnotes.pdf``
     notes set as endnotes (the ``endnotes`` package: a "Notes" section at the end), followed
     by a flush author-year reference list that has no heading of its own.
+``tex-issue.pdf``
+    an article as a journal issue sends it: a cover (the journal's name in the largest type,
+    the issue), the editorial board in small type, a table of contents ("... p. 12"), then the
+    article's first page (its title in smaller type than the journal's name on the cover).
 ``tex-scanned.pdf``
     a page typeset by LaTeX and then rendered to a grey image by Ghostscript's ``pdfimage8``
     device (needs ``gs``): a PDF with no text layer, as a scanner makes, for the OCR path.
@@ -171,6 +175,74 @@ def endnotes_doc() -> str:
     return "".join(body)
 
 
+def issue_doc() -> str:
+    board = "\\\\\n".join(
+        f"{name}, Professor of {field}, University of {town}"
+        for name, field, town in [
+            ("Anna Rossi", "Public Law", "Padua"),
+            ("Bruno Weber", "Legal History", "Basel"),
+            ("Carla Nunes", "Private Law", "Coimbra"),
+            ("Dieter Hahn", "Economic History", "Vienna"),
+            ("Elena Petrova", "Transport Law", "Sofia"),
+            ("Frank Moore", "Comparative Law", "Leeds"),
+            ("Greta Lind", "Environmental Law", "Uppsala"),
+            ("Hugo Blanc", "European Law", "Lyon"),
+        ]
+    )
+    contents = "\\\\\n".join(
+        f"{title} \\dotfill\\ p. {page}"
+        for title, page in [
+            ("Editorial: twenty years of the review", 1),
+            ("Ledgers of the Northern Reach", 5),
+            ("Registers of the Boat Families", 27),
+            ("Tolls, wharves and the law of the canal companies", 49),
+            ("Book reviews", 71),
+        ]
+    )
+    return (
+        r"""\pdfinfoomitdate=1 \pdftrailerid{}
+\documentclass[11pt]{article}
+\usepackage[utf8]{inputenc}
+\usepackage{hyperref}
+\hypersetup{pdftitle={}}
+\pagestyle{plain}
+\begin{document}
+\begin{titlepage}
+\centering
+\vspace*{5cm}
+{\Huge Review of Inland Waterway Law\par}
+\vspace{1cm}
+{\Large 2025, n. 1\par}
+\end{titlepage}
+\noindent{\scriptsize\textbf{EDITORIAL BOARD}\\
+"""
+        + board
+        + r"""\par}
+\newpage
+\section*{Contents}
+\noindent """
+        + contents
+        + r"""
+\newpage
+\begin{center}
+{\Large\bfseries Ledgers of the Northern Reach: Tolls and Trade on an Inland Canal\par}
+\vspace{0.5cm}
+{\large Clara Witness\par}
+\end{center}
+\begin{abstract}
+"""
+        + prose(0, 3)
+        + r"""
+\end{abstract}
+\section{Introduction}
+"""
+        + prose(3, 8)
+        + "\n\n"
+        + prose(11, 8)
+        + "\n\\end{document}\n"
+    )
+
+
 def scanned_doc() -> str:
     return (
         r"""\pdfinfoomitdate=1 \pdftrailerid{}
@@ -185,7 +257,12 @@ def scanned_doc() -> str:
     )
 
 
-DOCUMENTS = {"tex-twocolumn.pdf": twocolumn, "tex-notes.pdf": notes_doc, "tex-endnotes.pdf": endnotes_doc}
+DOCUMENTS = {
+    "tex-twocolumn.pdf": twocolumn,
+    "tex-notes.pdf": notes_doc,
+    "tex-endnotes.pdf": endnotes_doc,
+    "tex-issue.pdf": issue_doc,
+}
 #: typeset, then rendered to an image-only PDF
 SCANS = {"tex-scanned.pdf": scanned_doc}
 

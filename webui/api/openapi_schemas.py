@@ -76,7 +76,9 @@ FOOTNOTE_DETAIL = {
 }
 PASSAGE = obj(
     {"ordinal": INT, "start": INT, "end": INT, "page": OPT_INT, "kind": STR, "level": INT, "footnotes": array(STR)},
-    description="A paragraph-like span of the document text.",
+    {"references": array(ref("Reference"))},
+    description="A paragraph-like span of the document text (kind 'reference': an entry of its reference "
+    "list, with the works it names parsed).",
 )
 MARK = obj({"number": STR, "offset": INT, "passage": INT}, description="Where a footnote is cited.")
 ENTITY = obj(
@@ -177,7 +179,9 @@ WORK = obj(
         "type": STR,
         "citations": array(obj({"doc_id": STR, "number": STR})),
     },
-    description="A work cited in the corpus (type is a CSL type), with every footnote citing it.",
+    {"listed": array(obj({"doc_id": STR, "passage": INT}))},
+    description="A work cited in the corpus (type is a CSL type), with every footnote citing it and every "
+    "reference-list entry (a passage) naming it.",
 )
 ERROR = obj({"error": STR, "message": STR, "status": INT}, description="Every error of the API.")
 
