@@ -26,7 +26,7 @@ SELECTOR = {
     },
 }
 TARGET = obj(
-    {"source": STR},
+    {"source": {"type": "string", "minLength": 1}},
     {"selector": {"oneOf": [SELECTOR, array(SELECTOR)]}},
     description="The annotated text: <BASE_URL>/doc/<doc_id> plus quote and position selectors.",
 )
@@ -150,8 +150,12 @@ FILTERS = [
     _q("tag", "Only annotations with this tag."),
     _q("author", "Only annotations by this user."),
     _q("q", "Only annotations whose comment or quote contains this text."),
-    _q("visibility", "private or shared.", VISIBILITY),
-    _q("status", "anchored, review (moved onto changed text) or orphaned (lost its text after a re-ingest).", STATUS),
+    _q("visibility", "private or shared (empty: both).", {"enum": ["", *VISIBILITIES]}),
+    _q(
+        "status",
+        "anchored, review (moved onto changed text) or orphaned (lost its text after a re-ingest); empty: any.",
+        {"enum": ["", *STATUSES]},
+    ),
 ]
 ANNOTATION_ID = {
     "name": "annotation_id",
