@@ -26,7 +26,13 @@ SELECTOR = {
     },
 }
 TARGET = obj(
-    {"source": {"type": "string", "minLength": 1}},
+    {
+        "source": {
+            "type": "string",
+            "pattern": "/doc/[^/]+/?$",
+            "description": "The document's IRI: any base, ending in /doc/<doc_id>.",
+        }
+    },
     {"selector": {"oneOf": [SELECTOR, array(SELECTOR)]}},
     description="The annotated text: <BASE_URL>/doc/<doc_id> plus quote and position selectors.",
 )
@@ -308,7 +314,11 @@ def annotation_paths() -> dict[str, Any]:
                 "summary": "Download the annotations you may see",
                 "security": SECURITY,
                 "parameters": [
-                    _q("format", "jsonld (default), csv or markdown.", {"enum": ["jsonld", "csv", "markdown"]})
+                    _q(
+                        "format",
+                        "jsonld (default, also when empty), csv or markdown.",
+                        {"enum": ["", "jsonld", "csv", "markdown"]},
+                    )
                 ]
                 + FILTERS,
                 "responses": {
