@@ -25,6 +25,7 @@ them) and Uss (pages no other process shares), so N workers can be checked for N
 Run: .venv/bin/python bench/serve.py [--data DIR] [--passages 100000] [--workers 2]
      [--threads 8] [--clients 1,8] [--duration 60] [--server waitress|werkzeug]
      [--root /work/main]   (--root: serve that checkout's code, for a before/after)
+     [--first-requests 10]   (start-up race: N starts each on a new and an existing database)
 Without --data the bundled sample corpus is ingested into a temporary directory.
 """
 
@@ -35,6 +36,7 @@ import http.client
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -334,6 +336,82 @@ def scaling(args, port, token, quotes, pid) -> None:
         print(f"throughput at {count} clients / at {counts[0]}: {rate / max(rates[0], 1e-9):.2f}")
 
 
+def _first_wave(port: int, count: int, deadline: float) -> list[int | None]:
+    """``count`` threads that connect as soon as the port accepts and send their first
+    request at once (a search, an annotation list, a page, the health check); statuses."""
+    paths = ["/api/search?q=frontex", "/api/annotations", "/", "/healthz"]
+    statuses: list[int | None] = [None] * count
+
+    def one(i: int) -> None:
+        while time.monotonic() < deadline:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                conn.connect()
+            except OSError:
+                time.sleep(0.01)
+                continue
+            try:
+                conn.request("GET", paths[i % len(paths)], headers={"Host": "127.0.0.1"})
+                statuses[i] = conn.getresponse().status
+            except (OSError, http.client.HTTPException):
+                statuses[i] = None
+            finally:
+                conn.close()
+            return
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return statuses
+
+
+def first_requests(args, root: Path, env: dict, sample: Path) -> None:
+    """``--first-requests N``: N starts of `glossa serve` on a new database (a data directory
+    without one) and N on an existing one, each met by 48 concurrent first requests."""
+    port = args.port
+    for kind in ("new", "existing"):
+        good = 0
+        for start in range(args.first_requests):
+            with tempfile.TemporaryDirectory(prefix="glossa-bench-first-") as tmp:
+                data = Path(tmp) / "data"
+                skip = shutil.ignore_patterns("glossa.db*") if kind == "new" else None
+                shutil.copytree(sample, data, ignore=skip)
+                command = "import sys; from webui.cli import cli; sys.exit(cli())"
+                proc = subprocess.Popen(
+                    [sys.executable, "-c", command, "--data", str(data), "serve", "--port", str(port)],
+                    cwd=root,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+                statuses = _first_wave(port, 48, time.monotonic() + 180)
+                alive = proc.poll() is None
+                # usable afterwards: the health check opens the database and the index
+                after = _first_wave(port, 4, time.monotonic() + 30) if alive else [None]
+                proc.terminate()
+                try:
+                    _, err = proc.communicate(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    _, err = proc.communicate()
+                errors = sum(1 for s in statuses if s is None or s >= 500)
+                usable = all(s is not None and s < 500 for s in after)
+                crashed = not alive or "Traceback" in (err or "")
+                ok = errors == 0 and not crashed and usable
+                good += ok
+                shown = {s: statuses.count(s) for s in sorted(set(statuses), key=str)}
+                print(
+                    f"{kind} database, start {start + 1}: statuses {shown}, errors {errors}, "
+                    f"{'crashed' if crashed else 'alive'}, {'usable' if usable else 'NOT usable'} after",
+                    flush=True,
+                )
+            port += 1
+        print(f"{kind} database: {good} of {args.first_requests} starts with 0 errors, 0 crashes, usable")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, help="an ingested data directory (default: the sample corpus)")
@@ -347,6 +425,14 @@ def main() -> None:
     parser.add_argument("--writers", type=int, default=4)
     parser.add_argument("--clients", help="search throughput at these numbers of clients, e.g. 1,8 (no writers)")
     parser.add_argument("--root", type=Path, default=ROOT, help="the checkout whose code serves")
+    parser.add_argument(
+        "--first-requests",
+        type=int,
+        metavar="N",
+        help="start `glossa serve` N times on a new and N times on an existing database, each met by "
+        "48 concurrent first requests (instead of the load phases)",
+    )
+    parser.add_argument("--port", type=int, default=18400, help="first port of the --first-requests starts")
     args = parser.parse_args()
 
     root = args.root.resolve()
@@ -363,6 +449,13 @@ def main() -> None:
     elif not (data / "index" / "CURRENT").exists():
         print(f"ingesting the sample corpus into {data} ...", flush=True)
         glossa(root, "--data", str(data), "ingest", str(ROOT / "webui" / "sample_corpus"), env=env)
+    if args.first_requests:
+        try:
+            first_requests(args, root, env, data)
+        finally:
+            if tmp is not None:
+                tmp.cleanup()
+        return
     token = glossa(root, "--data", str(data), "token", "create", "local", "--label", "bench", env=env).strip()
 
     proc = subprocess.Popen(

@@ -21,9 +21,17 @@ an annotation write is mostly pure-Python index work: run side by side, writers 
 interpreter lock from the readers in turn and starve them. One at a time, a writer gets
 about the share of one thread.
 
-Request size: ``MAX_CONTENT_LENGTH`` (the upload routes: their own limit, :data:`BODY_LIMITS`) is enforced from the ``Content-Length`` header before the
-body is read (413), and Werkzeug stops reading a body without one at the same limit; waitress
-refuses larger bodies itself (``max_request_body_size``).
+Request size: ``MAX_CONTENT_LENGTH`` (the upload routes: their own limit, :data:`BODY_LIMITS`)
+is enforced from the ``Content-Length`` header before the
+body is read (413), and Werkzeug stops reading a body without one at the same limit. Under
+``glossa serve``, waitress refuses a larger body itself, before the app runs (a declared
+length over the limit, unread; a chunked body once it passes it), and so does a request
+with headers over 256 KB (431) or a malformed request line, header or chunk (400): those
+answers are JSON in the app's error shape too (``webui.server``).
+
+Writes (:class:`WriteGate`) are gated per process: with WORKERS > 1 each worker runs up to
+``WRITE_CONCURRENCY`` writes; the gate is there because threads of one process share its
+interpreter lock, which processes do not.
 """
 
 from __future__ import annotations

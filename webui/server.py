@@ -24,6 +24,7 @@ WSGI server gets an app that is migrated before its first request.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import logging
 import os
@@ -239,6 +240,10 @@ class Prefork:
     def run(self, ready=None) -> None:
         """Fork the workers and supervise them until SIGTERM or SIGINT (then stop them)."""
         self.warmed = warm(self.app)  # before the fork: the workers share these pages
+        # the objects made so far are left out of the collector's passes, which would
+        # otherwise write to every one of them and so copy their pages into each worker
+        gc.collect()
+        gc.freeze()
         previous = {sig: signal.signal(sig, self._stop) for sig in (signal.SIGTERM, signal.SIGINT)}
         try:
             for _ in range(self.workers):

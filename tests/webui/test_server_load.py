@@ -268,7 +268,7 @@ def test_backoff_table_drops_the_oldest_key_when_full():
     now = [0.0]
     backoff = limits.Backoff(free=1, max_keys=4, clock=lambda: now[0])
     for i in range(5):
-        now[0] = float(i)
+        now[0] = i / 10  # every lockout (1 s) still running at the end
         backoff.failure(f"name{i}")
     assert backoff.retry_after("name0") == 0  # dropped: the oldest
     assert all(backoff.retry_after(f"name{i}") > 0 for i in range(1, 5))

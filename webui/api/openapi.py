@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib import metadata
 from typing import Any
 
+from ..labels import LABELS, TYPE_ALIASES
 from ..params import MAX_PAGE, MAX_PAGELEN, MAX_QUERY
 from .openapi_annotations import ANNOTATION_SCHEMAS, annotation_paths
 from .openapi_entity_rules import ENTITY_RULE_SCHEMAS, entity_rule_paths
@@ -113,8 +114,9 @@ def core_paths() -> dict[str, Any]:
                 "parameters": [
                     query_param(
                         "type",
-                        "Only this label (PERSON, ORG, GPE, ...) or alias (person, org, place).",
-                        STR,
+                        "Only this label (PERSON, ORG, GPE, ...) or alias (person, org, place); "
+                        "letter case does not matter; empty: every type.",
+                        {"type": "string", "enum": ["", *LABELS, *TYPE_ALIASES]},
                         example="ORG",
                     ),
                     query_param("q", "Only canonical names containing this text (case-insensitive).", STR),

@@ -9,6 +9,9 @@ from annotations.models import EVENTS, STATUSES, VISIBILITIES
 from ..params import MAX_LIMIT
 from .openapi_schemas import INT, STR, array, obj, ref
 
+#: the largest offset GET /api/annotations accepts (webui/api/annotations.py)
+MAX_OFFSET = 10**9
+
 LD = "application/ld+json"
 SELECTOR = {
     "type": "object",
@@ -23,7 +26,13 @@ SELECTOR = {
     },
 }
 TARGET = obj(
-    {"source": STR},
+    {
+        "source": {
+            "type": "string",
+            "pattern": "/doc/[^/]+/?$",
+            "description": "The document's IRI: any base, ending in /doc/<doc_id>.",
+        }
+    },
     {"selector": {"oneOf": [SELECTOR, array(SELECTOR)]}},
     description="The annotated text: <BASE_URL>/doc/<doc_id> plus quote and position selectors.",
 )
@@ -100,13 +109,17 @@ ANNOTATION_SCHEMAS: dict[str, Any] = {
             "bodyValue": STR,
             "glossa:visibility": VISIBILITY,
         },
-        description="A new annotation; the server adds id, creator, created, modified and status.",
-    ),
+        description="A new annotation; the server adds id, creator, created, modified and status. "
+        "A comment is given as body or as bodyValue, never both.",
+    )
+    | {"not": {"required": ["body", "bodyValue"]}},
     "AnnotationPatch": obj(
         {},
         {"body": {"oneOf": [BODY, array(BODY)]}, "bodyValue": STR, "target": TARGET, "glossa:visibility": VISIBILITY},
-        description="Any of body (replaces comment and tags), target (re-places it), visibility.",
-    ),
+        description="Any of body (replaces comment and tags), target (re-places it), visibility; "
+        "body or bodyValue, never both.",
+    )
+    | {"not": {"required": ["body", "bodyValue"]}},
     "AnnotationCollection": obj(
         {
             "@context": {"type": ["string", "array"]},
@@ -143,8 +156,12 @@ FILTERS = [
     _q("tag", "Only annotations with this tag."),
     _q("author", "Only annotations by this user."),
     _q("q", "Only annotations whose comment or quote contains this text."),
-    _q("visibility", "private or shared.", VISIBILITY),
-    _q("status", "anchored, review (moved onto changed text) or orphaned (lost its text after a re-ingest).", STATUS),
+    _q("visibility", "private or shared (empty: both).", {"enum": ["", *VISIBILITIES]}),
+    _q(
+        "status",
+        "anchored, review (moved onto changed text) or orphaned (lost its text after a re-ingest); empty: any.",
+        {"enum": ["", *STATUSES]},
+    ),
 ]
 ANNOTATION_ID = {
     "name": "annotation_id",
@@ -180,7 +197,14 @@ def annotation_paths() -> dict[str, Any]:
                 "summary": "The annotations you may see",
                 "security": SECURITY,
                 "parameters": FILTERS
-                + [_q("limit", f"At most this many (0-{MAX_LIMIT}).", INT), _q("offset", "Skip this many.", INT)],
+                + [
+                    _q(
+                        "limit",
+                        f"At most this many (0-{MAX_LIMIT}).",
+                        {"type": "integer", "minimum": 0, "maximum": MAX_LIMIT},
+                    ),
+                    _q("offset", "Skip this many.", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}),
+                ],
                 "responses": {
                     "200": _ld("AnnotationCollection", "An AnnotationCollection."),
                     "400": _err("Bad filter value."),
@@ -290,7 +314,11 @@ def annotation_paths() -> dict[str, Any]:
                 "summary": "Download the annotations you may see",
                 "security": SECURITY,
                 "parameters": [
-                    _q("format", "jsonld (default), csv or markdown.", {"enum": ["jsonld", "csv", "markdown"]})
+                    _q(
+                        "format",
+                        "jsonld (default, also when empty), csv or markdown.",
+                        {"enum": ["", "jsonld", "csv", "markdown"]},
+                    )
                 ]
                 + FILTERS,
                 "responses": {

@@ -42,7 +42,7 @@ def check_port(host: str, port: int) -> None:
 
 
 def run_server(host: str, port: int, debug: bool = False) -> None:
-    """Serve the app until interrupted: waitress (THREADS threads in one process), or
+    """Serve the app until interrupted: waitress (WORKERS processes of THREADS threads), or
     werkzeug's debugging server with ``debug``."""
     from ..server import build_app, serve
 
@@ -50,7 +50,9 @@ def run_server(host: str, port: int, debug: bool = False) -> None:
     app = build_app(host=host, DATA_DIR=str(data_dir()))  # migrated before the first request
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     shown = f"[{shown}]" if ":" in shown else shown
-    server = "werkzeug's debug server" if debug else f"waitress, {app.config['THREADS']} threads"
+    workers = app.config["WORKERS"]
+    processes = f"{workers} worker processes of {app.config['THREADS']} threads" if workers > 1 else None
+    server = "werkzeug's debug server" if debug else f"waitress, {processes or str(app.config['THREADS']) + ' threads'}"
     click.echo(f"Glossa is serving {data_dir()} on http://{shown}:{port}/ ({server}; Ctrl+C to stop).")
     hosts = app.extensions.get("glossa_hosts")
     if hosts is not None and host in ("0.0.0.0", "::"):
@@ -83,7 +85,7 @@ def serve(host: str, port: int, debug: bool) -> None:
       glossa serve                          http://127.0.0.1:5000/
       glossa --data /srv/glossa serve --host 0.0.0.0 --port 8000
 
-    Settings (env GLOSSA_<NAME>, see `glossa settings`): THREADS, CONNECTION_LIMIT,
+    Settings (env GLOSSA_<NAME>, see `glossa settings`): WORKERS, THREADS, CONNECTION_LIMIT,
     MAX_CONTENT_LENGTH, TRUSTED_HOSTS (Host names accepted: set it, or BASE_URL, when
     serving on another name than localhost), PROXY_FIX (behind a reverse proxy) and
     SESSION_COOKIE_SECURE (over HTTPS). Other WSGI servers can run webui.wsgi:app.
