@@ -262,17 +262,19 @@ class RuleSet:
 
 
 def lookup_names(old: RuleSet, new: RuleSet, rule: EntityRule) -> list[tuple[str, str]]:
-    """(label, name) of the entities whose passages may show a change when ``rule`` is
-    added or deleted: the rule's entity and where it leads under both rule sets."""
-    names: list[tuple[str, str]] = [(rule.label, rule.name)]
-    for rules in (old, new):
-        found = rules.resolve(rule.label, rule.name)
+    """(label, name) under which the index holds the mentions whose entity changes when
+    ``rule`` is added (``old`` without it, ``new`` with it) or deleted (the other way round):
+    the name they count under now, wherever ``rule`` makes them go. A merge's target is not
+    looked up when the merge is made (its own mentions do not change), only when undone."""
+    names: list[tuple[str, str]] = []
+    before = old.resolve(rule.label, rule.name)
+    if before is not None and before != new.resolve(rule.label, rule.name):
+        names.append(before)
+    if rule.action == "split":  # mentions written so are under the name or their own
+        names.extend([(rule.label, rule.name), (rule.label, clean_surface(rule.surface))])
+        found = old.resolve(rule.label, rule.name, rule.surface)
         if found is not None:
             names.append(found)
-        if rule.action == "split":
-            found = rules.resolve(rule.label, rule.name, rule.surface)
-            if found is not None:
-                names.append(found)
     return list(dict.fromkeys(names))
 
 

@@ -506,34 +506,34 @@ def reindex_entities(
         changed: list[dict[str, Any]] = []
         with ix.searcher() as searcher:
             reader = searcher.reader()
-            wanted = dict.fromkeys(doc_ids)
+            # doc_id -> {pid: its stored entity rows} of the passages that may change: those
+            # naming one of ``names``, and every passage of the documents in ``doc_ids``
+            current: dict[str, dict[str, str]] = {}
+            for doc_id in doc_ids:
+                if reader.doc_frequency("doc_id", doc_id):
+                    for docnum in reader.postings("doc_id", doc_id).all_ids():
+                        fields = searcher.stored_fields(docnum)
+                        current.setdefault(doc_id, {})[fields["pid"]] = fields.get("entities")
             field = ix.schema["entity"]
             for _label, name in names:
                 for term in field.process_text(name, mode="index"):
                     if reader.doc_frequency("entity", term):
                         for docnum in reader.postings("entity", term).all_ids():
-                            wanted.setdefault(searcher.stored_fields(docnum)["doc_id"], None)
-            for doc_id in wanted:
+                            fields = searcher.stored_fields(docnum)
+                            current.setdefault(fields["doc_id"], {})[fields["pid"]] = fields.get("entities")
+            for doc_id, held in current.items():
                 stored = store.get(doc_id)
                 if stored is None:
                     continue
-                current = (
-                    {
-                        fields["pid"]: fields.get("entities")
-                        for fields in (searcher.stored_fields(n) for n in reader.postings("doc_id", doc_id).all_ids())
-                    }
-                    if reader.doc_frequency("doc_id", doc_id)
-                    else {}
-                )
                 document = stored.document
                 corrected = sorted(rules.apply(stored.entities), key=lambda e: e.start)
                 starts = [e.start for e in corrected]
                 redo = []
-                for passage in document.passages:  # only passages whose entities change
+                for passage in document.passages:  # of those, the ones whose entities change
                     lo, hi = bisect_left(starts, passage.start), bisect_left(starts, passage.end)
                     rows = _entity_rows(corrected[lo:hi], passage.start, passage.end)
                     pid = f"{document.doc_id}:{passage.ordinal}"
-                    if pid in current and current[pid] != json.dumps(rows):
+                    if pid in held and held[pid] != json.dumps(rows):
                         redo.append(passage)
                 if redo:
                     report.documents += 1

@@ -146,7 +146,12 @@ def test_lookup_names_cover_source_and_targets():
     rule = EntityRule("merge", "ORG", "A", new_label="ORG", new_name="B")
     old, new = RuleSet([EntityRule("rename", "ORG", "B", new_name="C")]), None
     new = RuleSet([*old.rules, rule])
-    assert lookup_names(old, new, rule) == [("ORG", "A"), ("ORG", "C")]
+    assert lookup_names(old, new, rule) == [("ORG", "A")]  # where the mentions are now
+    assert lookup_names(new, old, rule) == [("ORG", "C")]  # undone: they count as C now
+    split = EntityRule("split", "ORG", "C", surface="A")
+    assert lookup_names(new, RuleSet([*new.rules, split]), split) == [("ORG", "C"), ("ORG", "A")]
+    hide = EntityRule("hide", "ORG", "C")
+    assert lookup_names(RuleSet([hide]), RuleSet(), hide) == []  # hidden: not in the index
 
 
 # ---- re-indexing the affected passages on a real index -----------------------------------

@@ -277,3 +277,7 @@ def test_split_detaches_one_alias_of_a_merge(api):
         headers=HEADERS,
     )
     assert again.status_code == 409
+    # undoing the split merges them again, in search too
+    undo = api.delete(f"/api/entity-rules/{split.get_json()['rule']['id']}", headers=HEADERS)
+    assert undo.get_json()["reindex"]["passages"] == len(easo)
+    assert not org_passages(api, "EASO")
