@@ -399,16 +399,47 @@ def upload_from_request() -> dict[str, Any]:
     return job
 
 
-def removal_from_request(doc_id: str) -> dict[str, Any]:
-    """Queue the removal of ``doc_id``; returns the job. LookupError when there is no such document."""
+def document_version(doc_id: str) -> tuple[dict[str, Any] | None, str]:
+    """(manifest entry, version) of a document, or (None, "") when there is none. The version
+    (the source's content hash) is the document's ETag in the API."""
+    from . import services
+
+    if not isinstance(doc_id, str) or not 0 < len(doc_id) <= 200:
+        return None, ""
+    entry = services.get_store().manifest().get(doc_id)
+    if entry is None:
+        return None, ""
+    return entry, str(entry.get("source_hash") or "")
+
+
+def removal_from_request(doc_id: str, version: str | None) -> dict[str, Any]:
+    """Queue the removal of ``doc_id``; returns the job.
+
+    ``version`` is the version the client means to remove (``If-Match``, or the confirmation
+    form's field): without one the removal is refused (428), and when the document changed
+    meanwhile (re-ingested) too (412), so nobody removes a version they have not seen.
+    ``*`` stands for whatever version is current. LookupError when there is no such document.
+    """
     from flask import current_app, g
 
-    from . import jobs, services
+    from . import jobs
 
-    stored = services.get_store().get(doc_id)
-    if stored is None:
+    entry, current = document_version(doc_id)
+    if entry is None:
         raise LookupError(doc_id)
+    wanted = [v.strip().removeprefix("W/").strip('"') for v in (version or "").split(",") if v.strip()]
+    if not wanted:
+        raise UploadRefused(
+            428,
+            "Say which version you remove: send If-Match with the document's ETag (from GET "
+            f"/api/documents/{doc_id}), or '*' for whatever version is current.",
+        )
+    if "*" not in wanted and current not in wanted:
+        raise UploadRefused(
+            412, "The document changed since you looked at it (it was ingested again): look again and retry."
+        )
     user = getattr(g.get("user"), "name", "") or ""
-    job = queue_removal(current_app.config["DATA_DIR"], [doc_id], {doc_id: stored.document.title or doc_id}, user)
+    title = str(entry.get("title") or doc_id)
+    job = queue_removal(current_app.config["DATA_DIR"], [doc_id], {doc_id: title}, user)
     jobs.start_runner(current_app._get_current_object())  # type: ignore[attr-defined]
     return job

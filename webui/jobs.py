@@ -54,6 +54,8 @@ RUNNER_SETTINGS = (
     "INGEST_FILE_TIMEOUT",
     "INGEST_FILE_MEMORY",
 )
+#: seconds before a waiting job's page may start another runner
+RESTART_PAUSE = 5.0
 #: seconds between tries while another ingest (``glossa ingest``) holds the data directory
 LOCKED_RETRY = 2.0
 
@@ -216,6 +218,7 @@ def start_runner(app) -> None:
     except OSError as exc:
         log.error("cannot configure the job runner: %s", exc)
     procs.append(proc)
+    app.extensions["glossa_job_runner_started"] = time.monotonic()
     # reaped by a thread of its own: no zombie, and no request waits for it
     threading.Thread(target=proc.wait, name=f"glossa-job-runner-{proc.pid}", daemon=True).start()
 
@@ -237,7 +240,9 @@ def ensure_runner(app) -> None:
     """Start a runner if jobs wait and none runs (after a restart, say)."""
     data = Path(app.config["DATA_DIR"])
     ours = [p for p in app.extensions.get("glossa_job_runners", []) if p.poll() is None]
-    if not ours and JobStore(data).pending() and not runner_active(data):
+    if ours or time.monotonic() - app.extensions.get("glossa_job_runner_started", -RESTART_PAUSE) < RESTART_PAUSE:
+        return  # one of ours runs, or one just started (a runner that dies at once is not restarted in a loop)
+    if JobStore(data).pending() and not runner_active(data):
         start_runner(app)
 
 

@@ -238,7 +238,16 @@ def test_upload_and_removal_match_the_spec(client, spec):
     listed = client.get("/api/jobs").get_json()
     validate(spec, response_schema(spec, "/api/jobs", "get", "200", "application/json"), listed)
 
-    removal = client.delete("/api/documents/" + job["files"][0]["doc_id"], headers=headers)
+    doc_url = "/api/documents/" + job["files"][0]["doc_id"]
+    etag = client.get(doc_url).headers["ETag"]
+    unconditional = client.delete(doc_url, headers=headers)
+    assert unconditional.status_code == 428
+    validate(
+        spec,
+        response_schema(spec, "/api/documents/{doc_id}", "delete", "428", "application/json"),
+        unconditional.get_json(),
+    )
+    removal = client.delete(doc_url, headers={**headers, "If-Match": etag})
     assert removal.status_code == 202
     validate(
         spec, response_schema(spec, "/api/documents/{doc_id}", "delete", "202", "application/json"), removal.get_json()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 import stat
 import time
@@ -334,11 +335,20 @@ def test_removal_keeps_annotations_and_readding_reattaches_them(client, upload_a
     confirm = client.get(f"/documents/{doc_id}/remove").get_data(as_text=True)
     assert "annotations are kept" in confirm.lower() and "1 that you can see" in confirm
 
-    removal = client.delete(f"/api/documents/{doc_id}", headers=HEADERS)
+    etag = client.get(f"/api/documents/{doc_id}").headers["ETag"]
+    assert etag == f'"{job["files"][0]["hash"]}"'
+    blind = client.delete(f"/api/documents/{doc_id}", headers=HEADERS)
+    assert blind.status_code == 428 and "If-Match" in blind.get_json()["message"]
+    stale = client.delete(f"/api/documents/{doc_id}", headers={**HEADERS, "If-Match": '"0123abcd"'})
+    assert stale.status_code == 412 and "changed since" in stale.get_json()["message"]
+    no_version = client.post(f"/documents/{doc_id}/remove", data={"csrf_token": "t0ken"})
+    assert no_version.status_code == 428
+    removal = client.delete(f"/api/documents/{doc_id}", headers={**HEADERS, "If-Match": etag})
     assert removal.status_code == 202
     done = wait(client, removal.get_json()["id"])
     assert done["files"][0]["status"] == "removed" and done["files"][0]["annotations_kept"] == 1
     assert client.get(f"/api/documents/{doc_id}").status_code == 404
+    assert client.get(f"/doc/{doc_id}").status_code == 404  # the reader's cache knows it went
     assert client.get("/api/search?q=warsaw").get_json()["total"] == 0
     assert not (Path(upload_app.config["DATA_DIR"]) / "corpus" / "warsaw.txt").exists()
     # kept, listed as belonging to a removed document, exported
@@ -347,7 +357,7 @@ def test_removal_keeps_annotations_and_readding_reattaches_them(client, upload_a
     assert "document removed" in listing and "met UNHCR in Warsaw" in listing
     exported = client.get("/api/annotations/export?format=csv").get_data(as_text=True)
     assert "met UNHCR in Warsaw" in exported
-    assert client.delete(f"/api/documents/{doc_id}", headers=HEADERS).status_code == 404
+    assert client.delete(f"/api/documents/{doc_id}", headers={**HEADERS, "If-Match": "*"}).status_code == 404
 
     back = wait(client, post(client, [(back_as, TEXT)]).get_json()["id"])
     new_id = back["files"][0]["doc_id"]
@@ -364,7 +374,13 @@ def test_a_document_ingested_from_elsewhere_keeps_its_file(client, upload_app):
     data = Path(upload_app.config["DATA_DIR"])
     doc_id, entry = next(iter(DocumentStore(data).manifest().items()))
     source = Path(source_key(entry))
-    done = wait(client, client.delete(f"/api/documents/{doc_id}", headers=HEADERS).get_json()["id"])
+    # the confirmation page's form, as a browser sends it
+    version = re.search(
+        r'name="version" value="([^"]+)"', client.get(f"/documents/{doc_id}/remove").get_data(as_text=True)
+    )
+    sent = client.post(f"/documents/{doc_id}/remove", data={"csrf_token": "t0ken", "version": version.group(1)})
+    assert sent.status_code == 303
+    done = wait(client, sent.headers["Location"].rsplit("/", 1)[-1])
     assert done["files"][0]["status"] == "removed"
     assert source.exists()  # not under DATA/corpus: not ours to delete
     assert doc_id not in DocumentStore(data).manifest()

@@ -88,9 +88,13 @@ def documents():
 def document(doc_id: str):
     """One document in full."""
     try:
-        return jsonify(for_readers(presenters.document_detail(presenters.get_stored(services.get_store(), doc_id))))
+        response = jsonify(for_readers(presenters.document_detail(presenters.get_stored(services.get_store(), doc_id))))
     except presenters.LookupFailed as exc:
         _fail(exc)
+    _, version = intake.document_version(doc_id)
+    if version:  # what DELETE /api/documents/<id> sends back as If-Match
+        response.headers["ETag"] = f'"{version}"'
+    return response
 
 
 def accepted(job: dict):
@@ -116,9 +120,11 @@ def upload_documents():
 def remove_document(doc_id: str):
     """Remove a document (its annotations are kept): 202 with the removal job."""
     try:
-        return accepted(intake.removal_from_request(doc_id))
+        return accepted(intake.removal_from_request(doc_id, request.headers.get("If-Match")))
     except LookupError:
         abort(404, description=f"There is no document {doc_id!r}; see /api/documents.")
+    except intake.UploadRefused as exc:
+        abort(exc.status, description=exc.message)
 
 
 @bp.get("/documents/<doc_id>/footnotes/<number>")

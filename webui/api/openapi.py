@@ -93,7 +93,18 @@ def core_paths() -> dict[str, Any]:
                 "operationId": "getDocument",
                 "summary": "A document: cleaned text, passages, entities, footnotes, marks",
                 "parameters": [DOC_ID],
-                "responses": {"200": ok("Document", "The document."), "404": NOT_FOUND},
+                "responses": {
+                    "200": {
+                        **ok("Document", "The document."),
+                        "headers": {
+                            "ETag": {
+                                "description": "The document's version (send it as If-Match to remove it).",
+                                "schema": STR,
+                            }
+                        },
+                    },
+                    "404": NOT_FOUND,
+                },
             }
         },
         "/api/documents/{doc_id}/footnotes/{number}": {

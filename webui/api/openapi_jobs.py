@@ -119,10 +119,22 @@ def job_paths(doc_id_param: dict) -> dict[str, Any]:
                 "description": "Queues the removal: the document leaves the index and the store in the "
                 "background. Its annotations are never deleted: they are listed and exported as belonging "
                 "to a removed document, and come back with it when the same file is uploaded again.",
-                "parameters": [doc_id_param],
+                "parameters": [
+                    doc_id_param,
+                    {
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": True,
+                        "description": "The document's ETag from GET /api/documents/{doc_id} (the version you "
+                        "mean to remove), or * for whatever version is current.",
+                        "schema": STR,
+                    },
+                ],
                 "responses": {
                     "202": _accepted("The removal is queued: its job."),
                     "404": _error("No such document."),
+                    "412": _error("The document changed since (it was ingested again): its ETag differs."),
+                    "428": _error("No If-Match header: say which version you remove."),
                     **ROLE_ERRORS,
                 },
             }

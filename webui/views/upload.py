@@ -9,7 +9,7 @@ to the annotations) and ``POST /documents/<id>/remove``.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 
 from .. import intake, jobs, services
 from ..roles import require_role
@@ -77,11 +77,12 @@ def job_page(job_id: str):
 @require_role("editor")
 def remove_confirm(doc_id: str):
     """Ask before removing; say what happens to the document's annotations."""
-    stored = services.get_store().get(doc_id)
-    if stored is None:
+    entry, version = intake.document_version(doc_id)
+    if entry is None:
         abort(404, description=f"There is no document {doc_id!r}.")
     count = services.get_annotation_service().count(viewer=g.get("user"), doc_id=doc_id)
-    return render_template("remove.html", doc_id=doc_id, title=stored.document.title or doc_id, annotations=count)
+    title = str(entry.get("title") or doc_id)
+    return render_template("remove.html", doc_id=doc_id, title=title, annotations=count, version=version)
 
 
 @bp.post("/documents/<doc_id>/remove", endpoint="remove")
@@ -89,7 +90,9 @@ def remove_confirm(doc_id: str):
 def remove(doc_id: str):
     """Queue the removal and show its job."""
     try:
-        job = intake.removal_from_request(doc_id)
+        job = intake.removal_from_request(doc_id, request.form.get("version"))
     except LookupError:
         abort(404, description=f"There is no document {doc_id!r}.")
+    except intake.UploadRefused as exc:
+        abort(exc.status, description=exc.message)
     return redirect(url_for("upload.job", job_id=job["id"]), code=303)
