@@ -115,6 +115,7 @@ def main() -> int:
     parser.add_argument("--data", type=Path, help="keep the built data directory here and reuse it later")
     parser.add_argument("--repeat", type=int, default=20, help="requests per URL (default 20)")
     parser.add_argument("--no-ingest", action="store_true", help="skip the one-document ingest")
+    parser.add_argument("--only-ingest", action="store_true", help="only the one-document ingest")
     args = parser.parse_args()
     from indexer.store import DocumentStore
     from webui.app import create_app
@@ -137,6 +138,9 @@ def main() -> int:
         print(f"{ndocs} documents; DocumentStore.manifest(): {manifest_ms:.2f} ms per call")
         app = create_app({"DATA_DIR": str(data), "DATABASE_URL": f"sqlite:///{tmp}/bench.db", "SECRET_KEY": "bench"})
         client = app.test_client()
+        if args.only_ingest:
+            get(client, "/?" + urlencode({"q": "Frontex"}))
+            return 1 if _ingest_one(data, tmp, client) else 0
         print(f"{'page':<44} {'p50 ms':>8} {'p95 ms':>8} {'KB':>9}")
         missed: list[str] = []
         search_times: list[float] = []

@@ -125,16 +125,24 @@ class FacetCache:
         for _, seg in self.segments:  # later segments hold the newer records
             self.titles.update(seg.titles)
 
-    def counts(self, docnums: np.ndarray, field: str) -> list[tuple[str, int]]:
-        """(term, number of matching passages holding it), most frequent first."""
+    def _split(self, docnums: np.ndarray) -> list[np.ndarray]:
+        """Per segment, the matching passages' segment docnums (sorted first if they are not)."""
+        docnums = np.asarray(docnums, dtype=np.int64)
+        if len(docnums) > 1 and not bool(np.all(docnums[1:] >= docnums[:-1])):
+            docnums = np.sort(docnums)
+        cuts = np.searchsorted(docnums, self.offsets)
+        return [docnums[cuts[i] : cuts[i + 1]] - offset for i, (offset, _) in enumerate(self.segments)]
+
+    def counts(self, docnums: np.ndarray, field: str, split: list[np.ndarray] | None = None) -> list[tuple[str, int]]:
+        """(term, number of matching passages holding it), most frequent first (``split``: the
+        docnums as :meth:`_split` gives them, when the caller counts several fields)."""
         terms, maps = self.fields[field]
         if not terms or not len(docnums):
             return []
-        docnums = np.sort(np.asarray(docnums, dtype=np.int64))
-        cuts = np.searchsorted(docnums, self.offsets)
+        parts = self._split(docnums) if split is None else split
         tally = np.zeros(len(terms), dtype=np.int64)
-        for i, (offset, seg) in enumerate(self.segments):
-            local = docnums[cuts[i] : cuts[i + 1]] - offset
+        for i, (_offset, seg) in enumerate(self.segments):
+            local = parts[i]
             if len(local) and len(maps[i]):
                 tally[maps[i]] += seg.tally(field, local)
         held = np.flatnonzero(tally)
@@ -155,11 +163,12 @@ class FacetCache:
         many documents match. Tags are not counted beyond the list: some are private to
         other people, and even their number is not theirs to see.
         """
-        doc_counts = self.counts(docnums, "doc_id")
+        split = self._split(docnums) if len(docnums) else None
+        doc_counts = self.counts(docnums, "doc_id", split)
         docs = [{"value": d, "label": self.titles.get(d, d), "count": n} for d, n in doc_counts[:top]]
-        types = [{"value": t, "label": t, "count": n} for t, n in self.counts(docnums, "entity_types")]
+        types = [{"value": t, "label": t, "count": n} for t, n in self.counts(docnums, "entity_types", split)]
         merged: dict[tuple[str, str], dict[str, Any]] = {}
-        for term, n in self.counts(docnums, "ent_facet"):
+        for term, n in self.counts(docnums, "ent_facet", split):
             label, _, name = term.partition("\t")
             if label in quiet:
                 continue
@@ -169,7 +178,7 @@ class FacetCache:
             else:
                 merged[key] = {"value": name, "label": label, "count": n}
         ranked = sorted(merged.values(), key=lambda e: (-e["count"], e["value"]))
-        tags = [{"value": t, "label": t, "count": n} for t, n in self.counts(docnums, "tags")][:top]
+        tags = [{"value": t, "label": t, "count": n} for t, n in self.counts(docnums, "tags", split)][:top]
         facets = {"documents": docs, "entity_types": types, "entities": ranked[:top], "tags": tags}
         more = {"documents": max(0, len(doc_counts) - top), "entities": max(0, len(ranked) - top)}
         return facets, more

@@ -212,3 +212,13 @@ def test_works_index_after_one_document_changes_reads_only_that_document(app, cl
     assert read == [doc_id]
     count = lambda html: re.search(r"(\d+) works? cited", html).group(1)  # noqa: E731
     assert count(again) == count(first)
+
+
+def test_works_page_lists_a_few_citing_notes_per_work_and_links_the_rest(client, monkeypatch):
+    monkeypatch.setattr(catalog, "CITING_SHOWN", 1)
+    html = page(client, "/works")
+    first = html.split('<li class="work">')[1].split("</li>\n  \n")[0]
+    cited = int(re.search(r"cited (\d+) times", first).group(1))
+    assert cited > 1
+    assert len(re.findall(r'<li><a href="/doc/[^"]+/fn/', first)) == 1
+    assert f"and {cited - 1} more" in first and "every passage citing it" in first

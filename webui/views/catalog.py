@@ -109,8 +109,9 @@ def entities():
     )
 
 
-#: works listed per page of /works
+#: works listed per page of /works, and citing notes listed per work (the rest: a search link)
 WORKS_PER_PAGE = 50
+CITING_SHOWN = 10
 
 
 class _Cited:
@@ -204,7 +205,7 @@ def works():
     store = services.get_store()
     titles = {}
     for w in shown:
-        for doc_id, _number in w.citations:
+        for doc_id, _number in w.citations[:CITING_SHOWN]:
             if doc_id not in titles:
                 titles[doc_id] = (store.entry(doc_id) or {}).get("title") or doc_id
     link = lambda n: url_for("catalog.works", name=name or None, page=n if n > 1 else None)  # noqa: E731
@@ -223,6 +224,7 @@ def works():
         titles=titles,
         pagination=pagination,
         start=(page - 1) * WORKS_PER_PAGE + 1,
+        citing_shown=CITING_SHOWN,
     )
 
 
