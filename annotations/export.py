@@ -20,8 +20,26 @@ from .model import (
     items_from_collection,
 )
 
-CSV_COLUMNS = ["document", "passage", "quote", "tags", "comment", "author", "created", "modified", "link"]
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+CSV_COLUMNS = [
+    "document",
+    "title",
+    "page",
+    "passage",
+    "quote",
+    "tags",
+    "comment",
+    "author",
+    "created",
+    "modified",
+    "link",
+]
+# Inline Markdown punctuation that changes how text renders anywhere in a line (emphasis, code,
+# links, strike-through, table cells, escapes); "(", ")", ".", "!" and "-" only matter in
+# the line-start forms handled by _MD_LINE_START, so ordinary prose keeps them bare.
+_MD_INLINE = re.compile(r"([\\`*_\[\]|~])")
+# What makes a line a heading, quote, list item, rule or numbered item when it starts a line.
+# (">" needs nothing: it is always written as "&gt;", which no parser reads as a quote marker.)
+_MD_LINE_START = re.compile(r"^(\s*)(?:([#+\-=])|(\d+)([.)]))", re.MULTILINE)
 
 
 def annotation_link(base_url: str, a: AnnotationRecord) -> str:
@@ -48,17 +66,24 @@ def _cell(value: str) -> str:
 
 
 def export_csv(
-    items: list[AnnotationRecord], base_url: str, passage_for: Callable[[str, int], int | None] | None = None
+    items: list[AnnotationRecord],
+    base_url: str,
+    passage_for: Callable[[str, int], int | None] | None = None,
+    doc_info: Callable[[str], dict | None] | None = None,
 ) -> str:
-    """CSV with one row per annotation; `passage_for(doc_id, offset)` gives the passage ordinal."""
+    """CSV with one row per annotation; `passage_for(doc_id, offset)` gives the passage ordinal
+    and `doc_info` (as for `export_markdown`) the document title and the quote's page."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for a in items:
         ordinal = passage_for(a.doc_id, a.start) if passage_for else None
+        title, page = _title_and_page(a, doc_info)
         writer.writerow(
             [
                 _cell(a.doc_id),
+                _cell(title or ""),
+                "" if page is None else page,
                 "" if ordinal is None else ordinal,
                 _cell(a.exact),
                 _cell("; ".join(a.tags)),
@@ -72,10 +97,27 @@ def export_csv(
     return out.getvalue()
 
 
+def _title_and_page(a: AnnotationRecord, doc_info: Callable[[str], dict | None] | None) -> tuple[str | None, object]:
+    """The document title and the page of the annotation's start, when `doc_info` knows them."""
+    info = (doc_info(a.doc_id) if doc_info else None) or {}
+    page_for = info.get("page_for")
+    return info.get("title"), (page_for(a.start) if callable(page_for) else None)
+
+
+def _escape_line_start(m: re.Match) -> str:
+    if m.group(2):
+        return m.group(1) + "\\" + m.group(2)
+    return m.group(1) + m.group(3) + "\\" + m.group(4)  # "1." -> "1\." (a digit cannot be escaped)
+
+
 def md_escape(text: str) -> str:
-    """Escape Markdown punctuation and HTML so untrusted text renders as itself."""
+    """Escape what Markdown would render, and HTML, so untrusted text shows as itself.
+
+    Only the characters that change rendering are escaped: inline markers anywhere, block
+    markers ("#", "-", "+", "1.") where they start a line; "authorities." stays as it is."""
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    text = _MD_INLINE.sub(r"\\\1", text)
+    return _MD_LINE_START.sub(_escape_line_start, text)
 
 
 def _md_url(url: str) -> str:
@@ -91,10 +133,8 @@ def export_markdown(
     """
     lines = ["# Annotations", ""]
     for a in items:
-        info = (doc_info(a.doc_id) if doc_info else None) or {}
-        title = info.get("title") or a.doc_id
-        page_for = info.get("page_for")
-        page = page_for(a.start) if callable(page_for) else None
+        title, page = _title_and_page(a, doc_info)
+        title = title or a.doc_id
         for line in a.exact.splitlines() or [""]:
             lines.append("> " + md_escape(line) if line.strip() else ">")
         source = f"— *{md_escape(title)}*"

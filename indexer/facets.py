@@ -154,9 +154,10 @@ class FacetCache:
         return self.facets_and_more(docnums, top)[0]
 
     def facets_and_more(
-        self, docnums: np.ndarray, top: int = 20
+        self, docnums: np.ndarray, top: int = 20, quiet: frozenset[str] = frozenset()
     ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, int]]:
-        """(facets, how many entries each list left off) over the matching passages.
+        """(facets, how many entries each list left off) over the matching passages; entities
+        of the ``quiet`` labels are not among the top entities (nor counted in its "more").
 
         Each list holds its ``top`` most frequent entries, so a page stays small however
         many documents match. Tags are not counted beyond the list: some are private to
@@ -169,6 +170,8 @@ class FacetCache:
         merged: dict[tuple[str, str], dict[str, Any]] = {}
         for term, n in self.counts(docnums, "ent_facet", split):
             label, _, name = term.partition("\t")
+            if label in quiet:
+                continue
             key = (label, name.casefold())
             if key in merged:
                 merged[key]["count"] += n

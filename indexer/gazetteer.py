@@ -98,6 +98,21 @@ def alias_table() -> dict[str, tuple[str, str]]:
     return table
 
 
+@lru_cache(maxsize=1)
+def shortened_aliases() -> frozenset[str]:
+    """Folded aliases that are a shortening of their canonical name: "Commission" of "European
+    Commission", "Johansson" of "Ylva Johansson". Such a bare word names the entry only when no
+    other name word qualifies it ("the Preparatory Commission" is another body)."""
+    short = set()
+    for entry in entries():
+        whole = fold(entry["canonical"]).split()
+        for alias in entry["aliases"]:
+            words = fold(clean_surface(alias)).split()
+            if words and len(words) < len(whole) and set(words) <= set(whole):
+                short.add(" ".join(words))
+    return frozenset(short)
+
+
 def lookup(text: str) -> tuple[str, str] | None:
     """(canonical, label) of a gazetteer name, or None."""
     return alias_table().get(fold(clean_surface(text)))

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from corpus.models import Document
 
-from .gazetteer import STOP, canonical_name, lookup, ruler_patterns
+from .gazetteer import STOP, canonical_name, clean_surface, fold, lookup, ruler_patterns, shortened_aliases
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -142,6 +142,60 @@ def tokenizer_safe(text: str) -> str:
     return _LONG_RUN.sub(_break_run, text)
 
 
+#: title words that address a person rather than qualify a name ("Commissioner Johansson")
+HONORIFICS = frozenset(
+    {"mr", "mrs", "ms", "dr", "prof", "professor", "commissioner", "minister", "president", "sir", "judge", "mme"}
+)
+#: words that start a noun phrase without naming anything
+DETERMINERS = frozenset({"the", "this", "that", "these", "a", "an", "its", "their", "our", "each", "every"})
+_CLAUSE_END = frozenset({".", "!", "?", ":", ";", "•", "(", "\u201c", '"'})
+QUALIFIED_NAMES = "glossa_qualified_names"
+
+
+def _starts_sentence(doc: Any, i: int) -> bool:
+    """Whether token ``i`` of a spaCy doc may begin a sentence (so its capital says nothing)."""
+    if i == 0:
+        return True
+    before = doc[i - 1]
+    return before.is_space or before.text in _CLAUSE_END or "\n" in before.whitespace_
+
+
+def qualified_elsewhere(doc: Any, start: int) -> bool:
+    """Whether the span starting at token ``start`` is the tail of a longer capitalised name:
+    the word before it is a capitalised name word mid-sentence, not an honorific or article."""
+    if start == 0:
+        return False
+    word = doc[start - 1]
+    if not (word.is_alpha and word.is_title) or word.lower_ in HONORIFICS or word.lower_ in DETERMINERS:
+        return False
+    return not _starts_sentence(doc, start - 1)
+
+
+def drop_qualified_aliases(doc: Any) -> Any:
+    """Pipeline step after the gazetteer ruler: a bare shortened alias inside a longer name
+    ("Preparatory Commission", "New Zealand Film Commission", "Anna Johansson") is not that
+    gazetteer entry; the span is left to the statistical tagger instead."""
+    short = shortened_aliases()
+    kept = [
+        ent for ent in doc.ents if not (fold(clean_surface(ent.text)) in short and qualified_elsewhere(doc, ent.start))
+    ]
+    if len(kept) != len(doc.ents):
+        doc.ents = kept
+    return doc
+
+
+def _add_gazetteer(nlp: Any, before: str | None = None) -> None:
+    """The gazetteer's entity ruler, then the step that drops its bare aliases inside longer names."""
+    from spacy.language import Language
+
+    if not Language.has_factory(QUALIFIED_NAMES):
+        Language.component(QUALIFIED_NAMES, func=drop_qualified_aliases)
+    where = {"before": before} if before else {}
+    ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True}, **where)
+    ruler.add_patterns(ruler_patterns())
+    nlp.add_pipe(QUALIFIED_NAMES, after="entity_ruler")
+
+
 def _load(model: str | None) -> tuple[Language, str, bool]:
     """Load the named model (or the defaults); fall back to a rule-only pipeline."""
     import spacy  # imported here: reading the store or searching must not pay for spaCy
@@ -158,13 +212,11 @@ def _load(model: str | None) -> tuple[Language, str, bool]:
         tok2vec = nlp.get_pipe("tok2vec") if "tok2vec" in nlp.pipe_names else None
         if tok2vec is not None and not getattr(tok2vec, "listening_components", []):
             nlp.disable_pipe("tok2vec")
-        ruler = nlp.add_pipe("entity_ruler", before="ner", config={"overwrite_ents": True})
-        ruler.add_patterns(ruler_patterns())
+        _add_gazetteer(nlp, before="ner")
         version = nlp.meta.get("version", "?")
         return nlp, f"spaCy {name} {version} (ner + domain gazetteer)", False
     nlp = spacy.blank("en")
-    ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True})
-    ruler.add_patterns(ruler_patterns())
+    _add_gazetteer(nlp)
     wanted = " or ".join(names)
     return nlp, f"rule-based fallback (gazetteer and money patterns only; model {wanted} not found)", True
 

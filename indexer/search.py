@@ -265,8 +265,12 @@ class Searcher:
         filters: Mapping[str, Any] | None = None,
         relax: bool = True,
         tag_resolver: TagResolver | None = None,
+        quiet_labels: frozenset[str] = frozenset(),
     ) -> SearchResults:
         """Run a query; raises QueryError for a query that cannot be parsed.
+
+        Entities of ``quiet_labels`` (dates and numbers, say) are left out of the top-entities
+        facet, and its "more" count; they still match and filter.
 
         ``tag:`` clauses, the ``tag`` filter, hit tags and the tag facet see only the tags of
         ``tag_resolver`` (the tags the reader may see; none without one): indexer.tagfilter.
@@ -349,7 +353,7 @@ class Searcher:
         groups: dict[str, DocGroup] = {}
         for hit in hits:
             groups.setdefault(hit.doc_id, DocGroup(hit.doc_id, hit.title)).hits.append(hit)
-        facets, more = facet_cache.facets_and_more(docnums)
+        facets, more = facet_cache.facets_and_more(docnums, quiet=quiet_labels)
         facets["tags"] = tags.facet(docnums)
         suggestion = None
         if total == 0 or relaxed is not None:

@@ -52,7 +52,7 @@ def passage_for(doc_id: str, offset: int) -> int | None:
 
 
 def doc_info(doc_id: str) -> dict | None:
-    """Title and offset -> page lookup of a document (for the Markdown export)."""
+    """Title and offset -> page lookup of a document (for the CSV and Markdown exports)."""
     stored = services.get_store().get(doc_id)
     if stored is None:
         return None
@@ -73,7 +73,7 @@ def export_payload(fmt: str, items: list, histories: dict | None = None) -> tupl
     if fmt == "jsonld":
         text = json.dumps(export.export_jsonld(items, base_url(), histories=histories), ensure_ascii=False, indent=2)
     elif fmt == "csv":
-        text = export.export_csv(items, base_url(), passage_for)
+        text = export.export_csv(items, base_url(), passage_for, doc_info)
     else:
         text = export.export_markdown(items, base_url(), doc_info)
     return text, mime, name

@@ -38,10 +38,15 @@ class ScopedSearcher:
     def __getattr__(self, name: str):
         return getattr(self._searcher, name)
 
-    def search(self, query: str, page: int = 1, pagelen: int = 10, filters=None):
-        """Search like ``Searcher.search``, with the tags this user may see."""
+    def search(self, query: str, page: int = 1, pagelen: int = 10, filters=None, **options):
+        """Search like ``Searcher.search`` (same options), with the tags this user may see."""
         return self._searcher.search(
-            query, page=page, pagelen=pagelen, filters=filters, tag_resolver=resolver_for(self._service, self.user)
+            query,
+            page=page,
+            pagelen=pagelen,
+            filters=filters,
+            tag_resolver=resolver_for(self._service, self.user),
+            **options,
         )
 
 

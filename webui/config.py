@@ -175,9 +175,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PAGE_SIZE", 10, "Search results per page.", check=_whole(1, 100)),
     Setting(
         "BASE_URL",
-        "http://127.0.0.1:5000",
-        "Public base URL used in annotation IRIs and export links.",
-        check=_base_url,
+        None,
+        "Public base URL used in annotation IRIs and export links; set it when Glossa is reached "
+        "through a proxy under another name. Command-line exports use it too (else http://127.0.0.1:5000).",
+        "the address each request came in on",
+        _base_url,
     ),
     Setting(
         "SESSION_COOKIE_SECURE",

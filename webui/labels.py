@@ -25,6 +25,10 @@ LABELS: dict[str, str] = {
     "QUANTITY": "Quantity",
     "LANGUAGE": "Language",
 }
+#: labels shown plain by default, in the reader, in snippets and in "Top entities": dates and
+#: numbers are everywhere in policy papers and would drown the names; one choice away (the
+#: reader's checkboxes, an entity-type filter in search)
+QUIET_TYPES = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "QUANTITY"})
 #: how entity-type filters may be spelled besides the labels: the search fields of the
 #: index (person:, org:, place:) and the labels they hold
 TYPE_ALIASES: dict[str, tuple[str, ...]] = ENTITY_FIELDS

@@ -10,7 +10,7 @@ import pytest
 
 from annotations import db
 from annotations.base import AnnotationError
-from annotations.export import export_csv, export_jsonld, export_markdown, import_jsonld
+from annotations.export import export_csv, export_jsonld, export_markdown, import_jsonld, md_escape
 from annotations.service import AnnotationService
 
 from .w3c import COLLECTION_MUSTS, failed_assertions
@@ -98,11 +98,17 @@ def test_import_reports_bad_items_and_keeps_good_ones(filled, tmp_path):
 def test_csv_export(filled):
     service, users, (a1, a2, a3) = filled
     items = all_items(service, users)
-    text = export_csv(items, BASE, passage_for=lambda doc_id, offset: 1 if offset < 60 else 2)
+    text = export_csv(
+        items,
+        BASE,
+        passage_for=lambda doc_id, offset: 1 if offset < 60 else 2,
+        doc_info=lambda d: {"title": "=Paper one", "page_for": lambda off: 3 if off < 60 else 4},
+    )
     rows = list(csv.DictReader(io.StringIO(text)))
     by_quote = {r["quote"]: r for r in rows}
     r1 = by_quote[a1.exact]
     assert r1["document"] == "doc-1" and r1["passage"] == "1" and r1["tags"] == "route; eu"
+    assert r1["title"] == "'=Paper one" and r1["page"] == "3"  # titles are untrusted text too
     assert r1["author"] == "alice" and r1["comment"].endswith("second line")
     assert r1["link"] == f"{BASE}/doc/doc-1#anno-{a1.id}"
     assert r1["created"].endswith("Z")
@@ -117,10 +123,30 @@ def test_markdown_export(filled):
     md = export_markdown(
         items, BASE, doc_info=lambda d: {"title": "Paper *one*", "page_for": lambda off: 1 if off < 60 else 2}
     )
-    assert "> The \\*Balkan\\* route became a \\[buffer\\] zone\\." in md
+    assert "> The \\*Balkan\\* route became a \\[buffer\\] zone." in md
     assert "— *Paper \\*one\\**, p. 1, [link](" + f"{BASE}/doc/doc-1#anno-{a1.id})" in md
     assert "<script>" not in md and "&lt;script&gt;" in md and "<b>" not in md
     assert "orphaned" in md and "Tags: `route`, `eu`" in md
     assert "=SUM" not in md  # bob's private note is not in alice's list
     plain = export_markdown(items, BASE)
-    assert "*doc\\-1*" in plain
+    assert "*doc-1*" in plain
+
+
+@pytest.mark.parametrize(
+    "text, escaped",
+    [
+        ("the authorities. (2019) e-mail!", "the authorities. (2019) e-mail!"),  # prose stays bare
+        (
+            "*bold* _it_ `code` [link](x) a|b ~s~ back\\slash",
+            r"\*bold\* \_it\_ \`code\` \[link\](x) a\|b \~s\~ back\\slash",
+        ),
+        ("# heading", r"\# heading"),
+        ("  - item", r"  \- item"),
+        ("+ item", r"\+ item"),
+        ("12. numbered", r"12\. numbered"),
+        ("3) numbered", r"3\) numbered"),
+        ("> quote <b>&", "&gt; quote &lt;b&gt;&amp;"),
+    ],
+)
+def test_markdown_escapes_only_what_renders(text, escaped):
+    assert md_escape(text) == escaped

@@ -221,3 +221,58 @@ def test_no_sideways_scrolling_on_a_phone(browser, live_server, paper, path):
         assert width <= inner and inner <= 390, (width, inner, wide)
     finally:
         context.close()
+
+
+def phone_tab(browser, live_server):
+    context = browser.new_context(
+        base_url=live_server, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    return context, context.new_page()
+
+
+def test_a_tap_on_a_note_mark_opens_the_note_in_place_on_a_phone(browser, live_server, paper):
+    context, tab = phone_tab(browser, live_server)
+    try:
+        tab.goto(f"/doc/{paper.doc_id}")
+        tab.wait_for_load_state("load")
+        assert tab.evaluate("matchMedia('(hover: none)').matches")
+        mark = tab.locator("sup.fnref a").nth(5)
+        mark.scroll_into_view_if_needed()
+        before = tab.evaluate("scrollY")
+        mark.tap()
+        popover = tab.locator("#fn-popover")
+        expect(popover).to_be_visible()
+        expect(popover).to_contain_text(mark.inner_text() + ".")
+        assert tab.evaluate("location.hash") == "" and abs(tab.evaluate("scrollY") - before) < 50  # still at the text
+        go = popover.locator("a.pop-go")
+        expect(go).to_have_text(f"Go to note {mark.inner_text()} ↓")
+        tab.locator("h1").tap()  # a tap elsewhere closes it
+        expect(popover).to_have_count(0)
+        mark.tap()
+        expect(popover).to_be_visible()
+        tab.wait_for_timeout(600)  # not a double tap (which a phone reads as zoom)
+        mark.tap()  # the second tap follows the mark to the note
+        expect(tab.locator(mark.get_attribute("href"))).to_be_in_viewport()
+        assert tab.evaluate("location.hash") == mark.get_attribute("href")
+    finally:
+        context.close()
+
+
+def test_the_tools_are_one_tap_away_on_a_phone(browser, live_server, paper):
+    context, tab = phone_tab(browser, live_server)
+    try:
+        tab.goto(f"/doc/{paper.doc_id}")
+        tools = tab.locator("#doc-tools")
+        assert tools.bounding_box()["y"] > tab.locator("section.notes").bounding_box()["y"]  # after the notes
+        jump = tab.locator(".jump-links a", has_text="Document tools")
+        expect(jump).to_be_visible()
+        assert jump.bounding_box()["y"] < 844  # on the first screen
+        jump.tap()
+        expect(tab.locator(".ent-toggles legend")).to_be_in_viewport()
+    finally:
+        context.close()
+
+
+def test_the_jump_links_are_not_shown_on_a_desktop(page, paper):
+    page.goto(f"/doc/{paper.doc_id}")
+    expect(page.locator(".jump-links")).to_be_hidden()

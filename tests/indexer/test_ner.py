@@ -100,3 +100,28 @@ def test_stream_keeps_order_and_empty_documents(tagger):
     assert out[1][1] == []
     assert {e.canonical for e in out[2][1]} >= {"Europol", "Albania", "IOM", "Kosovo"}
     assert [e.text for e in out[2][1]] == [docs[2].text[e.start : e.end] for e in out[2][1]]
+
+
+def test_a_qualified_name_is_not_the_bare_gazetteer_name(tagger):
+    """ "Commission" alone is the European Commission; "the Preparatory Commission" is another body."""
+    text = (
+        "The Preparatory Commission met in Geneva and the Security Council met in New York. "
+        "The Commission replied, and Commission officials wrote to the Council. "
+        "Then Anna Johansson spoke; Commissioner Johansson and Mr Johansson did not."
+    )
+    found = [(e.text, e.canonical) for e in _ents(tagger, text)]
+    canonical_of = dict(found)
+    assert canonical_of.get("The Preparatory Commission", "Preparatory Commission") != "European Commission"
+    assert all(c != "European Commission" for t, c in found if "Preparatory" in t)
+    assert all(c != "Council of the European Union" for t, c in found if "Security" in t)
+    assert canonical_of["The Commission"] == "European Commission"
+    assert [c for t, c in found if t == "Commission"] == ["European Commission"]  # sentence-initial word
+    assert canonical_of["Anna Johansson"] == "Anna Johansson"
+    assert canonical_of["Commissioner Johansson"] == canonical_of["Johansson"] == "Ylva Johansson"
+
+
+def test_the_rule_based_fallback_keeps_qualified_names_apart():
+    fallback = EntityTagger(model="no-such-model")
+    assert fallback.fallback
+    ents = _ents(fallback, "Officials of the Preparatory Commission wrote; the Commission answered.")
+    assert [(e.text, e.canonical) for e in ents] == [("the Commission", "European Commission")]

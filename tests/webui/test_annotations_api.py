@@ -135,7 +135,8 @@ def test_tags_endpoint_and_exports(web, anno_app):
     assert json.loads(jl.data)["total"] == 2
     csv_text = web.get("/api/annotations/export?format=csv").get_data(as_text=True)
     lines = csv_text.strip().splitlines()
-    assert lines[0].startswith("document,passage,quote") and len(lines) == 3
+    assert lines[0].startswith("document,title,page,passage,quote") and len(lines) == 3
+    assert "alpha,Border policy in the Aegean,1,1,pushbacks at the Greek border" in csv_text  # title, page
     assert "'=cmd()" in csv_text  # formula neutralised
     assert ",1,pushbacks at the Greek border" in csv_text  # passage ordinal 1
     md = web.get("/api/annotations/export?format=markdown&tag=greece").get_data(as_text=True)

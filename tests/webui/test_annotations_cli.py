@@ -76,7 +76,8 @@ def test_export_and_import_round_trip(data, tmp_path):
     md = run(data, "annotations", "export", "--format", "markdown")
     assert "pushbacks at the Greek border" in md.output and r"A \*note\*" in md.output
     csv_out = run(data, "annotations", "export", "--format", "csv")
-    assert csv_out.output.startswith("document,passage,quote")
+    assert csv_out.output.startswith("document,title,page,passage,quote")
+    assert "http://127.0.0.1:5000/doc/alpha#anno-" in csv_out.output  # the default served address
 
     # a fresh data directory restores everything and the tag reaches search
     fresh = build_data_dir(tmp_path / "fresh")

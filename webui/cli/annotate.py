@@ -163,7 +163,8 @@ def annotations_group() -> None:
 def annotations_export(fmt: str, output: str | None, viewer: str | None) -> None:
     """Export annotations, e.g. glossa annotations export --format csv -o notes.csv"""
     app = existing_app()
-    with app.test_request_context("/"):  # export links are built from BASE_URL
+    # Export links are built from BASE_URL, else from the address `glossa serve` listens on by default.
+    with app.test_request_context("/", base_url=app.config.get("BASE_URL") or "http://127.0.0.1:5000"):
         if viewer is not None:
             user = _service().get_user(viewer)
             if user is None:

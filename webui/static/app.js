@@ -23,7 +23,11 @@
     }
   });
 
-  // Footnote popovers: hover or focus a mark to read its note.
+  // Footnote popovers: hover or focus a mark to read its note. On a touch screen (no hover) the
+  // first tap on a mark opens its popover in place, with a link to the note; a second tap follows
+  // the mark to the note, a tap elsewhere closes the popover.
+  var touchOnly = !!(window.matchMedia && window.matchMedia("(hover: none)").matches);
+  var tapped = null;
   var popover = null;
   var popoverFor = null;
 
@@ -61,6 +65,13 @@
     popover.appendChild(note.cloneNode(true));
     var refers = note.parentNode.querySelector(".note-refers");
     if (refers) popover.appendChild(refers.cloneNode(true));
+    if (touchOnly) {
+      var go = document.createElement("a");
+      go.className = "pop-go";
+      go.href = link.getAttribute("href");
+      go.textContent = "Go to note " + link.textContent + " ↓";
+      popover.appendChild(go);
+    }
     popover.addEventListener("mouseenter", cancelHide);
     popover.addEventListener("mouseleave", hideSoon);
     document.body.appendChild(popover);
@@ -78,6 +89,7 @@
 
   function hidePopover() {
     cancelHide();
+    tapped = null;
     if (popover) popover.remove();
     if (popoverFor && popoverFor.hasAttribute("data-title")) {
       popoverFor.title = popoverFor.getAttribute("data-title");
@@ -113,7 +125,14 @@
     if (fnLink(ev.target) && !(popover && popover.contains(ev.relatedTarget))) hidePopover();
   });
   document.addEventListener("click", function (ev) {
-    if (fnLink(ev.target)) hidePopover();
+    var link = fnLink(ev.target);
+    if (touchOnly && link && tapped !== link) {
+      ev.preventDefault();  // stay at the text: the note opens where it is cited
+      if (link !== popoverFor) showPopover(link);
+      tapped = link;
+      return;
+    }
+    if (link || (touchOnly && popover && !popover.contains(ev.target))) hidePopover();
   });
 
   // Entity type toggles in the reader: switch highlighting on and off in place.

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections import Counter
 from functools import lru_cache
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
 
-from corpus.works import build_works
+from corpus.works import build_works, to_bibtex, to_csl_json
 from indexer import gazetteer
 from indexer.gazetteer import fold
 
@@ -136,17 +138,51 @@ def _works() -> list:
     return cache("catalog.works", 1).get_or_make((str(store.root), store.version()), make)
 
 
+def _filter_works(items: list, name: str) -> list:
+    """The works (of :func:`_works`'s pairs) whose title, key or an author contains `name`
+    (case-insensitive)."""
+    needle = name.casefold()
+    return [w for w, haystack in items if not needle or needle in haystack]
+
+
+#: format parameter -> (content type, file extension) of the works export
+WORKS_EXPORTS = {
+    "bibtex": ("application/x-bibtex; charset=utf-8", "bib"),
+    "csl-json": ("application/vnd.citationstyles.csl+json; charset=utf-8", "json"),
+}
+
+
+@bp.get("/works/export")
+def works_export():
+    """The works cited (all, those matching `name`, or those cited in document `doc`) as a
+    BibTeX or CSL-JSON download, for Zotero, BibDesk or pandoc --citeproc."""
+    fmt = request.args.get("format", "bibtex")
+    if fmt not in WORKS_EXPORTS:
+        abort(400, description="Parameter 'format' must be bibtex or csl-json.")
+    name = request.args.get("name", "").strip()[:MAX_FILTER]
+    items = _filter_works(_works(), name)
+    doc_id = request.args.get("doc", "").strip()
+    if doc_id:
+        if services.get_store().entry(doc_id) is None:
+            abort(404, description=f"No document {doc_id[:MAX_FILTER]!r}.")
+        items = [w for w in items if any(cited_in == doc_id for cited_in, _ in w.citations)]
+    as_csl = fmt == "csl-json"
+    text = json.dumps(to_csl_json(items), ensure_ascii=False, indent=2) + "\n" if as_csl else to_bibtex(items)
+    mime, ext = WORKS_EXPORTS[fmt]
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", doc_id).strip("-.") if doc_id else "works"
+    response = Response(text, mimetype=mime.split(";")[0], content_type=mime)
+    response.headers["Content-Disposition"] = f'attachment; filename="{stem or "works"}-cited.{ext}"'
+    return response
+
+
 @bp.get("/works")
 def works():
     """Works cited in the corpus with counts and the notes citing them, a page at a time."""
-    items = _works()
     name = request.args.get("name", "").strip()[:MAX_FILTER]
-    if name:
-        needle = name.casefold()
-        items = [(w, hay) for w, hay in items if needle in hay]
+    items = _filter_works(_works(), name)
     pages = max(1, -(-len(items) // WORKS_PER_PAGE))
     page = min(int_param("page", 1, 1, MAX_PAGE, clamp=True), pages)
-    shown = [w for w, _ in items[(page - 1) * WORKS_PER_PAGE : page * WORKS_PER_PAGE]]
+    shown = items[(page - 1) * WORKS_PER_PAGE : page * WORKS_PER_PAGE]
     store = services.get_store()
     titles = {}
     for w in shown:

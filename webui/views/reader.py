@@ -95,9 +95,6 @@ def _passages_html(stored, entities, terms, focus, shown) -> list:
     return cache("reader.passages", 32).get_or_make(key, lambda: render.render_passages(doc, entities, terms, focus))
 
 
-QUIET_TYPES = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "QUANTITY"})
-
-
 @bp.get("/doc/<doc_id>")
 def document(doc_id: str):
     """The reader: cleaned text, highlighted entities and terms, footnote popovers and notes."""
@@ -111,7 +108,7 @@ def document(doc_id: str):
     else:
         # Dates and numbers are everywhere in policy papers; highlighted by default they drown
         # the names. They stay one checkbox away.
-        shown = set(present) - QUIET_TYPES
+        shown = set(present) - labels.QUIET_TYPES
     entities = [e for e in stored.entities if e.label in shown] if shown != set(present) else stored.entities
     focus = request.args.get("ent", "")[:300] or None
     base = url_for("reader.document", doc_id=doc.doc_id)

@@ -29,10 +29,18 @@ def search():
         return render_template("search.html", **context), 400
     from indexer.search import QueryError
 
+    # Dates and numbers stay plain in snippets and out of "Top entities", as in the reader,
+    # unless the person asked for that type.
+    quiet = labels.QUIET_TYPES - set(filters.get("type", []))
+    context["quiet_types"] = sorted(quiet)
     started = time.perf_counter()
     try:
         results = services.get_searcher().search(
-            q, page=page, pagelen=current_app.config.get("PAGE_SIZE") or 10, filters=filters or None
+            q,
+            page=page,
+            pagelen=current_app.config.get("PAGE_SIZE") or 10,
+            filters=filters or None,
+            quiet_labels=quiet,
         )
     except QueryError as exc:
         context["error"] = str(exc) or "This query could not be understood."
