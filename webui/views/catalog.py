@@ -19,7 +19,6 @@ from ..caches import cache
 from ..labels import LABELS, label_name
 from ..params import MAX_FILTER, MAX_PAGE, int_param
 from ..roles import check_role
-from .helpers import documents
 
 bp = Blueprint("catalog", __name__)
 
@@ -182,7 +181,7 @@ def works_export():
     items = _matching_works(name)
     doc_id = request.args.get("doc", "").strip()
     if doc_id:
-        if not any(s.doc_id == doc_id for s in documents()):
+        if services.get_store().entry(doc_id) is None:
             abort(404, description=f"No document {doc_id[:MAX_FILTER]!r}.")
         items = [w for w in items if any(cited_in == doc_id for cited_in, _ in w.citations)]
     as_csl = fmt == "csl-json"
