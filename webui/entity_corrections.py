@@ -262,6 +262,11 @@ def add_many(
     return made, status
 
 
+def rule_number(text: str) -> int:
+    """A rule id from a URL (0, never a rule, when it is not a number)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else 0
+
+
 def delete(rule_id: int, author: str) -> tuple[RuleRecord, dict[str, Any]]:
     """Undo a rule and re-index what it had changed (AnnotationError 404 if not in force)."""
     if not 0 < rule_id < 2**62:

@@ -56,12 +56,12 @@ def create_rule():
     return jsonify(rule=record.to_dict(), reindex=status), 201
 
 
-@bp.delete("/entity-rules/<int:rule_id>")
+@bp.delete("/entity-rules/<rule_id>")
 @require_role("editor")
-def delete_rule(rule_id: int):
+def delete_rule(rule_id: str):
     """Undo a rule."""
     try:
-        record, status = corrections.delete(rule_id, corrections.author_name())
+        record, status = corrections.delete(corrections.rule_number(rule_id), corrections.author_name())
     except corrections.AnnotationError as exc:
         _refuse(exc)
     return jsonify(rule=record.to_dict(), reindex=status)

@@ -330,12 +330,12 @@ def add_entity_rule():
     return redirect(back or url_for("catalog.entities", **params))
 
 
-@bp.post("/entities/rules/<int:rule_id>/undo")
-def undo_entity_rule(rule_id: int):
+@bp.post("/entities/rules/<rule_id>/undo")
+def undo_entity_rule(rule_id: str):
     """Undo a correction (the rule is kept in the history) and go back."""
     check_role("editor")
     try:
-        record, _ = corrections.delete(rule_id, corrections.author_name())
+        record, _ = corrections.delete(corrections.rule_number(rule_id), corrections.author_name())
     except corrections.AnnotationError as exc:
         abort(exc.status, description=f"Nothing was undone: {exc.message}.")
     back = _safe_next(request.form.get("next"))
