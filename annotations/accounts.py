@@ -39,11 +39,16 @@ def check_role_name(role) -> str:
 
 
 # Read on every request (who is asking): plain column rows, built once, not ORM objects.
-_USER_COLUMNS = (User.id, User.name, User.created, User.session_version)
+_USER_COLUMNS = (User.id, User.name, User.created, User.session_version, User.role)
 _USER_BY_NAME = select(*_USER_COLUMNS).where(User.name == bindparam("name"))
 _USER_BY_TOKEN = (
     select(*_USER_COLUMNS).join(ApiToken, ApiToken.user_id == User.id).where(ApiToken.token_hash == bindparam("digest"))
 )
+
+
+def _record(row) -> UserRecord:
+    """A UserRecord from a row of _USER_COLUMNS (a user without a role reads as a reader)."""
+    return UserRecord(id=row.id, name=row.name, created=row.created, role=row.role or DEFAULT_ROLE)
 
 
 def check_user_name(name) -> str:
@@ -128,7 +133,7 @@ class AccountsMixin(ServiceBase):
 
         def work(session):
             row = session.execute(_USER_BY_NAME, {"name": name}).first()
-            return UserRecord(id=row.id, name=row.name, created=row.created) if row else None
+            return _record(row) if row else None
 
         return self._read(work)
 
@@ -196,7 +201,7 @@ class AccountsMixin(ServiceBase):
             row = session.execute(_USER_BY_NAME, {"name": name}).first()
             if row is None or (row.session_version or 0) != version:
                 return None
-            return UserRecord(id=row.id, name=row.name, created=row.created)
+            return _record(row)
 
         return self._read(work)
 
@@ -227,7 +232,7 @@ class AccountsMixin(ServiceBase):
 
         def work(session):
             row = session.execute(_USER_BY_TOKEN, {"digest": token_digest(token)}).first()
-            return UserRecord(id=row.id, name=row.name, created=row.created) if row else None
+            return _record(row) if row else None
 
         return self._read(work)
 

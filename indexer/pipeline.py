@@ -189,7 +189,7 @@ def ingest(
     return report
 
 
-def remove_documents(doc_ids: Iterable[str], data_dir: str | os.PathLike) -> IngestReport:
+def remove_documents(doc_ids: Iterable[str], data_dir: str | os.PathLike, backend: str | None = None) -> IngestReport:
     """Take documents out of the index and the document store (their source files are left
     alone), in a new index generation switched in atomically, as ingest does; ids not in the
     store are ignored. ``report.pruned`` lists the ids removed. Raises IngestLocked while an
@@ -203,7 +203,10 @@ def remove_documents(doc_ids: Iterable[str], data_dir: str | os.PathLike) -> Ing
         manifest = store.manifest()
         report.pruned = sorted({d for d in doc_ids if d in manifest})
         if report.pruned:
-            _run(data, store, manifest, [], 1, None, False, report, lock, Budget.from_settings(None, None))
+            budget = Budget.from_settings(None, None)
+            _run(
+                data, store, manifest, [], 1, None, False, report, lock, budget, backend=backends.from_settings(backend)
+            )
     report.tagger = "not loaded (nothing to tag)"
     report.elapsed = round(time.perf_counter() - began, 3)
     return report

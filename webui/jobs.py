@@ -311,6 +311,8 @@ def _run_upload(app, jobs: JobStore, job: dict[str, Any]) -> None:
     from indexer.pipeline import file_hash, ingest
     from indexer.store import DocumentStore, display_path, source_key
 
+    from .entity_corrections import rules_for_ingest
+
     data = Path(app.config["DATA_DIR"])
     staging = jobs.incoming / job["id"]
     corpus = corpus_dir(data)
@@ -371,6 +373,9 @@ def _run_upload(app, jobs: JobStore, job: dict[str, Any]) -> None:
             model=app.config.get("SPACY_MODEL") or None,
             file_timeout=app.config.get("INGEST_FILE_TIMEOUT"),
             file_memory=app.config.get("INGEST_FILE_MEMORY"),
+            ocr=app.config.get("INGEST_OCR"),
+            backend=app.config.get("SEARCH_BACKEND"),
+            entity_rules=rules_for_ingest(app),  # the editors' corrections, as glossa ingest applies them
             on_file=on_file,
         ),
         jobs,
@@ -440,7 +445,7 @@ def _run_remove(app, jobs: JobStore, job: dict[str, Any]) -> None:
             entry.update(status="failed", reason="no such document (removed already?)")
     if not ids:
         return
-    _wait_for_ingest(lambda: remove_documents(ids, data), jobs, job)
+    _wait_for_ingest(lambda: remove_documents(ids, data, backend=app.config.get("SEARCH_BACKEND")), jobs, job)
     service = get_annotation_service()
     corpus = corpus_dir(data).resolve()
     for entry in job["files"]:

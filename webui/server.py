@@ -87,7 +87,8 @@ def _error_task_class():
         def execute(self) -> None:
             error = self.request.error
             message = {
-                413: "The request body is larger than the limit of {limit:,} bytes (MAX_CONTENT_LENGTH).",
+                413: "The request body is larger than the limit of {limit:,} bytes (MAX_CONTENT_LENGTH, "
+                "or for uploads UPLOAD_MAX_TOTAL_SIZE).",
                 431: "The request headers are larger than the server accepts.",
             }.get(error.code, "The server could not read this request: {body}.")
             limit = self.channel.server.adj.max_request_body_size - 1
