@@ -577,33 +577,10 @@ class AnnotationService(AccountsMixin, RemovedDocumentsMixin):
             return _event(row, "orphaned", "none", new_text_hash=digest, new_note=row.note)
         m = found.match
         same_place = (found.note, m.start, m.end) == (row.note, row.start, row.end) and row.status != "orphaned"
-        if m.changed:
-            summary.moved_changed += 1
-            kind, status = "changed", "review"
-        elif same_place:
-            summary.kept += 1
-            kind, status = "kept", row.status
-        else:
-            summary.moved_unchanged += 1
-            kind, status = "moved", "review" if row.status == "review" else "anchored"
         selector = stream.describe(found.note, m.start, m.end)
         digest = text_hash(stream.text_of(found.note) or "")
-        event = _event(
-            row,
-            kind,
-            m.method,
-            m.score,
-            new_exact=selector.exact,
-            new_prefix=selector.prefix,
-            new_suffix=selector.suffix,
-            new_start=m.start,
-            new_end=m.end,
-            new_text_hash=digest,
-            new_note=found.note,
-        )
-        row.start, row.end, row.exact, row.note = m.start, m.end, selector.exact, found.note
-        row.prefix, row.suffix, row.rival_score = selector.prefix, selector.suffix, selector.rival
-        row.status, row.text_hash = status, digest
+        event = _moved(row, m, same_place, selector, digest, summary, note=found.note)
+        row.note = found.note  # after the event, which records the note before as the old one
         return event
 
     @staticmethod
@@ -617,32 +594,7 @@ class AnnotationService(AccountsMixin, RemovedDocumentsMixin):
             row.status = "orphaned"
             return event  # new_note stays NULL: a body annotation
         same_place = (found.start, found.end) == (row.start, row.end) and row.status != "orphaned"
-        if found.changed:
-            summary.moved_changed += 1
-            kind, status = "changed", "review"
-        elif same_place:
-            summary.kept += 1
-            kind, status = "kept", row.status
-        else:
-            summary.moved_unchanged += 1
-            kind, status = "moved", "review" if row.status == "review" else "anchored"
-        selector = anchorer.describe(found.start, found.end)
-        event = _event(
-            row,
-            kind,
-            found.method,
-            found.score,
-            new_exact=selector.exact,
-            new_prefix=selector.prefix,
-            new_suffix=selector.suffix,
-            new_start=found.start,
-            new_end=found.end,
-            new_text_hash=digest,
-        )
-        row.start, row.end, row.exact = found.start, found.end, selector.exact
-        row.prefix, row.suffix, row.rival_score = selector.prefix, selector.suffix, selector.rival
-        row.status, row.text_hash = status, digest
-        return event
+        return _moved(row, found, same_place, anchorer.describe(found.start, found.end), digest, summary)
 
     def accept_anchor(self, annotation_id: str, user) -> AnnotationRecord:
         """Accept where re-anchoring put an annotation under review (author only)."""
@@ -746,6 +698,38 @@ class AnnotationService(AccountsMixin, RemovedDocumentsMixin):
             return True
 
         return self._write(work)
+
+
+def _moved(row: Annotation, found, same_place: bool, selector, digest: str, summary: ReanchorSummary, note=None):
+    """Record where re-anchoring put ``row`` (a match ``found`` described by ``selector``):
+    kept, moved unchanged, or moved onto changed text (to review); the history event."""
+    if found.changed:
+        summary.moved_changed += 1
+        kind, status = "changed", "review"
+    elif same_place:
+        summary.kept += 1
+        kind, status = "kept", row.status
+    else:
+        summary.moved_unchanged += 1
+        kind, status = "moved", "review" if row.status == "review" else "anchored"
+    extra = {"new_note": note} if note is not None else {}
+    event = _event(
+        row,
+        kind,
+        found.method,
+        found.score,
+        new_exact=selector.exact,
+        new_prefix=selector.prefix,
+        new_suffix=selector.suffix,
+        new_start=found.start,
+        new_end=found.end,
+        new_text_hash=digest,
+        **extra,
+    )
+    row.start, row.end, row.exact = found.start, found.end, selector.exact
+    row.prefix, row.suffix, row.rival_score = selector.prefix, selector.suffix, selector.rival
+    row.status, row.text_hash = status, digest
+    return event
 
 
 # Core inserts of the mapped tables (a mapped class's __table__ is typed as a FromClause).
