@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
+import time
 from pathlib import Path
 
 from sqlalchemy import MetaData, create_engine, event, inspect, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 DB_FILENAME = "glossa.db"
 ENV_URL = "GLOSSA_DATABASE_URL"
 SQLITE_BUSY_MS = 30_000
+#: how long concurrent first starts keep retrying a migration that found the database busy
+MIGRATION_PATIENCE_S = 120.0
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 NAMING_CONVENTION = {
@@ -136,6 +141,26 @@ def upgrade(url: str, revision: str = "head") -> None:
     older Glossa that did not take these precautions (tables but no migration record) is
     rebuilt when those tables are empty, and refused with a clear message when they are not.
     """
+    deadline = time.monotonic() + MIGRATION_PATIENCE_S
+    while True:
+        try:
+            _upgrade_once(url, revision)
+            return
+        except OperationalError as exc:
+            # SQLite answers some lock waits at once instead of through the busy timeout (a
+            # connection switching a new file to WAL while another holds it); the upgrade is
+            # one transaction, so running it again is safe.
+            if not _is_busy(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(random.uniform(0.05, 0.5))
+
+
+def _is_busy(exc: OperationalError) -> bool:
+    message = str(exc.orig if exc.orig is not None else exc).lower()
+    return "database is locked" in message or "database is busy" in message
+
+
+def _upgrade_once(url: str, revision: str) -> None:
     from alembic import command
 
     cfg = alembic_config(url)

@@ -8,6 +8,7 @@ import threading
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from annotations import db
 
@@ -50,6 +51,38 @@ def test_threads_starting_together_migrate_once(db_url):
         thread.join(60)
     assert not errors
     assert db.current_revision(db_url) is not None
+
+
+def test_a_migration_that_found_the_database_busy_runs_again(tmp_path, monkeypatch):
+    # SQLite answers some lock waits at once (a connection switching a new file to WAL while
+    # another holds it): the whole upgrade is one transaction, so it is simply run again
+    url = f"sqlite:///{tmp_path / 'glossa.db'}"
+    real = db._upgrade_once
+    calls: list[int] = []
+
+    def busy_then_real(u: str, revision: str) -> None:
+        calls.append(1)
+        if len(calls) < 3:
+            raise OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("database is locked"))
+        real(u, revision)
+
+    monkeypatch.setattr(db, "_upgrade_once", busy_then_real)
+    db.upgrade(url)
+    assert len(calls) == 3
+    assert db.current_revision(url) is not None
+
+
+def test_a_migration_error_that_is_not_a_lock_is_raised_at_once(tmp_path, monkeypatch):
+    calls: list[int] = []
+
+    def broken(u: str, revision: str) -> None:
+        calls.append(1)
+        raise OperationalError("CREATE TABLE", {}, sqlite3.OperationalError("no such table: users"))
+
+    monkeypatch.setattr(db, "_upgrade_once", broken)
+    with pytest.raises(OperationalError, match="no such table"):
+        db.upgrade(f"sqlite:///{tmp_path / 'glossa.db'}")
+    assert calls == [1]
 
 
 def test_a_half_made_empty_schema_is_rebuilt(tmp_path):
