@@ -45,6 +45,14 @@ def test_create_on_a_note_and_read_it_back(web):
     assert "note 1" in csv
 
 
+def test_annotations_page_names_the_note_and_links_to_it(web):
+    assert post(web, note_body("Amnesty International")).status_code == 201
+    page = web.get("/annotations").get_data(as_text=True)
+    row = re.search(r'<a href="(/doc/alpha/fn/1)"><span class="anno-row-where">note 1:</span>', page)
+    assert row, page
+    assert web.get(row.group(1)).status_code == 200  # the note page the row links to
+
+
 def test_errors_on_notes_are_4xx_json(web):
     missing = post(web, note_body("Amnesty", number="7"))
     assert missing.status_code == 404 and "no note '7'" in missing.get_json()["message"]

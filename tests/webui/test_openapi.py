@@ -196,6 +196,33 @@ def test_annotation_round_trip_matches_the_spec(client, spec):
     validate(spec, response_schema(spec, one, "get", "404", "application/json"), missing.get_json())
 
 
+def test_a_note_annotation_matches_the_spec(client, spec):
+    """An annotation on a footnote (target BASE/doc/<id>/fn/<n>) is described by the spec both ways."""
+    with client.session_transaction() as session:
+        session["csrf_token"] = "t0ken"
+    note = client.get(f"/api/documents/{PAPER}/footnotes/21").get_json()
+    quote = note["text"].split()[0:3]
+    new = {
+        "type": "Annotation",
+        "bodyValue": "check this source",
+        "target": {
+            "source": f"http://127.0.0.1:5000/doc/{PAPER}/fn/21",
+            "selector": {"type": "TextQuoteSelector", "exact": " ".join(quote)},
+        },
+    }
+    post = spec["paths"]["/api/annotations"]["post"]
+    validate(spec, post["requestBody"]["content"]["application/ld+json"]["schema"], new)
+    created = client.post("/api/annotations", json=new, headers={"X-CSRF-Token": "t0ken"})
+    assert created.status_code == 201, created.get_data(as_text=True)
+    body = created.get_json(force=True)
+    assert body["target"]["source"].endswith(f"/doc/{PAPER}/fn/21")
+    validate(spec, response_schema(spec, "/api/annotations", "post", "201", "application/ld+json"), body)
+    # a source that is neither a document nor one of its notes is outside the spec
+    wrong = dict(new, target={"source": f"http://127.0.0.1:5000/doc/{PAPER}/page/3", "selector": []})
+    with pytest.raises(jsonschema.ValidationError):
+        validate(spec, post["requestBody"]["content"]["application/ld+json"]["schema"], wrong)
+
+
 UPLOAD_OPERATIONS = {
     ("/api/documents", "post"),
     ("/api/documents/{doc_id}", "delete"),

@@ -29,12 +29,16 @@ TARGET = obj(
     {
         "source": {
             "type": "string",
-            "pattern": "/doc/[^/]+/?$",
-            "description": "The document's IRI: any base, ending in /doc/<doc_id>.",
+            "pattern": "/doc/[^/]+(/fn/[^/]+)?/?$",
+            "description": "The document's IRI: any base, ending in /doc/<doc_id>; or one of its "
+            "footnotes: /doc/<doc_id>/fn/<number> (the reader's note page; the note number is at "
+            "most 20 printable characters).",
         }
     },
     {"selector": {"oneOf": [SELECTOR, array(SELECTOR)]}},
-    description="The annotated text: <BASE_URL>/doc/<doc_id> plus quote and position selectors.",
+    description="The annotated text: <BASE_URL>/doc/<doc_id> (a passage of the body) or "
+    "<BASE_URL>/doc/<doc_id>/fn/<number> (a footnote), plus quote and position selectors; the "
+    "positions count in the document's text, or in the note's text for a note target.",
 )
 BODY = obj(
     {"type": STR, "value": STR},
