@@ -432,3 +432,23 @@ def rewrite_query(text: str, rules: RuleSet) -> QueryRewrite:
 
     rewritten = _ENTITY_VALUE_RE.sub(replace_value, text)
     return QueryRewrite(rewritten, tuple(dict.fromkeys(notes)), frozenset(exact))
+
+
+def rewrite_entity_filters(filters: Mapping[str, Any] | None, rules: RuleSet) -> tuple[dict[str, Any] | None, set[str]]:
+    """The search filters with each ``entity`` value read through ``rules`` as an ``entity:``
+    clause is (a facet's value is an indexed name: a detached alias there is itself, not its
+    old gazetteer entry), and the names to take as they are (``indexer.schema.exact_names``)."""
+    if not filters or not rules or not filters.get("entity"):
+        return (dict(filters) if filters else filters), set()
+    values = filters["entity"]
+    many = isinstance(values, (list, tuple, set))
+    out: list[Any] = []
+    exact: set[str] = set()
+    for value in values if many else [values]:
+        found = resolve_name(rules, "entity", str(value)) if isinstance(value, str) else None
+        if found is None or not found.searched:
+            out.append(value)
+            continue
+        out.append(found.now)
+        exact.add(found.now)
+    return {**filters, "entity": out if many else out[0]}, exact

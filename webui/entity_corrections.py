@@ -19,7 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_app_context
 
 from annotations.base import AnnotationError
 from annotations.entity_rules import EntityRuleStore, RuleRecord
@@ -31,6 +31,7 @@ from indexer.entity_rules import (
     hidden_before,
     lookup_names,
     parse_rule,
+    rewrite_entity_filters,
     rewrite_query,
 )
 from indexer.gazetteer import clean_surface, fold
@@ -212,8 +213,6 @@ class CorrectedStore:
 def query_rewrite(query: str) -> QueryRewrite:
     """``query`` read through the rules in force (``org:EASO`` after EASO was merged into EUAA
     searches EUAA); outside an app context, or without rules, the query as it is."""
-    from flask import has_app_context
-
     if not query or not has_app_context():
         return QueryRewrite(query)
     return rewrite_query(query, current()[2])
@@ -250,13 +249,16 @@ class RuledSearcher:
         return getattr(self._searcher, name)
 
     def search(self, query: str, *args: Any, **options: Any) -> Any:
-        """``searcher.search`` of the rewritten query; results say what was rewritten."""
+        """``searcher.search`` of the rewritten query (and ``entity`` filter values read the
+        same way); results say what was rewritten."""
         rewrite = query_rewrite(query)
-        if not rewrite.notes:
-            return self._searcher.search(query, *args, **options)
-        with exact_names(rewrite.exact):
+        exact = set(rewrite.exact)
+        if options.get("filters") and has_app_context():
+            options["filters"], names = rewrite_entity_filters(options["filters"], current()[2])
+            exact |= names
+        with exact_names(exact):
             results = self._searcher.search(rewrite.query, *args, **options)
-        return RewrittenResults(results, query, rewrite)
+        return RewrittenResults(results, query, rewrite) if rewrite.notes else results
 
     def highlighter(self, query: str) -> Any:
         """What the rewritten query marks in a passage (the reader's marks)."""

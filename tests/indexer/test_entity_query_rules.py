@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.entity_rules import EntityRule, RuleSet, rewrite_query
+from indexer.entity_rules import EntityRule, RuleSet, rewrite_entity_filters, rewrite_query
 from indexer.pipeline import ingest
 from indexer.schema import exact_names, make_schema
 from indexer.search import Searcher
@@ -72,6 +72,14 @@ def test_a_detached_alias_is_its_own_name_in_the_index_and_in_queries(tmp_path):
     assert _passages(searcher, 'org:"European Union"', rules)[0] == {union}
     # without the rules the gazetteer reads EU as the European Union, as before
     assert {h.ordinal for h in searcher.search("org:EU", relax=False).hits} == {union}
+    # the facet filter of the detached name (an indexed name, as the facet lists it)
+    filters, exact = rewrite_entity_filters({"entity": ["EU"], "type": "ORG"}, rules)
+    assert filters == {"entity": ["EU"], "type": "ORG"} and exact == {"EU"}
+    with exact_names(exact):
+        assert {h.ordinal for h in searcher.search("", filters=filters).hits} == {eu}
+    assert {h.ordinal for h in searcher.search("", filters={"entity": "EU"}).hits} == {union}
+    assert rewrite_entity_filters({"entity": "European Union"}, rules) == ({"entity": "European Union"}, set())
+    assert rewrite_entity_filters({"doc": "a"}, rules) == ({"doc": "a"}, set())
     searcher.close()
 
 
