@@ -439,7 +439,7 @@ def rewrite_entity_filters(filters: Mapping[str, Any] | None, rules: RuleSet) ->
     clause is (a facet's value is an indexed name: a detached alias there is itself, not its
     old gazetteer entry), and the names to take as they are (``indexer.schema.exact_names``)."""
     if not filters or not rules or not filters.get("entity"):
-        return (dict(filters) if filters else filters), set()
+        return (dict(filters) if filters else None), set()
     values = filters["entity"]
     many = isinstance(values, (list, tuple, set))
     out: list[Any] = []
