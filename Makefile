@@ -48,11 +48,11 @@ test-fast: install-test
 	$(PY) -m pytest -m "not browser"
 
 bench: install
-	$(PY) bench/ingest.py
-	$(PY) bench/query.py
-	$(PY) bench/render.py
-	$(PY) bench/annotations.py
-	$(PY) bench/citations.py
+	$(PY) -m bench.ingest
+	$(PY) -m bench.query
+	$(PY) -m bench.render
+	$(PY) -m bench.annotations
+	$(PY) -m bench.citations
 
 clean:
 	rm -rf $(VENV) $(DATA) build *.egg-info

@@ -56,9 +56,16 @@ class RemovedDocumentsMixin(ServiceBase):
     """mark_removed, removed_documents, removed_ids, unmark_removed, annotation_count_for."""
 
     def mark_removed(
-        self, doc_id: str, title: str = "", source_hash: str = "", source_name: str = "", removed_by: str = ""
+        self,
+        doc_id: str,
+        title: str = "",
+        source_hash: str = "",
+        source_name: str = "",
+        removed_by: str = "",
+        removed_at: datetime | None = None,
     ) -> RemovedRecord:
-        """Remember that ``doc_id`` left the corpus (again: the newest removal wins)."""
+        """Remember that ``doc_id`` left the corpus (again: the newest removal wins); at
+        ``removed_at`` (an aware time, from an import) or now."""
 
         def work(session):
             row = session.get(RemovedDocument, doc_id)
@@ -69,7 +76,7 @@ class RemovedDocumentsMixin(ServiceBase):
             row.source_hash = source_hash[:64]
             row.source_name = source_name[:2000]
             row.removed_by = removed_by[:64]
-            row.removed_at = datetime.now().astimezone()
+            row.removed_at = removed_at if removed_at is not None else datetime.now().astimezone()
             session.flush()
             count = session.scalar(select(func.count()).select_from(Annotation).where(Annotation.doc_id == doc_id))
             return _record(row, count or 0)

@@ -1,6 +1,6 @@
 """Benchmark the annotation service: create/list throughput (SQLite, PostgreSQL) and re-anchoring.
 
-Run: .venv/bin/python bench/annotations.py [--n 500] [--pg-url URL] [--no-pg] [--reanchor-only]
+Run: .venv/bin/python -m bench.annotations [--n 500] [--pg-url URL] [--no-pg] [--reanchor-only]
 PostgreSQL: --pg-url, else $GLOSSA_TEST_PG_URL, else a temporary local server (initdb/pg_ctl).
 """
 
@@ -14,11 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from annotations import db  # noqa: E402
-from annotations.service import AnnotationService  # noqa: E402
-from tests.common.pgserver import TempPostgres, find_pg_bin  # noqa: E402
+from annotations import db
+from annotations.service import AnnotationService
+from tests.common.pgserver import TempPostgres, find_pg_bin
 
 DOC = Path(__file__).resolve().parents[1] / "webui" / "sample_corpus" / "003_b4544ddbd7f01f68.txt"
 

@@ -1,6 +1,6 @@
 """Footnote and citation figures for the sample paper 003 against a hand-made gold file.
 
-    .venv/bin/python bench/citations.py [--pdf tests/data/paper003.pdf] [--json]
+    .venv/bin/python -m bench.citations [--pdf tests/data/paper003.pdf] [--json]
 
 For each source (the Markdown text through ``corpus.read_document`` and the PDF typeset
 from it through ``corpus.pdf.read_pdf``) it prints: footnotes found with the right number,
@@ -18,12 +18,11 @@ import sys
 import unicodedata
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from corpus import read_document
+from corpus.models import Document
+from corpus.pdf import read_pdf
 
-from corpus import read_document  # noqa: E402
-from corpus.models import Document  # noqa: E402
-from corpus.pdf import read_pdf  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 GOLD = ROOT / "bench" / "gold" / "003_footnotes.json"
 PDF = ROOT / "tests" / "data" / "paper003.pdf"

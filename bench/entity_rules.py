@@ -7,8 +7,8 @@ The scaled corpus is the sample corpus's documents replicated under new ids (tag
 with their stored documents, so the figure includes finding the passages through the index,
 reading the stored documents, copying the generation and writing the passages.
 
-    python bench/entity_rules.py                 # sample corpus, then 100 copies
-    python bench/entity_rules.py --copies 400
+    python -m bench.entity_rules                 # sample corpus, then 100 copies
+    python -m bench.entity_rules --copies 400
 """
 
 from __future__ import annotations
@@ -16,21 +16,18 @@ from __future__ import annotations
 import argparse
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from corpus import read_document  # noqa: E402
-from indexer.entity_rules import EntityRule, RuleSet, lookup_names  # noqa: E402
-from indexer.ner import EntityTagger  # noqa: E402
-from indexer.pipeline import reindex_entities  # noqa: E402
-from indexer.store import StoredDocument, write_json  # noqa: E402
-from indexer.writer import write_documents  # noqa: E402
+from corpus import read_document
+from indexer.entity_rules import EntityRule, RuleSet, lookup_names
+from indexer.ner import EntityTagger
+from indexer.pipeline import reindex_entities
+from indexer.store import StoredDocument, write_json
+from indexer.writer import write_documents
 
 CORPUS = Path(__file__).resolve().parents[1] / "webui" / "sample_corpus"
 MERGE = EntityRule("merge", "ORG", "EASO", new_label="ORG", new_name="EUAA")

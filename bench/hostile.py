@@ -11,6 +11,8 @@ sets (PSS, shared pages split between them: what the machine actually holds).
 
 Bar (issue 10): all good files searchable, each hostile one reported (ingested, or failed
 with its reason), peak memory under 1.5 GB, done in under 5 minutes on 2 cores.
+
+Run from the checkout: .venv/bin/python -m bench.hostile [--help]
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 CORPUS = ROOT / "webui" / "sample_corpus"
 REALDOCS = Path("/work/shared/realdocs")

@@ -4,6 +4,8 @@ Both sides get the same passages, the same model configuration (``EntityTagger``
 batch size and the same number of processes, and both include loading the model. Wall-clock
 figures are what the target is about; CPU seconds (this process and its worker processes) are
 printed too, because on a loaded machine they vary far less than wall time.
+
+Run from the checkout: .venv/bin/python -m bench.ingest [--help]
 """
 
 from __future__ import annotations
@@ -11,17 +13,14 @@ from __future__ import annotations
 import argparse
 import resource
 import shutil
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from corpus import read_document  # noqa: E402
-from indexer.ner import EntityTagger  # noqa: E402
-from indexer.pipeline import ingest  # noqa: E402
+from corpus import read_document
+from indexer.ner import EntityTagger
+from indexer.pipeline import ingest
 
 CORPUS = Path(__file__).resolve().parents[1] / "webui" / "sample_corpus"
 

@@ -11,7 +11,7 @@ store, the manifest and the index as an ingest leaves them. Then, through the WS
 - ingesting one document into the big index: seconds, and the index's size on disk before
   and after (a block shared by two generations through a hard link counts once).
 
-Usage: python bench/pages.py [--passages N] [--data DIR] [--repeat N]
+Usage: python -m bench.pages [--passages N] [--data DIR] [--repeat N]
 Bars at 100,000 passages: search page < 50 ms server-side and < 150 KB, /works < 200 ms,
 one document ingested in < 2 s without doubling the index on disk.
 """
@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from dataclasses import replace
@@ -30,7 +29,6 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 CORPUS = ROOT / "webui" / "sample_corpus"
 QUERIES = ["Frontex", "migration policy", "place:Serbia visa", 'org:"European Commission"', "border* AND NOT Croatia"]

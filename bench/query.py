@@ -1,4 +1,7 @@
-"""Benchmark: query latency on the sample corpus scaled to ~100,000 passages (prints figures)."""
+"""Benchmark: query latency on the sample corpus scaled to ~100,000 passages (prints figures).
+
+Run from the checkout: .venv/bin/python -m bench.query [--help]
+"""
 
 from __future__ import annotations
 
@@ -8,20 +11,17 @@ import random
 import resource
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from whoosh import index as whoosh_index
 
-from whoosh import index as whoosh_index  # noqa: E402
-
-from corpus import read_document  # noqa: E402
-from indexer.ner import EntityTagger  # noqa: E402
-from indexer.search import Searcher  # noqa: E402
-from indexer.writer import activate, add_document, new_generation  # noqa: E402
+from corpus import read_document
+from indexer.ner import EntityTagger
+from indexer.search import Searcher
+from indexer.writer import activate, add_document, new_generation
 
 CORPUS = Path(__file__).resolve().parents[1] / "webui" / "sample_corpus"
 WORDS = [

@@ -1,6 +1,6 @@
 """Benchmark: Glossa's readers on the real documents of ``/work/shared/realdocs`` (prints figures).
 
-    .venv/bin/python bench/realdocs.py [--only PATTERN] [--pdf-only | --html-only] [--json OUT]
+    .venv/bin/python -m bench.realdocs [--only PATTERN] [--pdf-only | --html-only] [--json OUT]
 
 Every PDF of ``pdf/`` and every page of ``html/`` is read with ``corpus.read_document`` (one
 process, one worker) and timed; a file that raises is counted as failed, with its reason, and
@@ -22,14 +22,12 @@ import sys
 import time
 from pathlib import Path
 
+from tqdm import tqdm
+
+from bench.realdocs_gold import GOLD_FIXES, Gold, compact, ends_sentence, read_gold, similarity, token_f1, words
+from corpus import read_document
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-from realdocs_gold import GOLD_FIXES, Gold, compact, ends_sentence, read_gold, similarity, token_f1, words  # noqa: E402
-from tqdm import tqdm  # noqa: E402
-
-from corpus import read_document  # noqa: E402
 
 DATA = Path(os.environ.get("GLOSSA_REALDOCS", "/work/shared/realdocs"))
 NOTE_SIMILARITY = 0.8

@@ -1,6 +1,6 @@
 """Benchmark: how well search finds known passages (MRR@10, recall@10), natural vs strict reading.
 
-Usage: python bench/relevance.py [--index DIR] [--verbose] [--page-index DIR]
+Usage: python -m bench.relevance [--index DIR] [--verbose] [--page-index DIR]
 
 The corpus is the sample corpus plus real web pages and PDFs from ../shared/realdocs (those
 that read today); it is tagged and indexed once (kept in --index DIR when given). Each query
@@ -19,13 +19,11 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 SAMPLE = ROOT / "webui" / "sample_corpus"
 REALDOCS = ROOT.parent.parent / "shared" / "realdocs"

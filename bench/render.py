@@ -1,6 +1,6 @@
 """Server-side render time of the search page and the reader, through the WSGI app.
 
-Usage: python bench/render.py [--data DIR] [--repeat N]
+Usage: python -m bench.render [--data DIR] [--repeat N]
 Without --data, the sample corpus is ingested into a temporary directory first.
 Targets: search page p95 < 100 ms, reader (largest sample document) p95 < 150 ms.
 """
@@ -10,13 +10,11 @@ from __future__ import annotations
 import argparse
 import re
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 QUERIES = ["Frontex", "migration policy", "place:Serbia visa", 'org:"European Commission"', "border* AND NOT Croatia"]
 TARGETS = {"search": 100.0, "reader": 150.0}

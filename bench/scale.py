@@ -1,6 +1,6 @@
 """Benchmark: both search backends on the sample corpus scaled up (prints figures, asserts nothing).
 
-Usage: python bench/scale.py [--passages 100000] [--backends whoosh,tantivy] [--queries 300]
+Usage: python -m bench.scale [--passages 100000] [--backends whoosh,tantivy] [--queries 300]
                              [--index-root DIR] [--pagelen 10] [--warmup 1]
 
 The sample corpus is tagged once (real spaCy model), then its documents are copied under new
@@ -38,7 +38,6 @@ from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 #: bench/query.py's kinds, then ours
 KINDS = ("term", "two terms", "phrase", "field", "doc", "wildcard", "fuzzy", "natural", "slop phrase")

@@ -22,7 +22,7 @@ After each phase it prints the memory of the server's processes from
 /proc/PID/smaps_rollup: Rss, Pss (shared pages split between the processes that map
 them) and Uss (pages no other process shares), so N workers can be checked for N copies.
 
-Run: .venv/bin/python bench/serve.py [--data DIR] [--passages 100000] [--workers 2]
+Run: .venv/bin/python -m bench.serve [--data DIR] [--passages 100000] [--workers 2]
      [--threads 8] [--clients 1,8] [--duration 60] [--server waitress|werkzeug]
      [--root /work/main]   (--root: serve that checkout's code, for a before/after)
      [--first-requests 10]   (start-up race: N starts each on a new and an existing database)
@@ -296,7 +296,6 @@ def build_scaled(data: Path, passages: int) -> None:
     if (index_dir / "CURRENT").exists():
         print(f"reusing the index in {index_dir}", flush=True)
         return
-    sys.path.insert(0, str(ROOT))
     from bench.query import build
 
     began = time.perf_counter()

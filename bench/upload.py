@@ -11,7 +11,7 @@ port (default 18150), over a fresh data directory holding the bundled sample cor
 
 The ingest runs in the job runner process (``webui.job_runner``), as in production.
 
-Run: .venv/bin/python bench/upload.py [--files 100] [--searchers 2] [--port 18150] [--keep]
+Run: .venv/bin/python -m bench.upload [--files 100] [--searchers 2] [--port 18150] [--keep]
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import http.client
 import json
 import shutil
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -30,7 +29,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 SAMPLE = ROOT / "webui" / "sample_corpus"
 QUERIES = ["frontex", "asylum", '"european union"', "readmission", "border", "person:merkel", "migration policy"]

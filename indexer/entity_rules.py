@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
-from .gazetteer import clean_surface
+from .gazetteer import canonical_name, clean_surface, lookup
 from .gazetteer import fold as _fold
 from .ner import Entity
 
@@ -282,3 +282,173 @@ def hidden_before(old: RuleSet, rule: EntityRule) -> bool:
     """True when ``rule``'s entity was hidden under ``old`` (its passages are then not found
     through the index by name: the document store's entity list is searched instead)."""
     return old.resolve(rule.label, rule.name) is None
+
+
+# queries ------------------------------------------------------------------------------------
+
+#: query prefix -> the labels its values are names of ("entity": any label)
+QUERY_FIELDS: dict[str, tuple[str, ...]] = {"person": ("PERSON",), "org": ("ORG",), "place": ("GPE", "LOC")}
+#: the prefix that holds names of a label (a retyped entity is searched where it now is)
+_FIELD_OF = {label: name for name, labels in QUERY_FIELDS.items() for label in labels}
+#: an entity clause, or a quoted phrase (skipped: a prefix inside one is a word of the phrase)
+_ENTITY_VALUE_RE = re.compile(
+    r'(?P<phrase>"[^"]*")|(?:(?<=^)|(?<=[\s(+\-]))(?P<prefix>person|org|place|entity):(?P<value>"[^"]*"|[^\s()"]+)',
+    re.IGNORECASE,
+)
+#: a value with any of these is a pattern, a range, a fuzzy term or boosted: left as typed
+_NOT_A_NAME = set("*?[]{}~^\\")
+
+
+@dataclass(frozen=True)
+class NameRewrite:
+    """One entity clause of a query read through the rules: ``typed`` (in ``field``) stands for
+    ``label`` ``now`` (it was ``was``, the gazetteer's name for it); ``action`` says why.
+    ``searched`` is False when the clause is left as typed: the entity is hidden, or is now of
+    a label the clause's field does not hold (``org:X`` after X was retyped PERSON asks for an
+    organisation; the note names the clause that finds the person)."""
+
+    field: str
+    typed: str
+    label: str
+    was: str
+    now: str
+    action: str
+    searched: bool = True
+
+    @property
+    def clause(self) -> str:
+        """The clause that searches the entity where its label now is."""
+        field = self.field if self.field == "entity" else _FIELD_OF.get(self.label, "entity")
+        name = " ".join(self.now.replace('"', " ").split())
+        return f'{field}:"{name}"'
+
+    @property
+    def message(self) -> str:
+        """A line for the results page and the API."""
+        if self.action == "hide":
+            return f"{self.typed} is marked as not an entity: no passage counts it as one"
+        if not self.searched:
+            return f"{self.typed} is now a {self.label}, which {self.field}: does not hold: search {self.clause}"
+        if self.action == "split":
+            return f"{self.typed} is no longer counted as {self.was}: showing {self.now} alone"
+        if self.action == "retype":
+            return f"{self.typed} is now a {self.label}: showing {self.now} as one"
+        if self.action == "rename":
+            return f"{self.typed} is now called {self.now}: showing {self.now}"
+        return f"{self.typed} is now part of {self.now}: showing {self.now}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able dict (with the message)."""
+        return {
+            "field": self.field,
+            "typed": self.typed,
+            "label": self.label,
+            "was": self.was,
+            "now": self.now,
+            "action": self.action,
+            "searched": self.searched,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class QueryRewrite:
+    """A query with its entity clauses read through the rules: the text to search, what changed,
+    and the names the query analyzer takes as they are (``indexer.schema.exact_names``)."""
+
+    query: str
+    notes: tuple[NameRewrite, ...] = ()
+    exact: frozenset[str] = frozenset()
+
+
+def _first_action(rules: RuleSet, label: str, name: str, surface: str) -> str:
+    """What the first rule met on the way from (label, name) does (for the note)."""
+    key = (label, fold(name))
+    detached = rules._splits.get(key)
+    if detached and surface and fold(clean_surface(surface)) in detached:
+        return "split"
+    rule = rules._by_key.get(key)
+    return rule.action if rule is not None else ""
+
+
+def _candidate_labels(rules: RuleSet, prefix: str, name: str) -> list[str]:
+    """The labels a value of ``prefix`` may be a name of: the field's own, or for ``entity:``
+    the gazetteer's label of the name, then every label a rule names it with."""
+    if prefix in QUERY_FIELDS:
+        return list(QUERY_FIELDS[prefix])
+    found = lookup(name)
+    labels = [found[1]] if found else []
+    key = fold(name)
+    labels.extend(sorted({r.label for r in rules.rules if fold(r.name) == key}))
+    return list(dict.fromkeys(labels))
+
+
+def resolve_name(rules: RuleSet, prefix: str, typed: str) -> NameRewrite | None:
+    """What the entity name ``typed`` in a ``prefix:`` clause means under ``rules`` (None: what
+    the gazetteer says, as without rules). The name is read as the tagger reads a mention (its
+    gazetteer canonical name, ``typed`` as the surface), then resolved as the mentions are."""
+    surface = clean_surface(typed)
+    if not surface:
+        return None
+    was = canonical_name(surface)
+    for label in _candidate_labels(rules, prefix.lower(), was):
+        found = rules.resolve(label, was, surface)
+        if found is None:
+            return NameRewrite(prefix.lower(), typed, label, was, was, "hide", searched=False)
+        if found[0] == label and fold(found[1]) == fold(was):
+            continue
+        field = prefix.lower()
+        searched = field not in QUERY_FIELDS or found[0] in QUERY_FIELDS[field]
+        return NameRewrite(field, typed, found[0], was, found[1], _first_action(rules, label, was, surface), searched)
+    return None
+
+
+def rewrite_query(text: str, rules: RuleSet) -> QueryRewrite:
+    """``text`` with each ``person:``, ``org:``, ``place:`` and ``entity:`` name replaced by what
+    it now is under ``rules``: after a merge of A into B, ``org:A`` searches B; a detached
+    alias searches the alias alone. A clause whose entity is hidden, or is now of a label its
+    field does not hold (retyped), is left as typed, with a note. Patterns, ranges, fuzzy and
+    boosted values are left as typed."""
+    if not rules or not text:
+        return QueryRewrite(text)
+    notes: list[NameRewrite] = []
+    exact: set[str] = set()
+
+    def replace_value(match: re.Match) -> str:
+        if match.group("phrase"):
+            return match.group(0)
+        prefix, raw = match.group("prefix"), match.group("value")
+        typed = raw[1:-1] if raw.startswith('"') else raw
+        if not typed.strip() or _NOT_A_NAME & set(typed):
+            return match.group(0)
+        found = resolve_name(rules, prefix, typed)
+        if found is None:
+            return match.group(0)
+        notes.append(found)
+        if not found.searched:
+            return match.group(0)
+        exact.add(found.now)
+        return found.clause
+
+    rewritten = _ENTITY_VALUE_RE.sub(replace_value, text)
+    return QueryRewrite(rewritten, tuple(dict.fromkeys(notes)), frozenset(exact))
+
+
+def rewrite_entity_filters(filters: Mapping[str, Any] | None, rules: RuleSet) -> tuple[dict[str, Any] | None, set[str]]:
+    """The search filters with each ``entity`` value read through ``rules`` as an ``entity:``
+    clause is (a facet's value is an indexed name: a detached alias there is itself, not its
+    old gazetteer entry), and the names to take as they are (``indexer.schema.exact_names``)."""
+    if not filters or not rules or not filters.get("entity"):
+        return (dict(filters) if filters else None), set()
+    values = filters["entity"]
+    many = isinstance(values, (list, tuple, set))
+    out: list[Any] = []
+    exact: set[str] = set()
+    for value in values if many else [values]:
+        found = resolve_name(rules, "entity", str(value)) if isinstance(value, str) else None
+        if found is None or not found.searched:
+            out.append(value)
+            continue
+        out.append(found.now)
+        exact.add(found.now)
+    return {**filters, "entity": out if many else out[0]}, exact

@@ -50,6 +50,10 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
+    #: unchanged files read and tagged again (``force``, or another tagger than theirs)
+    retagged: list[str] = field(default_factory=list)
+    #: why they were, in words ("" when none was)
+    retag_reason: str = ""
     tagger: str = ""
     fallback: bool = False
     passages: int = 0
@@ -61,6 +65,66 @@ class IngestReport:
         data = asdict(self)
         data["failed"] = [{"path": p, "reason": r} for p, r in self.failed]
         return data
+
+
+#: the version of Glossa's own tagging rules (indexer.ner's rules around the model: the
+#: gazetteer ruler, qualified aliases, money patterns, canonical names). Raise it when they
+#: change what is tagged: documents tagged under another version are tagged again by the
+#: next ``ingest``. The gazetteer's content is part of the version by itself (its hash).
+TAGGING_RULES_VERSION = "1"
+#: the name a document tagged without a spaCy model records as its tagger's
+FALLBACK_TAGGER = "rule-based fallback"
+
+
+def tagging_rules_version() -> str:
+    """:data:`TAGGING_RULES_VERSION` and the gazetteer's content hash (``1+gazetteer.1a2b3c4d5e6f``)."""
+    from .gazetteer import DATA_FILE
+
+    try:
+        digest = file_hash(DATA_FILE)[:12]
+    except OSError:
+        digest = "missing"
+    return f"{TAGGING_RULES_VERSION}+gazetteer.{digest}"
+
+
+def _model_version(name: str) -> str | None:
+    """The version of the spaCy model ``name`` (an installed package or a model folder), read
+    from its metadata without loading it; None when there is no such model."""
+    import importlib.util
+    import json
+    from importlib import metadata
+
+    folder = Path(name).expanduser()
+    if folder.is_dir():
+        try:
+            return str(json.loads((folder / "meta.json").read_text(encoding="utf-8")).get("version") or "?")
+        except (OSError, ValueError, AttributeError):
+            return "?"
+    try:
+        if importlib.util.find_spec(name) is None:
+            return None
+        return metadata.version(name)
+    except (ImportError, ValueError, metadata.PackageNotFoundError):
+        return None
+
+
+def expected_tagger(model: str | None) -> str:
+    """The tagger an ingest with ``model`` will run, as :func:`tagger_identity` names it,
+    found without loading spaCy (the first model of ``model`` or the defaults that is installed)."""
+    from .ner import DEFAULT_MODELS
+
+    for name in [model] if model else list(DEFAULT_MODELS):
+        version = _model_version(name)
+        if version is not None:
+            return f"spaCy {name} {version}; rules {tagging_rules_version()}"
+    return f"{FALLBACK_TAGGER}; rules {tagging_rules_version()}"
+
+
+def tagger_identity(tagger: EntityTagger) -> str:
+    """What the manifest records as the tagger of a document: the spaCy model and its version
+    (or the rule-based fallback) and the tagging rules version."""
+    name = FALLBACK_TAGGER if tagger.fallback else tagger.description.split(" (", 1)[0]
+    return f"{name}; rules {tagging_rules_version()}"
 
 
 def file_hash(path: Path) -> str:
@@ -131,8 +195,14 @@ def ingest(
     on_file: Callable[[str, str | None, str, str], None] | None = None,
     entity_rules: RuleSet | None = None,
     backend: str | None = None,
+    force: bool = False,
 ) -> IngestReport:
     """Bring the index and document store of ``data_dir`` up to date with ``paths``.
+
+    A file whose content is unchanged is skipped, unless ``force`` or the tagger that tagged
+    it is not the one this ingest runs (another spaCy model or version, or other tagging rules:
+    :func:`expected_tagger`; each document's is in the manifest): then it is read and tagged
+    again (``report.retagged``, with ``report.retag_reason``).
 
     ``on_file(path, doc_id, result, reason)`` is called as each planned file is done (result
     ``added``, ``updated`` or ``failed``; files found unchanged are only in the report), before
@@ -159,7 +229,9 @@ def ingest(
         store = DocumentStore(data)
         store.recover(discard=True)
         manifest = store.manifest()
-        plan = _plan(_files(paths, report), manifest, report)
+        plan = _plan(_files(paths, report), manifest, report, force=force, tagger=expected_tagger(model))
+        if report.retag_reason and progress:
+            print(report.retag_reason, file=sys.stderr)
         if prune:
             seen = {key for key, _, _ in plan} | {source_key(manifest[d]) for d in report.unchanged}
             report.pruned = sorted(
@@ -226,11 +298,19 @@ def optimize(data_dir: str | os.PathLike) -> tuple[int, int] | None:
         return optimize_index(data / "index")
 
 
-def _plan(files: list[Path], manifest: dict[str, dict[str, Any]], report: IngestReport) -> list[PlanItem]:
-    """(path, content hash, doc id) of the files that are new or changed; ids stay stable."""
+def _plan(
+    files: list[Path],
+    manifest: dict[str, dict[str, Any]],
+    report: IngestReport,
+    force: bool = False,
+    tagger: str | None = None,
+) -> list[PlanItem]:
+    """(path, content hash, doc id) of the files that are new or changed, or unchanged but to
+    be tagged again (``force``, or tagged by another tagger than ``tagger``); ids stay stable."""
     by_path = {source_key(entry): doc_id for doc_id, entry in manifest.items()}
     taken = set(manifest)
     plan = []
+    before: dict[str, int] = {}
     for path in files:
         key = str(path)
         try:
@@ -240,13 +320,31 @@ def _plan(files: list[Path], manifest: dict[str, dict[str, Any]], report: Ingest
             continue
         doc_id = by_path.get(key)
         if doc_id is not None and manifest[doc_id].get("source_hash") == digest:
-            report.unchanged.append(doc_id)
-            continue
+            had = manifest[doc_id].get("tagger") or ""
+            if not force and (tagger is None or had == tagger):
+                report.unchanged.append(doc_id)
+                continue
+            report.retagged.append(doc_id)
+            before[had] = before.get(had, 0) + 1
         if doc_id is None:
             doc_id = corpus.make_doc_id(path.stem, taken)
             taken.add(doc_id)
         plan.append((key, digest, doc_id))
+    if report.retagged:
+        report.retag_reason = _retag_reason(len(report.retagged), before, tagger, force)
     return plan
+
+
+def _retag_reason(count: int, before: dict[str, int], tagger: str | None, force: bool) -> str:
+    """Why ``count`` unchanged documents are tagged again, in words."""
+    what = f"{count} unchanged document{'s' if count != 1 else ''}"
+    if force:
+        return f"--force: reading and tagging {what} again."
+    was = "; ".join(
+        f"{n} by {name or 'an earlier Glossa that did not record its tagger'}"
+        for name, n in sorted(before.items(), key=lambda item: -item[1])
+    )
+    return f"The entity tagger changed: re-tagging {what} (tagged {was}; now {tagger})."
 
 
 class _IndexWriter(threading.Thread):
@@ -319,9 +417,11 @@ def _run(
 ) -> None:
     """Read, tag and index the planned files into a new generation, then swap it in."""
     tagger = None
+    tagged_by = ""
     if plan:  # a removal only (remove_documents) needs no model
         tagger = EntityTagger(model, workers=workers)
         report.tagger, report.fallback = tagger.description, tagger.fallback
+        tagged_by = tagger_identity(tagger)
         if progress:
             print(f"entity tagger: {tagger.description}", file=sys.stderr)
     # forks (if it does) before any thread starts or the index writer takes its lock
@@ -353,6 +453,7 @@ def _run(
             changed.append(document.doc_id)
             entry = stored.summary().to_dict()
             entry.update(source_fields(outcome.key))
+            entry["tagger"] = tagged_by
             manifest[document.doc_id] = entry
             (report.added if is_new else report.updated).append(document.doc_id)
             report.entities += len(found)

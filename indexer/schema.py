@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from whoosh.analysis import (
     CharsetFilter,
     Filter,
@@ -13,7 +17,7 @@ from whoosh.analysis import (
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.support.charset import accent_map
 
-from .gazetteer import canonical_name, fold
+from .gazetteer import canonical_name, clean_surface, fold
 from .whoosh_internals import apply_column_cache_fix
 
 apply_column_cache_fix()  # a speed fix of Whoosh's column reader, when its check passes
@@ -28,12 +32,41 @@ ENTITY_FIELDS: dict[str, tuple[str, ...]] = {
 VALUE_SEP = "\n"
 
 
+#: folded names a query's entity clauses hold as they are (set by :func:`exact_names`)
+_EXACT: ContextVar[frozenset[str]] = ContextVar("glossa_exact_entity_names", default=frozenset())
+
+
+@contextmanager
+def exact_names(names: Iterable[str]) -> Iterator[None]:
+    """While the block runs (in this thread or task), the entity names ``names`` in a query are
+    taken as they are instead of as the gazetteer entry they are an alias of: the entity
+    correction rules have said what they stand for (indexer.entity_rules.rewrite_query), e.g.
+    an alias an editor detached from its entry."""
+    token = _EXACT.set(frozenset(fold(clean_surface(name)) for name in names))
+    try:
+        yield
+    finally:
+        _EXACT.reset(token)
+
+
 class CanonicalFilter(Filter):
-    """Maps each value to its folded canonical name, so aliases (BiH, the EU) meet."""
+    """Entity names as their folded canonical name, so aliases (BiH, the EU) meet.
+
+    At index time a value is an entity's name as already resolved (the tagger's gazetteer
+    canonical name, then the editors' correction rules: indexer.entity_rules), so it is only
+    cleaned and folded: a name a rule gave (an alias detached from its gazetteer entry, a rename) stays
+    what the rule made it. At query time a name typed is mapped to the canonical name of the
+    gazetteer entry it is an alias of, except the names :func:`exact_names` holds.
+    """
 
     def __call__(self, tokens):
+        exact = _EXACT.get()
         for token in tokens:
-            token.text = fold(canonical_name(token.text.strip()))
+            text = clean_surface(token.text)
+            if getattr(token, "mode", "") == "index" or (exact and fold(text) in exact):
+                token.text = fold(text)
+            else:
+                token.text = fold(canonical_name(text))
             if token.text:
                 yield token
 

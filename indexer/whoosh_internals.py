@@ -32,6 +32,9 @@ Whoosh):
 - :func:`bm25f_parameters` (searcher, weighting, field, term bytes) -> (B, K1).
 - :func:`multiterm_words` (query, reader) -> the words a prefix, wildcard or fuzzy term expands to.
 - :func:`subsearcher_offset` (searcher, sub-searcher) -> the sub-searcher's first document number.
+- :func:`segment_counts` (index) -> (segments, whether any has deleted records), for
+  ``indexer.writer.optimize_index``: the index's segment list (private ``_segments``), else the
+  leaf readers of Whoosh's public reader.
 - :class:`FastPhrase`: a :class:`whoosh.query.Phrase` whose matcher checks positions as plain ints.
 - :func:`apply_column_cache_fix`: the per-document reader caches a missing column too.
 """
@@ -505,6 +508,33 @@ def subsearcher_offset(searcher: Any, sub: Any) -> int | None:
         if candidate is sub:
             return int(offset)
     return None
+
+
+def segment_counts(ix: Any) -> tuple[int, bool]:
+    """(number of segments, whether any segment has deleted records) of a Whoosh index.
+
+    Read from the index's own segment list (``FileIndex._segments``, private and cheap: no
+    reader is opened); when that name is gone or gives something else, from Whoosh's public
+    reader: one leaf reader per segment, each answering ``has_deletions``."""
+    private = getattr(ix, "_segments", None)
+    if callable(private):
+        try:
+            segments = list(private())
+            return len(segments), any(bool(s.has_deletions()) for s in segments)
+        except Exception:  # a changed private name or shape: ask the public reader instead
+            log.debug("Index._segments() unusable; counting segments through the public reader", exc_info=True)
+    return _public_segment_counts(ix)
+
+
+def _public_segment_counts(ix: Any) -> tuple[int, bool]:
+    """:func:`segment_counts` through Whoosh's public reader (an empty index has no segment)."""
+    from whoosh.reading import EmptyReader
+
+    with ix.reader() as reader:
+        if isinstance(reader, EmptyReader):
+            return 0, False
+        leaves = [leaf for leaf, _offset in reader.leaf_readers()]
+        return len(leaves), any(bool(leaf.has_deletions()) for leaf in leaves)
 
 
 # -- phrases -------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from corpus.models import Document
 
 from .ner import Entity
 from .schema import ENTITY_FIELDS, VALUE_SEP, make_schema
+from .whoosh_internals import segment_counts
 
 CURRENT = "CURRENT"
 #: where older versions journalled annotation tag updates; removed on sight (see strip_tags)
@@ -258,13 +259,13 @@ def optimize_index(index_dir: str | os.PathLike) -> tuple[int, int] | None:
     ix = open_index(root)
     if ix is None:
         return None
-    before = len(ix._segments())
-    if before <= 1 and not any(s.has_deletions() for s in ix._segments()):
+    before, deletions = segment_counts(ix)
+    if before <= 1 and not deletions:
         return before, before
     generation = new_generation(root, copy=True)
     new_ix = whoosh_index.open_dir(str(generation))
     new_ix.writer().commit(optimize=True)
-    after = len(new_ix._segments())
+    after = segment_counts(new_ix)[0]
     with swap_lock(root):
         activate(root, generation)
     return before, after

@@ -64,16 +64,25 @@ def doc_info(doc_id: str) -> dict | None:
     return {"title": doc.title, "page_for": page_for}
 
 
+def removed_documents(items: list) -> dict:
+    """The removed documents among those of ``items`` (by id), for the exports to mark."""
+    if not items:
+        return {}
+    return export.removed_map(services.get_annotation_service().removed_documents())
+
+
 def export_payload(fmt: str, items: list, histories: dict | None = None) -> tuple[str, str, str]:
     """(text, content type, file name) of the annotations in one export format; JSON-LD
     carries `histories` (annotation id -> anchor history) as ``glossa:history``."""
     if fmt not in EXPORT_TYPES:
         abort(400, description="Parameter 'format' must be jsonld, csv or markdown.")
     mime, name = EXPORT_TYPES[fmt]
+    removed = removed_documents(items)
     if fmt == "jsonld":
-        text = json.dumps(export.export_jsonld(items, base_url(), histories=histories), ensure_ascii=False, indent=2)
+        collection = export.export_jsonld(items, base_url(), histories=histories, removed=removed)
+        text = json.dumps(collection, ensure_ascii=False, indent=2)
     elif fmt == "csv":
-        text = export.export_csv(items, base_url(), passage_for, doc_info)
+        text = export.export_csv(items, base_url(), passage_for, doc_info, removed=removed)
     else:
-        text = export.export_markdown(items, base_url(), doc_info)
+        text = export.export_markdown(items, base_url(), doc_info, removed=removed)
     return text, mime, name

@@ -341,6 +341,14 @@ SETTINGS: tuple[Setting, ...] = (
         "its compressed size, is refused as a zip bomb.",
         check=_byte_size,
     ),
+    Setting(
+        "UPLOAD_JOB_KEEP_HOURS",
+        168,
+        "Hours a finished upload or removal job (its page, its API resource and any files it left "
+        "waiting) is kept after it ends; older ones are removed when the job runner starts and after "
+        "each job, and their page and /api/jobs/<id> answer 404.",
+        check=_whole(1, 87_600),
+    ),
     # --- end of upload settings ----------------------------------------------------------
     Setting(
         "SEARCH_BACKEND",

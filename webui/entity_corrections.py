@@ -19,12 +19,23 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_app_context
 
 from annotations.base import AnnotationError
 from annotations.entity_rules import EntityRuleStore, RuleRecord
-from indexer.entity_rules import EntityRule, RuleError, RuleSet, hidden_before, lookup_names, parse_rule
+from indexer.entity_rules import (
+    EntityRule,
+    QueryRewrite,
+    RuleError,
+    RuleSet,
+    hidden_before,
+    lookup_names,
+    parse_rule,
+    rewrite_entity_filters,
+    rewrite_query,
+)
 from indexer.gazetteer import clean_surface, fold
+from indexer.schema import exact_names
 from indexer.store import EntityCount
 
 from . import services
@@ -194,6 +205,71 @@ class CorrectedStore:
         """Every entity as corrected, with mentions and documents."""
         version, _, rules = current()
         return corrected_index(self._store, rules, version)
+
+
+# queries -----------------------------------------------------------------------------------
+
+
+def query_rewrite(query: str) -> QueryRewrite:
+    """``query`` read through the rules in force (``org:EASO`` after EASO was merged into EUAA
+    searches EUAA); outside an app context, or without rules, the query as it is."""
+    if not query or not has_app_context():
+        return QueryRewrite(query)
+    return rewrite_query(query, current()[2])
+
+
+class RewrittenResults:
+    """Search results of a rewritten query: the results' own attributes, the query as typed,
+    and ``rewrites`` (what each changed entity clause now means) in ``to_dict`` too."""
+
+    def __init__(self, results: Any, typed: str, rewrite: QueryRewrite) -> None:
+        self._results = results
+        self.query = typed
+        self.rewritten_query = rewrite.query
+        self.rewrites = [note.to_dict() for note in rewrite.notes]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._results, name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The results' dict with ``query`` as typed, ``rewritten_query`` and ``rewrites``."""
+        data = self._results.to_dict()
+        data.update(query=self.query, rewritten_query=self.rewritten_query, rewrites=self.rewrites)
+        return data
+
+
+class RuledSearcher:
+    """A searcher whose queries' entity clauses mean what the entity rules in force make of
+    the names (:func:`indexer.entity_rules.rewrite_query`); everything else is the searcher's."""
+
+    def __init__(self, searcher: Any) -> None:
+        self._searcher = searcher
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._searcher, name)
+
+    def search(self, query: str, *args: Any, **options: Any) -> Any:
+        """``searcher.search`` of the rewritten query (and ``entity`` filter values read the
+        same way); results say what was rewritten."""
+        rewrite = query_rewrite(query)
+        exact = set(rewrite.exact)
+        if options.get("filters") and has_app_context():
+            options["filters"], names = rewrite_entity_filters(options["filters"], current()[2])
+            exact |= names
+        with exact_names(exact):
+            results = self._searcher.search(rewrite.query, *args, **options)
+        return RewrittenResults(results, query, rewrite) if rewrite.notes else results
+
+    def highlighter(self, query: str) -> Any:
+        """What the rewritten query marks in a passage (the reader's marks)."""
+        rewrite = query_rewrite(query)
+        with exact_names(rewrite.exact):
+            return self._searcher.highlighter(rewrite.query)
+
+
+def ruled(searcher: Any) -> RuledSearcher:
+    """``searcher`` with the entity rules in force applied to its queries."""
+    return searcher if isinstance(searcher, RuledSearcher) else RuledSearcher(searcher)
 
 
 # changes ------------------------------------------------------------------------------------

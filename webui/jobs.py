@@ -15,6 +15,10 @@ new index generation switched in atomically; searches keep using the live one me
 second runner finds the lock taken and exits; a runner re-reads the queue after letting go of
 the lock, so no job is left behind. A job found ``running`` by a runner that holds the lock was
 cut off (the server stopped) and is run again.
+
+Finished jobs are kept ``UPLOAD_JOB_KEEP_HOURS`` (a setting) after they end, then pruned with
+what they left in ``DATA/uploads/incoming/`` (:meth:`JobStore.prune`: when a runner starts and
+after each job it runs); the page and ``/api/jobs/<id>`` of a pruned job answer 404 and say why.
 """
 
 from __future__ import annotations
@@ -53,7 +57,10 @@ RUNNER_SETTINGS = (
     "BASE_URL",
     "INGEST_FILE_TIMEOUT",
     "INGEST_FILE_MEMORY",
+    "UPLOAD_JOB_KEEP_HOURS",
 )
+#: hours a finished job is kept when no setting says (UPLOAD_JOB_KEEP_HOURS's default)
+KEEP_HOURS = 168
 #: seconds before a waiting job's page may start another runner
 RESTART_PAUSE = 5.0
 #: seconds between tries while another ingest (``glossa ingest``) holds the data directory
@@ -144,6 +151,81 @@ class JobStore:
     def pending(self) -> list[dict[str, Any]]:
         """Jobs not finished (queued or running), oldest first."""
         return [j for j in self.all() if j.get("status") in ("queued", "running")]
+
+    def prune(self, keep_seconds: float, now: float | None = None) -> list[str]:
+        """Remove the jobs finished (done or failed) more than ``keep_seconds`` ago, with their
+        folder in ``incoming/``; also incoming folders and unfinished job writes (``.tmp``) no
+        job owns that were last changed that long ago (a runner killed mid-job leaves them).
+        Queued and running jobs are never removed. Returns the ids of the jobs removed."""
+        now = time.time() if now is None else now
+        cutoff = now - keep_seconds
+        removed: list[str] = []
+        for job in self.all():
+            if job.get("status") not in ("done", "failed") or _finished_at(job) > cutoff:
+                continue
+            with contextlib.suppress(OSError, KeyError):
+                self._path(job["id"]).unlink()
+                removed.append(job["id"])
+            shutil.rmtree(self.incoming / job["id"], ignore_errors=True)
+        owned = {path.stem for path in self.jobs_dir.glob("*.json")} if self.jobs_dir.is_dir() else set()
+        for folder in self.incoming.iterdir() if self.incoming.is_dir() else ():
+            if folder.name not in owned and _changed_before(folder, cutoff):
+                if folder.is_dir():
+                    shutil.rmtree(folder, ignore_errors=True)
+                else:
+                    with contextlib.suppress(OSError):
+                        folder.unlink()
+        for tmp in self.jobs_dir.glob(".*.tmp") if self.jobs_dir.is_dir() else ():
+            if _changed_before(tmp, cutoff):
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+        if removed:
+            log.info("pruned %d finished job(s) older than %.0f hours", len(removed), keep_seconds / 3600)
+        return removed
+
+
+def _finished_at(job: dict[str, Any]) -> float:
+    """When a finished job ended (POSIX seconds); its creation when that is unknown, and
+    +infinity (never pruned) when neither time can be read."""
+    for key in ("finished", "created"):
+        try:
+            return datetime.fromisoformat(str(job.get(key))).timestamp()
+        except ValueError:
+            continue
+    return float("inf")
+
+
+def _changed_before(path: Path, cutoff: float) -> bool:
+    try:
+        return path.stat().st_mtime < cutoff
+    except OSError:
+        return False
+
+
+def keep_seconds(app) -> float:
+    """How long ``app`` keeps finished jobs (UPLOAD_JOB_KEEP_HOURS), in seconds."""
+    hours = app.config.get("UPLOAD_JOB_KEEP_HOURS")
+    return float(KEEP_HOURS if hours is None else hours) * 3600
+
+
+def prune_jobs(app) -> list[str]:
+    """:meth:`JobStore.prune` of ``app``'s data directory with its setting; never raises (a
+    failed prune is logged, and the next one tries again)."""
+    try:
+        return JobStore(app.config["DATA_DIR"]).prune(keep_seconds(app))
+    except Exception:  # noqa: BLE001 - pruning is housekeeping: it must not stop a job
+        log.exception("pruning old upload jobs failed")
+        return []
+
+
+def gone_message(app, job_id: str) -> str:
+    """What the page and the API say for a job id they do not find."""
+    hours = keep_seconds(app) / 3600
+    kept = f"{hours / 24:g} days" if hours % 24 == 0 else f"{hours:g} hours"
+    return (
+        f"There is no job {job_id!r}: it never existed, or it finished more than {kept} ago and was "
+        "removed (setting UPLOAD_JOB_KEEP_HOURS). Recent jobs are listed on the upload page and at /api/jobs."
+    )
 
 
 def summarize(job: dict[str, Any]) -> dict[str, int]:
@@ -256,12 +338,14 @@ def run_queue(app) -> int:
         with _runner_lock(data) as got:
             if not got:
                 return ran
+            prune_jobs(app)  # finished jobs past UPLOAD_JOB_KEEP_HOURS, and what they left
             while True:
                 waiting = jobs.pending()
                 if not waiting:
                     break
                 run_job(app, jobs, waiting[0])
                 ran += 1
+                prune_jobs(app)
         if not jobs.pending():  # a job written while we let go of the lock: take it again
             return ran
 

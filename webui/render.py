@@ -83,10 +83,10 @@ def _search_highlighter(query: str | None) -> Highlighter | None:
         return None
     from indexer.search import QueryError
 
-    from . import services
+    from . import entity_corrections, services
 
     try:
-        found = services.get_searcher().highlighter(query)
+        found = entity_corrections.ruled(services.get_searcher()).highlighter(query)
     except (QueryError, KeyError, RuntimeError, AttributeError):
         return None
     return found if isinstance(found, Highlighter) else None

@@ -1,12 +1,7 @@
 """The gold reader of bench/realdocs.py on a segmentation TEI in the shape of the real ones
 (lines taken from /work/shared/realdocs/pdf-segmentation, cut down to two pages and a tail)."""
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-
-from realdocs_gold import compact, read_gold, similarity, token_f1, words  # noqa: E402
+from bench.realdocs_gold import compact, read_gold, similarity, token_f1, words
 
 TEI = """<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc><titleStmt>
 <title level="a">Historisieren und/oder überwinden?</title></titleStmt></fileDesc></teiHeader>

@@ -1,15 +1,12 @@
 """The known-item measure of bench/realdocs.py: queries made from the reference text alone,
 ranked by a real on-disk index of the documents read."""
 
-import sys
 from pathlib import Path
 
+from bench.realdocs import KNOWN_WORDS, known_item, known_queries
+from corpus.pdf import read_pdf
+
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "bench"))
-
-from realdocs import KNOWN_WORDS, known_item, known_queries  # noqa: E402
-
-from corpus.pdf import read_pdf  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 

@@ -72,7 +72,9 @@ def test_merge_from_the_reader_then_one_org_query_finds_both(tab):
     merged = passages(page, "org:EUAA")
     assert merged == euaa | easo
     expect(page.locator(".hit .snippet").filter(has_text="EASO").first).to_be_visible()
-    assert passages(page, "org:EASO") == set()
+    # and org:EASO means what EASO now is, saying so
+    assert passages(page, "org:EASO") == merged
+    expect(page.locator(".notice.rewritten")).to_have_text("EASO is now part of EUAA: showing EUAA")
 
     # /entities lists the correction; undoing it brings both names back
     page.goto("/entities?type=ORG")

@@ -47,13 +47,13 @@ from flask import Blueprint, Response, abort, g, request
 from flask.blueprints import BlueprintSetupState
 from werkzeug.routing import BaseConverter
 
-from annotations import model
+from annotations import export, model
 from annotations.base import AnnotationError
 from annotations.models import STATUSES, VISIBILITIES
 from annotations.validation import MAX_DOC_ID, place_quote
 
 from .. import services
-from ..annotation_lists import base_url, export_payload, visible_annotations
+from ..annotation_lists import base_url, export_payload, removed_documents, visible_annotations
 from ..params import MAX_LIMIT, int_param
 
 bp = Blueprint("api_annotations", __name__)
@@ -165,7 +165,8 @@ def collection():
     offset = int_param("offset", 0, 0, 10**9)
     items = visible_annotations(filters, limit, offset)
     cid = base_url() + request.full_path.rstrip("?")
-    return ld_response(model.collection_jsonld(items, base_url(), collection_id=cid))
+    collection = model.collection_jsonld(items, base_url(), collection_id=cid)
+    return ld_response(export.mark_removed_jsonld(collection, items, removed_documents(items)))
 
 
 @bp.post("/annotations")

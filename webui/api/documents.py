@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, jsonify, request, url_for
 
-from .. import intake, jobs, presenters, services
+from .. import entity_corrections, intake, jobs, presenters, services
 from ..params import FILTER_PARAMS, MAX_PAGE, MAX_PAGELEN, int_param, query_too_long
 from ..roles import require_role
 from .openapi import build_spec
@@ -39,7 +39,7 @@ def run_search(searcher, query: str, page: int, pagelen: int, filters: dict[str,
     from indexer.search import QueryError
 
     try:
-        results = searcher.search(query, page=page, pagelen=pagelen, filters=filters or None)
+        results = entity_corrections.ruled(searcher).search(query, page=page, pagelen=pagelen, filters=filters or None)
     except QueryError as exc:
         raise presenters.LookupFailed(400, f"Cannot understand the query {_short(query)}: {exc}") from None
     if results.total and page > results.pages:

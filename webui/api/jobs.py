@@ -28,7 +28,7 @@ def job(job_id: str):
     store = jobs.JobStore(current_app.config["DATA_DIR"])
     found = store.get(job_id)
     if found is None:
-        abort(404, description=f"There is no job {job_id!r}; see /api/jobs.")
-    if found["status"] in ("queued", "running"):
+        abort(404, description=jobs.gone_message(current_app, job_id))
+    if found.get("status") in ("queued", "running"):
         jobs.ensure_runner(current_app._get_current_object())  # type: ignore[attr-defined]  # e.g. after a server restart
     return jsonify(jobs.public(found))

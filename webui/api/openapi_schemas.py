@@ -160,6 +160,27 @@ SEARCH_RESULTS = obj(
         },
         "relaxed_message": OPT_STR,
         "facet_more": {"type": "object", "description": "per facet, how many entries the top list left off"},
+        "rewritten_query": {
+            "type": "string",
+            "description": "present when entity corrections changed what an entity clause means: the query searched",
+        },
+        "rewrites": array(
+            obj(
+                {
+                    "field": STR,
+                    "typed": STR,
+                    "label": STR,
+                    "was": STR,
+                    "now": STR,
+                    "action": STR,
+                    "searched": {"type": "boolean"},
+                    "message": STR,
+                },
+                description="an entity clause read through the entity corrections: what was typed, what it now "
+                "is (after a merge, a rename, a retype, a detached alias; hide: not an entity), whether the query searched "
+                "that (not for a hidden entity, or one now of a label the clause's field does not hold) and a line saying so",
+            )
+        ),
     },
     description="One page of search results, grouped by document.",
 )

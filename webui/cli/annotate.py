@@ -236,10 +236,15 @@ def annotations_import(file: str) -> None:
     app = _app()
     with app.app_context():
         try:
-            report = import_jsonld(data, _service())
+            report = import_jsonld(data, _service(), in_corpus=set(services.get_store().manifest()))
         except AnnotationError as exc:
             raise _error(f"Cannot import {file}: {exc.message}") from None
     click.echo(f"Imported {report.imported}, skipped {report.skipped} already present, {len(report.errors)} refused.")
+    if report.removed:
+        click.echo(
+            f"Marked {len(report.removed)} document(s) removed again, as the export said "
+            f"({', '.join(report.removed[:8])}{', ...' if len(report.removed) > 8 else ''})."
+        )
     for index, message in report.errors[:20]:
         click.echo(f"  item {index}: {message}", err=True)
     if report.errors:

@@ -39,6 +39,8 @@ def summary_lines(report: IngestReport, where: Path) -> list[str]:
         shown = f" ({', '.join(ids[:8])}{', ...' if len(ids) > 8 else ''})" if ids and name != "unchanged" else ""
         lines.append(f"  {name:<10} {len(ids)}{shown}")
     lines.append(f"  {'failed':<10} {len(report.failed)}")
+    if report.retag_reason:
+        lines.append(f"  {report.retag_reason}")
     for path, reason in report.failed:
         lines.append(f"    {path}: {reason}")
     lines.append(
@@ -133,6 +135,12 @@ def run_pipeline(paths: list[Path], where: Path, **options: Any) -> IngestReport
     "temporary copy, the file itself is never changed; needs `apt-get install ocrmypdf "
     "tesseract-ocr-eng` (default: setting INGEST_OCR, else off).",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Read and tag every file again, even those whose content did not change (files "
+    "tagged by another spaCy model or version, or older tagging rules, are tagged again anyway).",
+)
 @click.option("--no-progress", is_flag=True, help="Do not show the progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of a summary.")
 def ingest(
@@ -141,14 +149,17 @@ def ingest(
     prune: bool,
     model: str | None,
     ocr: bool | None,
+    force: bool,
     no_progress: bool,
     as_json: bool,
 ) -> None:
     """Read documents (.txt, .md, .html, .pdf) into the index.
 
     PATHS are files or folders (searched recursively). Ingest is incremental: files whose
-    content did not change are skipped, so running it again is quick. A file that cannot
-    be read is reported with its reason and does not stop the others.
+    content did not change are skipped, so running it again is quick, unless the entity
+    tagger changed since they were tagged (another spaCy model or version, newer tagging
+    rules): those are tagged again, and the summary says so. A file that cannot be read is
+    reported with its reason and does not stop the others.
 
     \b
     Examples:
@@ -156,6 +167,7 @@ def ingest(
       glossa --data /srv/glossa ingest a.pdf b.html --workers 4
       glossa ingest reports/ --prune        # also forget documents whose file was deleted
       glossa ingest scans/ --ocr            # read scanned PDFs with ocrmypdf
+      glossa ingest reports/ --force        # read and tag everything again
 
     Exits 1 if no supported file was found or every file failed, else 0.
     """
@@ -190,6 +202,7 @@ def ingest(
         progress=not no_progress,
         model=model,
         ocr=ocr,
+        force=force,
         backend=app.config.get("SEARCH_BACKEND"),
         **budget_options(app.config),
     )

@@ -87,6 +87,10 @@
       xhr.onload = function () {
         var job;
         try { job = JSON.parse(xhr.responseText); } catch (e) { job = null; }
+        if (xhr.status === 404) {  // pruned (UPLOAD_JOB_KEEP_HOURS) or never there: nothing to follow
+          status.textContent = (job && job.message) || "This job is gone.";
+          return;
+        }
         if (xhr.status !== 200 || !job) {
           status.textContent = (job && job.message) || ("Could not read the job (HTTP " + xhr.status + "); retrying…");
           window.setTimeout(tick, POLL_MS * 3);

@@ -6,7 +6,7 @@ import time
 
 from flask import Blueprint, current_app, render_template, request
 
-from .. import labels, services
+from .. import entity_corrections, labels, services
 from ..params import MAX_PAGE, int_param, query_too_long
 from .helpers import current_filters, doc_picker, documents, search_url
 
@@ -35,7 +35,7 @@ def search():
     context["quiet_types"] = sorted(quiet)
     started = time.perf_counter()
     try:
-        results = services.get_searcher().search(
+        results = entity_corrections.ruled(services.get_searcher()).search(
             q,
             page=page,
             pagelen=current_app.config.get("PAGE_SIZE") or 10,

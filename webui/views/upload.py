@@ -67,8 +67,8 @@ def job_page(job_id: str):
     """One job's files and results; the page follows it (script, or a refresh without one)."""
     found = jobs.JobStore(current_app.config["DATA_DIR"]).get(job_id)
     if found is None:
-        abort(404, description=f"There is no upload or removal job {job_id!r}.")
-    if found["status"] in ("queued", "running"):
+        abort(404, description=jobs.gone_message(current_app, job_id))
+    if found.get("status") in ("queued", "running"):
         jobs.ensure_runner(current_app._get_current_object())  # type: ignore[attr-defined]
     return render_template("upload_job.html", job=jobs.public(found), labels=RESULT_LABELS)
 
