@@ -236,8 +236,13 @@ def keep_chosen(items: list[Any], top: int, chosen: Any, value_of: Any) -> list[
     values = chosen if isinstance(chosen, (list, tuple, set, frozenset)) else [chosen]
     want = {str(v).casefold() for v in values if v not in (None, "")}
     want -= {str(value_of(i)).casefold() for i in head}
-    if want:
-        head += [i for i in items[top:] if str(value_of(i)).casefold() in want]
+    for item in items[top:]:  # most frequent first: a chosen value is found without the whole list
+        if not want:
+            break
+        key = str(value_of(item)).casefold()
+        if key in want:
+            head.append(item)
+            want.discard(key)
     return head
 
 

@@ -418,7 +418,7 @@ class Searcher:
                 if natural.required is not None:
                     natural.required = tags.rewrite(natural.required)
         limit = page * pagelen if group is None else 0
-        docnums, top, relaxed, tiers = self._ranked(searcher, q, natural, fq, limit)
+        docnums, top, relaxed, tiers, best = self._ranked(searcher, q, natural, fq, limit)
         total = len(docnums)
         first = (page - 1) * pagelen
         doc_counts = facet_cache.counts(docnums, "doc_id")
@@ -441,7 +441,7 @@ class Searcher:
                 found = groups[hit.doc_id] = DocGroup(hit.doc_id, hit.title, count=per_doc.get(hit.doc_id, 0))
             found.hits.append(hit)
         facets, more = self._facet_lists(
-            searcher, facet_cache, tags, q, natural, filters, docnums, doc_counts, quiet_labels
+            searcher, facet_cache, tags, q, natural, filters, docnums, doc_counts, quiet_labels, best
         )
         suggestion = None
         if total == 0 or relaxed is not None:
@@ -467,13 +467,15 @@ class Searcher:
 
     def _ranked(
         self, searcher: Any, q: wq.Query, natural: NaturalQuery | None, fq: wq.Query | None, limit: int
-    ) -> tuple[np.ndarray, list[tuple[int, float]], dict[str, int] | None, Any]:
+    ) -> tuple[np.ndarray, list[tuple[int, float]], dict[str, int] | None, Any, int | None]:
         """(every matching docnum, sorted; the first ``limit`` (docnum, score) in rank order; the
         relaxed reading or None; every match's score when the rank order is score then docnum,
-        else None (a natural query's tiers, or Whoosh's own matcher))."""
+        else None (a natural query's tiers, or Whoosh's own matcher); for a natural query, the
+        most clauses a listed passage holds, else None)."""
         relaxed = None
         ranked = None
         tiers = False
+        best = None
         try:
             if natural is not None and natural.clauses:
                 coord = rank_coordinated(
@@ -489,16 +491,17 @@ class Searcher:
                 if coord.least < coord.of and ranked.total:
                     relaxed = {"matched_words": coord.best, "of": coord.of, "min_words": coord.least}
                 tiers = coord.least < coord.best
+                best = coord.best
             else:
                 ranked = rank(searcher, q, limit, fq, self._ranking)
         except Unsupported:
             ranked = None
         if ranked is not None:
             top = list(zip(ranked.top.tolist(), ranked.top_scores.tolist(), strict=False))
-            return ranked.docnums, top, relaxed, None if tiers else ranked.scores
+            return ranked.docnums, top, relaxed, None if tiers else ranked.scores, best
         # ranges, slop phrases...: Whoosh's matcher, every match seen once
         docnums, top = self._whoosh_search(searcher, q, limit, fq)
-        return docnums, top, relaxed, None
+        return docnums, top, relaxed, None, best
 
     def _document_page(
         self,
@@ -543,15 +546,36 @@ class Searcher:
         docnums: np.ndarray,
         doc_counts: list[tuple[str, int]],
         quiet: frozenset[str],
+        best: int | None = None,
     ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, int]]:
         """The facets: each over the matches, but a facet with a value chosen over the matches
-        of every other filter (:func:`facet_filters`), its chosen values always listed."""
+        of every other filter (:func:`facet_filters`), its chosen values always listed.
+
+        Those matches are the query's matches without filters (found once) intersected with
+        each other filter's passages: what the query lists under any filters is its unfiltered
+        matches within them, for a natural query too as long as the filters leave it the same
+        most clauses held (else its reading is computed again under those filters)."""
         chosen = {facet: filters.get(key) for facet, key in FACET_FILTER.items() if filters.get(key)}
         facets, more = facet_cache.facets_and_more(docnums, quiet=quiet, doc_counts=doc_counts, chosen=chosen)
         facets["tags"] = keep_chosen(tags.facet(docnums, top=len(tags.tags)), 20, chosen.get("tags"), _value)
-        for facet, rest in facet_filters(filters).items():
-            fq = tags.rewrite(filter_query(searcher.schema, rest))
-            found = self._ranked(searcher, q, natural, fq, 0)[0]
+        rests = facet_filters(filters)
+        if not rests:
+            return facets, more
+        unfiltered, *_rest, best_unfiltered = self._ranked(searcher, q, natural, None, 0)
+        same = best == best_unfiltered
+        within: dict[str, np.ndarray] = {}
+        if same:
+            for key, value in filters.items():
+                only = tags.rewrite(filter_query(searcher.schema, {key: value}))
+                within[key] = self._ranked(searcher, only, None, None, 0)[0] if only is not None else unfiltered
+        for facet, rest in rests.items():
+            if same:
+                found = unfiltered
+                for key in rest:
+                    found = np.intersect1d(found, within[key], assume_unique=True)
+            else:
+                fq = tags.rewrite(filter_query(searcher.schema, rest))
+                found = self._ranked(searcher, q, natural, fq, 0)[0]
             if facet == "tags":
                 facets["tags"] = keep_chosen(tags.facet(found, top=len(tags.tags)), 20, chosen.get("tags"), _value)
                 continue

@@ -207,6 +207,35 @@ def test_both_backends_give_the_same_multi_select_facets(backends):
         assert answers[0][0] > 0, (query, filters)
 
 
+D0, D4 = "000-c7d6b90c2e1462b7", "004-14094fff2b1dbb4b"
+#: natural queries whose reading changes under some filters (a filter leaving passages with
+#: fewer of the words relaxes it further), and strict ones
+DEFINITION = [
+    ("idomeni camp frontex", {"doc": [D0], "type": ["GPE", "ORG"]}),
+    ("idomeni camp frontex", {"doc": [A, D0], "entity": ["Frontex"]}),
+    ("libya coast guard hungary fence", {"doc": [B, D4], "type": ["GPE"]}),
+    ("border", {"doc": [A, C], "type": ["MONEY", "PERCENT"], "entity": ["Frontex", "Serbia"]}),
+    ('"border control"~3', {"doc": [A, B], "type": ["ORG"]}),
+    ("", {"doc": [D0, D4], "type": ["DATE"]}),
+]
+
+
+@pytest.mark.parametrize(("query", "filters"), DEFINITION, ids=[f"{q}:{json.dumps(f)}" for q, f in DEFINITION])
+def test_a_chosen_facet_counts_what_the_search_without_its_filter_finds(backend, query, filters):
+    res = backend.search(query, pagelen=10, filters=filters)
+    assert res.total == backend.search(query, pagelen=10, filters=filters, group="document").total
+    keys = {"documents": "doc", "entity_types": "type", "entities": "entity"}
+    for facet, key in keys.items():
+        rest = {k: v for k, v in filters.items() if k != key}
+        if key in filters:
+            without = backend.search(query, pagelen=10, filters=rest or None)
+            expected = without.facets[facet]
+        else:
+            expected = backend.search(query, pagelen=10, filters=filters).facets[facet]
+        shown = [e for e in res.facets[facet] if e in expected]
+        assert shown == expected[: len(shown)] and len(shown) >= min(len(expected), 20), (facet, query, filters)
+
+
 def test_keep_chosen_adds_a_chosen_value_beyond_the_top():
     items = [{"value": f"v{i}", "count": 10 - i} for i in range(10)]
     assert keep_chosen(items, 3, None, lambda e: e["value"]) == items[:3]
