@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import quote, urlencode
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, g, render_template, request
 
 from .. import labels, services
 from ..params import MAX_PAGE, group_param, int_param, query_too_long
@@ -137,10 +138,21 @@ def _views(q: str, filters: dict[str, list[str]], group: str | None) -> list[dic
 
 def _toggle_url(param: str, value) -> str:
     """URL of the current search with one facet value chosen, or no longer chosen when it was
-    (other values of the facet stay chosen: OR; other facets stay: AND), from its first page."""
-    q = request.args.get("q", "").strip()
-    filters = current_filters()
+    (other values of the facet stay chosen: OR; other facets stay: AND), from its first page.
+
+    The page's own part of the URL is encoded once per request (as ``helpers.facet_url``); a
+    value not chosen adds its own pair, so a page of facets costs what it shows."""
+    base = getattr(g, "_glossa_toggle_base", None)
+    if base is None:
+        q = request.args.get("q", "").strip()
+        filters = current_filters()
+        group = group_param(clamp=True)
+        tail = "&" + urlencode([("group", group)]) if group else ""
+        base = g._glossa_toggle_base = (q, filters, group, search_url(q, **filters), tail)
+    q, filters, group, url, tail = base
     text = str(value)
     values = filters.get(param, [])
-    filters[param] = [v for v in values if v != text] if text in values else [*values, text]
-    return search_url(q, **filters, group=group_param(clamp=True))
+    if text in values:  # a chosen value: the URL without it (a few per page)
+        return search_url(q, **{**filters, param: [v for v in values if v != text]}, group=group)
+    extra = urlencode([(param, text)], quote_via=quote, safe=":*")
+    return f"{url}{'&' if '?' in url else '?'}{extra}{tail}"
