@@ -143,8 +143,20 @@ def main() -> int:
         missed: list[str] = []
         search_times: list[float] = []
         search_sizes: list[int] = []
-        for q in QUERIES:
-            url = "/?" + urlencode({"q": q})
+        some = sorted(store.manifest())[:2]
+        urls = [("search " + q, "/?" + urlencode({"q": q})) for q in QUERIES]
+        # results by document, and facets with several values chosen (issue 13)
+        urls += [
+            (f"by document {q}", "/?" + urlencode({"q": q, "group": "document"}))
+            for q in ("Frontex", "migration policy")
+        ]
+        urls.append(
+            ("by document, page 5: border*", "/?" + urlencode({"q": "border*", "group": "document", "page": 5}))
+        )
+        chosen = [("q", "Frontex"), *(("doc", d) for d in some), ("type", "ORG"), ("type", "GPE")]
+        urls.append(("2 documents + 2 types chosen: Frontex", "/?" + urlencode(chosen)))
+        urls.append(("the same by document", "/?" + urlencode([*chosen, ("group", "document")])))
+        for label, url in urls:
             get(client, url)
             times, size = [], 0
             for _ in range(args.repeat):
@@ -152,7 +164,7 @@ def main() -> int:
                 times.append(ms)
             search_times += times
             search_sizes.append(size)
-            row(f"search {q}", times, size)
+            row(label[:44], times, size)
         for label, url in (("landing page", "/"), ("reader", f"/doc/{sorted(store.manifest())[0]}")):
             get(client, url)
             times = []

@@ -13,11 +13,18 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 FACET_FIELDS = ("doc_id", "entity_types", "ent_facet", "tags")
+#: the facets a search answers with
+FACETS = ("documents", "entity_types", "entities", "tags")
+#: the filter (query-string key) that narrows by each facet's values: its own selection
+FACET_FILTER = {"documents": "doc", "entity_types": "type", "entities": "entity", "tags": "tag"}
+#: best passages shown per document when results are grouped by document
+GROUP_HITS = 3
 
 
 class _SegmentFacets:
@@ -149,36 +156,187 @@ class FacetCache:
         order = held[np.argsort(-tally[held], kind="stable")]
         return [(terms[i], int(tally[i])) for i in order.tolist()]
 
+    def doc_index(self, docnums: np.ndarray) -> np.ndarray:
+        """Per passage of ``docnums`` (global, any order), the index of its document in
+        :meth:`doc_ids` (every passage has one ``doc_id`` term; -1 for one without)."""
+        docnums = np.asarray(docnums, dtype=np.int64)
+        out = np.full(len(docnums), -1, dtype=np.int64)
+        if not len(docnums):
+            return out
+        seg_of = np.searchsorted(self.offsets, docnums, side="right") - 1
+        _terms, maps = self.fields["doc_id"]
+        for i, (offset, seg) in enumerate(self.segments):
+            at = np.flatnonzero(seg_of == i)
+            if not len(at):
+                continue
+            _t, owners, indptr = seg.fields["doc_id"]
+            local = docnums[at] - offset
+            held = indptr[local + 1] > indptr[local]
+            out[at[held]] = maps[i][owners[indptr[local[held]]]]
+        return out
+
+    def doc_ids(self) -> list[str]:
+        """Every document id of this index version, in the order :meth:`doc_index` numbers them."""
+        return self.fields["doc_id"][0]
+
     def facets(self, docnums: np.ndarray, top: int = 20) -> dict[str, list[dict[str, Any]]]:
         """The four facets the UI shows: documents, entity types, top entities, tags (top ``top`` each)."""
         return self.facets_and_more(docnums, top)[0]
 
     def facets_and_more(
-        self, docnums: np.ndarray, top: int = 20, quiet: frozenset[str] = frozenset()
+        self,
+        docnums: np.ndarray,
+        top: int = 20,
+        quiet: frozenset[str] = frozenset(),
+        only: tuple[str, ...] = FACETS,
+        doc_counts: list[tuple[str, int]] | None = None,
+        chosen: Mapping[str, Any] | None = None,
     ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, int]]:
         """(facets, how many entries each list left off) over the matching passages; entities
         of the ``quiet`` labels are not among the top entities (nor counted in its "more").
+        ``only``: the facets wanted (of :data:`FACETS`); ``doc_counts``: the documents' counts
+        when the caller has them already (:meth:`counts` of ``doc_id``); ``chosen``: per facet,
+        the values chosen in its filter, listed even when they are not among the top entries.
 
         Each list holds its ``top`` most frequent entries, so a page stays small however
         many documents match. Tags are not counted beyond the list: some are private to
         other people, and even their number is not theirs to see.
         """
         split = self._split(docnums) if len(docnums) else None
-        doc_counts = self.counts(docnums, "doc_id", split)
-        docs = [{"value": d, "label": self.titles.get(d, d), "count": n} for d, n in doc_counts[:top]]
-        types = [{"value": t, "label": t, "count": n} for t, n in self.counts(docnums, "entity_types", split)]
-        merged: dict[tuple[str, str], dict[str, Any]] = {}
-        for term, n in self.counts(docnums, "ent_facet", split):
-            label, _, name = term.partition("\t")
-            if label in quiet:
-                continue
-            key = (label, name.casefold())
-            if key in merged:
-                merged[key]["count"] += n
-            else:
-                merged[key] = {"value": name, "label": label, "count": n}
-        ranked = sorted(merged.values(), key=lambda e: (-e["count"], e["value"]))
-        tags = [{"value": t, "label": t, "count": n} for t, n in self.counts(docnums, "tags", split)][:top]
-        facets = {"documents": docs, "entity_types": types, "entities": ranked[:top], "tags": tags}
-        more = {"documents": max(0, len(doc_counts) - top), "entities": max(0, len(ranked) - top)}
+        facets: dict[str, list[dict[str, Any]]] = {}
+        more: dict[str, int] = {}
+        if "documents" in only:
+            if doc_counts is None:
+                doc_counts = self.counts(docnums, "doc_id", split)
+            docs = keep_chosen(doc_counts, top, (chosen or {}).get("documents"), lambda p: p[0])
+            facets["documents"] = [{"value": d, "label": self.titles.get(d, d), "count": n} for d, n in docs]
+            more["documents"] = max(0, len(doc_counts) - len(docs))
+        if "entity_types" in only:
+            facets["entity_types"] = [
+                {"value": t, "label": t, "count": n} for t, n in self.counts(docnums, "entity_types", split)
+            ]
+        if "entities" in only:
+            ranked = merge_entities(self.counts(docnums, "ent_facet", split), quiet)
+            facets["entities"] = keep_chosen(ranked, top, (chosen or {}).get("entities"), lambda e: e["value"])
+            more["entities"] = max(0, len(ranked) - len(facets["entities"]))
+        if "tags" in only:
+            facets["tags"] = [{"value": t, "label": t, "count": n} for t, n in self.counts(docnums, "tags", split)][
+                :top
+            ]
         return facets, more
+
+
+def keep_chosen(items: list[Any], top: int, chosen: Any, value_of: Any) -> list[Any]:
+    """The first ``top`` of ``items`` (most frequent first), and after them any item whose value
+    (``value_of(item)``, compared case-folded) is one of ``chosen``: a chosen value stays listed
+    in its facet, with its count, however far down the list it is."""
+    head = list(items[:top])
+    if not chosen:
+        return head
+    values = chosen if isinstance(chosen, (list, tuple, set, frozenset)) else [chosen]
+    want = {str(v).casefold() for v in values if v not in (None, "")}
+    want -= {str(value_of(i)).casefold() for i in head}
+    for item in items[top:]:  # most frequent first: a chosen value is found without the whole list
+        if not want:
+            break
+        key = str(value_of(item)).casefold()
+        if key in want:
+            head.append(item)
+            want.discard(key)
+    return head
+
+
+def merge_entities(counts: list[tuple[str, int]], quiet: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+    """The entities facet from ``ent_facet`` term counts ("LABEL<TAB>Name"): one entry per label
+    and name (case folded), the ``quiet`` labels left out, most frequent first."""
+    merged: dict[tuple[str, str], dict[str, Any]] = {}
+    for term, n in counts:
+        label, _, name = term.partition("\t")
+        if label in quiet:
+            continue
+        key = (label, name.casefold())
+        if key in merged:
+            merged[key]["count"] += n
+        else:
+            merged[key] = {"value": name, "label": label, "count": n}
+    return sorted(merged.values(), key=lambda e: (-e["count"], e["value"]))
+
+
+# --- results grouped by document ---------------------------------------------------------------
+#
+# A page of documents lists each matching document once, in the order its best passage has in
+# the passage ranking, with its best GROUP_HITS passages. Both ways below find them from the
+# ranking and each passage's document number alone (the doc_id facet arrays, or a fast field),
+# never from stored fields: only the passages shown are read.
+
+
+def documents_by_best(
+    docnums: np.ndarray, scores: np.ndarray, doc_idx: np.ndarray, decimals: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(document indexes in rank order, each one's best passage) for a ranking by score
+    (rounded to ``decimals``) then lower docnum first, from every match's docnum, score and
+    document index: the order in which the documents first appear in that ranking."""
+    if not len(docnums):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    rounded = np.round(np.asarray(scores, dtype=np.float64), decimals)
+    size = int(doc_idx.max()) + 1
+    best = np.full(size, -np.inf)
+    np.maximum.at(best, doc_idx, rounded)
+    at_best = rounded == best[doc_idx]
+    first = np.full(size, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first, doc_idx[at_best], docnums[at_best])
+    held = np.flatnonzero(np.isfinite(best))
+    order = held[np.lexsort((first[held], -best[held]))]
+    return order, first[order]
+
+
+def best_of_documents(
+    docnums: np.ndarray, scores: np.ndarray, doc_idx: np.ndarray, wanted: np.ndarray, per_doc: int, decimals: int
+) -> dict[int, list[tuple[int, float]]]:
+    """Per document index of ``wanted``, its best ``per_doc`` (docnum, score), in rank order
+    (score rounded to ``decimals``, then lower docnum)."""
+    at = np.flatnonzero(np.isin(doc_idx, wanted))
+    rounded = np.round(np.asarray(scores, dtype=np.float64)[at], decimals)
+    order = at[np.lexsort((docnums[at], -rounded, doc_idx[at]))]
+    out: dict[int, list[tuple[int, float]]] = {int(d): [] for d in wanted.tolist()}
+    for i in order.tolist():
+        kept = out[int(doc_idx[i])]
+        if len(kept) < per_doc:
+            kept.append((int(docnums[i]), float(scores[i])))
+    return out
+
+
+def walk_groups(
+    top: Any,
+    docs_of: Any,
+    total: int,
+    counts: Mapping[str, int],
+    first: int,
+    want: int,
+    per_doc: int = GROUP_HITS,
+) -> list[tuple[str, list[tuple[Any, float]]]]:
+    """The documents ``first`` to ``first + want`` of a passage ranking, each with its best
+    ``per_doc`` passages, by walking the ranking: ``top(limit)`` gives its first ``limit``
+    (key, score) pairs, ``docs_of(keys)`` their document ids (from a fast field or the facet
+    arrays, not stored fields); ``counts``: matching passages per document.
+
+    The walk reads further (eight times as far each time) until it has seen the page's
+    documents and their best passages, or the whole ranking."""
+    if not total or want <= 0:
+        return []
+    limit = min(total, max(64, (first + want) * per_doc))
+    while True:
+        ranked = top(limit)
+        groups: dict[str, list[tuple[Any, float]]] = {}
+        for (key, score), doc in zip(ranked, docs_of([k for k, _ in ranked]), strict=True):
+            kept = groups.setdefault(doc, [])
+            if len(kept) < per_doc:
+                kept.append((key, score))
+        page = list(groups.items())[first : first + want]
+        seen_all = len(ranked) >= total or limit >= total
+        enough = len(groups) >= first + want and all(
+            len(kept) >= min(per_doc, counts.get(doc, 0)) for doc, kept in page
+        )
+        if enough or seen_all:
+            return page
+        limit = min(total, limit * 8)

@@ -19,7 +19,15 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.query.terms import MultiTerm
 
-from .facets import FacetCache
+from .facets import (
+    FACET_FILTER,
+    GROUP_HITS,
+    FacetCache,
+    best_of_documents,
+    documents_by_best,
+    keep_chosen,
+    walk_groups,
+)
 from .gazetteer import fold
 from .query import (
     _FIELD_VALUE_RE,
@@ -33,7 +41,7 @@ from .query import (
     natural_query,
     parse_query,
 )
-from .ranking import RankingCache, Unsupported, rank, rank_coordinated
+from .ranking import _TIE_DECIMALS, RankingCache, Unsupported, rank, rank_coordinated
 from .schema import ENTITY_FIELDS
 from .snippets import Highlighter, analyze, snippet_html
 from .tagfilter import NO_TAGS, BoundTags, TagResolver
@@ -45,6 +53,10 @@ __all__ = ["Searcher", "SearchResults", "Hit", "DocGroup", "QueryError", "Highli
 #: a word of a query that a suggestion may respell (letters only, not a field name or pattern)
 _SUGGEST_WORD_RE = re.compile(r"(?<![\w:@*?~])[^\W\d_]{3,}(?![\w:@*?~])")
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
+
+
+def _value(item: Mapping[str, Any]) -> Any:
+    return item["value"]
 
 
 def _distance(a: str, b: str) -> int:
@@ -94,15 +106,48 @@ class Hit:
 
 @dataclass
 class DocGroup:
-    """The hits of one document on the page, in rank order."""
+    """The hits of one document on the page, in rank order; ``count``: the document's
+    matching passages in the whole result (not only those on the page)."""
 
     doc_id: str
     title: str
     hits: list[Hit] = field(default_factory=list)
+    count: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able dict."""
-        return {"doc_id": self.doc_id, "title": self.title, "hits": [h.to_dict() for h in self.hits]}
+        return {
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "count": self.count,
+            "hits": [h.to_dict() for h in self.hits],
+        }
+
+
+#: how results may be grouped: None (pages of passages) or "document" (pages of documents)
+GROUPINGS = (None, "document")
+
+
+def check_group(group: str | None) -> str | None:
+    """``group`` if it is one of :data:`GROUPINGS` (blank: None); QueryError otherwise."""
+    if group in (None, ""):
+        return None
+    if group not in GROUPINGS:
+        raise QueryError(f'Unknown grouping "{str(group)[:40]}": use "document", or none for passages')
+    return group
+
+
+def facet_filters(filters: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Per facet whose own filter is in force, the filters without it: its counts are taken
+    over those, so the other values of a chosen facet stay listed with their counts (OR inside
+    a facet, AND across facets, as Elasticsearch's post_filter)."""
+    from .facets import FACET_FILTER
+
+    return {
+        facet: {k: v for k, v in filters.items() if k != key}
+        for facet, key in FACET_FILTER.items()
+        if filters.get(key) not in (None, "", [])
+    }
 
 
 @dataclass
@@ -127,6 +172,11 @@ class SearchResults:
     relaxed: dict[str, int] | None = None
     #: per facet, how many entries were left off the list (the lists hold the top entries)
     facet_more: dict[str, int] = field(default_factory=dict)
+    #: how many documents hold a matching passage (exact)
+    documents: int = 0
+    #: None: a page of passages (``pagelen`` of them); "document": a page of documents, each
+    #: with its best passages (``groups``; ``pages`` counts pages of documents)
+    group: str | None = None
 
     @property
     def relaxed_message(self) -> str | None:
@@ -158,6 +208,8 @@ class SearchResults:
                 "relaxed",
                 "relaxed_message",
                 "filters",
+                "documents",
+                "group",
             )
         }
         data["hits"] = [h.to_dict() for h in self.hits]
@@ -293,8 +345,15 @@ class Searcher:
         relax: bool = True,
         tag_resolver: TagResolver | None = None,
         quiet_labels: frozenset[str] = frozenset(),
+        group: str | None = None,
     ) -> SearchResults:
         """Run a query; raises QueryError for a query that cannot be parsed.
+
+        ``filters``: key -> value or list of values (``doc``, ``type``, ``entity``, ``tag``):
+        values of one key are OR-ed, keys AND-ed. Each facet with a value chosen is counted
+        over the results of every filter but its own, so its other values keep their counts.
+        ``group="document"``: a page of ``pagelen`` documents (``groups``), each once, in the
+        order of its best passage, with its best passages and its true count of matches.
 
         Entities of ``quiet_labels`` (dates and numbers, say) are left out of the top-entities
         facet, and its "more" count; they still match and filter.
@@ -308,8 +367,9 @@ class Searcher:
         entity it names and other forms of itself, below the word as typed. ``relax=False``
         reads every query strictly, as written (the behaviour before natural queries).
         """
+        group = check_group(group)
         with self._lease() as state:
-            return self._search(state, query, page, pagelen, filters, relax, tag_resolver, quiet_labels)
+            return self._search(state, query, page, pagelen, filters, relax, tag_resolver, quiet_labels, group)
 
     def _search(
         self,
@@ -321,6 +381,7 @@ class Searcher:
         relax: bool,
         tag_resolver: TagResolver | None,
         quiet_labels: frozenset[str] = frozenset(),
+        group: str | None = None,
     ) -> SearchResults:
         """:meth:`search` on a leased state."""
         began = time.perf_counter()
@@ -340,6 +401,7 @@ class Searcher:
                 {"documents": [], "entity_types": [], "entities": [], "tags": []},
                 None,
                 dict(filters),
+                group=group,
             )
         searcher, facet_cache, parser, vocab = state
         tags = (tag_resolver or NO_TAGS).bind(searcher)
@@ -355,47 +417,32 @@ class Searcher:
                     clause.query = tags.rewrite(clause.query)
                 if natural.required is not None:
                     natural.required = tags.rewrite(natural.required)
-        limit = page * pagelen
-        relaxed = None
-        ranked = None
-        try:
-            if natural is not None and natural.clauses:
-                coord = rank_coordinated(
-                    searcher,
-                    [c.query for c in natural.clauses],
-                    natural.required,
-                    limit,
-                    fq,
-                    self._ranking,
-                    natural.proximity,
-                )
-                ranked = coord.ranked
-                if coord.least < coord.of and ranked.total:
-                    relaxed = {"matched_words": coord.best, "of": coord.of, "min_words": coord.least}
-            else:
-                ranked = rank(searcher, q, limit, fq, self._ranking)
-        except Unsupported:
-            ranked = None
-        if ranked is not None:
-            docnums = ranked.docnums
-            top = list(zip(ranked.top.tolist(), ranked.top_scores.tolist(), strict=False))
-        else:  # ranges, slop phrases...: Whoosh's matcher, every match seen once
-            docnums, top = self._whoosh_search(searcher, q, limit, fq)
+        limit = page * pagelen if group is None else 0
+        docnums, top, relaxed, tiers, best = self._ranked(searcher, q, natural, fq, limit)
         total = len(docnums)
-        pages = max(1, math.ceil(total / pagelen))
         first = (page - 1) * pagelen
+        doc_counts = facet_cache.counts(docnums, "doc_id")
+        per_doc = dict(doc_counts)
         highlighter, ent_terms = self._highlighter(q, searcher)
-        hits = [
-            self._hit(searcher.stored_fields(docnum), score, highlighter, ent_terms)
-            for docnum, score in top[first : first + pagelen]
-        ]
-        for hit, (docnum, _) in zip(hits, top[first : first + pagelen], strict=True):
+        if group is None:
+            pages = max(1, math.ceil(total / pagelen))
+            shown = top[first : first + pagelen]
+        else:
+            pages = max(1, math.ceil(len(doc_counts) / pagelen))
+            chosen = self._document_page(searcher, facet_cache, q, natural, fq, docnums, tiers, per_doc, first, pagelen)
+            shown = [pair for _doc, pairs in chosen for pair in pairs]
+        hits = [self._hit(searcher.stored_fields(docnum), score, highlighter, ent_terms) for docnum, score in shown]
+        for hit, (docnum, _) in zip(hits, shown, strict=True):
             hit.tags = tags.tags_of(docnum)  # the reader's visible tags, never the index's
         groups: dict[str, DocGroup] = {}
         for hit in hits:
-            groups.setdefault(hit.doc_id, DocGroup(hit.doc_id, hit.title)).hits.append(hit)
-        facets, more = facet_cache.facets_and_more(docnums, quiet=quiet_labels)
-        facets["tags"] = tags.facet(docnums)
+            found = groups.get(hit.doc_id)
+            if found is None:
+                found = groups[hit.doc_id] = DocGroup(hit.doc_id, hit.title, count=per_doc.get(hit.doc_id, 0))
+            found.hits.append(hit)
+        facets, more = self._facet_lists(
+            searcher, facet_cache, tags, q, natural, filters, docnums, doc_counts, quiet_labels, best
+        )
         suggestion = None
         if total == 0 or relaxed is not None:
             suggestion = self._suggest(searcher, parser, vocab, query, fq, 0 if relaxed else total, self._ranking, tags)
@@ -414,7 +461,128 @@ class Searcher:
             dict(filters),
             relaxed,
             more,
+            len(doc_counts),
+            group,
         )
+
+    def _ranked(
+        self, searcher: Any, q: wq.Query, natural: NaturalQuery | None, fq: wq.Query | None, limit: int
+    ) -> tuple[np.ndarray, list[tuple[int, float]], dict[str, int] | None, Any, int | None]:
+        """(every matching docnum, sorted; the first ``limit`` (docnum, score) in rank order; the
+        relaxed reading or None; every match's score when the rank order is score then docnum,
+        else None (a natural query's tiers, or Whoosh's own matcher); for a natural query, the
+        most clauses a listed passage holds, else None)."""
+        relaxed = None
+        ranked = None
+        tiers = False
+        best = None
+        try:
+            if natural is not None and natural.clauses:
+                coord = rank_coordinated(
+                    searcher,
+                    [c.query for c in natural.clauses],
+                    natural.required,
+                    limit,
+                    fq,
+                    self._ranking,
+                    natural.proximity,
+                )
+                ranked = coord.ranked
+                if coord.least < coord.of and ranked.total:
+                    relaxed = {"matched_words": coord.best, "of": coord.of, "min_words": coord.least}
+                tiers = coord.least < coord.best
+                best = coord.best
+            else:
+                ranked = rank(searcher, q, limit, fq, self._ranking)
+        except Unsupported:
+            ranked = None
+        if ranked is not None:
+            top = list(zip(ranked.top.tolist(), ranked.top_scores.tolist(), strict=False))
+            return ranked.docnums, top, relaxed, None if tiers else ranked.scores, best
+        # ranges, slop phrases...: Whoosh's matcher, every match seen once
+        docnums, top = self._whoosh_search(searcher, q, limit, fq)
+        return docnums, top, relaxed, None, best
+
+    def _document_page(
+        self,
+        searcher: Any,
+        facet_cache: FacetCache,
+        q: wq.Query,
+        natural: NaturalQuery | None,
+        fq: wq.Query | None,
+        docnums: np.ndarray,
+        scores: np.ndarray | None,
+        per_doc: Mapping[str, int],
+        first: int,
+        want: int,
+    ) -> list[tuple[str, list[tuple[int, float]]]]:
+        """The documents ``first`` to ``first + want`` in the order of their best passages, each
+        with its best :data:`~indexer.facets.GROUP_HITS` (docnum, score), read from the ranking
+        and the doc_id facet arrays (no stored field is read)."""
+        doc_ids = facet_cache.doc_ids()
+        if scores is not None:  # the order is score, then docnum: per document at once
+            doc_idx = facet_cache.doc_index(docnums)
+            order, _best = documents_by_best(docnums, scores, doc_idx, _TIE_DECIMALS)
+            page = order[first : first + want]
+            best = best_of_documents(docnums, scores, doc_idx, page, GROUP_HITS, _TIE_DECIMALS)
+            return [(doc_ids[d], best[d]) for d in page.tolist()]
+
+        def top(limit: int) -> list[tuple[int, float]]:
+            return self._ranked(searcher, q, natural, fq, limit)[1]
+
+        def docs_of(keys: list[int]) -> list[str]:
+            return [doc_ids[i] for i in facet_cache.doc_index(np.asarray(keys, dtype=np.int64)).tolist()]
+
+        return walk_groups(top, docs_of, len(docnums), per_doc, first, want)
+
+    def _facet_lists(
+        self,
+        searcher: Any,
+        facet_cache: FacetCache,
+        tags: BoundTags,
+        q: wq.Query,
+        natural: NaturalQuery | None,
+        filters: Mapping[str, Any],
+        docnums: np.ndarray,
+        doc_counts: list[tuple[str, int]],
+        quiet: frozenset[str],
+        best: int | None = None,
+    ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, int]]:
+        """The facets: each over the matches, but a facet with a value chosen over the matches
+        of every other filter (:func:`facet_filters`), its chosen values always listed.
+
+        Those matches are the query's matches without filters (found once) intersected with
+        each other filter's passages: what the query lists under any filters is its unfiltered
+        matches within them, for a natural query too as long as the filters leave it the same
+        most clauses held (else its reading is computed again under those filters)."""
+        chosen = {facet: filters.get(key) for facet, key in FACET_FILTER.items() if filters.get(key)}
+        facets, more = facet_cache.facets_and_more(docnums, quiet=quiet, doc_counts=doc_counts, chosen=chosen)
+        facets["tags"] = keep_chosen(tags.facet(docnums, top=len(tags.tags)), 20, chosen.get("tags"), _value)
+        rests = facet_filters(filters)
+        if not rests:
+            return facets, more
+        unfiltered, *_rest, best_unfiltered = self._ranked(searcher, q, natural, None, 0)
+        same = best == best_unfiltered
+        within: dict[str, np.ndarray] = {}
+        if same:
+            for key, value in filters.items():
+                only = tags.rewrite(filter_query(searcher.schema, {key: value}))
+                within[key] = self._ranked(searcher, only, None, None, 0)[0] if only is not None else unfiltered
+        for facet, rest in rests.items():
+            if same:
+                found = unfiltered
+                for key in rest:
+                    found = np.intersect1d(found, within[key], assume_unique=True)
+            else:
+                fq = tags.rewrite(filter_query(searcher.schema, rest))
+                found = self._ranked(searcher, q, natural, fq, 0)[0]
+            if facet == "tags":
+                facets["tags"] = keep_chosen(tags.facet(found, top=len(tags.tags)), 20, chosen.get("tags"), _value)
+                continue
+            part, part_more = facet_cache.facets_and_more(found, quiet=quiet, only=(facet,), chosen=chosen)
+            facets.update(part)
+            more.update(part_more)
+        return facets, more
 
     @staticmethod
     def _whoosh_search(searcher: Any, q: wq.Query, limit: int, fq: wq.Query | None) -> tuple[Any, list]:

@@ -63,3 +63,23 @@ def query_too_long(query: str) -> str | None:
     if len(query) <= MAX_QUERY:
         return None
     return f"The query is too long ({len(query)} characters; at most {MAX_QUERY})."
+
+
+#: how search results may be listed: a page of passages (the default) or of documents
+GROUPS = ("passage", "document")
+
+
+def group_param(*, clamp: bool = False) -> str | None:
+    """The ``group`` query parameter as ``Searcher.search`` takes it: None (passages) or "document".
+
+    :param clamp: for pages: anything else lists passages. Otherwise (the API) a 400 error
+        naming the values allowed.
+    """
+    raw = (request.args.get("group") or "").strip()
+    if raw in ("", "passage"):
+        return None
+    if raw == "document":
+        return "document"
+    if clamp:
+        return None
+    abort(400, description=f"Parameter 'group' must be one of {', '.join(GROUPS)}, not {_shown(raw)}.")

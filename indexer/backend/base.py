@@ -63,10 +63,16 @@ class SearchBackend(abc.ABC):
         relax: bool = True,
         tag_resolver: TagResolver | None = None,
         quiet_labels: frozenset[str] = frozenset(),
+        group: str | None = None,
     ) -> Any:
         """One page of results (an :class:`indexer.search.SearchResults`); QueryError for a bad query.
 
-        ``quiet_labels``: entity labels left out of the top-entities facet (and its "more")."""
+        ``quiet_labels``: entity labels left out of the top-entities facet (and its "more").
+        ``filters``: values of one key OR-ed, keys AND-ed; a facet with a value chosen is counted
+        over the results of every other filter (:func:`indexer.search.facet_filters`).
+        ``group="document"``: a page of documents, each once in the order of its best passage,
+        with its best passages and its true count (``DocGroup.count``); QueryError for another
+        value (:func:`indexer.search.check_group`)."""
 
     @abc.abstractmethod
     def highlighter(self, query: str) -> Highlighter:

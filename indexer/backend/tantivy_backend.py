@@ -54,12 +54,23 @@ from whoosh.reading import IndexReader
 
 from corpus.models import Document
 
+from ..facets import FACET_FILTER, keep_chosen, merge_entities, walk_groups
 from ..gazetteer import fold
 from ..ner import Entity
 from ..query import _FIELD_VALUE_RE, NaturalQuery, QueryError, Vocabulary, filter_query, make_parser
 from ..ranking import min_should_match
 from ..schema import make_schema
-from ..search import _OPERATORS, _SUGGEST_WORD_RE, DocGroup, Searcher, SearchResults, _nearest_word
+from ..search import (
+    _OPERATORS,
+    _SUGGEST_WORD_RE,
+    DocGroup,
+    Searcher,
+    SearchResults,
+    _nearest_word,
+    _value,
+    check_group,
+    facet_filters,
+)
 from ..snippets import Highlighter, analyze
 from ..tagfilter import NO_TAGS, BoundTags, PassageSet, TagResolver
 from ..writer import current_generation, passage_records
@@ -568,6 +579,45 @@ class _State:
         self.vocab = Vocabulary(self.view.lexicon, SCHEMA)
         self.titles: dict[str, str] = {}
         self._lock = threading.Lock()
+        self._ranges: tuple[np.ndarray, np.ndarray, list[str]] | None = None
+
+    def doc_ranges(self) -> tuple[np.ndarray, np.ndarray, list[str]] | None:
+        """(first and last passage number of each document, sorted; their ids), or None when
+        some document's numbers are not one run of its own (then a passage's document is read
+        from its stored fields). A writer numbers a document's passages consecutively, so each
+        live document is one run; found once per generation by one aggregation."""
+        with self._lock:
+            if self._ranges is not None:
+                return self._ranges if len(self._ranges[2]) or not self.searcher.num_docs else None
+        size = max(1, min(ALL_BUCKETS, len(self.view.lexicon._sorted("doc_id"))))
+        spec = {
+            "d": {
+                "terms": {"field": "doc_id", "size": size, "segment_size": size},
+                "aggs": {"lo": {"min": {"field": "num"}}, "hi": {"max": {"field": "num"}}},
+            }
+        }
+        buckets = self.searcher.aggregate(tantivy.Query.all_query(), spec).get("d", {}).get("buckets", [])
+        rows = sorted(
+            (int(b["lo"]["value"]), int(b["hi"]["value"]), int(b["doc_count"]), str(b["key"])) for b in buckets
+        )
+        lo = np.asarray([r[0] for r in rows], dtype=np.int64)
+        hi = np.asarray([r[1] for r in rows], dtype=np.int64)
+        runs = all(r[1] - r[0] + 1 == r[2] for r in rows) and bool(np.all(lo[1:] > hi[:-1]))
+        found = (lo, hi, [r[3] for r in rows]) if runs and sum(r[2] for r in rows) == self.searcher.num_docs else None
+        with self._lock:
+            self._ranges = found if found is not None else (lo[:0], hi[:0], [])
+        return found
+
+    def docs_of(self, addrs: list[Any]) -> list[str]:
+        """The document id of each passage address (a fast field and :meth:`doc_ranges`)."""
+        if not addrs:
+            return []
+        ranges = self.doc_ranges()
+        if ranges is None:
+            return [str(self.stored(a).get("doc_id", "")) for a in addrs]
+        lo, _hi, ids = ranges
+        nums = np.asarray(self.searcher.fast_field_values("num", addrs), dtype=np.int64)
+        return [ids[i] for i in (np.searchsorted(lo, nums, side="right") - 1).tolist()]
 
     def title(self, doc_id: str) -> str:
         """A document's title (read once per generation)."""
@@ -650,12 +700,14 @@ class TantivyBackend(SearchBackend):
         relax: bool = True,
         tag_resolver: TagResolver | None = None,
         quiet_labels: frozenset[str] = frozenset(),
+        group: str | None = None,
     ) -> SearchResults:
         """Run a query as :meth:`indexer.search.Searcher.search` does (same arguments, same results
         but the scores); raises QueryError for a query that cannot be parsed or run. Entities of
         ``quiet_labels`` are left out of the top-entities facet and its "more" count."""
+        group = check_group(group)
         try:
-            return self._search(query, page, pagelen, filters, relax, tag_resolver, frozenset(quiet_labels))
+            return self._search(query, page, pagelen, filters, relax, tag_resolver, frozenset(quiet_labels), group)
         except QueryError:
             raise
         except ValueError as exc:  # tantivy refusing a query it was given: say so, never a 500
@@ -670,6 +722,7 @@ class TantivyBackend(SearchBackend):
         relax: bool,
         tag_resolver: TagResolver | None,
         quiet_labels: frozenset[str] = frozenset(),
+        group: str | None = None,
     ) -> SearchResults:
         began = time.perf_counter()
         filters = {k: v for k, v in (filters or {}).items() if v not in (None, "", [])}
@@ -678,7 +731,7 @@ class TantivyBackend(SearchBackend):
         state = self._current()
         if state is None:
             empty: dict[str, list[dict[str, Any]]] = {"documents": [], "entity_types": [], "entities": [], "tags": []}
-            return SearchResults(query, 0, page, pagelen, 0, 0.0, [], [], empty, None, dict(filters))
+            return SearchResults(query, 0, page, pagelen, 0, 0.0, [], [], empty, None, dict(filters), group=group)
         view, translate = state.view, state.translate
         tags = (tag_resolver or NO_TAGS).bind(view)
         fq = tags.rewrite(filter_query(SCHEMA, filters))
@@ -696,13 +749,31 @@ class TantivyBackend(SearchBackend):
                     natural.required = tags.rewrite(natural.required)
         first = (page - 1) * pagelen
         relaxed = None
+        if group is not None:  # the page's passages come from the walk below
+            first, want = 0, 1
+        else:
+            want = pagelen
         if natural is not None and natural.clauses:
-            matching, total, top, relaxed = self._coordinated(state, natural, allow, first, pagelen)
+            matching, total, top, relaxed = self._coordinated(state, natural, allow, first, want)
         else:
             matching = _filtered(translate(q), allow)
-            found = state.searcher.search(matching, limit=pagelen, count=True, offset=first)
+            found = state.searcher.search(matching, limit=want, count=True, offset=first)
             total, top = int(found.count), list(found.hits)
-        pages = max(1, math.ceil(total / pagelen))
+        facets, more, doc_counts = self._facets(state, matching, total, quiet=quiet_labels)
+        per_doc = dict(doc_counts)
+        if group is None:
+            pages = max(1, math.ceil(total / pagelen))
+        else:
+            pages = max(1, math.ceil(len(doc_counts) / pagelen))
+            first = (page - 1) * pagelen
+
+            def ranking(limit: int) -> list[tuple[Any, float]]:
+                if natural is not None and natural.clauses:
+                    return [(addr, score) for score, addr in self._coordinated(state, natural, allow, 0, limit)[2]]
+                return [(addr, score) for score, addr in state.searcher.search(matching, limit=limit, count=False).hits]
+
+            chosen = walk_groups(ranking, state.docs_of, total, per_doc, first, pagelen)
+            top = [(score, addr) for _doc, pairs in chosen for addr, score in pairs]
         highlighter, ent_terms = Searcher._highlighter(q, view)
         addrs = [addr for _score, addr in top]
         nums = state.searcher.fast_field_values("num", addrs) if addrs else []
@@ -713,9 +784,11 @@ class TantivyBackend(SearchBackend):
             hits.append(hit)
         groups: dict[str, DocGroup] = {}
         for hit in hits:
-            groups.setdefault(hit.doc_id, DocGroup(hit.doc_id, hit.title)).hits.append(hit)
-        facets, more = self._facets(state, matching, total, quiet=quiet_labels)
-        facets["tags"] = self._tag_facet(state, tags, matching)
+            found_group = groups.get(hit.doc_id)
+            if found_group is None:
+                found_group = groups[hit.doc_id] = DocGroup(hit.doc_id, hit.title, count=per_doc.get(hit.doc_id, 0))
+            found_group.hits.append(hit)
+        self._other_facets(state, tags, q, natural, filters, matching, facets, more, quiet_labels)
         suggestion = None
         if total == 0 or relaxed is not None:
             suggestion = self._suggest(state, query, allow, 0 if relaxed else total, tags)
@@ -734,7 +807,44 @@ class TantivyBackend(SearchBackend):
             dict(filters),
             relaxed,
             more,
+            len(doc_counts),
+            group,
         )
+
+    def _other_facets(
+        self,
+        state: _State,
+        tags: BoundTags,
+        q: wq.Query,
+        natural: NaturalQuery | None,
+        filters: Mapping[str, Any],
+        matching: tantivy.Query,
+        facets: dict[str, Any],
+        more: dict[str, int],
+        quiet: frozenset[str],
+    ) -> None:
+        """The tag facet, and each facet with a value chosen counted over the matches of every
+        other filter (:func:`indexer.search.facet_filters`), chosen values listed (in place)."""
+        chosen = {facet: filters.get(key) for facet, key in FACET_FILTER.items() if filters.get(key)}
+        facets["tags"] = keep_chosen(
+            self._tag_facet(state, tags, matching, len(tags.tags)), 20, chosen.get("tags"), _value
+        )
+        for facet, rest in facet_filters(filters).items():
+            fq = tags.rewrite(filter_query(SCHEMA, rest))
+            allow = state.translate(fq) if fq is not None else None
+            if natural is not None and natural.clauses:
+                sub, total = self._coordinated(state, natural, allow, 0, 1)[:2]
+            else:
+                sub = _filtered(state.translate(q), allow)
+                total = int(state.searcher.search(sub, limit=1, count=True).count)
+            if facet == "tags":
+                facets["tags"] = keep_chosen(
+                    self._tag_facet(state, tags, sub, len(tags.tags)), 20, chosen.get("tags"), _value
+                )
+                continue
+            part, part_more, _counts = self._facets(state, sub, total, quiet=quiet, only=(facet,), chosen=chosen)
+            facets.update(part)
+            more.update(part_more)
 
     @staticmethod
     def _coordinated(
@@ -801,13 +911,23 @@ class TantivyBackend(SearchBackend):
 
     @staticmethod
     def _facets(
-        state: _State, matching: tantivy.Query, total: int, top: int = 20, quiet: frozenset[str] = frozenset()
-    ) -> tuple[dict[str, Any], dict[str, int]]:
-        """The document, entity-type and entity facets, as :meth:`FacetCache.facets_and_more`."""
+        state: _State,
+        matching: tantivy.Query,
+        total: int,
+        top: int = 20,
+        quiet: frozenset[str] = frozenset(),
+        only: tuple[str, ...] = ("documents", "entity_types", "entities"),
+        chosen: Mapping[str, Any] | None = None,
+    ) -> tuple[dict[str, Any], dict[str, int], list[tuple[str, int]]]:
+        """The document, entity-type and entity facets (those of ``only``), as
+        :meth:`FacetCache.facets_and_more`, and every document's count of matching passages."""
+        fields = {"documents": "doc_id", "entity_types": "entity_types", "entities": "ent_facet"}
+        wanted = [fields[f] for f in only if f in fields]
         if not total:
-            return {"documents": [], "entity_types": [], "entities": []}, {"documents": 0, "entities": 0}
+            facets: dict[str, Any] = {f: [] for f in only if f in fields}
+            return facets, {f: 0 for f in ("documents", "entities") if f in only}, []
         spec = {}
-        for f in FACETED:  # every bucket: as many as the field has terms (tantivy's limit aside)
+        for f in wanted:  # every bucket: as many as the field has terms (tantivy's limit aside)
             size = max(1, min(ALL_BUCKETS, len(state.view.lexicon._sorted(f))))
             spec[f] = {"terms": {"field": f, "size": size, "segment_size": size}}
         result = state.searcher.aggregate(matching, spec)
@@ -817,26 +937,23 @@ class TantivyBackend(SearchBackend):
             pairs = [(str(b["key"]), int(b["doc_count"])) for b in buckets if int(b["doc_count"])]
             return sorted(pairs, key=lambda p: (-p[1], p[0]))  # str order is UTF-8 byte order
 
-        doc_counts = counts("doc_id")
-        docs = [{"value": d, "label": state.title(d), "count": n} for d, n in doc_counts[:top]]
-        types = [{"value": t, "label": t, "count": n} for t, n in counts("entity_types")]
-        merged: dict[tuple[str, str], dict[str, Any]] = {}
-        for term, n in counts("ent_facet"):
-            label, _, name = term.partition("\t")
-            if label in quiet:
-                continue
-            key = (label, name.casefold())
-            if key in merged:
-                merged[key]["count"] += n
-            else:
-                merged[key] = {"value": name, "label": label, "count": n}
-        ranked = sorted(merged.values(), key=lambda e: (-e["count"], e["value"]))
-        facets = {"documents": docs, "entity_types": types, "entities": ranked[:top]}
-        more = {"documents": max(0, len(doc_counts) - top), "entities": max(0, len(ranked) - top)}
-        return facets, more
+        chosen = chosen or {}
+        facets, more = {}, {}
+        doc_counts = counts("doc_id") if "doc_id" in wanted else []
+        if "documents" in only:
+            docs = keep_chosen(doc_counts, top, chosen.get("documents"), lambda p: p[0])
+            facets["documents"] = [{"value": d, "label": state.title(d), "count": n} for d, n in docs]
+            more["documents"] = max(0, len(doc_counts) - len(docs))
+        if "entity_types" in only:
+            facets["entity_types"] = [{"value": t, "label": t, "count": n} for t, n in counts("entity_types")]
+        if "entities" in only:
+            ranked = merge_entities(counts("ent_facet"), quiet)
+            facets["entities"] = keep_chosen(ranked, top, chosen.get("entities"), _value)
+            more["entities"] = max(0, len(ranked) - len(facets["entities"]))
+        return facets, more, doc_counts
 
     @staticmethod
-    def _tag_facet(state: _State, tags: BoundTags, matching: tantivy.Query) -> list[dict[str, Any]]:
+    def _tag_facet(state: _State, tags: BoundTags, matching: tantivy.Query, top: int = 20) -> list[dict[str, Any]]:
         """The reader's visible tags on the matching passages (:meth:`BoundTags.facet`)."""
         tagged = tags.passages(tags.tags)
         if not len(tagged):
@@ -846,7 +963,7 @@ class TantivyBackend(SearchBackend):
         hits = state.searcher.search(within, limit=len(nums), count=False).hits
         addrs = [addr for _score, addr in hits]
         held = state.searcher.fast_field_values("num", addrs) if addrs else []
-        return tags.facet(np.asarray(sorted(int(n) for n in held), dtype=np.int64))
+        return tags.facet(np.asarray(sorted(int(n) for n in held), dtype=np.int64), top=top)
 
     @staticmethod
     def _suggest(state: _State, text: str, allow: tantivy.Query | None, found: int, tags: BoundTags) -> str | None:

@@ -120,7 +120,7 @@ def test_schema_rejects_a_wrong_body(spec):
 
 def test_parameters_are_described(spec):
     names = {p["name"] for p in spec["paths"]["/api/search"]["get"]["parameters"]}
-    assert names == {"q", "page", "pagelen", "doc", "type", "entity", "tag"}
+    assert names == {"q", "page", "pagelen", "group", "doc", "type", "entity", "tag"}
     for path, item in spec["paths"].items():
         for placeholder in re.findall(r"{(\w+)}", path):
             for method, op in item.items():

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, jsonify, request, url_for
 
 from .. import entity_corrections, intake, jobs, presenters, services
-from ..params import FILTER_PARAMS, MAX_PAGE, MAX_PAGELEN, int_param, query_too_long
+from ..params import FILTER_PARAMS, MAX_PAGE, MAX_PAGELEN, group_param, int_param, query_too_long
 from ..roles import require_role
 from .openapi import build_spec
 
@@ -19,13 +19,14 @@ bp = Blueprint("api", __name__)
 bp.record_once(lambda state: intake.register_upload_endpoint(state.app, "api.upload_documents"))
 
 
-def search_filters(args) -> dict[str, str]:
-    """The filters present in the query string (empty values ignored)."""
-    filters = {}
+def search_filters(args) -> dict[str, str | list[str]]:
+    """The filters present in the query string (empty values ignored); a filter given several
+    times is a list of its values (any of them)."""
+    filters: dict[str, str | list[str]] = {}
     for name in FILTER_PARAMS:
-        value = (args.get(name) or "").strip()
-        if value:
-            filters[name] = value
+        values = list(dict.fromkeys(v.strip() for v in args.getlist(name) if v and v.strip()))
+        if values:
+            filters[name] = values[0] if len(values) == 1 else values
     return filters
 
 
@@ -34,12 +35,14 @@ def _short(query: str, limit: int = 80) -> str:
     return repr(query if len(query) <= limit else query[:limit] + "…")
 
 
-def run_search(searcher, query: str, page: int, pagelen: int, filters: dict[str, str]) -> dict:
+def run_search(searcher, query: str, page: int, pagelen: int, filters: dict, group: str | None = None) -> dict:
     """Run a search and return SearchResults.to_dict(); a query error becomes LookupFailed(400)."""
     from indexer.search import QueryError
 
     try:
-        results = entity_corrections.ruled(searcher).search(query, page=page, pagelen=pagelen, filters=filters or None)
+        results = entity_corrections.ruled(searcher).search(
+            query, page=page, pagelen=pagelen, filters=filters or None, group=group
+        )
     except QueryError as exc:
         raise presenters.LookupFailed(400, f"Cannot understand the query {_short(query)}: {exc}") from None
     if results.total and page > results.pages:
@@ -65,8 +68,9 @@ def search():
         abort(400, description=too_long)
     page = int_param("page", 1, 1, MAX_PAGE)
     pagelen = int_param("pagelen", int(current_app.config.get("PAGE_SIZE") or 10), 1, MAX_PAGELEN)
+    group = group_param()
     try:
-        return jsonify(run_search(services.get_searcher(), query, page, pagelen, search_filters(request.args)))
+        return jsonify(run_search(services.get_searcher(), query, page, pagelen, search_filters(request.args), group))
     except presenters.LookupFailed as exc:
         _fail(exc)
 

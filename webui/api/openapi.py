@@ -41,6 +41,10 @@ BAD_REQUEST = error("Bad input: the message says what is wrong and what is allow
 NOT_FOUND = error("No such document or footnote; the message says what exists.")
 
 
+#: a query parameter that may be repeated (form style, exploded: ?doc=a&doc=b)
+MANY = {"type": "array", "items": {"type": "string"}}
+
+
 def core_paths() -> dict[str, Any]:
     """The paths of the search, document, entity and works API."""
     return {
@@ -49,7 +53,11 @@ def core_paths() -> dict[str, Any]:
                 "operationId": "search",
                 "summary": "Search passages",
                 "description": "Whoosh query language plus person:, org:, place:, entity:, doc:, fn:, tag:, "
-                "cites: prefixes. Hits are grouped by document; snippets are escaped HTML.",
+                "cites: prefixes. Hits are grouped by document; snippets are escaped HTML. Filters: the values "
+                "of one filter repeated are OR-ed, different filters AND-ed; a facet whose filter is given is "
+                "counted over the results of every other filter, so its other values keep their counts. "
+                "group=document pages through documents: each once, in the order of its best passage, with "
+                "its best passages and its count of matching passages over the whole result.",
                 "parameters": [
                     query_param(
                         "q",
@@ -70,14 +78,21 @@ def core_paths() -> dict[str, Any]:
                         {"type": "integer", "minimum": 1, "maximum": MAX_PAGELEN},
                         example=10,
                     ),
-                    query_param("doc", "Only this document id.", STR),
-                    query_param("type", "Only passages with an entity of this label (e.g. PERSON).", STR),
-                    query_param("entity", "Only passages mentioning this canonical entity name.", STR),
-                    query_param("tag", "Only passages carrying this annotation tag.", STR),
+                    query_param(
+                        "group",
+                        "passage (default): pages of passages; document: pages of documents (pagelen "
+                        "documents, each with its best passages and its true count).",
+                        {"type": "string", "enum": ["passage", "document"]},
+                        example="document",
+                    ),
+                    query_param("doc", "Only these document ids (repeat the parameter: any of them).", MANY),
+                    query_param("type", "Only passages with an entity of one of these labels (e.g. PERSON).", MANY),
+                    query_param("entity", "Only passages mentioning one of these canonical entity names.", MANY),
+                    query_param("tag", "Only passages carrying one of these annotation tags.", MANY),
                 ],
                 "responses": {
                     "200": ok("SearchResults", "One page of results."),
-                    "400": error("Missing or malformed query, or a bad page number."),
+                    "400": error("Missing or malformed query, a bad page number or an unknown grouping."),
                 },
             }
         },

@@ -146,7 +146,13 @@ SEARCH_RESULTS = obj(
         "pagelen": INT,
         "pages": INT,
         "elapsed_ms": NUM,
-        "groups": array(obj({"doc_id": STR, "title": STR, "hits": array(ref("Hit"))})),
+        "groups": array(
+            obj(
+                {"doc_id": STR, "title": STR, "count": INT, "hits": array(ref("Hit"))},
+                description="A document's hits on this page; count: its matching passages in the whole result.",
+            )
+        ),
+        "documents": INT,
         "facets": obj({k: array(ref("FacetValue")) for k in ("documents", "entity_types", "entities", "tags")}),
         "suggestion": OPT_STR,
     },
@@ -181,6 +187,10 @@ SEARCH_RESULTS = obj(
                 "that (not for a hidden entity, or one now of a label the clause's field does not hold) and a line saying so",
             )
         ),
+        "group": {
+            "type": ["string", "null"],
+            "description": "null: a page of passages; document: a page of documents (pages counts them)",
+        },
     },
     description="One page of search results, grouped by document.",
 )

@@ -33,6 +33,8 @@ def facet_url(param: str, value) -> str:
         filters = current_filters()
         pairs = [("q", q)] if q else []
         pairs += [(k, v) for k, vs in filters.items() for v in vs if v not in (None, "")]
+        if request.args.get("group") == "document":  # the page's view (webui.params.group_param)
+            pairs.append(("group", "document"))
         encoded = urlencode(pairs, quote_via=quote, safe=":*")
         base = g._glossa_facet_base = (url_for("search.search"), encoded, filters)
     path, encoded, filters = base

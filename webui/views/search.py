@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import quote, urlencode
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, g, render_template, request
 
 from .. import entity_corrections, labels, services
-from ..params import MAX_PAGE, int_param, query_too_long
+from ..params import MAX_PAGE, group_param, int_param, query_too_long
 from .helpers import current_filters, doc_picker, documents, search_url
 
 bp = Blueprint("search", __name__)
@@ -19,7 +20,8 @@ def search():
     q = request.args.get("q", "").strip()
     filters = current_filters()
     page = int_param("page", 1, 1, MAX_PAGE, clamp=True)
-    context = {"q": q, "filters": filters, "documents": [], "results": None, "error": None}
+    group = group_param(clamp=True)
+    context = {"q": q, "filters": filters, "group": group, "documents": [], "results": None, "error": None}
     if not q and not filters:
         context.update(_landing_documents())
         return render_template("search.html", **context)
@@ -41,6 +43,7 @@ def search():
             pagelen=current_app.config.get("PAGE_SIZE") or 10,
             filters=filters or None,
             quiet_labels=quiet,
+            group=group,
         )
     except QueryError as exc:
         context["error"] = str(exc) or "This query could not be understood."
@@ -49,6 +52,10 @@ def search():
         results=results,
         active=_active_filters(filters, results),
         pagination=_pagination(results),
+        views=_views(q, filters, group),
+        toggle=_toggle_url,
+        in_document=lambda doc_id: search_url(q, **{**filters, "doc": [doc_id]}),
+        clear_url=search_url(q, group=group),
         server_ms=(time.perf_counter() - started) * 1000,
     )
     return render_template("search.html", **context)
@@ -92,7 +99,14 @@ def _active_filters(filters: dict[str, list[str]], results) -> list[dict]:
             label = names.get((key, value), value)
             if key == "type":
                 label = labels.label_name(value)
-            active.append({"key": key, "value": value, "label": label, "url": search_url(q, **rest)})
+            active.append(
+                {
+                    "key": key,
+                    "value": value,
+                    "label": label,
+                    "url": search_url(q, **rest, group=group_param(clamp=True)),
+                }
+            )
     return active
 
 
@@ -102,7 +116,8 @@ def _pagination(results) -> dict:
     filters = current_filters()
     pages = max(results.pages, 1)
     window = range(max(1, results.page - 3), min(pages, results.page + 3) + 1)
-    link = lambda n: search_url(q, **filters, page=n if n > 1 else None)  # noqa: E731
+    group = group_param(clamp=True)
+    link = lambda n: search_url(q, **filters, group=group, page=n if n > 1 else None)  # noqa: E731
     return {
         "pages": [(n, link(n)) for n in window],
         "prev": link(results.page - 1) if results.page > 1 else None,
@@ -111,3 +126,33 @@ def _pagination(results) -> dict:
         "last": link(pages),
         "past_end": results.page > pages and results.total > 0,
     }
+
+
+def _views(q: str, filters: dict[str, list[str]], group: str | None) -> list[dict]:
+    """The two ways of listing results (by passage, by document), each a link to the first page."""
+    return [
+        {"label": "By passage", "url": search_url(q, **filters), "current": group is None},
+        {"label": "By document", "url": search_url(q, **filters, group="document"), "current": group == "document"},
+    ]
+
+
+def _toggle_url(param: str, value) -> str:
+    """URL of the current search with one facet value chosen, or no longer chosen when it was
+    (other values of the facet stay chosen: OR; other facets stay: AND), from its first page.
+
+    The page's own part of the URL is encoded once per request (as ``helpers.facet_url``); a
+    value not chosen adds its own pair, so a page of facets costs what it shows."""
+    base = getattr(g, "_glossa_toggle_base", None)
+    if base is None:
+        q = request.args.get("q", "").strip()
+        filters = current_filters()
+        group = group_param(clamp=True)
+        tail = "&" + urlencode([("group", group)]) if group else ""
+        base = g._glossa_toggle_base = (q, filters, group, search_url(q, **filters), tail)
+    q, filters, group, url, tail = base
+    text = str(value)
+    values = filters.get(param, [])
+    if text in values:  # a chosen value: the URL without it (a few per page)
+        return search_url(q, **{**filters, param: [v for v in values if v != text]}, group=group)
+    extra = urlencode([(param, text)], quote_via=quote, safe=":*")
+    return f"{url}{'&' if '?' in url else '?'}{extra}{tail}"
