@@ -174,25 +174,89 @@ def _starts_sentence(doc: Any, i: int) -> bool:
     return before.is_space or before.text in _CLAUSE_END or "\n" in before.whitespace_
 
 
-def qualified_elsewhere(doc: Any, start: int) -> bool:
-    """Whether the span starting at token ``start`` is the tail of a longer capitalised name:
-    the word before it is a capitalised name word mid-sentence, not an honorific or article."""
+#: prepositions that attach a qualifying name after a bare one ("Commission on Missing Persons");
+#: not "for", which as often belongs to a title before ("High Representative of the Union for
+#: Foreign Affairs")
+QUALIFYING_PREPOSITIONS = frozenset({"of", "on"})
+#: capitalised words after such a preposition that name a time, not another body
+CALENDAR_WORDS = frozenset(
+    [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ]
+)
+
+
+def _own_word(word: str, own: frozenset[str]) -> bool:
+    """Whether ``word`` belongs to the gazetteer entry whose canonical words are ``own``: one of
+    them ("European" Commission), or an alias of a name sharing one ("EU" for European Union)."""
+    if fold(word) in own:
+        return True
+    found = lookup(word)
+    return found is not None and not own.isdisjoint(fold(found[0]).split())
+
+
+def qualified_elsewhere(doc: Any, start: int, own: frozenset[str] = frozenset()) -> bool:
+    """Whether the span starting at token ``start`` is the tail of a longer name: the word
+    before it is a capitalised name word or an acronym mid-sentence ("Preparatory Commission",
+    "UN Commission"), not an honorific, an article or a word of the entry's own name ("EU
+    Commission" is the European Commission)."""
     if start == 0:
         return False
     word = doc[start - 1]
-    if not (word.is_alpha and word.is_title) or word.lower_ in HONORIFICS or word.lower_ in DETERMINERS:
+    name_word = word.is_alpha and (word.is_title or (word.is_upper and len(word) > 1))
+    if not name_word or word.lower_ in HONORIFICS or word.lower_ in DETERMINERS or _own_word(word.text, own):
         return False
     return not _starts_sentence(doc, start - 1)
 
 
+def qualified_after(doc: Any, end: int, own: frozenset[str] = frozenset()) -> bool:
+    """Whether the span ending before token ``end`` is the head of a longer name: "of" or "on"
+    and a capitalised name word follow ("Commission on Missing Persons", "Union of Students"),
+    unless that word is the entry's own ("Commission of the European Union") or
+    a date ("Commission on Monday")."""
+    if end + 1 >= len(doc) or doc[end].lower_ not in QUALIFYING_PREPOSITIONS:
+        return False
+    nxt = end + 1
+    if doc[nxt].lower_ == "the" and nxt + 1 < len(doc):
+        nxt += 1
+    word = doc[nxt]
+    if not (word.is_alpha and (word.is_title or word.is_upper)) or word.lower_ in CALENDAR_WORDS:
+        return False
+    return not _own_word(word.text, own)
+
+
 def drop_qualified_aliases(doc: Any) -> Any:
     """Pipeline step after the gazetteer ruler: a bare shortened alias inside a longer name
-    ("Preparatory Commission", "New Zealand Film Commission", "Anna Johansson") is not that
-    gazetteer entry; the span is left to the statistical tagger instead."""
+    ("Preparatory Commission", "New Zealand Film Commission", "UN Commission", "Commission on
+    Missing Persons", "Anna Johansson") is not that gazetteer entry; the span is left to the
+    statistical tagger instead."""
     short = shortened_aliases()
-    kept = [
-        ent for ent in doc.ents if not (fold(clean_surface(ent.text)) in short and qualified_elsewhere(doc, ent.start))
-    ]
+    kept = []
+    for ent in doc.ents:
+        if fold(clean_surface(ent.text)) in short:
+            found = lookup(ent.text)
+            own = frozenset(fold(found[0]).split()) if found else frozenset()
+            if qualified_elsewhere(doc, ent.start, own) or qualified_after(doc, ent.end, own):
+                continue
+        kept.append(ent)
     if len(kept) != len(doc.ents):
         doc.ents = kept
     return doc

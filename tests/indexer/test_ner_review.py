@@ -233,3 +233,24 @@ def test_real_tagger_keeps_real_people(tagger):
     people = {e.text for e in _tag(tagger, text) if e.label == "PERSON"}
     assert {"Federico Morra", "Margaritis Schinas", "Laura Salzano", "Brunner"} <= people
     assert "Salzano" in people  # the surname alone, vouched for by the full name (the model said ORG)
+
+
+# --- context-aware canonical names: a qualified name is not the bare one
+
+
+def test_a_name_qualified_after_or_by_an_acronym_is_not_the_bare_gazetteer_name(tagger):
+    text = (
+        "According to the Commission on Missing Persons, the Commission was overwhelmed. "
+        "The UN Commission on Human Rights and the EU Commission met. The Union of Students protested."
+    )
+    found = [(e.text, e.canonical) for e in _tag(tagger, text)]
+    european = [t for t, c in found if c == "European Commission"]
+    assert european == ["the Commission", "Commission"]  # the bare one and the EU's, not the others
+    assert all(c != "European Union" for t, c in found if "Students" in t or t == "Union")
+    dated = (
+        "The Commission on Monday proposed a pact; the Commission of the European Union agreed, as did "
+        "the High Representative of the Union for Foreign Affairs."
+    )
+    canonicals = [e.canonical for e in _tag(tagger, dated)]
+    assert [c for c in canonicals if "Commission" in c] == ["European Commission", "European Commission"]
+    assert "European Union" in canonicals
