@@ -17,7 +17,7 @@ from .gazetteer import (
     clean_surface,
     fold,
     is_demonym,
-    known_place,
+    known_place_label,
     lookup,
     ruler_patterns,
     shortened_aliases,
@@ -476,10 +476,16 @@ def review_label(
     if lookup(entity.text) is not None:
         return entity  # the gazetteer's names and labels are curated: never reviewed
     label, surface = entity.label, entity.text
+    if label in PLACE_LABELS:
+        place = known_place_label(surface)
+        if place is not None and place[0] != entity.canonical:
+            # one name per place in facets, whichever label found it ("the Russian Federation", "Russia")
+            return Entity(entity.start, entity.end, label, surface, place[0])
+        return entity
     if label in ("PERSON", "ORG", "NORP"):
-        place = known_place(surface)
+        place = known_place_label(surface)
         if place is not None and not has_person_evidence(text, entity, evidence):
-            return Entity(entity.start, entity.end, "GPE", surface, place)
+            return Entity(entity.start, entity.end, place[1], surface, place[0])
     if label == "ORG":
         if initialled_name(surface, evidence):
             return Entity(entity.start, entity.end, "PERSON", surface, entity.canonical)

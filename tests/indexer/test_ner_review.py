@@ -58,6 +58,25 @@ def test_country_tagged_person_becomes_a_place():
     ]
 
 
+def test_regions_are_loc_and_places_count_under_one_name():
+    text = "Applicants from the Maghreb and the Caucasus arrived; the Russian Federation and Russia objected."
+    found = review_entities(
+        text,
+        [
+            span(text, "Maghreb", "ORG"),
+            span(text, "Caucasus"),
+            span(text, "Russian Federation", "GPE"),
+            span(text, "Russia", "GPE", nth=1),
+        ],
+    )
+    assert [(e.label, e.canonical) for e in found] == [
+        ("LOC", "Maghreb"),
+        ("LOC", "Caucasus"),
+        ("GPE", "Russia"),
+        ("GPE", "Russia"),
+    ]
+
+
 def test_a_place_name_that_is_also_a_persons_name_stays_a_person_with_evidence():
     text = "Jordan Peterson spoke first. Later Jordan answered questions from the press."
     found = review_entities(text, [span(text, "Jordan Peterson"), span(text, "Jordan", nth=1)])
