@@ -165,3 +165,65 @@ def ruler_patterns() -> list[dict[str, Any]]:
     ):
         patterns.append({"label": "MONEY", "pattern": pattern})
     return patterns
+
+
+# --- place names (indexer/data/places.tsv): never a person or an organisation on their own ---
+
+PLACES_FILE = Path(__file__).parent / "data" / "places.tsv"
+
+
+@lru_cache(maxsize=1)
+def place_table() -> dict[str, tuple[str, str]]:
+    """Folded place name -> (canonical name, kind): ISO 3166-1 country names with their common
+    alternates, capital cities and world regions (see the head of the data file for where they
+    come from)."""
+    table: dict[str, tuple[str, str]] = {}
+    with PLACES_FILE.open(encoding="utf-8") as handle:
+        for line in handle:
+            if not line.strip() or line.startswith("#"):
+                continue
+            surface, canonical, kind = line.rstrip("\n").split("\t")
+            table.setdefault(fold(clean_surface(surface)), (canonical, kind))
+    return table
+
+
+def known_place(text: str) -> str | None:
+    """Canonical name of a country, territory, capital or world region written exactly ``text``, or None."""
+    found = known_place_label(text)
+    return found[0] if found else None
+
+
+def known_place_label(text: str) -> tuple[str, str] | None:
+    """(canonical name, label) of a place written exactly ``text``: LOC for a world region,
+    sea or range ("Maghreb", "Caucasus"), GPE for a country, territory or capital; or None."""
+    found = place_table().get(fold(clean_surface(text)))
+    if found is None:
+        return None
+    return found[0], "LOC" if found[1] == "region" else "GPE"
+
+
+@lru_cache(maxsize=1)
+def country_stems() -> tuple[str, ...]:
+    """Folded one-word country names (and alternates), the stems nationality words are made from."""
+    return tuple(
+        sorted(name for name, (_, kind) in place_table().items() if kind in ("country", "alternate") and name.isalpha())
+    )
+
+
+#: endings that make a nationality or language word of a country name ("Moldova-n", "Serb-ian")
+DEMONYM_ENDINGS = ("n", "an", "ian", "ese", "ish", "i", "ic", "ean")
+
+
+def is_demonym(word: str) -> bool:
+    """Whether one capitalised word is a nationality made from a country name: the word less a
+    nationality ending is the start of a country's name ("Moldovan", "Serbian", "Chinese",
+    "Afghan" for Afghanistan, "Turkish" for Turkey), singular or plural ("Syrians")."""
+    if not (word[:1].isupper() and word.isalpha()) or len(word) < 5:
+        return False
+    folded = fold(word)
+    if folded in place_table():
+        return False  # a country is not its own nationality
+    stems = country_stems()
+    forms = {folded, folded[:-1]} if folded.endswith("s") else {folded}  # "Syrians", "Iraqis"
+    candidates = forms | {form[: -len(end)] for form in forms for end in DEMONYM_ENDINGS if form.endswith(end)}
+    return any(len(stem) >= 4 and any(name.startswith(stem) for name in stems) for stem in candidates)

