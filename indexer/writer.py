@@ -20,6 +20,7 @@ import fcntl
 import json
 import os
 import shutil
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -109,7 +110,13 @@ def swap_lock(index_dir: str | os.PathLike) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _entity_rows(entities: Iterable[Entity], start: int, end: int) -> list[list[Any]]:
+def _entity_rows(
+    entities: Sequence[Entity], start: int, end: int, starts: Sequence[int] | None = None
+) -> list[list[Any]]:
+    """Rows of the entities inside [start, end); with ``starts`` (the entities' starts, sorted
+    as ``entities`` are), only those starting within it are looked at."""
+    if starts is not None:
+        entities = entities[bisect_left(starts, start) : bisect_right(starts, end)]
     return [
         [e.start - start, e.end - start, e.label, e.canonical] for e in entities if e.start >= start and e.end <= end
     ]
@@ -133,6 +140,7 @@ def record_fields(base: dict[str, Any]) -> dict[str, Any]:
 def passage_records(document: Document, entities: Sequence[Entity]) -> list[dict[str, Any]]:
     """One index record per passage of ``document`` (its ``tags`` field empty: see strip_tags)."""
     ordered = sorted(entities, key=lambda e: e.start)
+    starts = [e.start for e in ordered]
     records = []
     for passage in document.passages:
         notes = []
@@ -154,7 +162,7 @@ def passage_records(document: Document, entities: Sequence[Entity]) -> list[dict
             "page": passage.page,
             "kind": passage.kind,
             "text": document.text[passage.start : passage.end],
-            "entities": json.dumps(_entity_rows(ordered, passage.start, passage.end)),
+            "entities": json.dumps(_entity_rows(ordered, passage.start, passage.end, starts)),
             "fn": " ".join(passage.footnotes),
             "notes": json.dumps(notes),
             "notes_text": "\n".join(n["text"] for n in notes),
