@@ -122,9 +122,11 @@ def _entity_rows(
     ]
 
 
-def record_fields(base: dict[str, Any]) -> dict[str, Any]:
-    """Complete a record from its stored fields (entity fields are derived from ``entities``)."""
-    rows = json.loads(base.get("entities") or "[]")
+def record_fields(base: dict[str, Any], rows: list[list[Any]] | None = None) -> dict[str, Any]:
+    """Complete a record from its stored fields (entity fields are derived from ``entities``,
+    or from ``rows``, the list it holds, when the caller has it)."""
+    if rows is None:
+        rows = json.loads(base.get("entities") or "[]")
     record = dict(base)
     for field, labels in ENTITY_FIELDS.items():
         names = sorted({row[3] for row in rows if row[2] in labels})
@@ -152,6 +154,7 @@ def passage_records(document: Document, entities: Sequence[Entity]) -> list[dict
             notes.append({"number": note.number, "text": note.text})
             cites.extend(r.work_key for r in note.references if r.work_key)
         cites.extend(r.work_key for r in passage.references if r.work_key)  # a reference-list entry
+        rows = _entity_rows(ordered, passage.start, passage.end, starts)
         base = {
             "pid": f"{document.doc_id}:{passage.ordinal}",
             "doc_id": document.doc_id,
@@ -162,14 +165,14 @@ def passage_records(document: Document, entities: Sequence[Entity]) -> list[dict
             "page": passage.page,
             "kind": passage.kind,
             "text": document.text[passage.start : passage.end],
-            "entities": json.dumps(_entity_rows(ordered, passage.start, passage.end, starts)),
+            "entities": json.dumps(rows) if rows else "[]",
             "fn": " ".join(passage.footnotes),
-            "notes": json.dumps(notes),
+            "notes": json.dumps(notes) if notes else "[]",
             "notes_text": "\n".join(n["text"] for n in notes),
             "tags": "",
             "cites": ",".join(dict.fromkeys(cites)),
         }
-        records.append(record_fields(base))
+        records.append(record_fields(base, rows))
     return records
 
 

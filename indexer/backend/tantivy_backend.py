@@ -119,6 +119,13 @@ def tantivy_schema() -> tantivy.Schema:
     return sb.build()
 
 
+#: Whoosh's default word pattern (the text analyzer's tokenizer), and the same language
+#: written so that a word is a run of word characters followed by dot-joined runs: both match
+#: the longest such run at each place (the optional dot of the first can only ever match a dot)
+WHOOSH_WORDS = r"[\w\*]+(\.?[\w\*]+)*"
+FAST_WORDS = r"[\w*]+(?:\.[\w*]+)*"
+
+
 class Analysis:
     """Whoosh's text analysis, once per distinct word.
 
@@ -135,8 +142,10 @@ class Analysis:
     def __init__(self) -> None:
         self._analyzer = SCHEMA["text"].analyzer
         pattern = self._analyzer.items[0].expression.pattern
-        # the tokenizer's expression without capturing groups, so findall gives whole words
-        self._findall = re.compile(re.sub(r"(?<!\\)\((?!\?)", "(?:", pattern)).findall
+        if pattern == WHOOSH_WORDS:  # the same words, found without trying an absent dot
+            self._findall = re.compile(FAST_WORDS).findall
+        else:  # the tokenizer's expression without capturing groups, so findall gives whole words
+            self._findall = re.compile(re.sub(r"(?<!\\)\((?!\?)", "(?:", pattern)).findall
         self._stems: dict[str, str] = {}
         self._plain: dict[str, str] = {}
         self._keywords: dict[tuple[str, str], tuple[str, ...]] = {}
@@ -154,9 +163,8 @@ class Analysis:
             self._plain[word] = " ".join(t.text for t in self._analyzer(word, no_morph=True))
 
     def joined(self, text: str, plain: bool = True) -> tuple[str, str]:
-        """(stemmed tokens, unstemmed tokens) of a text, each joined by spaces: the stems in
-        order (their positions are Whoosh's), the unstemmed words once each, in order of first
-        occurrence (the spelling field keeps no positions or counts); "" for them unless ``plain``."""
+        """(stemmed tokens, unstemmed tokens) of a text, each joined by spaces, in order (the
+        unstemmed ones "" unless ``plain``)."""
         words = self._findall(text or "")
         if not words:
             return "", ""
@@ -167,7 +175,7 @@ class Analysis:
             stems = " ".join(filter(None, map(self._stems.__getitem__, words)))
         if not plain:
             return stems, ""
-        return stems, " ".join(filter(None, map(self._plain.__getitem__, dict.fromkeys(words))))
+        return stems, " ".join(filter(None, map(self._plain.__getitem__, words)))
 
     def title(self, text: str) -> str:
         """The stemmed tokens of a title (the passages of a document share theirs: the last one
@@ -192,9 +200,12 @@ class Analysis:
         split = self._splitters[field]
         if split is _WHOLE:
             return (text,)
-        pieces = split(text) if split is not None else [text]
-        out: tuple[str, ...] = ()
         cache = self._keywords
+        out = cache.get((field, text))
+        if out is not None:
+            return out
+        pieces = split(text) if split is not None else [text]
+        out = ()
         for piece in pieces:
             found = cache.get((field, piece))
             if found is None:
@@ -203,6 +214,8 @@ class Analysis:
                     cache.clear()
                 cache[(field, piece)] = found
             out += found
+        if len(pieces) > 1:
+            cache[(field, text)] = out
         return out
 
 
@@ -228,16 +241,20 @@ def _splitter(analyzer: Any) -> Any:
 def make_document(record: Mapping[str, Any], num: int, analysis: Analysis) -> tantivy.Document:
     """The tantivy document of one passage record (:func:`indexer.writer.passage_records`)."""
     doc = tantivy.Document()
-    stems, plain = analysis.joined(record.get("text", ""))
-    doc.add_text("text", stems)
-    doc.add_text("spell_text", plain)
-    if record.get("notes_text"):
-        doc.add_text("notes_text", analysis.joined(record["notes_text"], plain=False)[0])
-    if record.get("title"):
-        doc.add_text("title", analysis.title(record["title"]))
+    add, get = doc.add_text, record.get
+    stems, plain = analysis.joined(get("text", ""))
+    add("text", stems)
+    add("spell_text", plain)
+    if get("notes_text"):
+        add("notes_text", analysis.joined(record["notes_text"], plain=False)[0])
+    if get("title"):
+        add("title", analysis.title(record["title"]))
+    keywords = analysis.keywords
     for name in KEYWORDS:
-        for term in analysis.keywords(name, record.get(name)):
-            doc.add_text(name, term)
+        value = get(name)
+        if value is not None and value != "":
+            for term in keywords(name, value):
+                add(name, term)
     if record.get("page") is not None:
         doc.add_integer("page", int(record["page"]))
     doc.add_unsigned("num", num)
