@@ -361,6 +361,17 @@ def write_for(
     return {"words": len(entries), "analysed": sum(1 for w, _r, _t in entries if w not in known)}
 
 
+def write_whoosh(generation: str | os.PathLike) -> dict[str, int]:
+    """:func:`write_for` a committed Whoosh generation (the entries of the file it holds, a
+    hard link to the one of the generation it was copied from, reused)."""
+    from whoosh import index as whoosh_index
+
+    ix = whoosh_index.open_dir(str(generation))
+    known = previous_entries(generation, schema=ix.schema)
+    with ix.reader() as reader:
+        return write_for(generation, reader, ix.schema, known)
+
+
 def open_or_build(generation: str | os.PathLike, reader: Any, schema: Schema) -> VocabStore | MemoryStore:
     """The generation's vocabulary file, checked against the generation; when it is missing or
     fails a check, the vocabulary built from ``reader`` (reusing the old file's entries), written

@@ -81,6 +81,14 @@ def new_generation(index_dir: str | os.PathLike, copy: bool = True) -> Path:
     return path
 
 
+def store_vocabulary(generation: Path) -> None:
+    """Store a committed Whoosh generation's natural-query vocabulary in it (only words new to
+    it analysed: :mod:`indexer.vocab_store`), so its first search does not work it out."""
+    from .vocab_store import write_whoosh
+
+    write_whoosh(generation)
+
+
 def activate(index_dir: str | os.PathLike, generation: Path) -> None:
     """Make ``generation`` live atomically; keep the previous one, drop older or orphaned ones."""
     root = Path(index_dir)
@@ -253,6 +261,7 @@ def remove_index_tags(index_dir: str | os.PathLike) -> int:
             with new_ix.searcher() as searcher:
                 count = strip_tags(writer, searcher)
             writer.commit()
+            store_vocabulary(generation)
             with swap_lock(root):
                 activate(root, generation)
     with swap_lock(root):
@@ -276,6 +285,7 @@ def optimize_index(index_dir: str | os.PathLike) -> tuple[int, int] | None:
     new_ix = whoosh_index.open_dir(str(generation))
     new_ix.writer().commit(optimize=True)
     after = len(new_ix._segments())
+    store_vocabulary(generation)
     with swap_lock(root):
         activate(root, generation)
     return before, after
@@ -302,6 +312,7 @@ def write_documents(
     with ix.searcher() as searcher:
         strip_tags(writer, searcher, seen)
     writer.commit()
+    store_vocabulary(generation)
     with swap_lock(index_dir):
         activate(index_dir, generation)
         clear_journal(index_dir)
@@ -325,6 +336,7 @@ def replace_passages(index_dir: str | os.PathLike, records: Sequence[dict[str, A
         shutil.rmtree(generation, ignore_errors=True)
         raise
     writer.commit()
+    store_vocabulary(generation)
     with swap_lock(index_dir):
         activate(index_dir, generation)
     return generation

@@ -16,7 +16,7 @@ from corpus.models import Document
 from ..ner import Entity
 from ..query import Vocabulary
 from ..search import Searcher
-from ..vocab_store import previous_entries, write_for
+from ..vocab_store import write_whoosh
 from ..writer import add_document, current_generation, delete_document, new_generation, open_index, strip_tags
 from .base import BackendMismatch, GenerationWriter, SearchBackend, backend_of, mismatch_message
 
@@ -87,10 +87,7 @@ class WhooshGenerationWriter(GenerationWriter):
             with self._old.searcher() as searcher:
                 strip_tags(self._writer, searcher, self._touched)
         self._writer.commit()
-        ix = whoosh_index.open_dir(str(self.generation))
-        known = previous_entries(self.generation, schema=ix.schema)  # the live one's, linked
-        with ix.reader() as reader:
-            self.vocab_counts = write_for(self.generation, reader, ix.schema, known)
+        self.vocab_counts = write_whoosh(self.generation)  # the stored vocabulary: new words analysed
 
     def cancel(self) -> None:
         """Drop the generation."""

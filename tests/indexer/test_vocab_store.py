@@ -172,3 +172,17 @@ def test_values_with_separators_round_trip(tmp_path):
     assert set(store.entities) == set(names) and all(n in store.entities for n in names)
     assert "name" not in store.entities and "root" not in store.roots
     assert store.entries()["tab\tword"] == ("root\\x", ("a\tb", "c"))
+
+
+def test_whooshs_other_generation_writers_store_it_too(tmp_path, sample_docs, sample_entities):
+    from indexer.writer import optimize_index, write_documents
+
+    index_dir = tmp_path / "index"
+    for doc, ents in zip(sample_docs[:3], sample_entities[:3], strict=True):
+        write_documents(index_dir, [(doc, ents)])  # one generation per document: several segments
+    optimize_index(index_dir)
+    gen = current_generation(index_dir)
+    store = VocabStore(gen / FILENAME, SCHEMA, expect_stamp=stamp(gen))
+    searcher = open_searcher(index_dir, "whoosh")
+    assert vocab_of(searcher).store.header == store.header
+    same_answers(vocab_of(searcher), Vocabulary(reader_of(searcher), SCHEMA))
