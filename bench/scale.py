@@ -13,8 +13,14 @@ phrases), and the process's peak memory. Printed per backend:
 
 * build: passages per CPU-second (the process's CPU time, all threads and children);
 * index bytes per passage (the live generation on disk);
-* first query after open (ms), p50/p95 per kind (ms: wall time, and the query process's CPU
+* first query after open (ms, wall and CPU: opening the live generation, its stored
+  vocabulary, and the first search; the backend's modules are imported before, and their
+  import time is printed apart), p50/p95 per kind (ms: wall time, and the query process's CPU
   time, which a loaded machine changes less), peak RSS of the query process (MB);
+* with ``--ingest`` (default on), ingesting one more document into the built index through
+  the backend's generation writer (what ``glossa ingest`` does): wall and CPU seconds, the bytes
+  the new generation added on disk (hard links to unchanged files count once), and the next
+  search of a searcher that was open before (it opens the new generation);
 * whether both backends gave the same total for every query of the mix.
 
 With ``--index-root DIR`` the indexes are kept there and reused by later runs of the same size.
@@ -118,6 +124,47 @@ def index_bytes(index_dir: Path) -> int:
     return sum(f.stat().st_size for f in gen.rglob("*") if f.is_file()) if gen else 0
 
 
+def disk_bytes(index_dir: Path) -> int:
+    """Bytes of every generation under ``index_dir``, a file hard-linked into several once."""
+    seen: dict[tuple[int, int], int] = {}
+    for f in index_dir.rglob("*"):
+        if f.is_file():
+            st = f.stat()
+            seen[(st.st_dev, st.st_ino)] = st.st_size
+    return sum(seen.values())
+
+
+def ingest_one(index_dir: Path, backend: str, docs: list, entities: list) -> dict:
+    """Ingest one more document into the live index (a new generation, made live); the figures."""
+    from indexer.backend import open_searcher, open_writer
+    from indexer.writer import activate
+
+    searcher = open_searcher(index_dir, backend)
+    searcher.search("migration")
+    before = disk_bytes(index_dir)
+    doc = max(zip(docs, entities, strict=True), key=lambda p: len(p[0].passages))
+    wall, cpu = time.perf_counter(), cpu_seconds()
+    writer = open_writer(index_dir, backend, copy=True)
+    added = writer.add_document(replace(doc[0], doc_id=f"{doc[0].doc_id}-ingested-{time.time_ns()}"), doc[1])
+    writer.commit()
+    activate(index_dir, writer.generation)
+    cpu = cpu_seconds() - cpu
+    wall = time.perf_counter() - wall
+    t0, c0 = time.perf_counter(), time.process_time()
+    searcher.search("returns of rejected asylum seekers")
+    next_ms = ((time.perf_counter() - t0) * 1000, (time.process_time() - c0) * 1000)
+    searcher.close()
+    return {
+        "passages": added,
+        "wall_s": round(wall, 2),
+        "cpu_s": round(cpu, 2),
+        "added_mb": round((disk_bytes(index_dir) - before) / 1e6, 1),
+        "index_mb": round(before / 1e6, 1),
+        "next_search_ms": f"{next_ms[0]:.0f} ({next_ms[1]:.0f} CPU)",
+        "vocabulary": getattr(writer, "vocab_counts", None),
+    }
+
+
 def pct(values: list[float], p: float) -> float:
     """The p-th percentile (nearest rank), in ms."""
     ordered = sorted(values)
@@ -125,14 +172,21 @@ def pct(values: list[float], p: float) -> float:
 
 
 def run_queries(backend: str, index_dir: Path, queries: list[tuple[str, str]], pagelen: int, warmup: int) -> dict:
-    """In this (fresh) process: open, first query, warm-up, one timed pass; the figures."""
+    """In this (fresh) process: import, open, first query, warm-up, one timed pass; the figures."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    import importlib
+
     from indexer.backend import open_searcher
     from indexer.query import QueryError
 
-    began = time.perf_counter()
+    importlib.import_module(f"indexer.backend.{backend}_backend")
+    import_ms = (time.perf_counter() - t0) * 1000
+    began, c1 = time.perf_counter(), time.process_time()
     searcher = open_searcher(index_dir, backend)
     searcher.search("migration", pagelen=pagelen)
     first_ms = (time.perf_counter() - began) * 1000
+    first_cpu_ms = (time.process_time() - c1) * 1000
+    import_cpu_ms = (c1 - c0) * 1000
     for _ in range(warmup):
         for _kind, text in queries:
             with contextlib.suppress(QueryError):
@@ -156,6 +210,8 @@ def run_queries(backend: str, index_dir: Path, queries: list[tuple[str, str]], p
         "backend": backend,
         "passages": searcher.passage_count(),
         "first_query_ms": round(first_ms, 1),
+        "first_query_cpu_ms": round(first_cpu_ms, 1),
+        "import_ms": f"{import_ms:.0f} ({import_cpu_ms:.0f} CPU)",
         "kinds": {k: [round(pct(v, 50), 2), round(pct(v, 95), 2), len(v)] for k, v in times.items()},
         "cpu": {k: [round(pct(v, 50), 2), round(pct(v, 95), 2), len(v)] for k, v in cpu.items()},
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
@@ -173,6 +229,7 @@ def main() -> None:
     parser.add_argument("--pagelen", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=1, help="untimed passes over the mix before the timed one")
     parser.add_argument("--index-root", type=Path, help="keep the indexes here and reuse them")
+    parser.add_argument("--no-ingest", action="store_true", help="skip the one-document ingest")
     parser.add_argument("--query-run", nargs=3, metavar=("BACKEND", "INDEX_DIR", "MIX"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.query_run:
@@ -226,7 +283,9 @@ def main() -> None:
                     row += f" | {p50:8.2f} / {p95:8.2f} ms"
                 print(f"{kind:16s}{row}")
         rows = (
+            ("import ms", "import_ms"),
             ("first query ms", "first_query_ms"),
+            ("  of it CPU ms", "first_query_cpu_ms"),
             ("peak RSS MB", "peak_rss_mb"),
             ("bytes/passage", "bytes_per_passage"),
         )
@@ -237,6 +296,18 @@ def main() -> None:
                 f"{'passages/CPU-s':16s}"
                 + "".join(f" | {builds.get(b, {}).get('per_cpu_s', 'reused'):>21}" for b in backends)
             )
+        if not args.no_ingest:
+            if docs is None:
+                docs, entities = records(args.passages)
+            for backend in backends:
+                index_dir = root / f"{backend}-{args.passages}" / "index"
+                one = ingest_one(index_dir, backend, docs, entities)
+                print(
+                    f"{backend}: ingested one document ({one['passages']} passages) in {one['wall_s']} s wall, "
+                    f"{one['cpu_s']} s CPU; {one['added_mb']} MB more on disk (index {one['index_mb']} MB); "
+                    f"next search of an open searcher {one['next_search_ms']} ms; vocabulary {one['vocabulary']}; "
+                    f"load {os.getloadavg()[0]:.2f}"
+                )
         print("load average during the timed pass: " + ", ".join(f"{b} {results[b]['load']}" for b in backends))
         if len(backends) > 1:
             ref = results[backends[0]]

@@ -517,6 +517,37 @@ def fold_word(word: str) -> str:
     return fold(word)
 
 
+def word_entry(word: str, schema: Schema) -> tuple[str, tuple[str, ...]] | None:
+    """(root, indexed text terms) a spelling-vocabulary word adds to :attr:`Vocabulary.roots`,
+    or None when it adds nothing (not letters only, shorter than 4, or no terms)."""
+    if not word.isalpha() or len(word) < 4:
+        return None
+    tokens = tuple(schema["text"].process_text(word, mode="query"))
+    return (word_root(word), tokens) if tokens else None
+
+
+def word_entries(reader: Any, schema: Schema, known: Mapping[str, Any] | None = None) -> Any:
+    """(word, root, terms) of each word of the index's spelling vocabulary that adds to the
+    roots, in the lexicon's order; ``known`` maps words to (root, terms) already worked out."""
+    if "spell_text" not in schema.names():
+        return
+    known = known or {}
+    for btext in reader.lexicon("spell_text"):
+        word = btext.decode("utf-8")
+        found = known.get(word)
+        if found is None:
+            found = word_entry(word, schema)
+        if found is not None:
+            yield word, found[0], found[1]
+
+
+def entity_names(reader: Any, schema: Schema) -> Any:
+    """The folded canonical names the entity field holds, in the lexicon's order."""
+    if "entity" in schema.names():
+        for btext in reader.lexicon("entity"):
+            yield btext.decode("utf-8")
+
+
 class Vocabulary:
     """What one index version knows, for reading natural queries.
 
@@ -529,26 +560,43 @@ class Vocabulary:
     def __init__(self, reader: Any, schema: Schema) -> None:
         self.reader = reader
         self.schema = schema
-        self._roots: dict[str, set[str]] | None = None
+        self._roots: Mapping[str, set[str]] | None = None
+        self._entities: Any = None
         self._lock = threading.Lock()
-        self.entities = set()
-        if "entity" in schema.names():
-            self.entities = {t.decode("utf-8") for t in reader.lexicon("entity")}
+        #: the generation's stored vocabulary (:mod:`indexer.vocab_store`) when loaded from one
+        self.store: Any = None
+
+    @classmethod
+    def load(cls, reader: Any, schema: Schema, generation: Any) -> Vocabulary:
+        """The vocabulary of an index generation read from the file its build stored there
+        (:mod:`indexer.vocab_store`: looked up in place, nothing built at open); when that file
+        is missing, stale or damaged, built from ``reader`` as the constructor does, and stored
+        for the next process. Answers exactly what ``Vocabulary(reader, schema)`` answers."""
+        from .vocab_store import open_or_build
+
+        vocab = cls(reader, schema)
+        store = open_or_build(generation, reader, schema)
+        vocab.store = store
+        vocab._roots = store.roots
+        vocab._entities = store.entities
+        return vocab
 
     @property
-    def roots(self) -> dict[str, set[str]]:
+    def entities(self) -> Any:
+        """Folded canonical names held by the entity field (read once)."""
+        with self._lock:
+            if self._entities is None:
+                self._entities = set(entity_names(self.reader, self.schema))
+            return self._entities
+
+    @property
+    def roots(self) -> Mapping[str, set[str]]:
         """Root -> stems, built once (a pass over the spelling vocabulary)."""
         with self._lock:
             if self._roots is None:
                 roots: dict[str, set[str]] = {}
-                if "spell_text" in self.schema.names():
-                    field = self.schema["text"]
-                    for btext in self.reader.lexicon("spell_text"):
-                        word = btext.decode("utf-8")
-                        if not word.isalpha() or len(word) < 4:
-                            continue
-                        for token in field.process_text(word, mode="query"):
-                            roots.setdefault(word_root(word), set()).add(token)
+                for _word, root, tokens in word_entries(self.reader, self.schema):
+                    roots.setdefault(root, set()).update(tokens)
                 self._roots = roots
             return self._roots
 

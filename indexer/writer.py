@@ -20,6 +20,7 @@ import fcntl
 import json
 import os
 import shutil
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -81,6 +82,14 @@ def new_generation(index_dir: str | os.PathLike, copy: bool = True) -> Path:
     return path
 
 
+def store_vocabulary(generation: Path) -> None:
+    """Store a committed Whoosh generation's natural-query vocabulary in it (only words new to
+    it analysed: :mod:`indexer.vocab_store`), so its first search does not work it out."""
+    from .vocab_store import write_whoosh
+
+    write_whoosh(generation)
+
+
 def activate(index_dir: str | os.PathLike, generation: Path) -> None:
     """Make ``generation`` live atomically; keep the previous one, drop older or orphaned ones."""
     root = Path(index_dir)
@@ -110,15 +119,23 @@ def swap_lock(index_dir: str | os.PathLike) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _entity_rows(entities: Iterable[Entity], start: int, end: int) -> list[list[Any]]:
+def _entity_rows(
+    entities: Sequence[Entity], start: int, end: int, starts: Sequence[int] | None = None
+) -> list[list[Any]]:
+    """Rows of the entities inside [start, end); with ``starts`` (the entities' starts, sorted
+    as ``entities`` are), only those starting within it are looked at."""
+    if starts is not None:
+        entities = entities[bisect_left(starts, start) : bisect_right(starts, end)]
     return [
         [e.start - start, e.end - start, e.label, e.canonical] for e in entities if e.start >= start and e.end <= end
     ]
 
 
-def record_fields(base: dict[str, Any]) -> dict[str, Any]:
-    """Complete a record from its stored fields (entity fields are derived from ``entities``)."""
-    rows = json.loads(base.get("entities") or "[]")
+def record_fields(base: dict[str, Any], rows: list[list[Any]] | None = None) -> dict[str, Any]:
+    """Complete a record from its stored fields (entity fields are derived from ``entities``,
+    or from ``rows``, the list it holds, when the caller has it)."""
+    if rows is None:
+        rows = json.loads(base.get("entities") or "[]")
     record = dict(base)
     for field, labels in ENTITY_FIELDS.items():
         names = sorted({row[3] for row in rows if row[2] in labels})
@@ -134,6 +151,7 @@ def record_fields(base: dict[str, Any]) -> dict[str, Any]:
 def passage_records(document: Document, entities: Sequence[Entity]) -> list[dict[str, Any]]:
     """One index record per passage of ``document`` (its ``tags`` field empty: see strip_tags)."""
     ordered = sorted(entities, key=lambda e: e.start)
+    starts = [e.start for e in ordered]
     records = []
     for passage in document.passages:
         notes = []
@@ -145,6 +163,7 @@ def passage_records(document: Document, entities: Sequence[Entity]) -> list[dict
             notes.append({"number": note.number, "text": note.text})
             cites.extend(r.work_key for r in note.references if r.work_key)
         cites.extend(r.work_key for r in passage.references if r.work_key)  # a reference-list entry
+        rows = _entity_rows(ordered, passage.start, passage.end, starts)
         base = {
             "pid": f"{document.doc_id}:{passage.ordinal}",
             "doc_id": document.doc_id,
@@ -155,14 +174,14 @@ def passage_records(document: Document, entities: Sequence[Entity]) -> list[dict
             "page": passage.page,
             "kind": passage.kind,
             "text": document.text[passage.start : passage.end],
-            "entities": json.dumps(_entity_rows(ordered, passage.start, passage.end)),
+            "entities": json.dumps(rows) if rows else "[]",
             "fn": " ".join(passage.footnotes),
-            "notes": json.dumps(notes),
+            "notes": json.dumps(notes) if notes else "[]",
             "notes_text": "\n".join(n["text"] for n in notes),
             "tags": "",
             "cites": ",".join(dict.fromkeys(cites)),
         }
-        records.append(record_fields(base))
+        records.append(record_fields(base, rows))
     return records
 
 
@@ -243,6 +262,7 @@ def remove_index_tags(index_dir: str | os.PathLike) -> int:
             with new_ix.searcher() as searcher:
                 count = strip_tags(writer, searcher)
             writer.commit()
+            store_vocabulary(generation)
             with swap_lock(root):
                 activate(root, generation)
     with swap_lock(root):
@@ -266,6 +286,7 @@ def optimize_index(index_dir: str | os.PathLike) -> tuple[int, int] | None:
     new_ix = whoosh_index.open_dir(str(generation))
     new_ix.writer().commit(optimize=True)
     after = segment_counts(new_ix)[0]
+    store_vocabulary(generation)
     with swap_lock(root):
         activate(root, generation)
     return before, after
@@ -292,6 +313,7 @@ def write_documents(
     with ix.searcher() as searcher:
         strip_tags(writer, searcher, seen)
     writer.commit()
+    store_vocabulary(generation)
     with swap_lock(index_dir):
         activate(index_dir, generation)
         clear_journal(index_dir)
@@ -315,6 +337,7 @@ def replace_passages(index_dir: str | os.PathLike, records: Sequence[dict[str, A
         shutil.rmtree(generation, ignore_errors=True)
         raise
     writer.commit()
+    store_vocabulary(generation)
     with swap_lock(index_dir):
         activate(index_dir, generation)
     return generation

@@ -46,8 +46,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.ma  # noqa: F401  (np.unique imports it on first use: 0.1-0.2 s, at import rather than under the first search)
 import tantivy
 from whoosh import query as wq
+from whoosh.analysis import CompositeAnalyzer, IDTokenizer, LowercaseFilter, RegexTokenizer, StripFilter
 from whoosh.codec.base import Automata
 from whoosh.query.terms import MultiTerm
 from whoosh.reading import IndexReader
@@ -59,7 +61,7 @@ from ..gazetteer import fold
 from ..ner import Entity
 from ..query import _FIELD_VALUE_RE, NaturalQuery, QueryError, Vocabulary, filter_query, make_parser
 from ..ranking import min_should_match
-from ..schema import make_schema
+from ..schema import CanonicalFilter, UpperFilter, make_schema
 from ..search import (
     _OPERATORS,
     _SUGGEST_WORD_RE,
@@ -73,6 +75,7 @@ from ..search import (
 )
 from ..snippets import Highlighter, analyze
 from ..tagfilter import NO_TAGS, BoundTags, PassageSet, TagResolver
+from ..vocab_store import previous_entries, write_for
 from ..writer import current_generation, passage_records
 from .base import MARKER, BackendMismatch, GenerationWriter, SearchBackend, backend_of, mismatch_message
 
@@ -104,6 +107,8 @@ STORED = (
 ALL_BUCKETS = 65_000
 #: more expanded terms than this are matched as one set (constant score) rather than OR-ed
 MAX_SCORED_TERMS = 1024
+#: fields the term dictionary is read from
+FIELDS = frozenset((*POSITIONAL, "spell_text", *KEYWORDS, "page", "num"))
 #: version of the layout below, written into each generation's marker
 LAYOUT = 1
 _WS = "whitespace"
@@ -125,6 +130,13 @@ def tantivy_schema() -> tantivy.Schema:
     return sb.build()
 
 
+#: Whoosh's default word pattern (the text analyzer's tokenizer), and the same language
+#: written so that a word is a run of word characters followed by dot-joined runs: both match
+#: the longest such run at each place (the optional dot of the first can only ever match a dot)
+WHOOSH_WORDS = r"[\w\*]+(\.?[\w\*]+)*"
+FAST_WORDS = r"[\w*]+(?:\.[\w*]+)*"
+
+
 class Analysis:
     """Whoosh's text analysis, once per distinct word.
 
@@ -141,11 +153,15 @@ class Analysis:
     def __init__(self) -> None:
         self._analyzer = SCHEMA["text"].analyzer
         pattern = self._analyzer.items[0].expression.pattern
-        # the tokenizer's expression without capturing groups, so findall gives whole words
-        self._findall = re.compile(re.sub(r"(?<!\\)\((?!\?)", "(?:", pattern)).findall
+        if pattern == WHOOSH_WORDS:  # the same words, found without trying an absent dot
+            self._findall = re.compile(FAST_WORDS).findall
+        else:  # the tokenizer's expression without capturing groups, so findall gives whole words
+            self._findall = re.compile(re.sub(r"(?<!\\)\((?!\?)", "(?:", pattern)).findall
         self._stems: dict[str, str] = {}
         self._plain: dict[str, str] = {}
         self._keywords: dict[tuple[str, str], tuple[str, ...]] = {}
+        self._splitters = {name: _splitter(SCHEMA[name].analyzer) for name in KEYWORDS}
+        self._title: tuple[str, str] = ("", "")
 
     def _learn(self, words: list[str]) -> None:
         new = set(words).difference(self._stems)
@@ -157,8 +173,9 @@ class Analysis:
             self._stems[word] = " ".join(t.text for t in self._analyzer(word, mode="index"))
             self._plain[word] = " ".join(t.text for t in self._analyzer(word, no_morph=True))
 
-    def joined(self, text: str) -> tuple[str, str]:
-        """(stemmed tokens, unstemmed tokens) of a text, each joined by spaces, in order."""
+    def joined(self, text: str, plain: bool = True) -> tuple[str, str]:
+        """(stemmed tokens, unstemmed tokens) of a text, each joined by spaces, in order (the
+        unstemmed ones "" unless ``plain``)."""
         words = self._findall(text or "")
         if not words:
             return "", ""
@@ -167,7 +184,16 @@ class Analysis:
         except KeyError:
             self._learn(words)
             stems = " ".join(filter(None, map(self._stems.__getitem__, words)))
+        if not plain:
+            return stems, ""
         return stems, " ".join(filter(None, map(self._plain.__getitem__, words)))
+
+    def title(self, text: str) -> str:
+        """The stemmed tokens of a title (the passages of a document share theirs: the last one
+        is remembered)."""
+        if self._title[0] != text:
+            self._title = (text, self.joined(text, plain=False)[0])
+        return self._title[1]
 
     def tokens(self, text: str) -> tuple[list[str], list[str]]:
         """(stemmed tokens, unstemmed tokens) of a text, in order."""
@@ -175,31 +201,71 @@ class Analysis:
         return stems.split(), plain.split()
 
     def keywords(self, field: str, value: Any) -> tuple[str, ...]:
-        """The terms the Whoosh field ``field`` makes of ``value`` (remembered: values repeat)."""
+        """The terms the Whoosh field ``field`` makes of ``value``. A field whose analyzer is a
+        tokenizer alone (an ID) gives the value; one whose tokenizer splits the value into
+        pieces the filters treat one by one gives each piece's terms, remembered per piece
+        (entity names, labels and work keys repeat; their combinations much less)."""
         if value in (None, ""):
             return ()
-        key = (field, str(value))
-        found = self._keywords.get(key)
-        if found is None:
-            found = tuple(t for t in SCHEMA[field].process_text(key[1], mode="index") if t)
-            if len(self._keywords) >= self.MAX_WORDS:
-                self._keywords.clear()
-            self._keywords[key] = found
-        return found
+        text = str(value)
+        split = self._splitters[field]
+        if split is _WHOLE:
+            return (text,)
+        cache = self._keywords
+        out = cache.get((field, text))
+        if out is not None:
+            return out
+        pieces = split(text) if split is not None else [text]
+        out = ()
+        for piece in pieces:
+            found = cache.get((field, piece))
+            if found is None:
+                found = tuple(t for t in SCHEMA[field].process_text(piece, mode="index") if t)
+                if len(cache) >= self.MAX_WORDS:
+                    cache.clear()
+                cache[(field, piece)] = found
+            out += found
+        if len(pieces) > 1:
+            cache[(field, text)] = out
+        return out
+
+
+#: a keyword field whose one term is the whole value
+_WHOLE: Any = object()
+
+
+def _splitter(analyzer: Any) -> Any:
+    """How :meth:`Analysis.keywords` reads a Whoosh keyword field's analyzer: :data:`_WHOLE`
+    for a lone ID tokenizer; the tokenizer's ``findall`` when it is a non-gap regex tokenizer
+    (with filters or none) whose pieces the filters treat one at a time; None otherwise (the
+    whole value analysed at once)."""
+    if isinstance(analyzer, IDTokenizer):
+        return _WHOLE
+    items = list(analyzer.items) if isinstance(analyzer, CompositeAnalyzer) else [analyzer]
+    first = items[0]
+    per_token = all(isinstance(f, (LowercaseFilter, StripFilter, CanonicalFilter, UpperFilter)) for f in items[1:])
+    if isinstance(first, RegexTokenizer) and not first.gaps and first.expression.groups == 0 and per_token:
+        return first.expression.findall
+    return None
 
 
 def make_document(record: Mapping[str, Any], num: int, analysis: Analysis) -> tantivy.Document:
     """The tantivy document of one passage record (:func:`indexer.writer.passage_records`)."""
     doc = tantivy.Document()
-    stems, plain = analysis.joined(record.get("text", ""))
-    doc.add_text("text", stems)
-    doc.add_text("spell_text", plain)
-    for name in ("notes_text", "title"):
-        if record.get(name):
-            doc.add_text(name, analysis.joined(record[name])[0])
+    add, get = doc.add_text, record.get
+    stems, plain = analysis.joined(get("text", ""))
+    add("text", stems)
+    add("spell_text", plain)
+    if get("notes_text"):
+        add("notes_text", analysis.joined(record["notes_text"], plain=False)[0])
+    if get("title"):
+        add("title", analysis.title(record["title"]))
+    keywords = analysis.keywords
     for name in KEYWORDS:
-        for term in analysis.keywords(name, record.get(name)):
-            doc.add_text(name, term)
+        value = get(name)
+        if value is not None and value != "":
+            for term in keywords(name, value):
+                add(name, term)
     if record.get("page") is not None:
         doc.add_integer("page", int(record["page"]))
     doc.add_unsigned("num", num)
@@ -291,9 +357,13 @@ class TantivyGenerationWriter(GenerationWriter):
         self._writer.delete_documents_by_term("doc_id", doc_id)
 
     def commit(self) -> None:
-        """Commit, wait for merges, and mark the generation as tantivy's."""
+        """Commit, wait for merges, store the natural-query vocabulary (only words new to this
+        generation analysed: :mod:`indexer.vocab_store`), and mark the generation as tantivy's."""
         self._writer.commit()
         self._writer.wait_merging_threads()
+        self._index.reload()
+        known = previous_entries(self.generation, schema=SCHEMA)  # the linked copy of the live one's
+        self.vocab_counts = write_for(self.generation, _Lexicon(self._index.searcher(), FIELDS), SCHEMA, known)
         _write_marker(self.generation, {"layout": LAYOUT, "next_num": self._next})
 
     def cancel(self) -> None:
@@ -568,15 +638,14 @@ def _filtered(q: tantivy.Query, allow: tantivy.Query | None) -> tantivy.Query:
 class _State:
     """One opened generation: tantivy's searcher, the view, the parser and the vocabulary."""
 
-    def __init__(self, name: str, index: tantivy.Index) -> None:
-        self.name = name
+    def __init__(self, path: Path, index: tantivy.Index) -> None:
+        self.name = path.name
         self.index = index
         self.searcher = index.searcher()
-        fields = frozenset((*POSITIONAL, "spell_text", *KEYWORDS, "page", "num"))
-        self.view = _View(self.searcher, _Lexicon(self.searcher, fields), index.schema)
+        self.view = _View(self.searcher, _Lexicon(self.searcher, FIELDS), index.schema)
         self.translate = _Translator(self.view)
         self.parser = make_parser(SCHEMA)
-        self.vocab = Vocabulary(self.view.lexicon, SCHEMA)
+        self.vocab = Vocabulary.load(self.view.lexicon, SCHEMA, path)
         self.titles: dict[str, str] = {}
         self._lock = threading.Lock()
         self._ranges: tuple[np.ndarray, np.ndarray, list[str]] | None = None
@@ -663,7 +732,7 @@ class TantivyBackend(SearchBackend):
                     if gen is None:
                         return None
                     index = tantivy.Index.open(str(gen))
-                self._state = _State(gen.name, index)
+                self._state = _State(gen, index)
             return self._state
 
     def passage_count(self) -> int:

@@ -14,7 +14,9 @@ from whoosh import index as whoosh_index
 from corpus.models import Document
 
 from ..ner import Entity
+from ..query import Vocabulary
 from ..search import Searcher
+from ..vocab_store import write_whoosh
 from ..writer import add_document, current_generation, delete_document, new_generation, open_index, strip_tags
 from .base import BackendMismatch, GenerationWriter, SearchBackend, backend_of, mismatch_message
 
@@ -29,13 +31,23 @@ class WhooshBackend(Searcher, SearchBackend):
         self._checked: str | None = None
 
     def _current(self) -> Any:
-        gen = current_generation(self.index_dir)
-        if gen is not None and gen.name != self._checked:
-            found = backend_of(gen)
-            if found != self.name:
-                raise BackendMismatch(mismatch_message(found, self.name))
-            self._checked = gen.name
-        return super()._current()
+        """:meth:`Searcher._current`, its vocabulary read from the generation's stored file
+        (:mod:`indexer.vocab_store`) rather than worked out from the index by the first query."""
+        with self._lock:
+            gen = current_generation(self.index_dir)
+            if gen is not None and gen.name != self._checked:
+                found = backend_of(gen)
+                if found != self.name:
+                    raise BackendMismatch(mismatch_message(found, self.name))
+                self._checked = gen.name
+            state = super()._current()
+            if state is None or self._vocab is None or self._generation is None:
+                return state
+            if self._vocab.store is None:  # made by Searcher for a newly opened generation
+                self._vocab = Vocabulary.load(
+                    self._searcher.reader(), self._ix.schema, self.index_dir / self._generation
+                )
+            return (*state[:3], self._vocab)
 
     def passage_count(self) -> int:
         """Passages in the live generation."""
@@ -75,6 +87,7 @@ class WhooshGenerationWriter(GenerationWriter):
             with self._old.searcher() as searcher:
                 strip_tags(self._writer, searcher, self._touched)
         self._writer.commit()
+        self.vocab_counts = write_whoosh(self.generation)  # the stored vocabulary: new words analysed
 
     def cancel(self) -> None:
         """Drop the generation."""
