@@ -12,6 +12,7 @@ from typing import Any
 
 from whoosh import query as wq
 from whoosh.fields import Schema
+from whoosh.matching import NullMatcher, UnionMatcher
 from whoosh.qparser import (
     AndGroup,
     FieldAliasPlugin,
@@ -662,7 +663,13 @@ class NaturalQuery:
 
 
 def _text_query(schema: Schema, words: list[str], boost: float) -> wq.Query | None:
-    """The words as a term or a phrase, in the body text and (lower) the notes."""
+    """The words as a term or a phrase, in the body text and (lower) the notes.
+
+    A phrase scores as the sum of its words' scores; here it stands for one clause (one
+    "word" of the query, as the coordination counts it: "North Macedonia", "pushed back"), so
+    it is weighted by 1/n for n words: its score is its words' mean, on the scale of a
+    one-word clause, and a query's names do not outweigh its other words.
+    """
     stems = [t for w in words for t in schema["text"].process_text(w, mode="query")]
     if not stems:
         return None
@@ -670,6 +677,7 @@ def _text_query(schema: Schema, words: list[str], boost: float) -> wq.Query | No
         parts: list[wq.Query] = [wq.Term("text", stems[0], boost=boost)]
         parts.append(wq.Term("notes_text", stems[0], boost=boost * NOTES_BOOST))
     else:
+        boost /= len(stems)
         parts = [FastPhrase("text", stems, boost=boost), FastPhrase("notes_text", stems, boost=boost * NOTES_BOOST)]
     return wq.Or(parts)
 
@@ -686,8 +694,7 @@ def _alias_queries(schema: Schema, vocab: Vocabulary, folded: str) -> list[wq.Qu
         words = _WORD_RE.findall(form)
         if set(schema["text"].process_text(form, mode="query")) == own:
             continue
-        n = max(1, len(words))
-        q = _text_query(schema, words, ALIAS_BOOST / n)
+        q = _text_query(schema, words, ALIAS_BOOST)
         if q is not None:
             out.append(q)
     if canonical in vocab.entities:
@@ -731,7 +738,7 @@ def natural_query(parser: QueryParser, text: str, vocab: Vocabulary) -> NaturalQ
                 if exact is None:
                     continue
                 alts = _alias_queries(schema, vocab, key)
-                clauses.append(Clause(tuple(words[i : i + n]), wq.Or([exact, *alts]), exact))
+                clauses.append(Clause(tuple(words[i : i + n]), _alternatives(exact, alts), exact))
                 taken = n
                 break
         if not taken and i + 1 < len(words) and _plain(words[i]) and _plain(words[i + 1]):
@@ -739,8 +746,8 @@ def natural_query(parser: QueryParser, text: str, vocab: Vocabulary) -> NaturalQ
             if joined:
                 exact = _text_query(schema, words[i : i + 2], 1.0)
                 if exact is not None:
-                    alts = [q for t in joined for q in _variant_terms(t)]
-                    clauses.append(Clause(tuple(words[i : i + 2]), wq.Or([exact, *alts]), exact))
+                    alts = [_variant_terms(t) for t in joined]
+                    clauses.append(Clause(tuple(words[i : i + 2]), _alternatives(exact, alts), exact))
                     taken = 2
         if not taken:
             clause = _word_clause(parser, vocab, words[i], folded[i])
@@ -757,6 +764,59 @@ def natural_query(parser: QueryParser, text: str, vocab: Vocabulary) -> NaturalQ
 PROXIMITY_BOOST = 0.5
 
 
+class _BestOfMatcher(UnionMatcher):
+    """Whoosh's matcher of :class:`BestOf`: a union scored by the best sub-matcher on the
+    current passage (Whoosh's own DisjunctionMaxMatcher reads the score of a sub-matcher
+    that stands on another passage)."""
+
+    def score(self) -> float:
+        at = self.id()
+        return max(m.score() for m in (self.a, self.b) if m.is_active() and m.id() == at)
+
+    def replace(self, minquality: float = 0) -> Any:
+        a_active, b_active = self.a.is_active(), self.b.is_active()
+        if not (a_active or b_active):
+            return NullMatcher()
+        if not a_active:
+            return self.b.replace(minquality)
+        if not b_active:
+            return self.a.replace(minquality)
+        # never Whoosh's union shortcuts (an AndMaybe would add the scores): the same matcher
+        a, b = self.a.replace(minquality), self.b.replace(minquality)
+        return self if (a is self.a and b is self.b) else self.__class__(a, b)
+
+
+class BestOf(wq.DisjunctionMax):
+    """A disjunction scored by its best part on each passage (Lucene's DisjunctionMaxQuery
+    with no tie share): :mod:`indexer.ranking` computes it on arrays, Whoosh's matcher with
+    :class:`_BestOfMatcher`, the tantivy backend with tantivy's disjunction-max."""
+
+    def __init__(self, subqueries: list[wq.Query], boost: float = 1.0) -> None:
+        super().__init__(subqueries, boost=boost, tiebreak=0.0)
+
+    def _matcher(self, subs: Any, searcher: Any, context: Any) -> Any:
+        return self._tree_matcher(subs, _BestOfMatcher, searcher, context, None)
+
+
+def _alternatives(main: wq.Query, alts: list[wq.Query]) -> wq.Query:
+    """One clause: the word as typed or one of the forms that stand for it, scored by the best
+    form a passage holds (a disjunction-max, as Lucene-family engines score synonyms and
+    fields: :class:`BestOf`).
+
+    A sum would count one word several times in a passage that holds several of its forms
+    ("Bosnia" and "Bosnia and Herzegovina"), so a clause with many forms would outweigh the
+    other words of the query. Forms that are the same query (two spellings of a name that
+    analyse alike) are kept once.
+    """
+    seen: list[wq.Query] = []
+    for q in [main, *alts]:
+        if q not in seen:
+            seen.append(q)
+    if len(seen) == 1:
+        return seen[0]
+    return BestOf(seen)
+
+
 def _proximity(schema: Schema, clauses: list[Clause]) -> list[wq.Query]:
     """Phrases of each two neighbouring one-word clauses (``reception capacity``): passages
     holding the words side by side score higher, as Lucene-family engines' phrase boost
@@ -771,9 +831,9 @@ def _proximity(schema: Schema, clauses: list[Clause]) -> list[wq.Query]:
     return out
 
 
-def _variant_terms(stem: str) -> list[wq.Query]:
+def _variant_terms(stem: str, boost: float = VARIANT_BOOST) -> wq.Query:
     """Another form of a query word, searched with a lower weight in the text and the notes."""
-    return [wq.Term("text", stem, boost=VARIANT_BOOST), wq.Term("notes_text", stem, boost=VARIANT_BOOST * NOTES_BOOST)]
+    return wq.Or([wq.Term("text", stem, boost=boost), wq.Term("notes_text", stem, boost=boost * NOTES_BOOST)])
 
 
 def _plain(word: str) -> bool:
@@ -798,13 +858,19 @@ def _word_clause(parser: QueryParser, vocab: Vocabulary, word: str, folded: str)
                 for near in vocab.reader.terms_within("spell_text", text.lower(), sub.maxdist, prefix=sub.prefixlength):
                     extra.update(vocab.variants(near, set()))
         if extra:
-            q = wq.Or([q, *(v for t in sorted(extra)[:MAX_VARIANTS] for v in _variant_terms(t))])
+            q = _alternatives(q, [_variant_terms(t) for t in sorted(extra)[:MAX_VARIANTS]])
         return Clause((word,), q, q)
     exact = _text_query(schema, [word], 1.0)
     alts = _alias_queries(schema, vocab, folded)
     if exact is None and not alts:
         return None  # a stop word
     stems = set(schema["text"].process_text(folded, mode="query"))
-    alts += [q for t in vocab.variants(folded, stems) for q in _variant_terms(t)]
-    main = exact if exact is not None else alts[0]
-    return Clause((word,), wq.Or([main, *alts]) if alts and main is not alts[0] else main, main)
+    # other forms weigh less than the word as typed so that passages holding it come first;
+    # when no passage holds it ("returnees" in a text that says "returned"), there is nothing
+    # to come first, and its forms are the word's only evidence: they weigh in full
+    absent = not any(vocab.reader.doc_frequency(f, t) for t in stems for f in ("text", "notes_text"))
+    weight = 1.0 if absent else VARIANT_BOOST
+    alts += [_variant_terms(t, weight) for t in vocab.variants(folded, stems)]
+    if exact is None:  # a stop word that names something ("US"): its names stand for it
+        exact, alts = alts[0], alts[1:]
+    return Clause((word,), _alternatives(exact, alts), exact)

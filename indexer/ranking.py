@@ -395,6 +395,18 @@ def _evaluate(q: wq.Query, seg: _Segment) -> _Result:
         if len(subs) == 1:
             return _evaluate(subs[0], seg)  # Whoosh drops the compound's boost here
         return _boosted(_sum([_evaluate(s, seg) for s in subs], both=kind is wq.And), q.boost)
+    if isinstance(q, wq.DisjunctionMax):
+        subs = list(q.subqueries)
+        if not subs:
+            return _empty(seg)
+        if len(subs) == 1:
+            return _evaluate(subs[0], seg)
+        results = [_evaluate(s, seg) for s in subs]
+        mask = np.logical_or.reduce([r.mask for r in results])
+        stacked = np.vstack([r.scores for r in results])
+        best = stacked.max(axis=0)
+        # the best alternative, plus the tie share of the others (Lucene's DisjunctionMaxQuery)
+        return _boosted(_Result(mask, best + q.tiebreak * (stacked.sum(axis=0) - best)), q.boost)
     if kind is wq.Every and q.fieldname in (None, "", "*"):
         return _Result(np.ones(seg.size, dtype=bool), np.full(seg.size, float(q.boost)))
     if kind is wq.Not:

@@ -566,7 +566,9 @@ class _Translator:
             return self._bool([(occur.Must, tantivy.Query.all_query()), (occur.MustNot, self(q.query))])
         if isinstance(q, wq.And):
             return self._bool([(occur.Must, self(sub)) for sub in q.subqueries])
-        if isinstance(q, (wq.Or, wq.DisjunctionMax)):
+        if isinstance(q, wq.DisjunctionMax):  # a natural query's clause: its best form, plus the tie share
+            return tantivy.Query.disjunction_max_query([self(sub) for sub in q.subqueries], float(q.tiebreak))
+        if isinstance(q, wq.Or):
             msm = int(getattr(q, "minmatch", 0) or 0)
             return self._bool([(occur.Should, self(sub)) for sub in q.subqueries], msm or None)
         if isinstance(q, wq.ConstantScoreQuery):
