@@ -3,8 +3,18 @@ search throughput by number of clients.
 
 Starts the server in its own process on a free loopback port (``glossa serve``'s waitress
 through ``webui.server``: WORKERS processes of THREADS threads; or werkzeug's threaded
-development server for comparison), then runs client threads (http.client, one keep-alive
-connection each) against ``/api/search``:
+development server for comparison), then runs the searching clients against ``/api/search``:
+one keep-alive connection each, all driven by one thread of one separate process (raw
+sockets and a selector, a few tens of microseconds of CPU per request, so the clients take
+little of the cores they share with the server; :func:`search_clients`). Annotation writers
+are threads of this process (http.client).
+
+The machine's cores are shared by the server, the clients and whatever else runs, so a
+throughput figure alone says little: after each phase the bench prints the CPU time the
+server's processes (the parent and each worker, from /proc/PID/stat) and the clients spent
+per request, the load average, and the throughput the server's CPU cost per request allows
+on the machine's cores (cores / server CPU per request), an upper bound no client count
+passes.
 
 * load (the default): phase 1, ``--readers`` (default: as many as phase 2) searching for
   ``--duration`` seconds (default 60); phase 2, ``--load-readers`` (default 32) searching
@@ -34,9 +44,13 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import multiprocessing
 import os
 import random
+import resource
+import selectors
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -62,7 +76,10 @@ QUERIES = [
 
 SERVER_CODE = textwrap.dedent(
     """
-    import sys
+    import logging, sys
+    # waitress says "Task queue depth is N" whenever every thread is busy: under a load
+    # test, that is thousands of lines (glossa serve shows it at most once a minute)
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     kind, data, threads, workers = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     config = {"DATA_DIR": data, "THREADS": threads}
     if kind == "waitress" and workers > 1:
@@ -224,15 +241,135 @@ class Client:
         return None, b""
 
 
-def reader(port: int, stop: threading.Event, stats: Stats, seed: int) -> None:
+def search_paths() -> list[bytes]:
+    """The raw HTTP/1.1 requests the searching clients send (one per query)."""
+    return [
+        f"GET /api/search?{urlencode({'q': q, 'page': 1})} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
+        for q in QUERIES
+    ]
+
+
+class _Conn:
+    """One client's keep-alive connection in :func:`search_clients`."""
+
+    __slots__ = ("sock", "buf", "sent", "head", "length", "status", "close")
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.sock.setblocking(False)
+        self.buf = bytearray()
+        self.sent = 0.0
+        self.head = -1  # where the body starts once the headers are read
+        self.length = 0
+        self.status = 0
+        self.close = False
+
+    def parse_head(self) -> bool:
+        """True once the status line and headers are in (then ``status``, ``length``, ``close``)."""
+        end = self.buf.find(b"\r\n\r\n")
+        if end < 0:
+            return False
+        lines = bytes(self.buf[:end]).split(b"\r\n")
+        self.status = int(lines[0].split(None, 2)[1])
+        self.length, self.close = -1, lines[0].startswith(b"HTTP/1.0")
+        for line in lines[1:]:
+            name, _, value = line.partition(b":")
+            name = name.strip().lower()
+            if name == b"content-length":
+                self.length = int(value)
+            elif name == b"connection" and value.strip().lower() == b"close":
+                self.close = True
+        if self.length < 0:
+            raise ValueError("a response without Content-Length")
+        self.head = end + 4
+        return True
+
+
+def search_clients(port: int, clients: int, duration: float, seed: int) -> dict:
+    """``clients`` keep-alive connections each searching in a loop (the next request as soon
+    as the last answer is in) for ``duration`` seconds, all on one thread with a selector.
+    Latencies, statuses, failures and this process's CPU seconds."""
     rnd = random.Random(seed)
-    client = Client(port)
-    while not stop.is_set():
-        q = rnd.choice(QUERIES)
-        path = "/api/search?" + urlencode({"q": q, "page": 1})
-        t0 = time.perf_counter()
-        status, _ = client.request("GET", path)
-        stats.add(time.perf_counter() - t0, status)
+    requests = search_paths()
+    sel = selectors.DefaultSelector()
+    times: list[float] = []
+    statuses: dict[int, int] = {}
+    failures = 0
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+    deadline = time.perf_counter() + duration
+
+    def send(conn: _Conn) -> None:
+        conn.buf.clear()
+        conn.head = -1
+        conn.sent = time.perf_counter()
+        conn.sock.setblocking(True)  # a request is far smaller than the socket buffer
+        conn.sock.sendall(rnd.choice(requests))
+        conn.sock.setblocking(False)
+
+    def open_one() -> None:
+        nonlocal failures
+        while time.perf_counter() < deadline:
+            try:
+                conn = _Conn(port)
+                send(conn)
+            except OSError:
+                failures += 1
+                time.sleep(0.05)
+                continue
+            sel.register(conn.sock, selectors.EVENT_READ, conn)
+            return
+
+    for _ in range(clients):
+        open_one()
+    while sel.get_map():
+        left = deadline - time.perf_counter()
+        events = sel.select(timeout=max(0.0, min(left, 1.0)) if left > 0 else 30.0)
+        if not events and left <= 0:
+            break  # answers still out 30 s after the end: given up on
+        for key, _ in events:
+            conn = key.data
+            try:
+                chunk = conn.sock.recv(262144)
+                if not chunk:
+                    raise ConnectionError("closed by the server")
+                conn.buf += chunk
+                if conn.head < 0 and not conn.parse_head():
+                    continue
+                if len(conn.buf) - conn.head < conn.length:
+                    continue
+                if len(conn.buf) - conn.head > conn.length:
+                    raise ValueError("more bytes than Content-Length")
+            except (OSError, ValueError):
+                failures += 1
+                sel.unregister(conn.sock)
+                conn.sock.close()
+                if time.perf_counter() < deadline:
+                    open_one()
+                continue
+            times.append(time.perf_counter() - conn.sent)
+            statuses[conn.status] = statuses.get(conn.status, 0) + 1
+            if conn.close or time.perf_counter() >= deadline:
+                sel.unregister(conn.sock)
+                conn.sock.close()
+                if conn.close and time.perf_counter() < deadline:
+                    open_one()
+                continue
+            try:
+                send(conn)
+            except OSError:
+                failures += 1
+                sel.unregister(conn.sock)
+                conn.sock.close()
+                open_one()
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+    return {"times": times, "statuses": statuses, "failures": failures, "cpu": cpu}
+
+
+def _search_process(port: int, clients: int, duration: float, seed: int, out) -> None:
+    out.send(search_clients(port, clients, duration, seed))
+    out.close()
 
 
 def writer(port: int, token: str, quotes: list[tuple[str, str]], stop: threading.Event, stats: Stats, seed: int):
@@ -258,20 +395,85 @@ def writer(port: int, token: str, quotes: list[tuple[str, str]], stop: threading
             stats.add(time.perf_counter() - t0, status)
 
 
-def run_phase(port, duration, readers, writers, token, quotes) -> tuple[Stats, Stats]:
-    stop = threading.Event()
+def cpu_seconds(pid: int) -> dict[int, float]:
+    """CPU time (user + system, seconds) of ``pid`` and of each of its child processes."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for each in [pid, *children(pid)]:
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        found[each] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return found
+
+
+class Phase:
+    """What one phase measured: the reads, the writes, and the CPU time spent on them."""
+
+    def __init__(self, reads: Stats, writes: Stats, server_cpu: dict[int, float], pid: int, client_cpu: float):
+        self.reads, self.writes = reads, writes
+        self.server_cpu, self.pid, self.client_cpu = server_cpu, pid, client_cpu
+        self.load = os.getloadavg()[0]
+
+    def cpu_line(self) -> str:
+        """Server CPU per request (parent, workers), client CPU per request, the load, and
+        the throughput the server's CPU per request allows on this machine's cores."""
+        done = len(self.reads.times) + len(self.writes.times)
+        if not done:
+            return "  CPU: no request completed"
+        total = sum(self.server_cpu.values())
+        parent = self.server_cpu.get(self.pid, 0.0)
+        per = total * 1000 / done
+        workers = [
+            f"{seconds * 1000 / done:.1f}" for each, seconds in sorted(self.server_cpu.items()) if each != self.pid
+        ]
+        cores = os.cpu_count() or 1
+        bound = f"{cores * 1000 / per:.0f} req/s" if per else "unbounded"
+        return (
+            f"  CPU per request: server {per:.1f} ms (parent {parent * 1000 / done:.2f} ms, workers "
+            f"{' + '.join(workers) or '0'} ms), clients {self.client_cpu * 1000 / done:.2f} ms; "
+            f"load average {self.load:.1f}; the server's CPU allows at most {bound} on {cores} cores"
+        )
+
+
+def run_phase(port, duration, readers, writers, token, quotes, pid=None) -> Phase:
+    """``readers`` searching clients (one process, :func:`search_clients`) and ``writers``
+    annotation writers (threads) for ``duration`` seconds."""
+    before = cpu_seconds(pid) if pid else {}
     reads, writes = Stats(), Stats()
-    threads = [threading.Thread(target=reader, args=(port, stop, reads, i)) for i in range(readers)]
-    threads += [
+    stop = threading.Event()
+    here, there = multiprocessing.get_context("fork").Pipe(duplex=False)
+    clients = None
+    if readers:
+        clients = multiprocessing.get_context("fork").Process(
+            target=_search_process, args=(port, readers, duration, 1, there), daemon=True
+        )
+        clients.start()
+    threads = [
         threading.Thread(target=writer, args=(port, token, quotes, stop, writes, 1000 + i)) for i in range(writers)
     ]
     for t in threads:
         t.start()
-    time.sleep(duration)
+    found: dict = {"times": [], "statuses": {}, "failures": 0, "cpu": 0.0}
+    if clients is not None:
+        found = here.recv()  # sent when the clients are done, after ``duration``
+        clients.join()
+    else:
+        time.sleep(duration)
     stop.set()
     for t in threads:
         t.join()
-    return reads, writes
+    after = cpu_seconds(pid) if pid else {}
+    reads.times = found["times"]
+    reads.failures = found["failures"]
+    for status, count in found["statuses"].items():
+        if status >= 500:
+            reads.server_errors += count
+        elif status >= 400:
+            reads.other[status] = reads.other.get(status, 0) + count
+    spent = {each: seconds - before.get(each, 0.0) for each, seconds in after.items()}
+    return Phase(reads, writes, spent, pid or 0, found["cpu"])
 
 
 def sample_quotes(port: int) -> list[tuple[str, str]]:
@@ -305,13 +507,17 @@ def build_scaled(data: Path, passages: int) -> None:
 
 def load_bar(args, port, token, quotes, pid) -> None:
     readers = args.readers or args.load_readers
-    reads1, _ = run_phase(port, args.duration, readers, 0, token, quotes)
+    alone = run_phase(port, args.duration, readers, 0, token, quotes, pid)
+    reads1 = alone.reads
     print(reads1.line(f"{readers:2d} readers alone      reads ", args.duration))
-    print("\n".join(memory_lines(pid)))
-    reads2, writes2 = run_phase(port, args.duration, args.load_readers, args.writers, token, quotes)
+    print(alone.cpu_line())
+    print("\n".join(memory_lines(pid)), flush=True)
+    loaded = run_phase(port, args.duration, args.load_readers, args.writers, token, quotes, pid)
+    reads2, writes2 = loaded.reads, loaded.writes
     label = f"{args.load_readers:2d} readers + {args.writers} writers"
     print(reads2.line(f"{label} reads ", args.duration))
     print(writes2.line(f"{label} writes", args.duration))
+    print(loaded.cpu_line())
     print("\n".join(memory_lines(pid)))
     ratio = reads2.rate(args.duration) / max(reads1.rate(args.duration), 1e-9)
     errors = reads1.server_errors + reads2.server_errors + writes2.server_errors
@@ -327,9 +533,10 @@ def scaling(args, port, token, quotes, pid) -> None:
     counts = [int(c) for c in args.clients.split(",") if c.strip()]
     rates = []
     for count in counts:
-        reads, _ = run_phase(port, args.duration, count, 0, token, quotes)
-        rates.append(reads.rate(args.duration))
-        print(reads.line(f"{count:2d} clients searching", args.duration), flush=True)
+        phase = run_phase(port, args.duration, count, 0, token, quotes, pid)
+        rates.append(phase.reads.rate(args.duration))
+        print(phase.reads.line(f"{count:2d} clients searching", args.duration))
+        print(phase.cpu_line(), flush=True)
     print("\n".join(memory_lines(pid)))
     for count, rate in zip(counts[1:], rates[1:], strict=True):
         print(f"throughput at {count} clients / at {counts[0]}: {rate / max(rates[0], 1e-9):.2f}")

@@ -12,6 +12,18 @@ its own (bounded) cache. The parent only supervises: it replaces a worker that d
 stops them all on SIGTERM or SIGINT. Sign-in backoff counts are kept in memory shared by
 every worker (:mod:`webui.limits`), so more workers never mean more guesses.
 
+A keep-alive connection stays with the worker that accepted it, and which worker accepts
+a new one is a race the kernel settles: 8 connections could go 6 to one worker and 2 to
+the other, leaving a core idle while one worker's threads queue. So the workers balance
+their connections (:class:`Balance`): each says in shared memory how many it holds, and a
+worker holding more than the fewest any live worker holds leaves the next connection to
+the others (a worker whose loop has not reported for ``Balance.STALE`` seconds, hung or
+gone, is not waited for).
+
+waitress warns "Task queue depth is N" whenever a request waits for a thread, which under
+load is many lines a second; ``glossa serve`` logs it at most once a minute, with how many
+were held back (:class:`OncePerInterval`).
+
 ``CONNECTION_LIMIT`` bounds the connections each worker keeps open, and
 ``MAX_CONTENT_LENGTH`` the request bodies: the app answers a body over it with its JSON
 413 (waitress's own limit is set a little above it, only as a backstop that stops reading
@@ -27,13 +39,17 @@ import contextlib
 import gc
 import json
 import logging
+import math
+import mmap
 import os
 import signal
 import socket
+import threading
 import time
 import weakref
 from typing import Any
 
+import numpy as np
 from flask import Flask
 
 from indexer.query import QueryError
@@ -46,6 +62,8 @@ log = logging.getLogger(__name__)
 
 #: common words of the index whose postings :func:`warm` decodes before the workers fork
 WARM_WORDS = 50
+#: how often (seconds) a worker's loop wakes at least, to see whether it may accept (Balance)
+LOOP_TIMEOUT = 0.1
 #: a worker that dies this soon after it started is not replaced at once (seconds)
 RESTART_BACKOFF = 1.0
 
@@ -112,6 +130,82 @@ def _channel_class():
     return JSONErrorChannel
 
 
+class OncePerInterval(logging.Filter):
+    """Lets one record through per ``seconds``; the next one says how many were held back."""
+
+    def __init__(self, seconds: float = 60.0) -> None:
+        super().__init__()
+        self.seconds = seconds
+        self._last = -math.inf
+        self._held = 0
+        self._lock = threading.Lock()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            if now - self._last < self.seconds:
+                self._held += 1
+                return False
+            self._last, held, self._held = now, self._held, 0
+        record.msg = f"{record.msg}: every thread busy, requests wait (raise THREADS or WORKERS?)"
+        if held:
+            record.msg += f"; {held} more such warnings since the last one"
+        return True
+
+
+#: the logger of waitress's "Task queue depth is N" warning
+QUEUE_LOGGER = "waitress.queue"
+
+
+def quiet_queue_warnings(seconds: float = 60.0) -> None:
+    """waitress's queue-depth warning at most once per ``seconds`` (set once per process)."""
+    logger = logging.getLogger(QUEUE_LOGGER)
+    if not any(isinstance(f, OncePerInterval) for f in logger.filters):
+        logger.addFilter(OncePerInterval(seconds))
+
+
+class Balance:
+    """How many connections each worker of a :class:`Prefork` holds, in memory shared by
+    the processes forked after it was made: a row per worker of (connections, when its loop
+    last said so, on the system-wide monotonic clock)."""
+
+    #: a worker whose loop has not reported for this long (seconds) is not waited for
+    STALE = 5.0
+
+    def __init__(self, workers: int) -> None:
+        self._memory = mmap.mmap(-1, max(1, workers) * 16)  # anonymous, MAP_SHARED: seen across fork
+        self.rows = np.ndarray((max(1, workers), 2), dtype=np.float64, buffer=self._memory)
+        self.rows[:] = 0.0
+
+    def clear(self, slot: int) -> None:
+        """The worker of ``slot`` is gone."""
+        self.rows[slot] = 0.0
+
+    def may_accept(self, slot: int, holding: int) -> bool:
+        """Record that the worker of ``slot`` holds ``holding`` connections; True when it
+        holds no more than the fewest any live worker holds (so it may take another)."""
+        now = time.monotonic()
+        self.rows[slot] = (holding, now)
+        live = self.rows[:, 1] > now - self.STALE
+        return holding <= float(self.rows[live, 0].min())
+
+    def holding(self) -> list[int]:
+        """Connections per worker, as last reported."""
+        return [int(n) for n in self.rows[:, 0].tolist()]
+
+
+def balance_accepts(server: Any, balance: Balance, slot: int) -> None:
+    """Make the waitress ``server`` (one listening socket) accept a connection only while
+    :meth:`Balance.may_accept` allows it; its loop asks before every select."""
+    own = server.readable  # waitress's: cleanup, and the CONNECTION_LIMIT check
+
+    def readable() -> bool:
+        allowed = own()
+        return balance.may_accept(slot, len(server.active_channels)) and allowed
+
+    server.readable = readable
+
+
 def create_server(app: Flask, host: str | None = None, port: int | None = None, **options: Any):
     """A waitress server for ``app`` bound to host:port (port 0: a free one, see
     ``server.effective_port``), or on the listening sockets of ``sockets=[...]``; ``run()``
@@ -135,6 +229,7 @@ def create_server(app: Flask, host: str | None = None, port: int | None = None, 
     if "sockets" not in options:
         settings.update(host=host, port=port)
     settings.update(options)
+    quiet_queue_warnings()
     server = waitress_server(app, **settings)
     channel = _channel_class()
     listeners = [server] if hasattr(server, "channel_class") else list(server.map.values())
@@ -205,27 +300,45 @@ class Prefork:
         self.sock = sock if sock is not None else listen(host, port)
         self.port = self.sock.getsockname()[1]
         self.children: dict[int, float] = {}  # pid -> when it started
+        self.slots: dict[int, int] = {}  # pid -> its row in self.balance
+        self.balance = Balance(workers)
         self.stopping = False
         self.warmed: dict[str, Any] = {}
 
     def _spawn(self) -> int:
+        slot = min(set(range(self.workers)) - set(self.slots.values()))
+        self.balance.clear(slot)
         pid = os.fork()
         if pid == 0:  # the worker: serve until told to stop, then leave without cleanup
             code = 0
             try:
-                self._worker()
+                self._worker(slot)
             except BaseException:
                 log.exception("worker %d failed", os.getpid())
                 code = 1
             finally:
                 os._exit(code)
         self.children[pid] = time.monotonic()
+        self.slots[pid] = slot
         return pid
 
-    def _worker(self) -> None:
+    def _reaped(self, pid: int) -> None:
+        self.children.pop(pid, None)
+        slot = self.slots.pop(pid, None)
+        if slot is not None:
+            self.balance.clear(slot)
+
+    def _worker(self, slot: int = 0) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, signal.SIG_DFL)
         server = create_server(self.app, sockets=[self.sock])
+        # a worker that leaves a connection to the others looks again at least this often
+        # (waitress's default is 1 s, and its setting takes whole seconds only), so a
+        # connection never waits long on a loop asleep since it said "not me"
+        server.adj.asyncore_loop_timeout = LOOP_TIMEOUT
+        for each in [server] if hasattr(server, "active_channels") else list(server.map.values()):
+            if hasattr(each, "active_channels"):
+                balance_accepts(each, self.balance, slot)
 
         def stop(_sig, _frame):
             raise KeyboardInterrupt
@@ -257,7 +370,8 @@ class Prefork:
                 except ChildProcessError:
                     pid = 0
                 if pid and pid in self.children:
-                    started = self.children.pop(pid)
+                    started = self.children[pid]
+                    self._reaped(pid)
                     log.warning("worker %d ended (status %d); starting another", pid, status)
                     if time.monotonic() - started < RESTART_BACKOFF:
                         time.sleep(RESTART_BACKOFF)
@@ -276,7 +390,7 @@ class Prefork:
             try:
                 os.kill(pid, signal.SIGTERM)
             except ProcessLookupError:
-                self.children.pop(pid, None)
+                self._reaped(pid)
         deadline = time.monotonic() + timeout
         while self.children:
             for pid in list(self.children):
@@ -285,7 +399,7 @@ class Prefork:
                 except ChildProcessError:
                     done = pid
                 if done:
-                    self.children.pop(pid, None)
+                    self._reaped(pid)
             if self.children and time.monotonic() > deadline:
                 for pid in self.children:
                     with contextlib.suppress(ProcessLookupError):

@@ -82,11 +82,19 @@ def test_search_bad_paging_is_400(client, args, word):
     assert repr(word) in body["message"]
 
 
-def test_search_page_past_the_end_is_400_with_the_range(client):
-    pages = client.get("/api/search?q=frontex&pagelen=10").get_json()["pages"]
-    body = assert_json_error(client.get(f"/api/search?q=frontex&pagelen=10&page={pages + 1}"), 400)
-    assert f"from 1 to {pages}" in body["message"]
-    assert client.get(f"/api/search?q=frontex&pagelen=10&page={pages}").status_code == 200
+def test_search_page_past_the_end_is_empty_with_the_true_total(client):
+    first = client.get("/api/search?q=frontex&pagelen=10").get_json()
+    assert first["total"] > 0 and first["hits"]
+    for page in (first["pages"] + 1, 9999):  # as search engines answer: no hits, the real counts
+        response = client.get(f"/api/search?q=frontex&pagelen=10&page={page}")
+        assert response.status_code == 200
+        body = response.get_json()
+        assert body["hits"] == [] and body["groups"] == []
+        assert (body["total"], body["pages"], body["page"]) == (first["total"], first["pages"], page)
+        assert body["facets"] == first["facets"]  # facets count every match, whatever the page
+    last = client.get(f"/api/search?q=frontex&pagelen=10&page={first['pages']}").get_json()
+    assert last["hits"] and len(last["hits"]) <= 10
+    assert_json_error(client.get("/api/search?q=frontex&page=10001"), 400)  # over MAX_PAGE: still refused
 
 
 def test_search_without_hits_is_200_with_a_suggestion(client):

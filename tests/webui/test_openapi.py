@@ -288,3 +288,61 @@ def test_upload_and_removal_match_the_spec(client, spec):
     ):
         assert str(response.status_code) == status
         validate(spec, response_schema(spec, path, method, status, "application/json"), response.get_json())
+
+
+def _valid(spec: dict, name: str, body) -> bool:
+    try:
+        validate(spec, {"$ref": f"#/components/schemas/{name}"}, body)
+    except jsonschema.ValidationError:
+        return False
+    return True
+
+
+def test_request_schemas_state_what_the_server_refuses(spec):
+    """What schemathesis found: bodies the spec allowed and the server (rightly) refuses."""
+    source = f"http://glossa.test/doc/{PAPER}"
+    quote = {"type": "TextQuoteSelector", "exact": "Frontex"}
+    position = {"type": "TextPositionSelector", "start": 0, "end": 7}
+    make = {"type": "Annotation", "target": {"source": source, "selector": [quote, position]}}
+    assert _valid(spec, "AnnotationInput", make)
+    assert _valid(spec, "AnnotationInput", {"type": "Annotation", "target": {"source": source, "selector": quote}})
+    for selector in ([position], position, [], [dict(quote, exact="")], [dict(position, start=-1), quote]):
+        assert not _valid(
+            spec, "AnnotationInput", {"type": "Annotation", "target": {"source": source, "selector": selector}}
+        )
+    assert not _valid(spec, "AnnotationPatch", {"target": {"source": source, "selector": [position]}})
+
+    assert _valid(spec, "EntityRuleInput", {"action": "retype", "label": "ORG", "name": "EASO", "new_label": "GPE"})
+    for rule in (
+        {"action": "retype", "label": "AA", "name": "EASO", "new_label": "GPE"},  # no such label
+        {"action": "retype", "label": "ORG", "name": "EASO", "new_label": "ORG"},  # changes nothing
+        {"action": "retype", "label": "ORG", "name": "EASO"},  # no new_label
+        {"action": "merge", "label": "ORG", "name": "EASO", "new_name": "EUAA"},  # no new_label
+        {"action": "split", "label": "ORG", "name": "EASO"},  # no surface
+        {"action": "hide", "label": "ORG", "name": "   "},  # blank
+        {"action": "hide", "label": "ORG", "name": "EA\x00SO"},  # a control character
+    ):
+        assert not _valid(spec, "EntityRuleInput", rule), rule
+    assert _valid(spec, "EntityRuleInput", {"action": "hide", "label": "ORG", "name": "European\tAsylum  Office"})
+
+    upload = spec["paths"]["/api/documents"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
+    with pytest.raises(jsonschema.ValidationError):
+        Draft202012Validator(upload).validate({"files": [], "paths": [""]})
+
+
+def test_the_server_refuses_what_the_request_schemas_refuse(client):
+    """The same bodies at the server: 400, so the stricter schemas describe the server as it is."""
+    with client.session_transaction() as session:
+        session["csrf_token"] = "t0ken"
+    headers = {"X-CSRF-Token": "t0ken"}
+    source = f"http://glossa.test/doc/{PAPER}"
+    only_position = {"type": "TextPositionSelector", "start": 0, "end": 7}
+    body = {"type": "Annotation", "target": {"source": source, "selector": [only_position]}}
+    assert client.post("/api/annotations", json=body, headers=headers).status_code == 400
+    for rule in (
+        {"action": "retype", "label": "AA", "name": "EASO", "new_label": "GPE"},
+        {"action": "retype", "label": "ORG", "name": "EASO", "new_label": "ORG"},
+        {"action": "split", "label": "ORG", "name": "EASO"},
+        {"action": "hide", "label": "ORG", "name": "EA\x00SO"},
+    ):
+        assert client.post("/api/entity-rules", json=rule, headers=headers).status_code == 400, rule

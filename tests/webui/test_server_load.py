@@ -230,6 +230,105 @@ def test_workers_share_the_socket_are_replaced_and_stop_with_the_parent(prefork)
         assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
 
 
+def _connections_of(pid: int, port: int) -> int:
+    """How many established TCP connections to ``port`` the process ``pid`` holds open."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    held = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            local_port = int(fields[1].rsplit(":", 1)[1], 16)
+            if local_port == port and fields[3] == "01" and fields[9] in inodes:  # 01: ESTABLISHED
+                held += 1
+    return held
+
+
+def test_workers_share_keep_alive_connections_evenly(prefork):
+    proc, port = prefork(WORKERS=2, THREADS=2)
+    workers = _wait_for(lambda: len(_children(proc.pid)) == 2 and _children(proc.pid))
+    conns = []
+    try:
+        for _ in range(16):  # one after another: each kept open after its first answer
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request("GET", "/api/search?q=border", headers={"Host": f"127.0.0.1:{port}"})
+            response = conn.getresponse()
+            response.read()
+            assert response.status == 200
+            conns.append(conn)
+            time.sleep(0.25)  # every worker's loop has looked at the counts since
+        held = sorted(_connections_of(pid, port) for pid in workers)
+        assert held == [8, 8], held  # not left to the race for accept (could be 16 and 0)
+        for conn in conns:  # and each connection is still served, by its own worker
+            conn.request("GET", "/api/search?q=border", headers={"Host": f"127.0.0.1:{port}"})
+            response = conn.getresponse()
+            assert response.status == 200 and json.loads(response.read())["total"] >= 1
+    finally:
+        for conn in conns:
+            conn.close()
+
+
+def test_balance_leaves_a_connection_to_the_worker_holding_fewest():
+    from webui.server import Balance
+
+    balance = Balance(3)
+    assert balance.may_accept(0, 0)  # nobody else has reported: take it
+    assert balance.may_accept(1, 2) is False  # worker 0 holds fewer
+    assert balance.may_accept(2, 1) is False
+    assert balance.may_accept(0, 1)  # 1 is the fewest live: worker 0 may
+    assert balance.may_accept(2, 1)  # so may another at the same count
+    balance.rows[0, 1] -= Balance.STALE + 1  # worker 0's loop went quiet (hung, or gone)
+    balance.rows[2, 1] -= Balance.STALE + 1
+    assert balance.may_accept(1, 2)  # not waited for
+    balance.clear(1)
+    assert balance.holding() == [1, 0, 1]
+    pid = os.fork()  # shared with forked processes
+    if pid == 0:
+        balance.may_accept(2, 7)
+        os._exit(0)
+    os.waitpid(pid, 0)
+    assert balance.holding()[2] == 7
+
+
+def test_the_queue_depth_warning_is_logged_at_most_once_per_interval():
+    import logging
+
+    from webui.server import QUEUE_LOGGER, OncePerInterval, quiet_queue_warnings
+
+    quiet_queue_warnings()
+    quiet_queue_warnings()  # once per process, however many servers are made
+    logger = logging.getLogger(QUEUE_LOGGER)
+    filters = [f for f in logger.filters if isinstance(f, OncePerInterval)]
+    assert len(filters) == 1
+    seen: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            seen.append(record.getMessage())
+
+    once = OncePerInterval(0.5)
+    handler = Keep()
+    handler.addFilter(once)
+    for n in range(1000):
+        handler.handle(
+            logger.makeRecord(QUEUE_LOGGER, logging.WARNING, __file__, 1, "Task queue depth is %d", (n,), None)
+        )
+    assert len(seen) == 1 and seen[0].startswith("Task queue depth is 0")
+    time.sleep(0.6)
+    handler.handle(logger.makeRecord(QUEUE_LOGGER, logging.WARNING, __file__, 1, "Task queue depth is %d", (5,), None))
+    assert len(seen) == 2 and seen[1].startswith("Task queue depth is 5") and "999 more" in seen[1]
+
+
 def _login_attempt(port: int, password: str) -> int:
     """One sign-in over a connection of its own (so any worker may answer it)."""
     status, response, page = request(port, "GET", "/login")

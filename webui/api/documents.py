@@ -36,7 +36,12 @@ def _short(query: str, limit: int = 80) -> str:
 
 
 def run_search(searcher, query: str, page: int, pagelen: int, filters: dict, group: str | None = None) -> dict:
-    """Run a search and return SearchResults.to_dict(); a query error becomes LookupFailed(400)."""
+    """Run a search and return SearchResults.to_dict(); a query error becomes LookupFailed(400).
+
+    A page past the last one is no error (as with search engines, and as a client paging
+    on while the index shrinks expects): it has no hits, and the true ``total`` and
+    ``pages`` say where the results end.
+    """
     from indexer.search import QueryError
 
     try:
@@ -45,11 +50,6 @@ def run_search(searcher, query: str, page: int, pagelen: int, filters: dict, gro
         )
     except QueryError as exc:
         raise presenters.LookupFailed(400, f"Cannot understand the query {_short(query)}: {exc}") from None
-    if results.total and page > results.pages:
-        raise presenters.LookupFailed(
-            400,
-            f"Page {page} is past the last page of results for {_short(query)}; pages run from 1 to {results.pages}.",
-        )
     return results.to_dict()
 
 

@@ -68,7 +68,8 @@ def core_paths() -> dict[str, Any]:
                     ),
                     query_param(
                         "page",
-                        f"Result page, from 1 to the last page (at most {MAX_PAGE}).",
+                        f"Result page, from 1 (at most {MAX_PAGE}). A page past the last one has no hits; "
+                        "its total and pages are the true ones.",
                         {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
                         example=1,
                     ),
@@ -92,7 +93,9 @@ def core_paths() -> dict[str, Any]:
                 ],
                 "responses": {
                     "200": ok("SearchResults", "One page of results."),
-                    "400": error("Missing or malformed query, a bad page number or an unknown grouping."),
+                    "400": error(
+                        "Missing or malformed query, a page number or pagelen out of range, or an unknown grouping."
+                    ),
                 },
             }
         },

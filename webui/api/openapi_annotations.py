@@ -25,20 +25,44 @@ SELECTOR = {
         "end": INT,
     },
 }
+SOURCE = {
+    "type": "string",
+    "pattern": "/doc/[^/]+(/fn/[^/]+)?/?$",
+    "description": "The document's IRI: any base, ending in /doc/<doc_id>; or one of its "
+    "footnotes: /doc/<doc_id>/fn/<number> (the reader's note page; the note number is at "
+    "most 20 printable characters).",
+}
 TARGET = obj(
-    {
-        "source": {
-            "type": "string",
-            "pattern": "/doc/[^/]+(/fn/[^/]+)?/?$",
-            "description": "The document's IRI: any base, ending in /doc/<doc_id>; or one of its "
-            "footnotes: /doc/<doc_id>/fn/<number> (the reader's note page; the note number is at "
-            "most 20 printable characters).",
-        }
-    },
+    {"source": SOURCE},
     {"selector": {"oneOf": [SELECTOR, array(SELECTOR)]}},
     description="The annotated text: <BASE_URL>/doc/<doc_id> (a passage of the body) or "
     "<BASE_URL>/doc/<doc_id>/fn/<number> (a footnote), plus quote and position selectors; the "
     "positions count in the document's text, or in the note's text for a note target.",
+)
+#: what a new or re-placed annotation's target must give: the quote (annotations.model)
+QUOTE_INPUT = obj(
+    {"type": {"const": "TextQuoteSelector"}, "exact": {"type": "string", "minLength": 1}},
+    {"prefix": STR, "suffix": STR},
+    description="The quoted text (exact, not empty) with the text just before and after it.",
+)
+OFFSET = {"type": "integer", "minimum": 0}
+POSITION_INPUT = obj(
+    {"type": {"const": "TextPositionSelector"}, "start": OFFSET, "end": OFFSET},
+    description="Character offsets in the document's text, a hint where the quote is (end not before start).",
+)
+TARGET_INPUT = obj(
+    {
+        "source": SOURCE,
+        "selector": {
+            "oneOf": [
+                QUOTE_INPUT,
+                {"type": "array", "items": {"oneOf": [QUOTE_INPUT, POSITION_INPUT]}, "contains": QUOTE_INPUT},
+            ]
+        },
+    },
+    description="The text to annotate: <BASE_URL>/doc/<doc_id> or <BASE_URL>/doc/<doc_id>/fn/<number> "
+    "(a footnote), a TextQuoteSelector (required) and optionally a TextPositionSelector (offsets in "
+    "the note's text for a note target).",
 )
 BODY = obj(
     {"type": STR, "value": STR},
@@ -106,7 +130,7 @@ ANNOTATION_SCHEMAS: dict[str, Any] = {
         description="Every step of an annotation's anchor, oldest first (the first is the original).",
     ),
     "AnnotationInput": obj(
-        {"type": {"const": "Annotation"}, "target": TARGET},
+        {"type": {"const": "Annotation"}, "target": TARGET_INPUT},
         {
             "@context": {"type": ["string", "array"]},
             "body": {"oneOf": [BODY, array(BODY)]},
@@ -119,7 +143,12 @@ ANNOTATION_SCHEMAS: dict[str, Any] = {
     | {"not": {"required": ["body", "bodyValue"]}},
     "AnnotationPatch": obj(
         {},
-        {"body": {"oneOf": [BODY, array(BODY)]}, "bodyValue": STR, "target": TARGET, "glossa:visibility": VISIBILITY},
+        {
+            "body": {"oneOf": [BODY, array(BODY)]},
+            "bodyValue": STR,
+            "target": TARGET_INPUT,
+            "glossa:visibility": VISIBILITY,
+        },
         description="Any of body (replaces comment and tags), target (re-places it), visibility; "
         "body or bodyValue, never both.",
     )

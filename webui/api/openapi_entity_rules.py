@@ -5,14 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from annotations.models import RULE_ACTIONS
+from indexer.entity_rules import MAX_NAME, NEEDS
 
+from ..labels import LABELS
 from .openapi_schemas import INT, NUM, STR, array, obj, ref
 
-NAME = {"type": "string", "minLength": 1, "maxLength": 200}
-LABEL = {
+#: characters a name may not hold (tab and line breaks read as spaces): indexer.entity_rules
+_NO_CONTROL = "[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f\\u2028\\u2029]"
+NAME = {
     "type": "string",
-    "pattern": "^[A-Za-z][A-Za-z_]{1,31}$",
-    "description": "An entity label (PERSON, ORG, GPE, LOC, ...).",
+    "minLength": 1,
+    "maxLength": MAX_NAME,
+    "pattern": f"^{_NO_CONTROL}*[^\\s\\x00-\\x1f\\x7f\\u2028\\u2029]{_NO_CONTROL}*$",
+    "description": "Not blank, no control characters (runs of spaces count as one).",
+}
+LABEL = {
+    "enum": list(LABELS),
+    "description": "An entity label Glossa knows (PERSON, ORG, GPE, LOC, ...; the server reads any letter case).",
 }
 RULE_FIELDS = {
     "new_label": dict(LABEL, description="retype, merge: the label the entity gets."),
@@ -22,8 +31,25 @@ RULE_FIELDS = {
 RULE_INPUT = obj(
     {"action": {"enum": list(RULE_ACTIONS)}, "label": LABEL, "name": NAME},
     RULE_FIELDS,
-    description="A correction of the entity (label, name) as the corpus shows it, applied to every mention.",
-)
+    description="A correction of the entity (label, name) as the corpus shows it, applied to every mention. "
+    "Each action needs its own fields (retype: new_label, another label; rename: new_name; merge: "
+    "new_label and new_name, another entity; split: surface, an alias that is not the name).",
+) | {
+    "allOf": [
+        {"if": {"properties": {"action": {"const": action}}}, "then": {"required": list(needs)}}
+        for action, needs in NEEDS.items()
+        if needs
+    ]
+    + [  # a retype to the label the entity has changes nothing
+        {
+            "not": {
+                "required": ["action", "label", "new_label"],
+                "properties": {"action": {"const": "retype"}, "label": {"const": label}, "new_label": {"const": label}},
+            }
+        }
+        for label in LABELS
+    ]
+}
 RULE = obj(
     {"id": INT, "action": {"enum": list(RULE_ACTIONS)}, "label": STR, "name": STR, "author": STR, "created": STR},
     {**RULE_FIELDS, "deleted": STR, "deleted_by": {"type": ["string", "null"]}},

@@ -96,7 +96,8 @@ def job_paths(doc_id_param: dict) -> dict[str, Any]:
                                 "type": "object",
                                 "required": ["files"],
                                 "properties": {
-                                    "files": array({"type": "string", "contentMediaType": "application/octet-stream"}),
+                                    "files": array({"type": "string", "contentMediaType": "application/octet-stream"})
+                                    | {"minItems": 1},
                                     "paths": array(STR),
                                 },
                             }
