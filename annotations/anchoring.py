@@ -272,11 +272,14 @@ class _Candidate:
     suffix: float | None
     score: float = 0.0
 
+    @property
+    def span(self) -> tuple[int, int]:
+        """(start, end), normalised offsets."""
+        return self.start, self.end
+
 
 def quote_threshold(n: int) -> float:
     """The least quote similarity accepted: short quotes must match more closely."""
-    if n < 16:
-        return 0.8
     if n < 40:
         return 0.75
     return 0.7
@@ -418,9 +421,9 @@ class Anchorer:
         t = self.norm
         return 0 < i < len(t) and _wordish(t[i - 1]) and _wordish(t[i])
 
-    def _exact_hits(self, nq: str, hint: int | None, np_: str = "", ns: str = "") -> list[int]:
-        """Exact copies of the quote whose ends sit as its boundary modes ask. A copy inside
-        a word on a side without context is taken only when no copy fits better."""
+    def _exact_hits(self, nq: str, hint: int | None, np_: str = "", ns: str = "") -> tuple[list[int], list[int]]:
+        """Exact copies of the quote: those whose ends sit as its boundary modes ask, and
+        those inside a word on a side without context (taken when nothing fits better)."""
         t, m = self.norm, len(nq)
         start_mode, end_mode = _boundary_modes(nq, np_, ns)
         inside = self._inside_word
@@ -435,11 +438,12 @@ class Anchorer:
             elif not (a and start_mode == HARD) and not (b and end_mode == HARD):
                 soft.append(pos)
             pos = t.find(nq, pos + 1)
-        hits = fits or soft
-        if len(hits) > MAX_EXACT_HITS:
-            h = hint or 0
-            hits = sorted(sorted(hits, key=lambda p: abs(p - h))[:MAX_EXACT_HITS])
-        return hits
+        h = hint or 0
+        if len(fits) > MAX_EXACT_HITS:
+            fits = sorted(sorted(fits, key=lambda p: abs(p - h))[:MAX_EXACT_HITS])
+        if len(soft) > MAX_EXACT_HITS:
+            soft = sorted(sorted(soft, key=lambda p: abs(p - h))[:MAX_EXACT_HITS])
+        return fits, soft
 
     def _seeds(self, nq: str, np_: str, ns: str, allowed: int) -> list[tuple[int, int]]:
         """(votes, start) of places where exact pieces of the quote or its context point."""
@@ -510,10 +514,15 @@ class Anchorer:
         allowed = int(m * (1.0 - threshold))
         t = self.norm
 
-        hits = self._exact_hits(nq, hint, np_, ns)
-        perfect = [h for h in hits if t[max(0, h - len(np_)) : h] == np_ and t[h + m : h + m + len(ns)] == ns]
-        if perfect:
-            h = min(perfect, key=lambda p: abs(p - (hint or 0)))
+        fits, soft = self._exact_hits(nq, hint, np_, ns)
+        hits = fits + soft
+
+        def perfect(among: list[int]) -> list[int]:
+            return [h for h in among if t[max(0, h - len(np_)) : h] == np_ and t[h + m : h + m + len(ns)] == ns]
+
+        best_copies = perfect(fits) or perfect(soft)
+        if best_copies:
+            h = min(best_copies, key=lambda p: abs(p - (hint or 0)))
             whole = _Candidate(h, h + m, 1.0, 1.0 if np_ else None, 1.0 if ns else None)
             whole.score = self._total(whole, hint)
             if rival is None or whole.score > rival + RIVAL_MARGIN:
@@ -555,17 +564,42 @@ class Anchorer:
             if _context_ok(c):
                 best_so_far = max(best_so_far, self._total(c, hint))
         candidates = [c for c in candidates if c.quote >= threshold]
+        if not candidates and rival is None:
+            # no exact piece of the quote or its context led anywhere (a short quote with an
+            # error, say): a selector made elsewhere may have nothing else, so the whole text
+            # is searched for it, as approximate string search does
+            candidates = self._scan(nq, np_, ns, allowed, threshold, slack)
         if not candidates:
             return None
         for c in candidates:
             c.score = self._total(c, hint)
-        # equal scores (copies alike in every respect): the first in the text
-        candidates.sort(key=lambda c: (-round(c.score, 9), c.start))
+        # equal scores (copies alike in every respect): one at word boundaries, the first
+        inside = set(soft)
+        candidates.sort(key=lambda c: (-round(c.score, 9), c.start in inside, c.start))
         best = candidates[0]
         if not self._identified(best, candidates, rival, hint, nq, bool(np_ or ns)):
             return None
         method = "exact" if t[best.start : best.end] == nq else "fuzzy"
         return self._result(best, hint, method, nq)
+
+    def _scan(self, nq: str, np_: str, ns: str, allowed: int, threshold: float, slack: int) -> list[_Candidate]:
+        """Places anywhere in the text where the quote matches with at most `allowed` errors
+        (the best ends first, one per stretch of the quote's length), aligned in full."""
+        m = len(nq)
+        dist = distances(nq, self.norm)
+        ends = sorted((d, j) for j, d in enumerate(dist) if d <= allowed)
+        found: list[_Candidate] = []
+        taken: list[int] = []
+        for _, j in ends:
+            if len(taken) >= MAX_CANDIDATES:
+                break
+            if any(abs(j - k) < m for k in taken):
+                continue
+            taken.append(j)
+            c = self._align(nq, np_, ns, max(0, j - m), slack)
+            if c is not None and c.quote >= threshold and not any(c.span == o.span for o in found):
+                found.append(c)
+        return found
 
     def _rank_exact(self, hits: list[int], nq: str, np_: str, ns: str) -> list[int]:
         """Exact copies, best context first (a cheap look at the few characters next to them)."""
@@ -643,7 +677,7 @@ class Anchorer:
         if not nq:
             pre, post = context_of(text, start, end)
             return Selector(exact, pre, post, start, end, 0.0)
-        others = [h for h in self._exact_hits(nq, ns_, t[max(0, ns_ - 1) : ns_], t[ne_ : ne_ + 1]) if h != ns_]
+        others = [h for h in self._exact_hits(nq, ns_, t[max(0, ns_ - 1) : ns_], t[ne_ : ne_ + 1])[0] if h != ns_]
         size = CONTEXT_CHARS
         while True:
             pre, post = context_of(text, start, end, size)

@@ -176,6 +176,9 @@ CASES = [
         ("tok" * 11 + "zap" + "tok" * 11, "tok" * 11 + "zap" + "tok" * 10),
     ),
     case("a word with two errors in a two-word text: not placed", "four candles", "foouur", None),
+    case("four-letter quote with a letter missing: the whole word", "three grey geese", "gese", "geese"),
+    case("four-letter quote with two letters wrong: not placed", "three grey geese", "gase", None),
+    case("a letter missing in a word of a long text: whole-text search", HARBOUR, "patent man", "patient man"),
     case("misspelt word that occurs twice, no hint: the first copy", DISCOVERY, "discvery", "discovery", 0),
     case(
         "misspelt word that occurs twice, hint at the second",
@@ -215,6 +218,16 @@ CASES = [
         "On stormy nights the ledger stayed open on the desk",
     ),
     case("close quote, two letters wrong, no context", HARBOUR, "cold cap of tae", "cold cup of tea"),
+    case("close quote, three letters wrong, no context", HARBOUR, "cold cip of tae", "cold cup of tea"),
+    case(
+        "close quote, three letters wrong, with its context",
+        HARBOUR,
+        "cold cip of tae",
+        "cold cup of tea",
+        prefix="beside a lamp and a ",
+        suffix=".",
+    ),
+    case("quote with a quarter of its letters wrong and more: not placed", HARBOUR, "cald cip af tae", None),
     case(
         "exact quote with its context",
         HARBOUR,
@@ -235,6 +248,14 @@ CASES = [
     ),
     case("mid-word quote told apart by its prefix", HARBOUR, "erk", "erk", 1, prefix="The cl"),
     case("mid-word quote told apart by its suffix", HARBOUR, "erk", "erk", 0, suffix=" upstairs"),
+    case(
+        "word-end quote told apart by its suffix from the same word standing alone",
+        "We sat on the bench; the canon entered the hall.",
+        "on",
+        "on",
+        1,
+        suffix=" entered the",
+    ),
     case(
         "context that matches nothing, quote unique: placed by the quote",
         HARBOUR,
