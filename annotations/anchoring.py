@@ -53,8 +53,52 @@ SEED_HITS = 64  # a quote piece found more often than this says nothing
 RIVALS_SCORED = 12  # other copies scored when a selector is described
 MAX_CANDIDATES = 10  # places aligned in full per quote
 GOOD_ENOUGH = 0.9  # a place scoring this well is not looked past
+END_CHARS = 32  # each end of a longer quote matched by itself must match this many characters
 
 _DROP = {"\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"}
+
+# Scripts written without spaces between words (Thai, Lao, Myanmar, Khmer; CJK ideographs,
+# kana, bopomofo): each of their characters is a boundary of its own, so a quote may begin
+# or end at any of them. (Hangul is written with spaces and is not among them.)
+_UNSPACED = (
+    (0x0E00, 0x0EFF),
+    (0x1000, 0x109F),
+    (0x1780, 0x17FF),
+    (0x2E80, 0x312F),
+    (0x3190, 0x9FFF),
+    (0xF900, 0xFAFF),
+    (0xFF66, 0xFF9F),
+    (0x20000, 0x3FFFF),
+)
+
+# How a quote's start (or end) must sit relative to the words of the text.
+FREE, SOFT, HARD = 0, 1, 2
+
+
+@lru_cache(maxsize=4096)
+def _wordish(ch: str) -> bool:
+    """Is `ch` a letter or digit that joins its neighbours into a word?"""
+    if not ch.isalnum():
+        return False
+    o = ord(ch)
+    return not any(lo <= o <= hi for lo, hi in _UNSPACED)
+
+
+def _boundary_modes(nq: str, np_: str, ns: str) -> tuple[int, int]:
+    """How the quote's start and end must fall on word boundaries.
+
+    FREE: the quote began (ended) inside a word (its context runs on in the same word).
+    HARD: it began (ended) at a boundary, and its context says so.
+    SOFT: no context on that side (the text's edge, or a selector made elsewhere): a word
+    boundary is preferred, a place inside a word taken only when nothing else fits as well.
+    """
+
+    def mode(mine: str, theirs: str) -> int:
+        if not theirs:
+            return SOFT
+        return FREE if _wordish(mine) and _wordish(theirs) else HARD
+
+    return mode(nq[0], np_[-1:]), mode(nq[-1], ns[:1])
 
 
 def text_hash(text: str) -> str:
@@ -228,11 +272,14 @@ class _Candidate:
     suffix: float | None
     score: float = 0.0
 
+    @property
+    def span(self) -> tuple[int, int]:
+        """(start, end), normalised offsets."""
+        return self.start, self.end
+
 
 def quote_threshold(n: int) -> float:
     """The least quote similarity accepted: short quotes must match more closely."""
-    if n < 16:
-        return 0.8
     if n < 40:
         return 0.75
     return 0.7
@@ -296,9 +343,9 @@ class Anchorer:
         qf = distances(nq, t[lo:hi])
         sx_hi = min(len(t), hi + ls + ls // 2 + 1)
         sf = distances(ns[::-1], t[lo:sx_hi][::-1]) if ls else None
-        # a quote that began (ended) at a word boundary begins (ends) at one again
-        cut_start = not (nq[0].isalnum() and np_[-1:].isalnum())
-        cut_end = not (nq[-1].isalnum() and ns[:1].isalnum())
+        # a quote that began (ended) at a word boundary begins (ends) at one again; with no
+        # context on that side a boundary is preferred among equally good places
+        start_mode, end_mode = _boundary_modes(nq, np_, ns)
         inside = self._inside_word
         # context that no longer matches says nothing about where the quote ends: its cost
         # is capped at half its length (what unrelated text scores)
@@ -306,23 +353,29 @@ class Anchorer:
 
         tail, head = nq[-8:], nq[:8]
 
-        def best_end(first: int, dist: list[int]) -> int | None:
-            """The end (from first+1 on) with the least quote + suffix cost; ties go to the
-            end after which the quote's own last characters match."""
-            best, best_c, best_tb = None, None, 0
+        def best_end(first: int, dist: list[int], anchored: bool) -> int | None:
+            """The end (from first+1 on) with the least quote + suffix cost (an end inside a
+            word, with no suffix to say so, costs one edit more); ties go to a word boundary,
+            then to the end after which the quote's own last characters match, then (from a
+            fixed start) to a length nearer the quote's: a changed word replaced, not dropped."""
+            best, best_key = None, None
             for j in range(1, len(dist)):
                 e = first + j
-                if cut_end and inside(e):
-                    continue
                 c = dist[j] + (min(sf[sx_hi - e], scap) if sf is not None else 0)
-                if best_c is not None and c > best_c:
+                pen = 0
+                if end_mode and inside(e):
+                    if end_mode == HARD:
+                        continue
+                    pen = 1
+                    c += 1
+                if best_key is not None and c > best_key[0]:
                     continue
-                tb = _common_suffix(t[max(0, e - 8) : e], tail)
-                if best_c is None or c < best_c or tb > best_tb:
-                    best, best_c, best_tb = e, c, tb
+                key = (c, pen, -_common_suffix(t[max(0, e - 8) : e], tail), abs(j - m) if anchored else 0)
+                if best_key is None or key < best_key:
+                    best, best_key = e, key
             return best
 
-        best_e = best_end(lo, qf)
+        best_e = best_end(lo, qf, False)
         if best_e is None:
             return None
         e = best_e
@@ -330,23 +383,27 @@ class Anchorer:
         px_lo = max(0, lo - lp - lp // 2 - 1)
         qr = distances(nq[::-1], t[lo:e][::-1], anchored=True)
         pf = distances(np_, t[px_lo:e]) if lp else None
-        best_s, best_c, best_tb = None, None, 0
+        best_s, best_key = None, None
         for k in range(1, e - lo + 1):
             s = e - k
-            if cut_start and inside(s):
-                continue
             c = qr[k] + (min(pf[s - px_lo], pcap) if pf is not None else 0)
-            if best_c is not None and c > best_c:
+            pen = 0
+            if start_mode and inside(s):
+                if start_mode == HARD:
+                    continue
+                pen = 1
+                c += 1
+            if best_key is not None and c > best_key[0]:
                 continue
-            tb = _common_prefix(t[s : s + 8], head)
-            if best_c is None or c < best_c or tb > best_tb:
-                best_s, best_c, best_tb = s, c, tb
+            key = (c, pen, -_common_prefix(t[s : s + 8], head), abs(k - m))
+            if best_key is None or key < best_key:
+                best_s, best_key = s, key
         if best_s is None:
             return None
         s = best_s
         # the start fixed, settle the end again (anchored at s)
         qa = distances(nq, t[s:hi], anchored=True)
-        best_e = best_end(s, qa)
+        best_e = best_end(s, qa, True)
         if best_e is None:
             return None
         e = best_e
@@ -360,29 +417,41 @@ class Anchorer:
         return _Candidate(s, e, quote, prefix, suffix)
 
     def _inside_word(self, i: int) -> bool:
-        """Does normalised offset i fall between two letters or digits?"""
+        """Does normalised offset i fall between two characters of one word?"""
         t = self.norm
-        return 0 < i < len(t) and t[i - 1].isalnum() and t[i].isalnum()
+        return 0 < i < len(t) and _wordish(t[i - 1]) and _wordish(t[i])
 
-    def _exact_hits(self, nq: str, hint: int | None, np_: str = "", ns: str = "") -> list[int]:
-        t, hits = self.norm, []
-        cut_start = not (nq[0].isalnum() and np_[-1:].isalnum())
-        cut_end = not (nq[-1].isalnum() and ns[:1].isalnum())
+    def _exact_hits(self, nq: str, hint: int | None, np_: str = "", ns: str = "") -> tuple[list[int], list[int]]:
+        """Exact copies of the quote: those whose ends sit as its boundary modes ask, and
+        those inside a word on a side without context (taken when nothing fits better)."""
+        t, m = self.norm, len(nq)
+        start_mode, end_mode = _boundary_modes(nq, np_, ns)
+        inside = self._inside_word
+        fits: list[int] = []
+        soft: list[int] = []
         pos = t.find(nq)
         while pos != -1:
-            if not (cut_start and self._inside_word(pos)) and not (cut_end and self._inside_word(pos + len(nq))):
-                hits.append(pos)
+            a = bool(start_mode) and inside(pos)
+            b = bool(end_mode) and inside(pos + m)
+            if not a and not b:
+                fits.append(pos)
+            elif not (a and start_mode == HARD) and not (b and end_mode == HARD):
+                soft.append(pos)
             pos = t.find(nq, pos + 1)
-        if len(hits) > MAX_EXACT_HITS:
-            h = hint or 0
-            hits = sorted(sorted(hits, key=lambda p: abs(p - h))[:MAX_EXACT_HITS])
-        return hits
+        h = hint or 0
+        if len(fits) > MAX_EXACT_HITS:
+            fits = sorted(sorted(fits, key=lambda p: abs(p - h))[:MAX_EXACT_HITS])
+        if len(soft) > MAX_EXACT_HITS:
+            soft = sorted(sorted(soft, key=lambda p: abs(p - h))[:MAX_EXACT_HITS])
+        return fits, soft
 
     def _seeds(self, nq: str, np_: str, ns: str, allowed: int) -> list[tuple[int, int]]:
         """(votes, start) of places where exact pieces of the quote or its context point."""
         t, m = self.norm, len(nq)
         votes: dict[int, int] = {}
-        size = max(5, min(24, m // (allowed + 1) if allowed else m))
+        # pieces short enough that one of them misses every error (a few characters at the
+        # least: shorter ones are everywhere)
+        size = max(3, min(24, m // (allowed + 1) if allowed else m))
         pieces: list[tuple[str, int]] = []
         if m >= size:
             step = max(size, (m - size) // 7 or size)
@@ -445,10 +514,15 @@ class Anchorer:
         allowed = int(m * (1.0 - threshold))
         t = self.norm
 
-        hits = self._exact_hits(nq, hint, np_, ns)
-        perfect = [h for h in hits if t[max(0, h - len(np_)) : h] == np_ and t[h + m : h + m + len(ns)] == ns]
-        if perfect:
-            h = min(perfect, key=lambda p: abs(p - (hint or 0)))
+        fits, soft = self._exact_hits(nq, hint, np_, ns)
+        hits = fits + soft
+
+        def perfect(among: list[int]) -> list[int]:
+            return [h for h in among if t[max(0, h - len(np_)) : h] == np_ and t[h + m : h + m + len(ns)] == ns]
+
+        best_copies = perfect(fits) or perfect(soft)
+        if best_copies:
+            h = min(best_copies, key=lambda p: abs(p - (hint or 0)))
             whole = _Candidate(h, h + m, 1.0, 1.0 if np_ else None, 1.0 if ns else None)
             whole.score = self._total(whole, hint)
             if rival is None or whole.score > rival + RIVAL_MARGIN:
@@ -468,7 +542,9 @@ class Anchorer:
         slack = allowed + 8
         done: list[int] = [c.start for c in candidates]
         tried = 0
-        best_so_far = max((self._total(c, hint) for c in candidates), default=0.0)
+        # a place is not looked past only when its context vouches for it: a quote matched by
+        # itself is judged against the other places it matches, which must all be seen
+        best_so_far = max((self._total(c, hint) for c in candidates if _context_ok(c)), default=0.0)
         for g in guesses:
             if tried and best_so_far >= GOOD_ENOUGH:
                 break
@@ -485,18 +561,45 @@ class Anchorer:
                 continue
             done.append(c.start)
             candidates.append(c)
-            best_so_far = max(best_so_far, self._total(c, hint))
+            if _context_ok(c):
+                best_so_far = max(best_so_far, self._total(c, hint))
         candidates = [c for c in candidates if c.quote >= threshold]
+        if not candidates and rival is None:
+            # no exact piece of the quote or its context led anywhere (a short quote with an
+            # error, say): a selector made elsewhere may have nothing else, so the whole text
+            # is searched for it, as approximate string search does
+            candidates = self._scan(nq, np_, ns, allowed, threshold, slack)
         if not candidates:
             return None
         for c in candidates:
             c.score = self._total(c, hint)
-        candidates.sort(key=lambda c: -c.score)
+        # equal scores (copies alike in every respect): one at word boundaries, the first
+        inside = set(soft)
+        candidates.sort(key=lambda c: (-round(c.score, 9), c.start in inside, c.start))
         best = candidates[0]
-        if not self._identified(best, candidates, rival, hint):
+        if not self._identified(best, candidates, rival, hint, nq, bool(np_ or ns)):
             return None
         method = "exact" if t[best.start : best.end] == nq else "fuzzy"
         return self._result(best, hint, method, nq)
+
+    def _scan(self, nq: str, np_: str, ns: str, allowed: int, threshold: float, slack: int) -> list[_Candidate]:
+        """Places anywhere in the text where the quote matches with at most `allowed` errors
+        (the best ends first, one per stretch of the quote's length), aligned in full."""
+        m = len(nq)
+        dist = distances(nq, self.norm)
+        ends = sorted((d, j) for j, d in enumerate(dist) if d <= allowed)
+        found: list[_Candidate] = []
+        taken: list[int] = []
+        for _, j in ends:
+            if len(taken) >= MAX_CANDIDATES:
+                break
+            if any(abs(j - k) < m for k in taken):
+                continue
+            taken.append(j)
+            c = self._align(nq, np_, ns, max(0, j - m), slack)
+            if c is not None and c.quote >= threshold and not any(c.span == o.span for o in found):
+                found.append(c)
+        return found
 
     def _rank_exact(self, hits: list[int], nq: str, np_: str, ns: str) -> list[int]:
         """Exact copies, best context first (a cheap look at the few characters next to them)."""
@@ -512,19 +615,48 @@ class Anchorer:
         return sorted(hits, key=lambda h: -near(h))
 
     def _identified(
-        self, best: _Candidate, candidates: list[_Candidate], rival: float | None, hint: int | None
+        self,
+        best: _Candidate,
+        candidates: list[_Candidate],
+        rival: float | None,
+        hint: int | None,
+        nq: str,
+        has_context: bool,
     ) -> bool:
         """Is there evidence that `best` is the annotated place, not just some similar text?"""
         if rival is not None and best.score <= rival + RIVAL_MARGIN:
             return False  # no better than another copy was: it may well be that copy
-        unique = rival == 0.0
         if best.quote == 1.0 and hint is not None and best.start == hint:
             return True  # the very quote, at the very place it was
-        sides = [x for x in (best.prefix, best.suffix) if x is not None]
-        if sides and (max(sides) >= CONTEXT_MATCH or sum(sides) / len(sides) >= CONTEXT_MEAN):
+        if _context_ok(best):
             return True
         others = [c for c in candidates if c is not best and (c.end <= best.start or c.start >= best.end)]
-        return bool(unique) and best.quote >= UNIQUE_QUOTE and not others
+        if rival is None:
+            # A selector made elsewhere (an import, an API client): nothing says how distinctive
+            # it was, so the text now decides. The quote alone places it when both its ends
+            # are there, and it is the only place, or clearly the best; a selector with no
+            # context at all says no more than its quote, and alike places go by the hint,
+            # then by order, as exact copies do.
+            if not self._ends_match(nq, best):
+                return False
+            if not others:
+                return True
+            runner_up = max(c.score for c in others)
+            return best.score > runner_up + RIVAL_MARGIN or not has_context
+        return rival == 0.0 and best.quote >= UNIQUE_QUOTE and not others
+
+    def _ends_match(self, nq: str, c: _Candidate) -> bool:
+        """Do the first and the last END_CHARS characters of a long quote each match at the
+        ends of the place as closely as a quote of that length must? (A quote whose errors
+        all sit at one end may match overall, yet nothing shows where it starts or ends.)"""
+        m = len(nq)
+        if m <= END_CHARS or self.norm[c.start : c.end] == nq:
+            return True
+        t, k = self.norm, END_CHARS
+        need = quote_threshold(k)
+        head = distances(nq[:k], t[c.start : min(c.end, c.start + k + k // 2)], anchored=True)
+        tail = distances(nq[-k:][::-1], t[max(c.start, c.end - k - k // 2) : c.end][::-1], anchored=True)
+        return 1.0 - min(head) / k >= need and 1.0 - min(tail) / k >= need
 
     def _result(self, c: _Candidate, hint: int | None, method: str, nq: str) -> Match:
         s, e = self._to_orig(c.start, c.end)
@@ -545,7 +677,7 @@ class Anchorer:
         if not nq:
             pre, post = context_of(text, start, end)
             return Selector(exact, pre, post, start, end, 0.0)
-        others = [h for h in self._exact_hits(nq, ns_, t[max(0, ns_ - 1) : ns_], t[ne_ : ne_ + 1]) if h != ns_]
+        others = [h for h in self._exact_hits(nq, ns_, t[max(0, ns_ - 1) : ns_], t[ne_ : ne_ + 1])[0] if h != ns_]
         size = CONTEXT_CHARS
         while True:
             pre, post = context_of(text, start, end, size)
@@ -570,6 +702,12 @@ class Anchorer:
         if first == -1:
             return 0
         return 1 if self.norm.find(nq, first + 1) == -1 else 2
+
+
+def _context_ok(c: _Candidate) -> bool:
+    """Does the context around a place match the stored context well enough to vouch for it?"""
+    sides = [x for x in (c.prefix, c.suffix) if x is not None]
+    return bool(sides) and (max(sides) >= CONTEXT_MATCH or sum(sides) / len(sides) >= CONTEXT_MEAN)
 
 
 def _common_suffix(a: str, b: str) -> int:
