@@ -13,11 +13,13 @@ phrases), and the process's peak memory. Printed per backend:
 
 * build: passages per CPU-second (the process's CPU time, all threads and children);
 * index bytes per passage (the live generation on disk);
+* the query process's resident memory at the end, its own (anonymous) and the pages of the
+  memory-mapped index files it touched (file-backed, shared with the page cache);
 * first query after open (ms, wall and CPU: opening the live generation, its stored
   vocabulary, and the first search; the backend's modules are imported before, and their
   import time is printed apart), p50/p95 per kind (ms: wall time, and the query process's CPU
   time, which a loaded machine changes less), peak RSS of the query process (MB);
-* with ``--ingest`` (default on), ingesting one more document into the built index through
+* unless ``--no-ingest``, ingesting one more document into the built index through
   the backend's generation writer (what ``glossa ingest`` does): wall and CPU seconds, the bytes
   the new generation added on disk (hard links to unchanged files count once), and the next
   search of a searcher that was open before (it opens the new generation);
@@ -165,6 +167,17 @@ def ingest_one(index_dir: Path, backend: str, docs: list, entities: list) -> dic
     }
 
 
+def rss_parts() -> str:
+    """This process's resident memory now, anonymous (its own) and file-backed (pages of the
+    memory-mapped index files, shared with the page cache), in MB (Linux; "" elsewhere)."""
+    try:
+        status = Path("/proc/self/status").read_text(encoding="utf-8")
+    except OSError:
+        return ""
+    kb = {line.split(":")[0]: int(line.split()[1]) for line in status.splitlines() if line.startswith("Rss")}
+    return f"{kb.get('RssAnon', 0) // 1024} + {kb.get('RssFile', 0) // 1024}"
+
+
 def pct(values: list[float], p: float) -> float:
     """The p-th percentile (nearest rank), in ms."""
     ordered = sorted(values)
@@ -215,6 +228,7 @@ def run_queries(backend: str, index_dir: Path, queries: list[tuple[str, str]], p
         "kinds": {k: [round(pct(v, 50), 2), round(pct(v, 95), 2), len(v)] for k, v in times.items()},
         "cpu": {k: [round(pct(v, 50), 2), round(pct(v, 95), 2), len(v)] for k, v in cpu.items()},
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "rss_anon_file_mb": rss_parts(),
         "load": [round(load, 2), round(os.getloadavg()[0], 2)],
         "queries": [text for _kind, text in queries],
         "totals": totals,
@@ -287,6 +301,7 @@ def main() -> None:
             ("first query ms", "first_query_ms"),
             ("  of it CPU ms", "first_query_cpu_ms"),
             ("peak RSS MB", "peak_rss_mb"),
+            ("RSS anon+file MB", "rss_anon_file_mb"),
             ("bytes/passage", "bytes_per_passage"),
         )
         for label, key in rows:

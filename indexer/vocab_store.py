@@ -286,9 +286,16 @@ class MemoryStore:
 
 
 def encode(
-    entries: Iterable[tuple[str, str, Sequence[str]]], names: Iterable[str], schema: Schema, index_stamp: str
+    entries: Iterable[tuple[str, str, Sequence[str]]],
+    names: Iterable[str],
+    schema: Schema,
+    index_stamp: str,
+    terms: Mapping[str, int] | None = None,
 ) -> bytes:
-    """The bytes of a vocabulary file (see the module doc)."""
+    """The bytes of a vocabulary file (see the module doc); ``terms``: how many terms some
+    fields hold, kept in the header for the searcher (the tantivy backend sizes its facet
+    aggregations by them)."""
+    term_counts = dict(terms or {})
     lines = sorted(
         (_escape(root).encode("utf-8"), _escape(word).encode("utf-8"), " ".join(_escape(t) for t in terms))
         for word, root, terms in entries
@@ -297,8 +304,8 @@ def encode(
     name_lines = sorted({_escape(n).encode("utf-8") for n in names})
     name_blob = b"".join(n + b"\n" for n in name_lines)
     offsets = [0]
-    for root, word, terms in lines:
-        offsets.append(offsets[-1] + len(root) + len(word) + len(terms.encode("utf-8")) + 3)
+    for root, word, joined in lines:
+        offsets.append(offsets[-1] + len(root) + len(word) + len(joined.encode("utf-8")) + 3)
     name_offsets = [0]
     for n in name_lines:
         name_offsets.append(name_offsets[-1] + len(n) + 1)
@@ -314,6 +321,7 @@ def encode(
         "word_bytes": len(word_blob),
         "entity_bytes": len(name_blob),
         "crc32": zlib.crc32(body),
+        "terms": term_counts,
     }
     return MAGIC + json.dumps(header, sort_keys=True).encode("utf-8") + b"\n" + body
 
@@ -349,15 +357,21 @@ def previous_entries(*paths: str | os.PathLike | None, schema: Schema) -> dict[s
 
 
 def write_for(
-    generation: str | os.PathLike, reader: Any, schema: Schema, known: Mapping[str, Any] | None = None
+    generation: str | os.PathLike,
+    reader: Any,
+    schema: Schema,
+    known: Mapping[str, Any] | None = None,
+    count_fields: Sequence[str] = (),
 ) -> dict[str, int]:
     """Build and write the vocabulary file of a committed generation from ``reader`` (its term
-    dictionary), reusing ``known`` entries (word -> (root, terms)); returns counts."""
+    dictionary), reusing ``known`` entries (word -> (root, terms)), with the number of terms
+    of each of ``count_fields`` in its header; returns counts."""
     generation = Path(generation)
     known = dict(known or {})
     entries = list(word_entries(reader, schema, known))
     names = list(entity_names(reader, schema))
-    _write(generation / FILENAME, encode(entries, names, schema, stamp(generation)))
+    terms = {field: sum(1 for _t in reader.lexicon(field)) for field in count_fields}
+    _write(generation / FILENAME, encode(entries, names, schema, stamp(generation), terms))
     return {"words": len(entries), "analysed": sum(1 for w, _r, _t in entries if w not in known)}
 
 
@@ -372,10 +386,13 @@ def write_whoosh(generation: str | os.PathLike) -> dict[str, int]:
         return write_for(generation, reader, ix.schema, known)
 
 
-def open_or_build(generation: str | os.PathLike, reader: Any, schema: Schema) -> VocabStore | MemoryStore:
+def open_or_build(
+    generation: str | os.PathLike, reader: Any, schema: Schema, count_fields: Sequence[str] = ()
+) -> VocabStore | MemoryStore:
     """The generation's vocabulary file, checked against the generation; when it is missing or
-    fails a check, the vocabulary built from ``reader`` (reusing the old file's entries), written
-    back where possible, else kept in memory."""
+    fails a check, the vocabulary built from ``reader`` (reusing the old file's entries; the
+    terms of ``count_fields`` counted as the build counts them), written back where possible,
+    else kept in memory."""
     generation = Path(generation)
     path = generation / FILENAME
     try:
@@ -392,7 +409,8 @@ def open_or_build(generation: str | os.PathLike, reader: Any, schema: Schema) ->
     names = list(entity_names(reader, schema))
     if current is not None:
         try:
-            _write(path, encode(entries, names, schema, current))
+            terms = {field: sum(1 for _t in reader.lexicon(field)) for field in count_fields}
+            _write(path, encode(entries, names, schema, current, terms))
             return VocabStore(path, schema, expect_stamp=current)
         except (OSError, VocabError):
             pass

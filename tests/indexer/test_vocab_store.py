@@ -186,3 +186,15 @@ def test_whooshs_other_generation_writers_store_it_too(tmp_path, sample_docs, sa
     searcher = open_searcher(index_dir, "whoosh")
     assert vocab_of(searcher).store.header == store.header
     same_answers(vocab_of(searcher), Vocabulary(reader_of(searcher), SCHEMA))
+
+
+def test_the_tantivy_build_counts_the_faceted_fields_terms(tmp_path, sample_docs, sample_entities):
+    from indexer.backend.tantivy_backend import FACETED
+
+    index_dir = tmp_path / "index"
+    build(index_dir, "tantivy", sample_docs[:3], sample_entities[:3])
+    searcher = open_searcher(index_dir, "tantivy")
+    searcher.search("migration")
+    state = searcher._current()
+    assert state.facet_terms == {f: len(state.view.lexicon._sorted(f)) for f in FACETED}
+    assert state.facet_terms["doc_id"] == 3
