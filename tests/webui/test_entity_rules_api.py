@@ -79,17 +79,18 @@ def test_merge_then_undo_through_the_api(api, spec):
 
 
 def test_retype_and_hide(api):
-    # "Achiume" (a person) is tagged ORG in the sample corpus
-    assert "Achiume" in entity_names(api, "ORG")
+    # the Berlin Process (an intergovernmental process, an event series) is tagged ORG
+    name = "Berlin Process"
+    assert name in entity_names(api, "ORG")
+    assert api.get(f'/api/search?q=org:"{name}"').get_json()["total"] > 0
     made = api.post(
         "/api/entity-rules",
-        json={"action": "retype", "label": "ORG", "name": "Achiume", "new_label": "PERSON"},
+        json={"action": "retype", "label": "ORG", "name": name, "new_label": "EVENT"},
         headers=HEADERS,
     )
     assert made.status_code == 201
-    assert "Achiume" not in entity_names(api, "ORG") and "Achiume" in entity_names(api, "PERSON")
-    assert api.get("/api/search?q=person:Achiume").get_json()["total"] > 0
-    assert api.get("/api/search?q=org:Achiume").get_json()["total"] == 0
+    assert name not in entity_names(api, "ORG") and name in entity_names(api, "EVENT")
+    assert api.get(f'/api/search?q=org:"{name}"').get_json()["total"] == 0
 
     hidden = api.post("/api/entity-rules", json={"action": "hide", "label": "ORG", "name": "EMWP"}, headers=HEADERS)
     assert hidden.status_code == 201
