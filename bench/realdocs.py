@@ -39,6 +39,11 @@ PHRASE_SIDE = 3  # words taken on each side of a page break
 KNOWN_LINES = 3  # known-item queries per document made from its reference text
 KNOWN_WORDS = 6  # words in each of them
 
+#: a note number the gold keeps after a sentence's end ("... lignite. 8"): the sentence has ended
+TRAILING_MARK = re.compile(r"(?<=[.!?:;…\"'”’»)\]])\s*(\d{1,4}|[*†‡]{1,3})$")
+#: a figure or table caption (the gold sets a float that tops a page in the body)
+CAPTION = re.compile(r"(fig(ure|ura)?|table|tabla|tabelle|abb(ildung)?|tab)\.?\s+\d", re.I)
+
 DEFINITIONS = {
     "notes right": f"a gold note (number + text, cut from the TEI footnote areas at each leading number "
     f"that continues the sequence) matched by a Glossa footnote with the same number whose text has "
@@ -59,8 +64,10 @@ DEFINITIONS = {
     "(closing quotes/brackets allowed) and the next starts with a lower-case letter, or the first ends "
     "with a hyphenated word; share = split pairs / pairs; a PDF counts as split when share >= 0.5",
     "cross-page phrases": f"{2 * PHRASE_SIDE} words ({PHRASE_SIDE} each side) around each gold page break that falls "
-    "mid-sentence (last body line of a page not ending a sentence + first body line of the next, both of "
-    ">= 3 words, so no heading), found as consecutive words (letters only) inside one body passage",
+    "mid-sentence (last body line of a page not ending a sentence, a note number after its full stop "
+    "counting as an end + first body line of the next, both of >= 3 words and the last line not in "
+    "capitals, so no heading; a next page that starts with a figure or table caption is not counted: "
+    "the sentence goes on after the float), found as consecutive words (letters only) inside one body passage",
     "column phrases": "not measured: the segmentation TEI has no coordinates to tell where a column ends",
     "titles": f"Glossa's title vs the TEI title (teiHeader title level=a, or docTitle/titlePart), difflib ratio of "
     f"the folded words >= {TITLE_SIMILARITY}; files without a gold title are not counted",
@@ -93,8 +100,10 @@ def page_phrases(gold: Gold) -> list[str]:
         if not page.body or not following.body:
             continue
         last, first = page.body[-1], following.body[0]
-        if ends_sentence(last) or len(last.split()) < 3 or len(first.split()) < 3:
+        if ends_sentence(TRAILING_MARK.sub("", last)) or len(last.split()) < 3 or len(first.split()) < 3:
             continue  # a paragraph or a heading ends at the break, not a sentence
+        if not re.search(r"[^\W\d_]", last) or last == last.upper() or CAPTION.match(first):
+            continue  # a heading in capitals ends the page, or a float's caption starts the next
         before, after = words(last, digits=False), words(first, digits=False)
         joined = words(last + "\n" + first, digits=False)
         if not before or not after:

@@ -25,9 +25,11 @@ from .models import Footnote
 from .pdf_layout import Line, Page
 from .pdf_paragraphs import join
 
-NOTE_START = re.compile(r"^(\d{1,4}|[*†‡§]{1,3})(?:[.)]\s*|\s+|(?=[^\W\d_]))(?=\S)")
+NOTE_START = re.compile(r"^(\d{1,4}|[*†‡§+]{1,3})(?:[.)]\s*|\s+|(?=[^\W\d_]))(?=\S)")
 #: a note number in parentheses at a line start, as typewritten notes have it: "(1) ", "( 12 ) "
 PAREN_START = re.compile(r"^\(\s?(\d{1,3})\s?\)\s*(?=\S)")
+#: unnumbered lines under a footnote rule, above its first note, that are set aside
+ASIDE_LINES = 4
 #: a mark typed in parentheses on the line ("France( 1) .", "works(11)"), not raised
 PAREN_MARK = re.compile(r"\(\s?(\d{1,3})\s?\)")
 
@@ -137,8 +139,14 @@ def _block_start(lines: list[Line], page: Page, body_size: float, state: NoteSta
         found = number_of(under[0])
         if found and _expected(found[0], state, marks, strict=False):
             return k
-        if not found and state.notes and k > 0 and all(ln.size < body_size * 0.95 for ln in under):
+        small = all(ln.size < body_size * 0.95 for ln in under)
+        if not found and state.notes and k > 0 and small:
             return k
+        first = _first_note(under, state, marks) if small and not found and not state.notes else None
+        if first is not None:  # unnumbered lines above the first note: an article note, set aside
+            for line in under[:first]:
+                line.aside = True
+            return k + first
     # small type at the end of the region, starting with the note the sequence expects
     k = len(lines)
     while k > 0 and lines[k - 1].size < body_size * 0.92:
@@ -173,6 +181,17 @@ def _block_start(lines: list[Line], page: Page, body_size: float, state: NoteSta
         if _sequence_continues(lines[i:], int(found[0]), marks) or _hanging_run(lines[i:], int(found[0]), state):
             return i
     return len(lines)
+
+
+def _first_note(under: list[Line], state: NoteState, marks: set[str]) -> int | None:
+    """Index of the first line under a rule that starts the note the sequence expects, after
+    at most ASIDE_LINES unnumbered lines (an article's status or funding line set above the
+    notes); None when there is no such line."""
+    for i, line in enumerate(under[: ASIDE_LINES + 1]):
+        found = number_of(line)
+        if found:
+            return i if i and _expected(found[0], state, marks, strict=False) else None
+    return None
 
 
 def _inner_block(lines: list[Line], body_size: float, state: NoteState) -> tuple[int, int] | None:
