@@ -156,6 +156,13 @@ def _block_start(lines: list[Line], page: Page, body_size: float, state: NoteSta
         carried = last_page is not None and last_page < page.number and _unfinished(state)
         if number_of(lines[k]) is None and carried:
             return k  # the last note runs on from the page before
+        if number_of(lines[k]) is None and last_page is not None and last_page < page.number:
+            # the last note ran on even though its last page ended at a full stop ("para."):
+            # lines set like the notes' own continuation lines, before the page's first note
+            first = next((i for i in range(k + 1, len(lines)) if number_of(lines[i])), None)
+            expected = first is not None and _expected(number_of(lines[first])[0], state, marks, strict=False)
+            if expected and _set_like_continuations(lines[k:first], lines[first:]):
+                return k
         for i in range(k, len(lines)):
             found = number_of(lines[i])
             if found and lines[i].x0 <= left + 3 * body_size and _expected(found[0], state, marks, strict=False):
@@ -192,6 +199,19 @@ def _first_note(under: list[Line], state: NoteState, marks: set[str]) -> int | N
         if found:
             return i if i and _expected(found[0], state, marks, strict=False) else None
     return None
+
+
+def _set_like_continuations(run: list[Line], notes: list[Line]) -> bool:
+    """Whether unnumbered lines are set like the continuation lines of the notes below them
+    (same left edge, full measure but for the last): a note running on, not a quotation."""
+    inner = [ln for ln in notes if number_of(ln) is None]
+    if not inner:
+        return False
+    left = min(ln.x0 for ln in inner)
+    right = max(ln.x1 for ln in notes)
+    if any(abs(ln.x0 - left) > 1.5 for ln in run):
+        return False
+    return all(ln.x1 >= right - 2 * ln.size for ln in run[:-1])
 
 
 def _inner_block(lines: list[Line], body_size: float, state: NoteState) -> tuple[int, int] | None:

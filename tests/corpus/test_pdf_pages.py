@@ -69,3 +69,13 @@ def test_a_link_drawn_last_stands_in_its_place_on_the_line():
     doc = read_pdf(DATA / "real-justified-links.pdf")
     text = re.sub(r"\s+", " ", doc.text)
     assert "culmination point of litigation efforts that began in 2016 and were initiated by" in text
+
+
+def test_a_note_runs_on_past_a_page_that_ends_at_an_abbreviation(weighty):
+    # note 31 ends page 11 with "... para." and goes on at the top of page 12's notes
+    note = weighty.footnote("31")
+    assert note.text.endswith(
+        "which stated that a detrimental effect on the economic value of property is not "
+        "sufficient to constitute an expropriation."
+    )
+    assert not passages_with(weighty, "198, which stated that a detrimental effect")
