@@ -25,7 +25,7 @@ from .models import Footnote
 from .pdf_layout import Line, Page
 from .pdf_paragraphs import join
 
-NOTE_START = re.compile(r"^(\d{1,4}|[*†‡§+]{1,3})(?:[.)]\s*|\s+|(?=[^\W\d_]))(?=\S)")
+NOTE_START = re.compile(r"^(\d{1,4}|[*†‡§]{1,3})(?:[.)]\s*|\s+|(?=[^\W\d_]))(?=\S)")
 #: a note number in parentheses at a line start, as typewritten notes have it: "(1) ", "( 12 ) "
 PAREN_START = re.compile(r"^\(\s?(\d{1,3})\s?\)\s*(?=\S)")
 #: unnumbered lines under a footnote rule, above its first note, that are set aside
