@@ -37,6 +37,13 @@ PHRASE_SIDE = 3  # words taken on each side of a page break
 KNOWN_LINES = 3  # known-item queries per document made from its reference text
 KNOWN_WORDS = 6  # words in each of them
 
+#: a note number the gold keeps after a sentence's end ("... lignite. 8"): the sentence has ended
+TRAILING_MARK = re.compile(r"(?<=[.!?:;…\"'”’»)\]])\s*(\d{1,4}|[*†‡]{1,3})$")
+#: between the forms of a phrase whose page break falls after a hyphen (joined, or kept as two words)
+ALTERNATIVE = " / "
+#: a figure or table caption (the gold sets a float that tops a page in the body)
+CAPTION = re.compile(r"(fig(ure|ura)?|table|tabla|tabelle|abb(ildung)?|tab)\.?\s+\d", re.I)
+
 DEFINITIONS = {
     "notes right": f"a gold note (number + text, cut from the TEI footnote areas at each leading number "
     f"that continues the sequence) matched by a Glossa footnote with the same number whose text has "
@@ -57,8 +64,11 @@ DEFINITIONS = {
     "(closing quotes/brackets allowed) and the next starts with a lower-case letter, or the first ends "
     "with a hyphenated word; share = split pairs / pairs; a PDF counts as split when share >= 0.5",
     "cross-page phrases": f"{2 * PHRASE_SIDE} words ({PHRASE_SIDE} each side) around each gold page break that falls "
-    "mid-sentence (last body line of a page not ending a sentence + first body line of the next, both of "
-    ">= 3 words, so no heading), found as consecutive words (letters only) inside one body passage",
+    "mid-sentence (last body line of a page not ending a sentence, a note number after its full stop "
+    "counting as an end + first body line of the next, both of >= 3 words and the last line not in "
+    "capitals, so no heading; a next page that starts with a figure or table caption is not counted: "
+    "the sentence goes on after the float; a word hyphenated across the break may be found joined or as "
+    "two words: 'non-discriminatory' is a compound), found as consecutive words (letters only) inside one body passage",
     "column phrases": "not measured: the segmentation TEI has no coordinates to tell where a column ends",
     "titles": f"Glossa's title vs the TEI title (teiHeader title level=a, or docTitle/titlePart), difflib ratio of "
     f"the folded words >= {TITLE_SIMILARITY}; files without a gold title are not counted",
@@ -91,8 +101,10 @@ def page_phrases(gold: Gold) -> list[str]:
         if not page.body or not following.body:
             continue
         last, first = page.body[-1], following.body[0]
-        if ends_sentence(last) or len(last.split()) < 3 or len(first.split()) < 3:
+        if ends_sentence(TRAILING_MARK.sub("", last)) or len(last.split()) < 3 or len(first.split()) < 3:
             continue  # a paragraph or a heading ends at the break, not a sentence
+        if not re.search(r"[^\W\d_]", last) or last == last.upper() or CAPTION.match(first):
+            continue  # a heading in capitals ends the page, or a float's caption starts the next
         before, after = words(last, digits=False), words(first, digits=False)
         joined = words(last + "\n" + first, digits=False)
         if not before or not after:
@@ -101,7 +113,15 @@ def page_phrases(gold: Gold) -> list[str]:
         phrase = joined[max(0, junction - PHRASE_SIDE) : junction + PHRASE_SIDE]
         if len(phrase) >= 4:
             out.append(" ".join(phrase))
+            if len(joined) < len(before) + len(after):  # "non-" + "discriminatory": a compound may keep its hyphen
+                kept = before + after
+                out[-1] += ALTERNATIVE + " ".join(kept[max(0, len(before) - PHRASE_SIDE) : len(before) + PHRASE_SIDE])
     return out
+
+
+def phrase_found(phrase: str, body_words: str) -> bool:
+    """Whether one of the phrase's forms stands in the body words (see ``page_phrases``)."""
+    return any(f" {form} " in f" {body_words} " for form in phrase.split(ALTERNATIVE))
 
 
 def score_pdf(doc, gold: Gold | None) -> dict:
@@ -140,8 +160,8 @@ def score_pdf(doc, gold: Gold | None) -> dict:
     out["body_lines_kept"] = sum(1 for k in body_lines if k in body_key)
     body_words = " | ".join(" ".join(words(t, digits=False)) for t in passages)
     phrases = page_phrases(gold)
-    out["page_phrases_found"] = sum(1 for p in phrases if f" {p} " in f" {body_words} ")
-    out["page_phrases_missed"] = [p for p in phrases if f" {p} " not in f" {body_words} "][:5]
+    out["page_phrases_found"] = sum(1 for p in phrases if phrase_found(p, body_words))
+    out["page_phrases_missed"] = [p for p in phrases if not phrase_found(p, body_words)][:5]
     if gold.title:
         out["title_similarity"] = round(similarity(doc.title or "", gold.title), 3)
     return out

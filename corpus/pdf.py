@@ -24,7 +24,10 @@ from .pdf_paragraphs import paragraphs, vocabulary
 from .pdf_title import pdf_title
 from .references import annotate_footnotes, parse_list_entry
 
-PAGE_NUMBER = re.compile(r"^(page\s+)?(\d{1,4}|[ivxlcdm]{1,6})(\s*(/|of)\s*\d{1,4})?$", re.I)
+#: a page number alone on its line: "12", "xiv", "Page 3 of 9", "- 5 -" (typewritten)
+PAGE_NUMBER = re.compile(r"^([-–—]\s*)?(page\s+)?(\d{1,4}|[ivxlcdm]{1,6})(\s*(/|of)\s*\d{1,4})?(\s*[-–—])?$", re.I)
+#: lines at the top of each page measured for the body's type size
+TOP_LINES = 3
 
 
 def read_pdf(path: str | Path, doc_id: str | None = None, data: bytes | None = None) -> Document:
@@ -45,8 +48,8 @@ def read_pdf(path: str | Path, doc_id: str | None = None, data: bytes | None = N
             "(needs ocrmypdf: apt-get install ocrmypdf tesseract-ocr-eng), or run OCR first "
             "(for example `ocrmypdf in.pdf out.pdf`) and add the result"
         )
-    body_size = _body_size(pages)
     drop = _running_lines(pages)
+    body_size = _body_size(pages, drop)
     vocab = vocabulary(lines)
     state = NoteState(vocab)
     body: list[Line] = []
@@ -80,17 +83,30 @@ def read_pdf(path: str | Path, doc_id: str | None = None, data: bytes | None = N
     )
 
 
-def _body_size(pages: list[Page]) -> float:
-    """The most used type size above the footnote rules (all text when there is no rule)."""
+def _body_size(pages: list[Page], drop: set[int] | None = None) -> float:
+    """The body's type size: the most used size in the first lines of the pages' text.
+
+    Running heads, page numbers (``drop``) and text under a footnote rule are left out. A
+    page's text starts with body text (notes come below it), so this holds also where the
+    notes have more text than the body (law reviews: 40 lines of notes under 10 of body);
+    the most used size over all the text is the fallback.
+    """
+    drop = _running_lines(pages) if drop is None else drop
+    top: Counter[float] = Counter()
     counts: Counter[float] = Counter()
     for page in pages:
         floor = min((r.y for r in page.rules), default=-1.0)
-        for line in page.lines:
-            if line.y0 > floor:
-                counts[line.size] += len(line.text)
+        kept = [ln for ln in page.lines if id(ln) not in drop and ln.y0 > floor]
+        for line in kept[:TOP_LINES]:
+            top[line.size] += len(line.text)
+        for line in kept:
+            counts[line.size] += len(line.text)
     if not counts:
         counts = Counter({ln.size: len(ln.text) for page in pages for ln in page.lines})
-    return counts.most_common(1)[0][0] if counts else 10.0
+    for measured in (top, counts):
+        if measured:
+            return measured.most_common(1)[0][0]
+    return 10.0
 
 
 def _running_lines(pages: list[Page]) -> set[int]:
@@ -98,10 +114,13 @@ def _running_lines(pages: list[Page]) -> set[int]:
 
     The two top and two bottom lines of a page count with their numbers blanked; any other
     line in the page's top or bottom tenth (licence footers, journal addresses) when its very
-    text repeats.
+    text repeats. A line counts as running when it repeats on 40% of the pages, or on 40% of
+    the odd or of the even pages (recto and verso heads differ: journal name on one side,
+    article title on the other).
     """
     drop: set[int] = set()
     seen: Counter[str] = Counter()
+    sides: Counter[tuple[int, str]] = Counter()
     edges: list[tuple[Line, str]] = []
     for page in pages:
         texts = sorted(page.lines, key=lambda ln: -ln.y1)
@@ -114,9 +133,15 @@ def _running_lines(pages: list[Page]) -> set[int]:
             if line not in ends and (line.y0 < margin or line.y1 > page.height - margin)
         ]
         edges.extend(keys)
-        seen.update({key for _, key in keys})
+        found = {key for _, key in keys}
+        seen.update(found)
+        sides.update((page.number % 2, key) for key in found)
     need = max(2, len(pages) * 0.4)
+    per_side = {side: max(2, sum(1 for p in pages if p.number % 2 == side) * 0.4) for side in (0, 1)}
     for line, key in edges:
-        if PAGE_NUMBER.match(line.text) or (seen[key] >= need and len(pages) > 1):
+        side = line.page % 2
+        # a note's first line (its number raised before it: "40 Para 501.") is not a page head
+        running = seen[key] >= need or (sides[(side, key)] >= per_side[side] and not line.lead)
+        if PAGE_NUMBER.match(line.text) or (running and len(pages) > 1):
             drop.add(id(line))
     return drop

@@ -24,6 +24,9 @@ MARK_CHARS = set("0123456789*†‡§")
 TYPED_RULE = re.compile(r"^[\s_\-‐‑‒–—―─━]{3,}$")
 #: widest vertical gutter (in units of the page's type size) that still counts as a word gap
 GUTTER = 0.9
+#: a gutter found in only one or two bands must be this wide (in type-size units): two lines
+#: of justified text with a long URL each can show a stretched space at the same place
+SHORT_GUTTER = 2.0
 
 
 @dataclass
@@ -45,6 +48,9 @@ class Line:
     lead: str = ""
     #: baseline (median y0 of the full-size characters)
     base: float = 0.0
+    #: out of the text's flow (an unnumbered line in a page's note area: "Double-blind peer
+    #: reviewed article."): its own passage, which does not cut the paragraph around it
+    aside: bool = False
 
 
 @dataclass
@@ -76,31 +82,38 @@ def read_layout(name: str, data: bytes) -> tuple[list[Page], dict[str, str]]:
     from pdfminer.pdfparser import PDFParser
 
     class UprightAggregator(PDFPageAggregator):
-        """Sets aside characters that are not upright (rotated stamps, vertical text).
+        """Reads a page in the direction most of its text runs; sets the other characters aside.
 
-        A page set mostly in rotated text (a landscape page, vertical writing) keeps them.
+        Characters turned from that direction (a rotated stamp down the margin, a word set at
+        45 degrees) are left out. A page set mostly in turned text (a landscape table on a
+        portrait page, a cover set sideways) is turned so that its text reads left to right.
         """
 
         def begin_page(self, page, ctm):
-            self.aside: list = []
-            self.upright = 0
+            self.placed: list = []  # (container, character, quarter turn or -1)
             super().begin_page(page, ctm)
 
         def render_char(self, matrix, font, fontsize, scaling, rise, cid, ncs, graphicstate):
             adv = super().render_char(matrix, font, fontsize, scaling, rise, cid, ncs, graphicstate)
-            a, b, _, d = matrix[:4]
-            if abs(b) > 0.05 * abs(a) or not a or not d:  # turned; a slant (c alone: synthetic italics) is upright
-                self.aside.append((self.cur_item, self.cur_item._objs.pop()))
-            else:
-                self.upright += 1
+            self.placed.append((self.cur_item, self.cur_item._objs[-1], _quarter(matrix)))
             return adv
 
         def end_page(self, page):
-            if len(self.aside) > self.upright:
-                for container, item in self.aside:
-                    container._objs.append(item)
-                self.aside = []
-            self.rotated = len(self.aside)
+            counts = Counter(q for _, _, q in self.placed if q >= 0)
+            turn = max((0, 1, 2, 3), key=lambda q: (counts[q], q == 0))
+            aside: dict[int, set[int]] = {}
+            holders = {}
+            for container, item, q in self.placed:
+                if q != turn:
+                    aside.setdefault(id(container), set()).add(id(item))
+                    holders[id(container)] = container
+            for key, ids in aside.items():
+                holders[key]._objs = [o for o in holders[key]._objs if id(o) not in ids]
+            self.rotated = sum(len(ids) for ids in aside.values())
+            self.turned = turn
+            if turn:
+                _turn_page(self.cur_item, turn)
+            self.placed = []
             super().end_page(page)
 
     if not data.lstrip()[:5].startswith(b"%PDF"):
@@ -131,6 +144,51 @@ def read_layout(name: str, data: bytes) -> tuple[list[Page], dict[str, str]]:
     if not pages:
         raise ReadError(f"{name}: the PDF is damaged: no pages found; re-export or repair it")
     return pages, info
+
+
+def _quarter(matrix) -> int:
+    """How many quarter turns (counter-clockwise) a character's text direction is from upright;
+    -1 for a slanted direction. A slant of the glyphs alone (synthetic italics) is upright."""
+    a, b, c, d = matrix[:4]
+    if a > 0 and abs(b) <= 0.05 * a and d:
+        return 0
+    if b > 0 and abs(a) <= 0.05 * b and c:
+        return 1
+    if a < 0 and abs(b) <= 0.05 * -a and d:
+        return 2
+    if b < 0 and abs(a) <= 0.05 * -b and c:
+        return 3
+    return -1
+
+
+def _turn_page(layout, turn: int) -> None:
+    """Turn a page's items by ``turn`` quarter turns clockwise, so that text set that many
+    quarter turns counter-clockwise reads left to right; the page's box turns with them."""
+    from pdfminer.layout import LTChar, LTComponent, LTContainer
+
+    px0, py0, px1, py1 = layout.bbox
+
+    def point(x: float, y: float) -> tuple[float, float]:
+        if turn == 1:
+            return y - py0, px1 - x
+        if turn == 3:
+            return py1 - y, x - px0
+        return px1 - x, py1 - y
+
+    def turned(item) -> None:
+        (ax, ay), (bx, by) = point(item.x0, item.y0), point(item.x1, item.y1)
+        item.set_bbox((min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)))
+        if isinstance(item, LTChar):
+            item.size = item.height
+        if isinstance(item, LTContainer):
+            for child in item:
+                if isinstance(child, LTComponent):
+                    turned(child)
+
+    for item in layout:
+        turned(item)
+    width, height = (py1 - py0, px1 - px0) if turn in (1, 3) else (px1 - px0, py1 - py0)
+    layout.set_bbox((0, 0, width, height))
 
 
 def _info(document) -> dict[str, str]:
@@ -269,6 +327,8 @@ def _order(lines: list[Line], unit: float, out: list[Line], region: list[int]) -
     for members in groups:
         group = [ln for i in members for ln in bands[i]]
         cut = _gutter(group, unit) if len(members) > 1 or gutters[members[0]] is not None else None
+        if cut is not None and len(members) <= 2 and _gutter(group, unit, SHORT_GUTTER) is None:
+            cut = None  # a narrow gap in a line or two: stretched word spaces, not columns
         if cut is None:  # one column (a lone line split at a wide space is one line)
             region[0] += 1
             for line in _merge_fragments(sorted(group, key=lambda ln: (-ln.base, ln.x0))):
@@ -299,7 +359,7 @@ def _bands(lines: list[Line]) -> list[list[Line]]:
     return bands
 
 
-def _gutter(lines: list[Line], unit: float) -> float | None:
+def _gutter(lines: list[Line], unit: float, least: float = GUTTER) -> float | None:
     """The middle of the widest vertical gap with a column of text on both sides, if wide enough.
 
     Both sides must be columns (some ems wide): a column of note numbers or line numbers
@@ -307,7 +367,7 @@ def _gutter(lines: list[Line], unit: float) -> float | None:
     """
     spans = sorted((ln.x0, ln.x1) for ln in lines)
     start, end = spans[0][0], max(x1 for _, x1 in spans)
-    best, best_width = None, GUTTER * unit
+    best, best_width = None, least * unit
     reach = spans[0][1]
     for x0, x1 in spans[1:]:
         if x0 - reach > best_width and reach - start >= 5 * unit and end - x0 >= 5 * unit:
@@ -330,29 +390,47 @@ def _joins(group: list[Line], band: list[Line], theirs: float | None, unit: floa
 def _merge_fragments(lines: list[Line]) -> list[Line]:
     """Join pieces of one visual line (justified text split at wide spaces), left to right.
 
-    A raised number standing apart at the left of a line (a hanging note number) becomes
-    the line's ``lead``.
+    The pieces are gathered first and joined in the order they stand on the line, so a piece
+    drawn after its neighbours (a link's text set last) takes its place between them. A raised
+    number standing apart at the left of a line (a hanging note number) becomes the line's
+    ``lead``.
     """
-    out: list[Line] = []
+    groups: list[list[Line]] = []
     for line in lines:
-        same = [o for o in out[-4:] if _same_line(o, line)]
-        if not same:
-            out.append(line)
-            continue
-        base = same[0]
-        left, right = (base, line) if base.x0 <= line.x0 else (line, base)
-        if _hanging_number(left, right):
-            base.marks, base.lead, base.text = right.marks, left.text, right.text
-            base.size, base.base, base.bold = right.size, right.base, right.bold
+        group = next((g for g in groups[-4:] if all(_same_line(o, line) for o in g)), None)
+        if group is None:
+            groups.append([line])
         else:
-            shift = len(left.text) + 1
-            base.marks = left.marks + [(o + shift, n) for o, n in right.marks]
-            base.lead = left.lead
-            base.text = f"{left.text} {right.text}"
-        base.x0, base.x1 = min(base.x0, line.x0), max(base.x1, line.x1)
-        base.y1 = max(base.y1, line.y1)
-        base.y0 = min(base.y0, line.y0)
-    return out
+            group.append(line)
+    return [_joined(sorted(group, key=lambda ln: ln.x0)) for group in groups]
+
+
+def _joined(pieces: list[Line]) -> Line:
+    """One line from the pieces of a visual line, sorted left to right."""
+    if len(pieces) == 1:
+        return pieces[0]
+    first, rest = pieces[0], pieces[1:]
+    lead = first.lead
+    if _hanging_number(first, rest[0]):
+        lead, first, rest = first.text, rest[0], rest[1:]
+    text, marks = first.text, list(first.marks)
+    for piece in rest:
+        shift = len(text) + 1
+        marks += [(o + shift, n) for o, n in piece.marks]
+        text = f"{text} {piece.text}"
+    return Line(
+        first.page,
+        min(ln.x0 for ln in pieces),
+        max(ln.x1 for ln in pieces),
+        min(ln.y0 for ln in pieces),
+        max(ln.y1 for ln in pieces),
+        first.size,
+        first.bold,
+        text,
+        marks,
+        lead=lead,
+        base=first.base,
+    )
 
 
 def _hanging_number(left: Line, right: Line) -> bool:

@@ -28,6 +28,8 @@ from .pdf_paragraphs import join
 NOTE_START = re.compile(r"^(\d{1,4}|[*†‡§]{1,3})(?:[.)]\s*|\s+|(?=[^\W\d_]))(?=\S)")
 #: a note number in parentheses at a line start, as typewritten notes have it: "(1) ", "( 12 ) "
 PAREN_START = re.compile(r"^\(\s?(\d{1,3})\s?\)\s*(?=\S)")
+#: unnumbered lines under a footnote rule, above its first note, that are set aside
+ASIDE_LINES = 4
 #: a mark typed in parentheses on the line ("France( 1) .", "works(11)"), not raised
 PAREN_MARK = re.compile(r"\(\s?(\d{1,3})\s?\)")
 
@@ -137,8 +139,14 @@ def _block_start(lines: list[Line], page: Page, body_size: float, state: NoteSta
         found = number_of(under[0])
         if found and _expected(found[0], state, marks, strict=False):
             return k
-        if not found and state.notes and k > 0 and all(ln.size < body_size * 0.95 for ln in under):
+        small = all(ln.size < body_size * 0.95 for ln in under)
+        if not found and state.notes and k > 0 and small:
             return k
+        first = _first_note(under, state, marks) if small and not found and not state.notes else None
+        if first is not None:  # unnumbered lines above the first note: an article note, set aside
+            for line in under[:first]:
+                line.aside = True
+            return k + first
     # small type at the end of the region, starting with the note the sequence expects
     k = len(lines)
     while k > 0 and lines[k - 1].size < body_size * 0.92:
@@ -148,6 +156,13 @@ def _block_start(lines: list[Line], page: Page, body_size: float, state: NoteSta
         carried = last_page is not None and last_page < page.number and _unfinished(state)
         if number_of(lines[k]) is None and carried:
             return k  # the last note runs on from the page before
+        if number_of(lines[k]) is None and last_page is not None and last_page < page.number:
+            # the last note ran on even though its last page ended at a full stop ("para."):
+            # lines set like the notes' own continuation lines, before the page's first note
+            first = next((i for i in range(k + 1, len(lines)) if number_of(lines[i])), None)
+            expected = first is not None and _expected(number_of(lines[first])[0], state, marks, strict=False)
+            if expected and _set_like_continuations(lines[k:first], lines[first:]):
+                return k
         for i in range(k, len(lines)):
             found = number_of(lines[i])
             if found and lines[i].x0 <= left + 3 * body_size and _expected(found[0], state, marks, strict=False):
@@ -173,6 +188,30 @@ def _block_start(lines: list[Line], page: Page, body_size: float, state: NoteSta
         if _sequence_continues(lines[i:], int(found[0]), marks) or _hanging_run(lines[i:], int(found[0]), state):
             return i
     return len(lines)
+
+
+def _first_note(under: list[Line], state: NoteState, marks: set[str]) -> int | None:
+    """Index of the first line under a rule that starts the note the sequence expects, after
+    at most ASIDE_LINES unnumbered lines (an article's status or funding line set above the
+    notes); None when there is no such line."""
+    for i, line in enumerate(under[: ASIDE_LINES + 1]):
+        found = number_of(line)
+        if found:
+            return i if i and _expected(found[0], state, marks, strict=False) else None
+    return None
+
+
+def _set_like_continuations(run: list[Line], notes: list[Line]) -> bool:
+    """Whether unnumbered lines are set like the continuation lines of the notes below them
+    (same left edge, full measure but for the last): a note running on, not a quotation."""
+    inner = [ln for ln in notes if number_of(ln) is None]
+    if not inner:
+        return False
+    left = min(ln.x0 for ln in inner)
+    right = max(ln.x1 for ln in notes)
+    if any(abs(ln.x0 - left) > 1.5 for ln in run):
+        return False
+    return all(ln.x1 >= right - 2 * ln.size for ln in run[:-1])
 
 
 def _inner_block(lines: list[Line], body_size: float, state: NoteState) -> tuple[int, int] | None:

@@ -16,6 +16,8 @@ from .builder import Block
 from .pdf_layout import Line
 
 TERMINAL = re.compile(r"""[.!?:;»”"')\]]$""")
+#: a run of more bold lines than this is bold body text, not a heading
+BOLD_RUN = 3
 URL_TAIL = re.compile(r"(https?://|www\.)\S*$")
 WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 #: second halves of common hyphenated compounds: a line-end hyphen before them is kept
@@ -98,8 +100,14 @@ def line_pitch(lines: list[Line], size: float) -> float:
 
 
 def paragraphs(lines: list[Line], body_size: float, vocab: set[str]) -> list[Block]:
-    """Group body lines into paragraph and heading blocks, joining across column and page ends."""
+    """Group body lines into paragraph and heading blocks, joining across column and page ends.
+
+    Lines set aside (out of the text's flow) make blocks of their own, placed after the
+    paragraph they stand in, which goes on around them.
+    """
     blocks: list[Block] = []
+    asides: list[Block] = []
+    strong = _headline_bold(lines)
     heading_sizes = sorted({ln.size for ln in lines if ln.size >= body_size * 1.12}, reverse=True)
     pitch = line_pitch(lines, body_size)
     edges: dict[tuple[int, int], tuple[float, float]] = {}
@@ -109,12 +117,19 @@ def paragraphs(lines: list[Line], body_size: float, vocab: set[str]) -> list[Blo
         edges[key] = (min(left, line.x0), max(right, line.x1))
     prev: Line | None = None
     for line in lines:
+        if line.aside:
+            if asides and asides[-1].lines[-1].page == line.page:
+                asides[-1].text = join(asides[-1].text, line.text, vocab)
+                asides[-1].lines.append(line)
+            else:
+                asides.append(Block(line.text, page=line.page, marks=list(line.marks), lines=[line]))
+            continue
         kind, level = "paragraph", 0
         if line.size >= body_size * 1.12 and len(line.text) < 200:
             kind, level = "heading", min(heading_sizes.index(line.size) + 1, 6)
-        elif line.bold and len(line.text) < 150 and not TERMINAL.search(line.text):
+        elif id(line) in strong and len(line.text) < 150 and not TERMINAL.search(line.text):
             kind, level = "heading", len(heading_sizes) + 1
-        if prev and blocks and blocks[-1].kind == kind and _continues(prev, line, pitch, edges):
+        if prev and blocks and blocks[-1].kind == kind and _continues(prev, line, pitch, edges, strong):
             block = blocks[-1]
             joined = join(block.text, line.text, vocab)
             shift = len(joined) - len(line.text)
@@ -123,16 +138,36 @@ def paragraphs(lines: list[Line], body_size: float, vocab: set[str]) -> list[Blo
             block.text = joined
             block.lines.append(line)
         else:
+            blocks.extend(asides)
+            asides.clear()
             block = Block(line.text, kind=kind, level=min(level, 6), page=line.page, marks=list(line.marks))
             block.lines.append(line)
             blocks.append(block)
         prev = line
+    blocks.extend(asides)
     return blocks
 
 
-def _continues(prev: Line, line: Line, pitch: float, edges: dict[tuple[int, int], tuple[float, float]]) -> bool:
+def _headline_bold(lines: list[Line]) -> set[int]:
+    """Ids of the bold lines that may be headings: a run of more than BOLD_RUN bold lines of
+    one size is bold body text (emphasis, or an OCR layer that calls its font bold)."""
+    out: set[int] = set()
+    run: list[Line] = []
+    for line in [*lines, None]:
+        if line is not None and line.bold and not line.aside and (not run or abs(run[-1].size - line.size) < 0.6):
+            run.append(line)
+            continue
+        if len(run) <= BOLD_RUN:
+            out.update(id(ln) for ln in run)
+        run = [line] if line is not None and line.bold and not line.aside else []
+    return out
+
+
+def _continues(
+    prev: Line, line: Line, pitch: float, edges: dict[tuple[int, int], tuple[float, float]], strong: set[int]
+) -> bool:
     """Whether ``line`` carries on the paragraph that ``prev`` ends."""
-    if abs(prev.size - line.size) > 0.5 or prev.bold != line.bold:
+    if abs(prev.size - line.size) > 0.5 or (id(prev) in strong) != (id(line) in strong):
         return False
     ended = bool(TERMINAL.search(prev.text))
     em = line.size
