@@ -26,7 +26,7 @@ from .gazetteer import (
 if TYPE_CHECKING:
     from spacy.language import Language
 
-__all__ = ["Entity", "EntityTagger", "canonical_name", "DEFAULT_MODELS"]
+__all__ = ["Entity", "EntityTagger", "canonical_name", "review_entities", "DEFAULT_MODELS", "TAGGER_RULES_VERSION"]
 
 log = logging.getLogger(__name__)
 
@@ -388,11 +388,16 @@ def numbered_label(text: str, entity: Entity) -> bool:
     return line_start and bool(_NUMBERING.match(entity.text + " "))
 
 
-def capitals_heading(entity: Entity) -> bool:
-    """Principle: a person's name is written in mixed case; a span in capitals only ("NESTOR",
-    "INTRODUCTION") is an acronym or a heading line, not a person."""
+def capitals_heading(entity: Entity, evidence: DocumentEvidence) -> bool:
+    """Principle: a span in capitals only is a person's name only when it is shaped like one
+    (a byline or a list of counsel: "MICHAEL A. KNOWLES"). One capitalised word ("NESTOR") is an
+    acronym, and capitals holding a common word of the document ("BORDER MANAGEMENT") are a
+    heading line, not a person."""
     letters = [c for c in entity.text if c.isalpha()]
-    return len(letters) >= 2 and all(c.isupper() for c in letters)
+    if len(letters) < 2 or not all(c.isupper() for c in letters):
+        return False
+    words = [w for w in _words(entity.text) if len(w) > 1]
+    return len(words) <= 1 or any(is_common_word(w, evidence) for w in words)
 
 
 def heading_line(text: str, entity: Entity, evidence: DocumentEvidence) -> bool:
@@ -496,7 +501,7 @@ def review_label(
         return entity
     if label != "PERSON":
         return entity
-    if numbered_label(text, entity) or capitals_heading(entity) or heading_line(text, entity, evidence):
+    if numbered_label(text, entity) or capitals_heading(entity, evidence) or heading_line(text, entity, evidence):
         return None
     if has_person_evidence(text, entity, evidence):
         return entity
