@@ -79,17 +79,17 @@ def test_merge_then_undo_through_the_api(api, spec):
 
 
 def test_retype_and_hide(api):
-    # "Achiume" (a person) is tagged ORG in the sample corpus
-    assert "Achiume" in entity_names(api, "ORG")
+    # "Solomon" (an investigative newsroom) is tagged PERSON in the sample corpus
+    assert "Solomon" in entity_names(api, "PERSON")
     made = api.post(
         "/api/entity-rules",
-        json={"action": "retype", "label": "ORG", "name": "Achiume", "new_label": "PERSON"},
+        json={"action": "retype", "label": "PERSON", "name": "Solomon", "new_label": "ORG"},
         headers=HEADERS,
     )
     assert made.status_code == 201
-    assert "Achiume" not in entity_names(api, "ORG") and "Achiume" in entity_names(api, "PERSON")
-    assert api.get("/api/search?q=person:Achiume").get_json()["total"] > 0
-    assert api.get("/api/search?q=org:Achiume").get_json()["total"] == 0
+    assert "Solomon" not in entity_names(api, "PERSON") and "Solomon" in entity_names(api, "ORG")
+    assert api.get("/api/search?q=org:Solomon").get_json()["total"] > 0
+    assert api.get("/api/search?q=person:Solomon").get_json()["total"] == 0
 
     hidden = api.post("/api/entity-rules", json={"action": "hide", "label": "ORG", "name": "EMWP"}, headers=HEADERS)
     assert hidden.status_code == 201
