@@ -214,6 +214,7 @@ def country_stems() -> tuple[str, ...]:
 DEMONYM_ENDINGS = ("n", "an", "ian", "ese", "ish", "i", "ic", "ean")
 
 
+@lru_cache(maxsize=1 << 14)
 def is_demonym(word: str) -> bool:
     """Whether one capitalised word is a nationality made from a country name: the word less a
     nationality ending is the start of a country's name ("Moldovan", "Serbian", "Chinese",

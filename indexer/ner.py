@@ -7,6 +7,7 @@ import re
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from corpus.models import Document
@@ -26,7 +27,7 @@ from .gazetteer import (
 if TYPE_CHECKING:
     from spacy.language import Language
 
-__all__ = ["Entity", "EntityTagger", "canonical_name", "DEFAULT_MODELS"]
+__all__ = ["Entity", "EntityTagger", "canonical_name", "review_entities", "DEFAULT_MODELS", "TAGGER_RULES_VERSION"]
 
 log = logging.getLogger(__name__)
 
@@ -283,6 +284,14 @@ PLACE_NOUNS = frozenset(
     }
 )  # fmt: skip
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
+#: the longest line taken for a heading (a longer one is a paragraph)
+MAX_HEADING_CHARS = 160
+
+
+@lru_cache(maxsize=1 << 16)
+def _fold(text: str) -> str:
+    """gazetteer.fold, remembered (the review folds the same words again and again)."""
+    return fold(text)
 
 
 @dataclass(frozen=True)
@@ -299,16 +308,16 @@ class DocumentEvidence:
 
 def document_evidence(text: str, entities: Sequence[Entity]) -> DocumentEvidence:
     """Collect :class:`DocumentEvidence` from the text and its entities as first labelled."""
-    lower = frozenset(fold(w) for w in _WORD.findall(text) if w.islower())
+    lower = frozenset(_fold(w) for w in set(_WORD.findall(text)) if w.islower())
     evidence = DocumentEvidence(lower, frozenset(), {})
     person: set[str] = set()
     places: dict[str, str] = {}
     for e in entities:
         words = _words(e.text)
         if e.label == "PERSON" and len(words) >= 2 and looks_like_full_name(e.text, evidence):
-            person.update(fold(w) for w in words if len(w) > 2)
+            person.update(_fold(w) for w in words if len(w) > 2)
         elif e.label in PLACE_LABELS:
-            places.setdefault(fold(clean_surface(e.text)), e.label)
+            places.setdefault(_fold(clean_surface(e.text)), e.label)
     return DocumentEvidence(lower, frozenset(person), places)
 
 
@@ -335,13 +344,13 @@ def _line(text: str, start: int, end: int) -> str:
 def _word_before(text: str, start: int) -> str:
     """The folded word just before ``start`` when only spaces come between."""
     found = re.search(r"([^\W\d_]+) $", text[max(0, start - 40) : start])
-    return fold(found.group(1)) if found else ""
+    return _fold(found.group(1)) if found else ""
 
 
 def _word_after(text: str, end: int) -> str:
     """The folded word just after ``end`` when only spaces come between."""
     found = _WORD.match(text, end + 1) if text[end : end + 1] == " " else None
-    return fold(found.group(0)) if found else ""
+    return _fold(found.group(0)) if found else ""
 
 
 def common_words_only(surface: str, evidence: DocumentEvidence) -> bool:
@@ -356,7 +365,7 @@ def common_words_only(surface: str, evidence: DocumentEvidence) -> bool:
 def is_common_word(word: str, evidence: DocumentEvidence) -> bool:
     """Whether the document writes ``word`` in lower case, as it is or in its other number
     ("Packages" by "package")."""
-    folded = fold(word)
+    folded = _fold(word)
     forms = {folded, folded + "s", folded + "es"}
     if folded.endswith("s"):
         forms.add(folded[:-1])
@@ -370,10 +379,10 @@ def has_person_evidence(text: str, entity: Entity, evidence: DocumentEvidence) -
     ("Commissioner Johansson") or a longer name in the same document that holds the word
     ("Ylva Johansson" ... "Johansson")."""
     words = _words(entity.text)
-    if len(words) == 1 and fold(words[0]) in evidence.person_words:
+    if len(words) == 1 and _fold(words[0]) in evidence.person_words:
         return True
     before = _WORD.findall(text[max(0, entity.start - 30) : entity.start])
-    return bool(before) and fold(before[-1]) in HONORIFICS
+    return bool(before) and _fold(before[-1]) in HONORIFICS
 
 
 def numbered_label(text: str, entity: Entity) -> bool:
@@ -382,17 +391,22 @@ def numbered_label(text: str, entity: Entity) -> bool:
     numbering ("I. Strengthen border management") is a heading or a label, not a person."""
     if any(c.isdigit() for c in entity.text):
         return True
-    if any(fold(w.rstrip(".")) in NUMBER_WORDS for w in entity.text.split()[1:]):
+    if any(_fold(w.rstrip(".")) in NUMBER_WORDS for w in entity.text.split()[1:]):
         return True
     line_start = entity.start == 0 or text[entity.start - 1] == "\n"
     return line_start and bool(_NUMBERING.match(entity.text + " "))
 
 
-def capitals_heading(entity: Entity) -> bool:
-    """Principle: a person's name is written in mixed case; a span in capitals only ("NESTOR",
-    "INTRODUCTION") is an acronym or a heading line, not a person."""
+def capitals_heading(entity: Entity, evidence: DocumentEvidence) -> bool:
+    """Principle: a span in capitals only is a person's name only when it is shaped like one
+    (a byline or a list of counsel: "MICHAEL A. KNOWLES"). One capitalised word ("NESTOR") is an
+    acronym, and capitals holding a common word of the document ("BORDER MANAGEMENT") are a
+    heading line, not a person."""
     letters = [c for c in entity.text if c.isalpha()]
-    return len(letters) >= 2 and all(c.isupper() for c in letters)
+    if len(letters) < 2 or not all(c.isupper() for c in letters):
+        return False
+    words = [w for w in _words(entity.text) if len(w) > 1]
+    return len(words) <= 1 or any(is_common_word(w, evidence) for w in words)
 
 
 def heading_line(text: str, entity: Entity, evidence: DocumentEvidence) -> bool:
@@ -402,6 +416,8 @@ def heading_line(text: str, entity: Entity, evidence: DocumentEvidence) -> bool:
     ("Deportation Packages Increase") is the heading, not a name. A name alone on its line
     (a byline: "Federico Morra") has no common word and stays."""
     line = _line(text, entity.start, entity.end)
+    if len(line) > MAX_HEADING_CHARS:
+        return False
     words = _words(line)
     whole = clean_surface(line) == clean_surface(entity.text)
     title_cased = len(words) >= 4 and all(w[0].isupper() for w in words if len(w) > 3)
@@ -496,7 +512,7 @@ def review_label(
         return entity
     if label != "PERSON":
         return entity
-    if numbered_label(text, entity) or capitals_heading(entity) or heading_line(text, entity, evidence):
+    if numbered_label(text, entity) or capitals_heading(entity, evidence) or heading_line(text, entity, evidence):
         return None
     if has_person_evidence(text, entity, evidence):
         return entity
@@ -507,7 +523,7 @@ def review_label(
         return None
     if common_words_only(surface, evidence):
         return None
-    elsewhere = evidence.place_labels.get(fold(clean_surface(surface)))
+    elsewhere = evidence.place_labels.get(_fold(clean_surface(surface)))
     if elsewhere is not None:
         return Entity(entity.start, entity.end, elsewhere, surface, entity.canonical)
     if len(words) == 1 and place_in_context(text, entity):

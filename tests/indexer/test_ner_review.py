@@ -106,11 +106,20 @@ def test_an_initial_mid_sentence_is_not_numbering():
     assert not numbered_label(text, span(text, "E. Tendayi Achiume"))
 
 
-def test_capitals_are_acronyms_or_headings():
-    text = "NESTOR aims to create a surveillance system. INTRODUCTION"
-    assert capitals_heading(span(text, "NESTOR"))
-    assert capitals_heading(span(text, "INTRODUCTION"))
-    assert not capitals_heading(span("Ursula von der Leyen spoke.", "Ursula von der Leyen"))
+def test_capitals_are_acronyms_or_headings_unless_shaped_like_a_name():
+    text = (
+        "NESTOR aims to create a surveillance system for border management.\n\nBORDER MANAGEMENT\n\n"
+        "APPEARANCES:\nMICHAEL A. KNOWLES, ESQ., San Jose, California; on behalf of the Petitioner."
+    )
+    evidence = document_evidence(text, [])
+    assert capitals_heading(span(text, "NESTOR"), evidence)
+    assert capitals_heading(span(text, "BORDER MANAGEMENT"), evidence)
+    assert not capitals_heading(span(text, "MICHAEL A. KNOWLES"), evidence)
+    assert not capitals_heading(span("Ursula von der Leyen spoke.", "Ursula von der Leyen"), evidence)
+    found = review_entities(
+        text, [span(text, "NESTOR"), span(text, "BORDER MANAGEMENT"), span(text, "MICHAEL A. KNOWLES")]
+    )
+    assert labels(found) == {"MICHAEL A. KNOWLES": "PERSON"}
 
 
 def test_a_heading_line_of_common_words_is_not_a_name_but_a_byline_is():
