@@ -31,7 +31,7 @@ from corpus.models import Document
 from . import backend as backends
 from .backend import GenerationWriter
 from .entity_rules import RuleSet
-from .ner import EntityTagger
+from .ner import TAGGER_RULES_VERSION, EntityTagger
 from .store import DocumentStore, StoredDocument, display_path, source_fields, source_key
 from .workers import Budget, Outcome, PlanItem, Pool, in_process
 from .writer import activate, clear_journal, open_index, optimize_index, swap_lock
@@ -68,23 +68,27 @@ class IngestReport:
 
 
 #: the version of Glossa's own tagging rules (indexer.ner's rules around the model: the
-#: gazetteer ruler, qualified aliases, money patterns, canonical names). Raise it when they
-#: change what is tagged: documents tagged under another version are tagged again by the
-#: next ``ingest``. The gazetteer's content is part of the version by itself (its hash).
-TAGGING_RULES_VERSION = "1"
+#: gazetteer ruler, qualified aliases, the label review, money patterns, canonical names),
+#: raised in indexer.ner when they change what is tagged: documents tagged under another
+#: version are tagged again by the next ``ingest``. The gazetteer's and the place table's
+#: contents are part of the version by themselves (their hashes).
+TAGGING_RULES_VERSION = str(TAGGER_RULES_VERSION)
 #: the name a document tagged without a spaCy model records as its tagger's
 FALLBACK_TAGGER = "rule-based fallback"
 
 
 def tagging_rules_version() -> str:
-    """:data:`TAGGING_RULES_VERSION` and the gazetteer's content hash (``1+gazetteer.1a2b3c4d5e6f``)."""
-    from .gazetteer import DATA_FILE
+    """:data:`TAGGING_RULES_VERSION` and the gazetteer's and place table's content hashes
+    (``2+gazetteer.1a2b3c4d5e6f+places.0f1e2d3c4b5a``)."""
+    from .gazetteer import DATA_FILE, PLACES_FILE
 
-    try:
-        digest = file_hash(DATA_FILE)[:12]
-    except OSError:
-        digest = "missing"
-    return f"{TAGGING_RULES_VERSION}+gazetteer.{digest}"
+    digests = []
+    for data in (DATA_FILE, PLACES_FILE):
+        try:
+            digests.append(file_hash(data)[:12])
+        except OSError:
+            digests.append("missing")
+    return f"{TAGGING_RULES_VERSION}+gazetteer.{digests[0]}+places.{digests[1]}"
 
 
 def _model_version(name: str) -> str | None:
