@@ -52,15 +52,20 @@ TARGET_INPUT = obj(
         "selector": {
             "oneOf": [
                 QUOTE_INPUT,
-                {"type": "array", "items": {"oneOf": [QUOTE_INPUT, POSITION_INPUT]}, "contains": QUOTE_INPUT},
+                {  # the quote first (the server finds it anywhere; the spec asks for one place)
+                    "type": "array",
+                    "minItems": 1,
+                    "prefixItems": [QUOTE_INPUT],
+                    "items": {"oneOf": [QUOTE_INPUT, POSITION_INPUT]},
+                },
             ]
         },
     },
-    description="The text to annotate: <BASE_URL>/doc/<doc_id>, a TextQuoteSelector (required) and "
-    "optionally a TextPositionSelector.",
+    description="The text to annotate: <BASE_URL>/doc/<doc_id>, a TextQuoteSelector (required; first "
+    "in a list) and optionally a TextPositionSelector.",
 )
 BODY = obj(
-    {"type": STR, "value": STR},
+    {"type": {"const": "TextualBody"}, "value": STR},
     {"purpose": {"enum": ["commenting", "tagging"]}},
     description="A comment (purpose commenting) or a tag (purpose tagging).",
 )
