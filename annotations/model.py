@@ -298,6 +298,8 @@ def _string(value, name: str, allow_empty: bool = True) -> str:
 
 
 def _int(value, name: str) -> int:
+    if isinstance(value, float) and value.is_integer():  # JSON has one number type: 76.0 is 76
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise JsonLdError(name, "must be a non-negative integer")
     return value

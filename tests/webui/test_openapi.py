@@ -306,7 +306,14 @@ def test_request_schemas_state_what_the_server_refuses(spec):
     make = {"type": "Annotation", "target": {"source": source, "selector": [quote, position]}}
     assert _valid(spec, "AnnotationInput", make)
     assert _valid(spec, "AnnotationInput", {"type": "Annotation", "target": {"source": source, "selector": quote}})
-    for selector in ([position], position, [], [dict(quote, exact="")], [dict(position, start=-1), quote]):
+    for selector in (
+        [position],
+        position,
+        [],
+        [dict(quote, exact="")],
+        [position, quote],
+        [quote, dict(position, start=-1)],
+    ):
         assert not _valid(
             spec, "AnnotationInput", {"type": "Annotation", "target": {"source": source, "selector": selector}}
         )
@@ -315,7 +322,6 @@ def test_request_schemas_state_what_the_server_refuses(spec):
     assert _valid(spec, "EntityRuleInput", {"action": "retype", "label": "ORG", "name": "EASO", "new_label": "GPE"})
     for rule in (
         {"action": "retype", "label": "AA", "name": "EASO", "new_label": "GPE"},  # no such label
-        {"action": "retype", "label": "ORG", "name": "EASO", "new_label": "ORG"},  # changes nothing
         {"action": "retype", "label": "ORG", "name": "EASO"},  # no new_label
         {"action": "merge", "label": "ORG", "name": "EASO", "new_name": "EUAA"},  # no new_label
         {"action": "split", "label": "ORG", "name": "EASO"},  # no surface
@@ -346,3 +352,22 @@ def test_the_server_refuses_what_the_request_schemas_refuse(client):
         {"action": "hide", "label": "ORG", "name": "EA\x00SO"},
     ):
         assert client.post("/api/entity-rules", json=rule, headers=headers).status_code == 400, rule
+
+
+def test_whole_numbers_written_as_floats_are_integers(client):
+    """JSON Schema's integer (and JSON's one number type): a position of 0.0 is 0; 0.5 is not."""
+    with client.session_transaction() as session:
+        session["csrf_token"] = "t0ken"
+    headers = {"X-CSRF-Token": "t0ken"}
+
+    def post(start, end):
+        selector = [
+            {"type": "TextQuoteSelector", "exact": "EuMigraTool"},
+            {"type": "TextPositionSelector", "start": start, "end": end},
+        ]
+        body = {"type": "Annotation", "target": {"source": f"http://glossa.test/doc/{PAPER}", "selector": selector}}
+        return client.post("/api/annotations", json=body, headers=headers)
+
+    made = post(0.0, 11.0)
+    assert made.status_code == 201, made.get_data(as_text=True)
+    assert post(0.5, 11).status_code == 400

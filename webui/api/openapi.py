@@ -61,8 +61,8 @@ def core_paths() -> dict[str, Any]:
                 "parameters": [
                     query_param(
                         "q",
-                        f"The query (at most {MAX_QUERY} characters).",
-                        {"type": "string", "maxLength": MAX_QUERY},
+                        f"The query (not blank; at most {MAX_QUERY} characters).",
+                        {"type": "string", "minLength": 1, "maxLength": MAX_QUERY, "pattern": "\\S"},
                         required=True,
                         example="frontex",
                     ),

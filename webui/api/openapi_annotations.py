@@ -56,16 +56,21 @@ TARGET_INPUT = obj(
         "selector": {
             "oneOf": [
                 QUOTE_INPUT,
-                {"type": "array", "items": {"oneOf": [QUOTE_INPUT, POSITION_INPUT]}, "contains": QUOTE_INPUT},
+                {  # the quote first (the server finds it anywhere; the spec asks for one place)
+                    "type": "array",
+                    "minItems": 1,
+                    "prefixItems": [QUOTE_INPUT],
+                    "items": {"oneOf": [QUOTE_INPUT, POSITION_INPUT]},
+                },
             ]
         },
     },
     description="The text to annotate: <BASE_URL>/doc/<doc_id> or <BASE_URL>/doc/<doc_id>/fn/<number> "
-    "(a footnote), a TextQuoteSelector (required) and optionally a TextPositionSelector (offsets in "
-    "the note's text for a note target).",
+    "(a footnote), a TextQuoteSelector (required; first in a list) and optionally a "
+    "TextPositionSelector (offsets in the note's text for a note target).",
 )
 BODY = obj(
-    {"type": STR, "value": STR},
+    {"type": {"const": "TextualBody"}, "value": STR},
     {"purpose": {"enum": ["commenting", "tagging"]}},
     description="A comment (purpose commenting) or a tag (purpose tagging).",
 )

@@ -28,27 +28,22 @@ RULE_FIELDS = {
     "new_name": dict(NAME, description="rename, merge: the name the entity gets (merge: the entity it joins)."),
     "surface": dict(NAME, description="split: the alias (as written in the text) that leaves the entity."),
 }
-RULE_INPUT = obj(
-    {"action": {"enum": list(RULE_ACTIONS)}, "label": LABEL, "name": NAME},
-    RULE_FIELDS,
-    description="A correction of the entity (label, name) as the corpus shows it, applied to every mention. "
-    "Each action needs its own fields (retype: new_label, another label; rename: new_name; merge: "
-    "new_label and new_name, another entity; split: surface, an alias that is not the name).",
-) | {
-    "allOf": [
-        {"if": {"properties": {"action": {"const": action}}}, "then": {"required": list(needs)}}
+RULE_INPUT = {
+    "oneOf": [
+        obj(
+            {
+                "action": {"const": action},
+                "label": LABEL,
+                "name": NAME,
+                **{field: RULE_FIELDS[field] for field in needs},
+            },
+            description=f"{action}: " + (", ".join(needs) or "no other field") + " (other fields are ignored)",
+        )
         for action, needs in NEEDS.items()
-        if needs
-    ]
-    + [  # a retype to the label the entity has changes nothing
-        {
-            "not": {
-                "required": ["action", "label", "new_label"],
-                "properties": {"action": {"const": "retype"}, "label": {"const": label}, "new_label": {"const": label}},
-            }
-        }
-        for label in LABELS
-    ]
+    ],
+    "description": "A correction of the entity (label, name) as the corpus shows it, applied to every mention; "
+    "each action with the fields it needs. A rule that changes nothing (a retype to the entity's own label, "
+    "a rename to its own name, a merge into itself, a split of its own name) is refused (400).",
 }
 RULE = obj(
     {"id": INT, "action": {"enum": list(RULE_ACTIONS)}, "label": STR, "name": STR, "author": STR, "created": STR},

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..intake import MAX_DEPTH
 from ..jobs import JOB_STATES
 from .openapi_schemas import INT, OPT_STR, STR, array, obj, ref
 
@@ -53,6 +54,17 @@ def _json(schema: str, description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": ref(schema)}}}
 
 
+#: a file's relative name in a folder upload, as the spec promises it is accepted: each part
+#: starts with a letter, digit or _ (never "/", "C:", "." or ".."), at most MAX_DEPTH parts;
+#: the server takes more (webui.intake.safe_name) and refuses absolute names and ".." (400)
+_PART = "[\\w][\\w .()+,&'@-]*"
+RELATIVE_NAME = {
+    "type": "string",
+    "pattern": f"^{_PART}(/{_PART}){{0,{MAX_DEPTH - 1}}}$",
+    "description": "The file's name relative to the uploaded folder, e.g. reports/2021/brief.pdf.",
+}
+
+
 def _error(description: str) -> dict[str, Any]:
     return _json("Error", description)
 
@@ -98,7 +110,7 @@ def job_paths(doc_id_param: dict) -> dict[str, Any]:
                                 "properties": {
                                     "files": array({"type": "string", "contentMediaType": "application/octet-stream"})
                                     | {"minItems": 1},
-                                    "paths": array(STR),
+                                    "paths": array(RELATIVE_NAME),
                                 },
                             }
                         }
