@@ -669,8 +669,16 @@ class Anchorer:
     def describe(self, start: int, end: int) -> Selector:
         """The selector of text[start:end]: quote, a context long enough to tell it from
         other copies (32 characters, doubled up to 256 while a copy has the same context),
-        and the score the best other copy gets (0.0 when the quote occurs once)."""
+        and the score the best other copy gets (0.0 when the quote occurs once).
+
+        Offsets outside the text are refused (ValueError); an end before the start is an
+        empty range at the start, as a collapsed selection is."""
         text, t = self.text, self.norm
+        if not 0 <= start <= len(text):
+            raise ValueError(f"invalid start offset {start} (the text has {len(text)} characters)")
+        if end > len(text):
+            raise ValueError(f"invalid end offset {end} (the text has {len(text)} characters)")
+        end = max(start, end)
         exact = text[start:end]
         ns_, ne_ = self._to_norm(start), self._to_norm(end)
         nq = t[ns_:ne_]

@@ -488,3 +488,19 @@ def test_describe_at_the_edges_of_the_text():
     for sel in (first, last):
         found = find_anchor(HARBOUR, sel.exact, sel.prefix, sel.suffix, rival=sel.rival)
         assert found is not None and found.span == (sel.start, sel.end)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "name"),
+    [(-5, 5, "negative start"), (1000, 1010, "start beyond the text"), (0, 1000, "end beyond the text")],
+    ids=lambda x: x if isinstance(x, str) else "",
+)
+def test_describe_refuses_offsets_outside_the_text(start, end, name):
+    with pytest.raises(ValueError, match="invalid (start|end) offset"):
+        describe(HARBOUR, start, end)
+
+
+def test_describe_an_inverted_range_is_empty_and_not_anchored():
+    sel = describe(HARBOUR, 10, 5)
+    assert (sel.exact, sel.start, sel.end) == ("", 10, 10)
+    assert find_anchor(HARBOUR, sel.exact, sel.prefix, sel.suffix, sel.start, sel.end) is None
