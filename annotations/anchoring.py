@@ -9,7 +9,9 @@ Unlike a search that stops at the first exact copy, an exact copy elsewhere comp
 close matches at the old place: a typo inside the annotated copy of a repeated phrase stays
 put. A place is accepted only with evidence that it is the annotated one: matching context,
 or a quote that was unique in the document and is unique now. Otherwise the annotation is
-orphaned, never moved to an unrelated copy.
+orphaned, never moved to an unrelated copy. A selector made elsewhere (no record of how
+distinctive its quote was) is judged by the text as it is now: its quote places it when
+both ends of the quote match and no other place matches as well.
 
 Matching runs on a normalised view of both texts (whitespace runs are one space, NFKC
 compatibility forms, soft hyphens and zero-width characters dropped), so text re-read from
@@ -54,6 +56,7 @@ RIVALS_SCORED = 12  # other copies scored when a selector is described
 MAX_CANDIDATES = 10  # places aligned in full per quote
 GOOD_ENOUGH = 0.9  # a place scoring this well is not looked past
 END_CHARS = 32  # each end of a longer quote matched by itself must match this many characters
+SCAN_MAX_CHARS = 1_000_000  # a whole-text search costs about a second per million characters
 
 _DROP = {"\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"}
 
@@ -489,7 +492,9 @@ class Anchorer:
 
         `rival` is how well the best other copy of the quote scored in the text it was
         anchored to (0.0: the quote was unique; None: not known). A place must beat it; and
-        only a quote that was unique may move to a place whose context does not match.
+        only a quote that was unique may move to a place whose context does not match. When
+        it is not known, a place whose context does not match must be the only one the
+        quote matches, or clearly the best, with both ends of the quote there.
         """
         text = self.text
         if not exact:
@@ -564,7 +569,7 @@ class Anchorer:
             if _context_ok(c):
                 best_so_far = max(best_so_far, self._total(c, hint))
         candidates = [c for c in candidates if c.quote >= threshold]
-        if not candidates and rival is None:
+        if not candidates and rival is None and len(t) <= SCAN_MAX_CHARS:
             # no exact piece of the quote or its context led anywhere (a short quote with an
             # error, say): a selector made elsewhere may have nothing else, so the whole text
             # is searched for it, as approximate string search does
