@@ -582,7 +582,7 @@ class Anchorer:
         inside = set(soft)
         candidates.sort(key=lambda c: (-round(c.score, 9), c.start in inside, c.start))
         best = candidates[0]
-        if not self._identified(best, candidates, rival, hint, nq, bool(np_ or ns)):
+        if not self._identified(best, candidates, rival, hint, nq, np_, ns):
             return None
         method = "exact" if t[best.start : best.end] == nq else "fuzzy"
         return self._result(best, hint, method, nq)
@@ -626,7 +626,8 @@ class Anchorer:
         rival: float | None,
         hint: int | None,
         nq: str,
-        has_context: bool,
+        np_: str,
+        ns: str,
     ) -> bool:
         """Is there evidence that `best` is the annotated place, not just some similar text?"""
         if rival is not None and best.score <= rival + RIVAL_MARGIN:
@@ -641,13 +642,17 @@ class Anchorer:
             # it was, so the text now decides. The quote alone places it when both its ends
             # are there, and it is the only place, or clearly the best; a selector with no
             # context at all says no more than its quote, and alike places go by the hint,
-            # then by order, as exact copies do.
+            # then by order, as exact copies do. But a context as long as Glossa stores, that
+            # could be compared with the text there and does not match, says it is other text.
+            compared = min(len(np_), best.start) + min(len(ns), len(self.norm) - best.end)
+            if compared >= CONTEXT_CHARS:
+                return False
             if not self._ends_match(nq, best):
                 return False
             if not others:
                 return True
             runner_up = max(c.score for c in others)
-            return best.score > runner_up + RIVAL_MARGIN or not has_context
+            return best.score > runner_up + RIVAL_MARGIN or not (np_ or ns)
         return rival == 0.0 and best.quote >= UNIQUE_QUOTE and not others
 
     def _ends_match(self, nq: str, c: _Candidate) -> bool:

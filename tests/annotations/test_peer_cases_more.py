@@ -264,6 +264,14 @@ CASES = [
         prefix="xyzzy plugh",
         suffix="plugh xyzzy",
     ),
+    case(
+        "context as long as Glossa stores that matches nothing there, quote unique: not placed",
+        HARBOUR,
+        "cold cup of tea",
+        None,
+        prefix="the kettle whistled in the empty kitchen while ",
+        suffix=" was poured for the inspector who never came",
+    ),
     case("quote not in the text", HARBOUR, "bogus lantern", None),
     case(
         "long quote whose last words are not in the text, no context: not placed",
