@@ -9,7 +9,9 @@ Unlike a search that stops at the first exact copy, an exact copy elsewhere comp
 close matches at the old place: a typo inside the annotated copy of a repeated phrase stays
 put. A place is accepted only with evidence that it is the annotated one: matching context,
 or a quote that was unique in the document and is unique now. Otherwise the annotation is
-orphaned, never moved to an unrelated copy.
+orphaned, never moved to an unrelated copy. A selector made elsewhere (no record of how
+distinctive its quote was) is judged by the text as it is now: its quote places it when
+both ends of the quote match and no other place matches as well.
 
 Matching runs on a normalised view of both texts (whitespace runs are one space, NFKC
 compatibility forms, soft hyphens and zero-width characters dropped), so text re-read from
@@ -54,6 +56,7 @@ RIVALS_SCORED = 12  # other copies scored when a selector is described
 MAX_CANDIDATES = 10  # places aligned in full per quote
 GOOD_ENOUGH = 0.9  # a place scoring this well is not looked past
 END_CHARS = 32  # each end of a longer quote matched by itself must match this many characters
+SCAN_MAX_CHARS = 1_000_000  # a whole-text search costs about a second per million characters
 
 _DROP = {"\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"}
 
@@ -489,7 +492,9 @@ class Anchorer:
 
         `rival` is how well the best other copy of the quote scored in the text it was
         anchored to (0.0: the quote was unique; None: not known). A place must beat it; and
-        only a quote that was unique may move to a place whose context does not match.
+        only a quote that was unique may move to a place whose context does not match. When
+        it is not known, a place whose context does not match must be the only one the
+        quote matches, or clearly the best, with both ends of the quote there.
         """
         text = self.text
         if not exact:
@@ -564,7 +569,7 @@ class Anchorer:
             if _context_ok(c):
                 best_so_far = max(best_so_far, self._total(c, hint))
         candidates = [c for c in candidates if c.quote >= threshold]
-        if not candidates and rival is None:
+        if not candidates and rival is None and len(t) <= SCAN_MAX_CHARS:
             # no exact piece of the quote or its context led anywhere (a short quote with an
             # error, say): a selector made elsewhere may have nothing else, so the whole text
             # is searched for it, as approximate string search does
@@ -577,7 +582,7 @@ class Anchorer:
         inside = set(soft)
         candidates.sort(key=lambda c: (-round(c.score, 9), c.start in inside, c.start))
         best = candidates[0]
-        if not self._identified(best, candidates, rival, hint, nq, bool(np_ or ns)):
+        if not self._identified(best, candidates, rival, hint, nq, np_, ns):
             return None
         method = "exact" if t[best.start : best.end] == nq else "fuzzy"
         return self._result(best, hint, method, nq)
@@ -621,7 +626,8 @@ class Anchorer:
         rival: float | None,
         hint: int | None,
         nq: str,
-        has_context: bool,
+        np_: str,
+        ns: str,
     ) -> bool:
         """Is there evidence that `best` is the annotated place, not just some similar text?"""
         if rival is not None and best.score <= rival + RIVAL_MARGIN:
@@ -636,13 +642,17 @@ class Anchorer:
             # it was, so the text now decides. The quote alone places it when both its ends
             # are there, and it is the only place, or clearly the best; a selector with no
             # context at all says no more than its quote, and alike places go by the hint,
-            # then by order, as exact copies do.
+            # then by order, as exact copies do. But a context as long as Glossa stores, that
+            # could be compared with the text there and does not match, says it is other text.
+            compared = min(len(np_), best.start) + min(len(ns), len(self.norm) - best.end)
+            if compared >= CONTEXT_CHARS:
+                return False
             if not self._ends_match(nq, best):
                 return False
             if not others:
                 return True
             runner_up = max(c.score for c in others)
-            return best.score > runner_up + RIVAL_MARGIN or not has_context
+            return best.score > runner_up + RIVAL_MARGIN or not (np_ or ns)
         return rival == 0.0 and best.quote >= UNIQUE_QUOTE and not others
 
     def _ends_match(self, nq: str, c: _Candidate) -> bool:
@@ -669,8 +679,16 @@ class Anchorer:
     def describe(self, start: int, end: int) -> Selector:
         """The selector of text[start:end]: quote, a context long enough to tell it from
         other copies (32 characters, doubled up to 256 while a copy has the same context),
-        and the score the best other copy gets (0.0 when the quote occurs once)."""
+        and the score the best other copy gets (0.0 when the quote occurs once).
+
+        Offsets outside the text are refused (ValueError); an end before the start is an
+        empty range at the start, as a collapsed selection is."""
         text, t = self.text, self.norm
+        if not 0 <= start <= len(text):
+            raise ValueError(f"invalid start offset {start} (the text has {len(text)} characters)")
+        if end > len(text):
+            raise ValueError(f"invalid end offset {end} (the text has {len(text)} characters)")
+        end = max(start, end)
         exact = text[start:end]
         ns_, ne_ = self._to_norm(start), self._to_norm(end)
         nq = t[ns_:ne_]

@@ -264,6 +264,14 @@ CASES = [
         prefix="xyzzy plugh",
         suffix="plugh xyzzy",
     ),
+    case(
+        "context as long as Glossa stores that matches nothing there, quote unique: not placed",
+        HARBOUR,
+        "cold cup of tea",
+        None,
+        prefix="the kettle whistled in the empty kitchen while ",
+        suffix=" was poured for the inspector who never came",
+    ),
     case("quote not in the text", HARBOUR, "bogus lantern", None),
     case(
         "long quote whose last words are not in the text, no context: not placed",
@@ -293,7 +301,37 @@ CASES = [
         "“hold the lamp — higher”",
         "“hold the lamp — higher”",
     ),
+    case(
+        "hint far from the match: the copy whose context matches wins over the one at the hint",
+        HARBOUR,
+        "the hour of arrival",
+        "the hour of arrival",
+        1,
+        prefix="a patient man, copied ",
+        suffix=" twice when",
+        hint=HARBOUR.index("the hour of arrival"),
+    ),
+    case("quote a letter longer than the whole text", "short text", "short texts", "short text"),
+    case("quote a word longer than the whole text: not placed", "short text", "short text here", None),
+    case(
+        "context longer than the text on both sides",
+        "short text",
+        "short text",
+        "short text",
+        prefix="a long prefix that the text does not have",
+        suffix="and a suffix just as long as the prefix is",
+    ),
+    case("Windows line ends in the text", "line one\r\nline two\r\n", "one\nline two", "one\r\nline two"),
     # --- Unicode and case
+    case("ligature in the quote, letters in the text", "the final word", "\ufb01nal word", "final word"),
+    case("full-width letters in the text", "\uff21\uff22\uff23 corp", "ABC corp", "\uff21\uff22\uff23 corp"),
+    case(
+        "emoji with a skin-tone modifier",
+        "nice \U0001f44d\U0001f3fd work",
+        "\U0001f44d\U0001f3fd work",
+        "\U0001f44d\U0001f3fd work",
+    ),
+    case("accents dropped in the quote: not the text", "\u00c0\u00c9\u00ce\u00d5\u00dc", "AEIOU", None),
     case("CJK quote inside a sentence without spaces", CJK, "边境政策", "边境政策"),
     case("CJK quote, second copy by its context", CJK, "政策的变化", "政策的变化", 1, prefix="明天讨论移民"),
     case(
@@ -488,3 +526,19 @@ def test_describe_at_the_edges_of_the_text():
     for sel in (first, last):
         found = find_anchor(HARBOUR, sel.exact, sel.prefix, sel.suffix, rival=sel.rival)
         assert found is not None and found.span == (sel.start, sel.end)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "name"),
+    [(-5, 5, "negative start"), (1000, 1010, "start beyond the text"), (0, 1000, "end beyond the text")],
+    ids=lambda x: x if isinstance(x, str) else "",
+)
+def test_describe_refuses_offsets_outside_the_text(start, end, name):
+    with pytest.raises(ValueError, match="invalid (start|end) offset"):
+        describe(HARBOUR, start, end)
+
+
+def test_describe_an_inverted_range_is_empty_and_not_anchored():
+    sel = describe(HARBOUR, 10, 5)
+    assert (sel.exact, sel.start, sel.end) == ("", 10, 10)
+    assert find_anchor(HARBOUR, sel.exact, sel.prefix, sel.suffix, sel.start, sel.end) is None
