@@ -160,7 +160,8 @@ def _block_start(lines: list[Line], page: Page, body_size: float, state: NoteSta
             # the last note ran on even though its last page ended at a full stop ("para."):
             # lines set like the notes' own continuation lines, before the page's first note
             first = next((i for i in range(k + 1, len(lines)) if number_of(lines[i])), None)
-            expected = first is not None and _expected(number_of(lines[first])[0], state, marks, strict=False)
+            first_number = number_of(lines[first]) if first is not None else None
+            expected = first_number is not None and _expected(first_number[0], state, marks, strict=False)
             if expected and _set_like_continuations(lines[k:first], lines[first:]):
                 return k
         for i in range(k, len(lines)):

@@ -102,7 +102,7 @@ def fingerprint(schema: Schema) -> str:
 def stamp(generation: str | os.PathLike) -> str:
     """A hash of the names and sizes of a generation's index files (a commit changes them)."""
     rows = []
-    with os.scandir(generation) as entries:
+    with os.scandir(os.fspath(generation)) as entries:
         for entry in entries:
             if entry.name.startswith(_UNSTAMPED_PREFIXES) or entry.name.lower().endswith(("lock", ".tmp")):
                 continue
