@@ -1,6 +1,6 @@
 """Benchmark: what the entity tagger finds, per label, and how precise its PERSON, GPE and ORG are.
 
-Usage: python bench/entities.py [--realdocs N] [--top K] [--all]
+Usage: .venv/bin/python -m bench.entities [--realdocs N] [--top K] [--all]
 
 Tags the sample corpus and a few real documents from ../shared/realdocs (web pages and PDFs,
 those that read today) with the real tagger (spaCy model + gazetteer + rules) and prints:
@@ -19,20 +19,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
+import os
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from corpus import read_document
+from indexer.ner import EntityTagger
 
-from corpus import read_document  # noqa: E402
-from indexer.ner import EntityTagger  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 SAMPLE = ROOT / "webui" / "sample_corpus"
 GOLD = ROOT / "bench" / "gold" / "entities.json"
-REALDOCS = ROOT.parent.parent / "shared" / "realdocs"
+REALDOCS = Path(os.environ.get("GLOSSA_REALDOCS", "/work/shared/realdocs"))
 if not REALDOCS.exists():
     REALDOCS = Path("/work/shared/realdocs")
 #: real documents of other kinds than the sample corpus: news, a legal brief, academic PDFs
