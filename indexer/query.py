@@ -564,25 +564,8 @@ class Vocabulary:
         self._roots: Mapping[str, set[str]] | None = None
         self._entities: Any = None
         self._lock = threading.Lock()
-        #: the generation's stored vocabulary (:mod:`indexer.vocab_store`) when loaded from one
+        #: the generation's stored vocabulary when loaded from one (:func:`indexer.vocab_store.load_vocabulary`)
         self.store: Any = None
-
-    @classmethod
-    def load(cls, reader: Any, schema: Schema, generation: Any, count_fields: Any = ()) -> Vocabulary:
-        """The vocabulary of an index generation read from the file its build stored there
-        (:mod:`indexer.vocab_store`: looked up in place, nothing built at open); when that file
-        is missing, stale or damaged, built from ``reader`` as the constructor does, and stored
-        for the next process (with the term counts of ``count_fields``, see
-        :func:`indexer.vocab_store.write_for`). Answers exactly what ``Vocabulary(reader,
-        schema)`` answers."""
-        from .vocab_store import open_or_build
-
-        vocab = cls(reader, schema)
-        store = open_or_build(generation, reader, schema, count_fields)
-        vocab.store = store
-        vocab._roots = store.roots
-        vocab._entities = store.entities
-        return vocab
 
     @property
     def entities(self) -> Any:

@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 from whoosh.fields import Schema
 
-from .query import entity_names, word_entries, word_entry
+from .query import Vocabulary, entity_names, word_entries, word_entry
 
 #: the file's name in a generation directory
 FILENAME = "GLOSSA_VOCAB"
@@ -415,3 +415,17 @@ def open_or_build(
         except (OSError, VocabError):
             pass
     return MemoryStore(entries, names)
+
+
+def load_vocabulary(reader: Any, schema: Schema, generation: Any, count_fields: Any = ()) -> Vocabulary:
+    """The vocabulary of an index generation read from the file its build stored there (looked
+    up in place, nothing built at open); when that file is missing, stale or damaged, built from
+    ``reader`` as :class:`~indexer.query.Vocabulary` does, and stored for the next process (with
+    the term counts of ``count_fields``, see :func:`write_for`). Answers exactly what
+    ``Vocabulary(reader, schema)`` answers."""
+    vocab = Vocabulary(reader, schema)
+    store = open_or_build(generation, reader, schema, count_fields)
+    vocab.store = store
+    vocab._roots = store.roots
+    vocab._entities = store.entities
+    return vocab

@@ -60,7 +60,7 @@ from corpus.models import Document
 from ..facets import FACET_FILTER, keep_chosen, merge_entities, walk_groups
 from ..gazetteer import fold
 from ..ner import Entity
-from ..query import _FIELD_VALUE_RE, NaturalQuery, QueryError, Vocabulary, filter_query, make_parser
+from ..query import _FIELD_VALUE_RE, NaturalQuery, QueryError, filter_query, make_parser
 from ..ranking import min_should_match
 from ..schema import CanonicalFilter, UpperFilter, make_schema
 from ..search import (
@@ -76,7 +76,7 @@ from ..search import (
 )
 from ..snippets import Highlighter, analyze
 from ..tagfilter import NO_TAGS, BoundTags, PassageSet, TagResolver
-from ..vocab_store import previous_entries, write_for
+from ..vocab_store import load_vocabulary, previous_entries, write_for
 from ..writer import current_generation, passage_records
 from .base import MARKER, BackendMismatch, GenerationWriter, SearchBackend, backend_of, mismatch_message
 
@@ -649,7 +649,7 @@ class _State:
         self.view = _View(self.searcher, _Lexicon(self.searcher, FIELDS), index.schema)
         self.translate = _Translator(self.view)
         self.parser = make_parser(SCHEMA)
-        self.vocab = Vocabulary.load(self.view.lexicon, SCHEMA, path, count_fields=FACETED)
+        self.vocab = load_vocabulary(self.view.lexicon, SCHEMA, path, count_fields=FACETED)
         #: terms of the faceted fields, as the build counted them (checked with the file)
         self.facet_terms = dict(self.vocab.store.header.get("terms") or {})
         self.titles: dict[str, str] = {}

@@ -14,9 +14,8 @@ from whoosh import index as whoosh_index
 from corpus.models import Document
 
 from ..ner import Entity
-from ..query import Vocabulary
 from ..search import Searcher
-from ..vocab_store import write_whoosh
+from ..vocab_store import load_vocabulary, write_whoosh
 from ..writer import add_document, current_generation, delete_document, new_generation, open_index, strip_tags
 from .base import BackendMismatch, GenerationWriter, SearchBackend, backend_of, mismatch_message
 
@@ -44,7 +43,7 @@ class WhooshBackend(Searcher, SearchBackend):
             if state is None or self._vocab is None or self._generation is None:
                 return state
             if self._vocab.store is None:  # made by Searcher for a newly opened generation
-                self._vocab = Vocabulary.load(
+                self._vocab = load_vocabulary(
                     self._searcher.reader(), self._ix.schema, self.index_dir / self._generation
                 )
             return (*state[:3], self._vocab)
