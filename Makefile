@@ -37,12 +37,12 @@ lint: install-test
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-# The coverage floor is the measured statement coverage of the whole suite, rounded down:
-# 92.69% at stop 18 (it was 93.97% before this stop's upload runner, tantivy backend and
-# entity corrections; the upload runner runs in a subprocess, which coverage does not follow).
-# Raise it back as tests for those land.
+# The coverage floor is the measured statement coverage of the whole suite, rounded down,
+# less one point for branches that depend on timing (retries, lock waits, a worker's restart):
+# 94.04% at stop 19, with coverage following the processes tests start (setup.cfg: patch =
+# subprocess; the upload job runner and `glossa serve` workers are measured now).
 test: lint
-	$(PY) -m pytest --cov --cov-report=term:skip-covered --cov-fail-under=92
+	$(PY) -m pytest --cov --cov-report=term:skip-covered --cov-fail-under=93
 
 test-fast: install-test
 	$(PY) -m pytest -m "not browser"
