@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from corpus import read_document
+from indexer.backend import BACKENDS, open_searcher, open_writer
 from indexer.ner import EntityTagger
+from indexer.writer import activate
 from tests.common.indexing import build_index
 
 CORPUS = Path(__file__).resolve().parents[2] / "webui" / "sample_corpus"
@@ -34,3 +36,27 @@ def sample_searcher(tmp_path_factory, sample_docs, sample_entities):
     searcher = build_index(root / "index", sample_docs, entities=sample_entities)
     yield searcher
     searcher.close()
+
+
+@pytest.fixture(scope="module")
+def backends(tmp_path_factory, sample_docs, sample_entities):
+    """Each backend's searcher over the same sample corpus, written through its own writer
+    (one pair per test module, so no module sees another's changes)."""
+    out = {}
+    for name in BACKENDS:
+        index_dir = tmp_path_factory.mktemp(f"backend-{name}") / "index"
+        writer = open_writer(index_dir, name, copy=False)
+        for document, entities in zip(sample_docs, sample_entities, strict=True):
+            writer.add_document(document, entities)
+        writer.commit()
+        activate(index_dir, writer.generation)
+        out[name] = open_searcher(index_dir, name)
+    yield out
+    for searcher in out.values():
+        searcher.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request, backends):
+    """One backend's searcher (each test runs on both)."""
+    return backends[request.param]

@@ -74,28 +74,6 @@ FILTERS = [
 BAD = ["*", "person:", "foo:bar", '"unclosed', "fn:abc", "type:colour", "(frontex", "frontex)", "", "AND OR", "page:x"]
 
 
-@pytest.fixture(scope="module")
-def backends(tmp_path_factory, sample_docs, sample_entities):
-    """Each backend's searcher over the same sample corpus, written through its own writer."""
-    out = {}
-    for name in BACKENDS:
-        index_dir = tmp_path_factory.mktemp(f"contract-{name}") / "index"
-        writer = open_writer(index_dir, name, copy=False)
-        for document, entities in zip(sample_docs, sample_entities, strict=True):
-            writer.add_document(document, entities)
-        writer.commit()
-        activate(index_dir, writer.generation)
-        out[name] = open_searcher(index_dir, name)
-    yield out
-    for searcher in out.values():
-        searcher.close()
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request, backends):
-    return backends[request.param]
-
-
 def answer(searcher, query, filters=None, resolver=None, relax=True):
     """What a search answers, scores and order aside (and the time it took)."""
     res = searcher.search(query, pagelen=200, filters=filters, tag_resolver=resolver, relax=relax)

@@ -17,11 +17,9 @@ from collections import Counter
 
 import pytest
 
-from indexer.backend import BACKENDS, open_searcher, open_writer
 from indexer.facets import GROUP_HITS, keep_chosen
 from indexer.query import QueryError
 from indexer.tagfilter import TagResolver
-from indexer.writer import activate
 
 A, B, C = "003-b4544ddbd7f01f68", "001-ecc342d5c4ab413f", "002-91bd122e1223309b"
 #: a term, a natural query (all words), one relaxed into tiers, a phrase, a slop phrase (Whoosh's
@@ -36,28 +34,6 @@ QUERIES = [
     "page:[2 TO 5]",
     "type:MONEY",
 ]
-
-
-@pytest.fixture(scope="module")
-def backends(tmp_path_factory, sample_docs, sample_entities):
-    """Each backend's searcher over the same sample corpus, written through its own writer."""
-    out = {}
-    for name in BACKENDS:
-        index_dir = tmp_path_factory.mktemp(f"groups-{name}") / "index"
-        writer = open_writer(index_dir, name, copy=False)
-        for document, entities in zip(sample_docs, sample_entities, strict=True):
-            writer.add_document(document, entities)
-        writer.commit()
-        activate(index_dir, writer.generation)
-        out[name] = open_searcher(index_dir, name)
-    yield out
-    for searcher in out.values():
-        searcher.close()
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request, backends):
-    return backends[request.param]
 
 
 def document_pages(searcher, query, filters=None, pagelen=2, resolver=None):
