@@ -26,6 +26,8 @@ from tqdm import tqdm
 
 from bench.realdocs_gold import GOLD_FIXES, Gold, compact, ends_sentence, read_gold, similarity, token_f1, words
 from corpus import read_document
+from corpus.models import Footnote
+from corpus.references import annotate_footnotes
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,6 +38,7 @@ MIN_LINE = 25  # letters: shorter gold lines are too common to be looked for ins
 PHRASE_SIDE = 3  # words taken on each side of a page break
 KNOWN_LINES = 3  # known-item queries per document made from its reference text
 KNOWN_WORDS = 6  # words in each of them
+REFERENCES = ROOT / "bench" / "gold" / "references.json"
 
 #: a note number the gold keeps after a sentence's end ("... lignite. 8"): the sentence has ended
 TRAILING_MARK = re.compile(r"(?<=[.!?:;…\"'”’»)\]])\s*(\d{1,4}|[*†‡]{1,3})$")
@@ -69,6 +72,11 @@ DEFINITIONS = {
     "capitals, so no heading; a next page that starts with a figure or table caption is not counted: "
     "the sentence goes on after the float; a word hyphenated across the break may be found joined or as "
     "two words: 'non-discriminatory' is a compound), found as consecutive words (letters only) inside one body passage",
+    "references right": f"for each hand-checked citing note of bench/gold/references.json (the first work the note "
+    f"cites: year, first author's surname, title), the first reference Glossa parsed from its footnote of that "
+    f"number: the same year, the gold surname's folded words standing in a row in the first author's (or no "
+    f"author when the gold names none), and a title of similarity >= {TITLE_SIMILARITY} (same measure as notes); "
+    "'parser alone' = the same on the gold note text parsed by itself (no PDF reading)",
     "column phrases": "not measured: the segmentation TEI has no coordinates to tell where a column ends",
     "titles": f"Glossa's title vs the TEI title (teiHeader title level=a, or docTitle/titlePart), difflib ratio of "
     f"the folded words >= {TITLE_SIMILARITY}; files without a gold title are not counted",
@@ -180,6 +188,60 @@ def gold_counts(gold: Gold | None) -> dict:
     }
 
 
+# --------------------------------------------------------------------------- references
+def load_references(path: Path = REFERENCES) -> dict[str, list[dict]]:
+    """The hand-checked citing notes, by PDF file name."""
+    if not path.is_file():
+        return {}
+    out: dict[str, list[dict]] = {}
+    for entry in json.loads(path.read_text(encoding="utf-8"))["notes"]:
+        out.setdefault(entry["file"], []).append(entry)
+    return out
+
+
+def reference_right(ref, gold: dict) -> bool:
+    """Whether one parsed Reference has the gold's year, first author and title (see DEFINITIONS)."""
+    if ref is None or (ref.year or "") != gold["year"]:
+        return False
+    if gold["author"] is None:
+        if ref.authors:
+            return False
+    else:
+        want = " ".join(words(gold["author"], digits=False))
+        have = " ".join(words(ref.authors[0], digits=False)) if ref.authors else ""
+        if not want or f" {want} " not in f" {have} ":
+            return False
+    return similarity(ref.title or "", gold["title"]) >= TITLE_SIMILARITY
+
+
+def parse_alone(text: str):
+    """The first reference the parser gives for a note text read by itself (None if it gives none)."""
+    note = Footnote(number="1", text=text)
+    annotate_footnotes([note])
+    return note.references[0] if note.references else None
+
+
+def score_references(doc, entries: list[dict]) -> dict:
+    """references right in Glossa's notes and by the parser alone, for one PDF's gold entries."""
+    by_number: dict[str, object] = {}
+    for note in doc.footnotes if doc is not None else []:
+        by_number.setdefault(str(note.number), note)
+    right = alone = 0
+    misses = []
+    for entry in entries:
+        note = by_number.get(entry["note"])
+        ref = note.references[0] if note is not None and note.references else None
+        ok = reference_right(ref, entry)
+        right += ok
+        alone += reference_right(parse_alone(entry["text"]), entry)
+        if not ok:
+            got = f"{ref.year} | {(ref.authors or [None])[0]} | {ref.title}" if ref else "no reference"
+            misses.append(
+                f"note {entry['note']}: want {entry['year']} | {entry['author']} | {entry['title'][:50]}; got {got[:90]}"
+            )
+    return {"refs_right": right, "refs_alone": alone, "refs_gold": len(entries), "ref_misses": misses}
+
+
 # --------------------------------------------------------------------------- HTML
 def html_text_of(path: Path) -> str:
     import lxml.html
@@ -285,6 +347,7 @@ def pct(n: int, total: int) -> str:
 
 def run_pdfs(paths: list[Path], bar, keep: dict | None = None) -> dict:
     results = {}
+    references = load_references()
     for path in paths:
         bar.set_postfix_str(path.name[:30])
         gold_path = DATA / "pdf-segmentation" / f"{path.stem}.segmentation.tei.xml"
@@ -304,6 +367,8 @@ def run_pdfs(paths: list[Path], bar, keep: dict | None = None) -> dict:
             doc = None
         row["seconds"] = round(time.perf_counter() - started, 3)
         row["cpu_seconds"] = round(time.process_time() - cpu, 3)
+        if path.name in references:
+            row.update(score_references(doc, references[path.name]))
         if doc is not None:
             row["pages"] = doc.pages
             row.update(score_pdf(doc, gold))
@@ -361,6 +426,9 @@ def pdf_totals(results: dict) -> dict:
         "gold_page_phrases": total("gold_page_phrases", gold),
         "titles_right": sum(1 for r in titled if (r.get("title_similarity") or 0) >= TITLE_SIMILARITY),
         "gold_titles": len(titled),
+        "refs_right": total("refs_right", results),
+        "refs_alone": total("refs_alone", results),
+        "refs_gold": total("refs_gold", results),
         "split_pdfs": len(split_docs),
         "split_pairs": total("split_pairs", ok),
         "pairs": total("pairs", ok),
@@ -418,6 +486,12 @@ def print_pdfs(results: dict, totals: dict) -> None:
     print(f"  body lines taken as notes     {pct(t['body_lines_as_notes'], t['gold_body_lines'])}")
     print(f"  body lines kept in passages   {pct(t['body_lines_kept'], t['gold_body_lines'])}")
     print(f"  reference-list entries        {t['reference_entries']} (all PDFs read)")
+    print(
+        f"  references right (citing notes)  {pct(t['refs_right'], t['refs_gold'])} (parser alone on the gold note text: {pct(t['refs_alone'], t['refs_gold'])})"
+    )
+    for name, r in results.items():
+        for miss in r.get("ref_misses", [])[:8]:
+            print(f"    {name[:30]} {miss}")
     print(f"  cross-page phrases found      {t['page_phrases_found']}/{t['gold_page_phrases']}")
     print("  column phrases                not measured (the TEI has no coordinates)")
     print(f"  titles right                  {t['titles_right']}/{t['gold_titles']}")
