@@ -223,13 +223,15 @@ def parse_alone(text: str):
 
 def score_references(doc, entries: list[dict]) -> dict:
     """references right in Glossa's notes and by the parser alone, for one PDF's gold entries."""
-    by_number: dict[str, object] = {}
+    by_number: dict[str, list] = {}
     for note in doc.footnotes if doc is not None else []:
-        by_number.setdefault(str(note.number), note)
+        by_number.setdefault(str(note.number), []).append(note)
     right = alone = 0
     misses = []
     for entry in entries:
-        note = by_number.get(entry["note"])
+        # a number used twice (notes restarting, an appendix): the note whose text is the gold's
+        same = by_number.get(entry["note"], [])
+        note = max(same, key=lambda n: similarity(n.text, entry["text"]), default=None)
         ref = note.references[0] if note is not None and note.references else None
         ok = reference_right(ref, entry)
         right += ok
