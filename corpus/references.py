@@ -106,9 +106,16 @@ PARTICLES = {
     "el",
     "y",
     "e",
+    "d",
 }
 INITIAL_TOKEN = re.compile(r"^(?:[^\W\d_]{1,2}\.-?)+$")
-NAME_TOKEN = re.compile(r"^[^\W\d_a-z][^\W\d_]*(?:['’-][^\W\d_]+)*\.?$")
+NAME_TOKEN = re.compile(r"^(?:[dlDL]['’])?[^\W\d_a-z][^\W\d_]*(?:['’-][^\W\d_]+)*\.?$")
+#: the words that join two names in an author list ("Fossier and Zarri", "BASSANINI e TIBERI")
+NAME_JOIN = re.compile(r"\s(?:and|AND|und|UND|e|y|et|i)\s|\s&\s")
+#: a parenthetical that ends with the year: "(2003)", "(4th ed. 2006)", "(Macmillan 2010)", "(New York, 1976)"
+YEAR_PARENTHETICAL = r"\((?:[^()]*?[\s,])?(?:1[6-9]|20)\d\d[a-z]?\)"
+#: editors marked after the names: "(ed.)", "(eds.)", "(Hrsg.)", "(a cura di)", "(dir.)", "(coord.)"
+EDITORS = re.compile(r"\s*\((?:eds?|hrsg|a\s+cura\s+di|dirs?|coords?|red|org)\.?\)\s*$", re.I)
 TITLE_STOP = re.compile(r"^(?:in\b|in:|\[in:?\]|eds?\.|hrsg|übers|trans|pp?\.|vol\.|no\.|nr\.|s\.\s*\d|cit\b|\d)", re.I)
 YEAR_ANY = re.compile(r"(?<![\d/–-])(?<!pp\.\s)(?<!p\.\s)((?:1[6-9]|20)\d\d)(?![\d/])")
 CASE = re.compile(r"^(?P<title>.{2,200}?\sv\.?\s.{2,200}?),\s+\d{1,4}\s+[A-Z][^,;]{0,30}?\s\d")
@@ -344,6 +351,7 @@ def _segments(text: str) -> list[str]:
 def _parse_segment(text: str) -> tuple[Reference | None, str]:
     """One reference (or None) and the leading commentary of one segment."""
     body = re.sub(r"\b([A-Z])\s+\.", r"\1.", URL.sub(" ", text))  # "D .S . Smith" (spaced initials)
+    body = re.sub(r"(?<=[^\W\d_)])\s+\.(?=[\s,;:]|$)", ".", body)  # "et al .," "(New York, 1976) ."
     year_match = YEAR_PAREN.search(body)
     quoted = QUOTED.search(body)
     apa = False
@@ -402,13 +410,16 @@ def _parse_segment(text: str) -> tuple[Reference | None, str]:
 
 def _name_like(piece: str) -> bool:
     """Could ``piece`` be one person's name ("J. Smith", "Capra Fritjof", "k. Mucha-kuś", "De Spiegeleir")?"""
-    piece = re.sub(r"\s+et\s+al\.?$", "", piece.strip())
-    tokens = piece.replace(".", ". ").split()
+    piece = re.sub(r"\s+et\s+al\.?$", "", EDITORS.sub("", piece.strip()))
+    piece = re.sub(r"\b([dDlL])\s+['’](?=[^\W\d_])", r"\1'", piece)  # "d 'Argenteuil"
+    tokens = [t.lstrip("-‐") for t in piece.replace(".", ". ").split()]
+    tokens = [t for t in tokens if t]
     if not tokens or len(tokens) > 6 or re.search(r"\d|\sv\.?\s|[()\[\]\"“”:;]", f" {piece} "):
         return False
     initials = sum(bool(INITIAL_TOKEN.match(t)) for t in tokens)
     words = [t for t in tokens if not INITIAL_TOKEN.match(t)]
-    if not words or len(words) > 3 or (len(tokens) == 1 and tokens[0].lower() in NOT_NAMES):
+    named = [w for w in words if w.lower() not in PARTICLES]
+    if not named or len(named) > 3 or (len(tokens) == 1 and tokens[0].lower() in NOT_NAMES):
         return False
     for word in words:
         if word.lower() in PARTICLES and word is not words[-1]:
@@ -422,8 +433,8 @@ def _name_like(piece: str) -> bool:
 def _names(who: str) -> bool:
     """Is ``who`` a list of person names (an author part), not a title or prose?"""
     who = re.sub(r"^(?:see(?: also)?|cf\.|e\.g\.,?)\s+", "", who.strip(" ,;:."), flags=re.I)
-    who = re.sub(r"\s+et\s+al\.?$", "", who)
-    parts = [p for p in re.split(r",|\s&\s|\sand\s|/", who) if p.strip()]
+    who = re.sub(r"\s+et\s+al\.?$", "", EDITORS.sub("", who))
+    parts = [p for p in re.split(r",|/|" + NAME_JOIN.pattern, who) if p.strip()]
     return bool(parts) and all(_name_like(p) or INITIALS.match(p.strip()) for p in parts)
 
 
@@ -476,6 +487,8 @@ def _comma_style(body: str) -> Reference | None:
             nxt = pieces[used]
             if INITIALS.match(nxt.strip()):  # "Surname, I."
                 names[-1] = f"{names[-1]}, {nxt}"
+            elif re.fullmatch(r"et\s+al\.?", nxt.strip()):  # "L.L. Bean, et al., Title": more authors, unnamed
+                pass
             elif INITIAL_TOKEN.match(nxt.split()[0] if nxt.split() else "") and _name_like(nxt):
                 names.append(nxt)
             else:
@@ -514,16 +527,19 @@ def _lead_title(rest: str) -> tuple[str, str]:
         piece = pieces[extra]
         if TITLE_STOP.match(piece) or YEAR_ANY.search(title) or re.search(r"\d", piece.split("(")[0]):
             break
-        if re.search(r"\s\((?:1[6-9]|20)\d\d[a-z]?\)[.;]?$", piece):
+        if re.search(r"\s" + YEAR_PARENTHETICAL + r"[.;]?$", piece):
             title, used = ", ".join(pieces[: extra + 1]), extra + 1
             break
     after = ", ".join(pieces[used:])
     inner = re.search(r"\s+\[in:?\]|\s+in:\s|\.\s+(?=[A-Z][^\s:,.]*(?:/[A-Z]?\w*)?(?:\s[a-zA-Z.]+){0,2}:\s)", title)
     if inner:  # "Title [in:] Book" or "Title. Eine Archäologie. Frankfurt/M: Suhrkamp 1974"
         title, after = title[: inner.start()], title[inner.start() :] + ", " + after
-    cut = re.search(r"\s*\((?:1[6-9]|20)\d\d[a-z]?\)|,?\s+\d+(?:st|nd|rd|th)\s+ed\.", title)
+    cut = re.search(r"\s*" + YEAR_PARENTHETICAL + r"|,?\s+\d+(?:st|nd|rd|th)\s+ed\.", title)
     if cut:
         title, after = title[: cut.start()], title[cut.start() :] + ", " + after
+        pin = re.search(r"\s+\d+(?:\s*[-–]\s*\d+)?$", title)  # Bluebook: "CORPORATION LAW 38-40 (2d ed. 2000)"
+        if pin and re.search(r"[^\W\d_]", title[: pin.start()]):
+            title, after = title[: pin.start()], title[pin.start() :] + " " + after
     title = re.sub(r"\s*\[[^\]]*\]\s*$", "", title.strip()).strip(" ,.;")
     if len(title.split()) <= 3 and YEAR_ANY.search(title):  # "EuZA 2008": a journal, not a title
         return "", rest
@@ -678,10 +694,13 @@ def _authors(who: str) -> list[str]:
     if not re.search(r"(?:^|[\s.,])[A-Z]\.$", who):
         who = who.rstrip(".")
     who = re.sub(r"^(?:see(?: also)?|cf\.|e\.g\.,?)\s+", "", who, flags=re.I)
-    who = re.sub(r"\s+et al\.?$", "", who)
+    who = re.sub(r",?\s+et\s+al\.?$", "", EDITORS.sub("", who))
     if not who or len(who) > 160:
         return []
     parts = [p.strip() for p in re.split(r",|\s&\s|\sand\s(?=[A-Z][^,]*,\s*[A-Z]\.)", who) if p.strip()]
+    joined = [p.strip() for p in re.split(r",|" + NAME_JOIN.pattern, who) if p.strip()]
+    if len(joined) > len(parts) and all(_name_like(p) and len(p.split()) > 1 for p in joined):
+        parts = joined  # "L. Fossier and G.-P. Zarri", "RICHARD H. THALER AND CASS R. SUNSTEIN": full names
     parts = [re.sub(r"^(?:&|and)\s+", "", p) for p in parts]
     parts = [p[4:] if i and p.startswith("the ") else p for i, p in enumerate(parts)]
     if any(INITIALS.match(p) for p in parts) or any(re.search(r"\s[A-Z]\.$", p) for p in parts):

@@ -203,3 +203,64 @@ def test_ibid_followed_by_a_remark_still_points_back():
     assert [(n.kind, n.refers_to) for n in items] == [("note", None), ("ibid", "1"), ("ibid", "1"), ("note", None)]
     assert items[1].commentary == "See infra, section 4.1 of this paper."
     assert items[2].references[0].pages == "5" and items[2].references[0].title == "Breaking rank"
+
+
+@pytest.mark.parametrize(
+    "text, surname, year, title",
+    [
+        # author lists joined by a conjunction, in any case or language; hyphenated initials
+        (
+            "See L . Fossier and G .-P . Zarri, L'indexation automatique des sources, I .R .H .T ., Paris 1975",
+            "Fossier",
+            "1975",
+            "L'indexation automatique des sources",
+        ),
+        (
+            "See RICHARD H. THALER AND CASS R. SUNSTEIN, NUDGE: IMPROVING DECISIONS (2008).",
+            "THALER",
+            "2008",
+            "NUDGE: IMPROVING DECISIONS",
+        ),
+        (
+            "Sul punto F. BASSANINI e G. TIBERI (a cura di), Le nuove istituzioni europee, Bologna, il Mulino, 2010.",
+            "BASSANINI",
+            "2010",
+            "Le nuove istituzioni europee",
+        ),
+        # "et al." as its own comma piece, with the spacing a PDF's text layer leaves
+        (
+            'For a description, see R .W .Fogel, et al ., "The Economics of Mortality, 1650-1910", Historical Methods 11 (1978), 75-108.',
+            "Fogel",
+            "1978",
+            "The Economics of Mortality, 1650-1910",
+        ),
+        # a particle after a spaced apostrophe inside a slash-joined German author list
+        (
+            "Vgl.: Triaille/de Meeüs d 'Argenteuil/de Francquen, Study on text mining, 2014, S. 47 f.; "
+            "Schöch, Digitale Wissensproduktion, in: Jannidis/Kohle, Digital Humanities, 2017, S. 223.",
+            "Triaille",
+            "2014",
+            "Study on text mining",
+        ),
+        # Bluebook: a parenthetical holding edition and year, a pinpoint page before it, commas in the title
+        ("See FRANKLIN A. GEVURTZ, CORPORATION LAW 38-40 (2d ed. 2000).", "GEVURTZ", "2000", "CORPORATION LAW"),
+        (
+            "See JOSEPH WILLIAM SINGER, PROPERTY LAW: RULES, POLICIES AND PRACTICES (4th ed. 2006).",
+            "SINGER",
+            "2006",
+            "PROPERTY LAW: RULES, POLICIES AND PRACTICES",
+        ),
+        (
+            "See, e.g., JAMES J. WHITE & ROBERT S. SUMMERS, UNIFORM COMMERCIAL CODE 151-52 (4th ed. 1995).",
+            "WHITE",
+            "1995",
+            "UNIFORM COMMERCIAL CODE",
+        ),
+    ],
+)
+def test_author_lists_and_bluebook_parentheticals(text, surname, year, title):
+    refs, _ = parse_reference_text(text)
+    assert refs, text
+    ref = refs[0]
+    assert (ref.year, ref.title) == (year, title)
+    assert _author_right(ref.authors[0], surname), ref.authors
