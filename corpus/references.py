@@ -20,7 +20,9 @@ URL = re.compile(r"(?:https?://|www\.)[^\s<>\"]+")
 URL_LEAD = re.compile(
     r"\b(?:available\s+(?:at|on|from)|retrieved\s+(?:from|on)|accessed\s+at|online\s+at)\s*:?\s*$", re.I
 )
-YEAR_PAREN = re.compile(r"\(\s*((?:1[6-9]|20)\d\d[a-z]?|n\.\s?d\.)(?:,\s*[A-Z][a-z]+\.?(?:\s+\d{1,2})?)?\s*\)\s*[.,:]?")
+YEAR_PAREN = re.compile(
+    r"\(\s*(?:\d{1,2}\.?\s+(?:de\s+)?[^\W\d_]{3,}\.?,?\s+(?:de\s+)?)?((?:1[6-9]|20)\d\d[a-z]?|n\.\s?d\.)(?:,\s*[A-Z][a-z]+\.?(?:\s+\d{1,2})?)?\s*\)\s*[.,:]?"
+)
 YEAR = re.compile(r"\b(?:1[6-9]|20)\d\d\b")
 IBID = re.compile(
     r"^\s*(?:ibid(?:em)?|ibíd(?:em)?|id(?:em)?|ebd|ebenda|ivi)\.?(?=[\s,]|$)\s*,?\s*(?P<pages>(?:(?:pp?|paras?|par|S|at|n|nn|fn|note)\.?\s*)?"
@@ -48,12 +50,12 @@ CIT = re.compile(
 )
 SIGNAL = re.compile(
     r"^(?:(?:see(?:\s+also|\s+generally)?|cf|vgl|siehe|compare|also|e\.\s?g|z\.\s?b|ex\s+multis|for\s+example|"
-    r"for\s+instance|dazu(?:\s+etwa)?|etwa|nur|auch|more\s+on\s+this(?:\s+in)?|ver(?:\s+ainda)?|véase|vid|"
+    r"for\s+instance|dazu(?:\s+etwa)?|etwa|nur|auch|more\s+on\s+this(?:\s+in)?|ver(?:\s+ainda)?|véase|véanse|vid|"
     r"si\s+veda|voir|cfr|vd)\.?\s*[,:]?\s+)+",
     re.I,
 )
 REF_START = re.compile(
-    r":\s+|\s[-–—]\s?(?=(?:cf|see|vgl)\b)|\b(?:see(?:\s+also)?|cf|cfr|vgl|siehe|ver|véase|si\s+veda|voir)\b\.?(?:\s+e\.\s?g\.)?,?:?\s+|(?<=[a-z)]\.)\s+(?=[A-Z])",
+    r":\s+|\s[-–—]\s?(?=(?:cf|see|vgl)\b)|\b(?:see(?:\s+also)?|cf|cfr|vgl|siehe|ver|véase|véanse|si\s+veda|voir)\b\.?(?:\s+e\.\s?g\.)?,?:?\s+|(?<=[a-z)]\.)\s+(?=[A-Z])",
     re.I,
 )
 NOT_NAMES = {
@@ -116,8 +118,17 @@ NAME_JOIN = re.compile(r"\s(?:and|AND|und|UND|e|y|et|i)\s|\s&\s")
 YEAR_PARENTHETICAL = r"\((?:[^()]*?[\s,])?(?:1[6-9]|20)\d\d[a-z]?\)"
 #: editors marked after the names: "(ed.)", "(eds.)", "(Hrsg.)", "(a cura di)", "(dir.)", "(coord.)"
 EDITORS = re.compile(r"\s*\((?:eds?|hrsg|a\s+cura\s+di|dirs?|coords?|red|org)\.?\)\s*$", re.I)
-TITLE_STOP = re.compile(r"^(?:in\b|in:|\[in:?\]|eds?\.|hrsg|übers|trans|pp?\.|vol\.|no\.|nr\.|s\.\s*\d|cit\b|\d)", re.I)
+TITLE_STOP = re.compile(
+    r"^(?:in\b|in:|(?:on|at)\s+[\w-]+\.(?:org|com|net|eu|de|it|fr|uk|info)\b|\[in:?\]|eds?\.|hrsg|übers|trans|pp?\.|vol\.|no\.|nr\.|s\.\s*\d|cit\b|\d)",
+    re.I,
+)
 YEAR_ANY = re.compile(r"(?<![\d/–-])(?<!pp\.\s)(?<!p\.\s)((?:1[6-9]|20)\d\d)(?![\d/])")
+#: a year inside an issue number: "n. 21/2012", "55/2004/7-8" (volume/year/issue)
+ISSUE_YEAR = re.compile(r"(?<![\d/])\d{1,3}/((?:1[6-9]|20)\d\d)(?:/\d{1,2}(?:-\d{1,2})?)?(?![\d/])")
+#: a work named by its title alone, with place (and publisher) and year: "The Black Family (New York, 1976)."
+BOOK_ONLY = re.compile(
+    r"^\s*(?P<title>[^()\d]{4,200}?)\s*\((?P<pub>[^()\d]*[^\W\d_][^()\d]*?),?\s*(?P<year>(?:1[6-9]|20)\d\d)\)\s*(?:[.;,]|$)"
+)
 CASE = re.compile(r"^(?P<title>.{2,200}?\sv\.?\s.{2,200}?),\s+\d{1,4}\s+[A-Z][^,;]{0,30}?\s\d")
 ABNT = re.compile(
     r"^(?P<who>[A-ZÀ-Þ][A-ZÀ-Þ'’-]+(?:\s+[A-ZÀ-Þ][A-ZÀ-Þ'’-]+)*,\s+[A-ZÀ-Þ][^\W\d_]*\.?"
@@ -352,6 +363,9 @@ def _parse_segment(text: str) -> tuple[Reference | None, str]:
     """One reference (or None) and the leading commentary of one segment."""
     body = re.sub(r"\b([A-Z])\s+\.", r"\1.", URL.sub(" ", text))  # "D .S . Smith" (spaced initials)
     body = re.sub(r"(?<=[^\W\d_)])\s+\.(?=[\s,;:]|$)", ".", body)  # "et al .," "(New York, 1976) ."
+    book = BOOK_ONLY.match(body)
+    if book and ", " not in book.group("title") and _title_like(book.group("title")):
+        return Reference(raw=text.strip(), year=book.group("year"), title=_tidy(book.group("title"))), ""
     year_match = YEAR_PAREN.search(body)
     quoted = QUOTED.search(body)
     apa = False
@@ -373,7 +387,7 @@ def _parse_segment(text: str) -> tuple[Reference | None, str]:
         year = year_match.group(1) if year_match.group(1)[0].isdigit() else None
         comment, who = _split_head(head)
         if year_match.group(0).rstrip().endswith(",") and ", " in rest:  # Author (2019), Title, Journal
-            title, _, tail = rest.strip().partition(", ")
+            title, tail = _lead_title(rest)
             title = _tidy(title)
         else:
             title, tail = _title(rest)
@@ -419,7 +433,7 @@ def _name_like(piece: str) -> bool:
     initials = sum(bool(INITIAL_TOKEN.match(t)) for t in tokens)
     words = [t for t in tokens if not INITIAL_TOKEN.match(t)]
     named = [w for w in words if w.lower() not in PARTICLES]
-    if not named or len(named) > 3 or (len(tokens) == 1 and tokens[0].lower() in NOT_NAMES):
+    if not named or len(named) > 4 or (len(tokens) == 1 and tokens[0].lower() in NOT_NAMES):
         return False
     for word in words:
         if word.lower() in PARTICLES and word is not words[-1]:
@@ -443,12 +457,41 @@ def _comma_style_anywhere(body: str) -> tuple[Reference, str] | None:
     chicago = NOTES_STYLE.search(body)
     if chicago and ":" in chicago.group("pub"):  # "Title (Place: Publisher, 2003)": the notes path reads it
         return None
-    starts = [0] + [m.end() for m in REF_START.finditer(body[:240])]
-    for start in dict.fromkeys(starts):
-        ref = _comma_style(body[start:])
+    starts = {0: True} | {m.end(): True for m in REF_START.finditer(body[:240])}
+    for m in re.finditer(r",\s+", body[:240]):  # "... in the Union, Craig, Paul. EU Law. Oxford, ..., 2008"
+        starts.setdefault(m.end(), False)  # after a comma, only the sentence style is tried
+    for start in sorted(starts):
+        ref = _sentence_style(body[start:]) or (_comma_style(body[start:]) if starts[start] else None)
         if ref:
-            return ref, body[:start].strip(" -–—")
+            return ref, body[:start].strip(" ,-–—")
     return None
+
+
+def _sentence_style(body: str) -> Reference | None:
+    """Bibliography style, sentences not commas: "Surname, Given y Surname, Given. Title. Place, Publisher, Year"
+    or "Surname Surname Given. Title. Place, Publisher, Year" (Spanish, Chicago bibliography)."""
+    body = SIGNAL.sub("", body.strip())
+    pieces = _sentences(body.split("; ")[0])
+    if len(pieces) < 3 or ":" in pieces[0]:
+        return None
+    who = pieces[0].rstrip(".")
+    people = [n.strip() for n in NAME_JOIN.split(who) if n.strip()]
+    if not people or any(n.count(",") > 1 for n in people):
+        return None
+    sides = [side.strip() for n in people for side in n.split(",")]
+    if not all(side and _name_like(side) for side in sides):
+        return None
+    if any(w[:1].islower() and w.lower() not in PARTICLES for side in sides for w in side.split()):
+        return None  # "J. P. Langrod, Kontrola administracji": a name and a title, not "Surname, Given"
+    given = [n.split(",", 1)[1] for n in people if "," in n]
+    if any(w.lower() in PARTICLES for g in given for w in g.split()):
+        return None  # "Capra Fritjof, La Trama de la Vida": a given name has no article
+    if not any("," in n or len(n.split()) >= 3 for n in people):
+        return None  # "Smith. Title." is too weak: a surname with a given name is wanted
+    title = pieces[1]
+    if YEAR_ANY.search(title) or len(title.split()) < 2 and not title[:1].isupper():
+        return None
+    return _finish(people, title, " ".join(pieces[2:]))
 
 
 def _comma_style(body: str) -> Reference | None:
@@ -514,6 +557,8 @@ def _lead_title(rest: str) -> tuple[str, str]:
         close = {"“": "”", "‘": "’", "«": "»", "„": "“"}.get(rest[0], rest[0])
         for m in re.finditer(re.escape(close), rest[1:]):
             end = m.start() + 1
+            if re.match(r"\s+(?!in\b)[a-zà-ž]", rest[end + 1 :]):
+                break  # '"Entgrenzung" von Arbeitszeiten': the quotes mark a word the title goes on from
             if rest[end - 1] in ".,?!" or rest[end + 1 : end + 2] in (",", ".", ";", ":", " ", ""):
                 return rest[1:end].strip(" ,."), rest[end + 1 :]
     pieces = rest.split(", ")
@@ -547,7 +592,7 @@ def _lead_title(rest: str) -> tuple[str, str]:
 
 
 def _finish(authors: list[str], title: str, after: str) -> Reference | None:
-    year = YEAR_ANY.search(after)
+    year = YEAR_ANY.search(after) or ISSUE_YEAR.search(after)
     if not year or not title:
         return None
     title = _tidy(re.sub(r"\s*\[[^\]]*\]\s*$", "", title.rstrip(" .")))  # a translation or "[online]" after it
@@ -602,10 +647,21 @@ def _title(rest: str) -> tuple[str, str]:
     tail = " ".join(pieces[used:])
     if used == len(pieces):  # the title ran to the end: drop a trailing place or publisher
         parts = [p.strip() for p in title.rstrip(" ,.").split(",")]
+        numbers = 0
+        while len(parts) > 2 and re.fullmatch(r"(?:pp?\.\s*)?[\d:()\s–-]+", parts[-1]):
+            tail, numbers = parts.pop() + (", " + tail if tail else ""), numbers + 1  # "49:2, 165-175"
+        if numbers and len(parts) > 1 and parts[-1][:1].isupper():
+            tail = parts.pop() + ", " + tail  # the journal those numbers belong to
         while len(parts) > 1 and (_is_place(parts[-1]) or _has_container_word(parts[-1])):
             tail = parts.pop() + (", " + tail if tail else "")
         title = ", ".join(parts)
     return _tidy(title), tail
+
+
+def _title_like(piece: str) -> bool:
+    """Most words capitalised, as a title is ("Fertility and Occupation: Population Patterns")."""
+    words = [w for w in re.findall(r"[^\W\d_]+", piece) if w.lower() not in STOP]
+    return len(words) >= 2 and sum(w[0].isupper() for w in words) >= 0.6 * len(words)
 
 
 def _title_case(piece: str) -> bool:

@@ -264,3 +264,90 @@ def test_author_lists_and_bluebook_parentheticals(text, surname, year, title):
     ref = refs[0]
     assert (ref.year, ref.title) == (year, title)
     assert _author_right(ref.authors[0], surname), ref.authors
+
+
+@pytest.mark.parametrize(
+    "text, surname, year, title",
+    [
+        # a year inside an issue number
+        (
+            "M. MEZZANOTTE, Il diritto di petizione: strumento davvero mineur?, in federalismi.it, n. 21/2012.",
+            "MEZZANOTTE",
+            "2012",
+            "Il diritto di petizione: strumento davvero mineur?",
+        ),
+        # a quoted word opening the title is not the whole title; volume/year/issue
+        (
+            'Vgl Szymenderski/Lange, "Entgrenzung" von Arbeitszeiten, Gewerkschaftliche Monatshefte 55/2004/7-8, 459-469.',
+            "Szymenderski",
+            "2004",
+            '"Entgrenzung" von Arbeitszeiten',
+        ),
+        # APA with a full date in the parentheses
+        (
+            "Cf. CAMARGO, R. O. (16 de abril de 2014). Compliance Empresarial e Investigação Preliminar. p. 2-18.",
+            "CAMARGO",
+            "2014",
+            "Compliance Empresarial e Investigação Preliminar",
+        ),
+        # APA year then comma: a title with a comma, a site after it
+        (
+            "J. Baudry (2023), Non-consumptive research use, an analysis of the legal situation, on Couperin.org.",
+            "Baudry",
+            "2023",
+            "Non-consumptive research use, an analysis of the legal situation",
+        ),
+        # a journal, volume and pages after a title that runs to the end
+        (
+            "Elaine Campbell (2015) A dangerous method? Defending law clinics in the UK, The Law Teacher, 49:2, 165-175.",
+            "Campbell",
+            "2015",
+            "A dangerous method? Defending law clinics in the UK",
+        ),
+        # bibliography style in sentences, after commentary that ends with a comma or a signal
+        (
+            "Solo para citar uno en la Unión, Craig, Paul y De Burca, Grainne. EU Law. Oxford, Oxford University Press, 2008.",
+            "Craig",
+            "2008",
+            "EU Law",
+        ),
+        (
+            "Para un recorrido, véanse Galindo Vácha Juan Carlos. Derecho europeo de sociedades. Bogotá, Pontificia Universidad Javeriana, 2002.",
+            "Galindo Vácha",
+            "2002",
+            "Derecho europeo de sociedades",
+        ),
+    ],
+)
+def test_issue_years_dates_and_sentence_styles(text, surname, year, title):
+    refs, _ = parse_reference_text(text)
+    assert refs, text
+    ref = refs[0]
+    assert (ref.year, ref.title) == (year, title)
+    assert _author_right(ref.authors[0], surname), ref.authors
+
+
+@pytest.mark.parametrize(
+    "text, year, title",
+    [
+        (
+            "The Black Family in Slavery and Freedom (New York, 1976) .",
+            "1976",
+            "The Black Family in Slavery and Freedom",
+        ),
+        (
+            "Fertility and Occupation : Population Patterns in Industrialization (New York, 1979) . For a review, "
+            "see my review in The Journal of Interdisciplinary History 11 (1981), 712-714.",
+            "1979",
+            "Fertility and Occupation : Population Patterns in Industrialization",
+        ),
+    ],
+)
+def test_a_work_named_by_its_title_place_and_year_alone(text, year, title):
+    refs, _ = parse_reference_text(text)
+    assert (refs[0].authors, refs[0].year, refs[0].title) == ([], year, title)
+
+
+def test_commentary_in_title_case_is_not_a_book():
+    refs, commentary = parse_reference_text("See the discussion above (section 2, 2019).")
+    assert not any(r.title and r.title.startswith("See the discussion") for r in refs)
