@@ -18,14 +18,12 @@ from typing import Any
 from .builder import DocumentBuilder
 from .models import Document, NoTextLayer, ReadError
 from .pdf_bibliography import mark_references
-from .pdf_layout import Line, Page, read_layout
+from .pdf_layout import PAGE_NUMBER, Line, Page, read_layout
 from .pdf_notes import NoteState, split_page
 from .pdf_paragraphs import paragraphs, vocabulary
 from .pdf_title import pdf_title
 from .references import annotate_footnotes, parse_list_entry
 
-#: a page number alone on its line: "12", "xiv", "Page 3 of 9", "- 5 -" (typewritten)
-PAGE_NUMBER = re.compile(r"^([-–—]\s*)?(page\s+)?(\d{1,4}|[ivxlcdm]{1,6})(\s*(/|of)\s*\d{1,4})?(\s*[-–—])?$", re.I)
 #: lines at the top of each page measured for the body's type size
 TOP_LINES = 3
 

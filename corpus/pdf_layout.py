@@ -21,6 +21,9 @@ from .models import ReadError
 
 MARK_CHARS = set("0123456789*†‡§")
 #: a line made only of dashes or underscores: a footnote rule typed as text
+#: a page number alone on its line: "12", "xiv", "Page 3 of 9", "- 5 -" (typewritten); the one pattern the
+#: page furniture (corpus.pdf) and the title rules (corpus.pdf_title) both use
+PAGE_NUMBER = re.compile(r"^([-–—]\s*)?(page\s+)?(\d{1,4}|[ivxlcdm]{1,6})(\s*(/|of)\s*\d{1,4})?(\s*[-–—])?$", re.I)
 TYPED_RULE = re.compile(r"^[\s_\-‐‑‒–—―─━]{3,}$")
 #: widest vertical gutter (in units of the page's type size) that still counts as a word gap
 GUTTER = 0.9

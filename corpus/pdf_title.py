@@ -22,9 +22,7 @@ import re
 from collections import Counter
 from statistics import median
 
-from .pdf_layout import Line, Page
-
-PAGE_NUMBER = re.compile(r"^(page\s+)?(\d{1,4}|[ivxlcdm]{1,6})(\s*(/|of)\s*\d{1,4})?$", re.I)
+from .pdf_layout import PAGE_NUMBER, Line, Page
 
 JUNK_TITLE = re.compile(
     r"^(untitled|microsoft word - .*|.*\.(docx?|odt|pdf|tex|rtf|indd|qxd|qxp|p65|pm\d|fm|eps|ai|dvi|ps)|"

@@ -154,3 +154,13 @@ def test_first_section_heading_is_not_a_subtitle():
     for heading in ("Introduction", "1. The scope of the study", "I. Einleitung"):
         first = [line("Transit countries and their notes", 760, 20, bold=True), line(heading, 730, 15), *body(700)]
         assert title(first) == "Transit countries and their notes"
+
+
+@pytest.mark.parametrize("text", ["- 5 -", "– 12 –", "— iv —", "12", "Page 3 of 9"])
+def test_page_numbers_are_furniture_in_the_layouts_own_pattern(text):
+    import corpus.pdf as pdf
+    import corpus.pdf_layout as layout
+    from corpus.pdf_title import is_furniture
+
+    assert is_furniture(text)
+    assert pdf.PAGE_NUMBER is layout.PAGE_NUMBER  # one pattern for the page furniture and the title rules
