@@ -125,3 +125,20 @@ def test_works_page_links_match_the_routes(app, client):
         for number in ("12", "*", "3a", "†", "a b"):
             assert made.note(doc_id, number)["url"] == url_for("reader.footnote", doc_id=doc_id, number=number)
         assert made.entry(doc_id, 4)["url"] == url_for("reader.document", doc_id=doc_id) + "#p-4"
+
+
+def test_search_page_links_match_the_routes(app, client):
+    from flask import url_for
+
+    from webui.render import DocumentLinks
+
+    html = client.get("/?q=frontex+border").get_data(as_text=True)
+    with app.test_request_context():
+        doc_id = DocumentStore(app.config["DATA_DIR"]).summaries()[0].doc_id
+        for q in ("frontex border", 'org:"European Commission" & x', None):
+            links = DocumentLinks(q)
+            assert links.document(doc_id) == url_for("reader.document", doc_id=doc_id, q=q)
+            assert links.passage(doc_id, 7) == url_for("reader.document", doc_id=doc_id, q=q) + "#p-7"
+            assert links.note(doc_id, "*") == url_for("reader.footnote", doc_id=doc_id, number="*")
+        shown = re.findall(r'<a class="snippet" href="([^"]+)"', html)
+        assert shown and all(u.startswith("/doc/") and "?q=frontex+border#p-" in u for u in shown)

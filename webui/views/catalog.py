@@ -6,7 +6,6 @@ import json
 import re
 from collections import Counter
 from functools import lru_cache
-from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
 
@@ -18,7 +17,7 @@ from .. import entity_corrections as corrections
 from .. import services
 from ..labels import LABELS, label_name
 from ..params import MAX_FILTER, MAX_PAGE, int_param
-from ..render import note_id
+from ..render import DocumentLinks, note_id
 from ..roles import check_role
 
 bp = Blueprint("catalog", __name__)
@@ -156,41 +155,34 @@ def works_export():
     return response
 
 
-#: characters a URL path segment keeps as they are (werkzeug's converters quote the same way)
-_PATH_SAFE = "!$&'()*+,/:;=@"
-
-
 class _DocumentLinks:
     """Titles and links of the documents a page of works cites: the routes are built once per
     document, each note's link from its document's, so a page costs one ``url_for`` per document."""
 
     def __init__(self, store) -> None:
         self.store = store
-        self.docs: dict[str, tuple[str, str, str]] = {}
+        self.links = DocumentLinks()
+        self.titles: dict[str, str] = {}
 
-    def _doc(self, doc_id: str) -> tuple[str, str, str]:
-        found = self.docs.get(doc_id)
+    def _title(self, doc_id: str) -> str:
+        found = self.titles.get(doc_id)
         if found is None:
-            title = (self.store.entry(doc_id) or {}).get("title") or doc_id
-            note = url_for("reader.footnote", doc_id=doc_id, number="0")[:-1]
-            found = self.docs[doc_id] = (title, url_for("reader.document", doc_id=doc_id), note)
+            found = self.titles[doc_id] = (self.store.entry(doc_id) or {}).get("title") or doc_id
         return found
 
     def note(self, doc_id: str, number: str) -> dict[str, str]:
         """A citing note: its document's title, the note page and the mark in the text."""
-        title, doc_url, note_url = self._doc(doc_id)
         number = str(number)
         return {
-            "title": title,
+            "title": self._title(doc_id),
             "number": number,
-            "url": note_url + quote(number, safe=_PATH_SAFE),
-            "in_text": f"{doc_url}#fnref-{note_id(number)}-1",
+            "url": self.links.note(doc_id, number),
+            "in_text": f"{self.links.document(doc_id)}#fnref-{note_id(number)}-1",
         }
 
     def entry(self, doc_id: str, ordinal: int) -> dict[str, str]:
         """A reference-list entry: its document's title and the passage."""
-        title, doc_url, _note = self._doc(doc_id)
-        return {"title": title, "url": f"{doc_url}#p-{ordinal}"}
+        return {"title": self._title(doc_id), "url": self.links.passage(doc_id, ordinal)}
 
 
 @bp.get("/works")
