@@ -11,7 +11,9 @@ store, the manifest and the index as an ingest leaves them. Then, through the WS
 - ingesting one document into the big index: seconds, and the index's size on disk before
   and after (a block shared by two generations through a hard link counts once).
 
-Usage: python -m bench.pages [--passages N] [--data DIR] [--repeat N]
+Usage: python -m bench.pages [--passages N] [--data DIR] [--repeat N] [--backend whoosh|tantivy]
+(``--backend tantivy`` on a data directory indexed by Whoosh first rebuilds its index for tantivy
+from the stored documents, as ``glossa reindex --backend tantivy`` does, and prints how long.)
 Bars at 100,000 passages: search page < 50 ms server-side and < 150 KB, /works < 200 ms,
 one document ingested in < 2 s without doubling the index on disk.
 """
@@ -47,8 +49,9 @@ def build(data: Path, target: int) -> int:
     from whoosh import index as whoosh_index
 
     from corpus import read_document
+    from corpus.works import WorksIndex, document_parts
     from indexer.ner import EntityTagger
-    from indexer.store import StoredDocument, write_json
+    from indexer.store import StoredDocument, doc_version, write_json
     from indexer.writer import activate, add_document, new_generation
 
     docs = [read_document(p) for p in sorted(CORPUS.glob("0*.txt"))]
@@ -59,6 +62,7 @@ def build(data: Path, target: int) -> int:
     generation = new_generation(index_dir, copy=False)
     writer = whoosh_index.open_dir(str(generation)).writer(limitmb=256)
     manifest = {}
+    works = {}  # the works index, as an ingest's generation leaves it
     now = datetime.now(UTC).isoformat(timespec="seconds")
     (data / "docs").mkdir(parents=True, exist_ok=True)
     for r in range(rounds):
@@ -70,7 +74,9 @@ def build(data: Path, target: int) -> int:
             entry = stored.summary().to_dict()
             entry["source_path"] = str(data / "gone" / f"{copy.doc_id}.txt")
             manifest[copy.doc_id] = entry
+            works[copy.doc_id] = (doc_version(stored), document_parts(copy))
     writer.commit()
+    WorksIndex(data / "works.db").update(works)
     write_json(data / "manifest.json", {"version": 1, "documents": manifest})
     activate(index_dir, generation)
     return len(manifest)
@@ -114,7 +120,10 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=20, help="requests per URL (default 20)")
     parser.add_argument("--no-ingest", action="store_true", help="skip the one-document ingest")
     parser.add_argument("--only-ingest", action="store_true", help="only the one-document ingest")
+    parser.add_argument("--backend", choices=("whoosh", "tantivy"), default="whoosh", help="search backend")
     args = parser.parse_args()
+    from indexer import backend as backends
+    from indexer.pipeline import reindex
     from indexer.store import DocumentStore
     from webui.app import create_app
 
@@ -127,18 +136,35 @@ def main() -> int:
             began = time.perf_counter()
             n = build(data, args.passages)
             print(f"built {n} documents in {time.perf_counter() - began:.1f} s")
+        live = backends.live_backend(data / "index") or "whoosh"
+        if live != args.backend:
+            began = time.perf_counter()
+            report = reindex(data, args.backend)
+            print(
+                f"reindexed {report.documents} documents ({report.passages} passages) from {live} to "
+                f"{args.backend} in {time.perf_counter() - began:.1f} s"
+            )
         store = DocumentStore(data)
+        if not (data / "works.db").exists():
+            began = time.perf_counter()
+            store.works_index()
+            print(
+                f"works index built from the stored documents (a data directory older than works.db): "
+                f"{time.perf_counter() - began:.1f} s, once"
+            )
         ndocs = len(store.manifest())
         began = time.perf_counter()
         for _ in range(20):
             store.manifest()
         manifest_ms = (time.perf_counter() - began) * 1000 / 20
         print(f"{ndocs} documents; DocumentStore.manifest(): {manifest_ms:.2f} ms per call")
-        app = create_app({"DATA_DIR": str(data), "DATABASE_URL": f"sqlite:///{tmp}/bench.db", "SECRET_KEY": "bench"})
+        config = {"DATA_DIR": str(data), "DATABASE_URL": f"sqlite:///{tmp}/bench.db", "SECRET_KEY": "bench"}
+        app = create_app({**config, "SEARCH_BACKEND": args.backend})
+        print(f"backend: {args.backend}")
         client = app.test_client()
         if args.only_ingest:
             get(client, "/?" + urlencode({"q": "Frontex"}))
-            return 1 if _ingest_one(data, tmp, client) else 0
+            return 1 if _ingest_one(data, tmp, client, args.backend) else 0
         print(f"{'page':<44} {'p50 ms':>8} {'p95 ms':>8} {'KB':>9}")
         missed: list[str] = []
         search_times: list[float] = []
@@ -193,7 +219,7 @@ def main() -> int:
             if not ok:
                 missed.append(name)
         if not args.no_ingest:
-            missed += _ingest_one(data, tmp, client)
+            missed += _ingest_one(data, tmp, client, args.backend)
         return 1 if missed else 0
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -218,7 +244,7 @@ def _after_annotation(app, client, store) -> None:
     print(f"{'search after an annotation write (next, again)':<44} {times[0]:8.1f} {times[1]:8.1f}")
 
 
-def _ingest_one(data: Path, tmp: Path, client) -> list[str]:
+def _ingest_one(data: Path, tmp: Path, client, backend: str = "whoosh") -> list[str]:
     """Ingest one new document into the big index: seconds, disk before and after, next search."""
     from indexer.pipeline import ingest
 
@@ -227,16 +253,18 @@ def _ingest_one(data: Path, tmp: Path, client) -> list[str]:
     source.write_text(f"A new report written at {time.time()}.\n\n{text}", encoding="utf-8")
     before = disk_bytes(data / "index")
     began = time.perf_counter()
-    report = ingest([source], data, progress=False)
+    report = ingest([source], data, progress=False, backend=backend)
     took = time.perf_counter() - began
     after = disk_bytes(data / "index")
     url = "/?" + urlencode({"q": "Frontex"})
     times = [get(client, url)[0] for _ in range(2)]
+    works = [get(client, "/works")[0] for _ in range(2)]
     print(
         f"ingest of one document ({report.passages} passages): {took:.2f} s; index on disk "
         f"{before / 1e6:.1f} MB before, {after / 1e6:.1f} MB after ({after / before:.2f}x)"
     )
     print(f"{'search after the ingest (next, again)':<44} {times[0]:8.1f} {times[1]:8.1f}")
+    print(f"{'/works after the ingest (next, again)':<44} {works[0]:8.1f} {works[1]:8.1f}")
     missed = []
     if took >= BARS["ingest_s"]:
         missed.append("ingest one document")

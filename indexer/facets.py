@@ -34,6 +34,8 @@ class _SegmentFacets:
         self.size = reader.doc_count_all()
         #: field -> (terms in lexicon order, term index per (passage, term) pair in passage order, index pointer)
         self.fields: dict[str, tuple[list[str], np.ndarray, np.ndarray]] = {}
+        #: for a field no passage holds two terms of (doc_id): each passage's term index, or -1
+        self.single: dict[str, np.ndarray] = {}
         for field in FACET_FIELDS:
             terms: list[str] = []
             posts: list[np.ndarray] = []
@@ -53,6 +55,11 @@ class _SegmentFacets:
             order = np.argsort(flat, kind="stable")
             indptr = np.searchsorted(flat[order], np.arange(self.size + 1))
             self.fields[field] = (terms, own[order], indptr)
+            if len(indptr) > 1 and int(np.diff(indptr).max()) <= 1:  # one term at most per passage
+                single = np.full(self.size, -1, dtype=np.int64)
+                held = np.flatnonzero(np.diff(indptr))
+                single[held] = own[order][indptr[held]]
+                self.single[field] = single
         #: doc_id -> title, from the document's first record in this segment
         self.titles: dict[str, str] = {}
         doc_terms, doc_owners, doc_indptr = self.fields["doc_id"]
@@ -65,6 +72,10 @@ class _SegmentFacets:
     def tally(self, field: str, local: np.ndarray) -> np.ndarray:
         """How many of the passages ``local`` (segment docnums) hold each of the field's terms."""
         terms, owners, indptr = self.fields[field]
+        single = self.single.get(field)
+        if single is not None:  # one term per passage: counted straight from the passages' terms
+            held = single[local]
+            return np.bincount(held[held >= 0], minlength=len(terms))
         starts = indptr[local]
         lens = indptr[local + 1] - starts
         ends = np.cumsum(lens)

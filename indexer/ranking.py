@@ -58,6 +58,8 @@ class Ranked:
     scores: np.ndarray
     top: np.ndarray  # docnums of the first ``limit`` in rank order
     top_scores: np.ndarray
+    #: with ``unfiltered=True`` and a filter: the query's matches without the filter (sorted)
+    unfiltered: np.ndarray | None = None
 
     @property
     def total(self) -> int:
@@ -434,9 +436,15 @@ def _evaluate(q: wq.Query, seg: _Segment) -> _Result:
 
 
 def rank(
-    searcher: Any, q: wq.Query, limit: int, allow: wq.Query | None = None, cache: RankingCache | None = None
+    searcher: Any,
+    q: wq.Query,
+    limit: int,
+    allow: wq.Query | None = None,
+    cache: RankingCache | None = None,
+    unfiltered: bool = False,
 ) -> Ranked:
-    """Every passage matching ``q`` (and ``allow``), scored, with the top ``limit`` ranked.
+    """Every passage matching ``q`` (and ``allow``), scored, with the top ``limit`` ranked;
+    ``unfiltered``: also the matches without ``allow`` (``Ranked.unfiltered``), from the same pass.
 
     Raises :class:`Unsupported` when ``q`` or ``allow`` holds a query type not handled here.
     """
@@ -446,6 +454,7 @@ def rank(
     cache = cache if cache is not None else RankingCache()
     all_docs: list[np.ndarray] = []
     all_scores: list[np.ndarray] = []
+    wide: list[np.ndarray] | None = [] if unfiltered and allow is not None else None
     for sub, offset in searcher.subsearchers or [(searcher, 0)]:
         seg = _Segment(sub, offset, searcher, cache, weighting)
         if not seg.size:
@@ -453,6 +462,8 @@ def rank(
         try:
             result = _evaluate(q, seg)
             mask = result.mask & seg.live
+            if wide is not None:
+                wide.append(np.flatnonzero(mask) + offset)
             if allow is not None:
                 mask &= _evaluate(allow, seg).mask
         except Unsupported as exc:
@@ -468,7 +479,8 @@ def rank(
     docnums = np.concatenate(all_docs) if all_docs else _EMPTY_IDS
     scores = np.concatenate(all_scores) if all_scores else np.zeros(0)
     top = _top(docnums, scores, limit)
-    return Ranked(docnums, scores, docnums[top], scores[top])
+    wider = None if wide is None else (np.concatenate(wide) if wide else _EMPTY_IDS)
+    return Ranked(docnums, scores, docnums[top], scores[top], wider)
 
 
 def _distrust(cache: RankingCache, seg: _Segment, exc: BaseException) -> None:
@@ -510,6 +522,10 @@ class Coordinated:
     best: int  # most clauses any passage holds
     least: int  # fewest clauses a listed passage holds (== of when every clause is required)
     matched: np.ndarray  # clauses held, per entry of ranked.top
+    #: with ``unfiltered=True`` and a filter: the matches the query lists without the filter
+    #: (sorted), and the most clauses one of them holds
+    unfiltered: np.ndarray | None = None
+    best_unfiltered: int | None = None
 
 
 def min_should_match(of: int, best: int) -> int:
@@ -532,9 +548,11 @@ def rank_coordinated(
     allow: wq.Query | None = None,
     cache: RankingCache | None = None,
     bonus: list[wq.Query] | None = None,
+    unfiltered: bool = False,
 ) -> Coordinated:
     """Passages holding every clause (and ``required``) first, then those holding most of the
-    clauses (see :func:`min_should_match`): more clauses first, then by score.
+    clauses (see :func:`min_should_match`): more clauses first, then by score. ``unfiltered``:
+    also what the query lists without ``allow`` (``Coordinated.unfiltered``), from the same pass.
 
     Scores are the clauses' summed BM25F scores, as for an And of them, plus, for the best
     passages (:data:`RESCORE_WINDOW`), those of the ``bonus`` queries they match. Raises
@@ -546,6 +564,7 @@ def rank_coordinated(
     cache = cache if cache is not None else RankingCache()
     per_segment: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     segments: list[_Segment] = []
+    wide: list[tuple[np.ndarray, np.ndarray]] | None = [] if unfiltered and allow is not None else None
     for sub, offset in searcher.subsearchers or [(searcher, 0)]:
         seg = _Segment(sub, offset, searcher, cache, weighting)
         if not seg.size:
@@ -554,6 +573,7 @@ def rank_coordinated(
         mask = seg.live.copy()
         if required is not None:
             mask &= _evaluate(required, seg).mask
+        base = mask.copy() if wide is not None else None
         if allow is not None:
             mask &= _evaluate(allow, seg).mask
         counts = np.zeros(seg.size, dtype=np.int64)
@@ -566,6 +586,9 @@ def rank_coordinated(
             scores = _evaluate(required, seg).scores
         local = np.flatnonzero(mask & (counts > 0) if clauses else mask)
         per_segment.append((local + offset, counts[local], scores[local]))
+        if wide is not None and base is not None:
+            held = np.flatnonzero(base & (counts > 0) if clauses else base)
+            wide.append((held + offset, counts[held]))
     docnums = np.concatenate([p[0] for p in per_segment]) if per_segment else _EMPTY_IDS
     counts = np.concatenate([p[1] for p in per_segment]) if per_segment else _EMPTY_IDS
     scores = np.concatenate([p[2] for p in per_segment]) if per_segment else np.zeros(0)
@@ -580,7 +603,15 @@ def rank_coordinated(
         _rescore(segments, docnums, scores, _top(docnums, scores, max(limit, RESCORE_WINDOW), primary), bonus)
     top = _top(docnums, scores, limit, primary)
     ranked = Ranked(docnums, scores, docnums[top], scores[top])
-    return Coordinated(ranked, of, best, least, counts[top])
+    coordinated = Coordinated(ranked, of, best, least, counts[top])
+    if wide is not None:
+        wide_docs = np.concatenate([w[0] for w in wide]) if wide else _EMPTY_IDS
+        wide_counts = np.concatenate([w[1] for w in wide]) if wide else _EMPTY_IDS
+        coordinated.best_unfiltered = int(wide_counts.max()) if len(wide_counts) else 0
+        if of:  # what the query lists without the filter: its own most clauses held decide
+            wide_docs = wide_docs[wide_counts >= max(min_should_match(of, coordinated.best_unfiltered), 1)]
+        coordinated.unfiltered = wide_docs
+    return coordinated
 
 
 #: the best passages (at least) whose scores ``bonus`` queries may raise (a rescore window)

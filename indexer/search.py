@@ -418,7 +418,9 @@ class Searcher:
                 if natural.required is not None:
                     natural.required = tags.rewrite(natural.required)
         limit = page * pagelen if group is None else 0
-        docnums, top, relaxed, tiers, best = self._ranked(searcher, q, natural, fq, limit)
+        # a facet with a value chosen is counted over the unfiltered matches: found in this pass
+        wide: dict[str, Any] | None = {} if fq is not None and facet_filters(filters) else None
+        docnums, top, relaxed, tiers, best = self._ranked(searcher, q, natural, fq, limit, wide)
         total = len(docnums)
         first = (page - 1) * pagelen
         doc_counts = facet_cache.counts(docnums, "doc_id")
@@ -441,7 +443,7 @@ class Searcher:
                 found = groups[hit.doc_id] = DocGroup(hit.doc_id, hit.title, count=per_doc.get(hit.doc_id, 0))
             found.hits.append(hit)
         facets, more = self._facet_lists(
-            searcher, facet_cache, tags, q, natural, filters, docnums, doc_counts, quiet_labels, best
+            searcher, facet_cache, tags, q, natural, filters, docnums, doc_counts, quiet_labels, best, wide
         )
         suggestion = None
         if total == 0 or relaxed is not None:
@@ -466,12 +468,20 @@ class Searcher:
         )
 
     def _ranked(
-        self, searcher: Any, q: wq.Query, natural: NaturalQuery | None, fq: wq.Query | None, limit: int
+        self,
+        searcher: Any,
+        q: wq.Query,
+        natural: NaturalQuery | None,
+        fq: wq.Query | None,
+        limit: int,
+        wide: dict[str, Any] | None = None,
     ) -> tuple[np.ndarray, list[tuple[int, float]], dict[str, int] | None, Any, int | None]:
         """(every matching docnum, sorted; the first ``limit`` (docnum, score) in rank order; the
         relaxed reading or None; every match's score when the rank order is score then docnum,
         else None (a natural query's tiers, or Whoosh's own matcher); for a natural query, the
-        most clauses a listed passage holds, else None)."""
+        most clauses a listed passage holds, else None). ``wide``, when given, receives the
+        matches without ``fq`` (``"docnums"``) and their most clauses held (``"best"``), counted in
+        the same pass when the array ranking serves the query (else it stays empty)."""
         relaxed = None
         ranked = None
         tiers = False
@@ -486,15 +496,22 @@ class Searcher:
                     fq,
                     self._ranking,
                     natural.proximity,
+                    unfiltered=wide is not None,
                 )
                 ranked = coord.ranked
+                if wide is not None and coord.unfiltered is not None:
+                    wide.update(docnums=coord.unfiltered, best=coord.best_unfiltered)
                 if coord.least < coord.of and ranked.total:
                     relaxed = {"matched_words": coord.best, "of": coord.of, "min_words": coord.least}
                 tiers = coord.least < coord.best
                 best = coord.best
             else:
-                ranked = rank(searcher, q, limit, fq, self._ranking)
+                ranked = rank(searcher, q, limit, fq, self._ranking, unfiltered=wide is not None)
+                if wide is not None and ranked.unfiltered is not None:
+                    wide.update(docnums=ranked.unfiltered, best=None)
         except Unsupported:
+            if wide is not None:
+                wide.clear()
             ranked = None
         if ranked is not None:
             top = list(zip(ranked.top.tolist(), ranked.top_scores.tolist(), strict=False))
@@ -547,6 +564,7 @@ class Searcher:
         doc_counts: list[tuple[str, int]],
         quiet: frozenset[str],
         best: int | None = None,
+        wide: Mapping[str, Any] | None = None,
     ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, int]]:
         """The facets: each over the matches, but a facet with a value chosen over the matches
         of every other filter (:func:`facet_filters`), its chosen values always listed.
@@ -561,7 +579,10 @@ class Searcher:
         rests = facet_filters(filters)
         if not rests:
             return facets, more
-        unfiltered, *_rest, best_unfiltered = self._ranked(searcher, q, natural, None, 0)
+        if wide and "docnums" in wide:  # found with the filtered ranking, in its pass
+            unfiltered, best_unfiltered = wide["docnums"], wide["best"]
+        else:
+            unfiltered, *_rest, best_unfiltered = self._ranked(searcher, q, natural, None, 0)
         same = best == best_unfiltered
         within: dict[str, np.ndarray] = {}
         if same:

@@ -9,9 +9,11 @@ from __future__ import annotations
 import builtins
 import contextlib
 import json
+import logging
 import os
 import re
 import shutil
+import sqlite3
 import threading
 import unicodedata
 from collections import defaultdict
@@ -20,11 +22,22 @@ from pathlib import Path
 from typing import Any
 
 from corpus.models import Document
+from corpus.works import WorkPart, WorksIndex, document_parts
 
 from .ner import Entity
 from .writer import current_generation
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_log = logging.getLogger(__name__)
+
+
+def doc_version(entry: dict[str, Any] | StoredDocument | None) -> str:
+    """What names one version of a document (its ingest time and content hash), as the
+    works index records it."""
+    if isinstance(entry, StoredDocument):
+        return f"{entry.ingested_at}\t{entry.source_hash}"
+    entry = entry or {}
+    return f"{entry.get('ingested_at') or ''}\t{entry.get('source_hash') or ''}"
 
 
 @dataclass
@@ -214,6 +227,11 @@ class DocumentStore:
         self._lock = threading.Lock()
         #: the parsed manifest and what is derived from it, for the file version it was read from
         self._cached: _ManifestView | None = None
+        #: the works index (DATA/works.db), and the manifest version it was last checked against
+        self.works_path = self.root / "works.db"
+        self._works: WorksIndex | None = None
+        self._works_checked: Any = None
+        self._works_lock = threading.Lock()
         self.recover(discard=False)
 
     # reading -----------------------------------------------------------------
@@ -317,15 +335,61 @@ class DocumentStore:
         self._entity_cache = (stamp, result)
         return result
 
+    def works_index(self) -> WorksIndex:
+        """The works index (corpus.works.WorksIndex), holding every document of the manifest.
+
+        Ingest keeps DATA/works.db up to date as it applies a generation's documents; here it
+        is checked once per manifest version against the documents' versions, and a document
+        it lacks or holds in another version (a data directory older than the file, a write
+        that failed) is read and put in, so the index is right even when the file is missing.
+        When the file cannot be written (a read-only data directory), the index is built in
+        memory for this process."""
+        view = self._view()
+        with self._works_lock:
+            if self._works is not None and self._works_checked == view.stamp and view.stamp is not None:
+                return self._works
+            if self._works is None:
+                self._works = WorksIndex(self.works_path)
+            try:
+                self._bring_up_to_date(self._works, view.documents)
+            except (sqlite3.Error, OSError) as exc:
+                _log.warning("works index %s cannot be written (%s): built in memory", self.works_path, exc)
+                self._works = WorksIndex(":memory:")
+                self._bring_up_to_date(self._works, view.documents)
+            self._works_checked = view.stamp
+            return self._works
+
+    def _bring_up_to_date(self, index: WorksIndex, documents: dict[str, dict[str, Any]]) -> None:
+        held = index.versions()
+        changes: dict[str, Any] = {doc_id: None for doc_id in held.keys() - documents.keys()}
+        for doc_id, entry in documents.items():
+            version = doc_version(entry)
+            if held.get(doc_id) != version:
+                stored = self.get(doc_id)
+                changes[doc_id] = (version, document_parts(stored.document) if stored is not None else {})
+        index.update(changes)
+
     # writing -----------------------------------------------------------------
     def put(self, stored: StoredDocument) -> None:
-        """Write one document now and record it in the manifest."""
+        """Write one document now and record it in the manifest (and the works index)."""
         doc_id = stored.document.doc_id
         write_json(self.docs_dir / f"{doc_id}.json", stored.to_dict())
         manifest = self.manifest()
         manifest[doc_id] = stored.summary().to_dict()
         write_json(self.manifest_path, {"version": 1, "documents": manifest})
         self.invalidate()
+        self._update_works({doc_id: (doc_version(stored), document_parts(stored.document))})
+
+    def _update_works(self, changes: dict[str, Any]) -> None:
+        """Apply changes to DATA/works.db; a failure is logged (the next check mends it)."""
+        try:
+            index = WorksIndex(self.works_path)
+            try:
+                index.update(changes)
+            finally:
+                index.close()
+        except (sqlite3.Error, OSError) as exc:
+            _log.warning("works index %s not updated (%s); it is mended when next read", self.works_path, exc)
 
     def stage(
         self,
@@ -342,7 +406,10 @@ class DocumentStore:
 
     def stage_document(self, generation: str, stored: StoredDocument) -> None:
         """Stage one changed document for ``generation`` (see :meth:`finish_stage`)."""
-        write_json(self.staging_dir / generation / "docs" / f"{stored.document.doc_id}.json", stored.to_dict())
+        doc_id = stored.document.doc_id
+        write_json(self.staging_dir / generation / "docs" / f"{doc_id}.json", stored.to_dict())
+        parts = {key: part.to_dict() for key, part in document_parts(stored.document).items()}
+        write_json(self.staging_dir / generation / "works" / f"{doc_id}.json", [doc_version(stored), parts])
 
     def finish_stage(self, generation: str, removed: builtins.list[str], manifest: dict[str, dict[str, Any]]) -> None:
         """Complete the staging of ``generation``: removals, the new manifest, then READY."""
@@ -379,4 +446,20 @@ class DocumentStore:
         except FileNotFoundError:
             pass
         self.invalidate()
+        self._apply_works(staged)
         shutil.rmtree(staged, ignore_errors=True)
+
+    def _apply_works(self, staged: Path) -> None:
+        """Put the staged documents' works parts, and the removals, in the works index (again,
+        harmlessly, when a crash came between this and the staging directory's removal)."""
+        changes: dict[str, Any] = {}
+        with contextlib.suppress(FileNotFoundError, ValueError):
+            for doc_id in json.loads((staged / "removed.json").read_text(encoding="utf-8")):
+                changes[doc_id] = None
+        for path in sorted((staged / "works").glob("*.json")):
+            try:
+                version, parts = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue  # the check on reading puts this document in from the store
+            changes[path.stem] = (version, {key: WorkPart.from_dict(data) for key, data in parts.items()})
+        self._update_works(changes)

@@ -201,11 +201,10 @@ def all_documents(store) -> list:
 
 
 def works_index(store) -> list[dict[str, Any]]:
-    """Every cited work across the corpus (corpus.works.build_works)."""
-    from corpus.works import build_works
-
+    """Every cited work across the corpus, by key (the store's works index, as
+    corpus.works.build_works makes it)."""
     rows = []
-    for work in build_works(all_documents(store)):
+    for work in sorted(store.works_index().works(), key=lambda w: w.key):
         row = plain(work)
         row["citations"] = [{"doc_id": doc_id, "number": number} for doc_id, number in work.citations]
         row["listed"] = [{"doc_id": doc_id, "passage": ordinal} for doc_id, ordinal in work.listed]

@@ -303,3 +303,40 @@ def sentence_with_mark(text: str, start: int, end: int, offset: int, number: str
     """``text[start:end]`` escaped, with the footnote number shown where its mark stood."""
     at = min(max(offset, start), end)
     return Markup('{}<sup class="fnref-here">{}</sup>{}').format(text[start:at], number, text[at:end])
+
+
+#: characters a URL path segment keeps as they are (werkzeug's converters quote the same way)
+PATH_SAFE = "!$&'()*+,/:;=@"
+
+
+class DocumentLinks:
+    """Links into the reader for the documents a page lists, each route built once per
+    document (``url_for`` is the costly part of a page of results): the document (with the
+    query ``q`` to mark, when given), a passage of it, and a footnote page."""
+
+    def __init__(self, q: str | None = None) -> None:
+        self.q = q or None
+        self._docs: dict[str, tuple[str, str]] = {}
+
+    def _doc(self, doc_id: str) -> tuple[str, str]:
+        found = self._docs.get(doc_id)
+        if found is None:
+            from flask import url_for
+
+            note = url_for("reader.footnote", doc_id=doc_id, number="0")[:-1]
+            found = self._docs[doc_id] = (url_for("reader.document", doc_id=doc_id, q=self.q), note)
+        return found
+
+    def document(self, doc_id: str) -> str:
+        """The reader's page of the document."""
+        return self._doc(doc_id)[0]
+
+    def passage(self, doc_id: str, ordinal: int | str) -> str:
+        """A passage in the reader."""
+        return f"{self._doc(doc_id)[0]}#p-{ordinal}"
+
+    def note(self, doc_id: str, number: str | int) -> str:
+        """A footnote's page."""
+        from urllib.parse import quote
+
+        return self._doc(doc_id)[1] + quote(str(number), safe=PATH_SAFE)

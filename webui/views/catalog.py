@@ -9,15 +9,15 @@ from functools import lru_cache
 
 from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
 
-from corpus.works import build_works, to_bibtex, to_csl_json
+from corpus.works import to_bibtex, to_csl_json
 from indexer import gazetteer
 from indexer.gazetteer import fold
 
 from .. import entity_corrections as corrections
 from .. import services
-from ..caches import cache
 from ..labels import LABELS, label_name
 from ..params import MAX_FILTER, MAX_PAGE, int_param
+from ..render import DocumentLinks, note_id
 from ..roles import check_role
 
 bp = Blueprint("catalog", __name__)
@@ -113,54 +113,16 @@ WORKS_PER_PAGE = 50
 CITING_SHOWN = 10
 
 
-class _Cited:
-    """What the works index reads of a document (corpus.works.Citing): its id, its notes and
-    the passages holding references (reference-list entries)."""
-
-    __slots__ = ("doc_id", "footnotes", "passages")
-
-    def __init__(self, doc_id: str, footnotes: list, passages: list) -> None:
-        self.doc_id = doc_id
-        self.footnotes = footnotes
-        self.passages = [p for p in passages if p.references]
-
-
-def _cited_documents(store) -> list[_Cited]:
-    """Every document's notes, in doc_id order; a document is read again only when it was
-    re-ingested, so the works index after an ingest of one document reads one document."""
-    held = cache("catalog.cited", 1)
-    previous: dict = held.get(str(store.root)) or {}
-    current: dict = {}
-    for summary in store.summaries():
-        version = (summary.ingested_at, summary.source_hash)
-        found = previous.get(summary.doc_id)
-        if found is None or found[0] != version:
-            stored = store.get(summary.doc_id)
-            if stored is None:
-                continue
-            found = (version, _Cited(summary.doc_id, stored.document.footnotes, stored.document.passages))
-        current[summary.doc_id] = found
-    held.put(str(store.root), current)
-    return [cited for _version, cited in current.values()]
-
-
-def _works() -> list:
-    """(work, folded text the filter looks in) for every work cited in the corpus, most cited
-    first; rebuilt only when the document list changes (a new manifest version)."""
-    store = services.get_store()
-
-    def make() -> list:
-        works = sorted(build_works(_cited_documents(store)), key=lambda w: (-len(w.citations), w.key))
-        return [(w, "\n".join([(w.title or "").casefold(), w.key, *(a.casefold() for a in w.authors)])) for w in works]
-
-    return cache("catalog.works", 1).get_or_make((str(store.root), store.version()), make)
+def _works_index():
+    """The corpus's works index (corpus.works.WorksIndex, kept by ingest in DATA/works.db and
+    checked against the document list once per manifest version by the store)."""
+    return services.get_store().works_index()
 
 
 def _matching_works(name: str) -> list:
-    """The works (most cited first) whose title, key or an author contains ``name``
+    """The works (most cited first, in full) whose title, key or an author contains ``name``
     (case-insensitive; all of them for an empty ``name``)."""
-    needle = name.casefold()
-    return [w for w, hay in _works() if needle in hay]
+    return _works_index().works(name)
 
 
 #: format parameter -> (content type, file extension) of the works export
@@ -193,20 +155,56 @@ def works_export():
     return response
 
 
+class _DocumentLinks:
+    """Titles and links of the documents a page of works cites: the routes are built once per
+    document, each note's link from its document's, so a page costs one ``url_for`` per document."""
+
+    def __init__(self, store) -> None:
+        self.store = store
+        self.links = DocumentLinks()
+        self.titles: dict[str, str] = {}
+
+    def _title(self, doc_id: str) -> str:
+        found = self.titles.get(doc_id)
+        if found is None:
+            found = self.titles[doc_id] = (self.store.entry(doc_id) or {}).get("title") or doc_id
+        return found
+
+    def note(self, doc_id: str, number: str) -> dict[str, str]:
+        """A citing note: its document's title, the note page and the mark in the text."""
+        number = str(number)
+        return {
+            "title": self._title(doc_id),
+            "number": number,
+            "url": self.links.note(doc_id, number),
+            "in_text": f"{self.links.document(doc_id)}#fnref-{note_id(number)}-1",
+        }
+
+    def entry(self, doc_id: str, ordinal: int) -> dict[str, str]:
+        """A reference-list entry: its document's title and the passage."""
+        return {"title": self._title(doc_id), "url": self.links.passage(doc_id, ordinal)}
+
+
 @bp.get("/works")
 def works():
     """Works cited in the corpus with counts and the notes citing them, a page at a time."""
     name = request.args.get("name", "").strip()[:MAX_FILTER]
-    items = _matching_works(name)
-    pages = max(1, -(-len(items) // WORKS_PER_PAGE))
-    page = min(int_param("page", 1, 1, MAX_PAGE, clamp=True), pages)
-    shown = items[(page - 1) * WORKS_PER_PAGE : page * WORKS_PER_PAGE]
-    store = services.get_store()
-    titles = {}
-    for w in shown:
-        for doc_id, _number in w.citations[:CITING_SHOWN]:
-            if doc_id not in titles:
-                titles[doc_id] = (store.entry(doc_id) or {}).get("title") or doc_id
+    index = _works_index()
+    page = int_param("page", 1, 1, MAX_PAGE, clamp=True)
+    shown, total = index.page(name, (page - 1) * WORKS_PER_PAGE, WORKS_PER_PAGE)
+    pages = max(1, -(-total // WORKS_PER_PAGE))
+    if page > pages:  # past the end: the last page
+        page = pages
+        shown, total = index.page(name, (page - 1) * WORKS_PER_PAGE, WORKS_PER_PAGE)
+    links = _DocumentLinks(services.get_store())
+    rows = [
+        (
+            w,
+            [links.note(doc_id, number) for doc_id, number in w.citations[:CITING_SHOWN]],
+            [links.entry(doc_id, ordinal) for doc_id, ordinal in w.listed],
+        )
+        for w in shown
+    ]
     link = lambda n: url_for("catalog.works", name=name or None, page=n if n > 1 else None)  # noqa: E731
     pagination = {
         "page": page,
@@ -217,10 +215,9 @@ def works():
     }
     return render_template(
         "works.html",
-        works=shown,
-        total=len(items),
+        works=rows,
+        total=total,
         name=name,
-        titles=titles,
         pagination=pagination,
         start=(page - 1) * WORKS_PER_PAGE + 1,
         citing_shown=CITING_SHOWN,

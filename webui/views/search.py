@@ -7,7 +7,7 @@ from urllib.parse import quote, urlencode
 
 from flask import Blueprint, current_app, g, render_template, request
 
-from .. import entity_corrections, labels, services
+from .. import entity_corrections, labels, render, services
 from ..params import MAX_PAGE, group_param, int_param, query_too_long
 from .helpers import current_filters, doc_picker, documents, search_url
 
@@ -56,6 +56,7 @@ def search():
         toggle=_toggle_url,
         in_document=lambda doc_id: search_url(q, **{**filters, "doc": [doc_id]}),
         clear_url=search_url(q, group=group),
+        links=render.DocumentLinks(q),
         server_ms=(time.perf_counter() - started) * 1000,
     )
     return render_template("search.html", **context)
@@ -117,7 +118,9 @@ def _pagination(results) -> dict:
     pages = max(results.pages, 1)
     window = range(max(1, results.page - 3), min(pages, results.page + 3) + 1)
     group = group_param(clamp=True)
-    link = lambda n: search_url(q, **filters, group=group, page=n if n > 1 else None)  # noqa: E731
+    base = search_url(q, **filters, group=group)  # the page number goes last: one URL built
+    joiner = "&" if "?" in base else "?"
+    link = lambda n: f"{base}{joiner}page={n}" if n > 1 else base  # noqa: E731
     return {
         "pages": [(n, link(n)) for n in window],
         "prev": link(results.page - 1) if results.page > 1 else None,
