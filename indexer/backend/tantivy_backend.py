@@ -1005,32 +1005,13 @@ class TantivyBackend(SearchBackend):
         for f in wanted:  # every bucket: as many as the field has terms (tantivy's limit aside)
             held = state.facet_terms.get(f)
             size = max(1, min(ALL_BUCKETS, held if held is not None else len(state.view.lexicon._sorted(f))))
+            # buckets come in term order (UTF-8 byte order, which is str order), so one stable
+            # sort by count gives more passages first, then by value
             spec[f] = {"terms": {"field": f, "size": size, "segment_size": size}}
+            if size < ALL_BUCKETS:  # (past the limit, the buckets kept are the most frequent)
+                spec[f]["terms"]["order"] = {"_key": "asc"}
         result = state.searcher.aggregate(matching, spec)
-
-        def counts(field: str) -> list[tuple[str, int]]:
-            buckets = result.get(field, {}).get("buckets", [])
-            pairs = [(str(b["key"]), int(b["doc_count"])) for b in buckets if b["doc_count"]]
-            # more passages first, then by value (str order is UTF-8 byte order): two stable
-            # sorts with C keys, cheaper than one with a Python key for thousands of documents
-            pairs.sort(key=itemgetter(0))
-            pairs.sort(key=itemgetter(1), reverse=True)
-            return pairs
-
-        chosen = chosen or {}
-        facets, more = {}, {}
-        doc_counts = counts("doc_id") if "doc_id" in wanted else []
-        if "documents" in only:
-            docs = keep_chosen(doc_counts, top, chosen.get("documents"), lambda p: p[0])
-            facets["documents"] = [{"value": d, "label": state.title(d), "count": n} for d, n in docs]
-            more["documents"] = max(0, len(doc_counts) - len(docs))
-        if "entity_types" in only:
-            facets["entity_types"] = [{"value": t, "label": t, "count": n} for t, n in counts("entity_types")]
-        if "entities" in only:
-            ranked = merge_entities(counts("ent_facet"), quiet)
-            facets["entities"] = keep_chosen(ranked, top, chosen.get("entities"), _value)
-            more["entities"] = max(0, len(ranked) - len(facets["entities"]))
-        return facets, more, doc_counts
+        return _facet_lists(state, result, spec, top, quiet, only, chosen or {})
 
     @staticmethod
     def _tag_facet(state: _State, tags: BoundTags, matching: tantivy.Query, top: int = 20) -> list[dict[str, Any]]:
@@ -1078,3 +1059,48 @@ class TantivyBackend(SearchBackend):
         except QueryError:
             return None
         return corrected if more > found else None
+
+
+def _bucket_counts(result: Mapping[str, Any], spec: Mapping[str, Any], field: str) -> list[tuple[str, int]]:
+    """(term, passages) of a terms aggregation, more passages first, then by term.
+
+    Buckets asked in term order (UTF-8 byte order, which is str order) need one stable sort by
+    count, with a C key; the pairs are made by ``map`` with a C getter, no Python code per bucket.
+    """
+    pairs = list(map(_KEY_COUNT, result.get(field, {}).get("buckets", [])))
+    if "order" not in spec[field]["terms"]:
+        pairs.sort(key=itemgetter(0))
+    pairs.sort(key=itemgetter(1), reverse=True)
+    while pairs and pairs[-1][1] <= 0:  # (tantivy lists no empty bucket; never count one)
+        pairs.pop()
+    return pairs
+
+
+_KEY_COUNT = itemgetter("key", "doc_count")
+
+
+def _facet_lists(
+    state: _State,
+    result: Mapping[str, Any],
+    spec: Mapping[str, Any],
+    top: int,
+    quiet: frozenset[str],
+    only: tuple[str, ...],
+    chosen: Mapping[str, Any],
+) -> tuple[dict[str, Any], dict[str, int], list[tuple[str, int]]]:
+    """The facets of ``only`` from one aggregation's result (see :meth:`TantivyBackend._facets`)."""
+    facets: dict[str, Any] = {}
+    more: dict[str, int] = {}
+    doc_counts = _bucket_counts(result, spec, "doc_id") if "doc_id" in spec else []
+    if "documents" in only:
+        docs = keep_chosen(doc_counts, top, chosen.get("documents"), itemgetter(0))
+        facets["documents"] = [{"value": d, "label": state.title(d), "count": n} for d, n in docs]
+        more["documents"] = max(0, len(doc_counts) - len(docs))
+    if "entity_types" in only:
+        types = _bucket_counts(result, spec, "entity_types")
+        facets["entity_types"] = [{"value": t, "label": t, "count": n} for t, n in types]
+    if "entities" in only:
+        ranked = merge_entities(_bucket_counts(result, spec, "ent_facet"), quiet)
+        facets["entities"] = keep_chosen(ranked, top, chosen.get("entities"), _value)
+        more["entities"] = max(0, len(ranked) - len(facets["entities"]))
+    return facets, more, doc_counts
