@@ -954,7 +954,18 @@ class TantivyBackend(SearchBackend):
                 counted[k] = int(searcher.search(_filtered(holding(k), base), limit=1, count=True).count)
             return counted[k]
 
-        best = next((k for k in range(of, 0, -1) if count(k)), 0)  # the most clauses any passage holds
+        # the most clauses any passage holds: all of them (one count), else the top score of the
+        # clauses each scored 1, so that a passage's score is the number it holds (one search,
+        # rather than one count per number of clauses down to the answer)
+        if count(of):
+            best = of
+        else:
+            tally = tantivy.Query.boolean_query(
+                [(occur.Should, tantivy.Query.const_score_query(c, 1.0)) for c in clauses]
+            )
+            found = searcher.search(_filtered(tally, base), limit=1, count=True)
+            counted[1] = int(found.count)
+            best = min(of, int(round(found.hits[0][0]))) if found.hits else 0
         least = max(min_should_match(of, best), 1)
         matching = _filtered(holding(least), base)
         if best == 0:
@@ -967,10 +978,11 @@ class TantivyBackend(SearchBackend):
         top: list[tuple[float, Any]] = []
         skip, want = first, pagelen
         for k in range(best, least - 1, -1):  # tiers: passages holding exactly k clauses
-            size = count(k) - count(k + 1)
-            if skip >= size:
-                skip -= size
-                continue
+            if skip:  # (a tier's size matters only to pass over it: page 1 reads none)
+                size = count(k) - count(k + 1)
+                if skip >= size:
+                    skip -= size
+                    continue
             tier = (
                 holding(k)
                 if k == best
