@@ -832,9 +832,9 @@ class TantivyBackend(SearchBackend):
             matching, total, top, relaxed = self._coordinated(state, natural, allow, first, want)
         else:
             matching = _filtered(translate(q), allow)
-            found = state.searcher.search(matching, limit=want, count=True, offset=first)
-            total, top = int(found.count), list(found.hits)
-        facets, more, doc_counts = self._facets(state, matching, total, quiet=quiet_labels)
+            found = state.searcher.search(matching, limit=want, count=False, offset=first)
+            total, top = None, list(found.hits)  # counted with the facets, in the same pass
+        facets, more, doc_counts, total = self._facets(state, matching, total, quiet=quiet_labels)
         per_doc = dict(doc_counts)
         if group is None:
             pages = max(1, math.ceil(total / pagelen))
@@ -907,27 +907,31 @@ class TantivyBackend(SearchBackend):
         for facet, rest in facet_filters(filters).items():
             fq = tags.rewrite(filter_query(SCHEMA, rest))
             allow = state.translate(fq) if fq is not None else None
+            total: int | None = None
             if natural is not None and natural.clauses:
                 sub, total = self._coordinated(state, natural, allow, 0, 1)[:2]
             else:
                 sub = _filtered(state.translate(q), allow)
-                total = int(state.searcher.search(sub, limit=1, count=True).count)
             if facet == "tags":
                 facets["tags"] = keep_chosen(
                     self._tag_facet(state, tags, sub, len(tags.tags)), 20, chosen.get("tags"), _value
                 )
                 continue
-            part, part_more, _counts = self._facets(state, sub, total, quiet=quiet, only=(facet,), chosen=chosen)
+            part, part_more, _counts, _total = self._facets(
+                state, sub, total, quiet=quiet, only=(facet,), chosen=chosen
+            )
             facets.update(part)
             more.update(part_more)
 
     @staticmethod
     def _coordinated(
         state: _State, natural: NaturalQuery, allow: tantivy.Query | None, first: int, pagelen: int
-    ) -> tuple[tantivy.Query, int, list[tuple[float, Any]], dict[str, int] | None]:
+    ) -> tuple[tantivy.Query, int | None, list[tuple[float, Any]], dict[str, int] | None]:
         """(matching query, total, the page's (score, address), relaxed) of a natural query:
         passages with every clause, else with most (:func:`indexer.ranking.min_should_match`),
-        more clauses first, then by score (proximity phrases add to the score)."""
+        more clauses first, then by score (proximity phrases add to the score). The total is
+        None when finding the page did not count it (:meth:`_facets` counts it with the facets,
+        in the one pass over the matches they make anyway)."""
         occur = tantivy.Occur
         translate, searcher = state.translate, state.searcher
         clauses = [translate(c.query) for c in natural.clauses]
@@ -970,7 +974,7 @@ class TantivyBackend(SearchBackend):
         matching = _filtered(holding(least), base)
         if best == 0:
             return matching, 0, [], None
-        total = count(least)
+        total = counted.get(least)
         relaxed = {"matched_words": best, "of": of, "min_words": least} if least < of else None
         if least >= best:
             found = searcher.search(scored(holding(least)), limit=pagelen, count=False, offset=first)
@@ -1000,20 +1004,20 @@ class TantivyBackend(SearchBackend):
     def _facets(
         state: _State,
         matching: tantivy.Query,
-        total: int,
+        total: int | None,
         top: int = 20,
         quiet: frozenset[str] = frozenset(),
         only: tuple[str, ...] = ("documents", "entity_types", "entities"),
         chosen: Mapping[str, Any] | None = None,
-    ) -> tuple[dict[str, Any], dict[str, int], list[tuple[str, int]]]:
+    ) -> tuple[dict[str, Any], dict[str, int], list[tuple[str, int]], int]:
         """The document, entity-type and entity facets (those of ``only``), as
-        :meth:`FacetCache.facets_and_more`, and every document's count of matching passages."""
-        fields = {"documents": "doc_id", "entity_types": "entity_types", "entities": "ent_facet"}
-        wanted = [fields[f] for f in only if f in fields]
-        if not total:
-            facets: dict[str, Any] = {f: [] for f in only if f in fields}
-            return facets, {f: 0 for f in ("documents", "entities") if f in only}, []
-        spec = {}
+        :meth:`FacetCache.facets_and_more`, every document's count of matching passages, and
+        the total: ``total`` when given, else counted by the same aggregation (a value count of
+        the ``num`` fast field, which every passage has), so the matches are visited once."""
+        wanted = [_FACET_FIELDS[f] for f in only if f in _FACET_FIELDS]
+        if total == 0:
+            return _no_facets(only), _no_more(only), [], 0
+        spec: dict[str, Any] = {}
         for f in wanted:  # every bucket: as many as the field has terms (tantivy's limit aside)
             held = state.facet_terms.get(f)
             size = max(1, min(ALL_BUCKETS, held if held is not None else len(state.view.lexicon._sorted(f))))
@@ -1022,8 +1026,14 @@ class TantivyBackend(SearchBackend):
             spec[f] = {"terms": {"field": f, "size": size, "segment_size": size}}
             if size < ALL_BUCKETS:  # (past the limit, the buckets kept are the most frequent)
                 spec[f]["terms"]["order"] = {"_key": "asc"}
-        result = state.searcher.aggregate(matching, spec)
-        return _facet_lists(state, result, spec, top, quiet, only, chosen or {})
+        if total is None:
+            spec[_TOTAL] = {"value_count": {"field": "num"}}
+        result = state.searcher.aggregate(matching, spec) if spec else {}
+        if total is None:
+            total = int(result.get(_TOTAL, {}).get("value") or 0)
+            if not total:
+                return _no_facets(only), _no_more(only), [], 0
+        return (*_facet_lists(state, result, spec, top, quiet, only, chosen or {}), total)
 
     @staticmethod
     def _tag_facet(state: _State, tags: BoundTags, matching: tantivy.Query, top: int = 20) -> list[dict[str, Any]]:
@@ -1089,6 +1099,17 @@ def _bucket_counts(result: Mapping[str, Any], spec: Mapping[str, Any], field: st
 
 
 _KEY_COUNT = itemgetter("key", "doc_count")
+#: the aggregation counting the matches (no facet field has this name)
+_TOTAL = "_total"
+_FACET_FIELDS = {"documents": "doc_id", "entity_types": "entity_types", "entities": "ent_facet"}
+
+
+def _no_facets(only: tuple[str, ...]) -> dict[str, Any]:
+    return {f: [] for f in only if f in _FACET_FIELDS}
+
+
+def _no_more(only: tuple[str, ...]) -> dict[str, int]:
+    return {f: 0 for f in ("documents", "entities") if f in only}
 
 
 def _facet_lists(
