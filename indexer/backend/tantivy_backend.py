@@ -832,9 +832,9 @@ class TantivyBackend(SearchBackend):
             matching, total, top, relaxed = self._coordinated(state, natural, allow, first, want)
         else:
             matching = _filtered(translate(q), allow)
-            found = state.searcher.search(matching, limit=want, count=True, offset=first)
-            total, top = int(found.count), list(found.hits)
-        facets, more, doc_counts = self._facets(state, matching, total, quiet=quiet_labels)
+            found = state.searcher.search(matching, limit=want, count=False, offset=first)
+            total, top = None, list(found.hits)  # counted with the facets, in the same pass
+        facets, more, doc_counts, total = self._facets(state, matching, total, quiet=quiet_labels)
         per_doc = dict(doc_counts)
         if group is None:
             pages = max(1, math.ceil(total / pagelen))
@@ -907,27 +907,31 @@ class TantivyBackend(SearchBackend):
         for facet, rest in facet_filters(filters).items():
             fq = tags.rewrite(filter_query(SCHEMA, rest))
             allow = state.translate(fq) if fq is not None else None
+            total: int | None = None
             if natural is not None and natural.clauses:
                 sub, total = self._coordinated(state, natural, allow, 0, 1)[:2]
             else:
                 sub = _filtered(state.translate(q), allow)
-                total = int(state.searcher.search(sub, limit=1, count=True).count)
             if facet == "tags":
                 facets["tags"] = keep_chosen(
                     self._tag_facet(state, tags, sub, len(tags.tags)), 20, chosen.get("tags"), _value
                 )
                 continue
-            part, part_more, _counts = self._facets(state, sub, total, quiet=quiet, only=(facet,), chosen=chosen)
+            part, part_more, _counts, _total = self._facets(
+                state, sub, total, quiet=quiet, only=(facet,), chosen=chosen
+            )
             facets.update(part)
             more.update(part_more)
 
     @staticmethod
     def _coordinated(
         state: _State, natural: NaturalQuery, allow: tantivy.Query | None, first: int, pagelen: int
-    ) -> tuple[tantivy.Query, int, list[tuple[float, Any]], dict[str, int] | None]:
+    ) -> tuple[tantivy.Query, int | None, list[tuple[float, Any]], dict[str, int] | None]:
         """(matching query, total, the page's (score, address), relaxed) of a natural query:
         passages with every clause, else with most (:func:`indexer.ranking.min_should_match`),
-        more clauses first, then by score (proximity phrases add to the score)."""
+        more clauses first, then by score (proximity phrases add to the score). The total is
+        None when finding the page did not count it (:meth:`_facets` counts it with the facets,
+        in the one pass over the matches they make anyway)."""
         occur = tantivy.Occur
         translate, searcher = state.translate, state.searcher
         clauses = [translate(c.query) for c in natural.clauses]
@@ -954,12 +958,23 @@ class TantivyBackend(SearchBackend):
                 counted[k] = int(searcher.search(_filtered(holding(k), base), limit=1, count=True).count)
             return counted[k]
 
-        best = next((k for k in range(of, 0, -1) if count(k)), 0)  # the most clauses any passage holds
+        # the most clauses any passage holds: all of them (one count), else the top score of the
+        # clauses each scored 1, so that a passage's score is the number it holds (one search,
+        # rather than one count per number of clauses down to the answer)
+        if count(of):
+            best = of
+        else:
+            tally = tantivy.Query.boolean_query(
+                [(occur.Should, tantivy.Query.const_score_query(c, 1.0)) for c in clauses]
+            )
+            found = searcher.search(_filtered(tally, base), limit=1, count=True)
+            counted[1] = int(found.count)
+            best = min(of, int(round(found.hits[0][0]))) if found.hits else 0
         least = max(min_should_match(of, best), 1)
         matching = _filtered(holding(least), base)
         if best == 0:
             return matching, 0, [], None
-        total = count(least)
+        total = counted.get(least)
         relaxed = {"matched_words": best, "of": of, "min_words": least} if least < of else None
         if least >= best:
             found = searcher.search(scored(holding(least)), limit=pagelen, count=False, offset=first)
@@ -967,10 +982,11 @@ class TantivyBackend(SearchBackend):
         top: list[tuple[float, Any]] = []
         skip, want = first, pagelen
         for k in range(best, least - 1, -1):  # tiers: passages holding exactly k clauses
-            size = count(k) - count(k + 1)
-            if skip >= size:
-                skip -= size
-                continue
+            if skip:  # (a tier's size matters only to pass over it: page 1 reads none)
+                size = count(k) - count(k + 1)
+                if skip >= size:
+                    skip -= size
+                    continue
             tier = (
                 holding(k)
                 if k == best
@@ -988,49 +1004,36 @@ class TantivyBackend(SearchBackend):
     def _facets(
         state: _State,
         matching: tantivy.Query,
-        total: int,
+        total: int | None,
         top: int = 20,
         quiet: frozenset[str] = frozenset(),
         only: tuple[str, ...] = ("documents", "entity_types", "entities"),
         chosen: Mapping[str, Any] | None = None,
-    ) -> tuple[dict[str, Any], dict[str, int], list[tuple[str, int]]]:
+    ) -> tuple[dict[str, Any], dict[str, int], list[tuple[str, int]], int]:
         """The document, entity-type and entity facets (those of ``only``), as
-        :meth:`FacetCache.facets_and_more`, and every document's count of matching passages."""
-        fields = {"documents": "doc_id", "entity_types": "entity_types", "entities": "ent_facet"}
-        wanted = [fields[f] for f in only if f in fields]
-        if not total:
-            facets: dict[str, Any] = {f: [] for f in only if f in fields}
-            return facets, {f: 0 for f in ("documents", "entities") if f in only}, []
-        spec = {}
+        :meth:`FacetCache.facets_and_more`, every document's count of matching passages, and
+        the total: ``total`` when given, else counted by the same aggregation (a value count of
+        the ``num`` fast field, which every passage has), so the matches are visited once."""
+        wanted = [_FACET_FIELDS[f] for f in only if f in _FACET_FIELDS]
+        if total == 0:
+            return _no_facets(only), _no_more(only), [], 0
+        spec: dict[str, Any] = {}
         for f in wanted:  # every bucket: as many as the field has terms (tantivy's limit aside)
             held = state.facet_terms.get(f)
             size = max(1, min(ALL_BUCKETS, held if held is not None else len(state.view.lexicon._sorted(f))))
+            # buckets come in term order (UTF-8 byte order, which is str order), so one stable
+            # sort by count gives more passages first, then by value
             spec[f] = {"terms": {"field": f, "size": size, "segment_size": size}}
-        result = state.searcher.aggregate(matching, spec)
-
-        def counts(field: str) -> list[tuple[str, int]]:
-            buckets = result.get(field, {}).get("buckets", [])
-            pairs = [(str(b["key"]), int(b["doc_count"])) for b in buckets if b["doc_count"]]
-            # more passages first, then by value (str order is UTF-8 byte order): two stable
-            # sorts with C keys, cheaper than one with a Python key for thousands of documents
-            pairs.sort(key=itemgetter(0))
-            pairs.sort(key=itemgetter(1), reverse=True)
-            return pairs
-
-        chosen = chosen or {}
-        facets, more = {}, {}
-        doc_counts = counts("doc_id") if "doc_id" in wanted else []
-        if "documents" in only:
-            docs = keep_chosen(doc_counts, top, chosen.get("documents"), lambda p: p[0])
-            facets["documents"] = [{"value": d, "label": state.title(d), "count": n} for d, n in docs]
-            more["documents"] = max(0, len(doc_counts) - len(docs))
-        if "entity_types" in only:
-            facets["entity_types"] = [{"value": t, "label": t, "count": n} for t, n in counts("entity_types")]
-        if "entities" in only:
-            ranked = merge_entities(counts("ent_facet"), quiet)
-            facets["entities"] = keep_chosen(ranked, top, chosen.get("entities"), _value)
-            more["entities"] = max(0, len(ranked) - len(facets["entities"]))
-        return facets, more, doc_counts
+            if size < ALL_BUCKETS:  # (past the limit, the buckets kept are the most frequent)
+                spec[f]["terms"]["order"] = {"_key": "asc"}
+        if total is None:
+            spec[_TOTAL] = {"value_count": {"field": "num"}}
+        result = state.searcher.aggregate(matching, spec) if spec else {}
+        if total is None:
+            total = int(result.get(_TOTAL, {}).get("value") or 0)
+            if not total:
+                return _no_facets(only), _no_more(only), [], 0
+        return (*_facet_lists(state, result, spec, top, quiet, only, chosen or {}), total)
 
     @staticmethod
     def _tag_facet(state: _State, tags: BoundTags, matching: tantivy.Query, top: int = 20) -> list[dict[str, Any]]:
@@ -1078,3 +1081,59 @@ class TantivyBackend(SearchBackend):
         except QueryError:
             return None
         return corrected if more > found else None
+
+
+def _bucket_counts(result: Mapping[str, Any], spec: Mapping[str, Any], field: str) -> list[tuple[str, int]]:
+    """(term, passages) of a terms aggregation, more passages first, then by term.
+
+    Buckets asked in term order (UTF-8 byte order, which is str order) need one stable sort by
+    count, with a C key; the pairs are made by ``map`` with a C getter, no Python code per bucket.
+    """
+    pairs = list(map(_KEY_COUNT, result.get(field, {}).get("buckets", [])))
+    if "order" not in spec[field]["terms"]:
+        pairs.sort(key=itemgetter(0))
+    pairs.sort(key=itemgetter(1), reverse=True)
+    while pairs and pairs[-1][1] <= 0:  # (tantivy lists no empty bucket; never count one)
+        pairs.pop()
+    return pairs
+
+
+_KEY_COUNT = itemgetter("key", "doc_count")
+#: the aggregation counting the matches (no facet field has this name)
+_TOTAL = "_total"
+_FACET_FIELDS = {"documents": "doc_id", "entity_types": "entity_types", "entities": "ent_facet"}
+
+
+def _no_facets(only: tuple[str, ...]) -> dict[str, Any]:
+    return {f: [] for f in only if f in _FACET_FIELDS}
+
+
+def _no_more(only: tuple[str, ...]) -> dict[str, int]:
+    return {f: 0 for f in ("documents", "entities") if f in only}
+
+
+def _facet_lists(
+    state: _State,
+    result: Mapping[str, Any],
+    spec: Mapping[str, Any],
+    top: int,
+    quiet: frozenset[str],
+    only: tuple[str, ...],
+    chosen: Mapping[str, Any],
+) -> tuple[dict[str, Any], dict[str, int], list[tuple[str, int]]]:
+    """The facets of ``only`` from one aggregation's result (see :meth:`TantivyBackend._facets`)."""
+    facets: dict[str, Any] = {}
+    more: dict[str, int] = {}
+    doc_counts = _bucket_counts(result, spec, "doc_id") if "doc_id" in spec else []
+    if "documents" in only:
+        docs = keep_chosen(doc_counts, top, chosen.get("documents"), itemgetter(0))
+        facets["documents"] = [{"value": d, "label": state.title(d), "count": n} for d, n in docs]
+        more["documents"] = max(0, len(doc_counts) - len(docs))
+    if "entity_types" in only:
+        types = _bucket_counts(result, spec, "entity_types")
+        facets["entity_types"] = [{"value": t, "label": t, "count": n} for t, n in types]
+    if "entities" in only:
+        ranked = merge_entities(_bucket_counts(result, spec, "ent_facet"), quiet)
+        facets["entities"] = keep_chosen(ranked, top, chosen.get("entities"), _value)
+        more["entities"] = max(0, len(ranked) - len(facets["entities"]))
+    return facets, more, doc_counts
