@@ -3,10 +3,11 @@
 A natural query (:func:`indexer.query.natural_query`) is ranked in two stages, as
 Lucene-family engines rescore a window: the backend finds every matching passage, counts the
 clauses each holds and ranks them by its own BM25 (more clauses first); then the best
-:data:`WINDOW` of them (or more, for a later page) are scored again here, from their stored
-text, with one formula that does not depend on the backend, and reordered inside their tier
-(a passage never moves above one that holds more clauses; those outside the window stay after
-it). Totals, facets and the clause tiers are the first stage's: only the order changes.
+:data:`WINDOW` of them are scored again here, from their stored text, with one formula that
+does not depend on the backend, and reordered inside their tier (a passage never moves above
+one that holds more clauses); those after the window keep the first stage's order, so every
+page of a query comes from one order. Totals, facets and the clause tiers are the first
+stage's: only the order changes.
 
 The formula is BM25 (k1 = 1.2, b = 0.75; idf = ln(1 + (N - df + 0.5) / (df + 0.5)) from the
 index's document frequencies) over the query tree of each clause (a word's best form counts,
@@ -41,7 +42,7 @@ from typing import Any
 from whoosh import query as wq
 from whoosh.query.terms import MultiTerm
 
-#: passages (at least) of a natural query re-scored by the second stage
+#: the best passages of a natural query's first stage that the second stage scores again
 WINDOW = 100
 #: passages of each kind whose lengths make the kind's average
 SAMPLE = 2000

@@ -517,13 +517,15 @@ class Searcher:
         return docnums, top, relaxed, None, best
 
     def _second_stage(self, searcher: Any, natural: NaturalQuery, coord: Any) -> list[tuple[int, float]] | None:
-        """The first stage's window (:data:`indexer.rescore.WINDOW` passages at least) in the
-        order of :func:`indexer.rescore.rescore`, or None when it cannot score the query."""
+        """The first stage's top: its first :data:`indexer.rescore.WINDOW` passages in the order
+        of :func:`indexer.rescore.rescore`, then the rest in its own order (a rescore window);
+        None when the second stage cannot score the query."""
         top = coord.ranked.top.tolist()
         if not top:
             return None
-        candidates = [rescore.Candidate(docnum, searcher.stored_fields(docnum)) for docnum in top]
-        return rescore.rescore(
+        window = top[: rescore.WINDOW]
+        candidates = [rescore.Candidate(docnum, searcher.stored_fields(docnum)) for docnum in window]
+        again = rescore.rescore(
             [c.query for c in natural.clauses],
             natural.proximity,
             candidates,
@@ -532,6 +534,10 @@ class Searcher:
             searcher.schema["text"].analyzer,
             entity_fold,
         )
+        if again is None:
+            return None
+        rest = zip(top[len(window) :], coord.ranked.top_scores[len(window) :].tolist(), strict=True)
+        return again + list(rest)  # beyond the window, the first stage's order
 
     def _rescore_stats(self, searcher: Any) -> rescore.Stats:
         """The second stage's statistics of the live generation (kind averages read once)."""

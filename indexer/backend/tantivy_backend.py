@@ -928,13 +928,14 @@ class TantivyBackend(SearchBackend):
     def _natural_page(
         self, state: _State, natural: NaturalQuery, allow: tantivy.Query | None, first: int, pagelen: int
     ) -> tuple[tantivy.Query, int, list[tuple[float, Any]], dict[str, int] | None]:
-        """:meth:`_coordinated`, its window reordered by :func:`indexer.rescore.rescore` (the
-        second stage both backends share), then the page cut from it."""
+        """:meth:`_coordinated`, its first :data:`indexer.rescore.WINDOW` passages reordered by
+        :func:`indexer.rescore.rescore` (the second stage both backends share), the rest in
+        its order, then the page cut from it."""
         window = max(first + pagelen, rescore.WINDOW)
         matching, total, top, relaxed = self._coordinated(state, natural, allow, 0, window)
         if top:
             stats = self._rescore_stats(state)
-            candidates = [rescore.Candidate(addr, state.stored(addr)) for _score, addr in top]
+            candidates = [rescore.Candidate(addr, state.stored(addr)) for _score, addr in top[: rescore.WINDOW]]
             again = rescore.rescore(
                 [c.query for c in natural.clauses],
                 natural.proximity,
@@ -944,8 +945,8 @@ class TantivyBackend(SearchBackend):
                 SCHEMA["text"].analyzer,
                 entity_fold,
             )
-            if again is not None:
-                top = [(score, addr) for addr, score in again]
+            if again is not None:  # beyond the window, the first stage's order
+                top = [(score, addr) for addr, score in again] + top[len(candidates) :]
         return matching, total, top[first : first + pagelen], relaxed
 
     def _rescore_stats(self, state: _State) -> rescore.Stats:

@@ -63,12 +63,18 @@ def test_passages_with_every_word_stay_first(backends, name):
 
 
 @pytest.mark.parametrize("name", ["whoosh", "tantivy"])
-def test_pages_of_a_natural_query_follow_each_other(backends, name):
+def test_pages_of_a_natural_query_follow_each_other(backends, name, monkeypatch):
     searcher = backends[name]
     text = "migration border cooperation"
     whole = _keys(searcher.search(text, pagelen=30))
     pages = [_keys(searcher.search(text, page=p, pagelen=10)) for p in (1, 2, 3)]
     assert pages[0] + pages[1] + pages[2] == whole
+    # past the window too: its passages reordered, the rest in the first stage's order
+    monkeypatch.setattr(rescore, "WINDOW", 12)
+    assert searcher.search(text, pagelen=1).total > 40
+    beyond = _keys(searcher.search(text, pagelen=40))
+    pages = [_keys(searcher.search(text, page=p, pagelen=10)) for p in (1, 2, 3, 4)]
+    assert sum(pages, []) == beyond and len(set(beyond)) == len(beyond)
 
 
 @pytest.mark.parametrize("name", ["whoosh", "tantivy"])
