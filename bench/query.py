@@ -19,9 +19,10 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from corpus import read_document
+from indexer.backend import backend_of, open_searcher, open_writer
 from indexer.ner import EntityTagger
 from indexer.search import Searcher
-from indexer.writer import activate, add_document, new_generation
+from indexer.writer import activate, add_document, current_generation, new_generation
 
 CORPUS = Path(__file__).resolve().parents[1] / "webui" / "sample_corpus"
 WORDS = [
@@ -78,12 +79,21 @@ FIELDS = [
 WILDCARDS = ["front*", "migra*", "bord*", "asyl*", "readmiss*", "smugg*", "Serb*", "pushback*"]
 
 
-def build(index_dir: Path, target: int, procs: int) -> int:
+def build(index_dir: Path, target: int, procs: int, backend: str = "whoosh") -> int:
     """Index replicated sample documents (varied doc ids) until ``target`` passages."""
     docs = [read_document(p) for p in sorted(CORPUS.glob("0*.txt"))]
     entities = EntityTagger().tag(docs)
     per_round = sum(len(d.passages) for d in docs)
     rounds = -(-target // per_round)
+    if backend != "whoosh":
+        out = open_writer(index_dir, backend, copy=False)
+        count = 0
+        for r in range(rounds):
+            for doc, ents in zip(docs, entities, strict=False):
+                count += out.add_document(replace(doc, doc_id=f"{doc.doc_id}-r{r:04d}"), ents)
+        out.commit()
+        activate(index_dir, out.generation)
+        return count
     generation = new_generation(index_dir, copy=False)
     options = {"procs": procs, "multisegment": True} if procs > 1 else {}
     writer = whoosh_index.open_dir(str(generation)).writer(limitmb=128, **options)
@@ -128,7 +138,10 @@ def pct(values: list[float], p: float) -> float:
 
 
 def bare_search(searcher, q, pagelen: int) -> list[dict]:
-    """What any Whoosh app must do: the same parsed query, its top page with stored fields."""
+    """What any Whoosh app must do: the same parsed query, its top page with stored fields
+    (nothing without a Whoosh index: the tantivy backend is timed alone)."""
+    if searcher is None:
+        return []
     return [hit.fields() for hit in searcher.search(q, limit=pagelen)]
 
 
@@ -156,9 +169,12 @@ def _time_pass(mix, bare, ours, pagelen: int) -> dict[str, tuple[list[float], li
     return rows
 
 
-def _report(rows: dict[str, tuple[list[float], list[float]]]) -> None:
+def _report(rows: dict[str, tuple[list[float], list[float]]], bare: bool = True) -> None:
     for kind in (*KINDS, "all but wildcard"):
         b, o = rows[kind]
+        if not bare:
+            print(f"{kind:16s} n={len(o):3d}  search p50 {pct(o, 50):6.1f} p95 {pct(o, 95):6.1f} ms")
+            continue
         print(
             f"{kind:16s} n={len(b):3d}  bare whoosh p50 {pct(b, 50):6.1f} p95 {pct(b, 95):6.1f} ms"
             f" | Searcher p50 {pct(o, 50):6.1f} p95 {pct(o, 95):6.1f} ms"
@@ -176,6 +192,7 @@ def main() -> None:
         "--index", metavar="DIR", type=Path, help="keep the built index in DIR and reuse it on later runs"
     )
     parser.add_argument("--warmup", type=int, default=2, help="untimed passes over the queries")
+    parser.add_argument("--backend", default="whoosh", help="search backend: whoosh (default) or tantivy")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="glossa-bench-query-"))
     try:
@@ -184,13 +201,16 @@ def main() -> None:
             print(f"reusing the index in {index_dir}")
         else:
             began = time.perf_counter()
-            count = build(index_dir, args.passages, args.procs)
+            count = build(index_dir, args.passages, args.procs, args.backend)
             print(f"indexed {count} passages in {time.perf_counter() - began:.1f}s")
-        ours = Searcher(index_dir)
-        bare = whoosh_index.open_dir(str(index_dir / (index_dir / "CURRENT").read_text().strip())).searcher()
-        count = bare.doc_count()
+        whoosh = backend_of(current_generation(index_dir)) == "whoosh"
+        if whoosh != (args.backend == "whoosh"):
+            raise SystemExit(f"the index in {index_dir} is not a {args.backend} index")
+        ours = Searcher(index_dir) if whoosh else open_searcher(index_dir, args.backend)
+        bare = whoosh_index.open_dir(str(current_generation(index_dir))).searcher() if whoosh else None
+        count = ours.passage_count() if bare is None else bare.doc_count()
         size = sum(f.stat().st_size for f in index_dir.rglob("*") if f.is_file())
-        print(f"{count} passages; index size: {size / 1e6:.1f} MB ({size / count:.0f} bytes/passage)")
+        print(f"{count} passages ({args.backend}); index size: {size / 1e6:.1f} MB ({size / count:.0f} bytes/passage)")
         doc_ids = sorted({d["value"] for d in ours.search("migration").facets["documents"]})
         mix = [(kind, text, ours.parse(text)) for kind, text in queries(args.queries, doc_ids)]
         # the first pass is timed too: Glossa's postings cache starts empty (a fresh server)
@@ -205,9 +225,9 @@ def main() -> None:
             f"load average before/after timing: {load[0]:.2f} / {load_after[0]:.2f}"
             f" ({os.cpu_count()} CPUs); {args.warmup} warm-up passes; pagelen {args.pagelen}"
         )
-        _report(rows)
+        _report(rows, bare is not None)
         print("first pass (Glossa's postings cache empty at the start; repeated queries warm):")
-        _report(first)
+        _report(first, bare is not None)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak memory (ru_maxrss): {peak:.0f} MB")
     finally:

@@ -19,6 +19,7 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.query.terms import MultiTerm
 
+from . import rescore
 from .facets import (
     FACET_FILTER,
     GROUP_HITS,
@@ -28,7 +29,7 @@ from .facets import (
     keep_chosen,
     walk_groups,
 )
-from .gazetteer import fold
+from .gazetteer import clean_surface, fold
 from .query import (
     _FIELD_VALUE_RE,
     NaturalQuery,
@@ -57,6 +58,11 @@ _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
 
 def _value(item: Mapping[str, Any]) -> Any:
     return item["value"]
+
+
+def entity_fold(name: str) -> str:
+    """An entity's canonical name as the entity field indexes it (cleaned and folded)."""
+    return fold(clean_surface(name))
 
 
 def _distance(a: str, b: str) -> int:
@@ -236,6 +242,8 @@ class Searcher:
         self._facets_for: Any = None
         self._parser: Any = None
         self._vocab: Vocabulary | None = None
+        #: (generation, the second stage's statistics of it)
+        self._stats: tuple[str | None, rescore.Stats] | None = None
         #: decoded postings per segment, kept across index versions (bounded)
         self._ranking = RankingCache()
         #: id(Whoosh searcher) -> [searcher, requests holding it], for searchers in use
@@ -492,7 +500,7 @@ class Searcher:
                     searcher,
                     [c.query for c in natural.clauses],
                     natural.required,
-                    limit,
+                    max(limit, rescore.WINDOW) if limit else 0,
                     fq,
                     self._ranking,
                     natural.proximity,
@@ -503,8 +511,13 @@ class Searcher:
                     wide.update(docnums=coord.unfiltered, best=coord.best_unfiltered)
                 if coord.least < coord.of and ranked.total:
                     relaxed = {"matched_words": coord.best, "of": coord.of, "min_words": coord.least}
-                tiers = coord.least < coord.best
                 best = coord.best
+                if limit:
+                    again = self._second_stage(searcher, natural, coord)
+                    if again is not None:  # the window reordered: its scores are not the first stage's
+                        return ranked.docnums, again[:limit], relaxed, None, best
+                # the order is the second stage's (or tiers): never the first stage's scores alone
+                tiers = True
             else:
                 ranked = rank(searcher, q, limit, fq, self._ranking, unfiltered=wide is not None)
                 if wide is not None and ranked.unfiltered is not None:
@@ -519,6 +532,53 @@ class Searcher:
         # ranges, slop phrases...: Whoosh's matcher, every match seen once
         docnums, top = self._whoosh_search(searcher, q, limit, fq)
         return docnums, top, relaxed, None, best
+
+    def _second_stage(self, searcher: Any, natural: NaturalQuery, coord: Any) -> list[tuple[int, float]] | None:
+        """The first stage's top: its first :data:`indexer.rescore.WINDOW` passages in the order
+        of :func:`indexer.rescore.rescore`, then the rest in its own order (a rescore window);
+        None when the second stage cannot score the query."""
+        top = coord.ranked.top.tolist()
+        if not top:
+            return None
+        window = top[: rescore.WINDOW]
+        candidates = [rescore.Candidate(docnum, searcher.stored_fields(docnum)) for docnum in window]
+        again = rescore.rescore(
+            [c.query for c in natural.clauses],
+            natural.proximity,
+            candidates,
+            self._rescore_stats(searcher),
+            searcher.reader(),
+            searcher.schema["text"].analyzer,
+            entity_fold,
+        )
+        if again is None:
+            return None
+        rest = zip(top[len(window) :], coord.ranked.top_scores[len(window) :].tolist(), strict=True)
+        return again + list(rest)  # beyond the window, the first stage's order
+
+    def _rescore_stats(self, searcher: Any) -> rescore.Stats:
+        """The second stage's statistics of the live generation (kind averages read once)."""
+        with self._lock:
+            found = self._stats
+            if found is not None and found[0] == self._generation:
+                stats = found[1]
+                stats.passages = searcher.doc_count()
+                return stats
+        reader = searcher.reader()
+        samples: dict[str, list[int]] = {}
+        if "kind" in searcher.schema.names():
+            for btext in reader.lexicon("kind"):
+                kind = btext.decode("utf-8")
+                lengths = samples.setdefault(kind, [])
+                for docnum in searcher.docs_for_query(wq.Term("kind", kind)):
+                    lengths.append(len(searcher.stored_fields(docnum).get("text") or ""))
+                    if len(lengths) >= rescore.SAMPLE:
+                        break
+        averages, overall = rescore.kind_averages(samples)
+        stats = rescore.Stats(searcher.doc_count(), reader.doc_frequency, averages, overall)
+        with self._lock:
+            self._stats = (self._generation, stats)
+        return stats
 
     def _document_page(
         self,

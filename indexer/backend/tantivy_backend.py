@@ -57,6 +57,7 @@ from whoosh.reading import IndexReader
 
 from corpus.models import Document
 
+from .. import rescore
 from ..facets import FACET_FILTER, keep_chosen, merge_entities, walk_groups
 from ..gazetteer import fold
 from ..ner import Entity
@@ -72,6 +73,7 @@ from ..search import (
     _nearest_word,
     _value,
     check_group,
+    entity_fold,
     facet_filters,
 )
 from ..snippets import Highlighter, analyze
@@ -720,6 +722,8 @@ class TantivyBackend(SearchBackend):
         self.index_dir = Path(index_dir)
         self._lock = threading.Lock()
         self._state: _State | None = None
+        #: (generation state, the second stage's statistics of it)
+        self._stats: tuple[_State, rescore.Stats] | None = None
 
     def _current(self) -> _State | None:
         with self._lock:
@@ -829,7 +833,7 @@ class TantivyBackend(SearchBackend):
         else:
             want = pagelen
         if natural is not None and natural.clauses:
-            matching, total, top, relaxed = self._coordinated(state, natural, allow, first, want)
+            matching, total, top, relaxed = self._natural_page(state, natural, allow, first, want)
         else:
             matching = _filtered(translate(q), allow)
             found = state.searcher.search(matching, limit=want, count=False, offset=first)
@@ -844,7 +848,7 @@ class TantivyBackend(SearchBackend):
 
             def ranking(limit: int) -> list[tuple[Any, float]]:
                 if natural is not None and natural.clauses:
-                    return [(addr, score) for score, addr in self._coordinated(state, natural, allow, 0, limit)[2]]
+                    return [(addr, score) for score, addr in self._natural_page(state, natural, allow, 0, limit)[2]]
                 return [(addr, score) for score, addr in state.searcher.search(matching, limit=limit, count=False).hits]
 
             chosen = walk_groups(ranking, state.docs_of, total, per_doc, first, pagelen)
@@ -922,6 +926,51 @@ class TantivyBackend(SearchBackend):
             )
             facets.update(part)
             more.update(part_more)
+
+    def _natural_page(
+        self, state: _State, natural: NaturalQuery, allow: tantivy.Query | None, first: int, pagelen: int
+    ) -> tuple[tantivy.Query, int, list[tuple[float, Any]], dict[str, int] | None]:
+        """:meth:`_coordinated`, its first :data:`indexer.rescore.WINDOW` passages reordered by
+        :func:`indexer.rescore.rescore` (the second stage both backends share), the rest in
+        its order, then the page cut from it."""
+        window = max(first + pagelen, rescore.WINDOW)
+        matching, total, top, relaxed = self._coordinated(state, natural, allow, 0, window)
+        if top:
+            stats = self._rescore_stats(state)
+            candidates = [rescore.Candidate(addr, state.stored(addr)) for _score, addr in top[: rescore.WINDOW]]
+            again = rescore.rescore(
+                [c.query for c in natural.clauses],
+                natural.proximity,
+                candidates,
+                stats,
+                state.view.lexicon,
+                SCHEMA["text"].analyzer,
+                entity_fold,
+            )
+            if again is not None:  # beyond the window, the first stage's order
+                top = [(score, addr) for addr, score in again] + top[len(candidates) :]
+        return matching, total, top[first : first + pagelen], relaxed
+
+    def _rescore_stats(self, state: _State) -> rescore.Stats:
+        """The second stage's statistics of a generation (kind averages read once, from the
+        first :data:`indexer.rescore.SAMPLE` passages of each kind by passage number)."""
+        with self._lock:
+            found = self._stats
+        if found is not None and found[0] is state:
+            return found[1]
+        searcher = state.searcher
+        samples: dict[str, list[int]] = {}
+        for kind in state.view.lexicon.field_terms("kind"):
+            q = tantivy.Query.term_query(state.view.tschema, "kind", kind)
+            hits = searcher.search(
+                q, limit=rescore.SAMPLE, count=False, order_by_field="num", order=tantivy.Order.Asc
+            ).hits
+            samples[kind] = [len(state.stored(addr).get("text") or "") for _num, addr in hits]
+        averages, overall = rescore.kind_averages(samples)
+        stats = rescore.Stats(int(searcher.num_docs), state.view.lexicon.doc_frequency, averages, overall)
+        with self._lock:
+            self._stats = (state, stats)
+        return stats
 
     @staticmethod
     def _coordinated(

@@ -1,0 +1,282 @@
+"""The second stage of a natural query's ranking, one formula for every backend.
+
+A natural query (:func:`indexer.query.natural_query`) is ranked in two stages, as
+Lucene-family engines rescore a window: the backend finds every matching passage, counts the
+clauses each holds and ranks them by its own BM25 (more clauses first); then the best
+:data:`WINDOW` of them are scored again here, from their stored text, with one formula that
+does not depend on the backend, and reordered inside their tier (a passage never moves above
+one that holds more clauses); those after the window keep the first stage's order, so every
+page of a query comes from one order. Totals, facets and the clause tiers are the first
+stage's: only the order changes.
+
+The formula is BM25 (k1 = 1.2, b = 0.75; idf = ln(1 + (N - df + 0.5) / (df + 0.5)) from the
+index's document frequencies) over the query tree of each clause (a word's best form counts,
+:class:`indexer.query.BestOf`; a name's phrase is its words' mean; prefixes and fuzzy words sum
+the words they reach), plus the proximity phrases of neighbouring query words. Two things
+differ from the first stage:
+
+* **length normalisation per kind of passage** (BM25F's per-field averages, Robertson,
+  Zaragoza and Taylor 2004): a passage's length (characters of its text) is compared with
+  the average length of passages of its kind (heading, list item, paragraph, caption), not
+  with the average over all passages. A list item or a heading is short by its nature; set
+  against the average paragraph, each of its words counted about twice a paragraph's, so
+  short items outranked the paragraph that was asked for. The averages are taken over the
+  first :data:`SAMPLE` passages of each kind in passage-number order (read once per index
+  generation), the same passages on both backends.
+* the footnote text a passage cites is scored without length normalisation (b = 0), at the
+  clause's notes weight.
+
+Both backends hand the same stored fields to :func:`rescore`, so the second stage orders the
+window identically on both; ties go to the document id and then the passage's position.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from whoosh import query as wq
+from whoosh.query.terms import MultiTerm
+
+#: the best passages of a natural query's first stage that the second stage scores again
+WINDOW = 100
+#: passages of each kind whose lengths make the kind's average
+SAMPLE = 2000
+K1 = 1.2
+B = 0.75
+#: the length normalisation of footnote text (none)
+NOTES_B = 0.0
+
+_WORDS = re.compile(r"[\w*]+(?:\.[\w*]+)*")
+
+
+class Unscorable(Exception):
+    """A query part this module does not score: the first stage's order is kept."""
+
+
+class _Analysis:
+    """The index's text analyzer (words lowercased, accents folded, stop words dropped,
+    stems) applied once per distinct word: a text is its words looked up. The analyzer's
+    filters act on each word alone, so the tokens and their positions are the index's."""
+
+    MAX_WORDS = 200_000
+
+    def __init__(self, analyzer: Any) -> None:
+        self._analyzer = analyzer
+        self._stems: dict[str, str | None] = {}
+
+    def tokens(self, text: str) -> list[str]:
+        words = _WORDS.findall(text or "")
+        stems = self._stems
+        out = []
+        for word in words:
+            stem = stems.get(word, "")
+            if stem == "":
+                found = [t.text for t in self._analyzer(word, mode="index")]
+                stem = found[0] if len(found) == 1 else (" ".join(found) or None)
+                if len(stems) >= self.MAX_WORDS:
+                    stems.clear()
+                stems[word] = stem
+            if stem is not None:
+                out.extend(stem.split(" ") if " " in stem else (stem,))
+        return out
+
+
+@dataclass
+class Stats:
+    """What the formula needs of an index generation: its passage count, document
+    frequencies (``df(field, term)``) and the average length of each kind of passage."""
+
+    passages: int
+    df: Callable[[str, str], int]
+    kind_lengths: Mapping[str, float]
+    overall_length: float
+    _idf: dict[tuple[str, str], float] = field(default_factory=dict)
+
+    def idf(self, fieldname: str, term: str) -> float:
+        key = (fieldname, term)
+        found = self._idf.get(key)
+        if found is None:
+            n = max(1, self.passages)
+            df = min(max(0, int(self.df(fieldname, term))), n)
+            found = self._idf[key] = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        return found
+
+    def average(self, kind: str) -> float:
+        return self.kind_lengths.get(kind) or self.overall_length or 1.0
+
+
+def kind_averages(samples: Mapping[str, Iterable[int]]) -> tuple[dict[str, float], float]:
+    """(average length per kind, overall average) from sampled passage lengths per kind."""
+    out: dict[str, float] = {}
+    total = count = 0
+    for kind, lengths in samples.items():
+        values = [max(1, int(v)) for v in lengths]
+        if values:
+            out[kind] = sum(values) / len(values)
+            total += sum(values)
+            count += len(values)
+    return out, (total / count if count else 1.0)
+
+
+class _Passage:
+    """A candidate's tokens per field, with positions, its length and its kind."""
+
+    __slots__ = ("fields", "length", "kind", "entities")
+
+    def __init__(self, stored: Mapping[str, Any], analysis: _Analysis) -> None:
+        text = str(stored.get("text") or "")
+        try:
+            notes = json.loads(stored.get("notes") or "[]")
+        except (TypeError, ValueError):
+            notes = []
+        notes_text = "\n".join(str(n.get("text", "")) for n in notes if isinstance(n, Mapping))
+        self.fields: dict[str, dict[str, list[int]]] = {}
+        for name, value in (("text", text), ("notes_text", notes_text)):
+            positions: dict[str, list[int]] = {}
+            for i, tok in enumerate(analysis.tokens(value)):
+                positions.setdefault(tok, []).append(i)
+            self.fields[name] = positions
+        self.length = max(1, len(text))
+        self.kind = str(stored.get("kind") or "paragraph")
+        try:
+            ents = json.loads(stored.get("entities") or "[]")
+        except (TypeError, ValueError):
+            ents = []
+        self.entities = {str(e[3]) for e in ents if isinstance(e, (list, tuple)) and len(e) > 3}
+
+
+class _Scorer:
+    """Scores one query tree on a passage (see the module doc)."""
+
+    def __init__(self, stats: Stats, reader: Any, fold_name: Callable[[str], str]) -> None:
+        self.stats = stats
+        self.reader = reader
+        self.fold_name = fold_name
+        self._expanded: dict[int, list[str]] = {}
+
+    def _tf_part(self, tf: float, passage: _Passage, fieldname: str) -> float:
+        if tf <= 0:
+            return 0.0
+        if fieldname == "text":
+            norm = (1 - B) + B * passage.length / self.stats.average(passage.kind)
+        else:  # footnote text: no average of its own is kept, so no length normalisation
+            norm = (1 - NOTES_B) + NOTES_B * 1.0
+        return tf * (K1 + 1) / (tf + K1 * norm)
+
+    def score(self, q: wq.Query, p: _Passage) -> float:
+        boost = float(getattr(q, "boost", 1.0) or 1.0)
+        if type(q) is wq.Term:
+            return boost * self._term(q.fieldname, _text(q.text), p)
+        if isinstance(q, wq.Phrase):
+            return boost * self._phrase(q, p)
+        if isinstance(q, wq.DisjunctionMax):
+            parts = [self.score(s, p) for s in q.subqueries]
+            if not parts:
+                return 0.0
+            best = max(parts)
+            return boost * (best + float(q.tiebreak) * (sum(parts) - best))
+        if isinstance(q, wq.Or) and not getattr(q, "minmatch", 0):
+            return boost * sum(self.score(s, p) for s in q.subqueries)
+        if type(q) is wq.And:
+            parts = [self.score(s, p) for s in q.subqueries]
+            return boost * sum(parts) if all(parts) else 0.0
+        if isinstance(q, MultiTerm):
+            words = self._expanded.get(id(q))
+            if words is None:
+                words = self._expanded[id(q)] = [_text(w) for w in q._btexts(self.reader)]
+            fieldname = q.fieldname
+            held = [w for w in words if w in p.fields.get(fieldname, {})]
+            return boost * sum(self._term(fieldname, w, p) for w in held)
+        if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
+            return 0.0
+        raise Unscorable(type(q).__name__)
+
+    def _term(self, fieldname: str, term: str, p: _Passage) -> float:
+        if fieldname in p.fields:
+            positions = p.fields[fieldname].get(term)
+            if not positions:
+                return 0.0
+            return self.stats.idf(fieldname, term) * self._tf_part(len(positions), p, fieldname)
+        if fieldname == "entity":  # a name: held once, as a word of an average passage
+            if term not in {self.fold_name(e) for e in p.entities}:
+                return 0.0
+            return self.stats.idf(fieldname, term) * (K1 + 1) / (1 + K1)
+        raise Unscorable(f"a term of the {fieldname} field")
+
+    def _phrase(self, q: wq.Phrase, p: _Passage) -> float:
+        words = [_text(w) for w in q.words]
+        fieldname = q.fieldname
+        if fieldname not in p.fields or not words:
+            return 0.0
+        where = p.fields[fieldname]
+        lists = [where.get(w) for w in words]
+        if not all(lists):
+            return 0.0
+        starts = set(lists[0] or ())
+        for offset, found in enumerate(lists[1:], 1):
+            starts &= {pos - offset for pos in found or ()}
+            if not starts:
+                return 0.0
+        tf_part = self._tf_part(len(starts), p, fieldname)
+        return sum(self.stats.idf(fieldname, w) for w in words) * tf_part
+
+
+def _text(value: Any) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+@dataclass
+class Candidate:
+    """One passage of the window: its key in the backend and its stored fields."""
+
+    key: Any
+    stored: Mapping[str, Any]
+
+
+_ANALYSES: dict[int, tuple[Any, _Analysis]] = {}
+
+
+def rescore(
+    clauses: Sequence[wq.Query],
+    bonus: Sequence[wq.Query],
+    candidates: Sequence[Candidate],
+    stats: Stats,
+    reader: Any,
+    analyzer: Any,
+    fold_name: Callable[[str], str],
+) -> list[tuple[Any, float]] | None:
+    """(key, score) of the candidates in their new order: more clauses held first (counted
+    here, from the same stored text on every backend), then the second-stage score, then
+    document id and position; None when a clause holds a part this module does not score
+    (the caller keeps its order)."""
+    known = _ANALYSES.get(id(analyzer))
+    if known is None or known[0] is not analyzer:
+        known = _ANALYSES[id(analyzer)] = (analyzer, _Analysis(analyzer))
+    analysis = known[1]
+    scorer = _Scorer(stats, reader, fold_name)
+    rows = []
+    try:
+        for cand in candidates:
+            passage = _Passage(cand.stored, analysis)
+            parts = [scorer.score(c, passage) for c in clauses]
+            score = sum(parts) + sum(scorer.score(b, passage) for b in bonus)
+            ordinal = cand.stored.get("ordinal")
+            rows.append(
+                (
+                    -sum(1 for part in parts if part > 0),
+                    -round(score, 9),
+                    str(cand.stored.get("doc_id", "")),
+                    int(ordinal) if isinstance(ordinal, int) else 0,
+                    cand.key,
+                    score,
+                )
+            )
+    except Unscorable:
+        return None
+    rows.sort(key=lambda r: r[:4])
+    return [(r[4], r[5]) for r in rows]
