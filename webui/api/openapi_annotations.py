@@ -48,7 +48,9 @@ QUOTE_INPUT = obj(
 OFFSET = {"type": "integer", "minimum": 0}
 POSITION_INPUT = obj(
     {"type": {"const": "TextPositionSelector"}, "start": OFFSET, "end": OFFSET},
-    description="Character offsets in the document's text, a hint where the quote is (end not before start).",
+    description="Character offsets in the document's text, a hint where the quote is. The quote decides: "
+    "a hint that does not hold (end before start, offsets past the text, another place) is ignored "
+    "and the quote anchors wherever it is.",
 )
 TARGET_INPUT = obj(
     {
