@@ -27,7 +27,9 @@ SELECTOR = {
 }
 SOURCE = {
     "type": "string",
-    "pattern": "/doc/[^/]+(/fn/[^/]+)?/?$",
+    # a note number as annotations.model.check_note takes it: 1-20 characters, not blank, no
+    # control character (the spec also leaves out spaces and %-escapes, which could hide one)
+    "pattern": "/doc/[^/]+(/fn/[^/\\s\\x00-\\x1f%]{1,20})?/?$",
     "description": "The document's IRI: any base, ending in /doc/<doc_id>; or one of its "
     "footnotes: /doc/<doc_id>/fn/<number> (the reader's note page; the note number is at "
     "most 20 printable characters).",
