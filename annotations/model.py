@@ -351,10 +351,10 @@ def _read_target(data: dict, inp: dict) -> None:
     inp["prefix"] = _string(quote_sel.get("prefix", ""), "target.selector.prefix")
     inp["suffix"] = _string(quote_sel.get("suffix", ""), "target.selector.suffix")
     if position_sel is not None:
-        inp["start"] = _int(position_sel.get("start"), "target.selector.start")
-        inp["end"] = _int(position_sel.get("end"), "target.selector.end")
-        if inp["end"] < inp["start"]:
-            raise JsonLdError("target.selector.end", "must not be before start")
+        start = _int(position_sel.get("start"), "target.selector.start")
+        end = _int(position_sel.get("end"), "target.selector.end")
+        if start <= end:  # a position is a hint where the quote is: an inconsistent one is ignored
+            inp["start"], inp["end"] = start, end
 
 
 def _read_body(data: dict, inp: dict) -> None:

@@ -531,6 +531,18 @@ class AnnotationService(AccountsMixin, RemovedDocumentsMixin):
 
         return self._read(work)
 
+    def visible_tags(self, viewer=None) -> tuple[list[tuple[str, int, int, str]], builtins.list[tuple[str, str, str]]]:
+        """(visible_tag_spans, visible_note_tags) of the viewer, read in one unit of work (a
+        search needs both: one database session per search, not two)."""
+
+        def work(session: Session):
+            params = {"viewer": self._viewer_id(session, viewer)}
+            spans = [(d, s, e, t) for d, s, e, t in session.connection().execute(_VISIBLE_TAG_SPANS, params)]
+            notes = [(d, n, t) for d, n, t in session.connection().execute(_VISIBLE_NOTE_TAGS, params)]
+            return spans, notes
+
+        return self._read(work)
+
     def reanchor(self, doc_id: str, new_text: str, notes=None) -> ReanchorSummary:
         """Re-find every annotation of a document in its new text (and those on its notes in
         `notes`, its (number, text) pairs in order; None: leave them as they are).

@@ -67,6 +67,15 @@ RETIRE_GROWTH = 256 << 20
 #: for a core far longer than it computes); a worker that has not answered after this many
 #: times the budget in wall-clock time (stuck waiting on something) is stopped as well
 WALL_FACTOR = 5
+#: outcomes come back in plan order, so those finished after a file still in flight wait in
+#: the ingesting process. They are bounded by their size, not their number: a slow file
+#: (a hostile one taking its whole time budget) must not leave the other workers idle once a
+#: few files behind it are done. A waiting outcome weighs its text's characters plus this
+#: many per entity (an Entity and its strings in memory), and at most this much may wait.
+ENTITY_WEIGHT = 200
+BUFFER_WEIGHT = 64 << 20
+#: and at most this many outcomes (many tiny files must not grow the plan's bookkeeping)
+BUFFER_FILES = 4096
 
 
 @dataclass(frozen=True)
@@ -427,6 +436,12 @@ def _describe(status: int) -> str:
     return "unknown cause"
 
 
+def _weight(outcome: Outcome) -> int:
+    """What a finished outcome holds in memory, roughly (see BUFFER_WEIGHT)."""
+    text = len(outcome.document.text) if outcome.document is not None else 0
+    return text + ENTITY_WEIGHT * len(outcome.entities)
+
+
 class Pool:
     """Worker processes that read and tag files on a budget; start it before any other thread."""
 
@@ -442,7 +457,7 @@ class Pool:
         self.todo: deque[tuple[int, PlanItem]] = deque(enumerate(plan))
         self.total = len(plan)
         self.size = max(1, min(workers, len(plan) or 1))
-        self.window = 4 * self.size + 2  # files done or in flight: bounded memory on large corpora
+        self.waiting = 0  # weight of the finished outcomes waiting for an earlier file (_weight)
         context = multiprocessing.get_context("fork")  # workers share the loaded model
         self._ctl, theirs = socket.socketpair()
         closed = [*inherited, self._ctl.fileno()]  # the zygote must not keep the parent's end open
@@ -483,10 +498,11 @@ class Pool:
 
     # the files ----------------------------------------------------------------------------
     def _dispatch(self, done: int) -> None:
-        """Give files to idle workers while fewer than ``window`` are done or in flight."""
+        """Give files to idle workers while the ``done`` outcomes waiting to be handed on are
+        within BUFFER_FILES and BUFFER_WEIGHT (memory stays bounded on large corpora)."""
         for i in range(len(self.workers)):
             while self.todo and self.workers[i].item is None:
-                if done + sum(1 for w in self.workers if w.item is not None) >= self.window:
+                if done >= BUFFER_FILES or self.waiting >= BUFFER_WEIGHT:
                     return
                 worker = self.workers[i]
                 slot, item = self.todo[0]
@@ -503,6 +519,7 @@ class Pool:
     def _finished(self, worker: _Worker, outcome: Outcome, results: dict[int, Outcome]) -> None:
         assert worker.slot is not None
         results[worker.slot] = outcome
+        self.waiting += _weight(outcome)
         worker.slot, worker.item, worker.deadline = None, None, float("inf")
 
     def __iter__(self) -> Iterator[Outcome]:
@@ -511,8 +528,10 @@ class Pool:
         while emitted < self.total:
             self._dispatch(len(results))  # before handing anything on: the caller may block
             if emitted in results:
-                yield results.pop(emitted)
+                outcome = results.pop(emitted)
+                self.waiting -= _weight(outcome)
                 emitted += 1
+                yield outcome
                 continue
             busy = [w for w in self.workers if w.item is not None]
             if not busy:  # cannot happen while files remain; guard against a silent hang

@@ -28,8 +28,9 @@ def resolver_for(service, user, store=None) -> TagResolver:
     ``store``; without one, tags on notes are not searchable)."""
 
     def fetch():
-        spans = service.visible_tag_spans(viewer=user)
-        on_notes = service.visible_note_tags(viewer=user) if store is not None else None
+        if store is None:
+            return service.visible_tag_spans(viewer=user)
+        spans, on_notes = service.visible_tags(viewer=user)  # one database session for both
         return spans + note_tag_spans(store, on_notes) if on_notes else spans
 
     return TagResolver(fetch)

@@ -3,7 +3,10 @@ limits both share.
 
 The pages are forgiving (a junk page number shows the first page, a huge one the last);
 the API says what is wrong with a 400. Both read a number by the same rule: an optional
-sign and ASCII digits, surrounding spaces ignored.
+sign and ASCII digits, surrounding spaces ignored. An absent parameter is its default on
+both; a blank one (``?offset=``) is the default on the pages (an empty form field) and a
+400 on the API, whose description types the parameter as an integer: a client that sends
+a blank value has lost the number it meant, and a default would hide that.
 """
 
 from __future__ import annotations
@@ -34,14 +37,23 @@ def _shown(raw: str, limit: int = 40) -> str:
 
 
 def int_param(name: str, default: int, low: int, high: int, *, clamp: bool = False) -> int:
-    """The whole-number query parameter ``name`` (absent or blank: ``default``).
+    """The whole-number query parameter ``name`` (absent: ``default``).
 
-    :param clamp: for pages: junk gives ``default`` and a number out of bounds the nearest
-        bound. Otherwise (the API) either is a 400 error saying what is allowed.
+    :param clamp: for pages: junk or a blank value gives ``default`` and a number out of
+        bounds the nearest bound. Otherwise (the API) each is a 400 error saying what is allowed.
     """
-    raw = (request.args.get(name) or "").strip()
-    if not raw:
+    given = request.args.get(name)
+    if given is None:
         return default
+    raw = given.strip()
+    if not raw:
+        if clamp:
+            return default
+        abort(
+            400,
+            description=f"Parameter {name!r} is blank: give a whole number from {low} to {high}, "
+            f"or leave the parameter out for {default}.",
+        )
     if _WHOLE.fullmatch(raw):
         value = int(raw)
     elif _DIGITS.fullmatch(raw):  # more digits than any bound: out of range, not junk

@@ -63,6 +63,8 @@ def test_tag_spans_leave_note_offsets_out_of_the_text(service, alice):
     assert service.visible_tag_spans(alice) == [("paper", 9, 23, "body")]
     assert service.visible_note_tags(alice) == [("paper", "1", "hope")]
     assert service.visible_note_tags(None) == []  # private
+    for viewer in (alice, None, "alice", "nobody"):  # both in one unit of work, the same answers
+        assert service.visible_tags(viewer) == (service.visible_tag_spans(viewer), service.visible_note_tags(viewer))
 
 
 def test_reanchor_notes_unchanged_renumbered_edited_and_removed(service, alice):

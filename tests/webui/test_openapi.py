@@ -371,3 +371,56 @@ def test_whole_numbers_written_as_floats_are_integers(client):
     made = post(0.0, 11.0)
     assert made.status_code == 201, made.get_data(as_text=True)
     assert post(0.5, 11).status_code == 400
+
+
+def _integer_query_parameters(spec: dict) -> list[tuple[str, str, str]]:
+    """(path, method, name) of every query parameter the spec types as an integer."""
+    found = []
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            for param in op.get("parameters", []):
+                if param["in"] == "query" and param["schema"].get("type") == "integer":
+                    found.append((path, method, param["name"]))
+    return found
+
+
+def test_a_blank_integer_parameter_is_a_400_on_the_api_and_the_default_on_the_pages(client, spec):
+    """The spec types these as integers, so a blank value (``?offset=``) is no integer: the
+    API says so (what schemathesis checks), and an absent one is its default."""
+    found = _integer_query_parameters(spec)
+    assert {name for _, _, name in found} >= {"page", "pagelen", "limit", "offset"}
+    for path, method, name in found:
+        assert method == "get" and "{" not in path, (path, method)
+        base = path + ("?q=frontex&" if path == "/api/search" else "?")
+        assert client.get(base.rstrip("?&")).status_code == 200, path
+        for blank in ("", "%20%20"):
+            response = client.get(f"{base}{name}={blank}")
+            assert response.status_code == 400 and response.is_json, (path, name, response.status_code)
+            message = response.get_json()["message"]
+            assert repr(name) in message and "blank" in message and "leave the parameter out" in message
+    page = client.get("/?q=frontex&page=")  # an empty form field: the first page
+    assert page.status_code == 200 and b"frontex" in page.data.lower()
+
+
+def test_an_inconsistent_position_hint_is_ignored_and_the_quote_anchors(client, spec):
+    """A TextPositionSelector is a hint (as Hypothesis and other annotators treat it): one that
+    cannot hold (end before start, an empty range, past the end of the text) is dropped, and the
+    annotation anchors on its quote."""
+    with client.session_transaction() as session:
+        session["csrf_token"] = "t0ken"
+    headers = {"X-CSRF-Token": "t0ken"}
+    text = client.get(f"/api/documents/{PAPER}").get_json()["text"]
+    start = text.index("EuMigraTool")
+    quote = {"type": "TextQuoteSelector", "exact": "EuMigraTool"}
+    for hint in ((start + 11, start), (90, 10), (0, 0), (len(text) + 5, len(text) + 16)):
+        position = {"type": "TextPositionSelector", "start": hint[0], "end": hint[1]}
+        body = {
+            "type": "Annotation",
+            "target": {"source": f"http://glossa.test/doc/{PAPER}", "selector": [quote, position]},
+        }
+        assert _valid(spec, "AnnotationInput", body)
+        made = client.post("/api/annotations", json=body, headers=headers)
+        assert made.status_code == 201, made.get_data(as_text=True)
+        selectors = {s["type"]: s for s in made.get_json()["target"]["selector"]}
+        placed = selectors["TextPositionSelector"]
+        assert text[placed["start"] : placed["end"]] == "EuMigraTool", hint

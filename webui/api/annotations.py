@@ -41,6 +41,7 @@ Responses have the content type
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from flask import Blueprint, Response, abort, g, request
@@ -169,6 +170,16 @@ def collection():
     return ld_response(export.mark_removed_jsonld(collection, items, removed_documents(items)))
 
 
+def position_hint(inp: model.AnnotationInput, text: str | None) -> model.AnnotationInput:
+    """``inp`` without its TextPositionSelector when that cannot hold in ``text`` (an empty
+    range, or one past the end: a peer's offsets into another version of the text). A
+    position is a hint where the quote is, as W3C annotators (Hypothesis) treat it: the
+    quote decides, and anchors wherever it is (model.from_jsonld drops an end before start)."""
+    if text is None or inp.start is None or inp.end is None or 0 <= inp.start < inp.end <= len(text):
+        return inp
+    return dataclasses.replace(inp, start=None, end=None)
+
+
 @bp.post("/annotations")
 def create():
     """Create an annotation from W3C JSON-LD."""
@@ -185,6 +196,7 @@ def create():
         text = None
     else:
         text = document_text(inp.doc_id)
+    inp = position_hint(inp, note_text(notes, inp.note) if notes is not None else text)
     try:
         rec = services.get_annotation_service().create_input(user, inp, text, notes)
     except AnnotationError as exc:
@@ -239,6 +251,7 @@ def patch(annotation_id: str):
                 text = note_text(notes, inp.note)
             else:
                 text = document_text(old.doc_id)
+            inp = position_hint(inp, text)
             start, end = place_quote(text, inp.exact, inp.start, inp.end, inp.prefix, inp.suffix)
             if notes is None:
                 rec = service.replace_anchor(annotation_id, user, start, end, text)

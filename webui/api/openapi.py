@@ -227,7 +227,9 @@ def build_spec(app=None) -> dict[str, Any]:
             "title": "Glossa API",
             "version": _version(),
             "description": "Search, read and cite a footnoted document corpus; annotate it with W3C "
-            "Web Annotations; editors upload and remove documents (jobs). Every error is JSON: {error, message, status}.",
+            "Web Annotations; editors upload and remove documents (jobs). Every error is JSON: {error, message, status}. "
+            "A whole-number query parameter left out takes its default; given blank (?offset=) it is no "
+            "number, so a 400.",
         },
         "servers": [{"url": base}],
         "paths": paths,

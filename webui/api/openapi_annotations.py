@@ -27,7 +27,9 @@ SELECTOR = {
 }
 SOURCE = {
     "type": "string",
-    "pattern": "/doc/[^/]+(/fn/[^/]+)?/?$",
+    # a note number as annotations.model.check_note takes it: 1-20 characters, not blank, no
+    # control character (the spec also leaves out spaces and %-escapes, which could hide one)
+    "pattern": "/doc/[^/]+(/fn/[^/\\s\\x00-\\x1f%]{1,20})?/?$",
     "description": "The document's IRI: any base, ending in /doc/<doc_id>; or one of its "
     "footnotes: /doc/<doc_id>/fn/<number> (the reader's note page; the note number is at "
     "most 20 printable characters).",
@@ -48,7 +50,9 @@ QUOTE_INPUT = obj(
 OFFSET = {"type": "integer", "minimum": 0}
 POSITION_INPUT = obj(
     {"type": {"const": "TextPositionSelector"}, "start": OFFSET, "end": OFFSET},
-    description="Character offsets in the document's text, a hint where the quote is (end not before start).",
+    description="Character offsets in the document's text, a hint where the quote is. The quote decides: "
+    "a hint that does not hold (end before start, offsets past the text, another place) is ignored "
+    "and the quote anchors wherever it is.",
 )
 TARGET_INPUT = obj(
     {
