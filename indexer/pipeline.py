@@ -75,6 +75,9 @@ class IngestReport:
 TAGGING_RULES_VERSION = str(TAGGER_RULES_VERSION)
 #: the name a document tagged without a spaCy model records as its tagger's
 FALLBACK_TAGGER = "rule-based fallback"
+#: the manifest key of the tagger an ingest expected (:func:`expected_tagger`), recorded
+#: when another one tagged the document (the model is installed but failed to load)
+EXPECTED_KEY = "tagger_expected"
 
 
 def tagging_rules_version() -> str:
@@ -233,7 +236,8 @@ def ingest(
         store = DocumentStore(data)
         store.recover(discard=True)
         manifest = store.manifest()
-        plan = _plan(_files(paths, report), manifest, report, force=force, tagger=expected_tagger(model))
+        expected = expected_tagger(model)
+        plan = _plan(_files(paths, report), manifest, report, force=force, tagger=expected)
         if report.retag_reason and progress:
             print(report.retag_reason, file=sys.stderr)
         if prune:
@@ -258,6 +262,7 @@ def ingest(
                 on_file=on_file,
                 entity_rules=entity_rules,
                 backend=backend,
+                expected=expected,
             )
         else:
             report.tagger = "not loaded (nothing to tag)"
@@ -325,7 +330,10 @@ def _plan(
         doc_id = by_path.get(key)
         if doc_id is not None and manifest[doc_id].get("source_hash") == digest:
             had = manifest[doc_id].get("tagger") or ""
-            if not force and (tagger is None or had == tagger):
+            # unchanged if it was tagged by the tagger expected now, or when this same tagger
+            # was expected the last time too (a model installed but failing to load: the
+            # fallback tagged it, and would again)
+            if not force and (tagger is None or tagger in (had, manifest[doc_id].get(EXPECTED_KEY))):
                 report.unchanged.append(doc_id)
                 continue
             report.retagged.append(doc_id)
@@ -418,8 +426,11 @@ def _run(
     on_file: Callable[[str, str | None, str, str], None] | None = None,
     entity_rules: RuleSet | None = None,
     backend: str = backends.DEFAULT,
+    expected: str = "",
 ) -> None:
-    """Read, tag and index the planned files into a new generation, then swap it in."""
+    """Read, tag and index the planned files into a new generation, then swap it in; each
+    document records what tagged it and, when that is not the ``expected`` tagger
+    (:func:`expected_tagger`), what was expected."""
     tagger = None
     tagged_by = ""
     if plan:  # a removal only (remove_documents) needs no model
@@ -458,6 +469,8 @@ def _run(
             entry = stored.summary().to_dict()
             entry.update(source_fields(outcome.key))
             entry["tagger"] = tagged_by
+            if expected and expected != tagged_by:
+                entry[EXPECTED_KEY] = expected
             manifest[document.doc_id] = entry
             (report.added if is_new else report.updated).append(document.doc_id)
             report.entities += len(found)
