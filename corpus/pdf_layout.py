@@ -323,7 +323,8 @@ def _order(lines: list[Line], unit: float, out: list[Line], region: list[int]) -
             gutters[i] = shared[0] if len(shared) >= enough else None
     groups: list[list[int]] = []  # each group: the indexes of its bands
     for i, band in enumerate(bands):
-        if groups and _joins([ln for j in groups[-1] for ln in bands[j]], band, gutters[i], unit):
+        above = [ln for j in groups[-1] for ln in bands[j]] if groups else []
+        if groups and _joins(above, band, gutters[i], unit) and not _belongs_below(above, bands, gutters, i, unit):
             groups[-1].append(i)
         else:
             groups.append([i])
@@ -368,13 +369,43 @@ def _gutter(lines: list[Line], unit: float, least: float = GUTTER) -> float | No
     Both sides must be columns (some ems wide): a column of note numbers or line numbers
     beside the text is not one.
     """
+    gap = _gap(lines, unit, least)
+    return (gap[0] + gap[1]) / 2 if gap else None
+
+
+def _belongs_below(group: list[Line], bands: list[list[Line]], gutters: list, i: int, unit: float) -> bool:
+    """Whether band ``i``, whose gap fits both the region above and the columns below, is the columns'.
+
+    A heading beside the first line of the next column ("1 Introduction | argument in ...") leaves a
+    wide gap that overlaps any gutter: under a block of side-by-side authors it would join the
+    authors' region, whose gutter is not the columns'. It goes with the bands below when their
+    gutter fits its gap and does not fit the region's above.
+    """
+    if gutters[i] is None or not any(ln.size >= 1.15 * unit for ln in bands[i]):
+        return False  # no heading in larger type beside the column (a table's header row)
+    mine, above = _gap(bands[i], unit), _gap(group, unit)
+    if mine is None or above is None:
+        return False
+    following = [ln for band in bands[i + 1 : i + 7] for ln in band]  # the next lines, taken together
+    below = _gap(following, unit) if following else None
+    if below is None or mine[1] - mine[0] < 3 * (below[1] - below[0]):
+        return False  # a gap like the columns' own (a table's header row): not a heading beside a column
+    return _overlap(mine, below) and not _overlap(above, below)
+
+
+def _overlap(one: tuple[float, float], other: tuple[float, float]) -> bool:
+    return one[0] < other[1] and other[0] < one[1]
+
+
+def _gap(lines: list[Line], unit: float, least: float = GUTTER) -> tuple[float, float] | None:
+    """The widest vertical gap (left, right) with a column on both sides, as ``_gutter`` finds it."""
     spans = sorted((ln.x0, ln.x1) for ln in lines)
     start, end = spans[0][0], max(x1 for _, x1 in spans)
     best, best_width = None, least * unit
     reach = spans[0][1]
     for x0, x1 in spans[1:]:
         if x0 - reach > best_width and reach - start >= 5 * unit and end - x0 >= 5 * unit:
-            best, best_width = (reach + x0) / 2, x0 - reach
+            best, best_width = (reach, x0), x0 - reach
         reach = max(reach, x1)
     return best
 
@@ -384,7 +415,19 @@ def _joins(group: list[Line], band: list[Line], theirs: float | None, unit: floa
     mine = _gutter(group, unit)
     if theirs is None:  # lines under a column region: they belong to it if none crosses its gutter
         # (a heading in one column beside a line of the other shares one baseline: no gutter of its own)
-        return mine is None or all(ln.x1 <= mine or ln.x0 >= mine for ln in band)
+        if mine is None or all(ln.x1 <= mine or ln.x0 >= mine for ln in band):
+            return True
+        # a wide gap (a short heading beside the other column's first line) is narrowed by a line
+        # that enters it without spanning it, as long as the region keeps a gutter
+        gap = _gap(group, unit)
+        if gap is None or any(ln.x0 < gap[0] and ln.x1 > gap[1] for ln in band):
+            return False
+        if not any(ln.size >= 1.15 * unit for ln in group):
+            return False  # no heading made the gap (a table's rows): the gutter stays where it is
+        entering = [ln for ln in band if ln.x0 < gap[1] and ln.x1 > gap[0]]
+        if not all(ln.size >= 0.95 * unit for ln in entering):
+            return False  # smaller type (a table's cells, notes) entering the gap, not the body's running text
+        return _gutter(group + band, unit) is not None
     if mine is None:
         return False
     return _gutter(group + band, unit) is not None

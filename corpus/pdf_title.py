@@ -154,16 +154,22 @@ def typographic_title(pages: list[Page], body_size: float, drop: set[int], repea
         return ""
     leading = _leading(usable, body_size)
     same_size = lambda a, b: abs(a.size - b.size) < 0.3  # noqa: E731
-    for big in sorted({ln.size for ln in usable if ln.size >= body_size * 1.08}, reverse=True):
-        limit = max(1.8 * big, 1.15 * leading)
-        for i, line in enumerate(usable):
-            if abs(line.size - big) >= 0.3 or (i and same_size(usable[i - 1], line)):
-                continue
-            block = _block(usable, i, same_size, limit)
-            text = _text(block)
-            if not _long_enough(text) or all(norm(ln.text) in repeated for ln in block):
-                continue
-            return _clean(text + _subtitle(usable, i + len(block), block, body_size, leading))
+    heads = _heads_elsewhere(pages, usable[0].page)
+    for skip_heads in (True, False):  # a journal name in large type that recurs as the running head is
+        for big in sorted({ln.size for ln in usable if ln.size >= body_size * 1.08}, reverse=True):
+            limit = max(1.8 * big, 1.15 * leading)  # passed over while another large block is not
+            for i, line in enumerate(usable):
+                if abs(line.size - big) >= 0.3 or (i and same_size(usable[i - 1], line)):
+                    continue
+                block = _block(usable, i, same_size, limit)
+                text = _text(block)
+                if not _long_enough(text) or all(norm(ln.text) in repeated for ln in block):
+                    continue
+                if skip_heads and all(_letters(ln.text) in heads for ln in block):
+                    continue
+                if skip_heads and heads and is_author_line(text):
+                    continue  # past a recurring block, an author line is not the title either
+                return _clean(text + _subtitle(usable, i + len(block), block, body_size, leading))
     # no larger type: a block of capitals or bold at the top of the page
     for i, line in enumerate(usable[:10]):
         for kind in (_is_caps, lambda ln: ln.bold):
@@ -175,6 +181,22 @@ def typographic_title(pages: list[Page], body_size: float, drop: set[int], repea
             if _long_enough(text) and not is_author_line(text) and norm(text) not in repeated:
                 return _clean(text)
     return ""
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"[\W\d_]+", "", text.lower())
+
+
+def _heads_elsewhere(pages: list[Page], first: int) -> set[str]:
+    """The letters of the top and bottom lines of the other pages (running heads and feet, their page
+    numbers left out): a line of the title page that is one of them is the journal's or the book's name."""
+    out: set[str] = set()
+    for page in pages[:12]:
+        if page.number == first or not page.lines:
+            continue
+        ordered = sorted(page.lines, key=lambda ln: -ln.y1)
+        out.update(_letters(ln.text) for ln in ordered[:2] + ordered[-2:])
+    return {text for text in out if len(text) >= 6}
 
 
 def _subtitle(lines: list[Line], at: int, title: list[Line], body_size: float, leading: float) -> str:
