@@ -232,9 +232,12 @@ class _Segment:
             )
         return found[0], found[1]
 
-    def term_scores(self, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
-        """(ids, Whoosh's score of each posting) for one term, unboosted."""
+    def term_scores(self, fieldname: str, btext: bytes, at: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, Whoosh's score of each posting) for one term, unboosted; ``at`` (sorted ids the
+        term's postings hold): the scores of those postings only."""
         ids, weights = self.postings(fieldname, btext)
+        if at is not None:
+            ids, weights = at, weights[np.searchsorted(ids, at)]
         if not len(ids):
             return ids, weights
         field = self.schema[fieldname]
@@ -330,10 +333,16 @@ def _phrase(seg: _Segment, q: wq.Phrase, only: np.ndarray | None = None) -> _Res
         if btext is None or (fieldname, btext) not in seg.reader:
             return _empty(seg)
         words.append(btext)
-    postings = [seg.term_scores(fieldname, w) for w in words]
-    candidates = postings[0][0] if only is None else np.intersect1d(postings[0][0], only, assume_unique=True)
-    for ids, _ in postings[1:]:
-        candidates = np.intersect1d(candidates, ids, assume_unique=True)
+    if not words:
+        raise Unsupported("phrase without words")
+    postings = [seg.postings(fieldname, w) for w in words]  # scored below, for the matches only
+    # passages holding every word: from the rarest word's, each other word's looked up by binary
+    # search, so the cost follows the rarest word rather than the commonest ("and", "the")
+    rarest = min(range(len(postings)), key=lambda i: len(postings[i][0]))
+    candidates = postings[rarest][0] if only is None else _within(postings[rarest][0], only)
+    for i, (ids, _) in enumerate(postings):
+        if i != rarest and len(candidates):
+            candidates = _within(candidates, ids)
     out = _empty(seg)
     if not len(candidates):
         return out
@@ -359,13 +368,17 @@ def _phrase(seg: _Segment, q: wq.Phrase, only: np.ndarray | None = None) -> _Res
     matched = candidates[np.unique(common >> 32)]
     out.mask[matched] = True
     # the words' intersection, as Whoosh's binary tree adds it: w0 + (w1 + w2) ...
-    parts = []
-    for ids, scores in postings:
-        dense = np.zeros(seg.size)
-        dense[ids] = scores
-        parts.append(dense[matched])
+    parts = [seg.term_scores(fieldname, word, at=matched)[1] for word in words]
     out.scores[matched] = _tree_sum(parts)
     return _boosted(out, q.boost)
+
+
+def _within(few: np.ndarray, many: np.ndarray) -> np.ndarray:
+    """The entries of sorted ``few`` that sorted ``many`` holds (a binary search each)."""
+    if not len(few) or not len(many):
+        return few[:0]
+    at = np.minimum(np.searchsorted(many, few), len(many) - 1)
+    return few[many[at] == few]
 
 
 def _tree_sum(parts: list[np.ndarray]) -> np.ndarray:
