@@ -18,8 +18,9 @@ QueryError rather than matching something else. Natural queries keep their seman
 clauses any passage holds is found with tantivy's minimum-should-match, then the passages with
 at least :func:`indexer.ranking.min_should_match` of them are listed, more clauses first.
 
-Totals are tantivy's exact counts; the document, entity-type and entity facets are terms
-aggregations over the matching passages (every bucket asked for, so the counts are exact).
+The document, entity-type and entity facets are terms aggregations over the matching passages
+(every bucket asked for, so the counts are exact), and the total is counted by the same
+aggregation (a value count of ``num``), so the matches are visited once for both.
 Scores are tantivy's BM25 (with the same field and clause weights), not Whoosh's BM25F.
 
 Same safety: each ingest writes a new generation directory beside the live one, made of hard
