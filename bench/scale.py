@@ -23,7 +23,12 @@ phrases), and the process's peak memory. Printed per backend:
   the backend's generation writer (what ``glossa ingest`` does): wall and CPU seconds, the bytes
   the new generation added on disk (hard links to unchanged files count once), and the next
   search of a searcher that was open before (it opens the new generation);
-* whether both backends gave the same total for every query of the mix.
+* whether both backends gave the same total for every query of the mix;
+* with ``--profile``, a second pass under cProfile (CPU clock): per kind, the mean CPU ms per
+  query spent inside the engine's own calls (tantivy's search, aggregate, doc and fast-field
+  reads; the aggregate includes turning its result into Python dicts; Whoosh has none, it is
+  Python), and the rest of the kind's mean CPU time in the timed pass (Python: query reading,
+  translation, expansion, facet lists, hits and snippets), so what dominates is measured.
 
 With ``--index-root DIR`` the indexes are kept there and reused by later runs of the same size.
 """
@@ -32,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import cProfile
 import importlib.util
 import json
 import os
@@ -184,7 +190,26 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
 
 
-def run_queries(backend: str, index_dir: Path, queries: list[tuple[str, str]], pagelen: int, warmup: int) -> dict:
+def engine_split(profile: cProfile.Profile, runs: int, cpu_ms: float) -> dict[str, float]:
+    """CPU ms per query inside each engine call (tantivy's methods, by name), and the rest of
+    ``cpu_ms`` (the kind's mean CPU ms in the unprofiled pass: the profiler slows Python calls
+    several times over, calls into the engine hardly)."""
+    import pstats
+
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    out: dict[str, float] = {}
+    for (_file, _line, name), row in stats.items():
+        if "tantivy.tantivy" in name:
+            method = name.split("'")[1] if "'" in name else name
+            out[method] = out.get(method, 0.0) + row[2]
+    split = {k: round(v / runs * 1000, 2) for k, v in sorted(out.items(), key=lambda kv: -kv[1]) if v}
+    split["python"] = round(max(0.0, cpu_ms - sum(split.values())), 2)
+    return split
+
+
+def run_queries(
+    backend: str, index_dir: Path, queries: list[tuple[str, str]], pagelen: int, warmup: int, profile: bool = False
+) -> dict:
     """In this (fresh) process: import, open, first query, warm-up, one timed pass; the figures."""
     t0, c0 = time.perf_counter(), time.process_time()
     import importlib
@@ -219,9 +244,23 @@ def run_queries(backend: str, index_dir: Path, queries: list[tuple[str, str]], p
         for key in (kind, "all"):
             times.setdefault(key, []).append(elapsed)
             cpu.setdefault(key, []).append(used)
+    split: dict[str, dict[str, float]] = {}
+    if profile:  # a second pass, profiled (its times are cProfile's, not the figures above)
+        profiles: dict[str, cProfile.Profile] = {}
+        runs: dict[str, int] = {}
+        for kind, text in queries:
+            prof = profiles.setdefault(kind, cProfile.Profile(time.process_time))
+            runs[kind] = runs.get(kind, 0) + 1
+            prof.enable()
+            with contextlib.suppress(QueryError):
+                searcher.search(text, pagelen=pagelen)
+            prof.disable()
+        mean = {kind: sum(cpu[kind]) / len(cpu[kind]) * 1000 for kind in profiles}
+        split = {kind: engine_split(prof, runs[kind], mean[kind]) for kind, prof in profiles.items()}
     return {
         "backend": backend,
         "passages": searcher.passage_count(),
+        "split": split,
         "first_query_ms": round(first_ms, 1),
         "first_query_cpu_ms": round(first_cpu_ms, 1),
         "import_ms": f"{import_ms:.0f} ({import_cpu_ms:.0f} CPU)",
@@ -244,12 +283,13 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=1, help="untimed passes over the mix before the timed one")
     parser.add_argument("--index-root", type=Path, help="keep the indexes here and reuse them")
     parser.add_argument("--no-ingest", action="store_true", help="skip the one-document ingest")
+    parser.add_argument("--profile", action="store_true", help="print where each kind's CPU time goes")
     parser.add_argument("--query-run", nargs=3, metavar=("BACKEND", "INDEX_DIR", "MIX"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.query_run:
         backend, index_dir, mix_file = args.query_run
         queries = [tuple(q) for q in json.loads(Path(mix_file).read_text(encoding="utf-8"))]
-        print(json.dumps(run_queries(backend, Path(index_dir), queries, args.pagelen, args.warmup)))
+        print(json.dumps(run_queries(backend, Path(index_dir), queries, args.pagelen, args.warmup, args.profile)))
         return
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     root = args.index_root or Path(tempfile.mkdtemp(prefix="glossa-bench-scale-"))
@@ -284,6 +324,7 @@ def main() -> None:
             index_dir = root / f"{backend}-{args.passages}" / "index"
             command = [sys.executable, __file__, "--query-run", backend, str(index_dir), str(mix_file)]
             command += ["--pagelen", str(args.pagelen), "--warmup", str(args.warmup)]
+            command += ["--profile"] if args.profile else []
             out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
             results[backend] = json.loads(out.strip().splitlines()[-1])
             results[backend]["bytes_per_passage"] = round(index_bytes(index_dir) / max(1, results[backend]["passages"]))
@@ -306,6 +347,13 @@ def main() -> None:
         )
         for label, key in rows:
             print(f"{label:16s}" + "".join(f" | {results[b][key]:>21}" for b in backends))
+        for b in backends:
+            if results[b].get("split"):
+                print(f"{b}: mean CPU ms per query in the engine's calls (cProfile) and the rest (Python):")
+                for kind in KINDS:
+                    parts = results[b]["split"].get(kind)
+                    if parts:
+                        print(f"  {kind:14s} " + ", ".join(f"{k} {v}" for k, v in parts.items()))
         if builds:
             print(
                 f"{'passages/CPU-s':16s}"

@@ -18,8 +18,9 @@ QueryError rather than matching something else. Natural queries keep their seman
 clauses any passage holds is found with tantivy's minimum-should-match, then the passages with
 at least :func:`indexer.ranking.min_should_match` of them are listed, more clauses first.
 
-Totals are tantivy's exact counts; the document, entity-type and entity facets are terms
-aggregations over the matching passages (every bucket asked for, so the counts are exact).
+The document, entity-type and entity facets are terms aggregations over the matching passages
+(every bucket asked for, so the counts are exact), and the total is counted by the same
+aggregation (a value count of ``num``), so the matches are visited once for both.
 Scores are tantivy's BM25 (with the same field and clause weights), not Whoosh's BM25F.
 
 Same safety: each ingest writes a new generation directory beside the live one, made of hard
@@ -410,7 +411,13 @@ class _Lexicon(IndexReader):
         self._fields = fields
         self.schema = SCHEMA
         self._terms: dict[str, list[str]] = {}
+        #: words within an edit distance, remembered (oldest dropped first) for this
+        #: generation's terms, which never change
+        self._within: dict[tuple[str, str, int, int], tuple[str, ...]] = {}
         self._lock = threading.Lock()
+
+    #: fuzzy words remembered per generation
+    MAX_WITHIN = 1024
 
     def _sorted(self, fieldname: str) -> list[str]:
         with self._lock:
@@ -470,8 +477,17 @@ class _Lexicon(IndexReader):
         reader finds them (its Levenshtein automaton skipping through the sorted terms); for a
         field with a spelling field (``text``), among its unstemmed words."""
         spelling = SCHEMA[fieldname].spelling_fieldname(fieldname) if fieldname in SCHEMA else fieldname
-        dfa = Automata.levenshtein_dfa(text, maxdist, prefix)
-        return Automata.find_matches(dfa, _Cursor(self._sorted(spelling)))
+        key = (spelling, text, maxdist, prefix)
+        with self._lock:
+            found = self._within.get(key)
+        if found is None:  # one query asks up to three times (expansion, translation, marks)
+            dfa = Automata.levenshtein_dfa(text, maxdist, prefix)
+            found = tuple(Automata.find_matches(dfa, _Cursor(self._sorted(spelling))))
+            with self._lock:
+                if len(self._within) >= self.MAX_WITHIN:
+                    self._within.pop(next(iter(self._within)))
+                self._within[key] = found
+        return iter(found)
 
     def doc_count(self) -> int:
         """Live passages."""

@@ -1,0 +1,96 @@
+"""The tantivy search side's shortcuts give what the long way gives: facets from term-ordered
+buckets, totals from the facet aggregation, the most clauses of a natural query from one scored
+search, fuzzy words remembered per generation (a real index of the sample corpus, each document
+twice, so that documents tie on their counts)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+
+import pytest
+
+from indexer.backend import open_searcher, open_writer
+from indexer.backend.tantivy_backend import _Lexicon
+from indexer.writer import activate
+
+QUERIES = ["border", "asylum seekers", '"western balkans"', "migra*", "frontx~", "returns of rejected migrants"]
+#: natural queries no passage holds all of (two words no passage has)
+RELAXED = ["frontex serbia border zzyzzyva qqxxq", "asylum eurodac qqxxq"]
+
+
+@pytest.fixture(scope="module")
+def twice(tmp_path_factory, sample_docs, sample_entities):
+    """(tantivy searcher, Whoosh searcher) over every sample document written twice."""
+    out = []
+    for name in ("tantivy", "whoosh"):
+        index_dir = tmp_path_factory.mktemp(f"twice-{name}") / "index"
+        writer = open_writer(index_dir, name, copy=False)
+        for copy in ("a", "b"):
+            for document, entities in zip(sample_docs, sample_entities, strict=True):
+                writer.add_document(replace(document, doc_id=f"{document.doc_id}-{copy}"), entities)
+        writer.commit()
+        activate(index_dir, writer.generation)
+        out.append(open_searcher(index_dir, name))
+    yield tuple(out)
+    for searcher in out:
+        searcher.close()
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_document_facet_and_total_are_the_matching_passages_counted(twice, query):
+    tantivy_searcher = twice[0]
+    res = tantivy_searcher.search(query, pagelen=5)
+    passages = tantivy_searcher.matching_passages(query)
+    assert res.total == len(passages) > 0
+    per_doc = Counter(doc for doc, _ordinal in passages)
+    want = sorted(per_doc.items(), key=lambda p: (-p[1], p[0]))
+    got = [(f["value"], f["count"]) for f in res.facets["documents"]]
+    assert got == want[: len(got)] and len(got) == min(20, len(want))
+    assert res.facet_more["documents"] == len(want) - len(got) and res.documents == len(want)
+    assert any(a[1] == b[1] for a, b in zip(got, got[1:], strict=False))  # ties were ordered by value
+    types = [(f["value"], f["count"]) for f in res.facets["entity_types"]]
+    assert types == sorted(types, key=lambda p: (-p[1], p[0]))
+
+
+@pytest.mark.parametrize("query", QUERIES + RELAXED)
+def test_totals_facets_and_relaxed_reading_agree_with_whoosh(twice, query):
+    tantivy_searcher, whoosh_searcher = twice
+    ours, theirs = tantivy_searcher.search(query, pagelen=5), whoosh_searcher.search(query, pagelen=5)
+    assert ours.total == theirs.total
+    assert ours.relaxed == theirs.relaxed
+    assert ours.facets["documents"] == theirs.facets["documents"]
+    assert ours.facets["entity_types"] == theirs.facets["entity_types"]
+    assert ours.facets["entities"] == theirs.facets["entities"]
+    assert sorted(tantivy_searcher.matching_passages(query)) == sorted(whoosh_searcher.matching_passages(query))
+
+
+@pytest.mark.parametrize("query", RELAXED)
+def test_relaxed_queries_list_more_clauses_first_on_every_page(twice, query):
+    tantivy_searcher = twice[0]
+    res = tantivy_searcher.search(query, pagelen=5)
+    assert res.relaxed is not None and res.relaxed["matched_words"] < res.relaxed["of"]
+    whole = tantivy_searcher.matching_passages(query, pagelen=200)
+    paged = tantivy_searcher.matching_passages(query, pagelen=3)
+    assert paged == whole and len(whole) == res.total
+
+
+def test_facet_filters_count_without_their_own_filter(twice):
+    tantivy_searcher, whoosh_searcher = twice
+    doc = tantivy_searcher.search("border").facets["documents"][3]["value"]
+    for query in ("border", "frontex serbia zzyzzyva"):
+        ours = tantivy_searcher.search(query, filters={"doc": doc})
+        theirs = whoosh_searcher.search(query, filters={"doc": doc})
+        assert ours.total == theirs.total
+        assert ours.facets["documents"] == theirs.facets["documents"]
+        assert ours.facets["entities"] == theirs.facets["entities"]
+
+
+def test_fuzzy_words_remembered_are_the_words_found(twice):
+    state = twice[0]._current()
+    lexicon = state.view.lexicon
+    first = list(lexicon.terms_within("text", "migraton", 1, prefix=1))
+    assert first and first == list(lexicon.terms_within("text", "migraton", 1, prefix=1))
+    fresh = _Lexicon(state.searcher, lexicon._fields)
+    assert first == list(fresh.terms_within("text", "migraton", 1, prefix=1))
+    assert list(lexicon.terms_within("text", "migraton", 2, prefix=1)) != first  # the distance is in the key
