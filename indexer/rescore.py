@@ -79,8 +79,11 @@ class _Analysis:
             stems.clear()
             new = set(words)
         for word in new:
-            stems[word] = found = " ".join(t.text for t in self._analyzer(word, mode="index"))
+            stems[word] = found = self._word(word)
             self.several = self.several or " " in found
+
+    def _word(self, word: str) -> str:
+        return " ".join(t.text for t in self._analyzer(word, mode="index"))
 
     def tokens(self, text: str) -> list[str]:
         words = _WORDS.findall(text or "")
@@ -88,7 +91,8 @@ class _Analysis:
             found = list(map(self._stems.__getitem__, words))
         except KeyError:
             self._learn(words)
-            found = list(map(self._stems.__getitem__, words))
+            stems = self._stems  # another thread may have cleared it since: analyse what is missing
+            found = [stems[w] if w in stems else self._word(w) for w in words]
         if self.several:  # some word made several tokens (never with the index's analyzer)
             return " ".join(found).split()
         return list(filter(None, found))
