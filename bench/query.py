@@ -152,34 +152,69 @@ def timed(fn) -> float:
     return time.perf_counter() - t0
 
 
-def _time_pass(mix, bare, ours, pagelen: int) -> dict[str, tuple[list[float], list[float]]]:
-    """Seconds per query of bare Whoosh and of Glossa, by kind, over one pass of the mix."""
-    rows: dict[str, tuple[list[float], list[float]]] = {}
+def _time_pass(mix, bare, ours, pagelen: int) -> dict[str, tuple[list[float], list[float], list[float]]]:
+    """Seconds per query of bare Whoosh and of Glossa (wall, and Glossa's CPU: what a loaded
+    machine changes less), by kind, over one pass of the mix."""
+    rows: dict[str, tuple[list[float], list[float], list[float]]] = {}
     for i, (kind, text, q) in enumerate(mix):
         run_bare = lambda q=q: bare_search(bare, q, pagelen)  # noqa: E731
         run_ours = lambda text=text: ours.search(text, pagelen=pagelen)  # noqa: E731
+        c0 = time.process_time()
         if i % 2:  # alternate which goes first, so neither profits from the other's cache
-            tb, to = timed(run_bare), timed(run_ours)
+            tb = timed(run_bare)
+            c0 = time.process_time()
+            to = timed(run_ours)
+            cpu = time.process_time() - c0
         else:
-            to, tb = timed(run_ours), timed(run_bare)
+            to = timed(run_ours)
+            cpu = time.process_time() - c0
+            tb = timed(run_bare)
         for key in (kind, "all but wildcard" if kind != "wildcard" else None):
             if key:
-                rows.setdefault(key, ([], []))[0].append(tb)
-                rows[key][1].append(to)
+                row = rows.setdefault(key, ([], [], []))
+                row[0].append(tb)
+                row[1].append(to)
+                row[2].append(cpu)
     return rows
 
 
-def _report(rows: dict[str, tuple[list[float], list[float]]], bare: bool = True) -> None:
+def _report(rows: dict[str, tuple[list[float], list[float], list[float]]], bare: bool = True) -> None:
     for kind in (*KINDS, "all but wildcard"):
-        b, o = rows[kind]
+        b, o, c = rows[kind]
+        cpu = f" | CPU p50 {pct(c, 50):6.1f} p95 {pct(c, 95):6.1f} ms"
         if not bare:
-            print(f"{kind:16s} n={len(o):3d}  search p50 {pct(o, 50):6.1f} p95 {pct(o, 95):6.1f} ms")
+            print(f"{kind:16s} n={len(o):3d}  search p50 {pct(o, 50):6.1f} p95 {pct(o, 95):6.1f} ms{cpu}")
             continue
         print(
             f"{kind:16s} n={len(b):3d}  bare whoosh p50 {pct(b, 50):6.1f} p95 {pct(b, 95):6.1f} ms"
-            f" | Searcher p50 {pct(o, 50):6.1f} p95 {pct(o, 95):6.1f} ms"
+            f" | Searcher p50 {pct(o, 50):6.1f} p95 {pct(o, 95):6.1f} ms{cpu}"
             f" | overhead (mean) {statistics.mean(o) / statistics.mean(b) - 1:+.0%}"
         )
+
+
+def second_stage(ours, texts: list[str], rounds: int = 3) -> None:
+    """CPU ms per natural query with indexer.rescore's second stage and without it (its
+    order left to the first stage), in the same process, alternating, warm."""
+    from indexer import rescore
+
+    real = rescore.rescore
+    with_it: list[float] = []
+    without: list[float] = []
+    try:
+        for r in range(rounds):
+            for i, text in enumerate(texts):
+                for on in (True, False) if (i + r) % 2 else (False, True):
+                    rescore.rescore = real if on else (lambda *args, **kwargs: None)
+                    c0 = time.process_time()
+                    ours.search(text, pagelen=10)
+                    (with_it if on else without).append(time.process_time() - c0)
+    finally:
+        rescore.rescore = real
+    print(
+        f"natural queries (n={len(texts)} x {rounds}), CPU ms: with the second stage p50 {pct(with_it, 50):.1f}"
+        f" p95 {pct(with_it, 95):.1f} mean {statistics.mean(with_it) * 1000:.1f} | without p50 {pct(without, 50):.1f}"
+        f" p95 {pct(without, 95):.1f} mean {statistics.mean(without) * 1000:.1f}"
+    )
 
 
 def main() -> None:
@@ -193,6 +228,11 @@ def main() -> None:
     )
     parser.add_argument("--warmup", type=int, default=2, help="untimed passes over the queries")
     parser.add_argument("--backend", default="whoosh", help="search backend: whoosh (default) or tantivy")
+    parser.add_argument(
+        "--second-stage",
+        action="store_true",
+        help="also the CPU time of natural queries with and without indexer.rescore's second stage, alternated",
+    )
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="glossa-bench-query-"))
     try:
@@ -228,6 +268,8 @@ def main() -> None:
         _report(rows, bare is not None)
         print("first pass (Glossa's postings cache empty at the start; repeated queries warm):")
         _report(first, bare is not None)
+        if args.second_stage:
+            second_stage(ours, [text for kind, text, _q in mix if kind in ("term", "two terms", "field", "doc")])
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak memory (ru_maxrss): {peak:.0f} MB")
     finally:

@@ -1,6 +1,6 @@
 """Benchmark: how well search finds known passages (MRR@10, recall@10), natural vs strict reading.
 
-Usage: python -m bench.relevance [--index DIR] [--verbose] [--page-index DIR]
+Usage: python -m bench.relevance [--index DIR] [--backend tantivy] [--verbose] [--explain] [--page-index DIR]
 
 The corpus is the sample corpus plus real web pages and PDFs from ../shared/realdocs (those
 that read today); it is tagged and indexed once (kept in --index DIR when given). Each query
@@ -362,6 +362,23 @@ def check_needles(searcher) -> list[str]:
     return bad
 
 
+def explain(searcher, queries) -> None:
+    """For each query whose wanted passage is not first: the passages listed down to it (score,
+    kind, words, start of the text), and what the page says about words held."""
+    for text, doc, needles, _hard, _why in queries:
+        results = searcher.search(text, pagelen=10)
+        found = rank_of(results, doc, needles)
+        if found == 1:
+            continue
+        print(f"  {text!r}: rank {found or '-'}; {results.relaxed_message or 'every passage listed has every word'}")
+        for i, hit in enumerate(results.hits[: found or 10], 1):
+            mark = "*" if i == found else " "
+            words = len(hit.text.split())
+            print(
+                f"   {mark}{i:2d} {hit.score:7.3f} {hit.kind:9s} {hit.doc_id[:14]:14s} {words:4d} words  {hit.text[:70]!r}"
+            )
+
+
 def page_sizes(index_dir: Path) -> None:
     """HTML size of the search page for a few queries over an existing (large) index."""
     from webui.app import create_app
@@ -386,6 +403,11 @@ def main() -> None:
     parser.add_argument("--held-out-ranks", action="store_true", help="with --verbose, the held-out queries' ranks too")
     parser.add_argument("--page-index", type=Path, help="also measure search page sizes over this index")
     parser.add_argument("--backend", default="whoosh", help="search backend: whoosh (default) or tantivy")
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="for each known-item query below rank 1, the passages above the wanted one",
+    )
     args = parser.parse_args()
     from indexer.backend import open_searcher
 
@@ -431,6 +453,8 @@ def main() -> None:
                 for (text, _doc, _n, h, why), (rs, _), (rn, _) in zip(queries, strict, natural, strict=True):
                     flag = f"hard: {why}" if h else ""
                     print(f"    strict {rs or '-':>2} natural {rn or '-':>2}  {text}  {flag}")
+        if args.explain:
+            explain(searcher, QUERIES)
         if args.page_index:
             page_sizes(args.page_index)
     finally:

@@ -35,6 +35,8 @@ from __future__ import annotations
 import json
 import math
 import re
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,7 +45,7 @@ from whoosh import query as wq
 from whoosh.query.terms import MultiTerm
 
 #: the best passages of a natural query's first stage that the second stage scores again
-WINDOW = 100
+WINDOW = 50
 #: passages of each kind whose lengths make the kind's average
 SAMPLE = 2000
 K1 = 1.2
@@ -67,23 +69,33 @@ class _Analysis:
 
     def __init__(self, analyzer: Any) -> None:
         self._analyzer = analyzer
-        self._stems: dict[str, str | None] = {}
+        self._stems: dict[str, str] = {}  # "" for a word that makes no token (a stop word)
+        self.several = False
+
+    def _learn(self, words: list[str]) -> None:
+        stems = self._stems
+        new = set(words).difference(stems)
+        if len(stems) + len(new) > self.MAX_WORDS:
+            stems.clear()
+            new = set(words)
+        for word in new:
+            stems[word] = found = self._word(word)
+            self.several = self.several or " " in found
+
+    def _word(self, word: str) -> str:
+        return " ".join(t.text for t in self._analyzer(word, mode="index"))
 
     def tokens(self, text: str) -> list[str]:
         words = _WORDS.findall(text or "")
-        stems = self._stems
-        out = []
-        for word in words:
-            stem = stems.get(word, "")
-            if stem == "":
-                found = [t.text for t in self._analyzer(word, mode="index")]
-                stem = found[0] if len(found) == 1 else (" ".join(found) or None)
-                if len(stems) >= self.MAX_WORDS:
-                    stems.clear()
-                stems[word] = stem
-            if stem is not None:
-                out.extend(stem.split(" ") if " " in stem else (stem,))
-        return out
+        try:  # most texts hold only words seen before
+            found = list(map(self._stems.__getitem__, words))
+        except KeyError:
+            self._learn(words)
+            stems = self._stems  # another thread may have cleared it since: analyse what is missing
+            found = [stems[w] if w in stems else self._word(w) for w in words]
+        if self.several:  # some word made several tokens (never with the index's analyzer)
+            return " ".join(found).split()
+        return list(filter(None, found))
 
 
 @dataclass
@@ -124,30 +136,45 @@ def kind_averages(samples: Mapping[str, Iterable[int]]) -> tuple[dict[str, float
 
 
 class _Passage:
-    """A candidate's tokens per field, with positions, its length and its kind."""
+    """A candidate's tokens per field (counts, and positions when a phrase asks), its length,
+    kind and entity names."""
 
-    __slots__ = ("fields", "length", "kind", "entities")
+    __slots__ = ("tokens", "counts", "length", "kind", "_entities", "_stored", "_positions")
 
     def __init__(self, stored: Mapping[str, Any], analysis: _Analysis) -> None:
         text = str(stored.get("text") or "")
-        try:
-            notes = json.loads(stored.get("notes") or "[]")
-        except (TypeError, ValueError):
-            notes = []
-        notes_text = "\n".join(str(n.get("text", "")) for n in notes if isinstance(n, Mapping))
-        self.fields: dict[str, dict[str, list[int]]] = {}
-        for name, value in (("text", text), ("notes_text", notes_text)):
-            positions: dict[str, list[int]] = {}
-            for i, tok in enumerate(analysis.tokens(value)):
-                positions.setdefault(tok, []).append(i)
-            self.fields[name] = positions
+        notes_raw = stored.get("notes") or "[]"
+        notes_text = ""
+        if notes_raw != "[]":
+            try:
+                notes = json.loads(notes_raw)
+            except (TypeError, ValueError):
+                notes = []
+            notes_text = "\n".join(str(n.get("text", "")) for n in notes if isinstance(n, Mapping))
+        self.tokens = {"text": analysis.tokens(text), "notes_text": analysis.tokens(notes_text) if notes_text else []}
+        self.counts = {name: Counter(toks) for name, toks in self.tokens.items()}
         self.length = max(1, len(text))
         self.kind = str(stored.get("kind") or "paragraph")
-        try:
-            ents = json.loads(stored.get("entities") or "[]")
-        except (TypeError, ValueError):
-            ents = []
-        self.entities = {str(e[3]) for e in ents if isinstance(e, (list, tuple)) and len(e) > 3}
+        self._stored = stored
+        self._entities: set[str] | None = None
+        self._positions: dict[tuple[str, str], list[int]] = {}
+
+    def positions(self, fieldname: str, term: str) -> list[int]:
+        key = (fieldname, term)
+        found = self._positions.get(key)
+        if found is None:
+            found = self._positions[key] = [i for i, t in enumerate(self.tokens[fieldname]) if t == term]
+        return found
+
+    def entities(self, fold_name: Callable[[str], str]) -> set[str]:
+        """The folded canonical names of the passage's entities (read once)."""
+        if self._entities is None:
+            try:
+                ents = json.loads(self._stored.get("entities") or "[]")
+            except (TypeError, ValueError):
+                ents = []
+            self._entities = {fold_name(str(e[3])) for e in ents if isinstance(e, (list, tuple)) and len(e) > 3}
+        return self._entities
 
 
 class _Scorer:
@@ -190,20 +217,21 @@ class _Scorer:
             if words is None:
                 words = self._expanded[id(q)] = [_text(w) for w in q._btexts(self.reader)]
             fieldname = q.fieldname
-            held = [w for w in words if w in p.fields.get(fieldname, {})]
-            return boost * sum(self._term(fieldname, w, p) for w in held)
+            counts = p.counts.get(fieldname, {})
+            return boost * sum(self._term(fieldname, w, p) for w in words if w in counts)
         if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
             return 0.0
         raise Unscorable(type(q).__name__)
 
     def _term(self, fieldname: str, term: str, p: _Passage) -> float:
-        if fieldname in p.fields:
-            positions = p.fields[fieldname].get(term)
-            if not positions:
+        counts = p.counts.get(fieldname)
+        if counts is not None:
+            tf = counts.get(term, 0)
+            if not tf:
                 return 0.0
-            return self.stats.idf(fieldname, term) * self._tf_part(len(positions), p, fieldname)
+            return self.stats.idf(fieldname, term) * self._tf_part(tf, p, fieldname)
         if fieldname == "entity":  # a name: held once, as a word of an average passage
-            if term not in {self.fold_name(e) for e in p.entities}:
+            if term not in p.entities(self.fold_name):
                 return 0.0
             return self.stats.idf(fieldname, term) * (K1 + 1) / (1 + K1)
         raise Unscorable(f"a term of the {fieldname} field")
@@ -211,15 +239,12 @@ class _Scorer:
     def _phrase(self, q: wq.Phrase, p: _Passage) -> float:
         words = [_text(w) for w in q.words]
         fieldname = q.fieldname
-        if fieldname not in p.fields or not words:
+        counts = p.counts.get(fieldname)
+        if counts is None or not words or not all(counts.get(w) for w in words):
             return 0.0
-        where = p.fields[fieldname]
-        lists = [where.get(w) for w in words]
-        if not all(lists):
-            return 0.0
-        starts = set(lists[0] or ())
-        for offset, found in enumerate(lists[1:], 1):
-            starts &= {pos - offset for pos in found or ()}
+        starts = set(p.positions(fieldname, words[0]))
+        for offset, word in enumerate(words[1:], 1):
+            starts &= {pos - offset for pos in p.positions(fieldname, word)}
             if not starts:
                 return 0.0
         tf_part = self._tf_part(len(starts), p, fieldname)
@@ -239,6 +264,35 @@ class Candidate:
 
 
 _ANALYSES: dict[int, tuple[Any, _Analysis]] = {}
+
+#: analysed passages kept (content-addressed: a passage's document, position and text), so a
+#: passage in the window of many queries is analysed once; about 6 KB each
+MAX_PASSAGES = 4000
+_PASSAGES: OrderedDict[tuple[Any, ...], _Passage] = OrderedDict()
+_PASSAGES_LOCK = threading.Lock()
+
+
+def _analysed(stored: Mapping[str, Any], analysis: _Analysis) -> _Passage:
+    key = (
+        id(analysis),
+        stored.get("doc_id"),
+        stored.get("ordinal"),
+        stored.get("kind"),
+        stored.get("text"),
+        stored.get("notes"),
+        stored.get("entities"),
+    )
+    with _PASSAGES_LOCK:
+        found = _PASSAGES.get(key)
+        if found is not None:
+            _PASSAGES.move_to_end(key)
+            return found
+    found = _Passage(stored, analysis)
+    with _PASSAGES_LOCK:
+        _PASSAGES[key] = found
+        while len(_PASSAGES) > MAX_PASSAGES:
+            _PASSAGES.popitem(last=False)
+    return found
 
 
 def rescore(
@@ -262,7 +316,7 @@ def rescore(
     rows = []
     try:
         for cand in candidates:
-            passage = _Passage(cand.stored, analysis)
+            passage = _analysed(cand.stored, analysis)
             parts = [scorer.score(c, passage) for c in clauses]
             score = sum(parts) + sum(scorer.score(b, passage) for b in bonus)
             ordinal = cand.stored.get("ordinal")

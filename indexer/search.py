@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,7 @@ def _value(item: Mapping[str, Any]) -> Any:
     return item["value"]
 
 
+@lru_cache(maxsize=100_000)
 def entity_fold(name: str) -> str:
     """An entity's canonical name as the entity field indexes it (cleaned and folded)."""
     return fold(clean_surface(name))

@@ -158,3 +158,11 @@ def test_kind_averages():
     averages, overall = rescore.kind_averages({"item": [10, 30], "heading": [5], "caption": []})
     assert averages == {"item": 20.0, "heading": 5.0}
     assert overall == pytest.approx(15.0)
+
+
+def test_its_words_are_the_index_analyzers_tokens(sample_docs):
+    analysis = rescore._Analysis(SCHEMA["text"].analyzer)
+    analyzer = SCHEMA["text"].analyzer
+    for doc in sample_docs:
+        for text in [doc.text[p.start : p.end] for p in doc.passages] + [n.text for n in doc.footnotes]:
+            assert analysis.tokens(text) == [t.text for t in analyzer(text, mode="index")]
