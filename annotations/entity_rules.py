@@ -79,6 +79,10 @@ def _record(row: EntityRuleRow) -> RuleRecord:
 Check = Callable[[list[RuleRecord], Mapping[str, str]], "str | None"]
 
 
+#: (rules ever added, rules undone): EntityRuleStore.version
+_VERSION = select(func.count(), func.count(EntityRuleRow.deleted)).select_from(EntityRuleRow)
+
+
 class EntityRuleStore(ServiceBase):
     """Adds, lists and undoes entity rules; every write returns after its commit."""
 
@@ -106,10 +110,9 @@ class EntityRuleStore(ServiceBase):
     def version(self) -> tuple[int, int]:
         """Changes whenever a rule is added or undone (rows are never removed or edited)."""
 
-        def read(session: Session) -> tuple[int, int]:
-            total = session.scalar(select(func.count()).select_from(EntityRuleRow)) or 0
-            undone = session.scalar(select(func.count(EntityRuleRow.deleted))) or 0
-            return int(total), int(undone)
+        def read(session: Session) -> tuple[int, int]:  # one query: every search asks
+            total, undone = session.execute(_VERSION).one()
+            return int(total or 0), int(undone or 0)
 
         return self._read(read)
 

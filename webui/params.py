@@ -87,11 +87,14 @@ def group_param(*, clamp: bool = False) -> str | None:
     :param clamp: for pages: anything else lists passages. Otherwise (the API) a 400 error
         naming the values allowed.
     """
-    raw = (request.args.get("group") or "").strip()
-    if raw in ("", "passage"):
+    given = request.args.get("group")
+    raw = (given or "").strip()
+    if given is None or raw == "passage" or (clamp and not raw):
         return None
     if raw == "document":
         return "document"
     if clamp:
         return None
+    if not raw:  # as with whole numbers: blank is no value on the API (leave it out for passages)
+        abort(400, description=f"Parameter 'group' is blank: give one of {', '.join(GROUPS)}, or leave it out.")
     abort(400, description=f"Parameter 'group' must be one of {', '.join(GROUPS)}, not {_shown(raw)}.")

@@ -424,3 +424,35 @@ def test_an_inconsistent_position_hint_is_ignored_and_the_quote_anchors(client, 
         selectors = {s["type"]: s for s in made.get_json()["target"]["selector"]}
         placed = selectors["TextPositionSelector"]
         assert text[placed["start"] : placed["end"]] == "EuMigraTool", hint
+
+
+def test_a_blank_group_is_a_400_on_the_api_and_passages_on_the_page(client):
+    """group's enum has no blank value: the API refuses it like a blank number; the page lists passages."""
+    response = client.get("/api/search?q=frontex&group=")
+    assert response.status_code == 400 and "'group'" in response.get_json()["message"]
+    assert client.get("/api/search?q=frontex&group=document").get_json()["group"] == "document"
+    assert client.get("/?q=frontex&group=").status_code == 200
+
+
+def test_the_spec_allows_one_comment_and_any_number_of_tags(client, spec):
+    source = f"http://glossa.test/doc/{PAPER}"
+    quote = {"type": "TextQuoteSelector", "exact": "EuMigraTool"}
+
+    def body(*bodies):
+        return {"type": "Annotation", "target": {"source": source, "selector": quote}, "body": list(bodies)}
+
+    comment = {"type": "TextualBody", "value": "a note"}
+    tag = {"type": "TextualBody", "value": "tool", "purpose": "tagging"}
+    with client.session_transaction() as session:
+        session["csrf_token"] = "t0ken"
+    headers = {"X-CSRF-Token": "t0ken"}
+    for bodies, allowed in (
+        ((comment, tag, dict(tag, value="model")), True),
+        ((tag,), True),
+        ((), True),
+        ((comment, dict(comment, purpose="commenting")), False),
+        ((dict(comment, purpose="commenting"), tag, comment), False),
+    ):
+        assert _valid(spec, "AnnotationInput", body(*bodies)) is allowed, bodies
+        status = client.post("/api/annotations", json=body(*bodies), headers=headers).status_code
+        assert status == (201 if allowed else 400), (bodies, status)

@@ -78,6 +78,16 @@ BODY = obj(
     {"purpose": {"enum": ["commenting", "tagging"]}},
     description="A comment (purpose commenting) or a tag (purpose tagging).",
 )
+#: a body that is a comment: any purpose but tagging (commenting is the default)
+_COMMENT = {"not": {"required": ["purpose"], "properties": {"purpose": {"const": "tagging"}}}}
+#: the bodies of an annotation: any number of tags, at most one comment (annotations.model)
+BODIES = {
+    "oneOf": [
+        BODY,
+        dict(array(BODY), contains=_COMMENT, minContains=0, maxContains=1),
+    ],
+    "description": "One body, or a list: any number of tags, at most one comment.",
+}
 VISIBILITY = {"enum": list(VISIBILITIES)}
 STATUS = {
     "enum": list(STATUSES),
@@ -123,7 +133,7 @@ ANNOTATION_SCHEMAS: dict[str, Any] = {
         },
         {
             "@context": {"type": ["string", "array"]},
-            "body": {"oneOf": [BODY, array(BODY)]},
+            "body": BODIES,
             "motivation": STR,
             "creator": {"type": ["object", "string"]},
             "glossa:textHash": STR,
@@ -142,7 +152,7 @@ ANNOTATION_SCHEMAS: dict[str, Any] = {
         {"type": {"const": "Annotation"}, "target": TARGET_INPUT},
         {
             "@context": {"type": ["string", "array"]},
-            "body": {"oneOf": [BODY, array(BODY)]},
+            "body": BODIES,
             "bodyValue": STR,
             "glossa:visibility": VISIBILITY,
         },
@@ -153,7 +163,7 @@ ANNOTATION_SCHEMAS: dict[str, Any] = {
     "AnnotationPatch": obj(
         {},
         {
-            "body": {"oneOf": [BODY, array(BODY)]},
+            "body": BODIES,
             "bodyValue": STR,
             "target": TARGET_INPUT,
             "glossa:visibility": VISIBILITY,
