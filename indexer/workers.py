@@ -67,6 +67,8 @@ RETIRE_GROWTH = 256 << 20
 #: for a core far longer than it computes); a worker that has not answered after this many
 #: times the budget in wall-clock time (stuck waiting on something) is stopped as well
 WALL_FACTOR = 5
+#: seconds the zygote waits, when the pool closes, for workers to leave before it kills them
+EXIT_GRACE = 2.0
 
 
 @dataclass(frozen=True)
@@ -384,6 +386,16 @@ def _zygote(ctl: socket.socket, tagger: EntityTagger, inherited: list[int], budg
                         status = os.waitpid(pid, 0)[1]
                 ctl.sendall(_REPLY.pack(pid, status or 0))
     finally:
+        # workers whose connection closed are leaving on their own (and may be writing, e.g.
+        # coverage data): a moment's grace before the rest are killed
+        grace = time.monotonic() + EXIT_GRACE
+        while children and time.monotonic() < grace:
+            for child in list(children):
+                with contextlib.suppress(ChildProcessError, OSError):
+                    if os.waitpid(child, os.WNOHANG)[0] == 0:
+                        continue
+                children.pop(child)
+            time.sleep(0.02)
         for child in children:
             with contextlib.suppress(OSError):
                 os.kill(child, signal.SIGKILL)
