@@ -23,7 +23,9 @@ FIELDS = ("action", "label", "name", "new_label", "new_name", "surface")
 
 
 def name_key(name: str) -> str:
-    """A name as rules match it: accents stripped, case folded, whitespace collapsed."""
+    """A name as rules match it: accents stripped, case folded, whitespace collapsed (the
+    annotation store imports nothing of ours: this is corpus.clean.fold, cut to the column's
+    200 characters; tests/test_stored_keys.py checks that they agree)."""
     decomposed = unicodedata.normalize("NFKD", name)
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(plain.casefold().split())[:200]

@@ -177,10 +177,35 @@ def is_caption(text: str) -> bool:
     )
 
 
-def slug_words(text: str) -> str:
-    """Lower-case ASCII words joined by hyphens (for ids and keys)."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+# --- accent folding and slugs: the one implementation (corpus.references' work keys,
+# corpus.reader's document ids, indexer.gazetteer's lookup keys and the index's entity terms,
+# indexer.store's title search; annotations.entity_rules.name_key, which may import nothing
+# of ours, is the same fold, checked by tests/test_stored_keys.py) -------------------------
+
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def strip_accents(text: str) -> str:
+    """``text`` without accents: decomposed (NFKD: ligatures, full-width and superscript
+    forms become plain letters and digits too), combining marks dropped. Letters with no
+    decomposition (ø, ß, ł, Greek, Cyrillic) stay as they are."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def fold(text: str) -> str:
+    """A lookup key: accents stripped, case folded, whitespace runs one space
+    (``"  Türkiye\u00a0Report"`` -> ``"turkiye report"``)."""
+    return " ".join(strip_accents(text).casefold().split())
+
+
+def slug(text: str, other: str = "-") -> str:
+    """Lower-case ASCII words joined by hyphens (for ids and keys), accents stripped.
+
+    A character left with no ASCII form (ø, ß, ’, –, Greek, CJK) becomes ``other``: by default
+    a word break (work keys: ``Women’s`` gives ``women-s``); document ids pass ``""`` and so
+    leave it out (``womens``). Both forms are stored keys and stay as they always were."""
+    return _NOT_SLUG.sub("-", _NOT_ASCII.sub(other, strip_accents(text)).lower()).strip("-")
 
 
 def short_title(text: str, limit: int = 100) -> str:

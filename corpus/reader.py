@@ -84,7 +84,7 @@ def _walk(root: Path, on_error: Callable[[Path, OSError], None] | None) -> Itera
 
 def make_doc_id(stem: str, taken: set[str]) -> str:
     """A URL-safe, lower-case ASCII slug of ``stem``, made unique against ``taken`` (and added to it)."""
-    base = clean.slug_words(stem)[:80].strip("-") or "doc"
+    base = clean.slug(stem, other="")[:80].strip("-") or "doc"
     candidate, n = base, 1
     while candidate in taken:
         n += 1

@@ -11,8 +11,8 @@ from __future__ import annotations
 import copy
 import hashlib
 import re
-import unicodedata
 
+from .clean import slug, strip_accents
 from .models import Footnote, Reference
 from .works import Work, build_works  # noqa: F401  (the works index lives in corpus.works)
 
@@ -776,22 +776,14 @@ def _authors(who: str) -> list[str]:
 def _surname(author: str) -> str:
     """The family name, folded: "Smith, J." and "J. Smith" both give "smith"."""
     name = author.split(",")[0].split()[0] if "," in author else (author.split() or [""])[-1]
-    return _fold(name).lower().strip(".")
-
-
-def _fold(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", _fold(text).lower()).strip("-")
+    return strip_accents(name).lower().strip(".")
 
 
 def work_key(ref: Reference) -> str:
     """A key shared by every citation of the same work: author, year, title words and a hash."""
-    author = _slug(ref.authors[0].split(",")[0]) if ref.authors else "anon"
+    author = slug(ref.authors[0].split(",")[0]) if ref.authors else "anon"
     author = "-".join([w for w in author.split("-") if w not in STOP][:3]) or "anon"
-    words = [w for w in _slug(ref.title or "").split("-") if w and w not in STOP]
+    words = [w for w in slug(ref.title or "").split("-") if w and w not in STOP]
     norm = " ".join(words)
     digest = hashlib.sha1(norm.encode()).hexdigest()[:6] if words else "0"
     first = words[0] if words else "untitled"

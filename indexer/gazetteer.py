@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from corpus.clean import fold
 
 #: label of gazetteer entries that are never entities (the model's usual mistakes)
 STOP = "-"
@@ -60,13 +61,6 @@ _SHORT_RE = re.compile(
     r"^(?P<cur1>[€$£]|us\$|eur|usd|gbp|chf)?(?P<num>\d[\d.,]*)(?P<scale>bn|mn|m|k)(?P<cur2>euros?|dollars?)?$",
     re.IGNORECASE,
 )
-
-
-def fold(text: str) -> str:
-    """Lookup key: accents stripped, case folded, whitespace collapsed."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(plain.casefold().split())
 
 
 def clean_surface(text: str) -> str:

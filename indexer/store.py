@@ -15,12 +15,12 @@ import re
 import shutil
 import sqlite3
 import threading
-import unicodedata
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from corpus.clean import fold
 from corpus.models import Document
 from corpus.works import WorkPart, WorksIndex, document_parts
 
@@ -178,12 +178,6 @@ def write_json(path: Path, data: Any) -> None:
     os.replace(tmp, path)
 
 
-def _fold(text: str) -> str:
-    """Lower case without accents, for matching titles."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
-
 class _ManifestView:
     """One version of the manifest, parsed, with the document list made from it on first use."""
 
@@ -210,7 +204,7 @@ class _ManifestView:
         with self._lock:
             if self._haystacks is None:
                 self._haystacks = [
-                    _fold(f"{s.title}\n{s.doc_id}\n{os.path.basename(s.source_path or '')}") for s in rows
+                    fold(f"{s.title}\n{s.doc_id}\n{os.path.basename(s.source_path or '')}") for s in rows
                 ]
             return self._haystacks
 
@@ -296,7 +290,7 @@ class DocumentStore:
         of ``text``, case and accents ignored, by doc_id, from ``offset``, at most ``limit``;
         how many match in all). Empty ``text`` lists every document."""
         view = self._view()
-        words = _fold(text).split()
+        words = fold(text or "").split()
         if not words:
             rows = view.summaries()
             return rows[offset : offset + limit], len(rows)

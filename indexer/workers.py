@@ -76,6 +76,8 @@ ENTITY_WEIGHT = 200
 BUFFER_WEIGHT = 64 << 20
 #: and at most this many outcomes (many tiny files must not grow the plan's bookkeeping)
 BUFFER_FILES = 4096
+#: seconds the zygote waits, when the pool closes, for workers to leave before it kills them
+EXIT_GRACE = 2.0
 
 
 @dataclass(frozen=True)
@@ -393,6 +395,16 @@ def _zygote(ctl: socket.socket, tagger: EntityTagger, inherited: list[int], budg
                         status = os.waitpid(pid, 0)[1]
                 ctl.sendall(_REPLY.pack(pid, status or 0))
     finally:
+        # workers whose connection closed are leaving on their own (and may be writing, e.g.
+        # coverage data): a moment's grace before the rest are killed
+        grace = time.monotonic() + EXIT_GRACE
+        while children and time.monotonic() < grace:
+            for child in list(children):
+                with contextlib.suppress(ChildProcessError, OSError):
+                    if os.waitpid(child, os.WNOHANG)[0] == 0:
+                        continue
+                children.pop(child)
+            time.sleep(0.02)
         for child in children:
             with contextlib.suppress(OSError):
                 os.kill(child, signal.SIGKILL)

@@ -86,7 +86,7 @@ def test_titles_and_slugs():
     assert clean.short_title("Short one. Then more.") == "Short one"
     long = "word " * 40
     assert clean.short_title(long).endswith("…") and len(clean.short_title(long)) <= 101
-    assert clean.slug_words("Ćevapi & Šljivovica 2024") == "cevapi-sljivovica-2024"
+    assert clean.slug("Ćevapi & Šljivovica 2024", other="") == "cevapi-sljivovica-2024"
     assert clean.find_date("Brussels, 19 November 2024 (OR. en)") == "19 November 2024"
 
 

@@ -213,7 +213,11 @@ def get_one(annotation_id: str):
         rec = services.get_annotation_service().get(annotation_id, viewer=g.user)
     except AnnotationError as exc:
         fail(exc)
-    return ld_response(model.to_jsonld(rec, base_url()))
+    body = model.to_jsonld(rec, base_url())
+    removed = removed_documents([rec]).get(rec.doc_id)
+    if removed is not None:  # marked as in the collections and exports
+        body[export.REMOVED_KEY] = export.removed_jsonld(removed)
+    return ld_response(body)
 
 
 def _patch_body(data: dict) -> tuple[str | None, list[str] | None]:
