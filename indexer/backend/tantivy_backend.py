@@ -173,15 +173,30 @@ class Analysis:
         self._splitters = {name: _splitter(SCHEMA[name].analyzer) for name in KEYWORDS}
         self._title: tuple[str, str] = ("", "")
 
-    def _word(self, word: str) -> tuple[str, str]:
-        found = self._words.get(word)
-        if found is None:
-            found = (
-                " ".join(t.text for t in self._analyzer(word, mode="index")),
-                " ".join(t.text for t in self._analyzer(word, no_morph=True)),
-            )
-            self._words[word] = found
-        return found
+    def _learn_words(self, words: list[str]) -> None:
+        """Analyse words not seen before, all in one pass of each analyzer when words cannot
+        hold whitespace (joined by spaces they are the tokens the tokenizer finds, in turn;
+        each token's first character tells whose it is), else one by one."""
+        if self._chunks is not str.split:
+            for word in words:
+                self._words[word] = (
+                    " ".join(t.text for t in self._analyzer(word, mode="index")),
+                    " ".join(t.text for t in self._analyzer(word, no_morph=True)),
+                )
+            return
+        owner, at = {}, 0
+        for i, word in enumerate(words):
+            owner[at] = i
+            at += len(word) + 1
+        text = " ".join(words)
+        stems: list[list[str]] = [[] for _ in words]
+        plain: list[list[str]] = [[] for _ in words]
+        for token in self._analyzer(text, mode="index", chars=True):
+            stems[owner[token.startchar]].append(token.text)
+        for token in self._analyzer(text, no_morph=True, chars=True):
+            plain[owner[token.startchar]].append(token.text)
+        for word, stem, unstemmed in zip(words, stems, plain, strict=True):
+            self._words[word] = (" ".join(stem), " ".join(unstemmed))
 
     def _learn(self, chunks: list[str]) -> None:
         new = set(chunks).difference(self._stems)
@@ -190,9 +205,13 @@ class Analysis:
             self._plain.clear()
             self._words.clear()
             new = set(chunks)
-        word = self._word
-        for chunk in new:
-            analysed = [word(w) for w in self._findall(chunk)]
+        found = {chunk: self._findall(chunk) for chunk in new}
+        words = self._words
+        unknown = list(dict.fromkeys(w for ws in found.values() for w in ws if w not in words))
+        if unknown:
+            self._learn_words(unknown)
+        for chunk, ws in found.items():
+            analysed = [words[w] for w in ws]
             self._stems[chunk] = " ".join(filter(None, [stem for stem, _ in analysed]))
             self._plain[chunk] = " ".join(filter(None, [plain for _, plain in analysed]))
 
