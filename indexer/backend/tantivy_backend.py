@@ -424,12 +424,17 @@ def _write_marker(generation: Path, info: Mapping[str, Any]) -> None:
 
 
 class TantivyGenerationWriter(GenerationWriter):
-    """A new tantivy generation: hard links to the live one's segments (``copy``), or empty."""
+    """A new tantivy generation: hard links to the live one's segments (``copy``), or empty.
+
+    One indexing thread by default: making a passage's document in Python costs more than
+    tantivy's indexing of it, so a second thread would not build faster, only cut the corpus
+    into more segments, which the commit then merges (more CPU for the build, and more
+    segments for every search until then)."""
 
     name = "tantivy"
 
     def __init__(
-        self, index_dir: str | os.PathLike, copy: bool = True, heap_size: int = 256_000_000, threads: int = 0
+        self, index_dir: str | os.PathLike, copy: bool = True, heap_size: int = 256_000_000, threads: int = 1
     ) -> None:
         root = Path(index_dir)
         root.mkdir(parents=True, exist_ok=True)
