@@ -4,8 +4,8 @@ tantivy (Rust, through the ``tantivy`` package), for corpora of hundreds of thou
 Same analysis: the terms put into tantivy are the ones the Whoosh schema's own analyzers make
 (:mod:`indexer.schema`: words lowercased, accents folded, stop words dropped, Porter stems;
 entity names canonicalised and folded; footnote numbers, work keys, entity labels), computed in
-Python once per distinct word and handed to tantivy as whitespace-separated tokens, so the
-positions are Whoosh's too and every term, phrase, prefix, wildcard or fuzzy term of a parsed
+Python once per distinct whitespace-separated chunk of text and handed to tantivy as
+whitespace-separated tokens, so the positions are Whoosh's too and every term, phrase, prefix, wildcard or fuzzy term of a parsed
 query means the same passages on both backends. The unstemmed words (``spell_text``) are
 indexed as well: they are the vocabulary fuzzy terms, natural queries and spelling
 suggestions read, through :class:`_Lexicon` (tantivy's term dictionary).
