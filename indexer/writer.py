@@ -29,7 +29,7 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh.index import Index
 
-from corpus.models import Document
+from corpus.models import Document, Passage
 
 from .ner import Entity
 from .schema import ENTITY_FIELDS, VALUE_SEP, make_schema
@@ -131,57 +131,102 @@ def _entity_rows(
     ]
 
 
+#: the entity search fields each label goes into (besides "entity", which holds every label)
+_LABEL_FIELDS: dict[str, tuple[str, ...]] = {}
+for _field, _labels in ENTITY_FIELDS.items():
+    for _label in _labels:
+        _LABEL_FIELDS[_label] = (*_LABEL_FIELDS.get(_label, ()), _field)
+#: the multi-valued fields made from a passage's entity rows, in record order
+ENTITY_VALUE_FIELDS = (*ENTITY_FIELDS, "entity", "entity_types", "ent_facet")
+_NO_VALUES: dict[str, list[str]] = {name: [] for name in ENTITY_VALUE_FIELDS}
+
+
+def entity_values(rows: Sequence[Sequence[Any]]) -> dict[str, list[str]]:
+    """The values of the entity fields made from a passage's entity rows, each field's sorted
+    and once each: the names per entity search field (:data:`~indexer.schema.ENTITY_FIELDS`),
+    every name (``entity``), the labels (``entity_types``) and "LABEL<TAB>name" (``ent_facet``).
+    The returned lists are shared when there are no rows: do not change them."""
+    if not rows:
+        return _NO_VALUES
+    found: dict[str, set[str]] = {name: set() for name in ENTITY_VALUE_FIELDS}
+    everything, types, facets = found["entity"], found["entity_types"], found["ent_facet"]
+    for row in rows:
+        label, name = row[2], row[3]
+        everything.add(name)
+        types.add(label)
+        facets.add(f"{label}\t{name}")
+        for field in _LABEL_FIELDS.get(label, ()):
+            found[field].add(name)
+    return {field: sorted(values) for field, values in found.items()}
+
+
 def record_fields(base: dict[str, Any], rows: list[list[Any]] | None = None) -> dict[str, Any]:
     """Complete a record from its stored fields (entity fields are derived from ``entities``,
     or from ``rows``, the list it holds, when the caller has it)."""
     if rows is None:
         rows = json.loads(base.get("entities") or "[]")
     record = dict(base)
-    for field, labels in ENTITY_FIELDS.items():
-        names = sorted({row[3] for row in rows if row[2] in labels})
-        record[field] = VALUE_SEP.join(names)
-    record["entity"] = VALUE_SEP.join(sorted({row[3] for row in rows}))
-    record["entity_types"] = VALUE_SEP.join(sorted({row[2] for row in rows}))
-    record["ent_facet"] = VALUE_SEP.join(sorted({f"{row[2]}\t{row[3]}" for row in rows}))
+    for field, values in entity_values(rows).items():
+        record[field] = VALUE_SEP.join(values)
     if record.get("page") is None:
         record.pop("page", None)
     return record
 
 
-def passage_records(document: Document, entities: Sequence[Entity]) -> list[dict[str, Any]]:
-    """One index record per passage of ``document`` (its ``tags`` field empty: see strip_tags)."""
+def passage_parts(
+    document: Document, entities: Sequence[Entity]
+) -> Iterator[tuple[Passage, str, list[list[Any]], list[dict[str, str]], str]]:
+    """Per passage of ``document``, what its index record is made of: (the passage, its text,
+    its entity rows ``[start, end, label, canonical]`` relative to it, the footnotes it cites as
+    ``{"number", "text"}``, the work keys it cites joined by commas, each once). Every backend
+    builds its records from these."""
     ordered = sorted(entities, key=lambda e: e.start)
     starts = [e.start for e in ordered]
-    records = []
+    notes_of: dict[str, Any] = {}
+    for note in document.footnotes:
+        notes_of.setdefault(note.number, note)  # the first of a number, as Document.footnote
+    text = document.text
     for passage in document.passages:
         notes = []
         cites: list[str] = []
         for number in passage.footnotes:
-            note = document.footnote(number)
+            note = notes_of.get(str(number))
             if note is None:
                 continue
             notes.append({"number": note.number, "text": note.text})
             cites.extend(r.work_key for r in note.references if r.work_key)
         cites.extend(r.work_key for r in passage.references if r.work_key)  # a reference-list entry
-        rows = _entity_rows(ordered, passage.start, passage.end, starts)
-        base = {
-            "pid": f"{document.doc_id}:{passage.ordinal}",
-            "doc_id": document.doc_id,
-            "title": document.title,
+        rows = _entity_rows(ordered, passage.start, passage.end, starts) if ordered else []
+        yield passage, text[passage.start : passage.end], rows, notes, ",".join(dict.fromkeys(cites))
+
+
+def passage_records(document: Document, entities: Sequence[Entity]) -> list[dict[str, Any]]:
+    """One index record per passage of ``document`` (its ``tags`` field empty: see strip_tags)."""
+    records = []
+    doc_id, title = document.doc_id, document.title
+    for passage, text, rows, notes, cites in passage_parts(document, entities):
+        record = {
+            "pid": f"{doc_id}:{passage.ordinal}",
+            "doc_id": doc_id,
+            "title": title,
             "ordinal": passage.ordinal,
             "start": passage.start,
             "end": passage.end,
             "page": passage.page,
             "kind": passage.kind,
-            "text": document.text[passage.start : passage.end],
+            "text": text,
             "entities": json.dumps(rows) if rows else "[]",
             "fn": " ".join(passage.footnotes),
             "notes": json.dumps(notes) if notes else "[]",
             "notes_text": "\n".join(n["text"] for n in notes),
             "tags": "",
-            "cites": ",".join(dict.fromkeys(cites)),
+            "cites": cites,
         }
-        records.append(record_fields(base, rows))
+        for field, values in entity_values(rows).items():
+            record[field] = VALUE_SEP.join(values)
+        if passage.page is None:
+            del record["page"]
+        records.append(record)
     return records
 
 

@@ -4,8 +4,8 @@ tantivy (Rust, through the ``tantivy`` package), for corpora of hundreds of thou
 Same analysis: the terms put into tantivy are the ones the Whoosh schema's own analyzers make
 (:mod:`indexer.schema`: words lowercased, accents folded, stop words dropped, Porter stems;
 entity names canonicalised and folded; footnote numbers, work keys, entity labels), computed in
-Python once per distinct word and handed to tantivy as whitespace-separated tokens, so the
-positions are Whoosh's too and every term, phrase, prefix, wildcard or fuzzy term of a parsed
+Python once per distinct whitespace-separated chunk of text and handed to tantivy as
+whitespace-separated tokens, so the positions are Whoosh's too and every term, phrase, prefix, wildcard or fuzzy term of a parsed
 query means the same passages on both backends. The unstemmed words (``spell_text``) are
 indexed as well: they are the vocabulary fuzzy terms, natural queries and spelling
 suggestions read, through :class:`_Lexicon` (tantivy's term dictionary).
@@ -80,7 +80,7 @@ from ..search import (
 from ..snippets import Highlighter, analyze
 from ..tagfilter import NO_TAGS, BoundTags, PassageSet, TagResolver
 from ..vocab_store import load_vocabulary, previous_entries, write_for
-from ..writer import current_generation, passage_records
+from ..writer import current_generation, entity_values, passage_parts
 from .base import MARKER, BackendMismatch, GenerationWriter, SearchBackend, backend_of, mismatch_message
 
 #: the Whoosh schema: its analyzers make the terms, its parser reads the queries
@@ -142,16 +142,19 @@ FAST_WORDS = r"[\w*]+(?:\.[\w*]+)*"
 
 
 class Analysis:
-    """Whoosh's text analysis, once per distinct word.
+    """Whoosh's text analysis, once per distinct piece of text between whitespace.
 
     The text analyzer's filters (lowercase, accent folding, stop words, stems) act on each word
     the tokenizer finds alone, so a word's tokens do not depend on its neighbours, and the
     position of a token is its index among the kept ones (the stop filter renumbers), as in
-    Whoosh. Each distinct word is analysed once; a text is then its words looked up. (Tokens
-    never hold whitespace: they are word characters, dots and asterisks, accents folded.)
+    Whoosh. A word never holds whitespace (it is word characters, dots and asterisks; no
+    character ``str.split`` cuts at is one of them), so the words of a text are the words of
+    its whitespace-separated chunks in turn: each distinct chunk ("border,", "(Frontex)") is
+    analysed once, word by word, and a text is then its chunks looked up. (Tokens never hold
+    whitespace either: they are word characters, dots and asterisks, accents folded.)
     """
 
-    #: distinct words (and keyword values) remembered; a corpus's vocabulary fits
+    #: distinct chunks (and keyword values) remembered; a corpus's vocabulary fits
     MAX_WORDS = 1_000_000
 
     def __init__(self) -> None:
@@ -159,38 +162,76 @@ class Analysis:
         pattern = self._analyzer.items[0].expression.pattern
         if pattern == WHOOSH_WORDS:  # the same words, found without trying an absent dot
             self._findall = re.compile(FAST_WORDS).findall
+            self._chunks: Any = str.split  # words hold no whitespace (tests/indexer/test_tantivy_build.py)
         else:  # the tokenizer's expression without capturing groups, so findall gives whole words
             self._findall = re.compile(re.sub(r"(?<!\\)\((?!\?)", "(?:", pattern)).findall
+            self._chunks = self._findall  # another tokenizer's words may: each word is a chunk
+        #: chunk -> its stemmed tokens joined by spaces, and its unstemmed ones
         self._stems: dict[str, str] = {}
         self._plain: dict[str, str] = {}
+        #: word -> (stemmed token, unstemmed token), "" for a stop word
+        self._words: dict[str, tuple[str, str]] = {}
         self._keywords: dict[tuple[str, str], tuple[str, ...]] = {}
+        self._entities: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}
         self._splitters = {name: _splitter(SCHEMA[name].analyzer) for name in KEYWORDS}
         self._title: tuple[str, str] = ("", "")
 
-    def _learn(self, words: list[str]) -> None:
-        new = set(words).difference(self._stems)
+    def _learn_words(self, words: list[str]) -> None:
+        """Analyse words not seen before, all in one pass of each analyzer when words cannot
+        hold whitespace (joined by spaces they are the tokens the tokenizer finds, in turn;
+        each token's first character tells whose it is), else one by one."""
+        if self._chunks is not str.split:
+            for word in words:
+                self._words[word] = (
+                    " ".join(t.text for t in self._analyzer(word, mode="index")),
+                    " ".join(t.text for t in self._analyzer(word, no_morph=True)),
+                )
+            return
+        owner, at = {}, 0
+        for i, word in enumerate(words):
+            owner[at] = i
+            at += len(word) + 1
+        text = " ".join(words)
+        stems: list[list[str]] = [[] for _ in words]
+        plain: list[list[str]] = [[] for _ in words]
+        for token in self._analyzer(text, mode="index", chars=True):
+            stems[owner[token.startchar]].append(token.text)
+        for token in self._analyzer(text, no_morph=True, chars=True):
+            plain[owner[token.startchar]].append(token.text)
+        for word, stem, unstemmed in zip(words, stems, plain, strict=True):
+            self._words[word] = (" ".join(stem), " ".join(unstemmed))
+
+    def _learn(self, chunks: list[str]) -> None:
+        new = set(chunks).difference(self._stems)
         if len(self._stems) + len(new) > self.MAX_WORDS:
             self._stems.clear()
             self._plain.clear()
-            new = set(words)
-        for word in new:
-            self._stems[word] = " ".join(t.text for t in self._analyzer(word, mode="index"))
-            self._plain[word] = " ".join(t.text for t in self._analyzer(word, no_morph=True))
+            self._words.clear()
+            new = set(chunks)
+        found = {chunk: self._findall(chunk) for chunk in new}
+        words = self._words
+        unknown = list(dict.fromkeys(w for ws in found.values() for w in ws if w not in words))
+        if unknown:
+            self._learn_words(unknown)
+        for chunk, ws in found.items():
+            analysed = [words[w] for w in ws]
+            self._stems[chunk] = " ".join(filter(None, [stem for stem, _ in analysed]))
+            self._plain[chunk] = " ".join(filter(None, [plain for _, plain in analysed]))
 
     def joined(self, text: str, plain: bool = True) -> tuple[str, str]:
         """(stemmed tokens, unstemmed tokens) of a text, each joined by spaces, in order (the
         unstemmed ones "" unless ``plain``)."""
-        words = self._findall(text or "")
-        if not words:
+        chunks = self._chunks(text) if text else None
+        if not chunks:
             return "", ""
-        try:  # most texts hold only words seen before
-            stems = " ".join(filter(None, map(self._stems.__getitem__, words)))
+        try:  # most texts hold only chunks seen before
+            stems = " ".join(filter(None, map(self._stems.__getitem__, chunks)))
         except KeyError:
-            self._learn(words)
-            stems = " ".join(filter(None, map(self._stems.__getitem__, words)))
+            self._learn(chunks)
+            stems = " ".join(filter(None, map(self._stems.__getitem__, chunks)))
         if not plain:
             return stems, ""
-        return stems, " ".join(filter(None, map(self._plain.__getitem__, words)))
+        return stems, " ".join(filter(None, map(self._plain.__getitem__, chunks)))
 
     def title(self, text: str) -> str:
         """The stemmed tokens of a title (the passages of a document share theirs: the last one
@@ -233,6 +274,29 @@ class Analysis:
             cache[(field, text)] = out
         return out
 
+    def entity_terms(self, rows: Sequence[Sequence[Any]]) -> dict[tuple[str, str], None]:
+        """The (field, term) pairs of a passage's entity fields, each once, in the order of its
+        entity rows: the terms the Whoosh fields make of the values :func:`entity_values` gives
+        the rows (a field's terms are the union of its values' terms, so they are worked out
+        once per entity, label and name, and joined per passage)."""
+        cache = self._entities
+        out: dict[tuple[str, str], None] = {}
+        for row in rows:
+            key = (row[2], row[3])
+            pairs = cache.get(key)
+            if pairs is None:
+                pairs = tuple(
+                    (field, term)
+                    for field, values in entity_values([[0, 0, *key]]).items()
+                    for value in values
+                    for term in self.keywords(field, value)
+                )
+                if len(cache) >= self.MAX_WORDS:
+                    cache.clear()
+                cache[key] = pairs
+            out.update(dict.fromkeys(pairs))
+        return out
+
 
 #: a keyword field whose one term is the whole value
 _WHOLE: Any = object()
@@ -253,31 +317,90 @@ def _splitter(analyzer: Any) -> Any:
     return None
 
 
-def make_document(record: Mapping[str, Any], num: int, analysis: Analysis) -> tantivy.Document:
-    """The tantivy document of one passage record (:func:`indexer.writer.passage_records`)."""
-    doc = tantivy.Document()
-    add, get = doc.add_text, record.get
-    stems, plain = analysis.joined(get("text", ""))
-    add("text", stems)
-    add("spell_text", plain)
-    if get("notes_text"):
-        add("notes_text", analysis.joined(record["notes_text"], plain=False)[0])
-    if get("title"):
-        add("title", analysis.title(record["title"]))
+#: how ``json.dumps`` writes a string, with ``ensure_ascii=False`` and with it (the default)
+_STR = json.encoder.encode_basestring
+_ASCII = json.encoder.encode_basestring_ascii
+#: a stored JSON list field holding nothing
+_NONE = _STR("[]")
+
+
+def _rows_json(rows: Sequence[Sequence[Any]]) -> str:
+    """``json.dumps(rows)`` of entity rows ``[start, end, label, canonical]``."""
+    return (
+        "[" + ", ".join([f"[{int(s)}, {int(e)}, {_ASCII(label)}, {_ASCII(name)}]" for s, e, label, name in rows]) + "]"
+    )
+
+
+def _notes_json(notes: Sequence[Mapping[str, str]]) -> str:
+    """``json.dumps(notes)`` of a passage's notes ``{"number", "text"}``."""
+    return "[" + ", ".join([f'{{"number": {_ASCII(n["number"])}, "text": {_ASCII(n["text"])}}}' for n in notes]) + "]"
+
+
+def passage_documents(
+    document: Document, entities: Sequence[Entity], first: int, analysis: Analysis
+) -> Iterator[tantivy.Document]:
+    """The tantivy documents of a document's passages, numbered from ``first``.
+
+    They hold what the Whoosh record of each passage (:func:`indexer.writer.passage_records`)
+    gives the Whoosh analyzers, made from the same parts (:func:`indexer.writer.passage_parts`)
+    without building the record: the text, notes and title as their tokens, each keyword field
+    as the terms its Whoosh analyzer makes of the record's value (a multi-valued field's
+    values in the record's order), and the stored fields as the JSON object of the record's
+    stored fields (:data:`STORED`), written as ``json.dumps(..., ensure_ascii=False)`` writes it.
+    What is the same for every passage of a document (its title's tokens, its id's terms, the
+    stored title and id) is worked out once.
+    """
+    doc_id, title = document.doc_id, document.title
     keywords = analysis.keywords
-    for name in KEYWORDS:
-        value = get(name)
-        if value is not None and value != "":
-            for term in keywords(name, value):
+    title_tokens = analysis.title(title) if title else None
+    id_terms = keywords("doc_id", doc_id)
+    shared = (
+        f'"doc_id": {_STR(doc_id)}, "title": {_STR(title)}, ' if title is not None else f'"doc_id": {_STR(doc_id)}, '
+    )
+    num = first
+    for passage, text, rows, notes, cites in passage_parts(document, entities):
+        doc = tantivy.Document()
+        add = doc.add_text
+        stems, plain = analysis.joined(text)
+        add("text", stems)
+        add("spell_text", plain)
+        notes_text = "\n".join([n["text"] for n in notes]) if notes else ""
+        if notes_text:
+            add("notes_text", analysis.joined(notes_text, plain=False)[0])
+        if title_tokens is not None:
+            add("title", title_tokens)
+        pid = f"{doc_id}:{passage.ordinal}"
+        for term in keywords("pid", pid):
+            add("pid", term)
+        for term in id_terms:
+            add("doc_id", term)
+        for term in keywords("kind", passage.kind):
+            add("kind", term)
+        fn = " ".join(passage.footnotes)
+        for term in keywords("fn", fn):
+            add("fn", term)
+        for term in keywords("cites", cites):
+            add("cites", term)
+        if rows:
+            for name, term in analysis.entity_terms(rows):
                 add(name, term)
-    if record.get("page") is not None:
-        doc.add_integer("page", int(record["page"]))
-    doc.add_unsigned("num", num)
-    doc.add_integer("start", int(record["start"]))
-    doc.add_integer("end", int(record["end"]))
-    stored = {k: record[k] for k in STORED if record.get(k) is not None}
-    doc.add_bytes("stored", json.dumps(stored, ensure_ascii=False).encode("utf-8"))
-    return doc
+        page = passage.page
+        if page is not None:
+            doc.add_integer("page", int(page))
+        doc.add_unsigned("num", num)
+        num += 1
+        start, end = int(passage.start), int(passage.end)
+        doc.add_integer("start", start)
+        doc.add_integer("end", end)
+        stored = (
+            f'{{"pid": {_STR(pid)}, {shared}"ordinal": {int(passage.ordinal)}, "start": {start}, "end": {end}, '
+            + (f'"page": {int(page)}, ' if page is not None else "")
+            + f'"kind": {_STR(passage.kind)}, "text": {_STR(text)}, '
+            + f'"entities": {_STR(_rows_json(rows)) if rows else _NONE}, "fn": {_STR(fn)}, '
+            + f'"notes": {_STR(_notes_json(notes)) if notes else _NONE}, "cites": {_STR(cites)}}}'
+        )
+        doc.add_bytes("stored", stored.encode("utf-8"))
+        yield doc
 
 
 def _next_generation(root: Path) -> Path:
@@ -304,12 +427,17 @@ def _write_marker(generation: Path, info: Mapping[str, Any]) -> None:
 
 
 class TantivyGenerationWriter(GenerationWriter):
-    """A new tantivy generation: hard links to the live one's segments (``copy``), or empty."""
+    """A new tantivy generation: hard links to the live one's segments (``copy``), or empty.
+
+    One indexing thread by default: making a passage's document in Python costs more than
+    tantivy's indexing of it, so a second thread would not build faster, only cut the corpus
+    into more segments, which the commit then merges (more CPU for the build, and more
+    segments for every search until then)."""
 
     name = "tantivy"
 
     def __init__(
-        self, index_dir: str | os.PathLike, copy: bool = True, heap_size: int = 256_000_000, threads: int = 0
+        self, index_dir: str | os.PathLike, copy: bool = True, heap_size: int = 256_000_000, threads: int = 1
     ) -> None:
         root = Path(index_dir)
         root.mkdir(parents=True, exist_ok=True)
@@ -339,22 +467,14 @@ class TantivyGenerationWriter(GenerationWriter):
 
     def add_document(self, document: Document, entities: Sequence[Entity]) -> int:
         """Add a document's passages (numbered on from the highest number ever given)."""
-        records = passage_records(document, entities)
+        count = len(document.passages)
         with self._lock:
             first = self._next
-            self._next += len(records)
-        for i, record in enumerate(records):
-            self._writer.add_document(make_document(record, first + i, self._analysis))
-        return len(records)
-
-    def add_records(self, records: Sequence[Mapping[str, Any]]) -> int:
-        """Add ready passage records (the benchmark's copies); return how many."""
-        with self._lock:
-            first = self._next
-            self._next += len(records)
-        for i, record in enumerate(records):
-            self._writer.add_document(make_document(record, first + i, self._analysis))
-        return len(records)
+            self._next += count
+        add = self._writer.add_document
+        for doc in passage_documents(document, entities, first, self._analysis):
+            add(doc)
+        return count
 
     def delete_document(self, doc_id: str) -> None:
         """Delete a document's passages."""

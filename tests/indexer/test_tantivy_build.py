@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import replace
 
-from indexer.backend.tantivy_backend import FAST_WORDS, KEYWORDS, SCHEMA, WHOOSH_WORDS, Analysis
-from indexer.writer import passage_records
+from corpus.models import Document, Footnote, Passage, Reference
+from indexer.backend.tantivy_backend import (
+    FAST_WORDS,
+    KEYWORDS,
+    SCHEMA,
+    STORED,
+    WHOOSH_WORDS,
+    Analysis,
+    passage_documents,
+)
+from indexer.ner import Entity
+from indexer.writer import ENTITY_VALUE_FIELDS, passage_records
 
 TRICKY = [
     "a..b",
@@ -65,3 +77,112 @@ def test_titles_and_notes_are_analysed_as_texts(sample_docs):
                 " ".join(t.text for t in analyzer(note.text, mode="index")),
                 "",
             )
+
+
+def test_no_character_str_split_cuts_at_is_part_of_a_word():
+    """Analysis splits texts at whitespace before finding words: no word may hold one."""
+    word = re.compile(r"[\w*.]")
+    for code in range(0x110000):
+        char = chr(code)
+        if len(f"a{char}b".split()) == 2:
+            assert not word.match(char), hex(code)
+
+
+def _odd_document() -> tuple[Document, list[Entity]]:
+    """A document with what the sample corpus lacks: no page, notes (one cited twice, one
+    without text, two with the same number), work keys, quotes, backslashes, accents and
+    control characters, entity names with a newline or a tab, an entity across passages."""
+    paras = [
+        'Le "Conseil" de l\'Europe\\ à Zürich, e.g. U.S.A.; x*.y\u2009z \u00a0fin.',
+        "Frontex met Frontex (again) at the Évros border\x01 under Art. 3.2.",
+        "",
+        "The end\ttab.",
+    ]
+    text, passages, at = "", [], 0
+    for i, para in enumerate(paras):
+        if i:
+            text += "\n\n"
+            at += 2
+        notes = [["1", "2"], ["2", "9", "3"], [], ["3"]][i]
+        refs = [Reference(raw="Beznec 2016", work_key="beznec-2016")] if i == 3 else []
+        passages.append(
+            Passage(
+                ordinal=i,
+                start=at,
+                end=at + len(para),
+                kind="item" if i == 3 else "paragraph",
+                footnotes=notes,
+                references=refs,
+            )
+        )
+        text += para
+        at += len(para)
+    footnotes = [
+        Footnote(number="1", text='A "quoted" note, Zürich.', references=[Reference(raw="x", work_key="beznec-2016")]),
+        Footnote(number="2", text="", references=[Reference(raw="y", work_key="Kasparek,2017"), Reference(raw="z")]),
+        Footnote(number="2", text="A second note two, never shown."),
+        Footnote(number="3", text="Third.\nLine two", references=[Reference(raw="y", work_key="beznec-2016")]),
+    ]
+    doc = Document(
+        doc_id="odd \u00e9 doc", title='Title "quoted" \u00e9', text=text, passages=passages, footnotes=footnotes
+    )
+    second = passages[1].start
+    entities = [
+        Entity(second + 11, second + 18, "ORG", "Frontex", "Frontex"),
+        Entity(0, 3, "ORG", "Le", "Conseil\nde l'Europe"),
+        Entity(second, second + 7, "ORG", "Frontex", "Frontex"),
+        Entity(50, second + 3, "GPE", "x", "across"),  # crosses a passage boundary: in neither
+        Entity(second + 37, second + 42, "LOC", "Évros", "Évros"),
+        Entity(second + 37, second + 42, "GPE", "Évros", "Évros\tRiver"),
+        Entity(5, 12, "MONEY", "Conseil", "3 \u20ac"),
+    ]
+    return doc, entities
+
+
+def _whoosh_terms(name: str, value) -> list[str]:
+    return [t for t in SCHEMA[name].process_text(str(value), mode="index") if t]
+
+
+def _expected(record: dict, num: int) -> dict:
+    """The tantivy fields of a passage as the Whoosh analyzers make them of its Whoosh record."""
+    analyzer = SCHEMA["text"].analyzer
+    out = {
+        "text": [" ".join(t.text for t in analyzer(record["text"], mode="index"))],
+        "spell_text": [" ".join(t.text for t in analyzer(record["text"], no_morph=True))],
+        "num": [num],
+        "start": [record["start"]],
+        "end": [record["end"]],
+    }
+    if record["notes_text"]:
+        out["notes_text"] = [" ".join(t.text for t in analyzer(record["notes_text"], mode="index"))]
+    if record["title"]:
+        out["title"] = [" ".join(t.text for t in analyzer(record["title"], mode="index"))]
+    for name in KEYWORDS:
+        if record.get(name) not in (None, "") and _whoosh_terms(name, record[name]):
+            out[name] = _whoosh_terms(name, record[name])
+    if record.get("page") is not None:
+        out["page"] = [record["page"]]
+    return out
+
+
+def test_passage_documents_hold_what_the_whoosh_records_give_the_whoosh_analyzers(sample_docs, sample_entities):
+    odd = _odd_document()
+    pairs = [*zip(sample_docs, sample_entities, strict=True), odd, (replace(odd[0], title=""), odd[1])]
+    analysis = Analysis()
+    seen = set()
+    for first, (document, entities) in enumerate(pairs * 2):  # the second time from the caches
+        records = passage_records(document, entities)
+        docs = list(passage_documents(document, entities, 1000 * first, analysis))
+        assert len(docs) == len(records) == len(document.passages)
+        for i, (record, doc) in enumerate(zip(records, docs, strict=True)):
+            fields = doc.to_dict()
+            stored = fields.pop("stored")
+            want = _expected(record, 1000 * first + i)
+            for name in ENTITY_VALUE_FIELDS:  # a term once per passage, in any order
+                assert len(set(fields.get(name, []))) == len(fields.get(name, [])), name
+                fields[name], want[name] = set(fields.get(name, [])), set(want.get(name, []))
+            assert fields == want, (document.doc_id, i)
+            seen.update(name for name in fields if fields[name] not in ([""], set()))
+            want = {k: record[k] for k in STORED if record.get(k) is not None}
+            assert stored == [json.dumps(want, ensure_ascii=False).encode("utf-8")]
+    assert seen >= {*KEYWORDS, "text", "spell_text", "notes_text", "title", "page"}  # every field was made
