@@ -183,8 +183,8 @@ def passage_parts(
     ordered = sorted(entities, key=lambda e: e.start)
     starts = [e.start for e in ordered]
     notes_of: dict[str, Any] = {}
-    for note in document.footnotes:
-        notes_of.setdefault(note.number, note)  # the first of a number, as Document.footnote
+    for footnote in document.footnotes:
+        notes_of.setdefault(footnote.number, footnote)  # the first of a number, as Document.footnote
     text = document.text
     for passage in document.passages:
         notes = []

@@ -1065,7 +1065,7 @@ class TantivyBackend(SearchBackend):
 
     def _natural_page(
         self, state: _State, natural: NaturalQuery, allow: tantivy.Query | None, first: int, pagelen: int
-    ) -> tuple[tantivy.Query, int, list[tuple[float, Any]], dict[str, int] | None]:
+    ) -> tuple[tantivy.Query, int | None, list[tuple[float, Any]], dict[str, int] | None]:
         """:meth:`_coordinated`, its first :data:`indexer.rescore.WINDOW` passages reordered by
         :func:`indexer.rescore.rescore` (the second stage both backends share), the rest in
         its order, then the page cut from it."""
