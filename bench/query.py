@@ -15,6 +15,7 @@ import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from whoosh import index as whoosh_index
 
@@ -243,11 +244,15 @@ def main() -> None:
             began = time.perf_counter()
             count = build(index_dir, args.passages, args.procs, args.backend)
             print(f"indexed {count} passages in {time.perf_counter() - began:.1f}s")
-        whoosh = backend_of(current_generation(index_dir)) == "whoosh"
+        generation = current_generation(index_dir)
+        if generation is None:
+            raise SystemExit(f"nothing is indexed in {index_dir}")
+        whoosh = backend_of(generation) == "whoosh"
         if whoosh != (args.backend == "whoosh"):
             raise SystemExit(f"the index in {index_dir} is not a {args.backend} index")
-        ours = Searcher(index_dir) if whoosh else open_searcher(index_dir, args.backend)
-        bare = whoosh_index.open_dir(str(current_generation(index_dir))).searcher() if whoosh else None
+        # Searcher for Whoosh (as before: it writes nothing into the index), the backend otherwise
+        ours: Any = Searcher(index_dir) if whoosh else open_searcher(index_dir, args.backend)
+        bare = whoosh_index.open_dir(str(generation)).searcher() if whoosh else None
         count = ours.passage_count() if bare is None else bare.doc_count()
         size = sum(f.stat().st_size for f in index_dir.rglob("*") if f.is_file())
         print(f"{count} passages ({args.backend}); index size: {size / 1e6:.1f} MB ({size / count:.0f} bytes/passage)")

@@ -217,7 +217,7 @@ class _Scorer:
             if words is None:
                 words = self._expanded[id(q)] = [_text(w) for w in q._btexts(self.reader)]
             fieldname = q.fieldname
-            counts = p.counts.get(fieldname, {})
+            counts: Mapping[str, int] = p.counts.get(fieldname) or {}
             return boost * sum(self._term(fieldname, w, p) for w in words if w in counts)
         if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
             return 0.0
