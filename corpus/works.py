@@ -398,21 +398,21 @@ class WorksIndex:
             )
         out = []
         for key, fields, citations, listed in rows:
-            data = json.loads(fields)
             out.append(
                 Work(
                     key=key,
-                    authors=data["authors"],
-                    year=data["year"],
-                    title=data["title"],
-                    container=data["container"],
-                    urls=data["urls"],
+                    **self._described(fields),
                     citations=[(d, n) for d, n in json.loads(citations)],
                     listed=[(d, o) for d, o in json.loads(listed)],
-                    type=data["type"],
                 )
             )
         return out
+
+    @staticmethod
+    def _described(fields: str) -> dict[str, Any]:
+        """A stored work's descriptive fields (authors, year, title, container, urls, type)."""
+        data = json.loads(fields)
+        return {name: data[name] for name in ("authors", "year", "title", "container", "urls", "type")}
 
     @staticmethod
     def _where(needle: str) -> tuple[str, list[str]]:
@@ -421,15 +421,9 @@ class WorksIndex:
 
     @staticmethod
     def _row(key: str, fields: str, cited: int, head: str, listed: str) -> WorkRow:
-        data = json.loads(fields)
         return WorkRow(
             key=key,
-            authors=data["authors"],
-            year=data["year"],
-            title=data["title"],
-            container=data["container"],
-            urls=data["urls"],
-            type=data["type"],
+            **WorksIndex._described(fields),
             cited=cited,
             citations=[(d, n) for d, n in json.loads(head)],
             listed=[(d, o) for d, o in json.loads(listed)],
