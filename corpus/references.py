@@ -432,7 +432,8 @@ def _name_like(piece: str) -> bool:
         return False
     initials = sum(bool(INITIAL_TOKEN.match(t)) for t in tokens)
     words = [t for t in tokens if not INITIAL_TOKEN.match(t)]
-    named = [w for w in words if w.lower() not in PARTICLES]
+    # a capital alone is an initial whose period was cut off ('Balibar, E'), never the particle e/y/d
+    named = [w for w in words if w.lower() not in PARTICLES or (len(w) == 1 and w.isupper())]
     if not named or len(named) > 4 or (len(tokens) == 1 and tokens[0].lower() in NOT_NAMES):
         return False
     for word in words:

@@ -351,3 +351,26 @@ def test_a_work_named_by_its_title_place_and_year_alone(text, year, title):
 def test_commentary_in_title_case_is_not_a_book():
     refs, commentary = parse_reference_text("See the discussion above (section 2, 2019).")
     assert not any(r.title and r.title.startswith("See the discussion") for r in refs)
+
+
+@pytest.mark.parametrize(
+    "text, authors, title",
+    [
+        # APA initials E. and Y. are not the particles e/y once the list's last period is cut
+        (
+            "Balibar, E. (2002). *Politics and the Other Scene*. London: Verso Books.",
+            ["Balibar, E."],
+            "*Politics and the Other Scene*",
+        ),
+        (
+            "Jones, C., Lanneau, R., & Maccanico, Y. (2022). *Access denied: Secrecy and the "
+            "externalisation of EU migration control*. Heinrich-Böll-Stiftung European Union & Statewatch.",
+            ["Jones, C.", "Lanneau, R.", "Maccanico, Y."],
+            "*Access denied: Secrecy and the externalisation of EU migration control*",
+        ),
+    ],
+)
+def test_apa_lists_ending_in_a_particle_like_initial(text, authors, title):
+    refs, _ = parse_reference_text(text)
+    assert refs, text
+    assert (refs[0].authors, refs[0].title) == (authors, title)
