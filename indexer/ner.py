@@ -574,13 +574,16 @@ def _load(model: str | None) -> tuple[Language, str, bool]:
     import spacy  # imported here: reading the store or searching must not pay for spaCy
 
     names = [model] if model else list(DEFAULT_MODELS)
+    problems: list[str] = []
     for name in names:
         try:
             nlp = spacy.load(name, exclude=[c for c in UNNEEDED])
         except (OSError, ImportError, ValueError) as exc:
             log.info("spaCy model %s not available: %s", name, exc)
+            problems.append(_load_problem(name, exc))
             continue
         if "ner" not in nlp.pipe_names:
+            problems.append(f"model {name} has no entity recogniser")
             continue
         tok2vec = nlp.get_pipe("tok2vec") if "tok2vec" in nlp.pipe_names else None
         if tok2vec is not None and not getattr(tok2vec, "listening_components", []):
@@ -590,8 +593,17 @@ def _load(model: str | None) -> tuple[Language, str, bool]:
         return nlp, f"spaCy {name} {version} (ner + domain gazetteer)", False
     nlp = spacy.blank("en")
     _add_gazetteer(nlp)
-    wanted = " or ".join(names)
-    return nlp, f"rule-based fallback (gazetteer and money patterns only; model {wanted} not found)", True
+    return nlp, f"rule-based fallback (gazetteer and money patterns only; {'; '.join(problems)})", True
+
+
+def _load_problem(name: str, exc: Exception) -> str:
+    """Why a model did not load, in words: not installed (spaCy's E050), else the first line of
+    the error it raised (an installed model whose files are broken or of another spaCy)."""
+    text = str(exc)
+    if "[E050]" in text:
+        return f"model {name} not installed"
+    first = text.strip().splitlines()[0][:160] if text.strip() else type(exc).__name__
+    return f"model {name} could not be loaded: {first}"
 
 
 class EntityTagger:

@@ -77,3 +77,28 @@ def test_a_changed_file_is_read_again_and_the_others_stay_unchanged(tmp_path):
     report = ingest([src], data, progress=False, model=model)
     assert report.updated == ["a"] and report.unchanged == ["b"] and not report.retagged
     assert not ingest([src], data, progress=False, model=model).updated
+
+
+def test_the_fallback_says_why_each_model_did_not_load(tmp_path):
+    from indexer.ner import EntityTagger
+
+    missing = EntityTagger(NO_MODEL)
+    assert missing.fallback
+    assert f"model {NO_MODEL} not installed" in missing.description
+
+    broken = _broken_model(tmp_path)
+    tagger = EntityTagger(broken)
+    assert tagger.fallback and "not installed" not in tagger.description
+    assert f"model {broken} could not be loaded: " in tagger.description
+
+
+def test_a_model_without_an_entity_recogniser_is_named_as_such(tmp_path):
+    import spacy
+
+    from indexer.ner import EntityTagger
+
+    folder = tmp_path / "blank_model"
+    spacy.blank("en").to_disk(folder)
+    tagger = EntityTagger(str(folder))
+    assert tagger.fallback
+    assert f"model {folder} has no entity recogniser" in tagger.description
