@@ -316,12 +316,13 @@ class _Scorer:
             if not (left and right):
                 continue
             starts = [span[0] for span in right]  # sorted
+            reach = PAIR_WINDOW + _longest(right)
             ordered = near = 0
             best_ordered = best_near = 0.0
             for a_start, a_end, a_weight in left:
                 # the right clause's forms that start at most PAIR_WINDOW + its longest form
                 # before this one, and at most PAIR_WINDOW tokens after it
-                lo = bisect.bisect_left(starts, a_start - PAIR_WINDOW - _longest(right))
+                lo = bisect.bisect_left(starts, a_start - reach)
                 hi = bisect.bisect_right(starts, a_end + PAIR_WINDOW)
                 for b_start, b_end, b_weight in right[lo:hi]:
                     if b_start <= a_end and a_start <= b_end:
