@@ -171,14 +171,18 @@ class _Passage:
         self.kind = str(stored.get("kind") or "paragraph")
         self._stored = stored
         self._entities: set[str] | None = None
-        self._positions: dict[tuple[str, str], list[int]] = {}
+        self._positions: dict[str, dict[str, list[int]]] = {}
 
     def positions(self, fieldname: str, term: str) -> list[int]:
-        key = (fieldname, term)
-        found = self._positions.get(key)
-        if found is None:
-            found = self._positions[key] = [i for i, t in enumerate(self.tokens[fieldname]) if t == term]
-        return found
+        """Where ``term`` stands among the field's tokens (every term's positions found in one
+        pass over the tokens, the first time one is asked for)."""
+        found = self._positions.get(fieldname)
+        if found is None:  # built whole before it is shared (passages are shared by threads)
+            found = {}
+            for i, token in enumerate(self.tokens[fieldname]):
+                found.setdefault(token, []).append(i)
+            self._positions[fieldname] = found
+        return found.get(term, [])
 
     def entities(self, fold_name: Callable[[str], str]) -> set[str]:
         """The folded canonical names of the passage's entities (read once)."""
