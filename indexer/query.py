@@ -633,7 +633,8 @@ class Clause:
 @dataclass
 class NaturalQuery:
     """A natural query: clauses (a passage may hold most of them), required field parts, and
-    phrases of neighbouring query words that add to a passage's score (never to its matches)."""
+    phrases of neighbouring query words that add to a passage's first-stage score (never to
+    its matches; the second stage, :mod:`indexer.rescore`, measures proximity itself)."""
 
     clauses: list[Clause]
     required: wq.Query | None

@@ -12,8 +12,13 @@ stage's: only the order changes.
 The formula is BM25 (k1 = 1.2, b = 0.75; idf = ln(1 + (N - df + 0.5) / (df + 0.5)) from the
 index's document frequencies) over the query tree of each clause (a word's best form counts,
 :class:`indexer.query.BestOf`; a name's phrase is its words' mean; prefixes and fuzzy words sum
-the words they reach), plus the proximity phrases of neighbouring query words. Two things
-differ from the first stage:
+the words they reach), plus a term-proximity part (:meth:`_Scorer.proximity`, a
+sequential-dependence feature): each two neighbouring clauses of the query found side by side
+in the query's order, or within :data:`PAIR_WINDOW` tokens in either order, on the analysed
+tokens of the text (stop words not counted), whichever form of each clause stands there (the
+word, another form of it, an alias, a name's phrase, a word a prefix or fuzzy word reaches).
+The first stage's own proximity phrases (:attr:`indexer.query.NaturalQuery.proximity`, plain
+words side by side) only choose its window. Three things differ from the first stage:
 
 * **length normalisation per kind of passage** (BM25F's per-field averages, Robertson,
   Zaragoza and Taylor 2004): a passage's length (characters of its text) is compared with
@@ -25,6 +30,7 @@ differ from the first stage:
   generation), the same passages on both backends.
 * the footnote text a passage cites is scored without length normalisation (b = 0), at the
   clause's notes weight.
+* pairs of clauses in the text, as above, also when a clause is a name or another form of a word.
 
 Both backends hand the same stored fields to :func:`rescore`, so the second stage orders the
 window identically on both; ties go to the document id and then the passage's position.
@@ -32,6 +38,7 @@ window identically on both; ties go to the document id and then the passage's po
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import re
@@ -52,6 +59,13 @@ K1 = 1.2
 B = 0.75
 #: the length normalisation of footnote text (none)
 NOTES_B = 0.0
+
+#: two clauses' forms at most this many tokens apart (stop words not counted) make an unordered pair
+PAIR_WINDOW = 6
+#: weights of an ordered pair (side by side, in the query's order) and of an unordered pair,
+#: relative to the two words' own scores
+ORDERED_WEIGHT = 0.5
+NEAR_WEIGHT = 0.25
 
 _WORDS = re.compile(r"[\w*]+(?:\.[\w*]+)*")
 
@@ -157,14 +171,18 @@ class _Passage:
         self.kind = str(stored.get("kind") or "paragraph")
         self._stored = stored
         self._entities: set[str] | None = None
-        self._positions: dict[tuple[str, str], list[int]] = {}
+        self._positions: dict[str, dict[str, list[int]]] = {}
 
     def positions(self, fieldname: str, term: str) -> list[int]:
-        key = (fieldname, term)
-        found = self._positions.get(key)
-        if found is None:
-            found = self._positions[key] = [i for i, t in enumerate(self.tokens[fieldname]) if t == term]
-        return found
+        """Where ``term`` stands among the field's tokens (every term's positions found in one
+        pass over the tokens, the first time one is asked for)."""
+        found = self._positions.get(fieldname)
+        if found is None:  # built whole before it is shared (passages are shared by threads)
+            found = {}
+            for i, token in enumerate(self.tokens[fieldname]):
+                found.setdefault(token, []).append(i)
+            self._positions[fieldname] = found
+        return found.get(term, [])
 
     def entities(self, fold_name: Callable[[str], str]) -> set[str]:
         """The folded canonical names of the passage's entities (read once)."""
@@ -250,6 +268,97 @@ class _Scorer:
         tf_part = self._tf_part(len(starts), p, fieldname)
         return sum(self.stats.idf(fieldname, w) for w in words) * tf_part
 
+    def spans(self, q: wq.Query, p: _Passage, weight: float = 1.0) -> list[tuple[int, int, float]]:
+        """Where a clause's forms stand in the passage's text: (first token, last token,
+        weight) of each occurrence of a word, a phrase or a word a prefix or fuzzy word
+        reaches, whichever form of the clause it is (the word as typed, an alias, another form
+        of the word); its weight is the form's idf (a phrase's: its words' mean, through its
+        1/n boost) times the boosts on the way to it. Footnote and entity parts stand nowhere
+        in the text."""
+        weight *= float(getattr(q, "boost", 1.0) or 1.0)
+        if getattr(q, "fieldname", "text") != "text":
+            return []
+        if type(q) is wq.Term:
+            term = _text(q.text)
+            return [(i, i, weight * self.stats.idf("text", term)) for i in p.positions("text", term)]
+        if isinstance(q, wq.Phrase):
+            return self._phrase_spans(q, p, weight)
+        if isinstance(q, MultiTerm):
+            words = self._expanded.get(id(q))
+            if words is None:
+                words = self._expanded[id(q)] = [_text(w) for w in q._btexts(self.reader)]
+            held = p.counts["text"]
+            return [
+                (i, i, weight * self.stats.idf("text", w)) for w in words if w in held for i in p.positions("text", w)
+            ]
+        if isinstance(q, wq.compound.CompoundQuery):
+            return [span for sub in q.subqueries for span in self.spans(sub, p, weight)]
+        return []
+
+    def _phrase_spans(self, q: wq.Phrase, p: _Passage, weight: float) -> list[tuple[int, int, float]]:
+        words = [_text(w) for w in q.words]
+        counts = p.counts["text"]
+        if not words or not all(counts.get(w) for w in words):
+            return []
+        starts = set(p.positions("text", words[0]))
+        for offset, word in enumerate(words[1:], 1):
+            starts &= {pos - offset for pos in p.positions("text", word)}
+        idf = weight * sum(self.stats.idf("text", w) for w in words)
+        return [(s, s + len(words) - 1, idf) for s in sorted(starts)]
+
+    def proximity(self, clauses: Sequence[wq.Query], p: _Passage) -> float:
+        """The sequential-dependence part of the score (Metzler and Croft 2005): for each two
+        neighbouring clauses of the query, how often the passage holds them side by side in
+        the query's order (an ordered pair) and how often within :data:`PAIR_WINDOW` tokens of
+        each other in either order (an unordered pair), each count saturated as BM25 counts a
+        word and weighted by the two forms' weights."""
+        if len(clauses) < 2:
+            return 0.0
+        found = [_best_spans(self.spans(c, p)) for c in clauses]
+        total = 0.0
+        for left, right in zip(found, found[1:], strict=False):
+            if not (left and right):
+                continue
+            starts = [span[0] for span in right]  # sorted
+            reach = PAIR_WINDOW + _longest(right)
+            ordered = near = 0
+            best_ordered = best_near = 0.0
+            for a_start, a_end, a_weight in left:
+                # the right clause's forms that start at most PAIR_WINDOW + its longest form
+                # before this one, and at most PAIR_WINDOW tokens after it
+                lo = bisect.bisect_left(starts, a_start - reach)
+                hi = bisect.bisect_right(starts, a_end + PAIR_WINDOW)
+                for b_start, b_end, b_weight in right[lo:hi]:
+                    if b_start <= a_end and a_start <= b_end:
+                        continue  # overlapping forms (one word read as both clauses)
+                    gap = b_start - a_end - 1 if b_start > a_end else a_start - b_end - 1
+                    if gap >= PAIR_WINDOW:
+                        continue
+                    weight = a_weight + b_weight
+                    near += 1
+                    best_near = max(best_near, weight)
+                    if b_start == a_end + 1:
+                        ordered += 1
+                        best_ordered = max(best_ordered, weight)
+            if ordered:
+                total += ORDERED_WEIGHT * best_ordered * self._tf_part(ordered, p, "text")
+            if near:
+                total += NEAR_WEIGHT * best_near * self._tf_part(near, p, "text")
+        return total
+
+
+def _best_spans(spans: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
+    """Each (first, last) token span once, at the best weight a form gives it, in order."""
+    best: dict[tuple[int, int], float] = {}
+    for start, end, weight in spans:
+        if weight > best.get((start, end), -1.0):
+            best[(start, end)] = weight
+    return [(start, end, weight) for (start, end), weight in sorted(best.items())]
+
+
+def _longest(spans: list[tuple[int, int, float]]) -> int:
+    return max(end - start + 1 for start, end, _weight in spans)
+
 
 def _text(value: Any) -> str:
     return value.decode("utf-8") if isinstance(value, bytes) else str(value)
@@ -297,7 +406,6 @@ def _analysed(stored: Mapping[str, Any], analysis: _Analysis) -> _Passage:
 
 def rescore(
     clauses: Sequence[wq.Query],
-    bonus: Sequence[wq.Query],
     candidates: Sequence[Candidate],
     stats: Stats,
     reader: Any,
@@ -318,7 +426,7 @@ def rescore(
         for cand in candidates:
             passage = _analysed(cand.stored, analysis)
             parts = [scorer.score(c, passage) for c in clauses]
-            score = sum(parts) + sum(scorer.score(b, passage) for b in bonus)
+            score = sum(parts) + scorer.proximity(clauses, passage)
             ordinal = cand.stored.get("ordinal")
             rows.append(
                 (

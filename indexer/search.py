@@ -546,7 +546,6 @@ class Searcher:
         candidates = [rescore.Candidate(docnum, searcher.stored_fields(docnum)) for docnum in window]
         again = rescore.rescore(
             [c.query for c in natural.clauses],
-            natural.proximity,
             candidates,
             self._rescore_stats(searcher),
             searcher.reader(),

@@ -1076,7 +1076,6 @@ class TantivyBackend(SearchBackend):
             candidates = [rescore.Candidate(addr, state.stored(addr)) for _score, addr in top[: rescore.WINDOW]]
             again = rescore.rescore(
                 [c.query for c in natural.clauses],
-                natural.proximity,
                 candidates,
                 stats,
                 state.view.lexicon,

@@ -96,10 +96,10 @@ def _stored(text: str, kind: str, ordinal: int, doc: str = "d", notes: list | No
     return {"doc_id": doc, "ordinal": ordinal, "kind": kind, "text": text, "notes": json.dumps(notes or [])}
 
 
-def _run(clauses, stored, averages, bonus=(), passages=1000, df=None):
+def _run(clauses, stored, averages, passages=1000, df=None, reader=None):
     stats = rescore.Stats(passages, df or (lambda _f, _t: 10), averages, sum(averages.values()) / len(averages))
     cands = [rescore.Candidate(i, s) for i, s in enumerate(stored)]
-    return rescore.rescore(clauses, list(bonus), cands, stats, None, SCHEMA["text"].analyzer, str.lower)
+    return rescore.rescore(clauses, cands, stats, reader, SCHEMA["text"].analyzer, str.lower)
 
 
 def test_a_passage_is_measured_against_passages_of_its_kind():
@@ -166,3 +166,111 @@ def test_its_words_are_the_index_analyzers_tokens(sample_docs):
     for doc in sample_docs:
         for text in [doc.text[p.start : p.end] for p in doc.passages] + [n.text for n in doc.footnotes]:
             assert analysis.tokens(text) == [t.text for t in analyzer(text, mode="index")]
+
+
+# -- term proximity: neighbouring clauses side by side or close ------------------------------------
+
+
+def _word(stem: str) -> wq.Query:
+    """A clause as natural_query makes it: the word in the text, and (lower) in the notes."""
+    return wq.Or([wq.Term("text", stem), wq.Term("notes_text", stem, boost=0.4)])
+
+
+def _scores(clauses, texts, length=None):
+    """Scores of passages that differ only in the order of their words (as long as each other)."""
+    size = length or max(len(t) for t in texts)
+    stored = [_stored(t.ljust(size), "paragraph", i) for i, t in enumerate(texts)]
+    return [score for _key, score in sorted(_run(clauses, stored, {"paragraph": float(size)}))]
+
+
+def test_neighbouring_query_words_score_higher_side_by_side_than_near_than_apart():
+    clauses = [_word("recept"), _word("capac")]
+    filler = " ".join(["word"] * 12)
+    adjacent, near, apart = _scores(
+        clauses,
+        [
+            f"reception capacity {filler} {filler}",
+            f"reception of the new large capacity {filler} {filler}",  # stop words are not counted
+            f"reception {filler} capacity {filler}",
+        ],
+    )
+    assert adjacent > near > apart > 0
+    # the other order is near, not side by side (each passage as long as its kind's average)
+    (reverse,) = _scores(clauses, [f"capacity reception {filler} {filler}"])
+    assert reverse == pytest.approx(near)
+
+
+def test_only_neighbouring_clauses_pair_and_a_single_clause_has_no_proximity():
+    a, b, c = _word("frontex"), _word("statu"), _word("agreement")
+    filler = " ".join(["word"] * 12)
+    # "frontex" and "agreement" side by side, but they are not neighbours in the query
+    far, close = _scores([a, b, c], [f"frontex agreement {filler} status", f"frontex status {filler} agreement"])
+    assert close > far
+    one = _scores([a], ["frontex agreement", "agreement frontex"])
+    assert one[0] == pytest.approx(one[1])
+
+
+def test_a_names_phrase_and_an_alias_stand_for_their_clause():
+    name = wq.DisjunctionMax(
+        [
+            wq.Or([wq.Phrase("text", ["north", "macedonia"], boost=0.5)]),
+            wq.Term("entity", "north macedonia", boost=0.4),
+        ],
+        tiebreak=0.0,
+    )
+    agreement = _word("agreement")
+    filler = " ".join(["word"] * 12)
+    side, apart = _scores(
+        [agreement, name], [f"agreement with North Macedonia {filler}", f"agreement {filler} North Macedonia"]
+    )
+    assert side > apart
+    # a form that overlaps the other clause's is not a pair: "Bosnia" inside "Bosnia and Herzegovina"
+    bosnia = _word("bosnia")
+    country = wq.DisjunctionMax([wq.Phrase("text", ["bosnia", "herzegovina"])], tiebreak=0.0)
+    scorer = rescore._Scorer(rescore.Stats(1000, lambda _f, _t: 10, {}, 30.0), None, str.lower)
+    analysis = rescore._Analysis(SCHEMA["text"].analyzer)
+    alone = rescore._Passage(_stored("Bosnia and Herzegovina", "paragraph", 1), analysis)
+    assert scorer.proximity([bosnia, country], alone) == 0.0
+    twice = rescore._Passage(_stored("Bosnia, Bosnia and Herzegovina", "paragraph", 2), analysis)
+    assert scorer.proximity([bosnia, country], twice) > 0
+
+
+class _Lexicon:
+    """The words a prefix reaches, as a reader lists them."""
+
+    def __init__(self, words):
+        self.words = sorted(words)
+
+    def expand_prefix(self, fieldname, prefix):
+        return [w.encode() for w in self.words if w.startswith(prefix)]
+
+
+def test_words_a_prefix_reaches_stand_for_its_clause():
+    lexicon = _Lexicon(["readmiss", "readmit", "return"])
+    scorer = rescore._Scorer(rescore.Stats(1000, lambda _f, _t: 10, {}, 30.0), lexicon, str.lower)
+    analysis = rescore._Analysis(SCHEMA["text"].analyzer)
+    prefix = wq.Prefix("text", "readmiss")
+    committee = _word("committe")
+    side = rescore._Passage(_stored("the readmission committee met", "paragraph", 1), analysis)
+    apart = rescore._Passage(_stored("the readmission " + "word " * 12 + "committee met", "paragraph", 2), analysis)
+    assert scorer.proximity([prefix, committee], side) > 0
+    assert scorer.proximity([prefix, committee], apart) == 0.0
+    assert scorer.spans(wq.Term("notes_text", "readmiss"), side) == []
+    assert scorer.spans(wq.NumericRange("page", 1, 2), side) == []
+    assert scorer.spans(wq.NullQuery, side) == []
+
+
+def test_a_pair_is_near_within_the_window_only_and_each_span_counts_once():
+    scorer = rescore._Scorer(rescore.Stats(1000, lambda _f, _t: 10, {}, 30.0), None, str.lower)
+    analysis = rescore._Analysis(SCHEMA["text"].analyzer)
+    clauses = [_word("recept"), _word("capac")]
+    gap = rescore.PAIR_WINDOW
+    for text, near in (
+        ("capacity " + "word " * (gap - 1) + "reception", True),
+        ("capacity " + "word " * gap + "reception", False),
+        ("reception " + "word " * (gap - 1) + "capacity", True),
+        ("reception " + "word " * gap + "capacity", False),
+    ):
+        passage = rescore._Passage(_stored(text, "paragraph", 1), analysis)
+        assert (scorer.proximity(clauses, passage) > 0) is near, text
+    assert rescore._best_spans([(1, 1, 2.0), (1, 1, 3.0), (0, 0, 1.0), (1, 1, 1.0)]) == [(0, 0, 1.0), (1, 1, 3.0)]
