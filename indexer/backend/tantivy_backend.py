@@ -832,6 +832,26 @@ class _State:
         nums = np.asarray(self.searcher.fast_field_values("num", addrs), dtype=np.int64)
         return [ids[i] for i in (np.searchsorted(lo, nums, side="right") - 1).tolist()]
 
+    def kind_lengths(self) -> dict[str, list[int]]:
+        """The text lengths of the first :data:`indexer.rescore.SAMPLE` passages of each kind by
+        passage number (what the second stage averages). A passage's stored text is its
+        document's text between its offsets (:func:`indexer.writer.passage_parts`), so its
+        length is ``end - start``, read from the fast fields: no stored passage is read (at
+        500,000 passages the few headings of each document put the sample of a rare kind on
+        thousands of the stored blocks, mapped and decompressed by the first natural query)."""
+        searcher = self.searcher
+        samples: dict[str, list[int]] = {}
+        for kind in self.view.lexicon.field_terms("kind"):
+            q = tantivy.Query.term_query(self.view.tschema, "kind", kind)
+            hits = searcher.search(
+                q, limit=rescore.SAMPLE, count=False, order_by_field="num", order=tantivy.Order.Asc
+            ).hits
+            addrs = [addr for _num, addr in hits]
+            starts = searcher.fast_field_values("start", addrs)
+            ends = searcher.fast_field_values("end", addrs)
+            samples[kind] = [int(e) - int(s) for s, e in zip(starts, ends, strict=True)]
+        return samples
+
     def title(self, doc_id: str) -> str:
         """A document's title (read once per generation)."""
         with self._lock:
@@ -1094,16 +1114,8 @@ class TantivyBackend(SearchBackend):
             found = self._stats
         if found is not None and found[0] is state:
             return found[1]
-        searcher = state.searcher
-        samples: dict[str, list[int]] = {}
-        for kind in state.view.lexicon.field_terms("kind"):
-            q = tantivy.Query.term_query(state.view.tschema, "kind", kind)
-            hits = searcher.search(
-                q, limit=rescore.SAMPLE, count=False, order_by_field="num", order=tantivy.Order.Asc
-            ).hits
-            samples[kind] = [len(state.stored(addr).get("text") or "") for _num, addr in hits]
-        averages, overall = rescore.kind_averages(samples)
-        stats = rescore.Stats(int(searcher.num_docs), state.view.lexicon.doc_frequency, averages, overall)
+        averages, overall = rescore.kind_averages(state.kind_lengths())
+        stats = rescore.Stats(int(state.searcher.num_docs), state.view.lexicon.doc_frequency, averages, overall)
         with self._lock:
             self._stats = (state, stats)
         return stats
