@@ -487,8 +487,10 @@ class TantivyGenerationWriter(GenerationWriter):
         self._writer.wait_merging_threads()
         self._index.reload()
         known = previous_entries(self.generation, schema=SCHEMA)  # the linked copy of the live one's
-        lexicon = _Lexicon(self._index.searcher(), FIELDS)
-        self.vocab_counts = write_for(self.generation, lexicon, SCHEMA, known, count_fields=FACETED)
+        searcher = self._index.searcher()
+        lexicon = _Lexicon(searcher, FIELDS)
+        figures = generation_figures(_View(searcher, lexicon, self._index.schema))
+        self.vocab_counts = write_for(self.generation, lexicon, SCHEMA, known, count_fields=FACETED, extra=figures)
         _write_marker(self.generation, {"layout": LAYOUT, "next_num": self._next})
 
     def cancel(self) -> None:
@@ -777,6 +779,35 @@ def _filtered(q: tantivy.Query, allow: tantivy.Query | None) -> tantivy.Query:
     return tantivy.Query.boolean_query([(occur.Must, q), (occur.Must, tantivy.Query.const_score_query(allow, 0.0))])
 
 
+def kind_lengths(searcher: tantivy.Searcher, tschema: tantivy.Schema, lexicon: _Lexicon) -> dict[str, list[int]]:
+    """The text lengths of the first :data:`indexer.rescore.SAMPLE` passages of each kind by
+    passage number (what the second stage averages). A passage's stored text is its
+    document's text between its offsets (:func:`indexer.writer.passage_parts`), so its length
+    is ``end - start``, read from the fast fields: no stored passage is read (at 500,000
+    passages the few headings of each document put the sample of a rare kind on thousands of
+    the stored blocks)."""
+    samples: dict[str, list[int]] = {}
+    for kind in lexicon.field_terms("kind"):
+        q = tantivy.Query.term_query(tschema, "kind", kind)
+        hits = searcher.search(q, limit=rescore.SAMPLE, count=False, order_by_field="num", order=tantivy.Order.Asc).hits
+        addrs = [addr for _num, addr in hits]
+        starts = searcher.fast_field_values("start", addrs)
+        ends = searcher.fast_field_values("end", addrs)
+        samples[kind] = [int(e) - int(s) for s, e in zip(starts, ends, strict=True)]
+    return samples
+
+
+def _kind_averages(view: _View) -> tuple[dict[str, float], float]:
+    return rescore.kind_averages(kind_lengths(view.searcher, view.tschema, view.lexicon))
+
+
+def generation_figures(view: _View) -> dict[str, Any]:
+    """What the build stores of a committed generation in its vocabulary file's header for
+    the searchers (:meth:`_State.kind_averages`); the same is worked out when that file is
+    built again."""
+    return {"kind_averages": list(_kind_averages(view))}
+
+
 class _State:
     """One opened generation: tantivy's searcher, the view, the parser and the vocabulary."""
 
@@ -787,7 +818,9 @@ class _State:
         self.view = _View(self.searcher, _Lexicon(self.searcher, FIELDS), index.schema)
         self.translate = _Translator(self.view)
         self.parser = make_parser(SCHEMA)
-        self.vocab = load_vocabulary(self.view.lexicon, SCHEMA, path, count_fields=FACETED)
+        self.vocab = load_vocabulary(
+            self.view.lexicon, SCHEMA, path, count_fields=FACETED, extra=lambda: generation_figures(self.view)
+        )
         #: terms of the faceted fields, as the build counted them (checked with the file)
         self.facet_terms = dict(self.vocab.store.header.get("terms") or {})
         self.titles: dict[str, str] = {}
@@ -832,25 +865,15 @@ class _State:
         nums = np.asarray(self.searcher.fast_field_values("num", addrs), dtype=np.int64)
         return [ids[i] for i in (np.searchsorted(lo, nums, side="right") - 1).tolist()]
 
-    def kind_lengths(self) -> dict[str, list[int]]:
-        """The text lengths of the first :data:`indexer.rescore.SAMPLE` passages of each kind by
-        passage number (what the second stage averages). A passage's stored text is its
-        document's text between its offsets (:func:`indexer.writer.passage_parts`), so its
-        length is ``end - start``, read from the fast fields: no stored passage is read (at
-        500,000 passages the few headings of each document put the sample of a rare kind on
-        thousands of the stored blocks, mapped and decompressed by the first natural query)."""
-        searcher = self.searcher
-        samples: dict[str, list[int]] = {}
-        for kind in self.view.lexicon.field_terms("kind"):
-            q = tantivy.Query.term_query(self.view.tschema, "kind", kind)
-            hits = searcher.search(
-                q, limit=rescore.SAMPLE, count=False, order_by_field="num", order=tantivy.Order.Asc
-            ).hits
-            addrs = [addr for _num, addr in hits]
-            starts = searcher.fast_field_values("start", addrs)
-            ends = searcher.fast_field_values("end", addrs)
-            samples[kind] = [int(e) - int(s) for s, e in zip(starts, ends, strict=True)]
-        return samples
+    def kind_averages(self) -> tuple[dict[str, float], float]:
+        """The second stage's average passage length per kind and overall
+        (:func:`indexer.rescore.kind_averages` of :func:`kind_lengths`): as the build stored
+        them in the generation's vocabulary file (whose stamp names these index files), else
+        worked out now."""
+        stored = self.vocab.store.header.get("extra", {}).get("kind_averages")
+        if isinstance(stored, list) and len(stored) == 2 and isinstance(stored[0], dict):
+            return {str(k): float(v) for k, v in stored[0].items()}, float(stored[1])
+        return _kind_averages(self.view)
 
     def title(self, doc_id: str) -> str:
         """A document's title (read once per generation)."""
@@ -1114,7 +1137,7 @@ class TantivyBackend(SearchBackend):
             found = self._stats
         if found is not None and found[0] is state:
             return found[1]
-        averages, overall = rescore.kind_averages(state.kind_lengths())
+        averages, overall = state.kind_averages()
         stats = rescore.Stats(int(state.searcher.num_docs), state.view.lexicon.doc_frequency, averages, overall)
         with self._lock:
             self._stats = (state, stats)

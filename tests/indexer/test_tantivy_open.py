@@ -7,6 +7,7 @@ import pytest
 import tantivy
 
 from indexer import rescore
+from indexer.backend.tantivy_backend import kind_lengths
 
 
 @pytest.fixture(scope="module")
@@ -15,7 +16,7 @@ def state(backends):
 
 
 def test_kind_lengths_are_the_stored_texts_lengths(state):
-    samples = state.kind_lengths()
+    samples = kind_lengths(state.searcher, state.view.tschema, state.view.lexicon)
     assert set(samples) == set(state.view.lexicon.field_terms("kind")) and len(samples) > 1
     for kind, lengths in samples.items():
         q = tantivy.Query.term_query(state.view.tschema, "kind", kind)
@@ -24,6 +25,14 @@ def test_kind_lengths_are_the_stored_texts_lengths(state):
         ).hits
         assert lengths == [len(state.stored(addr)["text"]) for _num, addr in hits]
         assert lengths
+
+
+def test_the_build_stores_the_kind_averages_worked_out_at_open(state, monkeypatch):
+    stored = state.vocab.store.header["extra"]["kind_averages"]
+    worked_out = rescore.kind_averages(kind_lengths(state.searcher, state.view.tschema, state.view.lexicon))
+    assert state.kind_averages() == worked_out == (stored[0], stored[1])
+    monkeypatch.setitem(state.vocab.store.header, "extra", {})  # a file written before they were stored
+    assert state.kind_averages() == worked_out
 
 
 def test_second_stage_statistics_are_whooshs(backends):
