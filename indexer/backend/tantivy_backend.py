@@ -536,21 +536,56 @@ class _Lexicon(IndexReader):
         #: words within an edit distance, remembered (oldest dropped first) for this
         #: generation's terms, which never change
         self._within: dict[tuple[str, str, int, int], tuple[str, ...]] = {}
+        #: (field, prefix) -> the field's terms with the prefix, sorted (oldest dropped first)
+        self._prefixed: dict[tuple[str, str], list[str]] = {}
         self._lock = threading.Lock()
 
     #: fuzzy words remembered per generation
     MAX_WITHIN = 1024
+    #: prefixes whose terms are remembered per generation
+    MAX_PREFIXES = 256
+
+    def _has_terms(self, fieldname: str) -> bool:
+        return fieldname in self._fields and fieldname not in ("page", "num", "start", "end", "stored")
 
     def _sorted(self, fieldname: str) -> list[str]:
         with self._lock:
             found = self._terms.get(fieldname)
             if found is None:
-                if fieldname in self._fields and fieldname not in ("page", "num", "start", "end", "stored"):
+                if self._has_terms(fieldname):
                     found = sorted(t for t, _n in self._searcher.terms_with_prefix(fieldname, ""))
                 else:
                     found = []
                 self._terms[fieldname] = found
             return found
+
+    def _with_prefix(self, fieldname: str, prefix: str) -> list[str]:
+        """The field's terms starting with ``prefix``, sorted: a slice of the whole field's
+        terms when they were read, else only these terms read from tantivy's term dictionary
+        (a prefix, a wildcard or a fuzzy word with a fixed first letter reads a part of a
+        large vocabulary, not all of it; a UTF-8 prefix of a term is its str prefix)."""
+        if not prefix:
+            return self._sorted(fieldname)
+        with self._lock:
+            whole = self._terms.get(fieldname)
+            found = self._prefixed.get((fieldname, prefix))
+        if whole is not None:
+            at = bisect_left(whole, prefix)
+            end = at
+            while end < len(whole) and whole[end].startswith(prefix):
+                end += 1
+            return whole[at:end]
+        if found is None:
+            found = (
+                sorted(t for t, _n in self._searcher.terms_with_prefix(fieldname, prefix))
+                if self._has_terms(fieldname)
+                else []
+            )
+            with self._lock:
+                if len(self._prefixed) >= self.MAX_PREFIXES:
+                    self._prefixed.pop(next(iter(self._prefixed)))
+                self._prefixed[(fieldname, prefix)] = found
+        return found
 
     @staticmethod
     def _str(text: Any) -> str:
@@ -586,25 +621,23 @@ class _Lexicon(IndexReader):
             yield fieldname, term.encode("utf-8")
 
     def expand_prefix(self, fieldname: str, prefix: Any) -> Iterator[bytes]:
-        """The field's terms starting with ``prefix``."""
-        start = self._str(prefix)
-        terms = self._sorted(fieldname)
-        for term in terms[bisect_left(terms, start) :]:
-            if not term.startswith(start):
-                return
+        """The field's terms starting with ``prefix``, in order."""
+        for term in self._with_prefix(fieldname, self._str(prefix)):
             yield term.encode("utf-8")
 
     def terms_within(self, fieldname: str, text: str, maxdist: int, prefix: int = 0) -> Iterator[str]:
         """Words within ``maxdist`` edits sharing the first ``prefix`` letters, found as Whoosh's
-        reader finds them (its Levenshtein automaton skipping through the sorted terms); for a
-        field with a spelling field (``text``), among its unstemmed words."""
+        reader finds them (its Levenshtein automaton skipping through the sorted terms, those
+        with the fixed prefix only); for a field with a spelling field (``text``), among its
+        unstemmed words."""
         spelling = SCHEMA[fieldname].spelling_fieldname(fieldname) if fieldname in SCHEMA else fieldname
         key = (spelling, text, maxdist, prefix)
         with self._lock:
             found = self._within.get(key)
         if found is None:  # one query asks up to three times (expansion, translation, marks)
             dfa = Automata.levenshtein_dfa(text, maxdist, prefix)
-            found = tuple(Automata.find_matches(dfa, _Cursor(self._sorted(spelling))))
+            terms = self._with_prefix(spelling, text[:prefix]) if prefix > 0 else self._sorted(spelling)
+            found = tuple(Automata.find_matches(dfa, _Cursor(terms)))
             with self._lock:
                 if len(self._within) >= self.MAX_WITHIN:
                     self._within.pop(next(iter(self._within)))

@@ -7,7 +7,7 @@ import pytest
 import tantivy
 
 from indexer import rescore
-from indexer.backend.tantivy_backend import kind_lengths
+from indexer.backend.tantivy_backend import FIELDS, _Lexicon, kind_lengths
 
 
 @pytest.fixture(scope="module")
@@ -42,3 +42,49 @@ def test_second_stage_statistics_are_whooshs(backends):
     stats, theirs = ours._stats[1], whoosh._stats[1]
     assert stats.kind_lengths == pytest.approx(theirs.kind_lengths) and len(stats.kind_lengths) > 1
     assert stats.overall_length == pytest.approx(theirs.overall_length)
+
+
+PREFIXES = ["b", "bor", "migra", "é", "zzzq", "asylum", ""]  # "" (the whole field) last
+FUZZY = [("frontx", 1, 1), ("asylym", 2, 1), ("serbai", 1, 2), ("migraton", 2, 0), ("q", 1, 1)]
+
+
+def _fresh(state):
+    return _Lexicon(state.searcher, FIELDS)
+
+
+def _whole_prefixed(lexicon, field, prefix):
+    return [t for t in lexicon._sorted(field) if t.startswith(prefix)]
+
+
+@pytest.mark.parametrize("field", ["text", "spell_text", "doc_id", "person", "page", "nosuchfield"])
+def test_prefix_expansion_reads_only_the_terms_with_the_prefix(state, field):
+    lazy, whole = _fresh(state), _fresh(state)
+    for prefix in PREFIXES:
+        got = list(lazy.expand_prefix(field, prefix.encode("utf-8")))
+        assert got == [t.encode("utf-8") for t in _whole_prefixed(whole, field, prefix)]
+        if prefix:
+            assert field not in lazy._terms  # the whole field was not read
+    assert list(whole.expand_prefix(field, "b")) == list(lazy.expand_prefix(field, "b"))  # from the whole list
+
+
+def test_fuzzy_words_are_found_among_the_terms_with_the_fixed_prefix(state):
+    from whoosh.codec.base import Automata
+
+    from indexer.backend.tantivy_backend import _Cursor
+
+    lazy, whole = _fresh(state), _fresh(state)
+    for word, maxdist, prefix in FUZZY:
+        got = list(lazy.terms_within("text", word, maxdist, prefix))
+        dfa = Automata.levenshtein_dfa(word, maxdist, prefix)
+        assert got == list(Automata.find_matches(dfa, _Cursor(whole._sorted("spell_text"))))
+    assert any(lazy.terms_within("text", "frontx", 1, 1))
+
+
+def test_remembered_prefixes_are_bounded(state, monkeypatch):
+    lexicon = _fresh(state)
+    monkeypatch.setattr(_Lexicon, "MAX_PREFIXES", 2)
+    for prefix in ("a", "b", "c", "a"):
+        assert list(lexicon.expand_prefix("text", prefix)) == [
+            t.encode("utf-8") for t in _whole_prefixed(_fresh(state), "text", prefix)
+        ]
+    assert len(lexicon._prefixed) == 2 and ("text", "a") in lexicon._prefixed
