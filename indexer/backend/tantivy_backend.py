@@ -172,7 +172,7 @@ class Analysis:
         #: word -> (stemmed token, unstemmed token), "" for a stop word
         self._words: dict[str, tuple[str, str]] = {}
         self._keywords: dict[tuple[str, str], tuple[str, ...]] = {}
-        self._entities: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}
+        self._entities: dict[tuple[str, str], dict[tuple[str, str], None]] = {}
         self._splitters = {name: _splitter(SCHEMA[name].analyzer) for name in KEYWORDS}
         self._title: tuple[str, str] = ("", "")
 
@@ -278,14 +278,14 @@ class Analysis:
         """The (field, term) pairs of a passage's entity fields, each once, in the order of its
         entity rows: the terms the Whoosh fields make of the values :func:`entity_values` gives
         the rows (a field's terms are the union of its values' terms, so they are worked out
-        once per entity, label and name, and joined per passage)."""
+        once per entity, label and name, kept as a dict, and joined per passage)."""
         cache = self._entities
         out: dict[tuple[str, str], None] = {}
         for row in rows:
             key = (row[2], row[3])
             pairs = cache.get(key)
             if pairs is None:
-                pairs = tuple(
+                pairs = dict.fromkeys(
                     (field, term)
                     for field, values in entity_values([[0, 0, *key]]).items()
                     for value in values
@@ -294,7 +294,7 @@ class Analysis:
                 if len(cache) >= self.MAX_WORDS:
                     cache.clear()
                 cache[key] = pairs
-            out.update(dict.fromkeys(pairs))
+            out.update(pairs)
         return out
 
 
