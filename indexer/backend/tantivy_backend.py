@@ -868,7 +868,8 @@ class _State:
         with self._lock:
             if self._ranges is not None:
                 return self._ranges if len(self._ranges[2]) or not self.searcher.num_docs else None
-        size = max(1, min(ALL_BUCKETS, len(self.view.lexicon._sorted("doc_id"))))
+        held = self.facet_terms.get("doc_id")  # as the build counted them, else read now
+        size = max(1, min(ALL_BUCKETS, held if held is not None else len(self.view.lexicon._sorted("doc_id"))))
         spec = {
             "d": {
                 "terms": {"field": "doc_id", "size": size, "segment_size": size},

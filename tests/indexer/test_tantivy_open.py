@@ -88,3 +88,19 @@ def test_remembered_prefixes_are_bounded(state, monkeypatch):
             t.encode("utf-8") for t in _whole_prefixed(_fresh(state), "text", prefix)
         ]
     assert len(lexicon._prefixed) == 2 and ("text", "a") in lexicon._prefixed
+
+
+def test_document_ranges_are_sized_by_the_builds_count_or_the_lexicon(backends):
+    import tantivy as tv
+
+    from indexer.backend.tantivy_backend import _State
+    from indexer.writer import current_generation
+
+    gen = current_generation(backends["tantivy"].index_dir)
+    counted, read = _State(gen, tv.Index.open(str(gen))), _State(gen, tv.Index.open(str(gen)))
+    read.facet_terms = {}  # a vocabulary file without the counts
+    lo, hi, ids = counted.doc_ranges()
+    assert "doc_id" not in counted.view.lexicon._terms  # sized without reading every document id
+    again = read.doc_ranges()
+    assert (lo.tolist(), hi.tolist(), ids) == (again[0].tolist(), again[1].tolist(), again[2])
+    assert sorted(ids) == read.view.lexicon._sorted("doc_id") and len(ids) > 1
