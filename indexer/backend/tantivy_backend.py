@@ -154,7 +154,7 @@ class Analysis:
     whitespace either: they are word characters, dots and asterisks, accents folded.)
     """
 
-    #: distinct chunks (and keyword values) remembered; a corpus's vocabulary fits
+    #: distinct chunks, words (and keyword values) remembered; a corpus's vocabulary fits
     MAX_WORDS = 1_000_000
 
     def __init__(self) -> None:
@@ -203,11 +203,12 @@ class Analysis:
 
     def _learn(self, chunks: list[str]) -> None:
         new = set(chunks).difference(self._stems)
-        if len(self._stems) + len(new) > self.MAX_WORDS:
+        if len(self._stems) + len(new) > self.MAX_WORDS:  # chunks (a word with its punctuation)
             self._stems.clear()
             self._plain.clear()
-            self._words.clear()
             new = set(chunks)
+        if len(self._words) >= self.MAX_WORDS:  # words, far fewer: kept while chunks come and go
+            self._words.clear()
         found = {chunk: self._findall(chunk) for chunk in new}
         words = self._words
         unknown = list(dict.fromkeys(w for ws in found.values() for w in ws if w not in words))

@@ -104,3 +104,18 @@ def test_document_ranges_are_sized_by_the_builds_count_or_the_lexicon(backends):
     again = read.doc_ranges()
     assert (lo.tolist(), hi.tolist(), ids) == (again[0].tolist(), again[1].tolist(), again[2])
     assert sorted(ids) == read.view.lexicon._sorted("doc_id") and len(ids) > 1
+
+
+def test_analysis_forgets_chunks_before_words_and_answers_the_same(sample_docs):
+    from indexer.backend.tantivy_backend import Analysis
+
+    texts = [d.text[p.start : p.end] for d in sample_docs[:2] for p in d.passages]
+    small, full = Analysis(), Analysis()
+    small.MAX_WORDS = 400
+    cleared = {"chunks": 0, "words": 0}
+    for text in texts * 2:
+        before = (len(small._stems), len(small._words))
+        assert small.joined(text) == full.joined(text)
+        cleared["chunks"] += len(small._stems) < before[0]
+        cleared["words"] += len(small._words) < before[1]
+    assert cleared["chunks"] > cleared["words"] > 0  # the words outlived several chunk clears
