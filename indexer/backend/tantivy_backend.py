@@ -907,7 +907,8 @@ class _State:
         worked out now."""
         stored = self.vocab.store.header.get("extra", {}).get("kind_averages")
         if isinstance(stored, list) and len(stored) == 2 and isinstance(stored[0], dict):
-            return {str(k): float(v) for k, v in stored[0].items()}, float(stored[1])
+            with contextlib.suppress(TypeError, ValueError):  # (the header is not checksummed)
+                return {str(k): float(v) for k, v in stored[0].items()}, float(stored[1])
         return _kind_averages(self.view)
 
     def title(self, doc_id: str) -> str:

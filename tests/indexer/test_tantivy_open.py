@@ -33,6 +33,8 @@ def test_the_build_stores_the_kind_averages_worked_out_at_open(state, monkeypatc
     assert state.kind_averages() == worked_out == (stored[0], stored[1])
     monkeypatch.setitem(state.vocab.store.header, "extra", {})  # a file written before they were stored
     assert state.kind_averages() == worked_out
+    monkeypatch.setitem(state.vocab.store.header, "extra", {"kind_averages": [{"item": "long"}, None]})
+    assert state.kind_averages() == worked_out
 
 
 def test_second_stage_statistics_are_whooshs(backends):
