@@ -319,7 +319,7 @@ def main() -> None:
             if (index_dir / "CURRENT").exists():
                 print(f"{backend}: reusing {index_dir}")
                 continue
-            if docs is None:
+            if docs is None or entities is None:
                 docs, entities = records(args.passages)
             builds[backend] = build(index_dir, backend, args.passages, docs, entities)
             b = builds[backend]
@@ -375,7 +375,7 @@ def main() -> None:
                 + "".join(f" | {builds.get(b, {}).get('per_cpu_s', 'reused'):>21}" for b in backends)
             )
         if not args.no_ingest:
-            if docs is None:
+            if docs is None or entities is None:
                 docs, entities = records(args.passages)
             for backend in backends:
                 index_dir = root / f"{backend}-{args.passages}" / "index"
