@@ -18,7 +18,8 @@ phrases), and the process's peak memory. Printed per backend:
 * first query after open (ms, wall and CPU: opening the live generation, its stored
   vocabulary, and the first search; the backend's modules are imported before, and their
   import time is printed apart), p50/p95 per kind (ms: wall time, and the query process's CPU
-  time, which a loaded machine changes less), peak RSS of the query process (MB);
+  time, which a loaded machine changes less), peak RSS of the query process (MB: its own
+  high-water mark, ``VmHWM``, which the process that started it does not raise);
 * unless ``--no-ingest``, ingesting one more document into the built index through
   the backend's generation writer (what ``glossa ingest`` does): wall and CPU seconds, the bytes
   the new generation added on disk (hard links to unchanged files count once), and the next
@@ -184,6 +185,20 @@ def rss_parts() -> str:
     return f"{kb.get('RssAnon', 0) // 1024} + {kb.get('RssFile', 0) // 1024}"
 
 
+def peak_rss_mb() -> int:
+    """This process's peak resident memory, in MB: the kernel's high-water mark of its own
+    address space (``VmHWM``). Not ``ru_maxrss``: Linux carries that across ``exec`` from the
+    process that forked it, so a query process started by this script would report this
+    script's own peak (the tagger, the build) whenever it was the larger."""
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="utf-8").splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024)
+    except OSError:
+        pass
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
 def pct(values: list[float], p: float) -> float:
     """The p-th percentile (nearest rank), in ms."""
     ordered = sorted(values)
@@ -266,7 +281,7 @@ def run_queries(
         "import_ms": f"{import_ms:.0f} ({import_cpu_ms:.0f} CPU)",
         "kinds": {k: [round(pct(v, 50), 2), round(pct(v, 95), 2), len(v)] for k, v in times.items()},
         "cpu": {k: [round(pct(v, 50), 2), round(pct(v, 95), 2), len(v)] for k, v in cpu.items()},
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "peak_rss_mb": peak_rss_mb(),
         "rss_anon_file_mb": rss_parts(),
         "load": [round(load, 2), round(os.getloadavg()[0], 2)],
         "queries": [text for _kind, text in queries],
@@ -304,7 +319,7 @@ def main() -> None:
             if (index_dir / "CURRENT").exists():
                 print(f"{backend}: reusing {index_dir}")
                 continue
-            if docs is None:
+            if docs is None or entities is None:
                 docs, entities = records(args.passages)
             builds[backend] = build(index_dir, backend, args.passages, docs, entities)
             b = builds[backend]
@@ -360,7 +375,7 @@ def main() -> None:
                 + "".join(f" | {builds.get(b, {}).get('per_cpu_s', 'reused'):>21}" for b in backends)
             )
         if not args.no_ingest:
-            if docs is None:
+            if docs is None or entities is None:
                 docs, entities = records(args.passages)
             for backend in backends:
                 index_dir = root / f"{backend}-{args.passages}" / "index"

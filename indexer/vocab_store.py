@@ -22,7 +22,8 @@ where the generation is writable).
 Layout (all text UTF-8; ``\\t``, ``\\n`` and ``\\\\`` escaped in values)::
 
     GLOSSA-VOCAB\\n
-    {JSON header: format, fingerprint, stamp, counts, section lengths, crc32}\\n
+    {JSON header: format, fingerprint, stamp, counts, section lengths, crc32, and a backend's
+     figures of the same index files ("extra")}\\n
     body: word lines "root<TAB>word<TAB>term term\\n" sorted by (root, word),
           entity lines "name\\n" sorted, then the start offset of every line (little-endian
           unsigned 64-bit: one more than the lines of each section)
@@ -36,7 +37,7 @@ import mmap
 import os
 import zlib
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any
@@ -291,10 +292,12 @@ def encode(
     schema: Schema,
     index_stamp: str,
     terms: Mapping[str, int] | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> bytes:
     """The bytes of a vocabulary file (see the module doc); ``terms``: how many terms some
     fields hold, kept in the header for the searcher (the tantivy backend sizes its facet
-    aggregations by them)."""
+    aggregations by them); ``extra``: other figures of the same index files a backend's
+    searcher reads at open (JSON values, kept in the header as ``extra``)."""
     term_counts = dict(terms or {})
     lines = sorted(
         (_escape(root).encode("utf-8"), _escape(word).encode("utf-8"), " ".join(_escape(t) for t in terms))
@@ -323,6 +326,8 @@ def encode(
         "crc32": zlib.crc32(body),
         "terms": term_counts,
     }
+    if extra:
+        header["extra"] = dict(extra)
     return MAGIC + json.dumps(header, sort_keys=True).encode("utf-8") + b"\n" + body
 
 
@@ -362,16 +367,17 @@ def write_for(
     schema: Schema,
     known: Mapping[str, Any] | None = None,
     count_fields: Sequence[str] = (),
+    extra: Mapping[str, Any] | None = None,
 ) -> dict[str, int]:
     """Build and write the vocabulary file of a committed generation from ``reader`` (its term
     dictionary), reusing ``known`` entries (word -> (root, terms)), with the number of terms
-    of each of ``count_fields`` in its header; returns counts."""
+    of each of ``count_fields`` and ``extra`` (see :func:`encode`) in its header; returns counts."""
     generation = Path(generation)
     known = dict(known or {})
     entries = list(word_entries(reader, schema, known))
     names = list(entity_names(reader, schema))
     terms = {field: sum(1 for _t in reader.lexicon(field)) for field in count_fields}
-    _write(generation / FILENAME, encode(entries, names, schema, stamp(generation), terms))
+    _write(generation / FILENAME, encode(entries, names, schema, stamp(generation), terms, extra))
     return {"words": len(entries), "analysed": sum(1 for w, _r, _t in entries if w not in known)}
 
 
@@ -387,12 +393,16 @@ def write_whoosh(generation: str | os.PathLike) -> dict[str, int]:
 
 
 def open_or_build(
-    generation: str | os.PathLike, reader: Any, schema: Schema, count_fields: Sequence[str] = ()
+    generation: str | os.PathLike,
+    reader: Any,
+    schema: Schema,
+    count_fields: Sequence[str] = (),
+    extra: Callable[[], Mapping[str, Any]] | None = None,
 ) -> VocabStore | MemoryStore:
     """The generation's vocabulary file, checked against the generation; when it is missing or
     fails a check, the vocabulary built from ``reader`` (reusing the old file's entries; the
-    terms of ``count_fields`` counted as the build counts them), written back where possible,
-    else kept in memory."""
+    terms of ``count_fields`` counted as the build counts them, and ``extra()`` as the build
+    gave it to :func:`write_for`), written back where possible, else kept in memory."""
     generation = Path(generation)
     path = generation / FILENAME
     try:
@@ -410,21 +420,27 @@ def open_or_build(
     if current is not None:
         try:
             terms = {field: sum(1 for _t in reader.lexicon(field)) for field in count_fields}
-            _write(path, encode(entries, names, schema, current, terms))
+            _write(path, encode(entries, names, schema, current, terms, extra() if extra else None))
             return VocabStore(path, schema, expect_stamp=current)
         except (OSError, VocabError):
             pass
     return MemoryStore(entries, names)
 
 
-def load_vocabulary(reader: Any, schema: Schema, generation: Any, count_fields: Any = ()) -> Vocabulary:
+def load_vocabulary(
+    reader: Any,
+    schema: Schema,
+    generation: Any,
+    count_fields: Any = (),
+    extra: Callable[[], Mapping[str, Any]] | None = None,
+) -> Vocabulary:
     """The vocabulary of an index generation read from the file its build stored there (looked
     up in place, nothing built at open); when that file is missing, stale or damaged, built from
     ``reader`` as :class:`~indexer.query.Vocabulary` does, and stored for the next process (with
-    the term counts of ``count_fields``, see :func:`write_for`). Answers exactly what
-    ``Vocabulary(reader, schema)`` answers."""
+    the term counts of ``count_fields`` and ``extra()``, see :func:`write_for`). Answers exactly
+    what ``Vocabulary(reader, schema)`` answers."""
     vocab = Vocabulary(reader, schema)
-    store = open_or_build(generation, reader, schema, count_fields)
+    store = open_or_build(generation, reader, schema, count_fields, extra)
     vocab.store = store
     vocab._roots = store.roots
     vocab._entities = store.entities

@@ -154,7 +154,7 @@ class Analysis:
     whitespace either: they are word characters, dots and asterisks, accents folded.)
     """
 
-    #: distinct chunks (and keyword values) remembered; a corpus's vocabulary fits
+    #: distinct chunks, words (and keyword values) remembered; a corpus's vocabulary fits
     MAX_WORDS = 1_000_000
 
     def __init__(self) -> None:
@@ -172,7 +172,7 @@ class Analysis:
         #: word -> (stemmed token, unstemmed token), "" for a stop word
         self._words: dict[str, tuple[str, str]] = {}
         self._keywords: dict[tuple[str, str], tuple[str, ...]] = {}
-        self._entities: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}
+        self._entities: dict[tuple[str, str], dict[tuple[str, str], None]] = {}
         self._splitters = {name: _splitter(SCHEMA[name].analyzer) for name in KEYWORDS}
         self._title: tuple[str, str] = ("", "")
 
@@ -203,11 +203,12 @@ class Analysis:
 
     def _learn(self, chunks: list[str]) -> None:
         new = set(chunks).difference(self._stems)
-        if len(self._stems) + len(new) > self.MAX_WORDS:
+        if len(self._stems) + len(new) > self.MAX_WORDS:  # chunks (a word with its punctuation)
             self._stems.clear()
             self._plain.clear()
-            self._words.clear()
             new = set(chunks)
+        if len(self._words) >= self.MAX_WORDS:  # words, far fewer: kept while chunks come and go
+            self._words.clear()
         found = {chunk: self._findall(chunk) for chunk in new}
         words = self._words
         unknown = list(dict.fromkeys(w for ws in found.values() for w in ws if w not in words))
@@ -278,14 +279,14 @@ class Analysis:
         """The (field, term) pairs of a passage's entity fields, each once, in the order of its
         entity rows: the terms the Whoosh fields make of the values :func:`entity_values` gives
         the rows (a field's terms are the union of its values' terms, so they are worked out
-        once per entity, label and name, and joined per passage)."""
+        once per entity, label and name, kept as a dict, and joined per passage)."""
         cache = self._entities
         out: dict[tuple[str, str], None] = {}
         for row in rows:
             key = (row[2], row[3])
             pairs = cache.get(key)
             if pairs is None:
-                pairs = tuple(
+                pairs = dict.fromkeys(
                     (field, term)
                     for field, values in entity_values([[0, 0, *key]]).items()
                     for value in values
@@ -294,7 +295,7 @@ class Analysis:
                 if len(cache) >= self.MAX_WORDS:
                     cache.clear()
                 cache[key] = pairs
-            out.update(dict.fromkeys(pairs))
+            out.update(pairs)
         return out
 
 
@@ -487,8 +488,10 @@ class TantivyGenerationWriter(GenerationWriter):
         self._writer.wait_merging_threads()
         self._index.reload()
         known = previous_entries(self.generation, schema=SCHEMA)  # the linked copy of the live one's
-        lexicon = _Lexicon(self._index.searcher(), FIELDS)
-        self.vocab_counts = write_for(self.generation, lexicon, SCHEMA, known, count_fields=FACETED)
+        searcher = self._index.searcher()
+        lexicon = _Lexicon(searcher, FIELDS)
+        figures = generation_figures(_View(searcher, lexicon, self._index.schema))
+        self.vocab_counts = write_for(self.generation, lexicon, SCHEMA, known, count_fields=FACETED, extra=figures)
         _write_marker(self.generation, {"layout": LAYOUT, "next_num": self._next})
 
     def cancel(self) -> None:
@@ -534,21 +537,56 @@ class _Lexicon(IndexReader):
         #: words within an edit distance, remembered (oldest dropped first) for this
         #: generation's terms, which never change
         self._within: dict[tuple[str, str, int, int], tuple[str, ...]] = {}
+        #: (field, prefix) -> the field's terms with the prefix, sorted (oldest dropped first)
+        self._prefixed: dict[tuple[str, str], list[str]] = {}
         self._lock = threading.Lock()
 
     #: fuzzy words remembered per generation
     MAX_WITHIN = 1024
+    #: prefixes whose terms are remembered per generation
+    MAX_PREFIXES = 256
+
+    def _has_terms(self, fieldname: str) -> bool:
+        return fieldname in self._fields and fieldname not in ("page", "num", "start", "end", "stored")
 
     def _sorted(self, fieldname: str) -> list[str]:
         with self._lock:
             found = self._terms.get(fieldname)
             if found is None:
-                if fieldname in self._fields and fieldname not in ("page", "num", "start", "end", "stored"):
+                if self._has_terms(fieldname):
                     found = sorted(t for t, _n in self._searcher.terms_with_prefix(fieldname, ""))
                 else:
                     found = []
                 self._terms[fieldname] = found
             return found
+
+    def _with_prefix(self, fieldname: str, prefix: str) -> list[str]:
+        """The field's terms starting with ``prefix``, sorted: a slice of the whole field's
+        terms when they were read, else only these terms read from tantivy's term dictionary
+        (a prefix, a wildcard or a fuzzy word with a fixed first letter reads a part of a
+        large vocabulary, not all of it; a UTF-8 prefix of a term is its str prefix)."""
+        if not prefix:
+            return self._sorted(fieldname)
+        with self._lock:
+            whole = self._terms.get(fieldname)
+            found = self._prefixed.get((fieldname, prefix))
+        if whole is not None:
+            at = bisect_left(whole, prefix)
+            end = at
+            while end < len(whole) and whole[end].startswith(prefix):
+                end += 1
+            return whole[at:end]
+        if found is None:
+            found = (
+                sorted(t for t, _n in self._searcher.terms_with_prefix(fieldname, prefix))
+                if self._has_terms(fieldname)
+                else []
+            )
+            with self._lock:
+                if len(self._prefixed) >= self.MAX_PREFIXES:
+                    self._prefixed.pop(next(iter(self._prefixed)))
+                self._prefixed[(fieldname, prefix)] = found
+        return found
 
     @staticmethod
     def _str(text: Any) -> str:
@@ -584,25 +622,23 @@ class _Lexicon(IndexReader):
             yield fieldname, term.encode("utf-8")
 
     def expand_prefix(self, fieldname: str, prefix: Any) -> Iterator[bytes]:
-        """The field's terms starting with ``prefix``."""
-        start = self._str(prefix)
-        terms = self._sorted(fieldname)
-        for term in terms[bisect_left(terms, start) :]:
-            if not term.startswith(start):
-                return
+        """The field's terms starting with ``prefix``, in order."""
+        for term in self._with_prefix(fieldname, self._str(prefix)):
             yield term.encode("utf-8")
 
     def terms_within(self, fieldname: str, text: str, maxdist: int, prefix: int = 0) -> Iterator[str]:
         """Words within ``maxdist`` edits sharing the first ``prefix`` letters, found as Whoosh's
-        reader finds them (its Levenshtein automaton skipping through the sorted terms); for a
-        field with a spelling field (``text``), among its unstemmed words."""
+        reader finds them (its Levenshtein automaton skipping through the sorted terms, those
+        with the fixed prefix only); for a field with a spelling field (``text``), among its
+        unstemmed words."""
         spelling = SCHEMA[fieldname].spelling_fieldname(fieldname) if fieldname in SCHEMA else fieldname
         key = (spelling, text, maxdist, prefix)
         with self._lock:
             found = self._within.get(key)
         if found is None:  # one query asks up to three times (expansion, translation, marks)
             dfa = Automata.levenshtein_dfa(text, maxdist, prefix)
-            found = tuple(Automata.find_matches(dfa, _Cursor(self._sorted(spelling))))
+            terms = self._with_prefix(spelling, text[:prefix]) if prefix > 0 else self._sorted(spelling)
+            found = tuple(Automata.find_matches(dfa, _Cursor(terms)))
             with self._lock:
                 if len(self._within) >= self.MAX_WITHIN:
                     self._within.pop(next(iter(self._within)))
@@ -777,6 +813,35 @@ def _filtered(q: tantivy.Query, allow: tantivy.Query | None) -> tantivy.Query:
     return tantivy.Query.boolean_query([(occur.Must, q), (occur.Must, tantivy.Query.const_score_query(allow, 0.0))])
 
 
+def kind_lengths(searcher: tantivy.Searcher, tschema: tantivy.Schema, lexicon: _Lexicon) -> dict[str, list[int]]:
+    """The text lengths of the first :data:`indexer.rescore.SAMPLE` passages of each kind by
+    passage number (what the second stage averages). A passage's stored text is its
+    document's text between its offsets (:func:`indexer.writer.passage_parts`), so its length
+    is ``end - start``, read from the fast fields: no stored passage is read (at 500,000
+    passages the few headings of each document put the sample of a rare kind on thousands of
+    the stored blocks)."""
+    samples: dict[str, list[int]] = {}
+    for kind in lexicon.field_terms("kind"):
+        q = tantivy.Query.term_query(tschema, "kind", kind)
+        hits = searcher.search(q, limit=rescore.SAMPLE, count=False, order_by_field="num", order=tantivy.Order.Asc).hits
+        addrs = [addr for _num, addr in hits]
+        starts = searcher.fast_field_values("start", addrs)
+        ends = searcher.fast_field_values("end", addrs)
+        samples[kind] = [int(e) - int(s) for s, e in zip(starts, ends, strict=True)]
+    return samples
+
+
+def _kind_averages(view: _View) -> tuple[dict[str, float], float]:
+    return rescore.kind_averages(kind_lengths(view.searcher, view.tschema, view.lexicon))
+
+
+def generation_figures(view: _View) -> dict[str, Any]:
+    """What the build stores of a committed generation in its vocabulary file's header for
+    the searchers (:meth:`_State.kind_averages`); the same is worked out when that file is
+    built again."""
+    return {"kind_averages": list(_kind_averages(view))}
+
+
 class _State:
     """One opened generation: tantivy's searcher, the view, the parser and the vocabulary."""
 
@@ -787,7 +852,9 @@ class _State:
         self.view = _View(self.searcher, _Lexicon(self.searcher, FIELDS), index.schema)
         self.translate = _Translator(self.view)
         self.parser = make_parser(SCHEMA)
-        self.vocab = load_vocabulary(self.view.lexicon, SCHEMA, path, count_fields=FACETED)
+        self.vocab = load_vocabulary(
+            self.view.lexicon, SCHEMA, path, count_fields=FACETED, extra=lambda: generation_figures(self.view)
+        )
         #: terms of the faceted fields, as the build counted them (checked with the file)
         self.facet_terms = dict(self.vocab.store.header.get("terms") or {})
         self.titles: dict[str, str] = {}
@@ -802,7 +869,8 @@ class _State:
         with self._lock:
             if self._ranges is not None:
                 return self._ranges if len(self._ranges[2]) or not self.searcher.num_docs else None
-        size = max(1, min(ALL_BUCKETS, len(self.view.lexicon._sorted("doc_id"))))
+        held = self.facet_terms.get("doc_id")  # as the build counted them, else read now
+        size = max(1, min(ALL_BUCKETS, held if held is not None else len(self.view.lexicon._sorted("doc_id"))))
         spec = {
             "d": {
                 "terms": {"field": "doc_id", "size": size, "segment_size": size},
@@ -831,6 +899,17 @@ class _State:
         lo, _hi, ids = ranges
         nums = np.asarray(self.searcher.fast_field_values("num", addrs), dtype=np.int64)
         return [ids[i] for i in (np.searchsorted(lo, nums, side="right") - 1).tolist()]
+
+    def kind_averages(self) -> tuple[dict[str, float], float]:
+        """The second stage's average passage length per kind and overall
+        (:func:`indexer.rescore.kind_averages` of :func:`kind_lengths`): as the build stored
+        them in the generation's vocabulary file (whose stamp names these index files), else
+        worked out now."""
+        stored = self.vocab.store.header.get("extra", {}).get("kind_averages")
+        if isinstance(stored, list) and len(stored) == 2 and isinstance(stored[0], dict):
+            with contextlib.suppress(TypeError, ValueError):  # (the header is not checksummed)
+                return {str(k): float(v) for k, v in stored[0].items()}, float(stored[1])
+        return _kind_averages(self.view)
 
     def title(self, doc_id: str) -> str:
         """A document's title (read once per generation)."""
@@ -1093,16 +1172,8 @@ class TantivyBackend(SearchBackend):
             found = self._stats
         if found is not None and found[0] is state:
             return found[1]
-        searcher = state.searcher
-        samples: dict[str, list[int]] = {}
-        for kind in state.view.lexicon.field_terms("kind"):
-            q = tantivy.Query.term_query(state.view.tschema, "kind", kind)
-            hits = searcher.search(
-                q, limit=rescore.SAMPLE, count=False, order_by_field="num", order=tantivy.Order.Asc
-            ).hits
-            samples[kind] = [len(state.stored(addr).get("text") or "") for _num, addr in hits]
-        averages, overall = rescore.kind_averages(samples)
-        stats = rescore.Stats(int(searcher.num_docs), state.view.lexicon.doc_frequency, averages, overall)
+        averages, overall = state.kind_averages()
+        stats = rescore.Stats(int(state.searcher.num_docs), state.view.lexicon.doc_frequency, averages, overall)
         with self._lock:
             self._stats = (state, stats)
         return stats
