@@ -245,6 +245,7 @@ def serve(app: Flask, host: str, port: int) -> None:
     if app.config.get("WORKERS", 1) > 1:
         Prefork(app, host, port, app.config["WORKERS"]).run()
         return
+    settle(app)
     server = create_server(app, host, port)
     try:
         server.run()
@@ -289,6 +290,20 @@ def warm(app: Flask) -> dict[str, Any]:
             "words": len(words),
             "seconds": round(time.perf_counter() - began, 2),
         }
+
+
+def settle(app: Flask) -> dict[str, Any]:
+    """Make this process ready to serve: :func:`warm` the index, then leave every object
+    made so far (the modules, the app, the open index) out of the cyclic collector's passes
+    (``gc.freeze()``, after one collection, so no garbage is kept): a full collection, which
+    would otherwise walk them all and stall a request for tens of milliseconds at 100,000
+    passages, walks only what requests made since. Before a fork it also keeps the
+    collector from writing to, and so copying, the pages the workers share. What
+    :func:`warm` did."""
+    warmed = warm(app)
+    gc.collect()
+    gc.freeze()
+    return warmed
 
 
 class Prefork:
@@ -353,11 +368,7 @@ class Prefork:
 
     def run(self, ready=None) -> None:
         """Fork the workers and supervise them until SIGTERM or SIGINT (then stop them)."""
-        self.warmed = warm(self.app)  # before the fork: the workers share these pages
-        # the objects made so far are left out of the collector's passes, which would
-        # otherwise write to every one of them and so copy their pages into each worker
-        gc.collect()
-        gc.freeze()
+        self.warmed = settle(self.app)  # before the fork: the workers share these pages
         previous = {sig: signal.signal(sig, self._stop) for sig in (signal.SIGTERM, signal.SIGINT)}
         try:
             for _ in range(self.workers):
