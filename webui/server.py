@@ -271,13 +271,16 @@ def listen(host: str, port: int, backlog: int = 1024) -> socket.socket:
 def warm(app: Flask) -> dict[str, Any]:
     """Open the index and build its big read-only arrays in this process (before the
     workers fork, so they share the pages): the facet postings, the vocabulary, the field
-    lengths and the postings of the ``WARM_WORDS`` commonest body words. What it did."""
+    lengths and the postings of the ``WARM_WORDS`` commonest body words (Whoosh; tantivy's
+    generation is opened, its files mapped, nothing more to build). What it did."""
     with app.app_context():
         searcher = services.get_searcher()
         began = time.perf_counter()
         state = searcher._current()
         if state is None:
             return {"passages": 0, "words": 0, "seconds": 0.0}
+        if not isinstance(state, tuple):  # not Whoosh's (searcher, facets, parser, vocabulary)
+            return {"passages": searcher.passage_count(), "words": 0, "seconds": round(time.perf_counter() - began, 2)}
         reader = state[0].reader()
         words = [w.decode("utf-8") for _, w in reader.most_frequent_terms("text", WARM_WORDS)]
         for word in words:
