@@ -399,16 +399,21 @@ def walk_groups(
     limit = min(total, max(64, (first + want) * per_doc))
     while True:
         ranked = top(limit)
-        groups: dict[str, list[tuple[Any, float]]] = {}
-        for (key, score), doc in zip(ranked, docs_of([k for k, _ in ranked]), strict=True):
-            kept = groups.setdefault(doc, [])
-            if len(kept) < per_doc:
-                kept.append((key, score))
-        page = list(groups.items())[first : first + want]
+        docs = docs_of([k for k, _ in ranked])
+        page = list(dict.fromkeys(docs))[first : first + want]  # documents as the ranking first shows them
+        groups: dict[str, list[tuple[Any, float]]] = {doc: [] for doc in page}
+        missing = sum(min(per_doc, counts.get(doc, 0)) for doc in page)
+        for pair, doc in zip(ranked, docs, strict=True):  # only the page's documents kept
+            kept = groups.get(doc)
+            if kept is not None and len(kept) < per_doc:
+                kept.append(pair)
+                missing -= 1
+                if missing <= 0 and len(page) >= want:
+                    break
         seen_all = len(ranked) >= total or limit >= total
-        enough = len(groups) >= first + want and all(
-            len(kept) >= min(per_doc, counts.get(doc, 0)) for doc, kept in page
+        enough = len(page) >= want and all(
+            len(kept) >= min(per_doc, counts.get(doc, 0)) for doc, kept in groups.items()
         )
         if enough or seen_all:
-            return page
+            return list(groups.items())
         limit = min(total, limit * 8)

@@ -8,11 +8,13 @@ document's place is that of its first passage in it; its passages are its first 
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import pytest
 
 from indexer import search as search_module
-from indexer.facets import document_page
+from indexer.facets import document_page, walk_groups
 
 DECIMALS = 6
 
@@ -62,9 +64,36 @@ def test_a_page_of_documents_is_the_spelled_out_ranking_walked(tiers, window):
             assert got == spelled_out(docnums, scores, doc_idx, first, want, primary, ahead), (n, first)
 
 
+@pytest.mark.parametrize("docs", [1, 3, 40, 400])
+def test_walking_a_ranking_gives_the_same_page_as_walking_it_whole(docs):
+    rng = np.random.default_rng(docs)
+    for _ in range(20):
+        n = int(rng.integers(1, 3000))
+        doc_of = {key: f"d{int(rng.integers(0, docs))}" for key in range(n)}
+        ranking = [(key, float(n - key)) for key in rng.permutation(n).tolist()]
+        counts = Counter(doc_of.values())
+        reads = []
+
+        def top(limit, ranking=ranking, reads=reads):
+            reads.append(limit)
+            return ranking[:limit]
+
+        for first, want in ((0, 10), (10, 10), (0, 1), (len(counts) - 1, 5), (len(counts) + 3, 2)):
+            reads.clear()
+            got = walk_groups(top, lambda keys, d=doc_of: [d[k] for k in keys], n, counts, first, want)
+            whole: dict[str, list] = {}
+            for key, score in ranking:
+                kept = whole.setdefault(doc_of[key], [])
+                if len(kept) < 3:
+                    kept.append((key, score))
+            assert got == list(whole.items())[first : first + want], (n, first, want)
+            assert reads == sorted(reads) and len(set(reads)) == len(reads) and reads[-1] <= n
+
+
 def test_no_matches_make_an_empty_page():
     none = np.zeros(0, dtype=np.int64)
     assert document_page(none, np.zeros(0), none, 0, 10, DECIMALS) == []
+    assert walk_groups(lambda _n: [], lambda keys: keys, 0, {}, 0, 10) == []
 
 
 @pytest.mark.parametrize("query", ["frontex", "migration policy libya turkey greece zzyzzyva", "migra*"])
