@@ -443,7 +443,9 @@ class Searcher:
         limit = page * pagelen if group is None else (rescore.WINDOW if natural is not None else 0)
         # a facet with a value chosen is counted over the unfiltered matches: found in this pass
         wide: dict[str, Any] | None = {} if fq is not None and facet_filters(filters) else None
-        docnums, top, relaxed, order, best = self._ranked(searcher, q, natural, fq, limit, wide, whole=group is not None)
+        docnums, top, relaxed, order, best = self._ranked(
+            searcher, q, natural, fq, limit, wide, whole=group is not None
+        )
         total = len(docnums)
         first = (page - 1) * pagelen
         doc_counts = facet_cache.counts(docnums, "doc_id")
