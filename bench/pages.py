@@ -21,6 +21,7 @@ one document ingested in < 2 s without doubling the index on disk.
 from __future__ import annotations
 
 import argparse
+import gc
 import shutil
 import statistics
 import tempfile
@@ -97,19 +98,46 @@ def disk_bytes(path: Path) -> int:
     return total
 
 
-def get(client, url: str) -> tuple[float, int, str]:
-    """(ms, bytes, html) of one GET."""
-    began = time.perf_counter()
+def get(client, url: str, cpu: list[float] | None = None) -> tuple[float, int, str]:
+    """(ms, bytes, html) of one GET; its CPU ms (this process) appended to ``cpu`` when given."""
+    began, began_cpu = time.perf_counter(), time.process_time()
     response = client.get(url)
     body = response.get_data()
     ms = (time.perf_counter() - began) * 1000
+    if cpu is not None:
+        cpu.append((time.process_time() - began_cpu) * 1000)
     if response.status_code != 200:
         raise SystemExit(f"{url} answered {response.status_code}")
     return ms, len(body), body.decode("utf-8", "replace")
 
 
-def row(label: str, times: list[float], size: int) -> None:
-    print(f"{label:<44} {statistics.median(times):8.1f} {percentile(times, 95):8.1f} {size / 1024:9.1f}")
+def row(label: str, times: list[float], size: int, cpu: list[float] | None = None) -> None:
+    line = f"{label:<44} {statistics.median(times):8.1f} {percentile(times, 95):8.1f} {size / 1024:9.1f}"
+    if cpu:
+        line += f" {statistics.median(cpu):8.1f} {percentile(cpu, 95):8.1f}"
+    print(line)
+
+
+class Pauses:
+    """The cyclic collector's passes while it is on (``gc.callbacks``): count and CPU ms, per
+    generation."""
+
+    def __init__(self) -> None:
+        self.runs: list[tuple[int, float]] = []
+        self._began = 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._began = time.process_time()
+        else:
+            self.runs.append((info["generation"], (time.process_time() - self._began) * 1000))
+
+    def summary(self) -> str:
+        full = [ms for gen, ms in self.runs if gen == 2]
+        return (
+            f"{len(self.runs)} collections, {sum(ms for _g, ms in self.runs):.0f} CPU ms in all; "
+            f"{len(full)} full, the longest {max(full, default=0.0):.1f} ms"
+        )
 
 
 def main() -> int:
@@ -161,11 +189,16 @@ def main() -> int:
         config = {"DATA_DIR": str(data), "DATABASE_URL": f"sqlite:///{tmp}/bench.db", "SECRET_KEY": "bench"}
         app = create_app({**config, "SEARCH_BACKEND": args.backend})
         print(f"backend: {args.backend}")
+        from webui.server import settle
+
+        began = time.perf_counter()
+        settle(app)  # as `glossa serve` does before it serves: the index warm, the heap frozen
+        print(f"settled (warm, gc.freeze) as glossa serve does: {time.perf_counter() - began:.1f} s")
         client = app.test_client()
         if args.only_ingest:
             get(client, "/?" + urlencode({"q": "Frontex"}))
             return 1 if _ingest_one(data, tmp, client, args.backend) else 0
-        print(f"{'page':<44} {'p50 ms':>8} {'p95 ms':>8} {'KB':>9}")
+        print(f"{'page':<44} {'p50 ms':>8} {'p95 ms':>8} {'KB':>9} {'CPU p50':>8} {'CPU p95':>8}")
         missed: list[str] = []
         search_times: list[float] = []
         search_sizes: list[int] = []
@@ -182,15 +215,22 @@ def main() -> int:
         chosen = [("q", "Frontex"), *(("doc", d) for d in some), ("type", "ORG"), ("type", "GPE")]
         urls.append(("2 documents + 2 types chosen: Frontex", "/?" + urlencode(chosen)))
         urls.append(("the same by document", "/?" + urlencode([*chosen, ("group", "document")])))
+        pauses = Pauses()
+        gc.callbacks.append(pauses)
+        search_cpu: list[float] = []
         for label, url in urls:
             get(client, url)
-            times, size = [], 0
+            times, size, cpu = [], 0, list[float]()
             for _ in range(args.repeat):
-                ms, size, _html = get(client, url)
+                ms, size, _html = get(client, url, cpu)
                 times.append(ms)
             search_times += times
+            search_cpu += cpu
             search_sizes.append(size)
-            row(label[:44], times, size)
+            row(label[:44], times, size, cpu)
+        gc.callbacks.remove(pauses)
+        print(f"garbage collector during the search pages: {pauses.summary()}")
+        print(f"search page CPU ms: p50 {statistics.median(search_cpu):.1f}, p95 {percentile(search_cpu, 95):.1f}")
         for label, url in (("landing page", "/"), ("reader", f"/doc/{sorted(store.manifest())[0]}")):
             get(client, url)
             times = []

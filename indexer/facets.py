@@ -282,38 +282,99 @@ def merge_entities(counts: list[tuple[str, int]], quiet: frozenset[str] = frozen
 
 
 def documents_by_best(
-    docnums: np.ndarray, scores: np.ndarray, doc_idx: np.ndarray, decimals: int
+    docnums: np.ndarray, scores: np.ndarray, doc_idx: np.ndarray, decimals: int, primary: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """(document indexes in rank order, each one's best passage) for a ranking by score
-    (rounded to ``decimals``) then lower docnum first, from every match's docnum, score and
-    document index: the order in which the documents first appear in that ranking."""
+    (rounded to ``decimals``) then lower docnum first (by ``primary`` first, descending, when
+    given: a natural query's clauses held), from every match's docnum, score and document
+    index: the order in which the documents first appear in that ranking."""
     if not len(docnums):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     rounded = np.round(np.asarray(scores, dtype=np.float64), decimals)
     size = int(doc_idx.max()) + 1
+    keys: tuple[np.ndarray, ...] = ()
+    eligible = np.ones(len(docnums), dtype=bool)
+    if primary is not None:  # a document's best passage is among those of its highest tier
+        tier = np.full(size, np.iinfo(np.int64).min, dtype=np.int64)
+        np.maximum.at(tier, doc_idx, primary)
+        eligible = primary == tier[doc_idx]
     best = np.full(size, -np.inf)
-    np.maximum.at(best, doc_idx, rounded)
-    at_best = rounded == best[doc_idx]
+    np.maximum.at(best, doc_idx[eligible], rounded[eligible])
+    at_best = eligible & (rounded == best[doc_idx])
     first = np.full(size, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(first, doc_idx[at_best], docnums[at_best])
     held = np.flatnonzero(np.isfinite(best))
-    order = held[np.lexsort((first[held], -best[held]))]
+    if primary is not None:
+        keys = (-tier[held],)
+    order = held[np.lexsort((first[held], -best[held], *keys))]
     return order, first[order]
 
 
 def best_of_documents(
-    docnums: np.ndarray, scores: np.ndarray, doc_idx: np.ndarray, wanted: np.ndarray, per_doc: int, decimals: int
+    docnums: np.ndarray,
+    scores: np.ndarray,
+    doc_idx: np.ndarray,
+    wanted: np.ndarray,
+    per_doc: int,
+    decimals: int,
+    primary: np.ndarray | None = None,
+    skip: np.ndarray | None = None,
 ) -> dict[int, list[tuple[int, float]]]:
     """Per document index of ``wanted``, its best ``per_doc`` (docnum, score), in rank order
-    (score rounded to ``decimals``, then lower docnum)."""
-    at = np.flatnonzero(np.isin(doc_idx, wanted))
+    (``primary`` descending when given, score rounded to ``decimals``, then lower docnum); the
+    docnums of ``skip`` left out."""
+    keep = np.isin(doc_idx, wanted)
+    if skip is not None and len(skip):
+        keep &= ~np.isin(docnums, skip)
+    at = np.flatnonzero(keep)
     rounded = np.round(np.asarray(scores, dtype=np.float64)[at], decimals)
-    order = at[np.lexsort((docnums[at], -rounded, doc_idx[at]))]
+    tiers = (-np.asarray(primary)[at],) if primary is not None else ()
+    order = at[np.lexsort((docnums[at], -rounded, *tiers, doc_idx[at]))]
     out: dict[int, list[tuple[int, float]]] = {int(d): [] for d in wanted.tolist()}
     for i in order.tolist():
         kept = out[int(doc_idx[i])]
         if len(kept) < per_doc:
             kept.append((int(docnums[i]), float(scores[i])))
+    return out
+
+
+def document_page(
+    docnums: np.ndarray,
+    scores: np.ndarray,
+    doc_idx: np.ndarray,
+    first: int,
+    want: int,
+    decimals: int,
+    primary: np.ndarray | None = None,
+    ahead: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    per_doc: int = GROUP_HITS,
+) -> list[tuple[int, list[tuple[int, float]]]]:
+    """The documents ``first`` to ``first + want`` (document indexes), each with its best
+    ``per_doc`` (docnum, score), of a passage ranking given as arrays over every match: by
+    ``primary`` (when given), score, docnum (:func:`documents_by_best`), except that the
+    passages of ``ahead`` ((docnums, scores, document indexes) in their own order: a rescored
+    window, the ranking's first passages) come before all the others, with their own scores.
+
+    One pass over the arrays, whatever the page: no ranking is read again."""
+    order, _best = documents_by_best(docnums, scores, doc_idx, decimals, primary)
+    lead: dict[int, list[tuple[int, float]]] = {}
+    skip = None
+    if ahead is not None and len(ahead[0]):
+        skip = ahead[0]
+        for docnum, score, doc in zip(ahead[0].tolist(), ahead[1].tolist(), ahead[2].tolist(), strict=True):
+            kept = lead.setdefault(doc, [])
+            if len(kept) < per_doc:
+                kept.append((docnum, score))
+        leading = np.fromiter(lead, dtype=np.int64, count=len(lead))
+        order = np.concatenate([leading, order[~np.isin(order, leading)]])
+    page = order[first : first + want]
+    short = np.asarray([d for d in page.tolist() if len(lead.get(d, ())) < per_doc], dtype=np.int64)
+    rest = best_of_documents(docnums, scores, doc_idx, short, per_doc, decimals, primary, skip) if len(short) else {}
+    out = []
+    for doc in page.tolist():
+        kept = list(lead.get(doc, ()))
+        kept += rest.get(doc, [])[: per_doc - len(kept)]
+        out.append((doc, kept))
     return out
 
 
@@ -338,16 +399,21 @@ def walk_groups(
     limit = min(total, max(64, (first + want) * per_doc))
     while True:
         ranked = top(limit)
-        groups: dict[str, list[tuple[Any, float]]] = {}
-        for (key, score), doc in zip(ranked, docs_of([k for k, _ in ranked]), strict=True):
-            kept = groups.setdefault(doc, [])
-            if len(kept) < per_doc:
-                kept.append((key, score))
-        page = list(groups.items())[first : first + want]
+        docs = docs_of([k for k, _ in ranked])
+        page = list(dict.fromkeys(docs))[first : first + want]  # documents as the ranking first shows them
+        groups: dict[str, list[tuple[Any, float]]] = {doc: [] for doc in page}
+        missing = sum(min(per_doc, counts.get(doc, 0)) for doc in page)
+        for pair, doc in zip(ranked, docs, strict=True):  # only the page's documents kept
+            kept = groups.get(doc)
+            if kept is not None and len(kept) < per_doc:
+                kept.append(pair)
+                missing -= 1
+                if missing <= 0 and len(page) >= want:
+                    break
         seen_all = len(ranked) >= total or limit >= total
-        enough = len(groups) >= first + want and all(
-            len(kept) >= min(per_doc, counts.get(doc, 0)) for doc, kept in page
+        enough = len(page) >= want and all(
+            len(kept) >= min(per_doc, counts.get(doc, 0)) for doc, kept in groups.items()
         )
         if enough or seen_all:
-            return page
+            return list(groups.items())
         limit = min(total, limit * 8)

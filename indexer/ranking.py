@@ -539,6 +539,9 @@ class Coordinated:
     #: (sorted), and the most clauses one of them holds
     unfiltered: np.ndarray | None = None
     best_unfiltered: int | None = None
+    #: clauses held, per entry of ranked.docnums, when they order the ranking first (passages
+    #: with fewer clauses than the best listed: relaxed tiers), else None
+    tiers: np.ndarray | None = None
 
 
 def min_should_match(of: int, best: int) -> int:
@@ -616,7 +619,7 @@ def rank_coordinated(
         _rescore(segments, docnums, scores, _top(docnums, scores, max(limit, RESCORE_WINDOW), primary), bonus)
     top = _top(docnums, scores, limit, primary)
     ranked = Ranked(docnums, scores, docnums[top], scores[top])
-    coordinated = Coordinated(ranked, of, best, least, counts[top])
+    coordinated = Coordinated(ranked, of, best, least, counts[top], tiers=primary)
     if wide is not None:
         wide_docs = np.concatenate([w[0] for w in wide]) if wide else _EMPTY_IDS
         wide_counts = np.concatenate([w[1] for w in wide]) if wide else _EMPTY_IDS

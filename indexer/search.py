@@ -23,10 +23,8 @@ from whoosh.query.terms import MultiTerm
 from . import rescore
 from .facets import (
     FACET_FILTER,
-    GROUP_HITS,
     FacetCache,
-    best_of_documents,
-    documents_by_best,
+    document_page,
     keep_chosen,
     walk_groups,
 )
@@ -51,6 +49,19 @@ from .whoosh_internals import check_at_start, multiterm_words
 from .writer import current_generation
 
 __all__ = ["Searcher", "SearchResults", "Hit", "DocGroup", "QueryError", "Highlighter"]
+
+
+@dataclass
+class _Order:
+    """The passage ranking of a search as arrays over every match (aligned with its sorted
+    docnums): by ``tiers`` (clauses held, descending) when given, then score (rounded), then
+    docnum; ``ahead``: the (docnum, score) of a rescored window, ranked before all the others.
+    Enough to page through documents without ranking again (:func:`facets.document_page`)."""
+
+    scores: np.ndarray
+    tiers: np.ndarray | None = None
+    ahead: list[tuple[int, float]] | None = None
+
 
 #: a word of a query that a suggestion may respell (letters only, not a field name or pattern)
 _SUGGEST_WORD_RE = re.compile(r"(?<![\w:@*?~])[^\W\d_]{3,}(?![\w:@*?~])")
@@ -427,10 +438,14 @@ class Searcher:
                     clause.query = tags.rewrite(clause.query)
                 if natural.required is not None:
                     natural.required = tags.rewrite(natural.required)
-        limit = page * pagelen if group is None else 0
+        # by document: the order of every match (a natural query's rescored window included), or
+        # with Whoosh's own matcher its whole ranking, from this one pass
+        limit = page * pagelen if group is None else (rescore.WINDOW if natural is not None else 0)
         # a facet with a value chosen is counted over the unfiltered matches: found in this pass
         wide: dict[str, Any] | None = {} if fq is not None and facet_filters(filters) else None
-        docnums, top, relaxed, tiers, best = self._ranked(searcher, q, natural, fq, limit, wide)
+        docnums, top, relaxed, order, best = self._ranked(
+            searcher, q, natural, fq, limit, wide, whole=group is not None
+        )
         total = len(docnums)
         first = (page - 1) * pagelen
         doc_counts = facet_cache.counts(docnums, "doc_id")
@@ -441,7 +456,7 @@ class Searcher:
             shown = top[first : first + pagelen]
         else:
             pages = max(1, math.ceil(len(doc_counts) / pagelen))
-            chosen = self._document_page(searcher, facet_cache, q, natural, fq, docnums, tiers, per_doc, first, pagelen)
+            chosen = self._document_page(facet_cache, docnums, order, top, per_doc, first, pagelen)
             shown = [pair for _doc, pairs in chosen for pair in pairs]
         hits = [self._hit(searcher.stored_fields(docnum), score, highlighter, ent_terms) for docnum, score in shown]
         for hit, (docnum, _) in zip(hits, shown, strict=True):
@@ -485,16 +500,19 @@ class Searcher:
         fq: wq.Query | None,
         limit: int,
         wide: dict[str, Any] | None = None,
-    ) -> tuple[np.ndarray, list[tuple[int, float]], dict[str, int] | None, Any, int | None]:
+        whole: bool = False,
+    ) -> tuple[np.ndarray, list[tuple[int, float]], dict[str, int] | None, _Order | None, int | None]:
         """(every matching docnum, sorted; the first ``limit`` (docnum, score) in rank order; the
-        relaxed reading or None; every match's score when the rank order is score then docnum,
-        else None (a natural query's tiers, or Whoosh's own matcher); for a natural query, the
-        most clauses a listed passage holds, else None). ``wide``, when given, receives the
-        matches without ``fq`` (``"docnums"``) and their most clauses held (``"best"``), counted in
-        the same pass when the array ranking serves the query (else it stays empty)."""
+        relaxed reading or None; the rank order of every match (:class:`_Order`) when the array
+        ranking serves the query, for a natural query only with a ``limit`` (its second stage
+        runs then), else None; for a natural query, the most clauses a listed passage holds,
+        else None). ``whole``: with Whoosh's own matcher, the whole ranking instead of the
+        first ``limit``. ``wide``, when given, receives the matches without ``fq``
+        (``"docnums"``) and their most clauses held (``"best"``), counted in the same pass when
+        the array ranking serves the query (else it stays empty)."""
         relaxed = None
         ranked = None
-        tiers = False
+        order = None
         best = None
         try:
             if natural is not None and natural.clauses:
@@ -515,13 +533,14 @@ class Searcher:
                     relaxed = {"matched_words": coord.best, "of": coord.of, "min_words": coord.least}
                 best = coord.best
                 if limit:
+                    order = _Order(ranked.scores, coord.tiers)
                     again = self._second_stage(searcher, natural, coord)
                     if again is not None:  # the window reordered: its scores are not the first stage's
-                        return ranked.docnums, again[:limit], relaxed, None, best
-                # the order is the second stage's (or tiers): never the first stage's scores alone
-                tiers = True
+                        order.ahead = again[: min(rescore.WINDOW, len(ranked.top))]
+                        return ranked.docnums, again[:limit], relaxed, order, best
             else:
                 ranked = rank(searcher, q, limit, fq, self._ranking, unfiltered=wide is not None)
+                order = _Order(ranked.scores)
                 if wide is not None and ranked.unfiltered is not None:
                     wide.update(docnums=ranked.unfiltered, best=None)
         except Unsupported:
@@ -530,9 +549,9 @@ class Searcher:
             ranked = None
         if ranked is not None:
             top = list(zip(ranked.top.tolist(), ranked.top_scores.tolist(), strict=False))
-            return ranked.docnums, top, relaxed, None if tiers else ranked.scores, best
+            return ranked.docnums, top, relaxed, order, best
         # ranges, slop phrases...: Whoosh's matcher, every match seen once
-        docnums, top = self._whoosh_search(searcher, q, limit, fq)
+        docnums, top = self._whoosh_search(searcher, q, None if whole else limit, fq)
         return docnums, top, relaxed, None, best
 
     def _second_stage(self, searcher: Any, natural: NaturalQuery, coord: Any) -> list[tuple[int, float]] | None:
@@ -581,37 +600,36 @@ class Searcher:
             self._stats = (self._generation, stats)
         return stats
 
+    @staticmethod
     def _document_page(
-        self,
-        searcher: Any,
         facet_cache: FacetCache,
-        q: wq.Query,
-        natural: NaturalQuery | None,
-        fq: wq.Query | None,
         docnums: np.ndarray,
-        scores: np.ndarray | None,
+        order: _Order | None,
+        ranking: list[tuple[int, float]],
         per_doc: Mapping[str, int],
         first: int,
         want: int,
     ) -> list[tuple[str, list[tuple[int, float]]]]:
         """The documents ``first`` to ``first + want`` in the order of their best passages, each
-        with its best :data:`~indexer.facets.GROUP_HITS` (docnum, score), read from the ranking
-        and the doc_id facet arrays (no stored field is read)."""
+        with its best :data:`~indexer.facets.GROUP_HITS` (docnum, score), from the search's own
+        pass: the rank order of every match (``order``) or, with Whoosh's own matcher, its
+        whole ``ranking``, and the doc_id facet arrays (no stored field is read, nothing is
+        ranked again)."""
         doc_ids = facet_cache.doc_ids()
-        if scores is not None:  # the order is score, then docnum: per document at once
+        if order is not None:
             doc_idx = facet_cache.doc_index(docnums)
-            order, _best = documents_by_best(docnums, scores, doc_idx, _TIE_DECIMALS)
-            page = order[first : first + want]
-            best = best_of_documents(docnums, scores, doc_idx, page, GROUP_HITS, _TIE_DECIMALS)
-            return [(doc_ids[d], best[d]) for d in page.tolist()]
-
-        def top(limit: int) -> list[tuple[int, float]]:
-            return self._ranked(searcher, q, natural, fq, limit)[1]
+            ahead = None
+            if order.ahead:
+                nums = np.asarray([d for d, _ in order.ahead], dtype=np.int64)
+                scores = np.asarray([s for _, s in order.ahead], dtype=np.float64)
+                ahead = (nums, scores, facet_cache.doc_index(nums))
+            page = document_page(docnums, order.scores, doc_idx, first, want, _TIE_DECIMALS, order.tiers, ahead)
+            return [(doc_ids[d], best) for d, best in page]
 
         def docs_of(keys: list[int]) -> list[str]:
             return [doc_ids[i] for i in facet_cache.doc_index(np.asarray(keys, dtype=np.int64)).tolist()]
 
-        return walk_groups(top, docs_of, len(docnums), per_doc, first, want)
+        return walk_groups(lambda limit: ranking[:limit], docs_of, len(docnums), per_doc, first, want)
 
     def _facet_lists(
         self,
@@ -667,9 +685,10 @@ class Searcher:
         return facets, more
 
     @staticmethod
-    def _whoosh_search(searcher: Any, q: wq.Query, limit: int, fq: wq.Query | None) -> tuple[Any, list]:
-        """(every matching docnum, sorted; the top ``limit`` (docnum, score)) from Whoosh's own
-        matcher: every match seen once and scored, higher scores first, then lower docnums."""
+    def _whoosh_search(searcher: Any, q: wq.Query, limit: int | None, fq: wq.Query | None) -> tuple[Any, list]:
+        """(every matching docnum, sorted; the top ``limit`` (docnum, score), every one for None)
+        from Whoosh's own matcher: every match seen once and scored, higher scores first, then
+        lower docnums."""
         ranked = list(searcher.search(q, limit=None, filter=fq).items())
         docnums = np.sort(np.asarray([docnum for docnum, _ in ranked], dtype=np.int64))
         return docnums, ranked[:limit]

@@ -245,6 +245,7 @@ def serve(app: Flask, host: str, port: int) -> None:
     if app.config.get("WORKERS", 1) > 1:
         Prefork(app, host, port, app.config["WORKERS"]).run()
         return
+    settle(app)
     server = create_server(app, host, port)
     try:
         server.run()
@@ -270,13 +271,16 @@ def listen(host: str, port: int, backlog: int = 1024) -> socket.socket:
 def warm(app: Flask) -> dict[str, Any]:
     """Open the index and build its big read-only arrays in this process (before the
     workers fork, so they share the pages): the facet postings, the vocabulary, the field
-    lengths and the postings of the ``WARM_WORDS`` commonest body words. What it did."""
+    lengths and the postings of the ``WARM_WORDS`` commonest body words (Whoosh; tantivy's
+    generation is opened, its files mapped, nothing more to build). What it did."""
     with app.app_context():
         searcher = services.get_searcher()
         began = time.perf_counter()
         state = searcher._current()
         if state is None:
             return {"passages": 0, "words": 0, "seconds": 0.0}
+        if not isinstance(state, tuple):  # not Whoosh's (searcher, facets, parser, vocabulary)
+            return {"passages": searcher.passage_count(), "words": 0, "seconds": round(time.perf_counter() - began, 2)}
         reader = state[0].reader()
         words = [w.decode("utf-8") for _, w in reader.most_frequent_terms("text", WARM_WORDS)]
         for word in words:
@@ -289,6 +293,20 @@ def warm(app: Flask) -> dict[str, Any]:
             "words": len(words),
             "seconds": round(time.perf_counter() - began, 2),
         }
+
+
+def settle(app: Flask) -> dict[str, Any]:
+    """Make this process ready to serve: :func:`warm` the index, then leave every object
+    made so far (the modules, the app, the open index) out of the cyclic collector's passes
+    (``gc.freeze()``, after one collection, so no garbage is kept): a full collection, which
+    would otherwise walk them all and stall a request for tens of milliseconds at 100,000
+    passages, walks only what requests made since. Before a fork it also keeps the
+    collector from writing to, and so copying, the pages the workers share. What
+    :func:`warm` did."""
+    warmed = warm(app)
+    gc.collect()
+    gc.freeze()
+    return warmed
 
 
 class Prefork:
@@ -353,11 +371,7 @@ class Prefork:
 
     def run(self, ready=None) -> None:
         """Fork the workers and supervise them until SIGTERM or SIGINT (then stop them)."""
-        self.warmed = warm(self.app)  # before the fork: the workers share these pages
-        # the objects made so far are left out of the collector's passes, which would
-        # otherwise write to every one of them and so copy their pages into each worker
-        gc.collect()
-        gc.freeze()
+        self.warmed = settle(self.app)  # before the fork: the workers share these pages
         previous = {sig: signal.signal(sig, self._stop) for sig in (signal.SIGTERM, signal.SIGINT)}
         try:
             for _ in range(self.workers):

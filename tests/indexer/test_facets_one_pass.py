@@ -18,9 +18,9 @@ def _two_passes(monkeypatch) -> list[int]:
     calls: list[int] = []
     real = Searcher._ranked
 
-    def ranked(self, searcher, q, natural, fq, limit, wide=None):
+    def ranked(self, searcher, q, natural, fq, limit, wide=None, whole=False):
         calls.append(1)
-        return real(self, searcher, q, natural, fq, limit)
+        return real(self, searcher, q, natural, fq, limit, whole=whole)
 
     monkeypatch.setattr(Searcher, "_ranked", ranked)
     return calls
@@ -42,9 +42,9 @@ def test_one_pass_runs_one_ranking_of_the_query(sample_searcher, monkeypatch):
     calls: list[bool] = []
     real = Searcher._ranked
 
-    def ranked(self, searcher, q, natural, fq, limit, wide=None):
+    def ranked(self, searcher, q, natural, fq, limit, wide=None, whole=False):
         calls.append(natural is not None and fq is None)  # an unfiltered ranking of the query itself
-        return real(self, searcher, q, natural, fq, limit, wide)
+        return real(self, searcher, q, natural, fq, limit, wide, whole)
 
     monkeypatch.setattr(Searcher, "_ranked", ranked)
     sample_searcher.search("border control", filters={"doc": [A, B], "type": ["ORG"]})

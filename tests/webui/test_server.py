@@ -340,3 +340,40 @@ def test_the_wsgi_entry_point_builds_a_migrated_app_from_the_environment(data):
     env["GLOSSA_THREADS"] = "lots"
     bad = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert bad.returncode != 0 and "THREADS" in bad.stderr
+
+
+def test_one_worker_serves_settled_the_index_warm_and_the_heap_frozen(data, monkeypatch):
+    import gc
+    import weakref
+
+    from webui import server as served
+
+    app = served.build_app(host="127.0.0.1", **config(data, WORKERS=1))
+
+    class Cycle:
+        pass
+
+    garbage = Cycle()
+    garbage.me = garbage  # only the cyclic collector frees it
+    gone = weakref.ref(garbage)
+    del garbage
+    seen = {}
+
+    class Fake:
+        def run(self):
+            seen.update(frozen=gc.get_freeze_count(), collected=gone() is None)
+            raise KeyboardInterrupt
+
+        def close(self):
+            seen["closed"] = True
+
+    real_warm = served.warm
+    monkeypatch.setattr(served, "warm", lambda a: seen.setdefault("warm", real_warm(a)))
+    monkeypatch.setattr(served, "create_server", lambda *_a, **_k: Fake())
+    gc.unfreeze()
+    try:
+        served.serve(app, "127.0.0.1", 0)
+    finally:
+        gc.unfreeze()
+    assert seen["warm"]["passages"] > 0 and seen["warm"]["words"] > 0
+    assert seen["frozen"] > 0 and seen["collected"] and seen["closed"]

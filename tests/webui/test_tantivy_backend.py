@@ -158,3 +158,20 @@ def test_private_tags_change_nothing_another_user_sees_on_tantivy(tantivy_runs):
         for secret in SECRETS:
             if secret not in asked:
                 assert secret not in text, (query, tag_filter, secret)
+
+
+def test_the_server_settles_on_tantivy_too(data_dirs):
+    import gc
+
+    from webui.server import settle
+
+    _whoosh, tantivy = data_dirs
+    app = make_test_app(tantivy, SEARCH_BACKEND="tantivy")
+    gc.unfreeze()
+    try:
+        warmed = settle(app)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+    assert warmed["passages"] > 0 and warmed["words"] == 0
+    assert app.test_client().get("/?q=frontex").status_code == 200
