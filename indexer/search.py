@@ -25,6 +25,7 @@ from .facets import (
     FACET_FILTER,
     GROUP_HITS,
     FacetCache,
+    _segment_key,
     best_of_documents,
     documents_by_best,
     keep_chosen,
@@ -246,6 +247,8 @@ class Searcher:
         self._vocab: Vocabulary | None = None
         #: (generation, the second stage's statistics of it)
         self._stats: tuple[str | None, rescore.Stats] | None = None
+        #: passage text lengths per segment (local document number -> length), for the statistics
+        self._lengths: dict[Any, dict[int, int]] = {}
         #: decoded postings per segment, kept across index versions (bounded)
         self._ranking = RankingCache()
         #: id(Whoosh searcher) -> [searcher, requests holding it], for searchers in use
@@ -569,18 +572,44 @@ class Searcher:
         reader = searcher.reader()
         samples: dict[str, list[int]] = {}
         if "kind" in searcher.schema.names():
-            for btext in reader.lexicon("kind"):
-                kind = btext.decode("utf-8")
-                lengths = samples.setdefault(kind, [])
-                for docnum in searcher.docs_for_query(wq.Term("kind", kind)):
-                    lengths.append(len(searcher.stored_fields(docnum).get("text") or ""))
-                    if len(lengths) >= rescore.SAMPLE:
-                        break
+            samples = self._sample_lengths(reader)
         averages, overall = rescore.kind_averages(samples)
         stats = rescore.Stats(searcher.doc_count(), reader.doc_frequency, averages, overall)
         with self._lock:
             self._stats = (self._generation, stats)
         return stats
+
+    def _sample_lengths(self, reader: Any) -> dict[str, list[int]]:
+        """The text lengths of the first :data:`~indexer.rescore.SAMPLE` live passages of each
+        kind, in document-number order. A segment's records never change, so the lengths read
+        from its stored fields are kept per segment (named as :mod:`indexer.facets` names them)
+        for the next generation: after an ingest only the new segment's passages are read."""
+        leaves: list[tuple[Any, dict[int, int]]] = []
+        with self._lock:
+            kept: dict[Any, dict[int, int]] = {}
+            for leaf, _offset in reader.leaf_readers():
+                key = _segment_key(leaf)
+                known = self._lengths.get(key, {}) if key is not None else {}
+                if key is not None:
+                    kept[key] = known
+                leaves.append((leaf, known))
+            self._lengths = kept  # segments no longer in the index dropped
+        samples: dict[str, list[int]] = {}
+        for btext in reader.lexicon("kind"):
+            lengths = samples.setdefault(btext.decode("utf-8"), [])
+            for leaf, known in leaves:
+                if len(lengths) >= rescore.SAMPLE:
+                    break
+                if ("kind", btext) not in leaf:
+                    continue
+                for local in leaf.postings("kind", btext).all_ids():
+                    found = known.get(local)
+                    if found is None:
+                        found = known[local] = len(leaf.stored_fields(local).get("text") or "")
+                    lengths.append(found)
+                    if len(lengths) >= rescore.SAMPLE:
+                        break
+        return samples
 
     def _document_page(
         self,

@@ -1101,7 +1101,12 @@ class TantivyBackend(SearchBackend):
             hits = searcher.search(
                 q, limit=rescore.SAMPLE, count=False, order_by_field="num", order=tantivy.Order.Asc
             ).hits
-            samples[kind] = [len(state.stored(addr).get("text") or "") for _num, addr in hits]
+            addrs = [addr for _num, addr in hits]
+            # a passage's text is its document's text from start to end: its length from the
+            # fast fields, no stored document read (a new generation's first search pays little)
+            starts = searcher.fast_field_values("start", addrs) if addrs else []
+            ends = searcher.fast_field_values("end", addrs) if addrs else []
+            samples[kind] = [int(end) - int(start) for start, end in zip(starts, ends, strict=True)]
         averages, overall = rescore.kind_averages(samples)
         stats = rescore.Stats(int(searcher.num_docs), state.view.lexicon.doc_frequency, averages, overall)
         with self._lock:
