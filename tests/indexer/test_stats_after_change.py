@@ -73,3 +73,33 @@ def test_whoosh_reads_a_segments_lengths_once(tmp_path, sample_docs, monkeypatch
     assert read == sum(len(d.passages) for d in sample_docs[:2])
     assert again == once and len(reads) == read  # nothing read the second time
     searcher.close()
+
+
+def test_whoosh_after_deletions_in_a_kept_segment(tmp_path, sample_docs, monkeypatch):
+    from indexer.writer import open_index
+
+    monkeypatch.setattr(rescore, "SAMPLE", 5)
+    index_dir = tmp_path / "index"
+    _write(index_dir, "whoosh", sample_docs[:2], copy=False)
+    searcher = open_searcher(index_dir, "whoosh")
+    reads = []
+    real = SegmentReader.stored_fields
+    monkeypatch.setattr(SegmentReader, "stored_fields", lambda self, n: reads.append(n) or real(self, n))
+    with searcher._lease() as state:
+        reads.clear()
+        before = searcher._rescore_stats(state[0])
+    read_before = set(reads)
+    writer = open_index(index_dir).writer()
+    writer.delete_by_term("doc_id", sample_docs[0].doc_id)
+    writer.commit(merge=False)  # the same segment, with deletions
+    with searcher._lease() as state:
+        leaves = state[0].reader().leaf_readers()
+        reads.clear()
+        after = searcher._rescore_stats(state[0])
+    assert len(leaves) == 1 and reads and not read_before & set(reads)  # each passage read once
+    fresh_searcher = open_searcher(index_dir, "whoosh")
+    fresh = _stats(fresh_searcher, "whoosh")
+    assert after.kind_lengths == pytest.approx(fresh.kind_lengths) != before.kind_lengths
+    assert after.passages == fresh.passages < before.passages
+    searcher.close()
+    fresh_searcher.close()
