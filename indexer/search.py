@@ -8,6 +8,7 @@ import os
 import re
 import threading
 import time
+import weakref
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
@@ -274,7 +275,7 @@ class Searcher:
         self._parser: Any = None
         self._vocab: Vocabulary | None = None
         #: (the Whoosh searcher of an index version, the second stage's statistics of it)
-        self._stats: tuple[Any, rescore.Stats] | None = None
+        self._stats: tuple[weakref.ref[Any], rescore.Stats] | None = None
         #: passage text lengths read per segment, for the second stage's statistics
         self._lengths: dict[Any, _SegmentLengths] = {}
         #: decoded postings per segment, kept across index versions (bounded)
@@ -593,7 +594,7 @@ class Searcher:
         """The second stage's statistics of the live generation (kind averages read once)."""
         with self._lock:
             found = self._stats
-            if found is not None and found[0] is searcher:  # the same version of the index
+            if found is not None and found[0]() is searcher:  # the same version of the index
                 return found[1]
         reader = searcher.reader()
         samples: dict[str, list[int]] = {}
@@ -602,7 +603,7 @@ class Searcher:
         averages, overall = rescore.kind_averages(samples)
         stats = rescore.Stats(searcher.doc_count(), reader.doc_frequency, averages, overall)
         with self._lock:
-            self._stats = (searcher, stats)
+            self._stats = (weakref.ref(searcher), stats)  # not keeping a retired searcher
         return stats
 
     def _sample_lengths(self, reader: Any) -> dict[str, list[int]]:
