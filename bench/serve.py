@@ -81,7 +81,7 @@ SERVER_CODE = textwrap.dedent(
     # test, that is thousands of lines (glossa serve shows it at most once a minute)
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     kind, data, threads, workers = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-    config = {"DATA_DIR": data, "THREADS": threads}
+    config = {"DATA_DIR": data, "THREADS": threads, "SEARCH_BACKEND": sys.argv[5]}
     if kind == "waitress" and workers > 1:
         from webui.server import Prefork, build_app
         app = build_app(host="127.0.0.1", WORKERS=workers, **config)
@@ -626,6 +626,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8, help="waitress threads per worker (THREADS)")
     parser.add_argument("--workers", type=int, default=1, help="worker processes (WORKERS)")
     parser.add_argument("--duration", type=float, default=60.0)
+    parser.add_argument(
+        "--backend", choices=["whoosh", "tantivy"], help="search backend (default: the one the index was built by)"
+    )
     parser.add_argument("--readers", type=int, help="phase 1 readers (default: --load-readers)")
     parser.add_argument("--load-readers", type=int, default=32)
     parser.add_argument("--writers", type=int, default=4)
@@ -663,9 +666,11 @@ def main() -> None:
                 tmp.cleanup()
         return
     token = glossa(root, "--data", str(data), "token", "create", "local", "--label", "bench", env=env).strip()
+    from indexer.backend import live_backend
 
+    backend = args.backend or live_backend(data / "index") or "whoosh"
     proc = subprocess.Popen(
-        [sys.executable, "-c", SERVER_CODE, args.server, str(data), str(args.threads), str(args.workers)],
+        [sys.executable, "-c", SERVER_CODE, args.server, str(data), str(args.threads), str(args.workers), backend],
         cwd=root,
         env=env,
         stdout=subprocess.PIPE,
@@ -677,7 +682,8 @@ def main() -> None:
         quotes = sample_quotes(port) if not args.clients else []
         print(
             f"server: {args.server} (workers {args.workers}, threads "
-            f"{args.threads if args.server == 'waitress' else 'one per request'}), code {root}, data {data}, "
+            f"{args.threads if args.server == 'waitress' else 'one per request'}), backend {backend}, code {root}, "
+            f"data {data}, "
             f"port {port}, {os.cpu_count()} cores"
             + (f"; warmed before the fork: {first[1].strip()}" if first[1:] else "")
         )

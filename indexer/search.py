@@ -8,6 +8,7 @@ import os
 import re
 import threading
 import time
+import weakref
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
@@ -24,6 +25,7 @@ from . import rescore
 from .facets import (
     FACET_FILTER,
     FacetCache,
+    _segment_key,
     document_page,
     keep_chosen,
     walk_groups,
@@ -236,6 +238,34 @@ class SearchResults:
         return data
 
 
+class _SegmentLengths:
+    """What :meth:`Searcher._sample_lengths` read of one segment: each passage's text length
+    by its number in the segment, and per kind the lengths of the segment's first
+    :data:`~indexer.rescore.SAMPLE` live passages of that kind (named by how many of its
+    records were deleted then: a segment's deletions only grow)."""
+
+    def __init__(self) -> None:
+        self.by_number: dict[int, int] = {}
+        self.runs: dict[tuple[bytes, int, int], list[int]] = {}
+
+    def run(self, leaf: Any, btext: bytes) -> list[int]:
+        key = (btext, leaf.doc_count_all() - leaf.doc_count(), rescore.SAMPLE)
+        found = self.runs.get(key)
+        if found is not None:
+            return found
+        found = []
+        if ("kind", btext) in leaf:
+            for local in leaf.postings("kind", btext).all_ids():
+                length = self.by_number.get(local)
+                if length is None:
+                    length = self.by_number[local] = len(leaf.stored_fields(local).get("text") or "")
+                found.append(length)
+                if len(found) >= rescore.SAMPLE:
+                    break
+        self.runs[key] = found
+        return found
+
+
 class Searcher:
     """Searches the live index generation of ``index_dir``; reopens when it changes.
 
@@ -255,8 +285,10 @@ class Searcher:
         self._facets_for: Any = None
         self._parser: Any = None
         self._vocab: Vocabulary | None = None
-        #: (generation, the second stage's statistics of it)
-        self._stats: tuple[str | None, rescore.Stats] | None = None
+        #: (the Whoosh searcher of an index version, the second stage's statistics of it)
+        self._stats: tuple[weakref.ref[Any], rescore.Stats] | None = None
+        #: passage text lengths read per segment, for the second stage's statistics
+        self._lengths: dict[Any, _SegmentLengths] = {}
         #: decoded postings per segment, kept across index versions (bounded)
         self._ranking = RankingCache()
         #: id(Whoosh searcher) -> [searcher, requests holding it], for searchers in use
@@ -580,25 +612,42 @@ class Searcher:
         """The second stage's statistics of the live generation (kind averages read once)."""
         with self._lock:
             found = self._stats
-            if found is not None and found[0] == self._generation:
-                stats = found[1]
-                stats.passages = searcher.doc_count()
-                return stats
+            if found is not None and found[0]() is searcher:  # the same version of the index
+                return found[1]
         reader = searcher.reader()
         samples: dict[str, list[int]] = {}
         if "kind" in searcher.schema.names():
-            for btext in reader.lexicon("kind"):
-                kind = btext.decode("utf-8")
-                lengths = samples.setdefault(kind, [])
-                for docnum in searcher.docs_for_query(wq.Term("kind", kind)):
-                    lengths.append(len(searcher.stored_fields(docnum).get("text") or ""))
-                    if len(lengths) >= rescore.SAMPLE:
-                        break
+            samples = self._sample_lengths(reader)
         averages, overall = rescore.kind_averages(samples)
         stats = rescore.Stats(searcher.doc_count(), reader.doc_frequency, averages, overall)
         with self._lock:
-            self._stats = (self._generation, stats)
+            self._stats = (weakref.ref(searcher), stats)  # not keeping a retired searcher
         return stats
+
+    def _sample_lengths(self, reader: Any) -> dict[str, list[int]]:
+        """The text lengths of the first :data:`~indexer.rescore.SAMPLE` live passages of each
+        kind, in document-number order. A segment's records never change, so what is read of
+        a segment is kept (:class:`_SegmentLengths`, named as :mod:`indexer.facets` names
+        segments) for the next generation: after an ingest only the new segment is read."""
+        leaves: list[tuple[Any, _SegmentLengths]] = []
+        with self._lock:
+            kept: dict[Any, _SegmentLengths] = {}
+            for leaf, _offset in reader.leaf_readers():
+                key = _segment_key(leaf)
+                known = self._lengths.get(key) if key is not None else None
+                known = known or _SegmentLengths()
+                if key is not None:
+                    kept[key] = known
+                leaves.append((leaf, known))
+            self._lengths = kept  # segments no longer in the index dropped
+        samples: dict[str, list[int]] = {}
+        for btext in reader.lexicon("kind"):
+            lengths = samples.setdefault(btext.decode("utf-8"), [])
+            for leaf, known in leaves:
+                if len(lengths) >= rescore.SAMPLE:
+                    break
+                lengths.extend(known.run(leaf, btext)[: rescore.SAMPLE - len(lengths)])
+        return samples
 
     @staticmethod
     def _document_page(

@@ -99,6 +99,22 @@ def _search_backend(value: Any) -> str:
     return check_name(str(value))
 
 
+#: the most worker processes ``glossa serve`` starts unless WORKERS says otherwise
+MAX_DEFAULT_WORKERS = 4
+
+
+def default_workers() -> int:
+    """WORKERS unless set: one process per core this process may run on (its CPU affinity,
+    which containers and ``taskset`` narrow), at most :data:`MAX_DEFAULT_WORKERS` (each
+    worker holds its own caches). One worker's searches use one core, so on 2 cores two
+    workers serve about twice the searches one does."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(MAX_DEFAULT_WORKERS, cores))
+
+
 def _whole(low: int, high: int) -> Callable[[Any], int]:
     def check(value: Any) -> int:
         rule = f"must be a whole number from {low} to {high}"
@@ -280,11 +296,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "WORKERS",
-        1,
+        default_workers(),
         "Worker processes of `glossa serve`, each with THREADS threads. 1: one process, whose "
-        "threads share every cache, but searches use one core. More (up to the number of cores): "
-        "the index's big read-only arrays are built once and shared by the workers, forked after; "
-        "each worker also keeps its own bounded cache of what its queries decode.",
+        "threads share every cache, but searches use one core (Python runs one thread at a time). "
+        "More (up to the number of cores): the index's big read-only arrays are built once and "
+        "shared by the workers, forked after; each worker also keeps its own bounded cache of what "
+        "its queries decode.",
+        default_text=f"the cores this process may use, at most {MAX_DEFAULT_WORKERS}",
         check=_whole(1, 64),
     ),
     Setting(

@@ -279,17 +279,17 @@ def warm(app: Flask) -> dict[str, Any]:
         state = searcher._current()
         if state is None:
             return {"passages": 0, "words": 0, "seconds": 0.0}
-        if not isinstance(state, tuple):  # not Whoosh's (searcher, facets, parser, vocabulary)
-            return {"passages": searcher.passage_count(), "words": 0, "seconds": round(time.perf_counter() - began, 2)}
-        reader = state[0].reader()
-        words = [w.decode("utf-8") for _, w in reader.most_frequent_terms("text", WARM_WORDS)]
+        words: list[str] = []
+        if isinstance(state, tuple):  # Whoosh: (searcher, ...); tantivy's index is memory-mapped
+            reader = state[0].reader()
+            words = [w.decode("utf-8") for _, w in reader.most_frequent_terms("text", WARM_WORDS)]
         for word in words:
             try:
                 searcher.search(word, pagelen=1)
             except QueryError:  # a word the query language reads as an operator or stop word
                 continue
         return {
-            "passages": reader.doc_count(),
+            "passages": searcher.passage_count(),
             "words": len(words),
             "seconds": round(time.perf_counter() - began, 2),
         }

@@ -382,3 +382,15 @@ def test_backoff_table_drops_the_oldest_key_when_full():
 def test_workers_is_checked(data, bad):
     with pytest.raises(SettingsError, match="WORKERS"):
         make_test_app(data, WORKERS=bad)
+
+
+@pytest.mark.parametrize("backend", ["whoosh", "tantivy"])
+def test_warming_before_the_fork_works_on_either_backend(data, backend):
+    from indexer.pipeline import reindex
+    from webui.server import warm
+
+    if backend != "whoosh":
+        reindex(data, backend)
+    warmed = warm(make_test_app(data, SEARCH_BACKEND=backend))
+    assert warmed["passages"] > 0
+    assert (warmed["words"] > 0) == (backend == "whoosh")  # Whoosh's commonest words decoded

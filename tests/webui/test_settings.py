@@ -82,3 +82,18 @@ def test_concurrent_first_requests_on_a_new_database(data_dir, tmp_path):
     from annotations import db
 
     assert db.current_revision(app.config["DATABASE_URL"]) is not None
+
+
+@pytest.mark.parametrize(("cores", "workers"), [(1, 1), (2, 2), (16, settings.MAX_DEFAULT_WORKERS)])
+def test_workers_default_to_the_cores_at_most_a_few(monkeypatch, cores, workers):
+    monkeypatch.setattr(settings.os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
+    assert settings.default_workers() == workers
+
+
+def test_workers_default_without_cpu_affinity(monkeypatch):
+    def unavailable(pid):
+        raise OSError("not here")
+
+    monkeypatch.setattr(settings.os, "sched_getaffinity", unavailable, raising=False)
+    monkeypatch.setattr(settings.os, "cpu_count", lambda: None)
+    assert settings.default_workers() == 1
