@@ -59,7 +59,7 @@ from whoosh.reading import IndexReader
 from corpus.models import Document
 
 from .. import rescore
-from ..facets import FACET_FILTER, keep_chosen, merge_entities, walk_groups
+from ..facets import FACET_FILTER, keep_chosen, merge_entities, ranked_document_page
 from ..gazetteer import fold
 from ..ner import Entity
 from ..query import _FIELD_VALUE_RE, NaturalQuery, QueryError, filter_query, make_parser
@@ -900,6 +900,19 @@ class _State:
         nums = np.asarray(self.searcher.fast_field_values("num", addrs), dtype=np.int64)
         return [ids[i] for i in (np.searchsorted(lo, nums, side="right") - 1).tolist()]
 
+    def doc_indexes(self, addrs: list[Any]) -> tuple[np.ndarray, list[str]]:
+        """(each passage address's document as an index into the ids, the ids): as
+        :meth:`docs_of`, but as numbers, for arrays over many passages."""
+        ranges = self.doc_ranges() if addrs else None
+        if ranges is None:  # (from stored fields)
+            names = self.docs_of(addrs)
+            ids = list(dict.fromkeys(names))
+            where = {doc: i for i, doc in enumerate(ids)}
+            return np.asarray([where[doc] for doc in names], dtype=np.int64), ids
+        lo, _hi, ids = ranges
+        nums = np.asarray(self.searcher.fast_field_values("num", addrs), dtype=np.int64)
+        return np.searchsorted(lo, nums, side="right") - 1, ids
+
     def kind_averages(self) -> tuple[dict[str, float], float]:
         """The second stage's average passage length per kind and overall
         (:func:`indexer.rescore.kind_averages` of :func:`kind_lengths`): as the build stored
@@ -1048,7 +1061,9 @@ class TantivyBackend(SearchBackend):
         else:
             want = pagelen
         if natural is not None and natural.clauses:
-            matching, total, top, relaxed = self._natural_page(state, natural, allow, first, want)
+            # by document, the page's ranking is read whole below (rescored once, there)
+            ranked = self._natural_page if group is None else self._coordinated
+            matching, total, top, relaxed = ranked(state, natural, allow, first, want)
         else:
             matching = _filtered(translate(q), allow)
             found = state.searcher.search(matching, limit=want, count=False, offset=first)
@@ -1060,14 +1075,8 @@ class TantivyBackend(SearchBackend):
         else:
             pages = max(1, math.ceil(len(doc_counts) / pagelen))
             first = (page - 1) * pagelen
-
-            def ranking(limit: int) -> list[tuple[Any, float]]:
-                if natural is not None and natural.clauses:
-                    return [(addr, score) for score, addr in self._natural_page(state, natural, allow, 0, limit)[2]]
-                return [(addr, score) for score, addr in state.searcher.search(matching, limit=limit, count=False).hits]
-
-            chosen = walk_groups(ranking, state.docs_of, total, per_doc, first, pagelen)
-            top = [(score, addr) for _doc, pairs in chosen for addr, score in pairs]
+            ranking = self._whole_ranking(state, natural, allow, matching, total)
+            top = [pair for _doc, pairs in self._document_page(state, ranking, first, pagelen) for pair in pairs]
         highlighter, ent_terms = Searcher._highlighter(q, view)
         addrs = [addr for _score, addr in top]
         nums = state.searcher.fast_field_values("num", addrs) if addrs else []
@@ -1141,6 +1150,34 @@ class TantivyBackend(SearchBackend):
             )
             facets.update(part)
             more.update(part_more)
+
+    def _whole_ranking(
+        self,
+        state: _State,
+        natural: NaturalQuery | None,
+        allow: tantivy.Query | None,
+        matching: tantivy.Query,
+        total: int,
+    ) -> list[tuple[float, Any]]:
+        """Every one of the ``total`` matches, (score, address) in rank order, from one ranking:
+        a natural query's as :meth:`_natural_page` ranks them (its window rescored once), any
+        other's by tantivy's score."""
+        if not total:
+            return []
+        if natural is not None and natural.clauses:
+            return self._natural_page(state, natural, allow, 0, total)[2]
+        return list(state.searcher.search(matching, limit=total, count=False).hits)
+
+    @staticmethod
+    def _document_page(
+        state: _State, ranking: list[tuple[float, Any]], first: int, want: int
+    ) -> list[tuple[str, list[tuple[float, Any]]]]:
+        """The documents ``first`` to ``first + want`` of a whole ``ranking`` in the order of
+        their best passages, each with its best :data:`~indexer.facets.GROUP_HITS` (score,
+        address): each passage's document from a fast field (:meth:`_State.doc_indexes`), the
+        page from those arrays (:func:`indexer.facets.ranked_document_page`), nothing ranked again."""
+        doc_idx, ids = state.doc_indexes([addr for _score, addr in ranking])
+        return [(ids[doc], [ranking[i] for i in places]) for doc, places in ranked_document_page(doc_idx, first, want)]
 
     def _natural_page(
         self, state: _State, natural: NaturalQuery, allow: tantivy.Query | None, first: int, pagelen: int
