@@ -42,7 +42,7 @@ import shutil
 import threading
 import time
 from bisect import bisect_left
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -59,7 +59,7 @@ from whoosh.reading import IndexReader
 from corpus.models import Document
 
 from .. import rescore
-from ..facets import FACET_FILTER, keep_chosen, merge_entities, ranked_document_page
+from ..facets import FACET_FILTER, GROUP_HITS, keep_chosen, merge_entities, ranked_document_page
 from ..gazetteer import fold
 from ..ner import Entity
 from ..query import _FIELD_VALUE_RE, NaturalQuery, QueryError, filter_query, make_parser
@@ -901,15 +901,16 @@ class _State:
         return [ids[i] for i in (np.searchsorted(lo, nums, side="right") - 1).tolist()]
 
     def doc_indexes(self, addrs: list[Any]) -> tuple[np.ndarray, list[str]]:
-        """(each passage address's document as an index into the ids, the ids): as
-        :meth:`docs_of`, but as numbers, for arrays over many passages."""
-        ranges = self.doc_ranges() if addrs else None
-        if ranges is None:  # (from stored fields)
-            names = self.docs_of(addrs)
-            ids = list(dict.fromkeys(names))
+        """(each passage address's document as an index into the ids, the generation's
+        document ids, the same list every call): as :meth:`docs_of`, but as numbers."""
+        ranges = self.doc_ranges()
+        if ranges is None:  # (from stored fields; the ids as the lexicon sorts them)
+            ids = self.view.lexicon._sorted("doc_id")
             where = {doc: i for i, doc in enumerate(ids)}
-            return np.asarray([where[doc] for doc in names], dtype=np.int64), ids
+            return np.asarray([where[doc] for doc in self.docs_of(addrs)], dtype=np.int64), ids
         lo, _hi, ids = ranges
+        if not addrs:
+            return np.zeros(0, dtype=np.int64), ids
         nums = np.asarray(self.searcher.fast_field_values("num", addrs), dtype=np.int64)
         return np.searchsorted(lo, nums, side="right") - 1, ids
 
@@ -1075,8 +1076,9 @@ class TantivyBackend(SearchBackend):
         else:
             pages = max(1, math.ceil(len(doc_counts) / pagelen))
             first = (page - 1) * pagelen
-            ranking = self._whole_ranking(state, natural, allow, matching, total)
-            top = [pair for _doc, pairs in self._document_page(state, ranking, first, pagelen) for pair in pairs]
+            read = self._ranking_reader(state, natural, allow, matching)
+            chosen = self._document_page(state, read, total, per_doc, first, pagelen)
+            top = [pair for _doc, pairs in chosen for pair in pairs]
         highlighter, ent_terms = Searcher._highlighter(q, view)
         addrs = [addr for _score, addr in top]
         nums = state.searcher.fast_field_values("num", addrs) if addrs else []
@@ -1151,33 +1153,54 @@ class TantivyBackend(SearchBackend):
             facets.update(part)
             more.update(part_more)
 
-    def _whole_ranking(
-        self,
-        state: _State,
-        natural: NaturalQuery | None,
-        allow: tantivy.Query | None,
-        matching: tantivy.Query,
-        total: int,
-    ) -> list[tuple[float, Any]]:
-        """Every one of the ``total`` matches, (score, address) in rank order, from one ranking:
-        a natural query's as :meth:`_natural_page` ranks them (its window rescored once), any
-        other's by tantivy's score."""
-        if not total:
-            return []
-        if natural is not None and natural.clauses:
-            return self._natural_page(state, natural, allow, 0, total)[2]
-        return list(state.searcher.search(matching, limit=total, count=False).hits)
+    def _ranking_reader(
+        self, state: _State, natural: NaturalQuery | None, allow: tantivy.Query | None, matching: tantivy.Query
+    ) -> Callable[[int, int], list[tuple[float, Any]]]:
+        """``read(first, count)``: the ranking's (score, address) from ``first`` on, each part of
+        it read once: a natural query's as :meth:`_natural_page` ranks them (its window rescored
+        once, in the first part, which reaches past the window), any other's by tantivy's score."""
+
+        def read(first: int, count: int) -> list[tuple[float, Any]]:
+            if natural is None or not natural.clauses:
+                return list(state.searcher.search(matching, limit=count, count=False, offset=first).hits)
+            if not first:
+                return self._natural_page(state, natural, allow, 0, max(count, rescore.WINDOW))[2]
+            return self._coordinated(state, natural, allow, first, count)[2]  # (past the window)
+
+        return read
 
     @staticmethod
     def _document_page(
-        state: _State, ranking: list[tuple[float, Any]], first: int, want: int
+        state: _State,
+        read: Callable[[int, int], list[tuple[float, Any]]],
+        total: int,
+        counts: Mapping[str, int],
+        first: int,
+        want: int,
     ) -> list[tuple[str, list[tuple[float, Any]]]]:
-        """The documents ``first`` to ``first + want`` of a whole ``ranking`` in the order of
-        their best passages, each with its best :data:`~indexer.facets.GROUP_HITS` (score,
-        address): each passage's document from a fast field (:meth:`_State.doc_indexes`), the
-        page from those arrays (:func:`indexer.facets.ranked_document_page`), nothing ranked again."""
-        doc_idx, ids = state.doc_indexes([addr for _score, addr in ranking])
-        return [(ids[doc], [ranking[i] for i in places]) for doc, places in ranked_document_page(doc_idx, first, want)]
+        """The documents ``first`` to ``first + want`` of a ranking (``read``, :meth:`_ranking_reader`;
+        ``total`` matches, ``counts`` per document) in the order of their best passages, each with
+        its best :data:`~indexer.facets.GROUP_HITS` (score, address), as :func:`walk_groups` finds
+        them: the ranking read further (eight times as far each time) until the page is whole,
+        but each passage read, and its document found (a fast field), once; the page from those
+        arrays (:func:`indexer.facets.ranked_document_page`)."""
+        if not total or want <= 0:
+            return []
+        limit = min(total, max(64, (first + want) * GROUP_HITS))
+        ranking: list[tuple[float, Any]] = []
+        parts: list[np.ndarray] = []
+        while True:
+            more = read(len(ranking), limit - len(ranking)) if limit > len(ranking) else []
+            idx, ids = state.doc_indexes([addr for _score, addr in more])
+            ranking += more
+            parts.append(idx)
+            page = ranked_document_page(np.concatenate(parts), first, want)
+            whole = len(page) >= want and all(
+                len(places) >= min(GROUP_HITS, counts.get(ids[doc], 0)) for doc, places in page
+            )
+            if whole or not more or len(ranking) >= total:
+                return [(ids[doc], [ranking[i] for i in places]) for doc, places in page]
+            limit = min(total, limit * 8)
 
     def _natural_page(
         self, state: _State, natural: NaturalQuery, allow: tantivy.Query | None, first: int, pagelen: int
