@@ -1057,14 +1057,12 @@ class TantivyBackend(SearchBackend):
                     natural.required = tags.rewrite(natural.required)
         first = (page - 1) * pagelen
         relaxed = None
-        if group is not None:  # the page's passages come from the walk below
-            first, want = 0, 1
+        if group is not None:  # the ranking's first part, as far as the walk below reads first
+            first, want = 0, max(64, (first + pagelen) * GROUP_HITS)
         else:
             want = pagelen
         if natural is not None and natural.clauses:
-            # by document, the page's ranking is read whole below (rescored once, there)
-            ranked = self._natural_page if group is None else self._coordinated
-            matching, total, top, relaxed = ranked(state, natural, allow, first, want)
+            matching, total, top, relaxed = self._natural_page(state, natural, allow, first, want)
         else:
             matching = _filtered(translate(q), allow)
             found = state.searcher.search(matching, limit=want, count=False, offset=first)
@@ -1077,7 +1075,7 @@ class TantivyBackend(SearchBackend):
             pages = max(1, math.ceil(len(doc_counts) / pagelen))
             first = (page - 1) * pagelen
             read = self._ranking_reader(state, natural, allow, matching)
-            chosen = self._document_page(state, read, total, per_doc, first, pagelen)
+            chosen = self._document_page(state, read, top, total, per_doc, first, pagelen)
             top = [pair for _doc, pairs in chosen for pair in pairs]
         highlighter, ent_terms = Searcher._highlighter(q, view)
         addrs = [addr for _score, addr in top]
@@ -1156,16 +1154,14 @@ class TantivyBackend(SearchBackend):
     def _ranking_reader(
         self, state: _State, natural: NaturalQuery | None, allow: tantivy.Query | None, matching: tantivy.Query
     ) -> Callable[[int, int], list[tuple[float, Any]]]:
-        """``read(first, count)``: the ranking's (score, address) from ``first`` on, each part of
-        it read once: a natural query's as :meth:`_natural_page` ranks them (its window rescored
-        once, in the first part, which reaches past the window), any other's by tantivy's score."""
+        """``read(first, count)``: ``count`` (score, address) of the ranking from ``first`` on,
+        past a first part the search read already (for a natural query, past its rescored
+        window: there the first stage's order is the ranking's)."""
 
         def read(first: int, count: int) -> list[tuple[float, Any]]:
-            if natural is None or not natural.clauses:
-                return list(state.searcher.search(matching, limit=count, count=False, offset=first).hits)
-            if not first:
-                return self._natural_page(state, natural, allow, 0, max(count, rescore.WINDOW))[2]
-            return self._coordinated(state, natural, allow, first, count)[2]  # (past the window)
+            if natural is not None and natural.clauses:
+                return self._coordinated(state, natural, allow, first, count)[2]
+            return list(state.searcher.search(matching, limit=count, count=False, offset=first).hits)
 
         return read
 
@@ -1173,32 +1169,37 @@ class TantivyBackend(SearchBackend):
     def _document_page(
         state: _State,
         read: Callable[[int, int], list[tuple[float, Any]]],
+        ranking: list[tuple[float, Any]],
         total: int,
         counts: Mapping[str, int],
         first: int,
         want: int,
     ) -> list[tuple[str, list[tuple[float, Any]]]]:
-        """The documents ``first`` to ``first + want`` of a ranking (``read``, :meth:`_ranking_reader`;
-        ``total`` matches, ``counts`` per document) in the order of their best passages, each with
-        its best :data:`~indexer.facets.GROUP_HITS` (score, address), as :func:`walk_groups` finds
-        them: the ranking read further (eight times as far each time) until the page is whole,
-        but each passage read, and its document found (a fast field), once; the page from those
-        arrays (:func:`indexer.facets.ranked_document_page`)."""
+        """The documents ``first`` to ``first + want`` of a ranking (``total`` matches, ``counts``
+        per document) in the order of their best passages, each with its best
+        :data:`~indexer.facets.GROUP_HITS` (score, address), as :func:`walk_groups` finds them:
+        from its first part (``ranking``), read further with ``read`` (:meth:`_ranking_reader`,
+        eight times as far each time) until the page is whole. Each passage is read, and its
+        document found (a fast field), once; the page comes from those arrays
+        (:func:`indexer.facets.ranked_document_page`)."""
         if not total or want <= 0:
             return []
+        ranking = list(ranking)
+        idx, ids = state.doc_indexes([addr for _score, addr in ranking])
+        parts = [idx]
         limit = min(total, max(64, (first + want) * GROUP_HITS))
-        ranking: list[tuple[float, Any]] = []
-        parts: list[np.ndarray] = []
         while True:
-            more = read(len(ranking), limit - len(ranking)) if limit > len(ranking) else []
-            idx, ids = state.doc_indexes([addr for _score, addr in more])
-            ranking += more
-            parts.append(idx)
+            ended = False
+            if len(ranking) < limit:
+                more = read(len(ranking), limit - len(ranking))
+                ended = not more
+                ranking += more
+                parts.append(state.doc_indexes([addr for _score, addr in more])[0])
             page = ranked_document_page(np.concatenate(parts), first, want)
             whole = len(page) >= want and all(
                 len(places) >= min(GROUP_HITS, counts.get(ids[doc], 0)) for doc, places in page
             )
-            if whole or not more or len(ranking) >= total:
+            if whole or ended or len(ranking) >= total:
                 return [(ids[doc], [ranking[i] for i in places]) for doc, places in page]
             limit = min(total, limit * 8)
 
