@@ -1058,7 +1058,7 @@ class TantivyBackend(SearchBackend):
         first = (page - 1) * pagelen
         relaxed = None
         if group is not None:  # the ranking's first part, as far as the walk below reads first
-            first, want = 0, max(64, (first + pagelen) * GROUP_HITS)
+            first, want = 0, _walk_start(first, pagelen)
         else:
             want = pagelen
         if natural is not None and natural.clauses:
@@ -1187,7 +1187,7 @@ class TantivyBackend(SearchBackend):
         ranking = list(ranking)
         idx, ids = state.doc_indexes([addr for _score, addr in ranking])
         parts = [idx]
-        limit = min(total, max(64, (first + want) * GROUP_HITS))
+        limit = min(total, _walk_start(first, want))
         while True:
             ended = False
             if len(ranking) < limit:
@@ -1397,6 +1397,13 @@ class TantivyBackend(SearchBackend):
         except QueryError:
             return None
         return corrected if more > found else None
+
+
+def _walk_start(first: int, want: int) -> int:
+    """How far a page of documents ``first`` to ``first + want`` reads the ranking first (as
+    :func:`indexer.facets.walk_groups`, and never less than a natural query's rescored window):
+    the search reads that part, the walk reads on past it."""
+    return max(64, rescore.WINDOW, (first + want) * GROUP_HITS)
 
 
 def _bucket_counts(result: Mapping[str, Any], spec: Mapping[str, Any], field: str) -> list[tuple[str, int]]:
