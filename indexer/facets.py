@@ -417,3 +417,25 @@ def walk_groups(
         if enough or seen_all:
             return list(groups.items())
         limit = min(total, limit * 8)
+
+
+def ranked_document_page(
+    doc_idx: np.ndarray, first: int, want: int, per_doc: int = GROUP_HITS
+) -> list[tuple[int, list[int]]]:
+    """The documents ``first`` to ``first + want`` of a passage ranking given whole, in rank
+    order, as each passage's document index, each with the positions in the ranking of its
+    first ``per_doc`` passages: what :func:`walk_groups` finds walking that ranking, from one
+    pass over the array (for an engine that hands back every match already ranked)."""
+    doc_idx = np.asarray(doc_idx, dtype=np.int64)
+    if not len(doc_idx) or want <= 0:
+        return []
+    docs, seen_at = np.unique(doc_idx, return_index=True)
+    page = docs[np.argsort(seen_at)][first : first + want]  # documents as the ranking first shows them
+    held = np.flatnonzero(np.isin(doc_idx, page))  # the page's documents' passages, in rank order
+    by_doc = np.argsort(doc_idx[held], kind="stable")  # grouped by document, rank order kept within
+    owners, places = doc_idx[held][by_doc], held[by_doc]
+    nth = np.arange(len(owners)) - np.searchsorted(owners, owners)  # a passage's place in its document
+    out: dict[int, list[int]] = {int(d): [] for d in page.tolist()}
+    for doc, place in zip(owners[nth < per_doc].tolist(), places[nth < per_doc].tolist(), strict=True):
+        out[doc].append(place)
+    return list(out.items())

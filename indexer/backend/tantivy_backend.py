@@ -42,7 +42,7 @@ import shutil
 import threading
 import time
 from bisect import bisect_left
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -59,7 +59,7 @@ from whoosh.reading import IndexReader
 from corpus.models import Document
 
 from .. import rescore
-from ..facets import FACET_FILTER, keep_chosen, merge_entities, walk_groups
+from ..facets import FACET_FILTER, GROUP_HITS, keep_chosen, merge_entities, ranked_document_page
 from ..gazetteer import fold
 from ..ner import Entity
 from ..query import _FIELD_VALUE_RE, NaturalQuery, QueryError, filter_query, make_parser
@@ -900,6 +900,20 @@ class _State:
         nums = np.asarray(self.searcher.fast_field_values("num", addrs), dtype=np.int64)
         return [ids[i] for i in (np.searchsorted(lo, nums, side="right") - 1).tolist()]
 
+    def doc_indexes(self, addrs: list[Any]) -> tuple[np.ndarray, list[str]]:
+        """(each passage address's document as an index into the ids, the generation's
+        document ids, the same list every call): as :meth:`docs_of`, but as numbers."""
+        ranges = self.doc_ranges()
+        if ranges is None:  # (from stored fields; the ids as the lexicon sorts them)
+            ids = self.view.lexicon._sorted("doc_id")
+            where = {doc: i for i, doc in enumerate(ids)}
+            return np.asarray([where[doc] for doc in self.docs_of(addrs)], dtype=np.int64), ids
+        lo, _hi, ids = ranges
+        if not addrs:
+            return np.zeros(0, dtype=np.int64), ids
+        nums = np.asarray(self.searcher.fast_field_values("num", addrs), dtype=np.int64)
+        return np.searchsorted(lo, nums, side="right") - 1, ids
+
     def kind_averages(self) -> tuple[dict[str, float], float]:
         """The second stage's average passage length per kind and overall
         (:func:`indexer.rescore.kind_averages` of :func:`kind_lengths`): as the build stored
@@ -1043,8 +1057,8 @@ class TantivyBackend(SearchBackend):
                     natural.required = tags.rewrite(natural.required)
         first = (page - 1) * pagelen
         relaxed = None
-        if group is not None:  # the page's passages come from the walk below
-            first, want = 0, 1
+        if group is not None:  # the ranking's first part, as far as the walk below reads first
+            first, want = 0, _walk_start(first, pagelen)
         else:
             want = pagelen
         if natural is not None and natural.clauses:
@@ -1060,14 +1074,9 @@ class TantivyBackend(SearchBackend):
         else:
             pages = max(1, math.ceil(len(doc_counts) / pagelen))
             first = (page - 1) * pagelen
-
-            def ranking(limit: int) -> list[tuple[Any, float]]:
-                if natural is not None and natural.clauses:
-                    return [(addr, score) for score, addr in self._natural_page(state, natural, allow, 0, limit)[2]]
-                return [(addr, score) for score, addr in state.searcher.search(matching, limit=limit, count=False).hits]
-
-            chosen = walk_groups(ranking, state.docs_of, total, per_doc, first, pagelen)
-            top = [(score, addr) for _doc, pairs in chosen for addr, score in pairs]
+            read = self._ranking_reader(state, natural, allow, matching)
+            chosen = self._document_page(state, read, top, total, per_doc, first, pagelen)
+            top = [pair for _doc, pairs in chosen for pair in pairs]
         highlighter, ent_terms = Searcher._highlighter(q, view)
         addrs = [addr for _score, addr in top]
         nums = state.searcher.fast_field_values("num", addrs) if addrs else []
@@ -1141,6 +1150,58 @@ class TantivyBackend(SearchBackend):
             )
             facets.update(part)
             more.update(part_more)
+
+    def _ranking_reader(
+        self, state: _State, natural: NaturalQuery | None, allow: tantivy.Query | None, matching: tantivy.Query
+    ) -> Callable[[int, int], list[tuple[float, Any]]]:
+        """``read(first, count)``: ``count`` (score, address) of the ranking from ``first`` on,
+        past a first part the search read already (for a natural query, past its rescored
+        window: there the first stage's order is the ranking's)."""
+
+        def read(first: int, count: int) -> list[tuple[float, Any]]:
+            if natural is not None and natural.clauses:
+                return self._coordinated(state, natural, allow, first, count)[2]
+            return list(state.searcher.search(matching, limit=count, count=False, offset=first).hits)
+
+        return read
+
+    @staticmethod
+    def _document_page(
+        state: _State,
+        read: Callable[[int, int], list[tuple[float, Any]]],
+        ranking: list[tuple[float, Any]],
+        total: int,
+        counts: Mapping[str, int],
+        first: int,
+        want: int,
+    ) -> list[tuple[str, list[tuple[float, Any]]]]:
+        """The documents ``first`` to ``first + want`` of a ranking (``total`` matches, ``counts``
+        per document) in the order of their best passages, each with its best
+        :data:`~indexer.facets.GROUP_HITS` (score, address), as :func:`walk_groups` finds them:
+        from its first part (``ranking``), read further with ``read`` (:meth:`_ranking_reader`,
+        eight times as far each time) until the page is whole. Each passage is read, and its
+        document found (a fast field), once; the page comes from those arrays
+        (:func:`indexer.facets.ranked_document_page`)."""
+        if not total or want <= 0:
+            return []
+        ranking = list(ranking)
+        idx, ids = state.doc_indexes([addr for _score, addr in ranking])
+        parts = [idx]
+        limit = min(total, _walk_start(first, want))
+        while True:
+            ended = False
+            if len(ranking) < limit:
+                more = read(len(ranking), limit - len(ranking))
+                ended = not more
+                ranking += more
+                parts.append(state.doc_indexes([addr for _score, addr in more])[0])
+            page = ranked_document_page(np.concatenate(parts), first, want)
+            whole = len(page) >= want and all(
+                len(places) >= min(GROUP_HITS, counts.get(ids[doc], 0)) for doc, places in page
+            )
+            if whole or ended or len(ranking) >= total:
+                return [(ids[doc], [ranking[i] for i in places]) for doc, places in page]
+            limit = min(total, limit * 8)
 
     def _natural_page(
         self, state: _State, natural: NaturalQuery, allow: tantivy.Query | None, first: int, pagelen: int
@@ -1336,6 +1397,13 @@ class TantivyBackend(SearchBackend):
         except QueryError:
             return None
         return corrected if more > found else None
+
+
+def _walk_start(first: int, want: int) -> int:
+    """How far a page of documents ``first`` to ``first + want`` reads the ranking first (as
+    :func:`indexer.facets.walk_groups`, and never less than a natural query's rescored window):
+    the search reads that part, the walk reads on past it."""
+    return max(64, rescore.WINDOW, (first + want) * GROUP_HITS)
 
 
 def _bucket_counts(result: Mapping[str, Any], spec: Mapping[str, Any], field: str) -> list[tuple[str, int]]:
