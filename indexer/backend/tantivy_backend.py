@@ -113,8 +113,37 @@ ALL_BUCKETS = 65_000
 MAX_SCORED_TERMS = 1024
 #: fields the term dictionary is read from
 FIELDS = frozenset((*POSITIONAL, "spell_text", *KEYWORDS, "page", "num"))
-#: version of the layout below, written into each generation's marker
-LAYOUT = 1
+#: version of the layout below, written into each generation's marker (2: ``doc_num`` and
+#: ``type_mask``, the single-valued columns the document and entity-type facets count)
+LAYOUT = 2
+#: entity labels given a bit of a passage's ``type_mask`` (any other label sets :data:`OTHER_TYPE`)
+TYPE_BITS = {
+    label: 1 << i
+    for i, label in enumerate(
+        (
+            "PERSON",
+            "ORG",
+            "GPE",
+            "LOC",
+            "NORP",
+            "FAC",
+            "EVENT",
+            "LAW",
+            "PRODUCT",
+            "WORK_OF_ART",
+            "LANGUAGE",
+            "MONEY",
+            "DATE",
+            "TIME",
+            "PERCENT",
+            "CARDINAL",
+            "ORDINAL",
+            "QUANTITY",
+        )
+    )
+}
+#: the bit of a label without one of its own (masks stay below 2**53: exact as floats)
+OTHER_TYPE = 1 << 40
 _WS = "whitespace"
 
 
@@ -128,6 +157,8 @@ def tantivy_schema() -> tantivy.Schema:
         sb.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=name in FACETED)
     sb.add_integer_field("page", indexed=True, fast=True)
     sb.add_unsigned_field("num", indexed=True, fast=True)
+    sb.add_unsigned_field("doc_num", fast=True)
+    sb.add_unsigned_field("type_mask", fast=True)
     sb.add_integer_field("start", fast=True)
     sb.add_integer_field("end", fast=True)
     sb.add_bytes_field("stored", stored=True)
@@ -381,9 +412,14 @@ def passage_documents(
             add("fn", term)
         for term in keywords("cites", cites):
             add("cites", term)
+        mask = 0
         if rows:
             for name, term in analysis.entity_terms(rows):
                 add(name, term)
+                if name == "entity_types":
+                    mask |= TYPE_BITS.get(term, OTHER_TYPE)
+        doc.add_unsigned("doc_num", first)
+        doc.add_unsigned("type_mask", mask)
         page = passage.page
         if page is not None:
             doc.add_integer("page", int(page))
@@ -447,6 +483,13 @@ class TantivyGenerationWriter(GenerationWriter):
         self._next = 0
         try:
             if copy and live is not None and backend_of(live) == self.name:
+                older = int(_read_marker(live).get("layout", 1))
+                if older < LAYOUT:  # its segments lack columns this version writes and reads
+                    raise BackendMismatch(
+                        f"The search index was written by an older version of the tantivy backend "
+                        f"(layout {older}, now {LAYOUT}): run `glossa reindex --backend tantivy` "
+                        "(it rebuilds the index from the stored documents, without tagging them again)"
+                    )
                 for path in live.iterdir():
                     if not path.is_file() or path.name.endswith(".lock") or path.name.startswith(f".{MARKER}"):
                         continue
@@ -793,6 +836,9 @@ class _State:
         self.titles: dict[str, str] = {}
         self._lock = threading.Lock()
         self._ranges: tuple[np.ndarray, np.ndarray, list[str]] | None = None
+        #: the marker's layout (1: no ``doc_num`` or ``type_mask`` columns: counted the old way)
+        self.layout = int(_read_marker(path).get("layout", 1))
+        self._doc_table: _DocTable | None = None
 
     def doc_ranges(self) -> tuple[np.ndarray, np.ndarray, list[str]] | None:
         """(first and last passage number of each document, sorted; their ids), or None when
@@ -820,6 +866,24 @@ class _State:
         with self._lock:
             self._ranges = found if found is not None else (lo[:0], hi[:0], [])
         return found
+
+    def doc_table(self) -> _DocTable:
+        """Every document's ``doc_num`` and id (found once per generation by one aggregation)."""
+        with self._lock:
+            if self._doc_table is not None:
+                return self._doc_table
+        size = max(1, min(ALL_BUCKETS, len(self.view.lexicon._sorted("doc_id"))))
+        spec = {
+            "d": {
+                "terms": {"field": "doc_id", "size": size, "segment_size": size},
+                "aggs": {"n": {"min": {"field": "doc_num"}}},
+            }
+        }
+        buckets = self.searcher.aggregate(tantivy.Query.all_query(), spec).get("d", {}).get("buckets", [])
+        table = _DocTable([(int(b["n"]["value"]), str(b["key"])) for b in buckets])
+        with self._lock:
+            self._doc_table = table
+        return table
 
     def docs_of(self, addrs: list[Any]) -> list[str]:
         """The document id of each passage address (a fast field and :meth:`doc_ranges`)."""
@@ -975,7 +1039,7 @@ class TantivyBackend(SearchBackend):
             found = state.searcher.search(matching, limit=want, count=False, offset=first)
             total, top = None, list(found.hits)  # counted with the facets, in the same pass
         facets, more, doc_counts, total = self._facets(state, matching, total, quiet=quiet_labels)
-        per_doc = dict(doc_counts)
+        per_doc = doc_counts
         if group is None:
             pages = max(1, math.ceil(total / pagelen))
         else:
@@ -1194,30 +1258,41 @@ class TantivyBackend(SearchBackend):
         quiet: frozenset[str] = frozenset(),
         only: tuple[str, ...] = ("documents", "entity_types", "entities"),
         chosen: Mapping[str, Any] | None = None,
-    ) -> tuple[dict[str, Any], dict[str, int], list[tuple[str, int]], int]:
+    ) -> tuple[dict[str, Any], dict[str, int], Mapping[str, int], int]:
         """The document, entity-type and entity facets (those of ``only``), as
-        :meth:`FacetCache.facets_and_more`, every document's count of matching passages, and
-        the total: ``total`` when given, else counted by the same aggregation (a value count of
-        the ``num`` fast field, which every passage has), so the matches are visited once."""
-        wanted = [_FACET_FIELDS[f] for f in only if f in _FACET_FIELDS]
+        :meth:`FacetCache.facets_and_more`, every matching document's count of matching passages
+        (a mapping, most first, then by id), and the total: ``total`` when given, else counted by
+        the same aggregation (a value count of the ``num`` fast field, which every passage has),
+        so the matches are visited once.
+
+        Documents are counted by a histogram of the single-valued ``doc_num`` column (numbers,
+        not strings: no term of the dictionary is read per bucket) and entity types by the few
+        distinct ``type_mask`` values, split into their labels here, where the generation has
+        them (:data:`LAYOUT` 2) and every label it holds has a bit; else by the keyword fields."""
         if total == 0:
-            return _no_facets(only), _no_more(only), [], 0
+            return _no_facets(only), _no_more(only), {}, 0
         spec: dict[str, Any] = {}
-        for f in wanted:  # every bucket: as many as the field has terms (tantivy's limit aside)
-            held = state.facet_terms.get(f)
-            size = max(1, min(ALL_BUCKETS, held if held is not None else len(state.view.lexicon._sorted(f))))
-            # buckets come in term order (UTF-8 byte order, which is str order), so one stable
-            # sort by count gives more passages first, then by value
-            spec[f] = {"terms": {"field": f, "size": size, "segment_size": size}}
-            if size < ALL_BUCKETS:  # (past the limit, the buckets kept are the most frequent)
-                spec[f]["terms"]["order"] = {"_key": "asc"}
+        columns = state.layout >= 2
+        if "documents" in only:
+            held = _held(state, "doc_id")
+            if columns and held <= ALL_BUCKETS:
+                spec["doc_num"] = {"histogram": {"field": "doc_num", "interval": 1, "min_doc_count": 1}}
+            else:
+                spec["doc_id"] = _terms_spec("doc_id", held)
+        if "entity_types" in only:
+            if columns and all(t in TYPE_BITS for t in state.view.lexicon._sorted("entity_types")):
+                spec["type_mask"] = {"terms": {"field": "type_mask", "size": ALL_BUCKETS, "segment_size": ALL_BUCKETS}}
+            else:
+                spec["entity_types"] = _terms_spec("entity_types", _held(state, "entity_types"))
+        if "entities" in only:
+            spec["ent_facet"] = _terms_spec("ent_facet", _held(state, "ent_facet"))
         if total is None:
             spec[_TOTAL] = {"value_count": {"field": "num"}}
         result = state.searcher.aggregate(matching, spec) if spec else {}
         if total is None:
             total = int(result.get(_TOTAL, {}).get("value") or 0)
             if not total:
-                return _no_facets(only), _no_more(only), [], 0
+                return _no_facets(only), _no_more(only), {}, 0
         return (*_facet_lists(state, result, spec, top, quiet, only, chosen or {}), total)
 
     @staticmethod
@@ -1284,6 +1359,7 @@ def _bucket_counts(result: Mapping[str, Any], spec: Mapping[str, Any], field: st
 
 
 _KEY_COUNT = itemgetter("key", "doc_count")
+_KEY, _COUNT = itemgetter("key"), itemgetter("doc_count")
 #: the aggregation counting the matches (no facet field has this name)
 _TOTAL = "_total"
 _FACET_FIELDS = {"documents": "doc_id", "entity_types": "entity_types", "entities": "ent_facet"}
@@ -1297,6 +1373,81 @@ def _no_more(only: tuple[str, ...]) -> dict[str, int]:
     return {f: 0 for f in ("documents", "entities") if f in only}
 
 
+def _held(state: _State, field: str) -> int:
+    """Terms of a faceted field, as the build counted them (else as the dictionary holds them)."""
+    held = state.facet_terms.get(field)
+    return int(held) if held is not None else len(state.view.lexicon._sorted(field))
+
+
+def _terms_spec(field: str, held: int) -> dict[str, Any]:
+    """A terms aggregation asking for every bucket: as many as the field has terms (tantivy's
+    limit aside). Buckets come in term order (UTF-8 byte order, which is str order), so one
+    stable sort by count gives more passages first, then by value."""
+    size = max(1, min(ALL_BUCKETS, held))
+    spec: dict[str, Any] = {"terms": {"field": field, "size": size, "segment_size": size}}
+    if size < ALL_BUCKETS:  # (past the limit, the buckets kept are the most frequent)
+        spec["terms"]["order"] = {"_key": "asc"}
+    return spec
+
+
+class _DocTable:
+    """A generation's documents by ``doc_num`` (the number of each one's first passage, which
+    the writer stores on every passage of it): the numbers sorted, their ids, each one's place
+    in id order (which settles ties in the document facet, as the term order did)."""
+
+    def __init__(self, pairs: list[tuple[int, str]]) -> None:
+        pairs.sort()
+        self.nums = np.asarray([n for n, _ in pairs], dtype=np.int64)
+        self.ids = [d for _, d in pairs]
+        self.at = {d: i for i, d in enumerate(self.ids)}
+        self.rank = np.empty(len(pairs), dtype=np.int64)
+        self.rank[sorted(range(len(pairs)), key=self.ids.__getitem__)] = np.arange(len(pairs))
+
+
+class _DocCounts(Mapping[str, int]):
+    """Matching passages per document (only those with some), from the ``doc_num`` histogram's
+    buckets: iterated most first, then by id; the facet's head is cut from it without making a
+    pair per matching document."""
+
+    def __init__(self, table: _DocTable, keys: np.ndarray, counts: np.ndarray) -> None:
+        at = np.searchsorted(table.nums, keys.astype(np.int64))  # every key is a document's number
+        self._table = table
+        self._counts = np.zeros(len(table.ids), dtype=np.int64)
+        self._counts[at] = counts
+        self._order = at[np.lexsort((table.rank[at], -counts))]
+
+    def __getitem__(self, doc_id: str) -> int:
+        n = int(self._counts[self._table.at[doc_id]])
+        if not n:
+            raise KeyError(doc_id)
+        return n
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def __iter__(self) -> Iterator[str]:
+        ids = self._table.ids
+        return (ids[i] for i in self._order.tolist())
+
+    def head(self, top: int, chosen: Any) -> list[tuple[str, int]]:
+        """:func:`indexer.facets.keep_chosen` of the ranked (id, count) pairs."""
+        ids, counts = self._table.ids, self._counts
+        if chosen:  # a chosen document may be anywhere down the list
+            pairs = [(ids[i], int(counts[i])) for i in self._order.tolist()]
+            return keep_chosen(pairs, top, chosen, itemgetter(0))
+        return [(ids[i], int(counts[i])) for i in self._order[:top].tolist()]
+
+
+def _type_counts(result: Mapping[str, Any], spec: Mapping[str, Any]) -> list[tuple[str, int]]:
+    """(entity label, passages) from the ``type_mask`` buckets, more passages first, then by label."""
+    found: dict[str, int] = {}
+    for mask, n in _bucket_counts(result, spec, "type_mask"):
+        for label, bit in TYPE_BITS.items():
+            if int(mask) & bit:
+                found[label] = found.get(label, 0) + n
+    return sorted(found.items(), key=lambda p: (-p[1], p[0]))
+
+
 def _facet_lists(
     state: _State,
     result: Mapping[str, Any],
@@ -1305,17 +1456,26 @@ def _facet_lists(
     quiet: frozenset[str],
     only: tuple[str, ...],
     chosen: Mapping[str, Any],
-) -> tuple[dict[str, Any], dict[str, int], list[tuple[str, int]]]:
+) -> tuple[dict[str, Any], dict[str, int], Mapping[str, int]]:
     """The facets of ``only`` from one aggregation's result (see :meth:`TantivyBackend._facets`)."""
     facets: dict[str, Any] = {}
     more: dict[str, int] = {}
-    doc_counts = _bucket_counts(result, spec, "doc_id") if "doc_id" in spec else []
+    doc_counts: Mapping[str, int]
+    if "doc_num" in spec:
+        buckets = result.get("doc_num", {}).get("buckets", [])
+        keys = np.fromiter(map(_KEY, buckets), dtype=np.float64, count=len(buckets))
+        counts = np.fromiter(map(_COUNT, buckets), dtype=np.int64, count=len(buckets))
+        doc_counts = _DocCounts(state.doc_table(), keys, counts)
+        docs = doc_counts.head(top, chosen.get("documents"))
+    else:
+        pairs = _bucket_counts(result, spec, "doc_id") if "doc_id" in spec else []
+        docs = keep_chosen(pairs, top, chosen.get("documents"), itemgetter(0))
+        doc_counts = dict(pairs)
     if "documents" in only:
-        docs = keep_chosen(doc_counts, top, chosen.get("documents"), itemgetter(0))
         facets["documents"] = [{"value": d, "label": state.title(d), "count": n} for d, n in docs]
         more["documents"] = max(0, len(doc_counts) - len(docs))
     if "entity_types" in only:
-        types = _bucket_counts(result, spec, "entity_types")
+        types = _type_counts(result, spec) if "type_mask" in spec else _bucket_counts(result, spec, "entity_types")
         facets["entity_types"] = [{"value": t, "label": t, "count": n} for t, n in types]
     if "entities" in only:
         ranked = merge_entities(_bucket_counts(result, spec, "ent_facet"), quiet)
