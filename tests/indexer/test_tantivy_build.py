@@ -9,11 +9,11 @@ from dataclasses import replace
 from corpus.models import Document, Footnote, Passage, Reference
 from indexer.backend.tantivy_backend import (
     FAST_WORDS,
-    OTHER_TYPE,
-    TYPE_BITS,
     KEYWORDS,
+    OTHER_TYPE,
     SCHEMA,
     STORED,
+    TYPE_BITS,
     WHOOSH_WORDS,
     Analysis,
     passage_documents,

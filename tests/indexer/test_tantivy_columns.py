@@ -1,0 +1,105 @@
+"""The tantivy facets' single-valued columns (layout 2: ``doc_num``, ``type_mask``) count what the
+keyword fields count: documents and entity types as Whoosh gives them, a label without a type
+bit included; a generation of layout 1 is read the old way with the same results and is never
+copied by a writer (a real index of the sample corpus, with a label of no spaCy model)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from indexer.backend import BackendMismatch, open_searcher, open_writer
+from indexer.backend.tantivy_backend import LAYOUT, TYPE_BITS, _DocCounts, _DocTable, _read_marker, _write_marker
+from indexer.ner import Entity
+from indexer.writer import activate, current_generation
+
+QUERIES = ["border", "frontex", '"western balkans"', "migra*", "asylum seekers"]
+
+
+def _with_widgets(sample_docs, sample_entities):
+    """The sample corpus, and a copy of its first document whose every ORG is also a WIDGET."""
+    first, ents = sample_docs[0], sample_entities[0]
+    widgets = [Entity(e.start, e.end, "WIDGET", e.text, e.canonical) for e in ents if e.label == "ORG"]
+    return [*zip(sample_docs, sample_entities, strict=True), (replace(first, doc_id="widgets"), [*ents, *widgets])]
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory, sample_docs, sample_entities):
+    """(tantivy index dir, tantivy searcher, Whoosh searcher) over the corpus with widgets."""
+    out = []
+    for name in ("tantivy", "whoosh"):
+        index_dir = tmp_path_factory.mktemp(f"columns-{name}") / "index"
+        writer = open_writer(index_dir, name, copy=False)
+        for document, entities in _with_widgets(sample_docs, sample_entities):
+            writer.add_document(document, entities)
+        writer.commit()
+        activate(index_dir, writer.generation)
+        out.append((index_dir, open_searcher(index_dir, name)))
+    yield out[0][0], out[0][1], out[1][1]
+    for _dir, searcher in out:
+        searcher.close()
+
+
+def _facets(res):
+    return res.total, res.documents, res.facets, res.facet_more, [(g.doc_id, g.count) for g in res.groups]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_a_label_without_a_bit_is_counted_from_the_keyword_field(pair, query):
+    _dir, ours, theirs = pair
+    assert "WIDGET" not in TYPE_BITS
+    mine, want = ours.search(query, pagelen=5), theirs.search(query, pagelen=5)
+    assert mine.facets["entity_types"] == want.facets["entity_types"]
+    assert mine.facets["documents"] == want.facets["documents"] and mine.documents == want.documents
+
+
+def test_type_masks_give_the_keyword_fields_counts(backends):
+    ours, theirs = backends["tantivy"], backends["whoosh"]
+    state = ours._current()
+    assert state.layout == LAYOUT == 2
+    for query in QUERIES:
+        mine, want = ours.search(query, pagelen=5), theirs.search(query, pagelen=5)
+        assert mine.facets["entity_types"] == want.facets["entity_types"] != []
+        for group in ("document", None):
+            a, b = (
+                ours.search(query, pagelen=3, page=2, group=group),
+                theirs.search(query, pagelen=3, page=2, group=group),
+            )
+            assert (a.total, a.documents, a.pages, a.facet_more) == (b.total, b.documents, b.pages, b.facet_more)
+            assert [(g.doc_id, g.count) for g in a.groups] == [(g.doc_id, g.count) for g in b.groups]
+
+
+def test_a_layout_1_generation_is_read_the_old_way_and_never_copied(tmp_path, sample_docs, sample_entities):
+    index_dir = tmp_path / "index"
+    writer = open_writer(index_dir, "tantivy", copy=False)
+    for document, entities in _with_widgets(sample_docs[:3], sample_entities[:3]):
+        writer.add_document(document, entities)
+    writer.commit()
+    activate(index_dir, writer.generation)
+    searcher = open_searcher(index_dir, "tantivy")
+    chosen = searcher.search("border").facets["documents"][1]["value"]
+    asked = [(q, {}, None) for q in QUERIES] + [("border", {"doc": chosen}, None), ("frontex", {}, "document")]
+    before = [_facets(searcher.search(q, filters=f, group=g)) for q, f, g in asked]
+    searcher.close()
+    gen = current_generation(index_dir)
+    _write_marker(gen, {**_read_marker(gen), "layout": 1})
+    older = open_searcher(index_dir, "tantivy")
+    assert older._current().layout == 1
+    assert [_facets(older.search(q, filters=f, group=g)) for q, f, g in asked] == before
+    older.close()
+    with pytest.raises(BackendMismatch, match="reindex --backend tantivy"):
+        open_writer(index_dir, "tantivy", copy=True)
+    assert [p.name for p in index_dir.glob("gen-*")] == [gen.name]  # the refused one left nothing
+
+
+def test_document_counts_rank_by_count_then_id_and_hold_only_matching_documents():
+    table = _DocTable([(40, "b"), (0, "c"), (7, "a"), (90, "d")])
+    counts = _DocCounts(table, np.asarray([90.0, 0.0, 40.0]), np.asarray([2, 5, 2]))
+    assert list(counts.items()) == [("c", 5), ("b", 2), ("d", 2)] and len(counts) == 3
+    assert counts.get("a") is None and counts.get("nowhere", 0) == 0
+    with pytest.raises(KeyError):
+        counts["a"]
+    assert counts.head(2, None) == [("c", 5), ("b", 2)]
+    assert counts.head(1, ["D"]) == [("c", 5), ("d", 2)]  # a chosen one stays listed (case folded)
