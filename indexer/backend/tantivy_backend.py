@@ -18,9 +18,11 @@ QueryError rather than matching something else. Natural queries keep their seman
 clauses any passage holds is found with tantivy's minimum-should-match, then the passages with
 at least :func:`indexer.ranking.min_should_match` of them are listed, more clauses first.
 
-The document, entity-type and entity facets are terms aggregations over the matching passages
-(every bucket asked for, so the counts are exact), and the total is counted by the same
-aggregation (a value count of ``num``), so the matches are visited once for both.
+The document, entity-type and entity facets are aggregations over the matching passages (every
+bucket asked for, so the counts are exact): a histogram of the ``doc_num`` column (a passage's
+document's first passage number), a terms aggregation of the ``type_mask`` column (a bit per
+entity label), split into labels in Python, and one of the ``ent_facet`` keyword field; the total
+is counted by the same aggregation (a value count of ``num``), so the matches are visited once.
 Scores are tantivy's BM25 (with the same field and clause weights), not Whoosh's BM25F.
 
 Same safety: each ingest writes a new generation directory beside the live one, made of hard
