@@ -1209,10 +1209,15 @@ class TantivyBackend(SearchBackend):
                 counted[k] = int(searcher.search(_filtered(holding(k), base), limit=1, count=True).count)
             return counted[k]
 
-        # the most clauses any passage holds: all of them (one count), else the top score of the
-        # clauses each scored 1, so that a passage's score is the number it holds (one search,
-        # rather than one count per number of clauses down to the answer)
-        if count(of):
+        # the most clauses any passage holds: all of them, else the top score of the clauses each
+        # scored 1, so that a passage's score is the number it holds (one search, rather than one
+        # count per number of clauses down to the answer). On the first page, whether any passage
+        # holds all of them is told by the search of that tier's first passages, which the page
+        # starts with then (no count); a later page counts them, to pass over them.
+        every: list[tuple[float, Any]] | None = None
+        if not first:
+            every = list(searcher.search(scored(holding(of)), limit=pagelen, count=False).hits)
+        if bool(every) if every is not None else count(of) > 0:
             best = of
         else:
             tally = tantivy.Query.boolean_query(
@@ -1228,6 +1233,8 @@ class TantivyBackend(SearchBackend):
         total = counted.get(least)
         relaxed = {"matched_words": best, "of": of, "min_words": least} if least < of else None
         if least >= best:
+            if every is not None and least == of:  # the page is the tier searched above
+                return matching, total, every, relaxed
             found = searcher.search(scored(holding(least)), limit=pagelen, count=False, offset=first)
             return matching, total, list(found.hits), relaxed
         top: list[tuple[float, Any]] = []
@@ -1238,13 +1245,15 @@ class TantivyBackend(SearchBackend):
                 if skip >= size:
                     skip -= size
                     continue
-            tier = (
-                holding(k)
-                if k == best
-                else tantivy.Query.boolean_query([(occur.Must, holding(k)), (occur.MustNot, holding(k + 1))])
-            )
-            found = searcher.search(scored(tier), limit=want, count=False, offset=skip)
-            top.extend(found.hits)
+            if k == of and every is not None:  # (searched above, from its first passage)
+                top.extend(every)
+            else:
+                tier = (
+                    holding(k)
+                    if k == best
+                    else tantivy.Query.boolean_query([(occur.Must, holding(k)), (occur.MustNot, holding(k + 1))])
+                )
+                top.extend(searcher.search(scored(tier), limit=want, count=False, offset=skip).hits)
             skip = 0
             want = pagelen - len(top)
             if want <= 0:

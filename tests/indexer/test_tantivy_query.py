@@ -94,3 +94,14 @@ def test_fuzzy_words_remembered_are_the_words_found(twice):
     fresh = _Lexicon(state.searcher, lexicon._fields)
     assert first == list(fresh.terms_within("text", "migraton", 1, prefix=1))
     assert list(lexicon.terms_within("text", "migraton", 2, prefix=1)) != first  # the distance is in the key
+
+
+@pytest.mark.parametrize("query", ["returns of rejected migrants", "asylum seekers border", "frontex serbia"])
+def test_natural_queries_page_alike_whether_the_first_tier_is_searched_or_counted(twice, query):
+    """Page 1 learns that some passage holds every word from the search of those passages,
+    later pages from a count: the pages walked one by one are the first page made longer."""
+    tantivy_searcher, whoosh_searcher = twice
+    res = tantivy_searcher.search(query, pagelen=5)
+    assert res.relaxed == whoosh_searcher.search(query, pagelen=5).relaxed
+    whole = tantivy_searcher.matching_passages(query, pagelen=200)
+    assert tantivy_searcher.matching_passages(query, pagelen=7) == whole and len(whole) == res.total
