@@ -118,6 +118,8 @@ FIELDS = frozenset((*POSITIONAL, "spell_text", *KEYWORDS, "page", "num"))
 #: version of the layout below, written into each generation's marker (2: ``doc_num`` and
 #: ``type_mask``, the single-valued columns the document and entity-type facets count)
 LAYOUT = 2
+#: the file of a generation holding its documents' ``doc_num`` and id (:meth:`_State.doc_table`)
+DOC_TABLE = "GLOSSA_DOCS"
 #: entity labels given a bit of a passage's ``type_mask`` (any other label sets :data:`OTHER_TYPE`)
 TYPE_BITS = {
     label: 1 << i
@@ -464,6 +466,38 @@ def _write_marker(generation: Path, info: Mapping[str, Any]) -> None:
     os.replace(tmp, generation / MARKER)
 
 
+def _doc_pairs(searcher: tantivy.Searcher, held: int) -> list[tuple[int, str]]:
+    """(doc_num, doc_id) of every document (``held``: terms of ``doc_id``), by one aggregation."""
+    size = max(1, min(ALL_BUCKETS, held))
+    spec = {
+        "d": {
+            "terms": {"field": "doc_id", "size": size, "segment_size": size},
+            "aggs": {"n": {"min": {"field": "doc_num"}}},
+        }
+    }
+    buckets = searcher.aggregate(tantivy.Query.all_query(), spec).get("d", {}).get("buckets", [])
+    return [(int(b["n"]["value"]), str(b["key"])) for b in buckets]
+
+
+def _write_doc_table(generation: Path, pairs: Sequence[tuple[int, str]]) -> None:
+    """Store the document table (by a rename: the file may be a hard link shared with the live one)."""
+    tmp = generation / f".{DOC_TABLE}.tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump({"doc_num": [n for n, _ in pairs], "doc_id": [d for _, d in pairs]}, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, generation / DOC_TABLE)
+
+
+def _read_doc_table(generation: Path) -> list[tuple[int, str]] | None:
+    """The stored document table, or None when the file is missing or unreadable."""
+    try:
+        data = json.loads((generation / DOC_TABLE).read_text(encoding="utf-8"))
+        return [(int(n), str(d)) for n, d in zip(data["doc_num"], data["doc_id"], strict=True)]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 class TantivyGenerationWriter(GenerationWriter):
     """A new tantivy generation: hard links to the live one's segments (``copy``), or empty.
 
@@ -533,6 +567,8 @@ class TantivyGenerationWriter(GenerationWriter):
         self._index.reload()
         known = previous_entries(self.generation, schema=SCHEMA)  # the linked copy of the live one's
         lexicon = _Lexicon(self._index.searcher(), FIELDS)
+        # (before the vocabulary, whose stamp of the generation's files then includes it)
+        _write_doc_table(self.generation, _doc_pairs(self._index.searcher(), len(lexicon._sorted("doc_id"))))
         self.vocab_counts = write_for(self.generation, lexicon, SCHEMA, known, count_fields=FACETED)
         _write_marker(self.generation, {"layout": LAYOUT, "next_num": self._next})
 
@@ -839,6 +875,7 @@ class _State:
         self._lock = threading.Lock()
         self._ranges: tuple[np.ndarray, np.ndarray, list[str]] | None = None
         #: the marker's layout (1: no ``doc_num`` or ``type_mask`` columns: counted the old way)
+        self.path = path
         self.layout = int(_read_marker(path).get("layout", 1))
         self._doc_table: _DocTable | None = None
 
@@ -869,20 +906,24 @@ class _State:
             self._ranges = found if found is not None else (lo[:0], hi[:0], [])
         return found
 
-    def doc_table(self) -> _DocTable:
-        """Every document's ``doc_num`` and id (found once per generation by one aggregation)."""
+    def doc_table(self, missing: Sequence[int] = ()) -> _DocTable:
+        """Every document's ``doc_num`` and id: the table the writer stored in the generation
+        (:data:`DOC_TABLE`), else found by one aggregation, once per generation; with
+        ``missing``, doc_nums it lacks (a document id written twice, as two documents), each
+        looked up by the passage it numbers, added."""
         with self._lock:
-            if self._doc_table is not None:
-                return self._doc_table
-        size = max(1, min(ALL_BUCKETS, len(self.view.lexicon._sorted("doc_id"))))
-        spec = {
-            "d": {
-                "terms": {"field": "doc_id", "size": size, "segment_size": size},
-                "aggs": {"n": {"min": {"field": "doc_num"}}},
-            }
-        }
-        buckets = self.searcher.aggregate(tantivy.Query.all_query(), spec).get("d", {}).get("buckets", [])
-        table = _DocTable([(int(b["n"]["value"]), str(b["key"])) for b in buckets])
+            table = self._doc_table
+        if table is None:
+            pairs = _read_doc_table(self.path)
+            if pairs is None:
+                pairs = _doc_pairs(self.searcher, len(self.view.lexicon._sorted("doc_id")))
+            table = _DocTable(pairs)
+        if len(missing):
+            found = []
+            for n in missing:
+                hits = self.searcher.search(tantivy.Query.term_query(self.view.tschema, "num", int(n)), limit=1).hits
+                found.append((int(n), str(self.stored(hits[0][1]).get("doc_id", "")) if hits else ""))
+            table = _DocTable(table.pairs + found)
         with self._lock:
             self._doc_table = table
         return table
@@ -1403,16 +1444,26 @@ def _terms_spec(field: str, held: int) -> dict[str, Any]:
 
 class _DocTable:
     """A generation's documents by ``doc_num`` (the number of each one's first passage, which
-    the writer stores on every passage of it): the numbers sorted, their ids, each one's place
-    in id order (which settles ties in the document facet, as the term order did)."""
+    the writer stores on every passage of it): the numbers sorted, the document (its place in
+    ``ids``) of each, and each document's place in id order (which settles ties in the document
+    facet, as the term order did)."""
 
     def __init__(self, pairs: list[tuple[int, str]]) -> None:
-        pairs.sort()
-        self.nums = np.asarray([n for n, _ in pairs], dtype=np.int64)
-        self.ids = [d for _, d in pairs]
+        self.pairs = sorted(pairs)
+        self.nums = np.asarray([n for n, _ in self.pairs], dtype=np.int64)
+        self.ids = list(dict.fromkeys(d for _, d in self.pairs))
         self.at = {d: i for i, d in enumerate(self.ids)}
-        self.rank = np.empty(len(pairs), dtype=np.int64)
-        self.rank[sorted(range(len(pairs)), key=self.ids.__getitem__)] = np.arange(len(pairs))
+        self.slot = np.asarray([self.at[d] for _, d in self.pairs], dtype=np.int64)
+        self.rank = np.empty(len(self.ids), dtype=np.int64)
+        self.rank[sorted(range(len(self.ids)), key=self.ids.__getitem__)] = np.arange(len(self.ids))
+
+    def places(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(each doc_num's place in :attr:`nums`, the doc_nums the table lacks)."""
+        at = np.searchsorted(self.nums, keys)
+        if not len(self.nums):
+            return at, keys
+        at = np.minimum(at, len(self.nums) - 1)
+        return at, keys[self.nums[at] != keys]
 
 
 class _DocCounts(Mapping[str, int]):
@@ -1420,12 +1471,18 @@ class _DocCounts(Mapping[str, int]):
     buckets: iterated most first, then by id; the facet's head is cut from it without making a
     pair per matching document."""
 
-    def __init__(self, table: _DocTable, keys: np.ndarray, counts: np.ndarray) -> None:
-        at = np.searchsorted(table.nums, keys.astype(np.int64))  # every key is a document's number
+    def __init__(self, state: _State, keys: np.ndarray, counts: np.ndarray) -> None:
+        nums = keys.astype(np.int64)
+        table = state.doc_table()
+        at, missing = table.places(nums)
+        if len(missing):
+            table = state.doc_table(missing.tolist())
+            at = table.places(nums)[0]
         self._table = table
         self._counts = np.zeros(len(table.ids), dtype=np.int64)
-        self._counts[at] = counts
-        self._order = at[np.lexsort((table.rank[at], -counts))]
+        np.add.at(self._counts, table.slot[at], counts)
+        held = np.flatnonzero(self._counts)
+        self._order = held[np.lexsort((table.rank[held], -self._counts[held]))]
 
     def __getitem__(self, doc_id: str) -> int:
         n = int(self._counts[self._table.at[doc_id]])
@@ -1476,7 +1533,7 @@ def _facet_lists(
         buckets = result.get("doc_num", {}).get("buckets", [])
         keys = np.fromiter(map(_KEY, buckets), dtype=np.float64, count=len(buckets))
         counts = np.fromiter(map(_COUNT, buckets), dtype=np.int64, count=len(buckets))
-        doc_counts = _DocCounts(state.doc_table(), keys, counts)
+        doc_counts = _DocCounts(state, keys, counts)
         docs = doc_counts.head(top, chosen.get("documents"))
     else:
         pairs = _bucket_counts(result, spec, "doc_id") if "doc_id" in spec else []
