@@ -1479,8 +1479,7 @@ class _DocCounts(Mapping[str, int]):
             table = state.doc_table(missing.tolist())
             at = table.places(nums)[0]
         self._table = table
-        self._counts = np.zeros(len(table.ids), dtype=np.int64)
-        np.add.at(self._counts, table.slot[at], counts)
+        self._counts = np.bincount(table.slot[at], weights=counts, minlength=len(table.ids)).astype(np.int64)
         held = np.flatnonzero(self._counts)
         self._order = held[np.lexsort((table.rank[held], -self._counts[held]))]
 
