@@ -146,6 +146,8 @@ TYPE_BITS = {
         )
     )
 }
+#: ``type_mask`` buckets asked for (more distinct masks among the matches: labels counted instead)
+MASK_BUCKETS = ALL_BUCKETS
 #: the bit of a label without one of its own (masks stay below 2**53: exact as floats)
 OTHER_TYPE = 1 << 40
 _WS = "whitespace"
@@ -1333,7 +1335,9 @@ class TantivyBackend(SearchBackend):
                 spec["doc_id"] = _terms_spec("doc_id", held)
         if "entity_types" in only:
             if columns and all(t in TYPE_BITS for t in state.view.lexicon._sorted("entity_types")):
-                spec["type_mask"] = {"terms": {"field": "type_mask", "size": ALL_BUCKETS, "segment_size": ALL_BUCKETS}}
+                spec["type_mask"] = {
+                    "terms": {"field": "type_mask", "size": MASK_BUCKETS, "segment_size": MASK_BUCKETS}
+                }
             else:
                 spec["entity_types"] = _terms_spec("entity_types", _held(state, "entity_types"))
         if "entities" in only:
@@ -1345,6 +1349,10 @@ class TantivyBackend(SearchBackend):
             total = int(result.get(_TOTAL, {}).get("value") or 0)
             if not total:
                 return _no_facets(only), _no_more(only), {}, 0
+        if result.get("type_mask", {}).get("sum_other_doc_count"):  # more masks than buckets: count labels
+            del spec["type_mask"]
+            spec["entity_types"] = _terms_spec("entity_types", _held(state, "entity_types"))
+            result.update(state.searcher.aggregate(matching, {"entity_types": spec["entity_types"]}))
         return (*_facet_lists(state, result, spec, top, quiet, only, chosen or {}), total)
 
     @staticmethod
