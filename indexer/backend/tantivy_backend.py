@@ -18,9 +18,11 @@ QueryError rather than matching something else. Natural queries keep their seman
 clauses any passage holds is found with tantivy's minimum-should-match, then the passages with
 at least :func:`indexer.ranking.min_should_match` of them are listed, more clauses first.
 
-The document, entity-type and entity facets are terms aggregations over the matching passages
-(every bucket asked for, so the counts are exact), and the total is counted by the same
-aggregation (a value count of ``num``), so the matches are visited once for both.
+The document, entity-type and entity facets are aggregations over the matching passages (every
+bucket asked for, so the counts are exact): a histogram of the ``doc_num`` column (a passage's
+document's first passage number), a terms aggregation of the ``type_mask`` column (a bit per
+entity label), split into labels in Python, and one of the ``ent_facet`` keyword field; the total
+is counted by the same aggregation (a value count of ``num``), so the matches are visited once.
 Scores are tantivy's BM25 (with the same field and clause weights), not Whoosh's BM25F.
 
 Same safety: each ingest writes a new generation directory beside the live one, made of hard
@@ -113,8 +115,41 @@ ALL_BUCKETS = 65_000
 MAX_SCORED_TERMS = 1024
 #: fields the term dictionary is read from
 FIELDS = frozenset((*POSITIONAL, "spell_text", *KEYWORDS, "page", "num"))
-#: version of the layout below, written into each generation's marker
-LAYOUT = 1
+#: version of the layout below, written into each generation's marker (2: ``doc_num`` and
+#: ``type_mask``, the single-valued columns the document and entity-type facets count)
+LAYOUT = 2
+#: the file of a generation holding its documents' ``doc_num`` and id (:meth:`_State.doc_table`)
+DOC_TABLE = "GLOSSA_DOCS"
+#: entity labels given a bit of a passage's ``type_mask`` (any other label sets :data:`OTHER_TYPE`)
+TYPE_BITS = {
+    label: 1 << i
+    for i, label in enumerate(
+        (
+            "PERSON",
+            "ORG",
+            "GPE",
+            "LOC",
+            "NORP",
+            "FAC",
+            "EVENT",
+            "LAW",
+            "PRODUCT",
+            "WORK_OF_ART",
+            "LANGUAGE",
+            "MONEY",
+            "DATE",
+            "TIME",
+            "PERCENT",
+            "CARDINAL",
+            "ORDINAL",
+            "QUANTITY",
+        )
+    )
+}
+#: ``type_mask`` buckets asked for (more distinct masks among the matches: labels counted instead)
+MASK_BUCKETS = ALL_BUCKETS
+#: the bit of a label without one of its own (masks stay below 2**53: exact as floats)
+OTHER_TYPE = 1 << 40
 _WS = "whitespace"
 
 
@@ -128,6 +163,8 @@ def tantivy_schema() -> tantivy.Schema:
         sb.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=name in FACETED)
     sb.add_integer_field("page", indexed=True, fast=True)
     sb.add_unsigned_field("num", indexed=True, fast=True)
+    sb.add_unsigned_field("doc_num", fast=True)
+    sb.add_unsigned_field("type_mask", fast=True)
     sb.add_integer_field("start", fast=True)
     sb.add_integer_field("end", fast=True)
     sb.add_bytes_field("stored", stored=True)
@@ -382,9 +419,14 @@ def passage_documents(
             add("fn", term)
         for term in keywords("cites", cites):
             add("cites", term)
+        mask = 0
         if rows:
             for name, term in analysis.entity_terms(rows):
                 add(name, term)
+                if name == "entity_types":
+                    mask |= TYPE_BITS.get(term, OTHER_TYPE)
+        doc.add_unsigned("doc_num", first)
+        doc.add_unsigned("type_mask", mask)
         page = passage.page
         if page is not None:
             doc.add_integer("page", int(page))
@@ -427,6 +469,38 @@ def _write_marker(generation: Path, info: Mapping[str, Any]) -> None:
     os.replace(tmp, generation / MARKER)
 
 
+def _doc_pairs(searcher: tantivy.Searcher, held: int) -> list[tuple[int, str]]:
+    """(doc_num, doc_id) of every document (``held``: terms of ``doc_id``), by one aggregation."""
+    size = max(1, min(ALL_BUCKETS, held))
+    spec = {
+        "d": {
+            "terms": {"field": "doc_id", "size": size, "segment_size": size},
+            "aggs": {"n": {"min": {"field": "doc_num"}}},
+        }
+    }
+    buckets = searcher.aggregate(tantivy.Query.all_query(), spec).get("d", {}).get("buckets", [])
+    return [(int(b["n"]["value"]), str(b["key"])) for b in buckets]
+
+
+def _write_doc_table(generation: Path, pairs: Sequence[tuple[int, str]]) -> None:
+    """Store the document table (by a rename: the file may be a hard link shared with the live one)."""
+    tmp = generation / f".{DOC_TABLE}.tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump({"doc_num": [n for n, _ in pairs], "doc_id": [d for _, d in pairs]}, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, generation / DOC_TABLE)
+
+
+def _read_doc_table(generation: Path) -> list[tuple[int, str]] | None:
+    """The stored document table, or None when the file is missing or unreadable."""
+    try:
+        data = json.loads((generation / DOC_TABLE).read_text(encoding="utf-8"))
+        return [(int(n), str(d)) for n, d in zip(data["doc_num"], data["doc_id"], strict=True)]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 class TantivyGenerationWriter(GenerationWriter):
     """A new tantivy generation: hard links to the live one's segments (``copy``), or empty.
 
@@ -448,6 +522,13 @@ class TantivyGenerationWriter(GenerationWriter):
         self._next = 0
         try:
             if copy and live is not None and backend_of(live) == self.name:
+                older = int(_read_marker(live).get("layout", 1))
+                if older < LAYOUT:  # its segments lack columns this version writes and reads
+                    raise BackendMismatch(
+                        f"The search index was written by an older version of the tantivy backend "
+                        f"(layout {older}, now {LAYOUT}): run `glossa reindex --backend tantivy` "
+                        "(it rebuilds the index from the stored documents, without tagging them again)"
+                    )
                 for path in live.iterdir():
                     if not path.is_file() or path.name.endswith(".lock") or path.name.startswith(f".{MARKER}"):
                         continue
@@ -490,6 +571,8 @@ class TantivyGenerationWriter(GenerationWriter):
         known = previous_entries(self.generation, schema=SCHEMA)  # the linked copy of the live one's
         searcher = self._index.searcher()
         lexicon = _Lexicon(searcher, FIELDS)
+        # (before the vocabulary, whose stamp of the generation's files then includes it)
+        _write_doc_table(self.generation, _doc_pairs(searcher, len(lexicon._sorted("doc_id"))))
         figures = generation_figures(_View(searcher, lexicon, self._index.schema))
         self.vocab_counts = write_for(self.generation, lexicon, SCHEMA, known, count_fields=FACETED, extra=figures)
         _write_marker(self.generation, {"layout": LAYOUT, "next_num": self._next})
@@ -860,6 +943,10 @@ class _State:
         self.titles: dict[str, str] = {}
         self._lock = threading.Lock()
         self._ranges: tuple[np.ndarray, np.ndarray, list[str]] | None = None
+        #: the marker's layout (1: no ``doc_num`` or ``type_mask`` columns: counted the old way)
+        self.path = path
+        self.layout = int(_read_marker(path).get("layout", 1))
+        self._doc_table: _DocTable | None = None
 
     def doc_ranges(self) -> tuple[np.ndarray, np.ndarray, list[str]] | None:
         """(first and last passage number of each document, sorted; their ids), or None when
@@ -888,6 +975,28 @@ class _State:
         with self._lock:
             self._ranges = found if found is not None else (lo[:0], hi[:0], [])
         return found
+
+    def doc_table(self, missing: Sequence[int] = ()) -> _DocTable:
+        """Every document's ``doc_num`` and id: the table the writer stored in the generation
+        (:data:`DOC_TABLE`), else found by one aggregation, once per generation; with
+        ``missing``, doc_nums it lacks (a document id written twice, as two documents), each
+        looked up by the passage it numbers, added."""
+        with self._lock:
+            table = self._doc_table
+        if table is None:
+            pairs = _read_doc_table(self.path)
+            if pairs is None:
+                pairs = _doc_pairs(self.searcher, len(self.view.lexicon._sorted("doc_id")))
+            table = _DocTable(pairs)
+        if len(missing):
+            found = []
+            for n in missing:
+                hits = self.searcher.search(tantivy.Query.term_query(self.view.tschema, "num", int(n)), limit=1).hits
+                found.append((int(n), str(self.stored(hits[0][1]).get("doc_id", "")) if hits else ""))
+            table = _DocTable(table.pairs + found)
+        with self._lock:
+            self._doc_table = table
+        return table
 
     def docs_of(self, addrs: list[Any]) -> list[str]:
         """The document id of each passage address (a fast field and :meth:`doc_ranges`)."""
@@ -1068,7 +1177,7 @@ class TantivyBackend(SearchBackend):
             found = state.searcher.search(matching, limit=want, count=False, offset=first)
             total, top = None, list(found.hits)  # counted with the facets, in the same pass
         facets, more, doc_counts, total = self._facets(state, matching, total, quiet=quiet_labels)
-        per_doc = dict(doc_counts)
+        per_doc = doc_counts
         if group is None:
             pages = max(1, math.ceil(total / pagelen))
         else:
@@ -1274,10 +1383,15 @@ class TantivyBackend(SearchBackend):
                 counted[k] = int(searcher.search(_filtered(holding(k), base), limit=1, count=True).count)
             return counted[k]
 
-        # the most clauses any passage holds: all of them (one count), else the top score of the
-        # clauses each scored 1, so that a passage's score is the number it holds (one search,
-        # rather than one count per number of clauses down to the answer)
-        if count(of):
+        # the most clauses any passage holds: all of them, else the top score of the clauses each
+        # scored 1, so that a passage's score is the number it holds (one search, rather than one
+        # count per number of clauses down to the answer). On the first page, whether any passage
+        # holds all of them is told by the search of that tier's first passages, which the page
+        # starts with then (no count); a later page counts them, to pass over them.
+        every: list[tuple[float, Any]] | None = None
+        if not first:
+            every = list(searcher.search(scored(holding(of)), limit=pagelen, count=False).hits)
+        if bool(every) if every is not None else count(of) > 0:
             best = of
         else:
             tally = tantivy.Query.boolean_query(
@@ -1293,6 +1407,8 @@ class TantivyBackend(SearchBackend):
         total = counted.get(least)
         relaxed = {"matched_words": best, "of": of, "min_words": least} if least < of else None
         if least >= best:
+            if every is not None and least == of:  # the page is the tier searched above
+                return matching, total, every, relaxed
             found = searcher.search(scored(holding(least)), limit=pagelen, count=False, offset=first)
             return matching, total, list(found.hits), relaxed
         top: list[tuple[float, Any]] = []
@@ -1303,13 +1419,15 @@ class TantivyBackend(SearchBackend):
                 if skip >= size:
                     skip -= size
                     continue
-            tier = (
-                holding(k)
-                if k == best
-                else tantivy.Query.boolean_query([(occur.Must, holding(k)), (occur.MustNot, holding(k + 1))])
-            )
-            found = searcher.search(scored(tier), limit=want, count=False, offset=skip)
-            top.extend(found.hits)
+            if k == of and every is not None:  # (searched above, from its first passage)
+                top.extend(every)
+            else:
+                tier = (
+                    holding(k)
+                    if k == best
+                    else tantivy.Query.boolean_query([(occur.Must, holding(k)), (occur.MustNot, holding(k + 1))])
+                )
+                top.extend(searcher.search(scored(tier), limit=want, count=False, offset=skip).hits)
             skip = 0
             want = pagelen - len(top)
             if want <= 0:
@@ -1325,30 +1443,47 @@ class TantivyBackend(SearchBackend):
         quiet: frozenset[str] = frozenset(),
         only: tuple[str, ...] = ("documents", "entity_types", "entities"),
         chosen: Mapping[str, Any] | None = None,
-    ) -> tuple[dict[str, Any], dict[str, int], list[tuple[str, int]], int]:
+    ) -> tuple[dict[str, Any], dict[str, int], Mapping[str, int], int]:
         """The document, entity-type and entity facets (those of ``only``), as
-        :meth:`FacetCache.facets_and_more`, every document's count of matching passages, and
-        the total: ``total`` when given, else counted by the same aggregation (a value count of
-        the ``num`` fast field, which every passage has), so the matches are visited once."""
-        wanted = [_FACET_FIELDS[f] for f in only if f in _FACET_FIELDS]
+        :meth:`FacetCache.facets_and_more`, every matching document's count of matching passages
+        (a mapping, most first, then by id), and the total: ``total`` when given, else counted by
+        the same aggregation (a value count of the ``num`` fast field, which every passage has),
+        so the matches are visited once.
+
+        Documents are counted by a histogram of the single-valued ``doc_num`` column (numbers,
+        not strings: no term of the dictionary is read per bucket) and entity types by the few
+        distinct ``type_mask`` values, split into their labels here, where the generation has
+        them (:data:`LAYOUT` 2) and every label it holds has a bit; else by the keyword fields."""
         if total == 0:
-            return _no_facets(only), _no_more(only), [], 0
+            return _no_facets(only), _no_more(only), {}, 0
         spec: dict[str, Any] = {}
-        for f in wanted:  # every bucket: as many as the field has terms (tantivy's limit aside)
-            held = state.facet_terms.get(f)
-            size = max(1, min(ALL_BUCKETS, held if held is not None else len(state.view.lexicon._sorted(f))))
-            # buckets come in term order (UTF-8 byte order, which is str order), so one stable
-            # sort by count gives more passages first, then by value
-            spec[f] = {"terms": {"field": f, "size": size, "segment_size": size}}
-            if size < ALL_BUCKETS:  # (past the limit, the buckets kept are the most frequent)
-                spec[f]["terms"]["order"] = {"_key": "asc"}
+        columns = state.layout >= 2
+        if "documents" in only:
+            held = _held(state, "doc_id")
+            if columns and held <= ALL_BUCKETS:
+                spec["doc_num"] = {"histogram": {"field": "doc_num", "interval": 1, "min_doc_count": 1}}
+            else:
+                spec["doc_id"] = _terms_spec("doc_id", held)
+        if "entity_types" in only:
+            if columns and all(t in TYPE_BITS for t in state.view.lexicon._sorted("entity_types")):
+                spec["type_mask"] = {
+                    "terms": {"field": "type_mask", "size": MASK_BUCKETS, "segment_size": MASK_BUCKETS}
+                }
+            else:
+                spec["entity_types"] = _terms_spec("entity_types", _held(state, "entity_types"))
+        if "entities" in only:
+            spec["ent_facet"] = _terms_spec("ent_facet", _held(state, "ent_facet"))
         if total is None:
             spec[_TOTAL] = {"value_count": {"field": "num"}}
         result = state.searcher.aggregate(matching, spec) if spec else {}
         if total is None:
             total = int(result.get(_TOTAL, {}).get("value") or 0)
             if not total:
-                return _no_facets(only), _no_more(only), [], 0
+                return _no_facets(only), _no_more(only), {}, 0
+        if result.get("type_mask", {}).get("sum_other_doc_count"):  # more masks than buckets: count labels
+            del spec["type_mask"]
+            spec["entity_types"] = _terms_spec("entity_types", _held(state, "entity_types"))
+            result.update(state.searcher.aggregate(matching, {"entity_types": spec["entity_types"]}))
         return (*_facet_lists(state, result, spec, top, quiet, only, chosen or {}), total)
 
     @staticmethod
@@ -1422,6 +1557,7 @@ def _bucket_counts(result: Mapping[str, Any], spec: Mapping[str, Any], field: st
 
 
 _KEY_COUNT = itemgetter("key", "doc_count")
+_KEY, _COUNT = itemgetter("key"), itemgetter("doc_count")
 #: the aggregation counting the matches (no facet field has this name)
 _TOTAL = "_total"
 _FACET_FIELDS = {"documents": "doc_id", "entity_types": "entity_types", "entities": "ent_facet"}
@@ -1435,6 +1571,96 @@ def _no_more(only: tuple[str, ...]) -> dict[str, int]:
     return {f: 0 for f in ("documents", "entities") if f in only}
 
 
+def _held(state: _State, field: str) -> int:
+    """Terms of a faceted field, as the build counted them (else as the dictionary holds them)."""
+    held = state.facet_terms.get(field)
+    return int(held) if held is not None else len(state.view.lexicon._sorted(field))
+
+
+def _terms_spec(field: str, held: int) -> dict[str, Any]:
+    """A terms aggregation asking for every bucket: as many as the field has terms (tantivy's
+    limit aside). Buckets come in term order (UTF-8 byte order, which is str order), so one
+    stable sort by count gives more passages first, then by value."""
+    size = max(1, min(ALL_BUCKETS, held))
+    spec: dict[str, Any] = {"terms": {"field": field, "size": size, "segment_size": size}}
+    if size < ALL_BUCKETS:  # (past the limit, the buckets kept are the most frequent)
+        spec["terms"]["order"] = {"_key": "asc"}
+    return spec
+
+
+class _DocTable:
+    """A generation's documents by ``doc_num`` (the number of each one's first passage, which
+    the writer stores on every passage of it): the numbers sorted, the document (its place in
+    ``ids``) of each, and each document's place in id order (which settles ties in the document
+    facet, as the term order did)."""
+
+    def __init__(self, pairs: list[tuple[int, str]]) -> None:
+        self.pairs = sorted(pairs)
+        self.nums = np.asarray([n for n, _ in self.pairs], dtype=np.int64)
+        self.ids = list(dict.fromkeys(d for _, d in self.pairs))
+        self.at = {d: i for i, d in enumerate(self.ids)}
+        self.slot = np.asarray([self.at[d] for _, d in self.pairs], dtype=np.int64)
+        self.rank = np.empty(len(self.ids), dtype=np.int64)
+        self.rank[sorted(range(len(self.ids)), key=self.ids.__getitem__)] = np.arange(len(self.ids))
+
+    def places(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(each doc_num's place in :attr:`nums`, the doc_nums the table lacks)."""
+        at = np.searchsorted(self.nums, keys)
+        if not len(self.nums):
+            return at, keys
+        at = np.minimum(at, len(self.nums) - 1)
+        return at, keys[self.nums[at] != keys]
+
+
+class _DocCounts(Mapping[str, int]):
+    """Matching passages per document (only those with some), from the ``doc_num`` histogram's
+    buckets: iterated most first, then by id; the facet's head is cut from it without making a
+    pair per matching document."""
+
+    def __init__(self, state: _State, keys: np.ndarray, counts: np.ndarray) -> None:
+        nums = keys.astype(np.int64)
+        table = state.doc_table()
+        at, missing = table.places(nums)
+        if len(missing):
+            table = state.doc_table(missing.tolist())
+            at = table.places(nums)[0]
+        self._table = table
+        self._counts = np.bincount(table.slot[at], weights=counts, minlength=len(table.ids)).astype(np.int64)
+        held = np.flatnonzero(self._counts)
+        self._order = held[np.lexsort((table.rank[held], -self._counts[held]))]
+
+    def __getitem__(self, doc_id: str) -> int:
+        n = int(self._counts[self._table.at[doc_id]])
+        if not n:
+            raise KeyError(doc_id)
+        return n
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def __iter__(self) -> Iterator[str]:
+        ids = self._table.ids
+        return (ids[i] for i in self._order.tolist())
+
+    def head(self, top: int, chosen: Any) -> list[tuple[str, int]]:
+        """:func:`indexer.facets.keep_chosen` of the ranked (id, count) pairs."""
+        ids, counts = self._table.ids, self._counts
+        if chosen:  # a chosen document may be anywhere down the list
+            pairs = [(ids[i], int(counts[i])) for i in self._order.tolist()]
+            return keep_chosen(pairs, top, chosen, itemgetter(0))
+        return [(ids[i], int(counts[i])) for i in self._order[:top].tolist()]
+
+
+def _type_counts(result: Mapping[str, Any], spec: Mapping[str, Any]) -> list[tuple[str, int]]:
+    """(entity label, passages) from the ``type_mask`` buckets, more passages first, then by label."""
+    found: dict[str, int] = {}
+    for mask, n in _bucket_counts(result, spec, "type_mask"):
+        for label, bit in TYPE_BITS.items():
+            if int(mask) & bit:
+                found[label] = found.get(label, 0) + n
+    return sorted(found.items(), key=lambda p: (-p[1], p[0]))
+
+
 def _facet_lists(
     state: _State,
     result: Mapping[str, Any],
@@ -1443,17 +1669,26 @@ def _facet_lists(
     quiet: frozenset[str],
     only: tuple[str, ...],
     chosen: Mapping[str, Any],
-) -> tuple[dict[str, Any], dict[str, int], list[tuple[str, int]]]:
+) -> tuple[dict[str, Any], dict[str, int], Mapping[str, int]]:
     """The facets of ``only`` from one aggregation's result (see :meth:`TantivyBackend._facets`)."""
     facets: dict[str, Any] = {}
     more: dict[str, int] = {}
-    doc_counts = _bucket_counts(result, spec, "doc_id") if "doc_id" in spec else []
+    doc_counts: Mapping[str, int]
+    if "doc_num" in spec:
+        buckets = result.get("doc_num", {}).get("buckets", [])
+        keys = np.fromiter(map(_KEY, buckets), dtype=np.float64, count=len(buckets))
+        counts = np.fromiter(map(_COUNT, buckets), dtype=np.int64, count=len(buckets))
+        doc_counts = _DocCounts(state, keys, counts)
+        docs = doc_counts.head(top, chosen.get("documents"))
+    else:
+        pairs = _bucket_counts(result, spec, "doc_id") if "doc_id" in spec else []
+        docs = keep_chosen(pairs, top, chosen.get("documents"), itemgetter(0))
+        doc_counts = dict(pairs)
     if "documents" in only:
-        docs = keep_chosen(doc_counts, top, chosen.get("documents"), itemgetter(0))
         facets["documents"] = [{"value": d, "label": state.title(d), "count": n} for d, n in docs]
         more["documents"] = max(0, len(doc_counts) - len(docs))
     if "entity_types" in only:
-        types = _bucket_counts(result, spec, "entity_types")
+        types = _type_counts(result, spec) if "type_mask" in spec else _bucket_counts(result, spec, "entity_types")
         facets["entity_types"] = [{"value": t, "label": t, "count": n} for t, n in types]
     if "entities" in only:
         ranked = merge_entities(_bucket_counts(result, spec, "ent_facet"), quiet)

@@ -10,8 +10,10 @@ from corpus.models import Document, Footnote, Passage, Reference
 from indexer.backend.tantivy_backend import (
     FAST_WORDS,
     KEYWORDS,
+    OTHER_TYPE,
     SCHEMA,
     STORED,
+    TYPE_BITS,
     WHOOSH_WORDS,
     Analysis,
     passage_documents,
@@ -91,7 +93,8 @@ def test_no_character_str_split_cuts_at_is_part_of_a_word():
 def _odd_document() -> tuple[Document, list[Entity]]:
     """A document with what the sample corpus lacks: no page, notes (one cited twice, one
     without text, two with the same number), work keys, quotes, backslashes, accents and
-    control characters, entity names with a newline or a tab, an entity across passages."""
+    control characters, entity names with a newline or a tab, an entity across passages, a label
+    of no spaCy model."""
     paras = [
         'Le "Conseil" de l\'Europe\\ à Zürich, e.g. U.S.A.; x*.y\u2009z \u00a0fin.',
         "Frontex met Frontex (again) at the Évros border\x01 under Art. 3.2.",
@@ -135,6 +138,7 @@ def _odd_document() -> tuple[Document, list[Entity]]:
         Entity(second + 37, second + 42, "LOC", "Évros", "Évros"),
         Entity(second + 37, second + 42, "GPE", "Évros", "Évros\tRiver"),
         Entity(5, 12, "MONEY", "Conseil", "3 \u20ac"),
+        Entity(second + 55, second + 61, "WIDGET", "Art. 3", "Art. 3"),  # a label without a type bit
     ]
     return doc, entities
 
@@ -143,13 +147,17 @@ def _whoosh_terms(name: str, value) -> list[str]:
     return [t for t in SCHEMA[name].process_text(str(value), mode="index") if t]
 
 
-def _expected(record: dict, num: int) -> dict:
-    """The tantivy fields of a passage as the Whoosh analyzers make them of its Whoosh record."""
+def _expected(record: dict, num: int, doc_num: int) -> dict:
+    """The tantivy fields of a passage as the Whoosh analyzers make them of its Whoosh record
+    (``doc_num``: its document's first passage number)."""
     analyzer = SCHEMA["text"].analyzer
+    labels = _whoosh_terms("entity_types", record["entity_types"]) if record.get("entity_types") else []
     out = {
         "text": [" ".join(t.text for t in analyzer(record["text"], mode="index"))],
         "spell_text": [" ".join(t.text for t in analyzer(record["text"], no_morph=True))],
         "num": [num],
+        "doc_num": [doc_num],
+        "type_mask": [sum({TYPE_BITS.get(label, OTHER_TYPE) for label in labels})],
         "start": [record["start"]],
         "end": [record["end"]],
     }
@@ -177,7 +185,7 @@ def test_passage_documents_hold_what_the_whoosh_records_give_the_whoosh_analyzer
         for i, (record, doc) in enumerate(zip(records, docs, strict=True)):
             fields = doc.to_dict()
             stored = fields.pop("stored")
-            want = _expected(record, 1000 * first + i)
+            want = _expected(record, 1000 * first + i, 1000 * first)
             for name in ENTITY_VALUE_FIELDS:  # a term once per passage, in any order
                 assert len(set(fields.get(name, []))) == len(fields.get(name, [])), name
                 fields[name], want[name] = set(fields.get(name, [])), set(want.get(name, []))

@@ -12,6 +12,7 @@ import pytest
 
 from indexer.backend import open_searcher, open_writer
 from indexer.backend.tantivy_backend import _Lexicon
+from indexer.search import Searcher
 from indexer.writer import activate
 
 QUERIES = ["border", "asylum seekers", '"western balkans"', "migra*", "frontx~", "returns of rejected migrants"]
@@ -94,3 +95,24 @@ def test_fuzzy_words_remembered_are_the_words_found(twice):
     fresh = _Lexicon(state.searcher, lexicon._fields)
     assert first == list(fresh.terms_within("text", "migraton", 1, prefix=1))
     assert list(lexicon.terms_within("text", "migraton", 2, prefix=1)) != first  # the distance is in the key
+
+
+@pytest.mark.parametrize("query", ["returns of rejected migrants", "asylum seekers border", "frontex serbia"])
+def test_natural_queries_page_alike_whether_the_first_tier_is_searched_or_counted(twice, query):
+    """Page 1 learns that some passage holds every word from the search of those passages,
+    later pages from a count: the pages walked one by one are the first page made longer."""
+    tantivy_searcher, whoosh_searcher = twice
+    res = tantivy_searcher.search(query, pagelen=5)
+    assert res.relaxed == whoosh_searcher.search(query, pagelen=5).relaxed
+    whole = tantivy_searcher.matching_passages(query, pagelen=200)
+    assert tantivy_searcher.matching_passages(query, pagelen=7) == whole and len(whole) == res.total
+
+
+@pytest.mark.parametrize("query", ["returns of rejected migrants", RELAXED[0]])
+def test_coordinated_pages_past_the_first_count_the_tiers_they_pass_over(twice, query):
+    backend = twice[0]
+    state = backend._current()
+    natural = Searcher._read(state.view, state.parser, state.vocab, query, True)[1]
+    whole = backend._coordinated(state, natural, None, 0, 30)
+    later = backend._coordinated(state, natural, None, 12, 9)
+    assert later[3] == whole[3] and [a for _s, a in later[2]] == [a for _s, a in whole[2][12:21]]
