@@ -1,13 +1,45 @@
-"""Shared fixtures: the sample corpus ingested once per session, and a Flask app on a copy of it."""
+"""Shared fixtures: the sample corpus ingested once per session, and a Flask app on a copy of it.
+
+The search backend of the whole run is ``GLOSSA_TEST_BACKEND`` (else ``GLOSSA_SEARCH_BACKEND``,
+else whoosh; tests/common/backend.py): ``GLOSSA_TEST_BACKEND=tantivy pytest ...`` runs the suite
+on tantivy. Tests marked ``whoosh_only("reason")`` are about Whoosh's internals and are skipped,
+with their reason, on another backend.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
+from indexer.backend import SETTING
+from tests.common.backend import backend_for_tests
 from tests.common.client import BufferedClient
+
+
+def pytest_configure(config):
+    """Give every ingest, app and subprocess of the run its backend (the environment they read)."""
+    try:
+        backend = backend_for_tests()
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    if backend == "whoosh":
+        os.environ.pop(SETTING, None)  # the default, as a user without the setting has it
+    else:
+        os.environ[SETTING] = backend
+
+
+def pytest_report_header(config):
+    return f"search backend: {backend_for_tests()} (GLOSSA_TEST_BACKEND)"
+
+
+def pytest_runtest_setup(item):
+    marker = item.get_closest_marker("whoosh_only")
+    if marker is not None and backend_for_tests() != "whoosh":
+        reason = marker.args[0] if marker.args else marker.kwargs.get("reason", "")
+        pytest.skip(f"Whoosh only: {reason}")
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_CORPUS = ROOT / "webui" / "sample_corpus"

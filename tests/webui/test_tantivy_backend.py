@@ -36,8 +36,8 @@ def _unordered(body: dict) -> dict:
 @pytest.fixture(scope="module")
 def data_dirs(tmp_path_factory):
     """The same stored documents indexed by Whoosh (as ingested) and rebuilt for tantivy."""
-    whoosh = build_data_dir(tmp_path_factory.mktemp("whoosh") / "data")
-    tantivy = build_data_dir(tmp_path_factory.mktemp("tantivy") / "data")
+    whoosh = build_data_dir(tmp_path_factory.mktemp("whoosh") / "data", "whoosh")
+    tantivy = build_data_dir(tmp_path_factory.mktemp("tantivy") / "data", "whoosh")
     report = reindex(tantivy, "tantivy")
     assert report.backend == "tantivy" and report.previous == "whoosh" and report.documents >= 2
     return whoosh, tantivy
@@ -46,7 +46,7 @@ def data_dirs(tmp_path_factory):
 def test_reindex_serves_the_same_answers_through_the_api(data_dirs):
     whoosh_dir, tantivy_dir = data_dirs
     assert live_backend(whoosh_dir / "index") == "whoosh" and live_backend(tantivy_dir / "index") == "tantivy"
-    whoosh = make_test_app(whoosh_dir)
+    whoosh = make_test_app(whoosh_dir, SEARCH_BACKEND="whoosh")
     tantivy = make_test_app(tantivy_dir, SEARCH_BACKEND="tantivy")
     for query in (
         "border",
@@ -65,7 +65,7 @@ def test_reindex_serves_the_same_answers_through_the_api(data_dirs):
 
 def test_a_backend_setting_that_does_not_fit_the_index_is_a_clear_error(data_dirs):
     _whoosh_dir, tantivy_dir = data_dirs
-    app = make_test_app(tantivy_dir)  # SEARCH_BACKEND defaults to whoosh
+    app = make_test_app(tantivy_dir, SEARCH_BACKEND="whoosh")
     resp = app.test_client().get("/api/search", query_string={"q": "border"})
     assert resp.status_code == 400 and "glossa reindex --backend whoosh" in resp.get_json()["message"]
     health = app.test_client().get("/healthz")
@@ -94,8 +94,12 @@ def test_ingest_writes_the_configured_backend_and_refuses_another(tmp_path, data
 def test_glossa_reindex_command(tmp_path):
     from webui.cli import cli
 
-    data = build_data_dir(tmp_path / "data")
-    result = CliRunner().invoke(cli, ["--data", str(data), "reindex", "--backend", "tantivy", "--no-progress"])
+    data = build_data_dir(tmp_path / "data", "whoosh")
+    result = CliRunner().invoke(
+        cli,
+        ["--data", str(data), "reindex", "--backend", "tantivy", "--no-progress"],
+        env={"GLOSSA_SEARCH_BACKEND": "whoosh"},  # the setting names another backend than the one built
+    )
     assert result.exit_code == 0, result.output
     assert "for the tantivy backend" in result.output and "GLOSSA_SEARCH_BACKEND=tantivy" in result.output
     assert live_backend(data / "index") == "tantivy"
