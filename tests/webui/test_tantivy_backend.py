@@ -162,3 +162,17 @@ def test_private_tags_change_nothing_another_user_sees_on_tantivy(tantivy_runs):
         for secret in SECRETS:
             if secret not in asked:
                 assert secret not in text, (query, tag_filter, secret)
+
+
+def test_a_generation_tantivy_cannot_open_is_an_error_not_a_bad_query(tmp_path):
+    from indexer.backend import MARKER, open_searcher
+    from indexer.query import QueryError
+
+    broken = tmp_path / "index" / "gen-000001"
+    broken.mkdir(parents=True)
+    (broken / MARKER).write_text("tantivy")
+    (tmp_path / "index" / "CURRENT").write_text("gen-000001")
+    searcher = open_searcher(tmp_path / "index", "tantivy")
+    with pytest.raises(OSError, match="cannot open the tantivy index") as caught:
+        searcher.search("border")
+    assert not isinstance(caught.value, QueryError)
