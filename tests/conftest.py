@@ -41,6 +41,7 @@ def pytest_runtest_setup(item):
         reason = marker.args[0] if marker.args else marker.kwargs.get("reason", "")
         pytest.skip(f"Whoosh only: {reason}")
 
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_CORPUS = ROOT / "webui" / "sample_corpus"
 

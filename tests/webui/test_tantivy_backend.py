@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from indexer.backend import BackendMismatch, live_backend
 from indexer.pipeline import ingest, reindex
+from indexer.writer import current_generation
 
 from .anno_support import build_data_dir, make_test_app, selector_body
 from .test_privacy import SECRETS, _create, _json, _requests, _signed_in
@@ -40,6 +41,7 @@ def data_dirs(tmp_path_factory):
     tantivy = build_data_dir(tmp_path_factory.mktemp("tantivy") / "data", "whoosh")
     report = reindex(tantivy, "tantivy")
     assert report.backend == "tantivy" and report.previous == "whoosh" and report.documents >= 2
+    assert report.generation == current_generation(tantivy / "index").name  # the one it made live
     return whoosh, tantivy
 
 
