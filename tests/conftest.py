@@ -104,6 +104,32 @@ def app(data_dir, tmp_path):
     return make_app(data_dir, tmp_path / "glossa.db")
 
 
+@pytest.fixture(scope="session")
+def backend_data_dirs(sample_data_dir, tmp_path_factory) -> dict[str, Path]:
+    """The sample data directory indexed by each backend: the run's own, and the other ones
+    rebuilt from its store (``glossa reindex``; read-only, as :func:`sample_data_dir`)."""
+    from indexer.backend import BACKENDS
+    from indexer.pipeline import reindex
+
+    dirs = {backend_for_tests(): sample_data_dir}
+    for name in BACKENDS:
+        if name not in dirs:
+            target = tmp_path_factory.mktemp(f"sample-{name}") / "data"
+            shutil.copytree(sample_data_dir, target, ignore=shutil.ignore_patterns("glossa.db", "secret_key"))
+            reindex(target, name)
+            dirs[name] = target
+    return dirs
+
+
+@pytest.fixture(params=["whoosh", "tantivy"])
+def both_client(request, backend_data_dirs, tmp_path):
+    """A client of the sample corpus on each backend in turn (the key web tests run on both in
+    every run; GLOSSA_TEST_BACKEND runs all of them on one)."""
+    data = tmp_path / "data"
+    shutil.copytree(backend_data_dirs[request.param], data, ignore=shutil.ignore_patterns("glossa.db", "secret_key"))
+    return make_app(data, tmp_path / "glossa.db", SEARCH_BACKEND=request.param).test_client()
+
+
 @pytest.fixture
 def client(app):
     """A Flask test client of :func:`app`."""
