@@ -8,7 +8,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from indexer.backend import BackendMismatch, live_backend
+from indexer.backend import BackendMismatch, live_backend, live_passages
 from indexer.pipeline import ingest, reindex
 from indexer.writer import current_generation
 
@@ -178,3 +178,12 @@ def test_a_generation_tantivy_cannot_open_is_an_error_not_a_bad_query(tmp_path):
     with pytest.raises(OSError, match="cannot open the tantivy index") as caught:
         searcher.search("border")
     assert not isinstance(caught.value, QueryError)
+
+
+def test_warming_before_the_fork_opens_a_tantivy_index_without_whoosh_arrays(data_dirs):
+    from webui.server import warm
+
+    _whoosh_dir, tantivy_dir = data_dirs
+    warmed = warm(make_test_app(tantivy_dir, SEARCH_BACKEND="tantivy"))
+    assert warmed == {"passages": live_passages(tantivy_dir / "index", "tantivy"), "words": 0, "seconds": 0.0}
+    assert warmed["passages"] >= 2
