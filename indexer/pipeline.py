@@ -511,6 +511,7 @@ class ReindexReport:
     passages: int = 0
     previous: str | None = None  # backend of the generation it replaced
     elapsed: float = 0.0
+    generation: str | None = None  # the generation it made live
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able dict."""
@@ -554,6 +555,7 @@ def reindex(
         with swap_lock(index_dir):
             activate(index_dir, writer.generation)
             clear_journal(index_dir)
+        report.generation = writer.generation.name
     report.elapsed = round(time.perf_counter() - began, 3)
     return report
 
@@ -614,7 +616,7 @@ def reindex_entities(
         # passage-level replacement is Whoosh's; another backend rebuilds its index from the
         # store with the rules (no tagging), still in a new generation switched in atomically
         full = reindex(data, live, entity_rules=rules)
-        return EntityReindexReport(documents=full.documents, passages=full.passages, elapsed=full.elapsed)
+        return EntityReindexReport(full.documents, full.passages, full.elapsed, full.generation)
     report = EntityReindexReport()
     lock = _wait_lock(data, wait)
     try:

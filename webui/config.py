@@ -17,8 +17,8 @@ from typing import Any
 
 ENV_PREFIX = "GLOSSA_"
 #: environment variables with that prefix that are not app settings: the CLI's traceback
-#: switch and the test suite's PostgreSQL server
-OTHER_ENV_NAMES = frozenset({"GLOSSA_DEBUG", "GLOSSA_TEST_PG_URL"})
+#: switch, the test suite's PostgreSQL server and its search backend (tests/common/backend.py)
+OTHER_ENV_NAMES = frozenset({"GLOSSA_DEBUG", "GLOSSA_TEST_PG_URL", "GLOSSA_TEST_BACKEND"})
 
 
 class SettingsError(ValueError):

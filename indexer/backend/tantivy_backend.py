@@ -1079,7 +1079,10 @@ class TantivyBackend(SearchBackend):
                     gen = current_generation(self.index_dir)
                     if gen is None:
                         return None
-                    index = tantivy.Index.open(str(gen))
+                    try:
+                        index = tantivy.Index.open(str(gen))
+                    except ValueError as exc:  # a broken index, not a query to change (search's ValueError)
+                        raise OSError(f"cannot open the tantivy index {gen}: {exc}") from None
                 self._state = _State(gen, index)
             return self._state
 

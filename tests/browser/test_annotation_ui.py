@@ -100,7 +100,7 @@ def test_toolbar_buttons_have_readable_contrast(tab):
 def test_place_here_button_has_readable_contrast(tab, server):
     """The re-place toolbar of an orphaned annotation (orphaned by a real re-ingest)."""
     from indexer.store import DocumentStore, StoredDocument
-    from indexer.writer import write_documents
+    from tests.common.backend import write_index
     from tests.common.indexing import make_document
     from tests.webui.anno_support import DOCS
     from webui.annotate import reanchor_documents
@@ -114,7 +114,7 @@ def test_place_here_button_has_readable_contrast(tab, server):
     app = server.app
     title, paras = DOCS["alpha"]
     new = make_document("alpha", [paras[0], "Nothing of that sentence is left here.", paras[2]], title=title)
-    write_documents(app.config["INDEX_DIR"], [(new, [])])
+    write_index(app.config["INDEX_DIR"], [(new, [])])
     DocumentStore(app.config["DATA_DIR"]).put(StoredDocument(new, [], "2026-02-01T00:00:00Z", "y"))
     assert reanchor_documents(app, ["alpha"])["alpha"]["orphaned"] == 1
     tab.reload()

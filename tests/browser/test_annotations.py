@@ -237,7 +237,7 @@ def test_orphan_is_listed_and_can_be_replaced_by_hand(serve, new_page):
     import json as _json
 
     from indexer.store import DocumentStore, StoredDocument
-    from indexer.writer import write_documents
+    from tests.common.backend import write_index
     from tests.common.indexing import make_document
     from tests.webui.anno_support import DOCS, selector_body
     from webui import services
@@ -262,7 +262,7 @@ def test_orphan_is_listed_and_can_be_replaced_by_hand(serve, new_page):
     new = make_document(
         "beta", ["The 2016 agreement with Ankara changed the route.", DOCS["beta"][1][1]], title=DOCS["beta"][0]
     )
-    write_documents(app.config["INDEX_DIR"], [(new, [])])
+    write_index(app.config["INDEX_DIR"], [(new, [])])
     DocumentStore(app.config["DATA_DIR"]).put(StoredDocument(new, [], "2026-02-01T00:00:00Z", "y"))
     assert reanchor_documents(app, ["beta"])["beta"]["orphaned"] == 1
 

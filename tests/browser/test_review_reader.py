@@ -43,7 +43,7 @@ def tab(browser, server):
 def annotate_then_change_the_document(tab, server):
     """Tag QUOTE in the reader, re-ingest the document with a word of it changed, reload."""
     from indexer.store import DocumentStore, StoredDocument
-    from indexer.writer import write_documents
+    from tests.common.backend import write_index
     from tests.common.indexing import make_document
     from webui.annotate import reanchor_documents
 
@@ -58,7 +58,7 @@ def annotate_then_change_the_document(tab, server):
     app = server.app
     title, paras = DOCS["alpha"]
     new = make_document("alpha", ["A new opening paragraph.", paras[0], CHANGED, paras[2]], title=title)
-    write_documents(app.config["INDEX_DIR"], [(new, [])])
+    write_index(app.config["INDEX_DIR"], [(new, [])])
     DocumentStore(app.config["DATA_DIR"]).put(StoredDocument(new, [], "2026-02-01T00:00:00Z", "y"))
     assert reanchor_documents(app, ["alpha"])["alpha"]["moved_changed"] == 1
     tab.reload()

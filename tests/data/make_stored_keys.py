@@ -67,7 +67,8 @@ def collect(data: Path) -> dict[str, object]:
     from indexer.pipeline import ingest
     from indexer.store import DocumentStore
 
-    report = ingest([SAMPLE], data, progress=False, model=NO_MODEL, workers=1)
+    # Whoosh, whatever backend the suite runs on: the snapshot holds its index's terms
+    report = ingest([SAMPLE], data, progress=False, model=NO_MODEL, workers=1, backend="whoosh")
     assert not report.failed, report.failed
     store = DocumentStore(data)
     work_keys: dict[str, list[str]] = {}

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from indexer.search import Searcher
+from indexer.backend import SearchBackend
 from indexer.store import DocumentStore
+from tests.common.backend import searcher_for_tests
 from webui.cli import cli
 
 SAMPLE = Path(__file__).resolve().parents[2] / "webui" / "sample_corpus"
@@ -38,12 +39,12 @@ def ingested(corpus_dir, tmp_path_factory):
 @pytest.fixture(scope="module")
 def searcher(ingested):
     data, _ = ingested
-    s = Searcher(data / "index")
+    s = searcher_for_tests(data / "index")
     yield s
     s.close()
 
 
-def _search(searcher: Searcher, query: str):
+def _search(searcher: SearchBackend, query: str):
     return searcher.search(query, pagelen=50)
 
 
@@ -134,7 +135,7 @@ def test_reingest_is_incremental_and_sees_changes(corpus_dir, tmp_path):
     third = runner.invoke(cli, ["--data", str(data), "ingest", "--no-progress", "--json", "--prune", str(changed)])
     report = json.loads(third.stdout)
     assert len(report["updated"]) == 1 and len(report["pruned"]) == 1
-    s = Searcher(data / "index")
+    s = searcher_for_tests(data / "index")
     try:
         assert s.search("zanzibarian").total == 1
         assert s.search("doc:004*").total == 0

@@ -12,9 +12,9 @@ import pytest
 from corpus import read_document
 from indexer.ner import MAX_PIECE_CHARS, MAX_RUN_CHARS, passage_pieces, tokenizer_safe
 from indexer.pipeline import ingest
-from indexer.search import Searcher
 from indexer.store import DocumentStore
 from indexer.workers import Budget
+from tests.common.backend import searcher_for_tests
 
 CORPUS = Path(__file__).resolve().parents[2] / "webui" / "sample_corpus"
 GOOD = ["000_c7d6b90c2e1462b7.txt", "004_14094fff2b1dbb4b.txt"]
@@ -65,7 +65,7 @@ def test_hostile_files_fail_alone_and_the_rest_goes_in(tmp_path):
     assert len(report.added) == 4
     assert elapsed < 5 * 30 + 120  # the stuck worker was killed, not waited for
 
-    searcher = Searcher(tmp_path / "data" / "index")
+    searcher = searcher_for_tests(tmp_path / "data" / "index")
     store = DocumentStore(tmp_path / "data")
     by_name = {Path(s.source_path).name: s.doc_id for s in store.summaries()}
     for name in GOOD:
@@ -130,7 +130,7 @@ def test_memory_budget_fails_the_file_and_replaces_the_worker(tmp_path, monkeypa
     assert report.failed[0][1].startswith("needed more than 300 MB")
     assert "GLOSSA_INGEST_FILE_MEMORY" in report.failed[0][1]
     assert len(report.added) == 2  # the files after it went in, on a fresh worker
-    assert Searcher(tmp_path / "data" / "index").search("Frontex").total > 0
+    assert searcher_for_tests(tmp_path / "data" / "index").search("Frontex").total > 0
 
 
 def test_budget_settings(monkeypatch):

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from indexer.backend import SearchBackend
 from indexer.entity_rules import EntityRule, RuleSet, rewrite_entity_filters, rewrite_query
 from indexer.pipeline import ingest
 from indexer.schema import exact_names, make_schema
-from indexer.search import Searcher
 from indexer.writer import open_index
+from tests.common.backend import backend_for_tests, searcher_for_tests
 
 TEXT = """The EU paid for the new reception centre.
 
@@ -34,14 +35,14 @@ def _ingest(tmp_path, rules: RuleSet):
     return data
 
 
-def _passages(searcher: Searcher, query: str, rules: RuleSet) -> tuple[set[int], tuple]:
+def _passages(searcher: SearchBackend, query: str, rules: RuleSet) -> tuple[set[int], tuple]:
     rewrite = rewrite_query(query, rules)
     with exact_names(rewrite.exact):
         found = searcher.search(rewrite.query, pagelen=50, relax=False)
     return {hit.ordinal for hit in found.hits}, rewrite.notes
 
 
-def _ordinal(searcher: Searcher, word: str) -> int:
+def _ordinal(searcher: SearchBackend, word: str) -> int:
     (hit,) = searcher.search(f"text:{word}", relax=False).hits
     return hit.ordinal
 
@@ -59,11 +60,12 @@ def test_the_analyzer_folds_index_values_and_maps_query_aliases():
 def test_a_detached_alias_is_its_own_name_in_the_index_and_in_queries(tmp_path):
     rules = RuleSet([DETACH_EU])
     data = _ingest(tmp_path, rules)
-    with open_index(data / "index").searcher() as whoosh_searcher:
-        terms = set(whoosh_searcher.reader().field_terms("org"))
-    assert "eu" in terms and "european union" in terms  # the gazetteer no longer folds EU in
+    if backend_for_tests() == "whoosh":  # (the searches below say the same on every backend)
+        with open_index(data / "index").searcher() as whoosh_searcher:
+            terms = set(whoosh_searcher.reader().field_terms("org"))
+        assert "eu" in terms and "european union" in terms  # the gazetteer no longer folds EU in
 
-    searcher = Searcher(data / "index")
+    searcher = searcher_for_tests(data / "index")
     eu, union = _ordinal(searcher, "reception"), _ordinal(searcher, "training")
     found, notes = _passages(searcher, "org:EU", rules)
     assert found == {eu}
@@ -85,7 +87,7 @@ def test_a_detached_alias_is_its_own_name_in_the_index_and_in_queries(tmp_path):
 
 def test_without_rules_an_alias_still_finds_its_entry(tmp_path):
     data = _ingest(tmp_path, RuleSet())
-    searcher = Searcher(data / "index")
+    searcher = searcher_for_tests(data / "index")
     eu, union = _ordinal(searcher, "reception"), _ordinal(searcher, "training")
     assert _passages(searcher, "org:EU", RuleSet()) == ({eu, union}, ())
     searcher.close()
@@ -94,7 +96,7 @@ def test_without_rules_an_alias_still_finds_its_entry(tmp_path):
 def test_a_merged_name_searches_what_it_became(tmp_path):
     rules = RuleSet([MERGE_EASO])
     data = _ingest(tmp_path, rules)
-    searcher = Searcher(data / "index")
+    searcher = searcher_for_tests(data / "index")
     easo, euaa = _ordinal(searcher, "experts"), _ordinal(searcher, "office")
     assert not searcher.search("org:EASO", relax=False).hits  # no passage counts EASO any more
     found, notes = _passages(searcher, "org:EASO", rules)

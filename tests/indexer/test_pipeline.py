@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from indexer.pipeline import IngestLocked, _Lock, ingest
-from indexer.search import Searcher
 from indexer.store import DocumentStore
 from indexer.writer import JOURNAL, holds_tags, open_index, record_fields, remove_index_tags
+from tests.common.backend import searcher_for_tests
 
 CORPUS = Path(__file__).resolve().parents[2] / "webui" / "sample_corpus"
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,7 +39,7 @@ def test_incremental_bad_files_and_prune(tmp_path):
     store = DocumentStore(data)
     ids = {s.doc_id: s.source_path for s in store.summaries()}
     assert set(ids) == set(first.added)
-    searcher = Searcher(data / "index")
+    searcher = searcher_for_tests(data / "index")
     before = searcher.search("Frontex").total
     assert before > 0
 
@@ -90,7 +90,7 @@ def test_killed_ingest_leaves_old_index(tmp_path, marker):
     src, data = tmp_path / "src", tmp_path / "data"
     _copy(["000_c7d6b90c2e1462b7.txt"], src)
     ingest([src], data, progress=False)
-    old_total = Searcher(data / "index").search("Frontex").total
+    old_total = searcher_for_tests(data / "index").search("Frontex").total
     _copy(["001_ecc342d5c4ab413f.txt", "002_91bd122e1223309b.txt", "004_14094fff2b1dbb4b.txt"], src)
     proc = _spawn(src, data)
     deadline = time.time() + 60
@@ -99,7 +99,7 @@ def test_killed_ingest_leaves_old_index(tmp_path, marker):
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert proc.returncode == -signal.SIGKILL, "ingest finished before it could be killed"
-    searcher = Searcher(data / "index")
+    searcher = searcher_for_tests(data / "index")
     if (data / "index" / "CURRENT").read_text() == "gen-000001":
         # the previous index and documents are intact and usable
         assert searcher.search("Frontex").total == old_total
@@ -136,6 +136,7 @@ def _indexed_tags(index_dir: Path) -> list[str]:
         return [t.decode() for t in reader.lexicon("tags") if list(reader.postings("tags", t).all_ids())]
 
 
+@pytest.mark.whoosh_only("an older version's tags were left in Whoosh index records; no tantivy index held them")
 def test_ingest_and_reindex_remove_tags_older_versions_left_in_the_index(tmp_path):
     src, data = tmp_path / "src", tmp_path / "data"
     _copy(["000_c7d6b90c2e1462b7.txt", "004_14094fff2b1dbb4b.txt", "001_ecc342d5c4ab413f.txt"], src)
@@ -147,7 +148,7 @@ def test_ingest_and_reindex_remove_tags_older_versions_left_in_the_index(tmp_pat
     _old_style_tags(index, note, 1, "@2@whistleblower-x")
     (index / JOURNAL).write_text('{"doc_id": "x", "ordinal": 0, "tags": ["@1@secretplan"]}\n')
     assert holds_tags(index) and "@1@secretplan" in _indexed_tags(index)
-    searcher = Searcher(index)
+    searcher = searcher_for_tests(index)
     before = searcher.search("frontex OR border").total
     # re-ingesting one changed document clears the tags of every record, changed or not
     path = src / "000_c7d6b90c2e1462b7.txt"
@@ -190,7 +191,7 @@ def test_worker_processes_match_in_process(tmp_path):
     assert two.failed and "empty" in two.failed[0][1]
     assert (two.passages, two.entities, two.tagger) == (one.passages, one.entities, one.tagger)
     assert _snapshot(tmp_path / "two") == _snapshot(tmp_path / "one")
-    totals = [Searcher(tmp_path / d / "index").search("Frontex").total for d in ("one", "two")]
+    totals = [searcher_for_tests(tmp_path / d / "index").search("Frontex").total for d in ("one", "two")]
     assert totals[0] == totals[1] > 0
     assert not [p for p in (tmp_path / "two" / ".staging").rglob("*") if p.is_file()]
 
@@ -233,7 +234,7 @@ def test_file_name_that_is_not_utf8(tmp_path):
     json.dumps(shown.to_dict(), ensure_ascii=False).encode("utf-8")  # displayable anywhere
     stored = store.get(shown.doc_id)
     assert stored.document.source_path.endswith("caf\\xe9.txt") and "warsaw" in stored.document.text.lower()
-    hits = Searcher(data / "index").search("Warsaw").hits
+    hits = searcher_for_tests(data / "index").search("Warsaw").hits
     assert [h.doc_id for h in hits] == [shown.doc_id]
     again = ingest([src], data, progress=False, prune=True)  # found again by its real name
     assert sorted(again.unchanged) == sorted(first.added) and not again.pruned and not again.added

@@ -32,6 +32,8 @@ from indexer.whoosh_internals import FastPhrase
 from indexer.writer import open_index, record_fields
 from tests.common.indexing import build_index
 
+pytestmark = pytest.mark.whoosh_only("Whoosh-Reloaded's private parts that indexer.whoosh_internals uses")
+
 ROOT = Path(__file__).resolve().parents[2]
 
 #: natural and strict queries, phrases, patterns, fuzzy words, field values, tags, filters

@@ -34,17 +34,18 @@ NOTES = {
 }
 
 
-def build_data_dir(root: Path) -> Path:
-    """Write the DOCS into ``root`` as an ingested data directory (no NER: no entities)."""
+def build_data_dir(root: Path, backend: str | None = None) -> Path:
+    """Write the DOCS into ``root`` as an ingested data directory (no NER: no entities), indexed
+    by ``backend`` (None: the one the suite runs on, tests/common/backend.py)."""
     from indexer.store import DocumentStore, StoredDocument
-    from indexer.writer import write_documents
+    from tests.common.backend import write_index
     from tests.common.indexing import make_document
 
     root.mkdir(parents=True, exist_ok=True)
     documents = [
         make_document(doc_id, paras, title=title, **NOTES.get(doc_id, {})) for doc_id, (title, paras) in DOCS.items()
     ]
-    write_documents(root / "index", [(d, []) for d in documents])
+    write_index(root / "index", [(d, []) for d in documents], backend)
     store = DocumentStore(root)
     for doc in documents:
         store.put(StoredDocument(document=doc, entities=[], ingested_at="2026-01-01T00:00:00Z", source_hash="x"))

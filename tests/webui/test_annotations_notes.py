@@ -103,7 +103,7 @@ def test_reader_and_note_page_mark_note_text_for_annotation(web):
 
 def test_reingest_reanchors_note_annotations(web, anno_app):
     from indexer.store import DocumentStore, StoredDocument
-    from indexer.writer import write_documents
+    from tests.common.backend import write_index
     from tests.common.indexing import make_document
     from webui.annotate import reanchor_documents
 
@@ -118,7 +118,7 @@ def test_reingest_reanchors_note_annotations(web, anno_app):
         notes=new_notes,
         marks={0: [(5, "1")], 1: [(len("Reports describe pushbacks at the Greek border"), "2")]},
     )
-    write_documents(anno_app.config["INDEX_DIR"], [(doc, [])])
+    write_index(anno_app.config["INDEX_DIR"], [(doc, [])])
     DocumentStore(anno_app.config["DATA_DIR"]).put(
         StoredDocument(document=doc, entities=[], ingested_at="2026-02-01T00:00:00Z", source_hash="y")
     )

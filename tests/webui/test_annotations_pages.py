@@ -59,12 +59,12 @@ def test_annotations_page_filters_counts_and_escaping(web, anno_app):
 def _reingest(app, doc_id, paragraphs):
     """Replace a document's text in store and index, as `glossa ingest` does for a changed file."""
     from indexer.store import DocumentStore, StoredDocument
-    from indexer.writer import write_documents
+    from tests.common.backend import write_index
     from tests.common.indexing import make_document
 
     title = DOCS[doc_id][0]
     doc = make_document(doc_id, paragraphs, title=title)
-    write_documents(app.config["INDEX_DIR"], [(doc, [])])
+    write_index(app.config["INDEX_DIR"], [(doc, [])])
     DocumentStore(app.config["DATA_DIR"]).put(
         StoredDocument(document=doc, entities=[], ingested_at="2026-02-01T00:00:00Z", source_hash="y")
     )

@@ -27,8 +27,8 @@ def assert_json_error(response, status: int) -> dict:
 # search ---------------------------------------------------------------------------------
 
 
-def test_search_returns_grouped_hits_facets_and_timing(client):
-    body = client.get("/api/search?q=frontex").get_json()
+def test_search_returns_grouped_hits_facets_and_timing(both_client):
+    body = both_client.get("/api/search?q=frontex").get_json()
     assert body["query"] == "frontex"
     assert body["total"] > 0 and body["page"] == 1 and body["pages"] >= 1
     assert isinstance(body["elapsed_ms"], (int, float))
@@ -41,13 +41,13 @@ def test_search_returns_grouped_hits_facets_and_timing(client):
     assert {"documents", "entity_types", "entities", "tags"} <= set(body["facets"])
 
 
-def test_search_doc_filter_and_paging(client):
-    body = client.get(f"/api/search?q=migration&doc={PAPER}&pagelen=3").get_json()
+def test_search_doc_filter_and_paging(both_client):
+    body = both_client.get(f"/api/search?q=migration&doc={PAPER}&pagelen=3").get_json()
     assert body["total"] > 3
     assert [g["doc_id"] for g in body["groups"]] == [PAPER]
     first = [(h["doc_id"], h["ordinal"]) for g in body["groups"] for h in g["hits"]]
     assert len(first) == 3
-    second = client.get(f"/api/search?q=migration&doc={PAPER}&pagelen=3&page=2").get_json()
+    second = both_client.get(f"/api/search?q=migration&doc={PAPER}&pagelen=3&page=2").get_json()
     assert second["page"] == 2
     later = [(h["doc_id"], h["ordinal"]) for g in second["groups"] for h in g["hits"]]
     assert later and not set(later) & set(first)
@@ -82,30 +82,30 @@ def test_search_bad_paging_is_400(client, args, word):
     assert repr(word) in body["message"]
 
 
-def test_search_page_past_the_end_is_empty_with_the_true_total(client):
-    first = client.get("/api/search?q=frontex&pagelen=10").get_json()
+def test_search_page_past_the_end_is_empty_with_the_true_total(both_client):
+    first = both_client.get("/api/search?q=frontex&pagelen=10").get_json()
     assert first["total"] > 0 and first["hits"]
     for page in (first["pages"] + 1, 9999):  # as search engines answer: no hits, the real counts
-        response = client.get(f"/api/search?q=frontex&pagelen=10&page={page}")
+        response = both_client.get(f"/api/search?q=frontex&pagelen=10&page={page}")
         assert response.status_code == 200
         body = response.get_json()
         assert body["hits"] == [] and body["groups"] == []
         assert (body["total"], body["pages"], body["page"]) == (first["total"], first["pages"], page)
         assert body["facets"] == first["facets"]  # facets count every match, whatever the page
-    last = client.get(f"/api/search?q=frontex&pagelen=10&page={first['pages']}").get_json()
+    last = both_client.get(f"/api/search?q=frontex&pagelen=10&page={first['pages']}").get_json()
     assert last["hits"] and len(last["hits"]) <= 10
-    assert_json_error(client.get("/api/search?q=frontex&page=10001"), 400)  # over MAX_PAGE: still refused
+    assert_json_error(both_client.get("/api/search?q=frontex&page=10001"), 400)  # over MAX_PAGE: still refused
 
 
-def test_search_without_hits_is_200_with_a_suggestion(client):
-    body = client.get("/api/search?q=frontexx").get_json()
+def test_search_without_hits_is_200_with_a_suggestion(both_client):
+    body = both_client.get("/api/search?q=frontexx").get_json()
     assert body["total"] == 0 and body["groups"] == []
     assert body["suggestion"] and "frontex" in body["suggestion"].lower()
 
 
 @pytest.mark.parametrize("query, says", [("bogus:frontex", 'Unknown field "bogus:"'), ("*", "*")])
-def test_search_malformed_query_is_400_with_parser_message(client, query, says):
-    body = assert_json_error(client.get("/api/search", query_string={"q": query}), 400)
+def test_search_malformed_query_is_400_with_parser_message(both_client, query, says):
+    body = assert_json_error(both_client.get("/api/search", query_string={"q": query}), 400)
     assert body["message"].startswith(f"Cannot understand the query {query!r}")
     assert says in body["message"]
 

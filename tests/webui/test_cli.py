@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from indexer.backend import MARKER
+from tests.common.backend import backend_for_tests
 from webui.cli import cli
 from webui.cli.read import safe, snippet_text
 from webui.config import SETTINGS
@@ -303,7 +305,9 @@ def test_an_unexpected_error_is_one_line_not_a_traceback(runner, tmp_path):
     data = tmp_path / "broken"
     (data / "index").mkdir(parents=True)
     (data / "index" / "CURRENT").write_text("gen-000001")
-    (data / "index" / "gen-000001").mkdir()  # a generation that is not a Whoosh index
+    (data / "index" / "gen-000001").mkdir()  # a generation that is no index of the suite's backend
+    if backend_for_tests() != "whoosh":  # (a generation without the marker is Whoosh's)
+        (data / "index" / "gen-000001" / MARKER).write_text(backend_for_tests())
     result = run(runner, "--data", data, "search", "frontex")
     assert result.exit_code == 1
     assert "Unexpected error" in result.output and "GLOSSA_DEBUG=1" in result.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 
 from indexer.pipeline import _Lock
@@ -22,6 +23,7 @@ def run(*args):
     )
 
 
+@pytest.mark.whoosh_only("counts Whoosh's segments, which `glossa optimize` merges")
 def test_optimize_merges_what_ingests_added(tmp_path):
     data, src = tmp_path / "data", tmp_path / "src"
     src.mkdir()

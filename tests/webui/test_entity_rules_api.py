@@ -8,6 +8,8 @@ import re
 import pytest
 from jsonschema import Draft202012Validator
 
+from tests.common.backend import backend_for_tests
+
 MERGE = {"action": "merge", "label": "ORG", "name": "EASO", "new_label": "ORG", "new_name": "EUAA"}
 HEADERS = {"X-CSRF-Token": "t0ken"}
 
@@ -31,6 +33,17 @@ def validate(spec: dict, path: str, method: str, status: str, body) -> None:
     Draft202012Validator(root).validate(body)
 
 
+def reindexed(client, changed: set) -> int:
+    """The passages a rule change re-indexes: on Whoosh those whose entities change, on another
+    backend every passage (it rebuilds from the store: indexer.pipeline.reindex_entities)."""
+    if backend_for_tests() == "whoosh":
+        return len(changed)
+    from webui import services
+
+    with client.application.app_context():
+        return services.get_searcher().passage_count()
+
+
 def org_passages(client, name: str) -> set[tuple[str, int]]:
     found = client.get(f'/api/search?q=org:"{name}"&pagelen=100').get_json()
     return {(h["doc_id"], h["ordinal"]) for g in found["groups"] for h in g["hits"]}
@@ -52,7 +65,7 @@ def test_merge_then_undo_through_the_api(api, spec):
     data = made.get_json()
     validate(spec, "/api/entity-rules", "post", "201", data)
     assert data["rule"]["author"] == "local" and data["rule"]["action"] == "merge"
-    assert data["reindex"]["state"] == "done" and data["reindex"]["passages"] == len(easo)
+    assert data["reindex"]["state"] == "done" and data["reindex"]["passages"] == reindexed(api, easo)
 
     # one org: query finds both; the entity index, facets and documents show one entity
     assert org_passages(api, "EUAA") == euaa | easo
@@ -269,7 +282,7 @@ def test_split_detaches_one_alias_of_a_merge(api):
         headers=HEADERS,
     )
     assert split.status_code == 201, split.get_json()
-    assert split.get_json()["reindex"]["passages"] == len(easo)
+    assert split.get_json()["reindex"]["passages"] == reindexed(api, easo)
     assert org_passages(api, "EASO") == easo
     assert "EASO" in entity_names(api, "ORG")
     again = api.post(
@@ -280,5 +293,5 @@ def test_split_detaches_one_alias_of_a_merge(api):
     assert again.status_code == 409
     # undoing the split merges them again, in search too
     undo = api.delete(f"/api/entity-rules/{split.get_json()['rule']['id']}", headers=HEADERS)
-    assert undo.get_json()["reindex"]["passages"] == len(easo)
+    assert undo.get_json()["reindex"]["passages"] == reindexed(api, easo)
     assert org_passages(api, "EASO") == euaa | easo

@@ -9,6 +9,8 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
+from indexer.backend import live_passages
+from tests.common.backend import backend_for_tests
 from tests.conftest import sample_corpus_dir
 from webui.cli import cli
 
@@ -79,7 +81,10 @@ def test_rules_survive_ingest_of_a_changed_file_and_apply_to_new_ones(tmp_path, 
     assert exported["rules"][0]["author"].startswith("cli")
     again = run("--data", data, "entities", "rules", "import", "-", stdin=json.dumps(exported)).stdout
     assert "Imported 0 rule(s) (1 already in force)" in again
-    assert "Re-indexed 0 passage(s)" in run("--data", data, "entities", "rules", "reindex").stdout
+    # nothing changes: Whoosh re-indexes no passage; another backend rebuilds every one from the store
+    backend = backend_for_tests()
+    redone = 0 if backend == "whoosh" else live_passages(data / "index", backend)
+    assert f"Re-indexed {redone} passage(s)" in run("--data", data, "entities", "rules", "reindex").stdout
 
 
 def test_import_errors_are_clear(tmp_path, corpus):

@@ -59,8 +59,8 @@ def test_ibid_note_shows_what_it_repeats_in_the_notes_list(client, paper):
     assert target_words.split()[0] in item
 
 
-def test_reader_has_a_find_box_for_this_document(client, paper):
-    html = page(client, f"/doc/{paper.doc_id}?q=Frontex")
+def test_reader_has_a_find_box_for_this_document(both_client, paper):
+    html = page(both_client, f"/doc/{paper.doc_id}?q=Frontex")
     form = html.split('<form class="find"', 1)[1].split("</form>", 1)[0]
     assert f'action="/doc/{paper.doc_id}"' in form and 'name="q" type="search" value="Frontex"' in form
     assert '<mark class="term">Frontex</mark>' in html

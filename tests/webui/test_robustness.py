@@ -439,7 +439,7 @@ def evil_app(tmp_path_factory):
     """A data directory holding one document whose text, title, note and entities are hostile."""
     from indexer.ner import Entity
     from indexer.store import DocumentStore, StoredDocument
-    from indexer.writer import write_documents
+    from tests.common.backend import write_index
     from tests.common.indexing import make_document
 
     root = tmp_path_factory.mktemp("evil") / "data"
@@ -454,7 +454,7 @@ def evil_app(tmp_path_factory):
         Entity(at, at + len(XSS), "ORG", XSS, XSS),
         Entity(doc.text.index("Frontex"), doc.text.index("Frontex") + 7, '"><b>', "Frontex", IMG),
     ]
-    write_documents(root / "index", [(doc, entities)])
+    write_index(root / "index", [(doc, entities)])
     DocumentStore(root).put(
         StoredDocument(document=doc, entities=entities, ingested_at="2026-01-01T00:00:00Z", source_hash="x")
     )

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from indexer.backend import SETTING
 from webui import limits
 from webui.config import SettingsError
 
@@ -182,7 +183,8 @@ def prefork(data):
     started = []
 
     def start(**extra):
-        env = {k: v for k, v in os.environ.items() if not k.startswith("GLOSSA_")}
+        # no GLOSSA_ setting but the search backend the suite runs on (tests/common/backend.py)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GLOSSA_") or k == SETTING}
         env["PYTHONPATH"] = str(ROOT)
         proc = subprocess.Popen(
             [sys.executable, "-c", SERVER, json.dumps(settings(data, **extra))],

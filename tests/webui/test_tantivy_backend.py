@@ -8,8 +8,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from indexer.backend import BackendMismatch, live_backend
+from indexer.backend import BackendMismatch, live_backend, live_passages
 from indexer.pipeline import ingest, reindex
+from indexer.writer import current_generation
 
 from .anno_support import build_data_dir, make_test_app, selector_body
 from .test_privacy import SECRETS, _create, _json, _requests, _signed_in
@@ -36,17 +37,18 @@ def _unordered(body: dict) -> dict:
 @pytest.fixture(scope="module")
 def data_dirs(tmp_path_factory):
     """The same stored documents indexed by Whoosh (as ingested) and rebuilt for tantivy."""
-    whoosh = build_data_dir(tmp_path_factory.mktemp("whoosh") / "data")
-    tantivy = build_data_dir(tmp_path_factory.mktemp("tantivy") / "data")
+    whoosh = build_data_dir(tmp_path_factory.mktemp("whoosh") / "data", "whoosh")
+    tantivy = build_data_dir(tmp_path_factory.mktemp("tantivy") / "data", "whoosh")
     report = reindex(tantivy, "tantivy")
     assert report.backend == "tantivy" and report.previous == "whoosh" and report.documents >= 2
+    assert report.generation == current_generation(tantivy / "index").name  # the one it made live
     return whoosh, tantivy
 
 
 def test_reindex_serves_the_same_answers_through_the_api(data_dirs):
     whoosh_dir, tantivy_dir = data_dirs
     assert live_backend(whoosh_dir / "index") == "whoosh" and live_backend(tantivy_dir / "index") == "tantivy"
-    whoosh = make_test_app(whoosh_dir)
+    whoosh = make_test_app(whoosh_dir, SEARCH_BACKEND="whoosh")
     tantivy = make_test_app(tantivy_dir, SEARCH_BACKEND="tantivy")
     for query in (
         "border",
@@ -65,7 +67,7 @@ def test_reindex_serves_the_same_answers_through_the_api(data_dirs):
 
 def test_a_backend_setting_that_does_not_fit_the_index_is_a_clear_error(data_dirs):
     _whoosh_dir, tantivy_dir = data_dirs
-    app = make_test_app(tantivy_dir)  # SEARCH_BACKEND defaults to whoosh
+    app = make_test_app(tantivy_dir, SEARCH_BACKEND="whoosh")
     resp = app.test_client().get("/api/search", query_string={"q": "border"})
     assert resp.status_code == 400 and "glossa reindex --backend whoosh" in resp.get_json()["message"]
     health = app.test_client().get("/healthz")
@@ -94,8 +96,12 @@ def test_ingest_writes_the_configured_backend_and_refuses_another(tmp_path, data
 def test_glossa_reindex_command(tmp_path):
     from webui.cli import cli
 
-    data = build_data_dir(tmp_path / "data")
-    result = CliRunner().invoke(cli, ["--data", str(data), "reindex", "--backend", "tantivy", "--no-progress"])
+    data = build_data_dir(tmp_path / "data", "whoosh")
+    result = CliRunner().invoke(
+        cli,
+        ["--data", str(data), "reindex", "--backend", "tantivy", "--no-progress"],
+        env={"GLOSSA_SEARCH_BACKEND": "whoosh"},  # the setting names another backend than the one built
+    )
     assert result.exit_code == 0, result.output
     assert "for the tantivy backend" in result.output and "GLOSSA_SEARCH_BACKEND=tantivy" in result.output
     assert live_backend(data / "index") == "tantivy"
@@ -175,3 +181,26 @@ def test_the_server_settles_on_tantivy_too(data_dirs):
         gc.unfreeze()
     assert warmed["passages"] > 0 and warmed["words"] == 0
     assert app.test_client().get("/?q=frontex").status_code == 200
+
+
+def test_a_generation_tantivy_cannot_open_is_an_error_not_a_bad_query(tmp_path):
+    from indexer.backend import MARKER, open_searcher
+    from indexer.query import QueryError
+
+    broken = tmp_path / "index" / "gen-000001"
+    broken.mkdir(parents=True)
+    (broken / MARKER).write_text("tantivy")
+    (tmp_path / "index" / "CURRENT").write_text("gen-000001")
+    searcher = open_searcher(tmp_path / "index", "tantivy")
+    with pytest.raises(OSError, match="cannot open the tantivy index") as caught:
+        searcher.search("border")
+    assert not isinstance(caught.value, QueryError)
+
+
+def test_warming_before_the_fork_opens_a_tantivy_index_without_whoosh_arrays(data_dirs):
+    from webui.server import warm
+
+    _whoosh_dir, tantivy_dir = data_dirs
+    warmed = warm(make_test_app(tantivy_dir, SEARCH_BACKEND="tantivy"))
+    assert warmed["passages"] == live_passages(tantivy_dir / "index", "tantivy") and warmed["words"] == 0
+    assert warmed["passages"] >= 2

@@ -32,8 +32,8 @@ def test_landing_page_has_box_documents_and_lookup(client, ids):
     assert 'action="/cite"' in html and f'<option value="{ids["003"]}"' in html
 
 
-def test_search_groups_results_with_terms_entities_and_facets(client, ids):
-    html = page(client, "/?q=Frontex")
+def test_search_groups_results_with_terms_entities_and_facets(both_client, ids):
+    html = page(both_client, "/?q=Frontex")
     assert re.search(r"\d+ passages in \d+ documents", html)
     assert '<mark class="term">Frontex</mark>' in html or "<mark>Frontex</mark>" in html
     assert re.search(r'<span class="ent ent-ORG"', html)
@@ -45,8 +45,8 @@ def test_search_groups_results_with_terms_entities_and_facets(client, ids):
     assert re.search(r"\(\d+ ms\)", html)
 
 
-def test_filters_narrow_and_can_be_removed(client, ids):
-    html = page(client, f"/?q=Frontex&doc={ids['003']}&type=PERSON")
+def test_filters_narrow_and_can_be_removed(both_client, ids):
+    html = page(both_client, f"/?q=Frontex&doc={ids['003']}&type=PERSON")
     assert 'aria-label="Active filters"' in html
     groups = re.findall(r'<article class="doc-group">\s*<h3><a href="/doc/([^?"]+)', html)
     assert groups and set(groups) == {ids["003"]}
@@ -54,11 +54,11 @@ def test_filters_narrow_and_can_be_removed(client, ids):
     assert f'href="/?q=Frontex&amp;doc={ids["003"]}"' in html
     assert 'href="/?q=Frontex&amp;type=PERSON"' in html
     total = lambda html: int(re.search(r"(\d+) passages? in", html).group(1))  # noqa: E731
-    everything = page(client, "/?q=Frontex")
+    everything = page(both_client, "/?q=Frontex")
     assert 'href="/?q=Frontex&amp;entity=North%20Macedonia"' in everything
-    narrowed = page(client, "/?q=Frontex&entity=North%20Macedonia")
+    narrowed = page(both_client, "/?q=Frontex&entity=North%20Macedonia")
     assert 0 < total(narrowed) < total(everything)
-    only_filter = page(client, f"/?doc={ids['000']}")
+    only_filter = page(both_client, f"/?doc={ids['000']}")
     assert re.findall(r'<article class="doc-group">\s*<h3><a href="/doc/([^?"]+)', only_filter) == [ids["000"]]
 
 
@@ -78,8 +78,8 @@ def test_malformed_query_is_a_friendly_page(client):
     assert "too long" in page(client, "/?q=" + "a" * 2000, status=400)
 
 
-def test_no_results_suggests_a_spelling(client):
-    html = page(client, "/?q=migartion")
+def test_no_results_suggests_a_spelling(both_client):
+    html = page(both_client, "/?q=migartion")
     assert "No results" in html
     assert re.search(r'Did you mean <a href="/\?q=\w+">\w+</a>', html)
 
@@ -226,9 +226,9 @@ def test_pages_work_on_an_empty_data_directory(tmp_path):
     page(client, "/doc/000-anything", status=404)
 
 
-def test_every_example_query_finds_something(client):
-    html = page(client, "/")
+def test_every_example_query_finds_something(both_client):
+    html = page(both_client, "/")
     examples = re.findall(r'<li><a href="(/\?q=[^"]+)">', html.split('class="examples"')[1].split("</ul>")[0])
     assert len(examples) >= 4
     for url in examples:
-        assert re.search(r"\d+ passages? in", page(client, url.replace("&amp;", "&"))), url
+        assert re.search(r"\d+ passages? in", page(both_client, url.replace("&amp;", "&"))), url
