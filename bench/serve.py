@@ -624,7 +624,9 @@ def main() -> None:
     parser.add_argument("--passages", type=int, help="serve the sample corpus replicated to this many passages")
     parser.add_argument("--server", choices=["waitress", "werkzeug"], default="waitress")
     parser.add_argument("--threads", type=int, default=8, help="waitress threads per worker (THREADS)")
-    parser.add_argument("--workers", type=int, default=1, help="worker processes (WORKERS)")
+    parser.add_argument(
+        "--workers", type=int, help="worker processes (WORKERS; default: glossa serve's, one per core, at most 4)"
+    )
     parser.add_argument("--duration", type=float, default=60.0)
     parser.add_argument(
         "--backend", choices=["whoosh", "tantivy"], help="search backend (default: the one the index was built by)"
@@ -665,6 +667,10 @@ def main() -> None:
             if tmp is not None:
                 tmp.cleanup()
         return
+    if args.workers is None:  # what `glossa serve` starts unless WORKERS says otherwise
+        from webui.config import default_workers
+
+        args.workers = default_workers()
     token = glossa(root, "--data", str(data), "token", "create", "local", "--label", "bench", env=env).strip()
     from indexer.backend import live_backend
 
