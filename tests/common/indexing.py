@@ -1,4 +1,5 @@
-"""Build real temporary indexes for tests (like whoosh.util.testing)."""
+"""Build real temporary indexes for tests (like whoosh.util.testing), on the suite's backend
+(tests/common/backend.py: ``GLOSSA_TEST_BACKEND``) unless a test names one."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from pathlib import Path
 
 from corpus.builder import Block, DocumentBuilder
 from corpus.models import Document, Footnote
+from indexer.backend import SearchBackend
 from indexer.ner import Entity, EntityTagger
-from indexer.search import Searcher
-from indexer.writer import write_documents
+from tests.common.backend import searcher_for_tests, write_index
 
 
 def make_document(
@@ -37,12 +38,14 @@ def build_index(
     documents: Sequence[Document],
     tagger: EntityTagger | None = None,
     entities: Sequence[Sequence[Entity]] | None = None,
-) -> Searcher:
-    """Tag (unless entities are given) and index ``documents`` into ``index_dir``."""
+    backend: str | None = None,
+) -> SearchBackend:
+    """Tag (unless entities are given) and index ``documents`` into ``index_dir`` on ``backend``
+    (None: the suite's); its searcher."""
     if entities is None:
         entities = (tagger or EntityTagger()).tag(documents)
-    write_documents(index_dir, list(zip(documents, entities, strict=False)))
-    return Searcher(index_dir)
+    write_index(index_dir, list(zip(documents, entities, strict=False)), backend)
+    return searcher_for_tests(index_dir, backend)
 
 
 @contextmanager
@@ -50,10 +53,12 @@ def temp_index(
     documents: Sequence[Document],
     tagger: EntityTagger | None = None,
     entities: Sequence[Sequence[Entity]] | None = None,
-) -> Iterator[Searcher]:
-    """A Searcher over a temporary on-disk index of ``documents``, removed afterwards."""
+    backend: str | None = None,
+) -> Iterator[SearchBackend]:
+    """A searcher over a temporary on-disk index of ``documents`` on ``backend`` (None: the
+    suite's), removed afterwards."""
     root = Path(tempfile.mkdtemp(prefix="glossa-index-"))
-    searcher = build_index(root / "index", documents, tagger, entities)
+    searcher = build_index(root / "index", documents, tagger, entities, backend)
     try:
         yield searcher
     finally:

@@ -90,7 +90,7 @@ def _rewrite_passage(index_dir, doc_id, ordinal):
 def index_dir(tmp_path_factory, sample_docs, sample_entities):
     """The sample corpus, a few passages rewritten in place: several segments, with deletions."""
     root = tmp_path_factory.mktemp("internals")
-    build_index(root / "index", sample_docs, entities=sample_entities).close()
+    build_index(root / "index", sample_docs, entities=sample_entities, backend="whoosh").close()
     for doc in sample_docs[:3]:
         for ordinal in (0, 3, 5):
             _rewrite_passage(root / "index", doc.doc_id, ordinal)
