@@ -8,6 +8,8 @@ import pytest
 
 from indexer.search import Searcher
 
+pytestmark = pytest.mark.whoosh_only("counts the calls of the Whoosh Searcher's array ranking")
+
 A, B = "003-b4544ddbd7f01f68", "001-ecc342d5c4ab413f"
 QUERIES = ["frontex", "border control", "migration policy libya turkey greece zzyzzyva", '"european union"', "migra*"]
 FILTERS = [{"doc": [A, B]}, {"type": ["ORG", "GPE"]}, {"doc": [A], "type": ["PERSON"]}, {"entity": ["Frontex"]}]

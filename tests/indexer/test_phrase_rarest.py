@@ -27,6 +27,7 @@ def test_within_keeps_the_entries_both_hold():
     assert _within(few, np.array([99], dtype=np.int64)).tolist() == []
 
 
+@pytest.mark.whoosh_only("the Whoosh array ranker's phrase matching against Whoosh's own")
 @pytest.mark.parametrize("phrase", PHRASES)
 def test_phrase_matches_what_whoosh_matches(sample_searcher, phrase):
     words = [w for word in phrase.split() for w in analyze(word)]

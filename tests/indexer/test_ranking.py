@@ -27,6 +27,8 @@ from indexer.writer import (
 )
 from tests.common.indexing import build_index, make_document
 
+pytestmark = pytest.mark.whoosh_only("indexer.ranking is the Whoosh array ranker, checked against Whoosh's own")
+
 QUERIES = [
     "Frontex",
     "migration border",

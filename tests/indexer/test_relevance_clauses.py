@@ -11,6 +11,8 @@ from whoosh.collectors import TopCollector
 from indexer.query import VARIANT_BOOST, BestOf, natural_query
 from indexer.ranking import rank
 
+pytestmark = pytest.mark.whoosh_only("scores the Whoosh array ranker's clauses against Whoosh's own matcher")
+
 
 def _natural(searcher, text):
     state = searcher._current()

@@ -188,6 +188,7 @@ COUNT_QUERIES = [
 ]
 
 
+@pytest.mark.whoosh_only("checks the Whoosh backend's array counts against Whoosh's own match set")
 @pytest.mark.parametrize("text", COUNT_QUERIES)
 def test_totals_and_facets_count_every_match(sample_searcher, text):
     """Totals come from an unscored array pass: they must equal Whoosh's own match set."""
@@ -210,6 +211,7 @@ def test_totals_and_facets_count_every_match(sample_searcher, text):
     assert narrowed.total == r.facets["documents"][0]["count"]
 
 
+@pytest.mark.whoosh_only("FastPhrase is a Whoosh query class")
 @pytest.mark.parametrize("slop", [1, 2, 3])
 def test_fast_phrase_matches_whoosh_phrase(sample_searcher, slop):
     from whoosh import query as wq

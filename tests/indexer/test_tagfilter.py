@@ -122,10 +122,14 @@ def _rewrite_passage(index_dir, doc_id, ordinal):
     writer.commit(merge=False)
 
 
+#: the tests below read the Whoosh index's segments and docnums (PassageSet, the array ranker)
+WHOOSH_DOCNUMS = "tag clauses resolved to Whoosh docnums over several segments with deletions"
+
+
 @pytest.fixture(scope="module")
 def searcher():
     """The two documents, with passages rewritten: several segments, deletions, moved docnums."""
-    with temp_index(DOCS, entities=[[], []]) as s:
+    with temp_index(DOCS, entities=[[], []], backend="whoosh") as s:
         _rewrite_passage(s.index_dir, "a", 1)
         _rewrite_passage(s.index_dir, "b", 0)
         yield s
@@ -148,6 +152,7 @@ def _where(results):
     return sorted((h.doc_id, h.ordinal) for h in results.hits)
 
 
+@pytest.mark.whoosh_only(WHOOSH_DOCNUMS)
 def test_tag_clauses_search_the_visible_tags(searcher):
     whoosh_searcher = searcher._current()[0]
     assert len(whoosh_searcher.subsearchers) > 1 and whoosh_searcher.reader().has_deletions()
@@ -174,6 +179,7 @@ def test_tag_clauses_search_the_visible_tags(searcher):
     assert searcher.search("tag:review").total == 0 and searcher.search("tag:*").total == 0
 
 
+@pytest.mark.whoosh_only(WHOOSH_DOCNUMS)
 def test_resolved_clauses_give_the_same_matches_through_whoosh_and_the_arrays(searcher):
     state = searcher._current()
     whoosh_searcher, parser = state[0], state[2]
@@ -189,8 +195,9 @@ def test_resolved_clauses_give_the_same_matches_through_whoosh_and_the_arrays(se
         assert ranged.total == len(expected), text
 
 
+@pytest.mark.whoosh_only(WHOOSH_DOCNUMS)
 def test_a_passage_set_refuses_a_searcher_it_was_not_resolved_on(searcher):
-    with temp_index(DOCS[:1], entities=[[]]) as other:
+    with temp_index(DOCS[:1], entities=[[]], backend="whoosh") as other:
         whoosh_other = other._current()[0]
         q = PassageSet(np.array([0, 1]), doc_count=whoosh_other.doc_count_all() + 5)
         with pytest.raises(RuntimeError):
@@ -200,7 +207,7 @@ def test_a_passage_set_refuses_a_searcher_it_was_not_resolved_on(searcher):
     assert isinstance(wq.Or([PassageSet(np.array([1]), 9)]).normalize(), PassageSet)
 
 
-def test_the_source_of_visible_tags_is_read_once_and_only_when_needed(searcher):
+def test_the_source_of_visible_tags_is_read_once_and_only_when_needed():
     calls = []
 
     def fetch():
@@ -209,6 +216,7 @@ def test_the_source_of_visible_tags_is_read_once_and_only_when_needed(searcher):
 
     resolver = TagResolver(fetch)
     assert calls == []
-    assert _where(searcher.search("tag:union", tag_resolver=resolver)) == [("b", 1)]
-    assert _where(searcher.search("border -tag:union", tag_resolver=resolver)) == [("a", 0), ("a", 1)]
+    with temp_index(DOCS, entities=[[], []]) as searcher:  # on the suite's backend
+        assert _where(searcher.search("tag:union", tag_resolver=resolver)) == [("b", 1)]
+        assert _where(searcher.search("border -tag:union", tag_resolver=resolver)) == [("a", 0), ("a", 1)]
     assert calls == [1]
