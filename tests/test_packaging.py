@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.common.backend import backend_for_tests
+
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("corpus", "indexer", "annotations", "webui", "setup.cfg", "pyproject.toml", "README.md")
 
@@ -68,16 +70,31 @@ def test_the_unpacked_wheel_serves_the_ui(built, tmp_path):
     wheel, _ = built
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
+    backend = backend_for_tests()
     script = textwrap.dedent(
         f"""
         import webui
         assert webui.__file__.startswith({str(site)!r}), webui.__file__
         from webui.app import create_app
         app = create_app({{"TESTING": True, "DATA_DIR": {str(tmp_path / "data")!r}, "SECRET_KEY": "t"}})
+        assert app.config["SEARCH_BACKEND"] == {backend!r}, app.config["SEARCH_BACKEND"]
         client = app.test_client()
         for url in ("/", "/help", "/static/app.css", "/api/openapi.json", "/annotations"):
             status = client.get(url).status_code
             assert status == 200, (url, status)
+        # the suite's backend, imported from the wheel, indexes a document the UI then finds
+        from pathlib import Path
+        from corpus import read_document
+        from indexer.backend import open_writer
+        from indexer.writer import activate
+        source = Path({str(tmp_path / "note.txt")!r})
+        source.write_text("Packaged\\n\\nA wheel of cheese crossed the border.\\n")
+        writer = open_writer(app.config["INDEX_DIR"], {backend!r}, copy=False)
+        writer.add_document(read_document(source), [])
+        writer.commit()
+        activate(app.config["INDEX_DIR"], writer.generation)
+        page = client.get("/?q=cheese")
+        assert page.status_code == 200 and "wheel of" in page.get_data(as_text=True), page.status_code
         from webui.cli.common import SAMPLE_CORPUS
         assert SAMPLE_CORPUS.is_dir() and str(SAMPLE_CORPUS).startswith({str(site)!r})
         print("served")
@@ -89,6 +106,6 @@ def test_the_unpacked_wheel_serves_the_ui(built, tmp_path):
         text=True,
         timeout=300,
         cwd=tmp_path,
-        env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "GLOSSA_SEARCH_BACKEND": backend},
     )
     assert done.returncode == 0 and "served" in done.stdout, done.stdout + done.stderr
