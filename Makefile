@@ -51,7 +51,7 @@ test-fast: install-test
 # not part of `make test`, which runs them on Whoosh, the default. Tests about Whoosh's
 # internals are skipped with their reason (`whoosh_only` in setup.cfg).
 test-tantivy: install-test
-	GLOSSA_TEST_BACKEND=tantivy $(PY) -m pytest -m "not browser" tests/indexer tests/webui tests/functional tests/annotations tests/bench tests/test_stored_keys.py
+	GLOSSA_TEST_BACKEND=tantivy $(PY) -m pytest -m "not browser" tests/indexer tests/webui tests/functional tests/annotations tests/bench tests/test_stored_keys.py tests/corpus/test_pdf_latex.py tests/test_packaging.py
 
 bench: install
 	$(PY) -m bench.ingest
