@@ -24,7 +24,7 @@ install: $(VENV)/bin/python
 install-test: install system-test-deps browser-test-tools
 	$(PIP) install --quiet -c requirements/constraints.txt -e ".[test]"
 
-# Browser tests need Debian's chromium; the annotation store's tests start a PostgreSQL server.
+# Browser tests need Debian's chromium; the annotation store's tests start a PostgreSQL server; the OCR tests run ocrmypdf.
 system-test-deps:
 	bash scripts/system-test-deps.sh
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the system packages the test suite drives for real: Debian's chromium (browser
-# tests through Playwright, never Playwright's own browser download) and postgresql
-# (the annotation store's tests start a throwaway server). Only installs what is missing.
+# tests through Playwright, never Playwright's own browser download), postgresql (the
+# annotation store's tests start a throwaway server) and ocrmypdf with Tesseract's English
+# data (the opt-in OCR of scanned PDFs, `glossa ingest --ocr`). Only installs what is missing.
 set -euo pipefail
 
 need=()
@@ -9,6 +10,8 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   need+=(postgresql)
 fi
+command -v ocrmypdf >/dev/null 2>&1 || need+=(ocrmypdf)
+[ -e /usr/share/tesseract-ocr/4.00/tessdata/eng.traineddata ] || ls /usr/share/tesseract-ocr/*/tessdata/eng.traineddata >/dev/null 2>&1 || need+=(tesseract-ocr-eng)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
