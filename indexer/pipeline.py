@@ -34,7 +34,7 @@ from .entity_rules import RuleSet
 from .ner import TAGGER_RULES_VERSION, EntityTagger
 from .store import DocumentStore, StoredDocument, display_path, source_fields, source_key
 from .workers import Budget, Outcome, PlanItem, Pool, in_process
-from .writer import activate, clear_journal, open_index, optimize_index, swap_lock
+from .writer import make_live, open_index, optimize_index
 
 
 class IngestLocked(RuntimeError):
@@ -496,9 +496,7 @@ def _run(
         return
     writer.commit()  # (Whoosh: tags an older version left in the copied records go first)
     store.finish_stage(generation.name, report.pruned, manifest)
-    with swap_lock(index_dir):
-        activate(index_dir, generation)
-        clear_journal(index_dir)
+    make_live(index_dir, generation)
     store.recover(discard=True)
 
 
@@ -552,9 +550,7 @@ def reindex(
         except BaseException:
             writer.cancel()
             raise
-        with swap_lock(index_dir):
-            activate(index_dir, writer.generation)
-            clear_journal(index_dir)
+        make_live(index_dir, writer.generation)
         report.generation = writer.generation.name
     report.elapsed = round(time.perf_counter() - began, 3)
     return report

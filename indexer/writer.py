@@ -342,6 +342,14 @@ def clear_journal(index_dir: str | os.PathLike) -> None:
     (Path(index_dir) / JOURNAL).unlink(missing_ok=True)
 
 
+def make_live(index_dir: str | os.PathLike, generation: Path) -> None:
+    """Switch ``CURRENT`` to a committed generation under the swap lock (:func:`activate`),
+    and drop the tag journal older versions kept (:func:`clear_journal`)."""
+    with swap_lock(index_dir):
+        activate(index_dir, generation)
+        clear_journal(index_dir)
+
+
 def write_documents(
     index_dir: str | os.PathLike, items: Iterable[tuple[Document, Sequence[Entity]]], limitmb: int = 128
 ) -> Path:
@@ -359,9 +367,7 @@ def write_documents(
         strip_tags(writer, searcher, seen)
     writer.commit()
     store_vocabulary(generation)
-    with swap_lock(index_dir):
-        activate(index_dir, generation)
-        clear_journal(index_dir)
+    make_live(index_dir, generation)
     return generation
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from corpus.models import Document
 from indexer.backend import SETTING, SearchBackend, check_name, open_searcher, open_writer
 from indexer.ner import Entity
-from indexer.writer import activate, clear_journal, swap_lock
+from indexer.writer import make_live
 
 #: the environment variable naming the backend the suite runs on
 TEST_SETTING = "GLOSSA_TEST_BACKEND"
@@ -52,9 +52,7 @@ def write_index(
     except BaseException:
         writer.cancel()
         raise
-    with swap_lock(index_dir):
-        activate(index_dir, writer.generation)
-        clear_journal(index_dir)
+    make_live(index_dir, writer.generation)
     return writer.generation
 
 
