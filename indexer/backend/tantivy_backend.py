@@ -45,6 +45,7 @@ import threading
 import time
 from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -151,6 +152,13 @@ MASK_BUCKETS = ALL_BUCKETS
 #: the bit of a label without one of its own (masks stay below 2**53: exact as floats)
 OTHER_TYPE = 1 << 40
 _WS = "whitespace"
+#: from this many passages on, a search's facet aggregation runs as two concurrent calls (the
+#: entity facet, and the rest): tantivy releases the GIL while it aggregates, so on two cores
+#: the two run at once (measured at 500,000 passages: 1.8 calls' worth of aggregation per call
+#: time); below it one call, whose single pass over the matches costs less than a thread hop
+SPLIT_FACETS_FROM = 50_000
+#: the second thread of :data:`SPLIT_FACETS_FROM` (one per process, shared by its searches)
+_AGGREGATOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="glossa-facets")
 
 
 def tantivy_schema() -> tantivy.Schema:
@@ -1478,7 +1486,7 @@ class TantivyBackend(SearchBackend):
             spec["ent_facet"] = _terms_spec("ent_facet", _held(state, "ent_facet"))
         if total is None:
             spec[_TOTAL] = {"value_count": {"field": "num"}}
-        result = state.searcher.aggregate(matching, spec) if spec else {}
+        result = _aggregate(state.searcher, matching, spec)
         if total is None:
             total = int(result.get(_TOTAL, {}).get("value") or 0)
             if not total:
@@ -1535,6 +1543,23 @@ class TantivyBackend(SearchBackend):
         except QueryError:
             return None
         return corrected if more > found else None
+
+
+def _aggregate(searcher: tantivy.Searcher, matching: tantivy.Query, spec: Mapping[str, Any]) -> dict[str, Any]:
+    """``searcher.aggregate(matching, spec)``; over :data:`SPLIT_FACETS_FROM` passages or more,
+    the entity facet (the costliest part: a multi-valued column) in :data:`_AGGREGATOR`'s thread
+    while this one counts the rest, each aggregation's result the same as in one call."""
+    if not spec:
+        return {}
+    if "ent_facet" not in spec or len(spec) < 2 or int(searcher.num_docs) < SPLIT_FACETS_FROM:
+        return dict(searcher.aggregate(matching, dict(spec)))
+    entities = _AGGREGATOR.submit(searcher.aggregate, matching, {"ent_facet": spec["ent_facet"]})
+    try:
+        rest = dict(searcher.aggregate(matching, {k: v for k, v in spec.items() if k != "ent_facet"}))
+    finally:
+        found = entities.result()  # (waited for even when the other failed: its error is raised)
+    rest.update(found)
+    return rest
 
 
 def _walk_start(first: int, want: int) -> int:

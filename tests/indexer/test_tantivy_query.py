@@ -116,3 +116,34 @@ def test_coordinated_pages_past_the_first_count_the_tiers_they_pass_over(twice, 
     whole = backend._coordinated(state, natural, None, 0, 30)
     later = backend._coordinated(state, natural, None, 12, 9)
     assert later[3] == whole[3] and [a for _s, a in later[2]] == [a for _s, a in whole[2][12:21]]
+
+
+@pytest.mark.parametrize("query", ["border", '"western balkans"', "frontex serbia border zzyzzyva qqxxq"])
+def test_facets_split_over_two_threads_are_those_of_one_call(twice, query, monkeypatch):
+    """A large index counts the entity facet in a second thread beside the rest: the results,
+    totals and every facet are those of the single aggregation a small index makes."""
+    from indexer.backend import tantivy_backend
+
+    tantivy_searcher = twice[0]
+    whole = tantivy_searcher.search(query, pagelen=5, filters={"type": "GPE"})
+    calls = []
+    real = tantivy_backend._AGGREGATOR.submit
+    monkeypatch.setattr(tantivy_backend, "SPLIT_FACETS_FROM", 1)
+    monkeypatch.setattr(tantivy_backend._AGGREGATOR, "submit", lambda *a: calls.append(a) or real(*a))
+    split = tantivy_searcher.search(query, pagelen=5, filters={"type": "GPE"})
+    assert calls and all(set(spec) == {"ent_facet"} for _fn, _q, spec in calls)
+    assert split.facets == whole.facets and split.facet_more == whole.facet_more
+    assert (split.total, split.documents, split.relaxed) == (whole.total, whole.documents, whole.relaxed)
+    assert [h.doc_id for h in split.hits] == [h.doc_id for h in whole.hits]
+
+
+def test_a_failing_split_aggregation_raises_its_error_after_both_end(twice, monkeypatch):
+    from indexer.backend import tantivy_backend
+
+    state = twice[0]._current()
+    monkeypatch.setattr(tantivy_backend, "SPLIT_FACETS_FROM", 1)
+    spec = {"ent_facet": {"terms": {"field": "ent_facet", "size": 5}}, "bad": {"no_such_aggregation": {"field": "num"}}}
+    matching = state.translate(twice[0].parse("border"))
+    with pytest.raises(ValueError):
+        tantivy_backend._aggregate(state.searcher, matching, spec)
+    assert tantivy_backend._aggregate(state.searcher, matching, {}) == {}
