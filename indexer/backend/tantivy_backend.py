@@ -8,7 +8,11 @@ Python once per distinct whitespace-separated chunk of text and handed to tantiv
 whitespace-separated tokens, so the positions are Whoosh's too and every term, phrase, prefix, wildcard or fuzzy term of a parsed
 query means the same passages on both backends. The unstemmed words (``spell_text``) are
 indexed as well: they are the vocabulary fuzzy terms, natural queries and spelling
-suggestions read, through :class:`_Lexicon` (tantivy's term dictionary).
+suggestions read, through :class:`_Lexicon` (tantivy's term dictionary). So are each
+positional field's word pairs (:data:`PAIRS`, from :data:`LAYOUT` 3): a phrase of words side
+by side is matched as one pair term, or a phrase of pairs, not by checking the positions of
+every passage holding all its words (at 500,000 passages, ``"Western Balkans"``: 22 ms a pass
+on positions); a phrase with slop is matched on positions.
 
 Same query language: a query is parsed by :mod:`indexer.query` into its one query tree
 (natural queries into their clauses), ``tag:`` clauses are resolved against the reader's
@@ -117,8 +121,16 @@ MAX_SCORED_TERMS = 1024
 #: fields the term dictionary is read from
 FIELDS = frozenset((*POSITIONAL, "spell_text", *KEYWORDS, "page", "num"))
 #: version of the layout below, written into each generation's marker (2: ``doc_num`` and
-#: ``type_mask``, the single-valued columns the document and entity-type facets count)
-LAYOUT = 2
+#: ``type_mask``, the single-valued columns the document and entity-type facets count; 3: the
+#: word-pair fields of :data:`PAIRS`, which phrases are matched on)
+LAYOUT = 3
+#: each positional field's word-pair field: a token per two neighbouring tokens (at the first
+#: one's position), so a phrase of two words is one term and a longer one a phrase of pairs
+#: (side by side, exactly when its words are), read from postings of a few passages each
+#: rather than by checking the positions of every passage holding all its words
+PAIRS = {name: f"{name}_pairs" for name in POSITIONAL}
+#: the character joining a pair's two tokens (tokens are word characters, dots and asterisks)
+PAIR_JOIN = "+"
 #: the file of a generation holding its documents' ``doc_num`` and id (:meth:`_State.doc_table`)
 DOC_TABLE = "GLOSSA_DOCS"
 #: entity labels given a bit of a passage's ``type_mask`` (any other label sets :data:`OTHER_TYPE`)
@@ -161,11 +173,13 @@ SPLIT_FACETS_FROM = 50_000
 _AGGREGATOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="glossa-facets")
 
 
-def tantivy_schema() -> tantivy.Schema:
-    """The tantivy schema of a passage (see the module doc)."""
+def tantivy_schema(layout: int = LAYOUT) -> tantivy.Schema:
+    """The tantivy schema of a passage (see the module doc), as generations of ``layout`` have it."""
     sb = tantivy.SchemaBuilder()
     for name in POSITIONAL:
         sb.add_text_field(name, tokenizer_name=_WS, index_option="position")
+        if layout >= 3:
+            sb.add_text_field(PAIRS[name], tokenizer_name=_WS, index_option="position")
     sb.add_text_field("spell_text", tokenizer_name=_WS, index_option="basic")
     for name in KEYWORDS:
         sb.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=name in FACETED)
@@ -382,8 +396,16 @@ def _notes_json(notes: Sequence[Mapping[str, str]]) -> str:
     return "[" + ", ".join([f'{{"number": {_ASCII(n["number"])}, "text": {_ASCII(n["text"])}}}' for n in notes]) + "]"
 
 
+def word_pairs(tokens: str) -> str:
+    """The tokens of a :data:`PAIRS` field: each two neighbouring tokens of ``tokens`` (joined by
+    spaces), joined by :data:`PAIR_JOIN`, in order (so the pair of positions ``i, i + 1`` is at
+    position ``i``)."""
+    words = tokens.split()
+    return " ".join(map(PAIR_JOIN.join, zip(words, words[1:], strict=False)))
+
+
 def passage_documents(
-    document: Document, entities: Sequence[Entity], first: int, analysis: Analysis
+    document: Document, entities: Sequence[Entity], first: int, analysis: Analysis, pairs: bool = True
 ) -> Iterator[tantivy.Document]:
     """The tantivy documents of a document's passages, numbered from ``first``.
 
@@ -392,13 +414,15 @@ def passage_documents(
     without building the record: the text, notes and title as their tokens, each keyword field
     as the terms its Whoosh analyzer makes of the record's value (a multi-valued field's
     values in the record's order), and the stored fields as the JSON object of the record's
-    stored fields (:data:`STORED`), written as ``json.dumps(..., ensure_ascii=False)`` writes it.
+    stored fields (:data:`STORED`), written as ``json.dumps(..., ensure_ascii=False)`` writes it,
+    and with ``pairs`` (a generation of :data:`LAYOUT` 3 on) each positional field's word pairs.
     What is the same for every passage of a document (its title's tokens, its id's terms, the
     stored title and id) is worked out once.
     """
     doc_id, title = document.doc_id, document.title
     keywords = analysis.keywords
     title_tokens = analysis.title(title) if title else None
+    title_pairs = word_pairs(title_tokens) if pairs and title_tokens else ""
     id_terms = keywords("doc_id", doc_id)
     shared = (
         f'"doc_id": {_STR(doc_id)}, "title": {_STR(title)}, ' if title is not None else f'"doc_id": {_STR(doc_id)}, '
@@ -411,10 +435,17 @@ def passage_documents(
         add("text", stems)
         add("spell_text", plain)
         notes_text = "\n".join([n["text"] for n in notes]) if notes else ""
+        notes_tokens = analysis.joined(notes_text, plain=False)[0] if notes_text else ""
         if notes_text:
-            add("notes_text", analysis.joined(notes_text, plain=False)[0])
+            add("notes_text", notes_tokens)
         if title_tokens is not None:
             add("title", title_tokens)
+        if pairs:
+            for name, joined in (("text", word_pairs(stems)), ("notes_text", word_pairs(notes_tokens))):
+                if joined:
+                    add(PAIRS[name], joined)
+            if title_pairs:
+                add(PAIRS["title"], title_pairs)
         pid = f"{doc_id}:{passage.ordinal}"
         for term in keywords("pid", pid):
             add("pid", term)
@@ -528,15 +559,21 @@ class TantivyGenerationWriter(GenerationWriter):
         self.generation = _next_generation(root)
         self.generation.mkdir()
         self._next = 0
+        #: the layout written: this version's, or the live one's when documents are added to it
+        self.layout = LAYOUT
         try:
             if copy and live is not None and backend_of(live) == self.name:
                 older = int(_read_marker(live).get("layout", 1))
-                if older < LAYOUT:  # its segments lack columns this version writes and reads
+                if older < 2:  # its segments lack columns this version reads
                     raise BackendMismatch(
                         f"The search index was written by an older version of the tantivy backend "
                         f"(layout {older}, now {LAYOUT}): run `glossa reindex --backend tantivy` "
                         "(it rebuilds the index from the stored documents, without tagging them again)"
                     )
+                # (a layout 2 generation lacks the word-pair fields: its documents are added
+                # without them, it stays layout 2, and phrases are matched on the words there;
+                # `glossa reindex` brings the pairs)
+                self.layout = min(older, LAYOUT)
                 for path in live.iterdir():
                     if not path.is_file() or path.name.endswith(".lock") or path.name.startswith(f".{MARKER}"):
                         continue
@@ -547,7 +584,7 @@ class TantivyGenerationWriter(GenerationWriter):
                 self._next = int(_read_marker(live).get("next_num", 0))
                 self._index = tantivy.Index.open(str(self.generation))
             else:
-                self._index = tantivy.Index(tantivy_schema(), path=str(self.generation), reuse=False)
+                self._index = tantivy.Index(tantivy_schema(self.layout), path=str(self.generation), reuse=False)
             self._writer = self._index.writer(heap_size, threads)
         except BaseException:
             shutil.rmtree(self.generation, ignore_errors=True)
@@ -562,7 +599,7 @@ class TantivyGenerationWriter(GenerationWriter):
             first = self._next
             self._next += count
         add = self._writer.add_document
-        for doc in passage_documents(document, entities, first, self._analysis):
+        for doc in passage_documents(document, entities, first, self._analysis, pairs=self.layout >= 3):
             add(doc)
         return count
 
@@ -583,7 +620,7 @@ class TantivyGenerationWriter(GenerationWriter):
         _write_doc_table(self.generation, _doc_pairs(searcher, len(lexicon._sorted("doc_id"))))
         figures = generation_figures(_View(searcher, lexicon, self._index.schema))
         self.vocab_counts = write_for(self.generation, lexicon, SCHEMA, known, count_fields=FACETED, extra=figures)
-        _write_marker(self.generation, {"layout": LAYOUT, "next_num": self._next})
+        _write_marker(self.generation, {"layout": self.layout, "next_num": self._next})
 
     def cancel(self) -> None:
         """Drop the generation (nothing of it was live)."""
@@ -786,10 +823,12 @@ class _View:
 class _Translator:
     """The parsed query tree (Whoosh query objects) as a tantivy query."""
 
-    def __init__(self, view: _View) -> None:
+    def __init__(self, view: _View, pairs: bool = False) -> None:
         self.view = view
         self.schema = view.tschema
         self.fields = view.lexicon._fields
+        #: whether side-by-side phrases are matched on the :data:`PAIRS` fields
+        self.pairs = pairs
 
     def __call__(self, q: wq.Query) -> tantivy.Query:
         out = self._node(q)
@@ -874,6 +913,11 @@ class _Translator:
             return tantivy.Query.empty_query()
         if len(words) == 1:
             return tantivy.Query.term_query(self.schema, q.fieldname, words[0])
+        if self.pairs and int(q.slop) <= 1:  # side by side: the pairs, themselves side by side
+            pairs = word_pairs(" ".join(words)).split()  # (a token holds no whitespace)
+            if len(pairs) == 1:
+                return tantivy.Query.term_query(self.schema, PAIRS[q.fieldname], pairs[0])
+            return tantivy.Query.phrase_query(self.schema, PAIRS[q.fieldname], pairs, 0)
         # Whoosh's slop counts positions from one word to the next (1: side by side), tantivy's
         # the words between them
         return tantivy.Query.phrase_query(self.schema, q.fieldname, words, max(0, int(q.slop) - 1))
@@ -941,7 +985,6 @@ class _State:
         self.index = index
         self.searcher = index.searcher()
         self.view = _View(self.searcher, _Lexicon(self.searcher, FIELDS), index.schema)
-        self.translate = _Translator(self.view)
         self.parser = make_parser(SCHEMA)
         self.vocab = load_vocabulary(
             self.view.lexicon, SCHEMA, path, count_fields=FACETED, extra=lambda: generation_figures(self.view)
@@ -954,6 +997,7 @@ class _State:
         #: the marker's layout (1: no ``doc_num`` or ``type_mask`` columns: counted the old way)
         self.path = path
         self.layout = int(_read_marker(path).get("layout", 1))
+        self.translate = _Translator(self.view, pairs=self.layout >= 3)
         self._doc_table: _DocTable | None = None
 
     def doc_ranges(self) -> tuple[np.ndarray, np.ndarray, list[str]] | None:

@@ -32,7 +32,15 @@ QUERIES = {
         "reception capacity",
         "what did the commission say about returns",
     ],
-    "phrase": ['"border control"', '"western balkans route"', '"european union"'],
+    "phrase": [
+        '"border control"',
+        '"western balkans route"',
+        '"european union"',
+        '"rule of law"',  # (a stop word between: the words side by side once it is dropped)
+        '"democracy and the rule of law"',
+        'title:"western balkans"',
+        'note:"european commission"',
+    ],
     "slop phrase": ['"border procedure"~3', '"migration management"~2'],
     "prefix": ["front*", "migra*"],
     "wildcard": ["a?c*", "*ation", "bord?r"],

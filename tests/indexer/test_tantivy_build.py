@@ -11,6 +11,7 @@ from indexer.backend.tantivy_backend import (
     FAST_WORDS,
     KEYWORDS,
     OTHER_TYPE,
+    POSITIONAL,
     SCHEMA,
     STORED,
     TYPE_BITS,
@@ -165,6 +166,10 @@ def _expected(record: dict, num: int, doc_num: int) -> dict:
         out["notes_text"] = [" ".join(t.text for t in analyzer(record["notes_text"], mode="index"))]
     if record["title"]:
         out["title"] = [" ".join(t.text for t in analyzer(record["title"], mode="index"))]
+    for name in ("text", "notes_text", "title"):  # each two neighbouring tokens, as one
+        tokens = out.get(name, [""])[0].split()
+        if len(tokens) > 1:
+            out[f"{name}_pairs"] = [" ".join(f"{a}+{b}" for a, b in zip(tokens, tokens[1:], strict=False))]
     for name in KEYWORDS:
         if record.get(name) not in (None, "") and _whoosh_terms(name, record[name]):
             out[name] = _whoosh_terms(name, record[name])
@@ -193,4 +198,5 @@ def test_passage_documents_hold_what_the_whoosh_records_give_the_whoosh_analyzer
             seen.update(name for name in fields if fields[name] not in ([""], set()))
             want = {k: record[k] for k in STORED if record.get(k) is not None}
             assert stored == [json.dumps(want, ensure_ascii=False).encode("utf-8")]
-    assert seen >= {*KEYWORDS, "text", "spell_text", "notes_text", "title", "page"}  # every field was made
+    made = {*KEYWORDS, "text", "spell_text", "notes_text", "title", "page", *(f"{n}_pairs" for n in POSITIONAL)}
+    assert seen >= made  # every field was made
