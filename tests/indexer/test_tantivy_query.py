@@ -137,6 +137,25 @@ def test_facets_split_over_two_threads_are_those_of_one_call(twice, query, monke
     assert [h.doc_id for h in split.hits] == [h.doc_id for h in whole.hits]
 
 
+def test_facets_are_not_split_while_another_aggregation_of_the_process_runs(twice, monkeypatch):
+    """With every core busy (another aggregation in flight), a search counts its facets in one
+    call, with the same results; once it is alone again, it splits them."""
+    from indexer.backend import tantivy_backend
+
+    tantivy_searcher = twice[0]
+    whole = tantivy_searcher.search("border", pagelen=5)
+    calls = []
+    real = tantivy_backend._AGGREGATOR.submit
+    monkeypatch.setattr(tantivy_backend, "SPLIT_FACETS_FROM", 1)
+    monkeypatch.setattr(tantivy_backend._AGGREGATOR, "submit", lambda *a: calls.append(a) or real(*a))
+    with tantivy_backend._IN_FLIGHT:  # (as another search's aggregation would be)
+        busy = tantivy_searcher.search("border", pagelen=5)
+    assert not calls and tantivy_backend._IN_FLIGHT.count == 0
+    assert (busy.total, busy.facets, busy.facet_more) == (whole.total, whole.facets, whole.facet_more)
+    alone = tantivy_searcher.search("border", pagelen=5)
+    assert calls and (alone.total, alone.facets) == (whole.total, whole.facets)
+
+
 def test_a_failing_split_aggregation_raises_its_error_after_both_end(twice, monkeypatch):
     from indexer.backend import tantivy_backend
 
