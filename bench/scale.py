@@ -1,7 +1,7 @@
 """Benchmark: both search backends on the sample corpus scaled up (prints figures, asserts nothing).
 
 Usage: python -m bench.scale [--passages 100000] [--backends whoosh,tantivy] [--queries 300]
-                             [--index-root DIR] [--pagelen 10] [--warmup 1]
+                             [--index-root DIR] [--pagelen 10] [--warmup 1] [--best-of 1]
 
 The sample corpus is tagged once (real spaCy model), then its documents are copied under new
 ids until there are ``--passages`` passages, and each backend builds its index from the same
@@ -32,6 +32,9 @@ phrases), and the process's peak memory. Printed per backend:
   translation, expansion, facet lists, hits and snippets), so what dominates is measured.
 
 With ``--index-root DIR`` the indexes are kept there and reused by later runs of the same size.
+With ``--best-of N`` the mix is timed N times and each query counts its least time: a
+structural change shows through the machine's noise (one pass of the same code varies by
+10-20% in p95 between runs), while the default single pass is what a user meets.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ import contextlib
 import cProfile
 import importlib.util
 import json
+import math
 import os
 import random
 import resource
@@ -223,9 +227,16 @@ def engine_split(profile: cProfile.Profile, runs: int, cpu_ms: float) -> dict[st
 
 
 def run_queries(
-    backend: str, index_dir: Path, queries: list[tuple[str, str]], pagelen: int, warmup: int, profile: bool = False
+    backend: str,
+    index_dir: Path,
+    queries: list[tuple[str, str]],
+    pagelen: int,
+    warmup: int,
+    profile: bool = False,
+    best_of: int = 1,
 ) -> dict:
-    """In this (fresh) process: import, open, first query, warm-up, one timed pass; the figures."""
+    """In this (fresh) process: import, open, first query, warm-up, ``best_of`` timed passes
+    (each query's figures its least wall and least CPU time over them); the figures."""
     t0, c0 = time.perf_counter(), time.process_time()
     import importlib
 
@@ -248,14 +259,19 @@ def run_queries(
     totals: list[int | str] = []
     load = os.getloadavg()[0]
     cpu: dict[str, list[float]] = {}
-    for kind, text in queries:
-        t0, c0 = time.perf_counter(), time.process_time()
-        try:
-            total: int | str = searcher.search(text, pagelen=pagelen).total
-        except QueryError as exc:
-            total = f"error: {exc.message}"
-        elapsed, used = time.perf_counter() - t0, time.process_time() - c0
-        totals.append(total)
+    best: list[tuple[float, float]] = [(math.inf, math.inf)] * len(queries)
+    for _ in range(max(1, best_of)):
+        totals = []
+        for i, (_kind, text) in enumerate(queries):
+            t0, c0 = time.perf_counter(), time.process_time()
+            try:
+                total: int | str = searcher.search(text, pagelen=pagelen).total
+            except QueryError as exc:
+                total = f"error: {exc.message}"
+            elapsed, used = time.perf_counter() - t0, time.process_time() - c0
+            totals.append(total)
+            best[i] = (min(best[i][0], elapsed), min(best[i][1], used))
+    for (kind, _text), (elapsed, used) in zip(queries, best, strict=True):
         for key in (kind, "all"):
             times.setdefault(key, []).append(elapsed)
             cpu.setdefault(key, []).append(used)
@@ -299,12 +315,20 @@ def main() -> None:
     parser.add_argument("--index-root", type=Path, help="keep the indexes here and reuse them")
     parser.add_argument("--no-ingest", action="store_true", help="skip the one-document ingest")
     parser.add_argument("--profile", action="store_true", help="print where each kind's CPU time goes")
+    parser.add_argument(
+        "--best-of",
+        type=int,
+        default=1,
+        help="timed passes over the mix; each query's figure is its best (least) time of them, "
+        "which a noisy machine changes less than one pass (default 1: one pass, as a user sees it)",
+    )
     parser.add_argument("--query-run", nargs=3, metavar=("BACKEND", "INDEX_DIR", "MIX"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.query_run:
         backend, index_dir, mix_file = args.query_run
         queries = [tuple(q) for q in json.loads(Path(mix_file).read_text(encoding="utf-8"))]
-        print(json.dumps(run_queries(backend, Path(index_dir), queries, args.pagelen, args.warmup, args.profile)))
+        figures = run_queries(backend, Path(index_dir), queries, args.pagelen, args.warmup, args.profile, args.best_of)
+        print(json.dumps(figures))
         return
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     root = args.index_root or Path(tempfile.mkdtemp(prefix="glossa-bench-scale-"))
@@ -338,12 +362,14 @@ def main() -> None:
         for backend in backends:
             index_dir = root / f"{backend}-{args.passages}" / "index"
             command = [sys.executable, __file__, "--query-run", backend, str(index_dir), str(mix_file)]
-            command += ["--pagelen", str(args.pagelen), "--warmup", str(args.warmup)]
+            command += ["--pagelen", str(args.pagelen), "--warmup", str(args.warmup), "--best-of", str(args.best_of)]
             command += ["--profile"] if args.profile else []
             out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
             results[backend] = json.loads(out.strip().splitlines()[-1])
             results[backend]["bytes_per_passage"] = round(index_bytes(index_dir) / max(1, results[backend]["passages"]))
         print()
+        if args.best_of > 1:
+            print(f"(each query's best of {args.best_of} timed passes)")
         for title, key in (("wall p50 / p95", "kinds"), ("CPU p50 / p95", "cpu")):
             print(f"{title:16s}" + "".join(f" | {b:>21s}" for b in backends))
             for kind in (*KINDS, "all"):
