@@ -38,15 +38,19 @@ def _write(index_dir, docs, copy):
     return writer
 
 
-@pytest.fixture(scope="module")
-def layout_2(tmp_path_factory, sample_docs, sample_entities):
-    """A tantivy index of the sample corpus but its last document, written as layout 2."""
-    index_dir = tmp_path_factory.mktemp("layout-2") / "index"
-    docs = list(zip(sample_docs, sample_entities, strict=True))
+def _write_layout_2(index_dir, docs):
+    """A new tantivy index of ``docs`` as a version of layout 2 wrote it."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(tantivy_backend, "LAYOUT", 2)
-        _write(index_dir, docs[:-1], copy=False)
-    return index_dir, docs
+        _write(index_dir, docs, copy=False)
+
+
+@pytest.fixture(scope="module")
+def layout_2(tmp_path_factory, sample_docs, sample_entities):
+    """A layout 2 tantivy index of the sample corpus but its last document."""
+    index_dir = tmp_path_factory.mktemp("layout-2") / "index"
+    _write_layout_2(index_dir, list(zip(sample_docs, sample_entities, strict=True))[:-1])
+    return index_dir
 
 
 def test_word_pairs_join_each_two_neighbours():
@@ -63,8 +67,7 @@ def test_phrases_on_pairs_match_what_positions_and_whoosh_match(backends, layout
     assert all(_has_field(state.index.schema, name) for name in PAIRS.values())
     mine, want = _answer(ours, query), _answer(whoosh, query)
     assert mine[:2] == want[:2] and mine[2]["documents"] == want[2]["documents"]
-    index_dir, _docs = layout_2
-    older = open_searcher(index_dir, "tantivy")
+    older = open_searcher(layout_2, "tantivy")
     try:
         state = older._current()
         assert state.layout == 2 and not state.translate.pairs
@@ -79,9 +82,7 @@ def test_a_layout_2_generation_takes_new_documents_and_stays_layout_2(tmp_path, 
     full = tmp_path / "full"
     _write(full, docs, copy=False)
     index_dir = tmp_path / "older"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(tantivy_backend, "LAYOUT", 2)
-        _write(index_dir, docs[:-1], copy=False)
+    _write_layout_2(index_dir, docs[:-1])
     writer = _write(index_dir, docs[-1:], copy=True)  # this version's writer, adding to it
     assert writer.layout == 2 and _read_marker(current_generation(index_dir))["layout"] == 2
     added, fresh = open_searcher(index_dir, "tantivy"), open_searcher(full, "tantivy")
