@@ -1553,7 +1553,14 @@ class TantivyBackend(SearchBackend):
             spec["ent_facet"] = _terms_spec("ent_facet", _held(state, "ent_facet"))
         if total is None:
             spec[_TOTAL] = {"value_count": {"field": "num"}}
-        result = _aggregate(state.searcher, matching, spec)
+        picked = chosen or {}
+        result, entities, documents = _aggregate(
+            state.searcher,
+            matching,
+            spec,
+            (lambda part: _entity_facet(part, spec, top, quiet, picked)) if "entities" in only else None,
+            lambda part: _document_facet(state, part, spec, top, picked),
+        )
         if total is None:
             total = int(result.get(_TOTAL, {}).get("value") or 0)
             if not total:
@@ -1562,7 +1569,7 @@ class TantivyBackend(SearchBackend):
             del spec["type_mask"]
             spec["entity_types"] = _terms_spec("entity_types", _held(state, "entity_types"))
             result.update(state.searcher.aggregate(matching, {"entity_types": spec["entity_types"]}))
-        return (*_facet_lists(state, result, spec, top, quiet, only, chosen or {}), total)
+        return (*_facet_lists(state, result, spec, top, quiet, only, picked, entities, documents), total)
 
     @staticmethod
     def _tag_facet(state: _State, tags: BoundTags, matching: tantivy.Query, top: int = 20) -> list[dict[str, Any]]:
@@ -1612,23 +1619,50 @@ class TantivyBackend(SearchBackend):
         return corrected if more > found else None
 
 
-def _aggregate(searcher: tantivy.Searcher, matching: tantivy.Query, spec: Mapping[str, Any]) -> dict[str, Any]:
-    """``searcher.aggregate(matching, spec)``; over :data:`SPLIT_FACETS_FROM` passages or more,
-    when no other aggregation of this process is running (:class:`_InFlight`), the entity facet
-    (the costliest part: a multi-valued column) in :data:`_AGGREGATOR`'s thread while this one
-    counts the rest, each aggregation's result the same as in one call."""
+def _aggregate(
+    searcher: tantivy.Searcher,
+    matching: tantivy.Query,
+    spec: Mapping[str, Any],
+    read_entities: Callable[[Mapping[str, Any]], Any] | None = None,
+    read_rest: Callable[[Mapping[str, Any]], Any] | None = None,
+) -> tuple[dict[str, Any], Any, Any]:
+    """(``searcher.aggregate(matching, spec)``, ``read_entities`` of it, ``read_rest`` of it),
+    a reader None giving None. Over :data:`SPLIT_FACETS_FROM` passages or more, when no other
+    aggregation of this process is running (:class:`_InFlight`), the entity facet (the costliest
+    part: a multi-valued column) is counted, and read, in :data:`_AGGREGATOR`'s thread while
+    this one counts and reads the rest: each reader's Python work overlaps the other part's
+    counting (tantivy releases the GIL), and each result is the same as in one call."""
     if not spec:
-        return {}
+        return {}, None, None
     with _IN_FLIGHT as running:
         if running > 1 or "ent_facet" not in spec or len(spec) < 2 or int(searcher.num_docs) < SPLIT_FACETS_FROM:
-            return dict(searcher.aggregate(matching, dict(spec)))
-        entities = _AGGREGATOR.submit(searcher.aggregate, matching, {"ent_facet": spec["ent_facet"]})
+            result = dict(searcher.aggregate(matching, dict(spec)))
+            return result, _read(read_entities, result), _read(read_rest, result)
+        entities = _AGGREGATOR.submit(
+            _count_and_read, searcher, matching, {"ent_facet": spec["ent_facet"]}, read_entities
+        )
         try:
             rest = dict(searcher.aggregate(matching, {k: v for k, v in spec.items() if k != "ent_facet"}))
+            rest_read = _read(read_rest, rest)
         finally:
-            found = entities.result()  # (waited for even when the other failed: its error is raised)
+            found, entities_read = entities.result()  # (waited for even when this one failed: its error is raised)
         rest.update(found)
-        return rest
+        return rest, entities_read, rest_read
+
+
+def _read(reader: Callable[[Mapping[str, Any]], Any] | None, result: Mapping[str, Any]) -> Any:
+    return None if reader is None else reader(result)
+
+
+def _count_and_read(
+    searcher: tantivy.Searcher,
+    matching: tantivy.Query,
+    spec: Mapping[str, Any],
+    reader: Callable[[Mapping[str, Any]], Any] | None,
+) -> tuple[dict[str, Any], Any]:
+    """(the aggregation, ``reader`` of it): the entity part of a split :func:`_aggregate`."""
+    found = dict(searcher.aggregate(matching, dict(spec)))
+    return found, _read(reader, found)
 
 
 def _walk_start(first: int, want: int) -> int:
@@ -1766,21 +1800,17 @@ def _facet_lists(
     quiet: frozenset[str],
     only: tuple[str, ...],
     chosen: Mapping[str, Any],
+    entities: tuple[list[dict[str, Any]], int] | None = None,
+    documents: tuple[list[tuple[str, int]], Mapping[str, int]] | None = None,
 ) -> tuple[dict[str, Any], dict[str, int], Mapping[str, int]]:
-    """The facets of ``only`` from one aggregation's result (see :meth:`TantivyBackend._facets`)."""
+    """The facets of ``only`` from one aggregation's result (see :meth:`TantivyBackend._facets`);
+    ``entities`` (:func:`_entity_facet`) and ``documents`` (:func:`_document_facet`) when
+    already read from it."""
     facets: dict[str, Any] = {}
     more: dict[str, int] = {}
-    doc_counts: Mapping[str, int]
-    if "doc_num" in spec:
-        buckets = result.get("doc_num", {}).get("buckets", [])
-        keys = np.fromiter(map(_KEY, buckets), dtype=np.float64, count=len(buckets))
-        counts = np.fromiter(map(_COUNT, buckets), dtype=np.int64, count=len(buckets))
-        doc_counts = _DocCounts(state, keys, counts)
-        docs = doc_counts.head(top, chosen.get("documents"))
-    else:
-        pairs = _bucket_counts(result, spec, "doc_id") if "doc_id" in spec else []
-        docs = keep_chosen(pairs, top, chosen.get("documents"), itemgetter(0))
-        doc_counts = dict(pairs)
+    if documents is None:
+        documents = _document_facet(state, result, spec, top, chosen)
+    docs, doc_counts = documents
     if "documents" in only:
         facets["documents"] = [{"value": d, "label": state.title(d), "count": n} for d, n in docs]
         more["documents"] = max(0, len(doc_counts) - len(docs))
@@ -1788,7 +1818,32 @@ def _facet_lists(
         types = _type_counts(result, spec) if "type_mask" in spec else _bucket_counts(result, spec, "entity_types")
         facets["entity_types"] = [{"value": t, "label": t, "count": n} for t, n in types]
     if "entities" in only:
-        ranked = merge_entities(_bucket_counts(result, spec, "ent_facet"), quiet)
-        facets["entities"] = keep_chosen(ranked, top, chosen.get("entities"), _value)
-        more["entities"] = max(0, len(ranked) - len(facets["entities"]))
+        facets["entities"], more["entities"] = (
+            entities if entities is not None else _entity_facet(result, spec, top, quiet, chosen)
+        )
     return facets, more, doc_counts
+
+
+def _document_facet(
+    state: _State, result: Mapping[str, Any], spec: Mapping[str, Any], top: int, chosen: Mapping[str, Any]
+) -> tuple[list[tuple[str, int]], Mapping[str, int]]:
+    """(the document facet's head of (id, passages), every matching document's count) from
+    the ``doc_num`` histogram or the ``doc_id`` terms of an aggregation's result (none: empty)."""
+    if "doc_num" in spec:
+        buckets = result.get("doc_num", {}).get("buckets", [])
+        keys = np.fromiter(map(_KEY, buckets), dtype=np.float64, count=len(buckets))
+        counts = np.fromiter(map(_COUNT, buckets), dtype=np.int64, count=len(buckets))
+        doc_counts = _DocCounts(state, keys, counts)
+        return doc_counts.head(top, chosen.get("documents")), doc_counts
+    pairs = _bucket_counts(result, spec, "doc_id") if "doc_id" in spec else []
+    return keep_chosen(pairs, top, chosen.get("documents"), itemgetter(0)), dict(pairs)
+
+
+def _entity_facet(
+    result: Mapping[str, Any], spec: Mapping[str, Any], top: int, quiet: frozenset[str], chosen: Mapping[str, Any]
+) -> tuple[list[dict[str, Any]], int]:
+    """(the entity facet's head, how many more) from the ``ent_facet`` terms of an aggregation's
+    result, ``quiet`` labels left out."""
+    ranked = merge_entities(_bucket_counts(result, spec, "ent_facet"), quiet)
+    head = keep_chosen(ranked, top, chosen.get("entities"), _value)
+    return head, max(0, len(ranked) - len(head))

@@ -5,6 +5,7 @@ twice, so that documents tie on their counts)."""
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from dataclasses import replace
 
@@ -130,8 +131,20 @@ def test_facets_split_over_two_threads_are_those_of_one_call(twice, query, monke
     real = tantivy_backend._AGGREGATOR.submit
     monkeypatch.setattr(tantivy_backend, "SPLIT_FACETS_FROM", 1)
     monkeypatch.setattr(tantivy_backend._AGGREGATOR, "submit", lambda *a: calls.append(a) or real(*a))
+    readers = []
+    for name in ("_entity_facet", "_document_facet"):
+        read = getattr(tantivy_backend, name)
+
+        def reading(*args, _read=read, _name=name):
+            readers.append((_name, threading.current_thread().name.startswith("glossa-facets")))
+            return _read(*args)
+
+        monkeypatch.setattr(tantivy_backend, name, reading)
     split = tantivy_searcher.search(query, pagelen=5, filters={"type": "GPE"})
-    assert calls and all(set(spec) == {"ent_facet"} for _fn, _q, spec in calls)
+    assert calls and all(set(spec) == {"ent_facet"} for _fn, _searcher, _q, spec, _read in calls)
+    # each part read in the thread that counted it (the entity facet's while the rest is counted)
+    assert ("_entity_facet", True) in readers and ("_document_facet", False) in readers
+    assert ("_entity_facet", False) not in readers
     assert split.facets == whole.facets and split.facet_more == whole.facet_more
     assert (split.total, split.documents, split.relaxed) == (whole.total, whole.documents, whole.relaxed)
     assert [h.doc_id for h in split.hits] == [h.doc_id for h in whole.hits]
@@ -165,4 +178,4 @@ def test_a_failing_split_aggregation_raises_its_error_after_both_end(twice, monk
     matching = state.translate(twice[0].parse("border"))
     with pytest.raises(ValueError):
         tantivy_backend._aggregate(state.searcher, matching, spec)
-    assert tantivy_backend._aggregate(state.searcher, matching, {}) == {}
+    assert tantivy_backend._aggregate(state.searcher, matching, {}) == ({}, None, None)
