@@ -1569,7 +1569,7 @@ class TantivyBackend(SearchBackend):
             del spec["type_mask"]
             spec["entity_types"] = _terms_spec("entity_types", _held(state, "entity_types"))
             result.update(state.searcher.aggregate(matching, {"entity_types": spec["entity_types"]}))
-        return (*_facet_lists(state, result, spec, top, quiet, only, picked, entities, documents), total)
+        return (*_facet_lists(state, result, spec, only, entities, documents), total)
 
     @staticmethod
     def _tag_facet(state: _State, tags: BoundTags, matching: tantivy.Query, top: int = 20) -> list[dict[str, Any]]:
@@ -1633,7 +1633,7 @@ def _aggregate(
     this one counts and reads the rest: each reader's Python work overlaps the other part's
     counting (tantivy releases the GIL), and each result is the same as in one call."""
     if not spec:
-        return {}, None, None
+        return {}, _read(read_entities, {}), _read(read_rest, {})
     with _IN_FLIGHT as running:
         if running > 1 or "ent_facet" not in spec or len(spec) < 2 or int(searcher.num_docs) < SPLIT_FACETS_FROM:
             result = dict(searcher.aggregate(matching, dict(spec)))
@@ -1796,20 +1796,15 @@ def _facet_lists(
     state: _State,
     result: Mapping[str, Any],
     spec: Mapping[str, Any],
-    top: int,
-    quiet: frozenset[str],
     only: tuple[str, ...],
-    chosen: Mapping[str, Any],
-    entities: tuple[list[dict[str, Any]], int] | None = None,
-    documents: tuple[list[tuple[str, int]], Mapping[str, int]] | None = None,
+    entities: tuple[list[dict[str, Any]], int] | None,
+    documents: tuple[list[tuple[str, int]], Mapping[str, int]],
 ) -> tuple[dict[str, Any], dict[str, int], Mapping[str, int]]:
-    """The facets of ``only`` from one aggregation's result (see :meth:`TantivyBackend._facets`);
-    ``entities`` (:func:`_entity_facet`) and ``documents`` (:func:`_document_facet`) when
-    already read from it."""
+    """The facets of ``only`` from one aggregation's result (see :meth:`TantivyBackend._facets`),
+    its entity and document parts as :func:`_entity_facet` (None unless ``only`` has
+    "entities") and :func:`_document_facet` read them."""
     facets: dict[str, Any] = {}
     more: dict[str, int] = {}
-    if documents is None:
-        documents = _document_facet(state, result, spec, top, chosen)
     docs, doc_counts = documents
     if "documents" in only:
         facets["documents"] = [{"value": d, "label": state.title(d), "count": n} for d, n in docs]
@@ -1818,9 +1813,8 @@ def _facet_lists(
         types = _type_counts(result, spec) if "type_mask" in spec else _bucket_counts(result, spec, "entity_types")
         facets["entity_types"] = [{"value": t, "label": t, "count": n} for t, n in types]
     if "entities" in only:
-        facets["entities"], more["entities"] = (
-            entities if entities is not None else _entity_facet(result, spec, top, quiet, chosen)
-        )
+        assert entities is not None  # (read whenever the facet is asked for)
+        facets["entities"], more["entities"] = entities
     return facets, more, doc_counts
 
 
