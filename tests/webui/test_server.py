@@ -377,5 +377,8 @@ def test_one_worker_serves_settled_the_index_warm_and_the_heap_frozen(data, monk
         served.serve(app, "127.0.0.1", 0)
     finally:
         gc.unfreeze()
-    assert seen["warm"]["passages"] > 0 and seen["warm"]["words"] > 0
+    with app.app_context():
+        backend = served.services.get_searcher().name
+    # Whoosh reads the commonest words' postings in; tantivy maps its files at open, nothing to read
+    assert seen["warm"]["passages"] > 0 and (seen["warm"]["words"] > 0) == (backend == "whoosh")
     assert seen["frozen"] > 0 and seen["collected"] and seen["closed"]

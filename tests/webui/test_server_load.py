@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from indexer.backend import SETTING
+from tests.common.backend import backend_for_tests
 from webui import limits
 from webui.config import SettingsError
 
@@ -391,7 +392,7 @@ def test_warming_before_the_fork_works_on_either_backend(data, backend):
     from indexer.pipeline import reindex
     from webui.server import warm
 
-    if backend != "whoosh":
+    if backend != backend_for_tests():  # (the data directory holds the suite's backend's index)
         reindex(data, backend)
     warmed = warm(make_test_app(data, SEARCH_BACKEND=backend))
     assert warmed["passages"] > 0
