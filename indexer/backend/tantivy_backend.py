@@ -18,9 +18,11 @@ Same query language: a query is parsed by :mod:`indexer.query` into its one quer
 (natural queries into their clauses), ``tag:`` clauses are resolved against the reader's
 visible tags by :mod:`indexer.tagfilter` (into passage numbers, the ``num`` field here), and
 :class:`_Translator` turns the tree into tantivy queries; a node it does not know raises a
-QueryError rather than matching something else. Natural queries keep their semantics: the most
-clauses any passage holds is found with tantivy's minimum-should-match, then the passages with
-at least :func:`indexer.ranking.min_should_match` of them are listed, more clauses first.
+QueryError rather than matching something else. Natural queries keep their semantics: the
+passages holding every clause first (a conjunction), else one search ranks the passages by the
+clauses they hold, then by score (each clause held adds a weight over any score the query can
+give, :func:`_tier_weight`), and those with at least :func:`indexer.ranking.min_should_match`
+of them are listed; their facets are counted over tantivy's minimum-should-match.
 
 The document, entity-type and entity facets are aggregations over the matching passages (every
 bucket asked for, so the counts are exact): a histogram of the ``doc_num`` column (a passage's
@@ -40,6 +42,7 @@ generation only once it is live.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import math
 import os
@@ -971,6 +974,43 @@ def _filtered(q: tantivy.Query, allow: tantivy.Query | None) -> tantivy.Query:
     return tantivy.Query.boolean_query([(occur.Must, q), (occur.Must, tantivy.Query.const_score_query(allow, 0.0))])
 
 
+#: tantivy's BM25 ``k1``: a term's score is under ``(k1 + 1) * idf * boost``
+BM25_K1 = 1.2
+
+
+def _tier_weight(parts: Sequence[wq.Query], lexicon: _Lexicon, passages: int) -> float:
+    """What holding a clause adds to a passage's score in :meth:`TantivyBackend._coordinated`'s
+    tiered ranking: a power of two over twice the most that ``parts`` (the clauses and the
+    proximity phrases) can score together on one passage, so that one clause more outweighs
+    any score (:func:`_score_bound`), and the sums stay exact enough in tantivy's 32-bit scores
+    to keep the order within a tier (at a few thousand, steps of 1/2048)."""
+    leaf = (BM25_K1 + 1) * math.log(1 + 2 * max(passages, 1))  # idf is under ln(1 + N / 1.5)
+    bound = sum(_score_bound(q, leaf, lexicon) for q in parts)
+    return float(2 ** math.ceil(math.log2(2 * bound + 2)))
+
+
+def _score_bound(q: wq.Query, leaf: float, lexicon: _Lexicon) -> float:
+    """An upper bound of the score tantivy gives a passage for ``q`` as :class:`_Translator`
+    translates it: a term under ``leaf`` (times its boosts), a phrase under the sum of its
+    words' (tantivy scores it with their idfs summed), an expanded term the sum over the terms
+    it expands to, a constant score its value, and any other node the sum of its parts (a
+    disjunction-max scores at most that)."""
+    if isinstance(q, PassageSet):
+        return abs(float(q.boost))
+    boost = abs(float(getattr(q, "boost", 1.0) or 1.0))
+    if isinstance(q, wq.ConstantScoreQuery):
+        return boost * abs(float(q.score))
+    if isinstance(q, wq.Phrase):
+        return boost * leaf * max(1, len(q.words))
+    if isinstance(q, MultiTerm):
+        expanded = sum(1 for _ in itertools.islice(q._btexts(lexicon), MAX_SCORED_TERMS + 1))
+        return boost * (leaf * expanded if expanded <= MAX_SCORED_TERMS else 1.0)
+    children = list(q.children())
+    if not children:  # a term, a range, every passage (tantivy scores the last two 1)
+        return boost * leaf
+    return boost * sum(_score_bound(sub, leaf, lexicon) for sub in children)
+
+
 def kind_lengths(searcher: tantivy.Searcher, tschema: tantivy.Schema, lexicon: _Lexicon) -> dict[str, list[int]]:
     """The text lengths of the first :data:`indexer.rescore.SAMPLE` passages of each kind by
     passage number (what the second stage averages). A passage's stored text is its
@@ -1434,7 +1474,15 @@ class TantivyBackend(SearchBackend):
         passages with every clause, else with most (:func:`indexer.ranking.min_should_match`),
         more clauses first, then by score (proximity phrases add to the score). The total is
         None when finding the page did not count it (:meth:`_facets` counts it with the facets,
-        in the one pass over the matches they make anyway)."""
+        in the one pass over the matches they make anyway).
+
+        The first page starts with the all-clause tier's own search (a conjunction: cheap);
+        when that fills it, nothing more is read. Otherwise one search ranks every passage
+        holding any clause by its tier: each clause adds :func:`_tier_weight` when held, on
+        top of its score, so a passage holding more clauses scores above any holding fewer,
+        and within a tier the order is that of the scores (the top hit's tier is the most
+        clauses any passage holds). Later pages are read from the same search's ranking, so no
+        tier is counted to be passed over."""
         occur = tantivy.Occur
         translate, searcher = state.translate, state.searcher
         clauses = [translate(c.query) for c in natural.clauses]
@@ -1454,63 +1502,53 @@ class TantivyBackend(SearchBackend):
             return q
 
         of = len(clauses)
-        counted: dict[int, int] = {of + 1: 0}
-
-        def count(k: int) -> int:  # allowed passages holding at least k clauses
-            if k not in counted:
-                counted[k] = int(searcher.search(_filtered(holding(k), base), limit=1, count=True).count)
-            return counted[k]
-
-        # the most clauses any passage holds: all of them, else the top score of the clauses each
-        # scored 1, so that a passage's score is the number it holds (one search, rather than one
-        # count per number of clauses down to the answer). On the first page, whether any passage
-        # holds all of them is told by the search of that tier's first passages, which the page
-        # starts with then (no count); a later page counts them, to pass over them.
-        every: list[tuple[float, Any]] | None = None
-        if not first:
-            every = list(searcher.search(scored(holding(of)), limit=pagelen, count=False).hits)
-        if bool(every) if every is not None else count(of) > 0:
-            best = of
+        # the all-clause tier: on the first page, its first passages (a page that is not full
+        # holds the whole tier); on a later one, the page's part of it, and its size
+        size: int | None
+        if first:
+            found = searcher.search(scored(holding(of)), limit=pagelen, offset=first, count=True)
+            every, size = list(found.hits), int(found.count)
         else:
-            tally = tantivy.Query.boolean_query(
-                [(occur.Should, tantivy.Query.const_score_query(c, 1.0)) for c in clauses]
+            every = list(searcher.search(scored(holding(of)), limit=pagelen, count=False).hits)
+            size = len(every) if len(every) < pagelen else None  # (None: a page of it at least)
+        weight = _tier_weight(
+            [*(c.query for c in natural.clauses), *natural.proximity], state.view.lexicon, int(searcher.num_docs)
+        )
+
+        def tiered(limit: int, offset: int) -> list[tuple[float, Any]]:  # the tiered ranking, from offset on
+            # (a clause held adds the weight: an intersection with every passage, scored that
+            # much, which reads no postings; the clause searched twice would cost 30% more)
+            lift = tantivy.Query.const_score_query(tantivy.Query.all_query(), weight)
+            q = tantivy.Query.boolean_query(
+                [(occur.Should, tantivy.Query.boolean_query([(occur.Must, c), (occur.Must, lift)])) for c in clauses]
             )
-            found = searcher.search(_filtered(tally, base), limit=1, count=True)
-            counted[1] = int(found.count)
-            best = min(of, int(round(found.hits[0][0]))) if found.hits else 0
-        least = max(min_should_match(of, best), 1)
-        matching = _filtered(holding(least), base)
-        if best == 0:
-            return matching, 0, [], None
-        total = counted.get(least)
-        relaxed = {"matched_words": best, "of": of, "min_words": least} if least < of else None
-        if least >= best:
-            if every is not None and least == of:  # the page is the tier searched above
-                return matching, total, every, relaxed
-            found = searcher.search(scored(holding(least)), limit=pagelen, count=False, offset=first)
-            return matching, total, list(found.hits), relaxed
-        top: list[tuple[float, Any]] = []
-        skip, want = first, pagelen
-        for k in range(best, least - 1, -1):  # tiers: passages holding exactly k clauses
-            if skip:  # (a tier's size matters only to pass over it: page 1 reads none)
-                size = count(k) - count(k + 1)
-                if skip >= size:
-                    skip -= size
-                    continue
-            if k == of and every is not None:  # (searched above, from its first passage)
-                top.extend(every)
-            else:
-                tier = (
-                    holding(k)
-                    if k == best
-                    else tantivy.Query.boolean_query([(occur.Must, holding(k)), (occur.MustNot, holding(k + 1))])
-                )
-                top.extend(searcher.search(scored(tier), limit=want, count=False, offset=skip).hits)
-            skip = 0
-            want = pagelen - len(top)
-            if want <= 0:
+            return list(searcher.search(scored(q), limit=limit, offset=offset, count=False).hits)
+
+        if size != 0:  # some passage holds every clause: the page starts with its part of that tier
+            best = of
+            least = max(min_should_match(of, best), 1)
+            matching = _filtered(holding(least), base)
+            relaxed = {"matched_words": best, "of": of, "min_words": least} if least < of else None
+            if size is None or least == of or len(every) >= pagelen:
+                return matching, None, every, relaxed
+            # the rest from the tiers below, which the tiered ranking lists after the whole tier
+            rest = tiered(pagelen - len(every), first + len(every))
+        else:
+            rest = tiered(pagelen, first)
+            head = tiered(1, 0) if first else rest[:1]
+            best = min(of, int(head[0][0] // weight)) if head else 0
+            least = max(min_should_match(of, best), 1)
+            matching = _filtered(holding(least), base)
+            if best == 0:
+                return matching, 0, [], None
+            relaxed = {"matched_words": best, "of": of, "min_words": least} if least < of else None
+        top = list(every)
+        for score, addr in rest:
+            held = int(score // weight)
+            if held < least:  # the tiers below the listed ones (ranked after every listed passage)
                 break
-        return matching, total, top, relaxed
+            top.append((score - held * weight, addr))
+        return matching, None, top, relaxed
 
     @staticmethod
     def _facets(

@@ -110,13 +110,103 @@ def test_natural_queries_page_alike_whether_the_first_tier_is_searched_or_counte
 
 
 @pytest.mark.parametrize("query", ["returns of rejected migrants", RELAXED[0]])
-def test_coordinated_pages_past_the_first_count_the_tiers_they_pass_over(twice, query):
+def test_coordinated_pages_past_the_first_are_the_first_page_made_longer(twice, query):
     backend = twice[0]
     state = backend._current()
     natural = Searcher._read(state.view, state.parser, state.vocab, query, True)[1]
     whole = backend._coordinated(state, natural, None, 0, 30)
     later = backend._coordinated(state, natural, None, 12, 9)
     assert later[3] == whole[3] and [a for _s, a in later[2]] == [a for _s, a in whole[2][12:21]]
+
+
+#: natural queries whose clauses are of every kind a clause can be: aliases (a disjunction-max
+#: of names and an entity term), phrases of a name's words, word forms, prefixes and fuzzy
+#: words, compounds, with a required field part; and some no passage holds all of
+TIERED = [
+    "BiH reception capacity migrants zzyzzyva",
+    "returns of rejected asylum seekers to the western balkans qqxxq",
+    "pushed back migrants Bosnia police",
+    "migra* camps border qqxxq",
+    "frontx~ serbia border zzyzzyva",
+    "EU Turkey readmission agreement statement",
+    "place:serbia border qqxxq",
+    "frontex serbia border",
+]
+
+
+def _tier_by_tier(state, natural):
+    """A natural query's ranking the long way: each tier (passages holding exactly k clauses)
+    searched on its own, most clauses first, each in its own score order."""
+    import tantivy
+
+    from indexer.backend.tantivy_backend import _filtered
+    from indexer.ranking import min_should_match
+
+    occur, q = tantivy.Occur, tantivy.Query
+    clauses = [state.translate(c.query) for c in natural.clauses]
+    base = None
+    if natural.required is not None:
+        base = q.const_score_query(state.translate(natural.required), 0.0)
+    bonus = [state.translate(p) for p in natural.proximity]
+    of, searcher = len(clauses), state.searcher
+
+    def holding(k):
+        return _filtered(q.boolean_query([(occur.Should, c) for c in clauses], k), base)
+
+    held = [k for k in range(of, 0, -1) if searcher.search(holding(k), limit=1, count=True).count]
+    if not held:
+        return None, []
+    best = held[0]
+    least = max(min_should_match(of, best), 1)
+    ranking = []
+    for k in range(best, least - 1, -1):
+        tier = holding(k) if k == of else q.boolean_query([(occur.Must, holding(k)), (occur.MustNot, holding(k + 1))])
+        if bonus:
+            tier = q.boolean_query([(occur.Must, tier), *((occur.Should, b) for b in bonus)])
+        ranking += searcher.search(tier, limit=10_000, count=False).hits
+    relaxed = {"matched_words": best, "of": of, "min_words": least} if least < of else None
+    return relaxed, ranking
+
+
+@pytest.mark.parametrize("query", TIERED)
+def test_the_tiered_ranking_is_the_tiers_searched_one_by_one(twice, query):
+    """One search ranks a natural query's passages by the clauses they hold, then by score:
+    the same passages, in the same order, with the same scores (to 32-bit rounding of the
+    tier weight), as searching each tier apart, on the first page and on any later one."""
+    backend = twice[0]
+    state = backend._current()
+    natural = Searcher._read(state.view, state.parser, state.vocab, query, True)[1]
+    relaxed, want = _tier_by_tier(state, natural)
+    assert len(want) >= 8
+    _matching, _total, got, got_relaxed = backend._coordinated(state, natural, None, 0, len(want) + 5)
+    assert got_relaxed == relaxed
+    assert [(a.segment_ord, a.doc) for _s, a in got] == [(a.segment_ord, a.doc) for _s, a in want]
+    assert [s for s, _a in got] == pytest.approx([s for s, _a in want], abs=1e-2)
+    for first, pagelen in ((3, 4), (len(want) // 2, 9), (len(want) - 2, 5)):
+        page = backend._coordinated(state, natural, None, first, pagelen)
+        assert page[3] == relaxed
+        assert [a for _s, a in page[2]] == [a for _s, a in got[first : first + pagelen]], (first, pagelen)
+
+
+@pytest.mark.parametrize("query", TIERED)
+def test_the_tier_weight_is_over_any_score_the_clauses_give(twice, query):
+    """Each clause and proximity phrase scores at most its bound on every passage (its top
+    hit), and the weight a clause held adds is over twice their sum."""
+    from indexer.backend.tantivy_backend import _score_bound, _tier_weight
+
+    state = twice[0]._current()
+    natural = Searcher._read(state.view, state.parser, state.vocab, query, True)[1]
+    parts = [*(c.query for c in natural.clauses), *natural.proximity]
+    n = int(state.searcher.num_docs)
+    leaf = 2.2 * __import__("math").log(1 + 2 * n)
+    bounds = []
+    for part in parts:
+        hits = state.searcher.search(state.translate(part), limit=1, count=False).hits
+        bound = _score_bound(part, leaf, state.view.lexicon)
+        assert not hits or hits[0][0] <= bound, part
+        bounds.append(bound)
+    weight = _tier_weight(parts, state.view.lexicon, n)
+    assert weight > 2 * sum(bounds) and weight <= 4 * sum(bounds) + 4
 
 
 @pytest.mark.parametrize("query", ["border", '"western balkans"', "frontex serbia border zzyzzyva qqxxq"])
