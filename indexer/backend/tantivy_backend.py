@@ -1511,11 +1511,13 @@ class TantivyBackend(SearchBackend):
         else:
             every = list(searcher.search(scored(holding(of)), limit=pagelen, count=False).hits)
             size = len(every) if len(every) < pagelen else None  # (None: a page of it at least)
-        weight = _tier_weight(
-            [*(c.query for c in natural.clauses), *natural.proximity], state.view.lexicon, int(searcher.num_docs)
-        )
+        weight = 0.0  # (worked out when the tiered ranking is read)
 
         def tiered(limit: int, offset: int) -> list[tuple[float, Any]]:  # the tiered ranking, from offset on
+            nonlocal weight
+            if not weight:
+                parts = [*(c.query for c in natural.clauses), *natural.proximity]
+                weight = _tier_weight(parts, state.view.lexicon, int(searcher.num_docs))
             # (a clause held adds the weight: an intersection with every passage, scored that
             # much, which reads no postings; the clause searched twice would cost 30% more)
             lift = tantivy.Query.const_score_query(tantivy.Query.all_query(), weight)
