@@ -984,9 +984,15 @@ def _tier_weight(parts: Sequence[wq.Query], lexicon: _Lexicon, passages: int) ->
     proximity phrases) can score together on one passage, so that one clause more outweighs
     any score (:func:`_score_bound`), and the sums stay exact enough in tantivy's 32-bit scores
     to keep the order within a tier (at a few thousand, steps of 1/2048)."""
-    leaf = (BM25_K1 + 1) * math.log(1 + 2 * max(passages, 1))  # idf is under ln(1 + N / 1.5)
+    leaf = term_bound(passages)
     bound = sum(_score_bound(q, leaf, lexicon) for q in parts)
     return float(2 ** math.ceil(math.log2(2 * bound + 2)))
+
+
+def term_bound(passages: int) -> float:
+    """Over any score tantivy's BM25 gives one term (boost 1) in an index of ``passages``:
+    ``(k1 + 1) * idf``, and idf is under ln(1 + N / 1.5)."""
+    return (BM25_K1 + 1) * math.log(1 + 2 * max(passages, 1))
 
 
 def _score_bound(q: wq.Query, leaf: float, lexicon: _Lexicon) -> float:

@@ -192,13 +192,13 @@ def test_the_tiered_ranking_is_the_tiers_searched_one_by_one(twice, query):
 def test_the_tier_weight_is_over_any_score_the_clauses_give(twice, query):
     """Each clause and proximity phrase scores at most its bound on every passage (its top
     hit), and the weight a clause held adds is over twice their sum."""
-    from indexer.backend.tantivy_backend import _score_bound, _tier_weight
+    from indexer.backend.tantivy_backend import _score_bound, _tier_weight, term_bound
 
     state = twice[0]._current()
     natural = Searcher._read(state.view, state.parser, state.vocab, query, True)[1]
     parts = [*(c.query for c in natural.clauses), *natural.proximity]
     n = int(state.searcher.num_docs)
-    leaf = 2.2 * __import__("math").log(1 + 2 * n)
+    leaf = term_bound(n)
     bounds = []
     for part in parts:
         hits = state.searcher.search(state.translate(part), limit=1, count=False).hits
