@@ -273,6 +273,11 @@ def contrast(a, b) -> float:
 def test_highlight_colours_are_distinct_and_readable(tab, server):
     tab.goto(server.url + "/doc/alpha#p-1")  # p-1 is the current passage
     tab.wait_for_selector("#anno-panel .anno-empty")
+    # the colour the reader ends with: the fragment made the passage the target, and its
+    # background's transition (.3 s) is over (the panel can be ready before either)
+    tab.wait_for_function(
+        "() => document.querySelector('#p-1:target') && !document.getElementById('p-1').getAnimations().length"
+    )
     colours = tab.evaluate(COLOURS_JS)
     ink = [int("1f2328"[i : i + 2], 16) for i in (0, 2, 4)]
     special = ["anno", "anno_other", "hit", "current"]
