@@ -140,6 +140,207 @@ def test_a_body_at_the_limit_reaches_the_app(live):
     assert status == 413 and "MAX_CONTENT_LENGTH" in json.loads(answer)["message"]
 
 
+# the loop and the request threads ----------------------------------------------------
+
+
+class _Loop:
+    """A Flask app of its own ``routes`` served by create_server (``threads`` request
+    threads), its loop run here round by round, each round one poll, counted; each round
+    waits for an event at most ``wait`` seconds."""
+
+    def __init__(self, threads: int, wait: float = 0.1, **options) -> None:
+        from flask import Flask
+
+        from webui.server import create_server
+
+        self.app = Flask("loop-test")
+        self.app.config.update(
+            THREADS=threads,
+            CONNECTION_LIMIT=100,
+            MAX_CONTENT_LENGTH=1 << 20,
+            UPLOAD_MAX_TOTAL_SIZE=1 << 20,
+            UPLOAD_MAX_FILES=1,
+        )
+        self.options, self.wait, self.rounds = options, wait, 0
+        self.create_server = create_server
+
+    def __enter__(self) -> _Loop:
+        self.server = self.create_server(self.app, "127.0.0.1", 0, **self.options)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            self.server.asyncore.loop(timeout=self.wait, map=self.server._map, count=1)
+            self.rounds += 1
+        self.server.close()
+
+    def __exit__(self, *_exc) -> None:
+        self.stop.set()
+        self.server.pull_trigger()
+        self.thread.join(timeout=10)
+
+    @property
+    def port(self) -> int:
+        return int(self.server.effective_port)
+
+
+def test_the_loop_waits_while_request_threads_send_their_answers():
+    """Four request threads busy in Python (the GIL passing between them) and four keep-alive
+    clients: the loop wakes a few times per request, not once for each turn a request thread
+    waits for the GIL while it holds its answer's output (about 70 per request before)."""
+    body = b"x" * 20_000
+    with _Loop(threads=8) as loop:
+
+        @loop.app.get("/work")
+        def work():
+            total = 0
+            for _ in range(10):  # Python, then a call that lets the GIL go (as a search does)
+                for i in range(3_000):
+                    total += i * i
+                time.sleep(0)
+            return body + str(total % 7).encode()
+
+        errors: list[BaseException] = []
+
+        def client() -> None:
+            conn = http.client.HTTPConnection("127.0.0.1", loop.port, timeout=30)
+            try:
+                for _ in range(25):
+                    conn.request("GET", "/work")
+                    response = conn.getresponse()
+                    assert response.status == 200 and response.read().startswith(body)
+            except BaseException as exc:  # noqa: BLE001 - reported by the test below
+                errors.append(exc)
+            finally:
+                conn.close()
+
+        before = loop.rounds
+        clients = [threading.Thread(target=client) for _ in range(8)]
+        for each in clients:
+            each.start()
+        for each in clients:
+            each.join(timeout=60)
+        rounds = loop.rounds - before
+    assert not errors
+    assert rounds / 200 < 5, f"{rounds} rounds of the loop for 200 requests"
+
+
+def test_output_a_request_thread_is_sending_is_left_to_it():
+    """What the loop does with a channel whose request is running: output waiting while the
+    request thread holds the output lock is not the loop's to send (it would only poll again);
+    the same output with the lock free, or past the high watermark (where the request thread
+    waits for the loop), is. And output a request thread's write leaves unsent wakes the
+    loop once the lock is free."""
+    from flask import Flask
+
+    from webui.server import create_server
+
+    app = Flask("loop-test")
+    app.config.update(
+        THREADS=1, CONNECTION_LIMIT=10, MAX_CONTENT_LENGTH=1 << 20, UPLOAD_MAX_TOTAL_SIZE=1 << 20, UPLOAD_MAX_FILES=1
+    )
+    release = threading.Event()
+    app.add_url_rule("/hold", "hold", lambda: "done" if release.wait(10) else "late")
+    server = create_server(app, "127.0.0.1", 0, outbuf_high_watermark=1 << 20)
+    client = socket.create_connection(("127.0.0.1", int(server.effective_port)), timeout=10)
+    try:
+        client.sendall(b"GET /hold HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        channel = None
+        for _ in range(100):  # accept, then read the request (the app now waits in its thread)
+            server.asyncore.loop(timeout=0.05, map=server._map, count=1)
+            channel = next((c for c in server._map.values() if getattr(c, "requests", None)), None)
+            if channel is not None:
+                break
+        assert channel is not None
+        held, done = threading.Event(), threading.Event()
+
+        def hold_the_lock():
+            with channel.outbuf_lock:
+                held.set()
+                done.wait(10)
+
+        with channel.outbuf_lock:  # output waiting, as a write leaves it
+            channel.outbufs[-1].append(b"x" * 10)
+            channel.total_outbufs_len += 10
+        holder = threading.Thread(target=hold_the_lock)
+        holder.start()
+        held.wait(10)
+        assert not channel.writable()
+        channel.total_outbufs_len += 2 << 20  # past the high watermark: waitress's rule
+        assert channel.writable()
+        channel.total_outbufs_len -= 2 << 20
+        done.set()
+        holder.join(10)
+        assert channel.writable()
+
+        pulls: list[bool] = []  # for each wake-up: was the output lock free?
+        pull = server.pull_trigger
+
+        def pull_trigger():
+            free = channel.outbuf_lock.acquire(False)
+            if free:
+                channel.outbuf_lock.release()
+            pulls.append(free)
+            pull()
+
+        server.pull_trigger = pull_trigger
+        channel.write_soon(b"y" * (16 << 20))  # more than the sockets take: some left unsent
+        assert channel.total_outbufs_len > 0
+        assert pulls and pulls[-1], pulls
+    finally:
+        release.set()
+        client.close()
+        server.close()
+
+
+def _slow_reader(port: int, path: str, received: threading.Event, first: int) -> bytes:
+    """GET ``path`` on a socket with a small receive buffer; ``received`` is set once
+    ``first`` bytes of the body are in."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.settimeout(10)
+    sock.connect(("127.0.0.1", port))
+    try:
+        sock.sendall(f"GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".encode())
+        data = b""
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return data.partition(b"\r\n\r\n")[2]
+            data += chunk
+            if len(data.partition(b"\r\n\r\n")[2]) >= first:
+                received.set()
+    finally:
+        sock.close()
+
+
+@pytest.mark.parametrize("watermark", [None, 256 * 1024])
+def test_an_answer_the_socket_cannot_take_at_once_is_sent_while_the_app_still_works(watermark):
+    """A streamed answer whose first part fills the socket: the loop sends the rest of that
+    part while the app waits (here: for the client to have it), with no wake-up from a timer
+    (the loop waits up to 30 s per round), whether or not the part is over waitress's output
+    high watermark (past it the request thread waits for the loop)."""
+    part = os.urandom(4 << 20)
+    options = {} if watermark is None else {"outbuf_high_watermark": watermark}
+    received = threading.Event()
+    with _Loop(threads=2, wait=30, **options) as loop:
+
+        @loop.app.get("/stream")
+        def stream():
+            def parts():
+                yield part
+                got = received.wait(timeout=10)
+                yield b"in time" if got else b"late"
+
+            return loop.app.response_class(parts(), mimetype="application/octet-stream")
+
+        body = _slow_reader(loop.port, "/stream", received, len(part))
+    assert body == part + b"in time"
+
+
 # WORKERS ------------------------------------------------------------------------------
 
 SERVER = textwrap.dedent(
