@@ -209,7 +209,7 @@ def test_the_tier_weight_is_over_any_score_the_clauses_give(twice, query):
     assert weight > 2 * sum(bounds) and weight <= 4 * sum(bounds) + 4
 
 
-@pytest.mark.parametrize("query", ["border", '"western balkans"', "frontex serbia border zzyzzyva qqxxq"])
+@pytest.mark.parametrize("query", ["border", '"western balkans"', "border police"])
 def test_facets_split_over_two_threads_are_those_of_one_call(twice, query, monkeypatch):
     """A large index counts the entity facet in a second thread beside the rest: the results,
     totals and every facet are those of the single aggregation a small index makes."""
@@ -238,6 +238,48 @@ def test_facets_split_over_two_threads_are_those_of_one_call(twice, query, monke
     assert split.facets == whole.facets and split.facet_more == whole.facet_more
     assert (split.total, split.documents, split.relaxed) == (whole.total, whole.documents, whole.relaxed)
     assert [h.doc_id for h in split.hits] == [h.doc_id for h in whole.hits]
+
+
+#: a natural query with no passage holding half of its clauses (the guess counted beside the
+#: tiered ranking is not what the page lists: counted again)
+FEW = "frontex zzyzzyva qqxxq wwvvxxq"
+
+
+#: a natural query whose all-clause tier fills the page: no tiered ranking, nothing counted beside
+FILLED = "border police"
+
+
+@pytest.mark.parametrize("query", [*TIERED, FEW, FILLED])
+@pytest.mark.parametrize("page", [1, 2])
+def test_facets_counted_beside_the_tiered_ranking_are_those_counted_after_it(twice, query, page, monkeypatch):
+    """A large index counts a natural query's facets in a thread of their own while the tiered
+    ranking is searched (when that search is made): the page, totals, relaxed reading and every
+    facet are those counted after the ranking; the count is one call, unsplit."""
+    from indexer.backend import tantivy_backend
+
+    tantivy_searcher = twice[0]
+    whole = tantivy_searcher.search(query, page=page, pagelen=4)
+    ahead, split = [], []
+    real_ahead, real_split = tantivy_backend._AHEAD.submit, tantivy_backend._AGGREGATOR.submit
+    monkeypatch.setattr(tantivy_backend, "SPLIT_FACETS_FROM", 1)
+    monkeypatch.setattr(tantivy_backend._AHEAD, "submit", lambda *a: ahead.append(a) or real_ahead(*a))
+    monkeypatch.setattr(tantivy_backend._AGGREGATOR, "submit", lambda *a: split.append(a) or real_split(*a))
+    beside = tantivy_searcher.search(query, page=page, pagelen=4)
+    assert (beside.total, beside.documents, beside.relaxed, beside.pages) == (
+        whole.total,
+        whole.documents,
+        whole.relaxed,
+        whole.pages,
+    )
+    assert beside.facets == whole.facets and beside.facet_more == whole.facet_more
+    assert [(h.doc_id, h.ordinal) for h in beside.hits] == [(h.doc_id, h.ordinal) for h in whole.hits]
+    if whole.relaxed is not None and whole.total:
+        assert len(ahead) == (0 if query == FILLED else 1)
+        if query != FEW:
+            assert not split  # counted in one call, beside the ranking
+    if query == FEW:
+        assert whole.relaxed is None or whole.relaxed["matched_words"] < 2
+        assert ahead and len(split) == 1  # the guess not used: counted again, after, split
 
 
 def test_facets_are_not_split_while_another_aggregation_of_the_process_runs(twice, monkeypatch):
@@ -269,3 +311,30 @@ def test_a_failing_split_aggregation_raises_its_error_after_both_end(twice, monk
     with pytest.raises(ValueError):
         tantivy_backend._aggregate(state.searcher, matching, spec)
     assert tantivy_backend._aggregate(state.searcher, matching, {}) == ({}, None, None)
+
+
+def test_a_forked_process_counts_facets_in_threads_of_its_own(twice, monkeypatch):
+    """A process forked after its searches used the facet threads (whose threads a fork does not
+    copy) still splits and counts ahead: it has executors of its own."""
+    import os
+    import signal
+
+    from indexer.backend import tantivy_backend
+
+    tantivy_searcher = twice[0]
+    monkeypatch.setattr(tantivy_backend, "SPLIT_FACETS_FROM", 1)
+    queries = ["border", RELAXED[0]]
+    want = [(r.total, r.facets) for r in (tantivy_searcher.search(q, pagelen=3) for q in queries)]
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: the same searches, or a hang the parent ends
+        os.close(read)
+        signal.alarm(20)
+        got = [(r.total, r.facets) for r in (tantivy_searcher.search(q, pagelen=3) for q in queries)]
+        os.write(write, b"same" if got == want else b"different")
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        said = pipe.read()
+    _pid, status = os.waitpid(pid, 0)
+    assert said == b"same" and os.waitstatus_to_exitcode(status) == 0
