@@ -504,7 +504,10 @@ class Searcher:
         )
         suggestion = None
         if total == 0 or relaxed is not None:
-            suggestion = self._suggest(searcher, parser, vocab, query, fq, 0 if relaxed else total, self._ranking, tags)
+            every = q if relaxed is not None and relaxed["matched_words"] >= relaxed["of"] else None
+            suggestion = self._suggest(
+                searcher, parser, vocab, query, fq, 0 if relaxed else total, self._ranking, tags, every
+            )
         elapsed = (time.perf_counter() - began) * 1000
         return SearchResults(
             query,
@@ -833,9 +836,12 @@ class Searcher:
         found: int,
         cache: RankingCache | None = None,
         tags: BoundTags | None = None,
+        every: wq.Query | None = None,
     ) -> str | None:
         """The query with its misspelt words corrected, when that finds more passages holding
-        every word than ``found``; else None.
+        every word than ``found``, or, when given, than ``every`` (the strict reading of a
+        natural query some passage holds every word of, listed with those holding most: the
+        suggestion must beat those passages, not nothing); else None.
 
         Only words the body text does not hold and that are no name the gazetteer or the
         entity index knows are corrected, each to the nearest word of the body text (the
@@ -873,6 +879,8 @@ class Searcher:
             if tags is not None:  # tag clauses in the reader's own scope, as in the search
                 q = tags.rewrite(q)
             more = rank(searcher, q, 1, fq, cache).total
+            if every is not None:
+                found = rank(searcher, every, 1, fq, cache).total
         except (QueryError, Unsupported):
             return None
         return corrected if more > found else None

@@ -1378,7 +1378,7 @@ class TantivyBackend(SearchBackend):
         self._other_facets(state, tags, q, natural, filters, matching, facets, more, quiet_labels)
         suggestion = None
         if total == 0 or relaxed is not None:
-            suggestion = self._suggest(state, query, allow, 0 if relaxed else total, tags)
+            suggestion = self._suggest(state, query, allow, 0 if relaxed else total, tags, _every_word(q, relaxed))
         elapsed = (time.perf_counter() - began) * 1000
         return SearchResults(
             query,
@@ -1705,9 +1705,17 @@ class TantivyBackend(SearchBackend):
         return tags.facet(np.asarray(sorted(int(n) for n in held), dtype=np.int64), top=top)
 
     @staticmethod
-    def _suggest(state: _State, text: str, allow: tantivy.Query | None, found: int, tags: BoundTags) -> str | None:
+    def _suggest(
+        state: _State,
+        text: str,
+        allow: tantivy.Query | None,
+        found: int,
+        tags: BoundTags,
+        every: wq.Query | None = None,
+    ) -> str | None:
         """The query with misspelt words respelt, when that finds more passages holding every
-        word than ``found`` (the rules of :meth:`indexer.search.Searcher._suggest`)."""
+        word than ``found``, or than ``every`` finds when given (the rules of
+        :meth:`indexer.search.Searcher._suggest`)."""
         if not text or "@" in text:
             return None
         reader = state.view.lexicon
@@ -1734,9 +1742,20 @@ class TantivyBackend(SearchBackend):
         try:
             q = tags.rewrite(Searcher._read(state.view, state.parser, state.vocab, corrected, True)[0])
             more = int(state.searcher.search(_filtered(state.translate(q), allow), limit=1, count=True).count)
+            if every is not None:
+                found = int(state.searcher.search(_filtered(state.translate(every), allow), limit=1, count=True).count)
         except QueryError:
             return None
         return corrected if more > found else None
+
+
+def _every_word(strict: wq.Query, relaxed: Mapping[str, int] | None) -> wq.Query | None:
+    """The query whose passages a suggestion must find more of, for a natural query listing
+    passages with most of its words: its strict reading when some passage holds every word (a
+    suggestion then has to beat those), else None (it has only to find some)."""
+    if relaxed is not None and relaxed["matched_words"] >= relaxed["of"]:
+        return strict
+    return None
 
 
 def _aggregate(

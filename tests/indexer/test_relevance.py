@@ -122,6 +122,27 @@ def test_did_you_mean_is_from_body_text_and_only_when_it_finds_more(sample_searc
     assert sample_searcher.search("Frontex").suggestion is None
 
 
+@pytest.mark.parametrize("backend", ["whoosh", "tantivy"])
+def test_no_suggestion_finds_fewer_than_a_query_whose_every_word_is_found(backend):
+    """A word the body text lacks but finds in other forms ("returnees": returned, returns) is
+    no typo to correct when some passage holds every word of the query: its passages with most
+    of the words follow those with all of them, and a respelling must find more passages with
+    every word than those, not more than none. A word found in no form is still respelt."""
+    paragraphs = [
+        "The returned families reached Bosnia after a voluntary departure.",
+        "Voluntary schemes in Bosnia helped returned people.",
+        "Returns from Serbia were few in winter.",
+        "Bosnia kept its border open.",
+    ]
+    with temp_index([make_document("sugg", paragraphs)], entities=[[]], backend=backend) as s:
+        every = s.search("returnees Bosnia voluntary")
+        assert every.relaxed is not None and every.relaxed["matched_words"] == 3
+        assert every.total >= 2 and every.suggestion is None
+        typo = s.search("voluntry Bosnia returned")
+        assert typo.relaxed is not None and typo.relaxed["matched_words"] == 2
+        assert typo.suggestion == "voluntary Bosnia returned"
+
+
 def test_suggestions_never_come_from_tags_or_internal_forms(tagger):
     doc = make_document("tagged", ["Frontex officers met in Belgrade.", "Border control in the region."])
     end = len("Frontex officers met in Belgrade.")
