@@ -212,6 +212,12 @@ class _InFlight:
 _IN_FLIGHT = _InFlight()
 
 
+#: (matching query, total or None, the page's (score, address) pairs, relaxed) of a natural query
+_NaturalPage = tuple[tantivy.Query, int | None, list[tuple[float, Any]], dict[str, int] | None]
+#: told a natural query's matching query as soon as it is known (:class:`_Ahead`)
+_Start = Callable[[tantivy.Query], None]
+
+
 class _Ahead:
     """A natural query's facets counted in :data:`_AHEAD`'s thread while this thread searches
     the tiered ranking (then the second stage and the hits): each is a pass over the passages
@@ -1494,8 +1500,8 @@ class TantivyBackend(SearchBackend):
         allow: tantivy.Query | None,
         first: int,
         pagelen: int,
-        start: Callable[[tantivy.Query], None] | None = None,
-    ) -> tuple[tantivy.Query, int | None, list[tuple[float, Any]], dict[str, int] | None]:
+        start: _Start | None = None,
+    ) -> _NaturalPage:
         """:meth:`_coordinated`, its first :data:`indexer.rescore.WINDOW` passages reordered by
         :func:`indexer.rescore.rescore` (the second stage both backends share), the rest in
         its order, then the page cut from it (``start``: as :meth:`_coordinated`'s)."""
@@ -1536,8 +1542,8 @@ class TantivyBackend(SearchBackend):
         allow: tantivy.Query | None,
         first: int,
         pagelen: int,
-        start: Callable[[tantivy.Query], None] | None = None,
-    ) -> tuple[tantivy.Query, int | None, list[tuple[float, Any]], dict[str, int] | None]:
+        start: _Start | None = None,
+    ) -> _NaturalPage:
         """(matching query, total, the page's (score, address), relaxed) of a natural query:
         passages with every clause, else with most (:func:`indexer.ranking.min_should_match`),
         more clauses first, then by score (proximity phrases add to the score). The total is
