@@ -74,6 +74,15 @@ def _value(item: Mapping[str, Any]) -> Any:
     return item["value"]
 
 
+def every_word(strict: wq.Query, relaxed: Mapping[str, int] | None) -> wq.Query | None:
+    """The query whose passages a suggestion must find more of, for a natural query listing
+    passages with most of its words: its strict reading when some passage holds every word (a
+    suggestion then has to beat those), else None (it has only to find some)."""
+    if relaxed is not None and relaxed["matched_words"] >= relaxed["of"]:
+        return strict
+    return None
+
+
 @lru_cache(maxsize=100_000)
 def entity_fold(name: str) -> str:
     """An entity's canonical name as the entity field indexes it (cleaned and folded)."""
@@ -504,7 +513,7 @@ class Searcher:
         )
         suggestion = None
         if total == 0 or relaxed is not None:
-            every = q if relaxed is not None and relaxed["matched_words"] >= relaxed["of"] else None
+            every = every_word(q, relaxed)
             suggestion = self._suggest(
                 searcher, parser, vocab, query, fq, 0 if relaxed else total, self._ranking, tags, every
             )

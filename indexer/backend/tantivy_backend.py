@@ -86,6 +86,7 @@ from ..search import (
     _value,
     check_group,
     entity_fold,
+    every_word,
     facet_filters,
 )
 from ..snippets import Highlighter, analyze
@@ -1384,7 +1385,7 @@ class TantivyBackend(SearchBackend):
         self._other_facets(state, tags, q, natural, filters, matching, facets, more, quiet_labels)
         suggestion = None
         if total == 0 or relaxed is not None:
-            suggestion = self._suggest(state, query, allow, 0 if relaxed else total, tags, _every_word(q, relaxed))
+            suggestion = self._suggest(state, query, allow, 0 if relaxed else total, tags, every_word(q, relaxed))
         elapsed = (time.perf_counter() - began) * 1000
         return SearchResults(
             query,
@@ -1753,15 +1754,6 @@ class TantivyBackend(SearchBackend):
         except QueryError:
             return None
         return corrected if more > found else None
-
-
-def _every_word(strict: wq.Query, relaxed: Mapping[str, int] | None) -> wq.Query | None:
-    """The query whose passages a suggestion must find more of, for a natural query listing
-    passages with most of its words: its strict reading when some passage holds every word (a
-    suggestion then has to beat those), else None (it has only to find some)."""
-    if relaxed is not None and relaxed["matched_words"] >= relaxed["of"]:
-        return strict
-    return None
 
 
 def _aggregate(
