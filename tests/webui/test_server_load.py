@@ -143,24 +143,30 @@ def test_a_body_at_the_limit_reaches_the_app(live):
 # the loop and the request threads ----------------------------------------------------
 
 
+def _bare_app(threads: int):
+    """A Flask app with no routes yet and the settings create_server reads."""
+    from flask import Flask
+
+    app = Flask("loop-test")
+    app.config.update(
+        THREADS=threads,
+        CONNECTION_LIMIT=100,
+        MAX_CONTENT_LENGTH=1 << 20,
+        UPLOAD_MAX_TOTAL_SIZE=1 << 20,
+        UPLOAD_MAX_FILES=1,
+    )
+    return app
+
+
 class _Loop:
     """A Flask app of its own ``routes`` served by create_server (``threads`` request
     threads), its loop run here round by round, each round one poll, counted; each round
     waits for an event at most ``wait`` seconds."""
 
     def __init__(self, threads: int, wait: float = 0.1, **options) -> None:
-        from flask import Flask
-
         from webui.server import create_server
 
-        self.app = Flask("loop-test")
-        self.app.config.update(
-            THREADS=threads,
-            CONNECTION_LIMIT=100,
-            MAX_CONTENT_LENGTH=1 << 20,
-            UPLOAD_MAX_TOTAL_SIZE=1 << 20,
-            UPLOAD_MAX_FILES=1,
-        )
+        self.app = _bare_app(threads)
         self.options, self.wait, self.rounds = options, wait, 0
         self.create_server = create_server
 
@@ -234,14 +240,9 @@ def test_output_a_request_thread_is_sending_is_left_to_it():
     the same output with the lock free, or past the high watermark (where the request thread
     waits for the loop), is. And output a request thread's write leaves unsent wakes the
     loop once the lock is free."""
-    from flask import Flask
-
     from webui.server import create_server
 
-    app = Flask("loop-test")
-    app.config.update(
-        THREADS=1, CONNECTION_LIMIT=10, MAX_CONTENT_LENGTH=1 << 20, UPLOAD_MAX_TOTAL_SIZE=1 << 20, UPLOAD_MAX_FILES=1
-    )
+    app = _bare_app(threads=1)
     release = threading.Event()
     app.add_url_rule("/hold", "hold", lambda: "done" if release.wait(10) else "late")
     server = create_server(app, "127.0.0.1", 0, outbuf_high_watermark=1 << 20)
