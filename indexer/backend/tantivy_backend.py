@@ -30,6 +30,9 @@ bucket asked for, so the counts are exact): a histogram of the ``doc_num`` colum
 document's first passage number), a terms aggregation of the ``type_mask`` column (a bit per
 entity label), split into labels in Python, and one of the ``ent_facet`` keyword field; the total
 is counted by the same aggregation (a value count of ``num``), so the matches are visited once.
+On a large index that visit is shared by two threads: each counts one slice of whole segments
+(:meth:`_State.slices`, filters on ``num``) and the two results are added up, or, where the
+segments allow no even cut, one counts the entity facet and the other the rest (:func:`_aggregate`).
 Scores are tantivy's BM25 (with the same field and clause weights), not Whoosh's BM25F.
 
 Same safety: each ingest writes a new generation directory beside the live one, made of hard
@@ -169,10 +172,10 @@ MASK_BUCKETS = ALL_BUCKETS
 #: the bit of a label without one of its own (masks stay below 2**53: exact as floats)
 OTHER_TYPE = 1 << 40
 _WS = "whitespace"
-#: from this many passages on, a search's facet aggregation runs as two concurrent calls (the
-#: entity facet, and the rest): tantivy releases the GIL while it aggregates, so on two cores
-#: the two run at once (measured at 500,000 passages: 1.8 calls' worth of aggregation per call
-#: time); below it one call, whose single pass over the matches costs less than a thread hop
+#: from this many passages on, a search's facet aggregation runs as two concurrent calls (over
+#: two slices of the segments, or the entity facet and the rest: :func:`_aggregate`): tantivy
+#: releases the GIL while it aggregates, so on two cores the two run at once; below it one
+#: call, whose single pass over the matches costs less than a thread hop
 SPLIT_FACETS_FROM = 50_000
 #: the second thread of :data:`SPLIT_FACETS_FROM` (one per process, shared by its searches)
 _AGGREGATOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="glossa-facets")
